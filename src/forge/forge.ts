@@ -1,0 +1,74 @@
+/**
+ * The one forge interface shared by the embedded `local` forge and `github`. The supervisor acts
+ * on the forge for the worker (push, PR, merge, close); gates read it to observe for themselves.
+ */
+
+export interface PullRequest {
+  number: number;
+  url: string;
+  title: string;
+  body: string;
+  /** Branch name on the forge. */
+  head: string;
+  headSha: string;
+  base: string;
+  state: "open" | "closed";
+  isMerged: boolean;
+  mergeCommitSha: string | null;
+  mergedAt: string | null;
+}
+
+export type CheckConclusion = "success" | "failure" | "neutral" | "skipped" | "cancelled" | "timed_out" | "action_required";
+
+export interface CheckRun {
+  name: string;
+  status: "queued" | "in_progress" | "completed";
+  conclusion: CheckConclusion | null;
+  /** Where the full log is, when the forge keeps one (a path for local CI, a URL for GitHub). */
+  detailsUrl: string | null;
+  startedAt: string | null;
+  completedAt: string | null;
+  /** Short tail of the output, for rejections and playbooks. */
+  summary: string | null;
+}
+
+export interface CiStatus {
+  sha: string;
+  /** success: every check completed successfully; pending: some still run; none: no check at all. */
+  state: "success" | "pending" | "failure" | "none";
+  checks: CheckRun[];
+}
+
+export interface Issue {
+  number: number;
+  title: string;
+  state: "open" | "closed";
+  closedAt: string | null;
+  /** What closed it as the forge records it: a merged PR's merge commit, or a manual close. */
+  closedBy: { kind: "pull_request"; pullRequest: number; commitSha: string } | { kind: "manual" } | null;
+}
+
+export type MergeResult =
+  | { isMerged: true; mergeCommitSha: string }
+  | { isMerged: false; reason: "head_moved" | "not_mergeable" | "ci_not_green" | "already_merged" | "conflict"; message: string };
+
+export interface Forge {
+  readonly kind: "local" | "github";
+  /** Make the forge usable: origin present and holding the base branch, issues present. Idempotent. */
+  prepare(options: { issues: { number: number; title: string }[] }): Promise<void>;
+  /** Push `sha` of the supervisor-held repository at `fromRepository` to `branch` on the forge (force). */
+  push(options: { fromRepository: string; sha: string; branch: string }): Promise<void>;
+  findPullRequest(options: { head: string; base: string }): Promise<PullRequest | null>;
+  /** Opens the PR for head→base, or updates title and body of the existing open one. */
+  openOrUpdatePullRequest(options: { head: string; base: string; title: string; body: string }): Promise<PullRequest>;
+  getPullRequest(number: number): Promise<PullRequest>;
+  ciStatus(sha: string): Promise<CiStatus>;
+  /** Squash (default) merge, refused when the head moved from `expectedHeadSha` or CI is not green. */
+  mergePullRequest(options: { number: number; expectedHeadSha: string; method?: "squash" | "merge" | "rebase" }): Promise<MergeResult>;
+  getIssue(number: number): Promise<Issue>;
+  closeIssue(options: { number: number; comment?: string }): Promise<Issue>;
+  /** The SHA the base branch points to on the forge now. */
+  baseSha(base: string): Promise<string>;
+  /** Is `sha` reachable from the forge's `base` branch? */
+  isAncestorOfBase(options: { sha: string; base: string }): Promise<boolean>;
+}

@@ -1,0 +1,165 @@
+/**
+ * The plan file's one source of truth: this zod schema is the TypeScript type, the validator and
+ * (through `z.toJSONSchema`) the JSON Schema that `supervise schema` prints.
+ */
+import { z } from "zod";
+
+export const gateIds = [
+  "local_check",
+  "release_build",
+  "ci_green",
+  "pr_merged",
+  "issue_closed",
+  "diff_scope",
+  "review",
+] as const;
+export type GateId = (typeof gateIds)[number];
+
+export const defaultModel = "claude-sonnet-5-5";
+
+const anthropicAgentSchema = z.strictObject({
+  provider: z.literal("anthropic"),
+  model: z.string().min(1).default(defaultModel).describe("Model id from the Messages API model list."),
+  max_tokens: z.number().int().positive().default(16_000).describe("Output token cap per model turn."),
+});
+
+const replayAgentSchema = z.strictObject({
+  provider: z.literal("replay"),
+  cassette: z.string().min(1).describe("Path of the cassette (recorded model turns), relative to the plan."),
+  model: z.string().min(1).default(defaultModel),
+});
+
+const commandAgentSchema = z.strictObject({
+  provider: z.literal("command"),
+  command: z
+    .string()
+    .min(1)
+    .describe("Shell command of a CLI agent; runs in the checkout with the worker prompt on stdin."),
+});
+
+export const agentSchema = z
+  .discriminatedUnion("provider", [anthropicAgentSchema, replayAgentSchema, commandAgentSchema])
+  .describe("The worker: the supervisor's own Anthropic loop, a replayed cassette, or any CLI agent.");
+export type AgentConfig = z.infer<typeof agentSchema>;
+
+export const commandsSchema = z.strictObject({
+  check: z.string().min(1).optional().describe("The local check (gate local_check)."),
+  build: z.string().min(1).optional().describe("The release build (gate release_build)."),
+  ci: z.string().min(1).optional().describe("What CI runs in a fresh clone of the pushed commit."),
+});
+export type CommandsConfig = z.infer<typeof commandsSchema>;
+
+const positiveInt = () => z.number().int().positive();
+
+export const budgetSchema = z.strictObject({
+  minutes: z.number().positive().optional().describe("Wall-clock minutes per workstream."),
+  turns: positiveInt().optional().describe("Model turns (or command starts) per workstream."),
+  tokens: positiveInt().optional().describe("Input + output tokens per workstream."),
+  usd: z.number().positive().optional().describe("Model cost per workstream, in US dollars."),
+});
+export type BudgetConfig = Required<z.infer<typeof budgetSchema>>;
+
+export const stallSchema = z.strictObject({
+  idle_seconds: positiveInt().optional().describe("Seconds without activity before the worker counts as idle."),
+  repeat_limit: positiveInt().optional().describe("The same failing command this many times is a loop."),
+  max_rejections: positiveInt().optional().describe("Rejected claims before the workstream is blocked."),
+  max_restarts: positiveInt()
+    .optional()
+    .describe("Times a command worker is started again after it exits without an accepted claim."),
+});
+export type StallConfig = Required<z.infer<typeof stallSchema>>;
+
+export const doneSchema = z
+  .array(z.enum(gateIds))
+  .describe("The gates that define done; the supervisor checks each itself.");
+
+const forgeSchema = z
+  .discriminatedUnion("kind", [
+    z.strictObject({ kind: z.literal("local") }),
+    z.strictObject({
+      kind: z.literal("github"),
+      owner: z.string().min(1),
+      repo: z.string().min(1),
+      remote: z.string().min(1).default("origin").describe("Git remote of the plan's repository to push to."),
+    }),
+  ])
+  .describe("Where pull requests, issues and CI live.");
+export type ForgeConfig = z.infer<typeof forgeSchema>;
+
+/** Ids become branch names (`supervise/<id>`) and file names, so they are kept plain. */
+export const workstreamIdPattern = /^[a-z0-9][a-z0-9._-]*$/i;
+
+export const workstreamSchema = z.strictObject({
+  id: z.string().min(1).max(64).describe("Unique id; also the branch name suffix."),
+  issue: positiveInt().optional().describe("Issue number on the forge that this workstream closes."),
+  goal: z.string().min(1).describe("One sentence: what done means for this workstream."),
+  brief: z.string().optional().describe("Longer instructions for the worker."),
+  depends_on: z.array(z.string()).default([]).describe("Ids that must be accepted before this one starts."),
+  agent: agentSchema.optional(),
+  commands: commandsSchema.optional(),
+  budget: budgetSchema.optional(),
+  stall: stallSchema.optional(),
+  done: doneSchema.optional(),
+});
+
+export const planSchema = z
+  .strictObject({
+    name: z.string().min(1).optional().describe("Campaign name; defaults to the plan file's name."),
+    repo: z.string().min(1).default(".").describe("The git repository, relative to the plan file."),
+    base: z.string().min(1).default("main").describe("The branch every workstream starts from and merges into."),
+    forge: forgeSchema.default({ kind: "local" }),
+    agent: agentSchema.default({ provider: "anthropic", model: defaultModel, max_tokens: 16_000 }),
+    concurrency: positiveInt().default(2).describe("Workstreams running at once."),
+    rollout: z
+      .enum(["parallel", "canary"])
+      .default("parallel")
+      .describe("canary: the first ready workstream is accepted before any other starts."),
+    defaults: z
+      .strictObject({
+        done: doneSchema.optional(),
+        commands: commandsSchema.optional(),
+        budget: budgetSchema.optional(),
+        stall: stallSchema.optional(),
+      })
+      .default({}),
+    workstreams: z.array(workstreamSchema).min(1).describe("The units of work, one worker each."),
+  })
+  .describe("A supervise plan: workstreams, their workers and what done means.");
+export type PlanDocument = z.infer<typeof planSchema>;
+
+export const builtInDefaults = {
+  done: ["local_check", "release_build", "ci_green", "pr_merged", "issue_closed", "diff_scope"] as GateId[],
+  commands: { check: "npm test", build: "npm run build", ci: "npm ci && npm test" } as CommandsConfig,
+  budget: { minutes: 60, turns: 60, tokens: 2_000_000, usd: 10 } as BudgetConfig,
+  stall: { idle_seconds: 600, repeat_limit: 3, max_rejections: 3, max_restarts: 3 } as StallConfig,
+};
+
+/** A workstream with every default and override resolved. */
+export interface Workstream {
+  id: string;
+  /** Branch of the workstream in the supervisor's private repository and on the forge. */
+  branch: string;
+  issue: number | undefined;
+  goal: string;
+  brief: string | undefined;
+  dependsOn: string[];
+  agent: AgentConfig;
+  commands: CommandsConfig;
+  budget: BudgetConfig;
+  stall: StallConfig;
+  done: GateId[];
+}
+
+/** A validated plan with paths made absolute and defaults applied. */
+export interface Plan {
+  /** Absolute path of the plan file. */
+  file: string;
+  name: string;
+  /** Absolute path of the git repository. */
+  repo: string;
+  base: string;
+  forge: ForgeConfig;
+  concurrency: number;
+  rollout: "parallel" | "canary";
+  workstreams: Workstream[];
+}
