@@ -1,0 +1,4 @@
+/** Counts words in a text. */
+export function wordCount(text) {
+  return text.split(" ").length;
+}

@@ -1,0 +1,113 @@
+/**
+ * Serves worker tools to CLI agents (`supervise tool`, `supervise mcp`) over a unix socket. Each
+ * worker start gets its own bearer token bound to one workstream, so a worker can call tools only
+ * as itself; the human decision commands are not reachable through it at all.
+ */
+import { randomBytes, timingSafeEqual } from "node:crypto";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { callWorkerTool } from "../tools/tool-registry.ts";
+import type { ToolResult, WorkerServices } from "../tools/tool-definition.ts";
+
+export interface ToolServer {
+  readonly socketPath: string;
+  /** Binds a fresh token to one workstream's services; returns the token for the worker's environment. */
+  grant(workstream: string, services: WorkerServices): string;
+  revoke(token: string): void;
+  close(): Promise<void>;
+}
+
+interface Grant {
+  workstream: string;
+  services: WorkerServices;
+}
+
+const maxRequestBytes = 1024 * 1024;
+
+export async function startToolServer(socketPath: string): Promise<ToolServer> {
+  const grants = new Map<string, Grant>();
+  const server = createServer((request, response) => {
+    handleRequest(request, response, grants).catch((error: unknown) => {
+      respond(response, 500, { isError: true, text: `supervisor error: ${String(error)}` });
+    });
+  });
+  // Tool calls such as claim_done (gates) and ask_human (a person) may take many minutes.
+  server.requestTimeout = 0;
+  server.timeout = 0;
+  await listen(server, socketPath);
+  return {
+    socketPath,
+    grant(workstream, services) {
+      const token = randomBytes(24).toString("base64url");
+      grants.set(token, { workstream, services });
+      return token;
+    },
+    revoke(token) {
+      grants.delete(token);
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+function listen(server: Server, socketPath: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(socketPath, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+}
+
+async function handleRequest(request: IncomingMessage, response: ServerResponse, grants: Map<string, Grant>): Promise<void> {
+  const grant = findGrant(request.headers.authorization, grants);
+  if (!grant) {
+    respond(response, 401, { isError: true, text: "This worker token is not valid (any more): the supervisor refused the call." });
+    return;
+  }
+  const match = /^\/tools\/([a-z_]+)$/.exec(request.url ?? "");
+  if (request.method !== "POST" || !match) {
+    respond(response, 404, { isError: true, text: `Unknown endpoint ${request.method} ${request.url}` });
+    return;
+  }
+  const body = await readBody(request);
+  let input: unknown;
+  try {
+    input = body.length === 0 ? {} : JSON.parse(body);
+  } catch {
+    respond(response, 200, { isError: true, text: "The tool input is not valid JSON." });
+    return;
+  }
+  const result = await callWorkerTool(match[1]!, input, grant.services);
+  respond(response, 200, result);
+}
+
+function findGrant(authorization: string | undefined, grants: Map<string, Grant>): Grant | undefined {
+  const token = /^Bearer (\S+)$/.exec(authorization ?? "")?.[1];
+  if (!token) return undefined;
+  for (const [candidate, grant] of grants) {
+    const a = Buffer.from(candidate);
+    const b = Buffer.from(token);
+    if (a.length === b.length && timingSafeEqual(a, b)) return grant;
+  }
+  return undefined;
+}
+
+async function readBody(request: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of request) {
+    size += (chunk as Buffer).length;
+    if (size > maxRequestBytes) throw new Error("tool input larger than 1 MiB");
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+function respond(response: ServerResponse, status: number, result: ToolResult): void {
+  response.writeHead(status, { "content-type": "application/json" });
+  response.end(JSON.stringify(result));
+}

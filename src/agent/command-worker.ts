@@ -1,0 +1,86 @@
+/**
+ * The `command` worker: any CLI agent (claude -p, codex exec, aider, a script) run in the
+ * checkout with the prompt on stdin, reaching its tools through `supervise tool` / `supervise mcp`
+ * on a socket bound to its workstream. It is sandboxed like every worker command.
+ */
+import type { CommandRunner } from "../sandbox/run-command.ts";
+import { renderPrompt } from "./prompt-templates.ts";
+import type { ToolServer } from "./bridge/tool-server.ts";
+import { workerTools } from "./tools/tool-registry.ts";
+import type { TranscriptWriter } from "./transcript.ts";
+import { describeExit, type WorkerExit, type WorkerLauncher, type WorkerStart } from "./worker.ts";
+
+export interface CommandWorkerOptions {
+  runner: CommandRunner;
+  toolServer: ToolServer;
+  /** The scrubbed environment every worker command starts from. */
+  baseEnvironment: Record<string, string>;
+  /** A directory holding the `supervise` shim, put first on the worker's PATH. */
+  shimDirectory: string;
+  /** Markers stamped on the worker's process tree, so a resumed supervisor can find and stop leftovers. */
+  markers: Record<string, string>;
+  transcriptFor(workstreamId: string): TranscriptWriter;
+}
+
+export function createCommandWorkerLauncher(options: CommandWorkerOptions): WorkerLauncher {
+  return {
+    toolUsagePrompt: renderPrompt("command-tool-usage", { tool_names: workerTools.map((tool) => tool.name).join(", ") }),
+    async start(start: WorkerStart): Promise<WorkerExit> {
+      const agent = start.workstream.agent;
+      if (agent.provider !== "command") throw new Error(`command worker launched for provider ${agent.provider}`);
+      const transcript = options.transcriptFor(start.workstream.id);
+      const token = options.toolServer.grant(start.workstream.id, {
+        claimDone: (summary) => {
+          start.onActivity();
+          transcript.write({ attempt: start.attempt, kind: "tool_call", tool: "claim_done", input: { summary } });
+          return start.services.claimDone(summary).then((result) => {
+            transcript.write({ attempt: start.attempt, kind: "tool_result", tool: "claim_done", ...result });
+            return result;
+          });
+        },
+      });
+      const environment = {
+        ...options.baseEnvironment,
+        PATH: `${options.shimDirectory}:${options.baseEnvironment.PATH ?? "/usr/bin:/bin"}`,
+        SUPERVISE_WORKSTREAM: start.workstream.id,
+        SUPERVISE_ISSUE: start.workstream.issue === undefined ? "" : String(start.workstream.issue),
+        SUPERVISE_ATTEMPT: String(start.attempt),
+        SUPERVISE_TOOL_SOCKET: options.toolServer.socketPath,
+        SUPERVISE_TOOL_TOKEN: token,
+      };
+      transcript.write({ attempt: start.attempt, kind: "start", command: agent.command, prompt: start.prompt });
+      let pendingLine = "";
+      try {
+        const result = await options.runner.run({
+          command: agent.command,
+          cwd: start.checkoutPath,
+          env: environment,
+          stdin: start.prompt,
+          timeoutMs: start.timeoutMs,
+          signal: start.signal,
+          markers: options.markers,
+          onOutput: (chunk, stream) => {
+            start.onActivity();
+            const lines = (pendingLine + chunk).split("\n");
+            pendingLine = lines.pop() ?? "";
+            for (const text of lines) transcript.write({ attempt: start.attempt, kind: "output", stream, text });
+          },
+        });
+        if (pendingLine) transcript.write({ attempt: start.attempt, kind: "output", stream: "stdout", text: pendingLine });
+        const exit: WorkerExit = {
+          exitCode: result.exitCode,
+          signal: result.signal,
+          isTimedOut: result.isTimedOut,
+          isCanceled: result.isCanceled,
+          durationMs: result.durationMs,
+          description: result.error ? `could not start: ${result.error}` : describeExit(result),
+          outputTail: result.output.slice(-2000),
+        };
+        transcript.write({ attempt: start.attempt, kind: "exit", description: exit.description, exit_code: exit.exitCode });
+        return exit;
+      } finally {
+        options.toolServer.revoke(token);
+      }
+    },
+  };
+}

@@ -1,0 +1,41 @@
+/**
+ * A worker tool is defined once: a zod input schema, a description file in `prompts/tools/`, and
+ * a handler. The Messages API schemas, `supervise tool` and `supervise mcp` all derive from it.
+ */
+import { z } from "zod";
+import { readPromptTemplate } from "../prompt-templates.ts";
+
+export interface ToolResult {
+  isError: boolean;
+  /** What the worker reads: a verdict, an output, or what was wrong and how to call it right. */
+  text: string;
+}
+
+/** What a tool may ask of the supervisor for its workstream; implemented by the run. */
+export interface WorkerServices {
+  claimDone(summary: string): Promise<ToolResult>;
+}
+
+export interface ToolDefinition<Input extends z.ZodType = z.ZodType> {
+  name: string;
+  inputSchema: Input;
+  handle(input: z.infer<Input>, services: WorkerServices): Promise<ToolResult>;
+}
+
+export function defineTool<Input extends z.ZodType>(definition: ToolDefinition<Input>): ToolDefinition<Input> {
+  return definition;
+}
+
+export function toolDescription(name: string): string {
+  return readPromptTemplate(`tools/${name}`).trim();
+}
+
+export function toolInputJsonSchema(definition: ToolDefinition): Record<string, unknown> {
+  const schema = z.toJSONSchema(definition.inputSchema, { io: "input" }) as Record<string, unknown>;
+  delete schema.$schema;
+  return schema;
+}
+
+export function toolError(text: string): ToolResult {
+  return { isError: true, text };
+}

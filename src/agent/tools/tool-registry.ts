@@ -1,0 +1,39 @@
+/**
+ * The worker tools and the one way to call them: input validated against the tool's schema, and
+ * every failure returned as an error result the worker can act on, never thrown at it.
+ */
+import type { z } from "zod";
+import { claimDoneTool } from "./claim-done.ts";
+import { type ToolDefinition, type ToolResult, toolError, toolInputJsonSchema, type WorkerServices } from "./tool-definition.ts";
+
+export const workerTools: readonly ToolDefinition[] = [claimDoneTool as ToolDefinition];
+
+export function findTool(name: string): ToolDefinition | undefined {
+  return workerTools.find((tool) => tool.name === name);
+}
+
+export async function callWorkerTool(name: string, input: unknown, services: WorkerServices): Promise<ToolResult> {
+  const tool = findTool(name);
+  if (!tool) {
+    return toolError(`There is no tool named "${name}". Available tools: ${workerTools.map((t) => t.name).join(", ")}.`);
+  }
+  const parsed = tool.inputSchema.safeParse(input ?? {});
+  if (!parsed.success) {
+    return toolError(
+      `Invalid input for ${name}: ${describeIssues(parsed.error.issues)}. ` +
+        `Expected input: ${JSON.stringify(toolInputJsonSchema(tool))}`,
+    );
+  }
+  try {
+    return await tool.handle(parsed.data, services);
+  } catch (error) {
+    // A failing handler is the supervisor's problem to record, but the worker still gets an answer.
+    return toolError(`The tool ${name} failed inside the supervisor: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
+function describeIssues(issues: readonly z.core.$ZodIssue[]): string {
+  return issues
+    .map((issue) => (issue.path.length > 0 ? `${issue.path.join(".")}: ${issue.message}` : issue.message))
+    .join("; ");
+}

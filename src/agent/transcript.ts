@@ -1,0 +1,44 @@
+/**
+ * Transcripts: every model request/response or CLI agent output line of a workstream, one JSON
+ * object a line in `transcripts/<ws>.jsonl`, secrets redacted before they reach the disk.
+ */
+import { appendFileSync, mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import type { Clock } from "../clock.ts";
+
+export type Redactor = (text: string) => string;
+
+export interface TranscriptWriter {
+  write(entry: Record<string, unknown>): void;
+}
+
+/**
+ * Appends synchronously: entries arrive from output callbacks in order, and a sync append keeps
+ * that order without a queue; transcript lines are small and best-effort (the journal is the truth).
+ */
+export function createTranscriptWriter(file: string, clock: Clock, redact: Redactor): TranscriptWriter {
+  mkdirSync(dirname(file), { recursive: true });
+  return {
+    write(entry) {
+      const line = JSON.stringify({ ts: new Date(clock.now()).toISOString(), ...entry });
+      appendFileSync(file, `${redact(line)}\n`);
+    },
+  };
+}
+
+/** Replaces every occurrence of each secret value (longer than 3 characters) with `[REDACTED:NAME]`. */
+export function createRedactor(secrets: Record<string, string | undefined>): Redactor {
+  const pairs = Object.entries(secrets)
+    .filter((entry): entry is [string, string] => typeof entry[1] === "string" && entry[1].length > 3)
+    .sort((a, b) => b[1].length - a[1].length);
+  if (pairs.length === 0) return (text) => text;
+  return (text) => {
+    let result = text;
+    for (const [name, value] of pairs) {
+      if (result.includes(value)) result = result.split(value).join(`[REDACTED:${name}]`);
+      const asJson = JSON.stringify(value).slice(1, -1);
+      if (asJson !== value && result.includes(asJson)) result = result.split(asJson).join(`[REDACTED:${name}]`);
+    }
+    return result;
+  };
+}

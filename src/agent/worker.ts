@@ -1,0 +1,44 @@
+/**
+ * The worker interface: one start of a worker (a model loop or a CLI agent) for one workstream.
+ * The run decides when to start one and with which prompt; the worker reports how it ended.
+ */
+import type { Workstream } from "../plan/schema.ts";
+import type { WorkerServices } from "./tools/tool-definition.ts";
+
+export interface WorkerStart {
+  workstream: Workstream;
+  attempt: number;
+  prompt: string;
+  checkoutPath: string;
+  services: WorkerServices;
+  /** Aborted when the run stops, the workstream ends, or the budget runs out. */
+  signal: AbortSignal;
+  timeoutMs: number;
+  /** Any sign of life: output, a tool call, a model turn. Feeds idle detection. */
+  onActivity(): void;
+}
+
+export interface WorkerExit {
+  exitCode: number | null;
+  signal: string | null;
+  isTimedOut: boolean;
+  isCanceled: boolean;
+  durationMs: number;
+  /** For the next prompt and the journal, e.g. "exited 0" or "timed out after 60 min". */
+  description: string;
+  /** The last lines of the worker's output, for the restart prompt. */
+  outputTail: string;
+}
+
+export interface WorkerLauncher {
+  /** Names of the tools this kind of worker is told about. */
+  readonly toolUsagePrompt: string;
+  start(start: WorkerStart): Promise<WorkerExit>;
+}
+
+export function describeExit(exit: Pick<WorkerExit, "exitCode" | "signal" | "isTimedOut" | "isCanceled" | "durationMs">): string {
+  if (exit.isCanceled) return "stopped by the supervisor";
+  if (exit.isTimedOut) return `timed out after ${Math.round(exit.durationMs / 1000)} s`;
+  if (exit.exitCode === null) return `killed by ${exit.signal ?? "a signal"}`;
+  return `exited ${exit.exitCode}`;
+}

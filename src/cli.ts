@@ -1,0 +1,13 @@
+#!/usr/bin/env node
+// The `supervise` binary. Node 24 is required (execa 10, msw 3 and type stripping); the version
+// check runs before any import that would fail on an older Node with a confusing error.
+const major = Number(process.versions.node.split(".")[0]);
+if (major < 24) {
+  process.stderr.write(
+    `supervise needs Node 24 or newer; this is Node ${process.versions.node}.\n` +
+      "Run it through npm (`npm run supervise -- …` or `npx supervise …`), which uses the Node 24 from node_modules.\n",
+  );
+  process.exit(1);
+}
+const { main } = await import("./cli/main.ts");
+process.exitCode = await main(process.argv.slice(2));

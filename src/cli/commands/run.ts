@@ -1,0 +1,242 @@
+/**
+ * `supervise PLAN` / `supervise run PLAN`: the composition root of a run. Everything with a side
+ * effect (processes, git, the journal, the clock, the terminal) is built here and passed down.
+ */
+import { createHash } from "node:crypto";
+import { mkdtempSync, realpathSync, rmSync, writeFileSync } from "node:fs";
+import { chmod, mkdir } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { startToolServer } from "../../agent/bridge/tool-server.ts";
+import { createCommandWorkerLauncher } from "../../agent/command-worker.ts";
+import { createRedactor, createTranscriptWriter, type TranscriptWriter } from "../../agent/transcript.ts";
+import type { WorkerLauncher } from "../../agent/worker.ts";
+import { systemClock } from "../../clock.ts";
+import { ExitCode, SuperviseError, UsageError } from "../../errors.ts";
+import { loadPlan } from "../../plan/index.ts";
+import type { Plan } from "../../plan/schema.ts";
+import { createLiveView } from "../../report/live-view.ts";
+import { Journal } from "../../run/journal.ts";
+import { createRun, latestRun, newRunId, type RunInfo } from "../../run/run-store.ts";
+import { dependencyWaves } from "../../run/scheduler.ts";
+import { acquireStateLock } from "../../run/state-lock.ts";
+import { type RunOutcome, runSupervisor } from "../../run/supervisor.ts";
+import { buildCommandEnvironment, createCommandRunner, killProcessesWithMarker } from "../../sandbox/index.ts";
+import { Workspace } from "../../workspace/index.ts";
+import { parseCommandArguments, parsePositiveInteger, rejectExtraPositionals, requirePositional } from "../arguments.ts";
+import type { Output } from "../output.ts";
+import { stateDirectoryForPlan } from "../state-location.ts";
+
+export const runOptions = {
+  json: { type: "boolean" },
+  "state-dir": { type: "string" },
+  concurrency: { type: "string" },
+  only: { type: "string" },
+  "dry-run": { type: "boolean" },
+  "no-wait": { type: "boolean" },
+  "new-run": { type: "boolean" },
+} as const;
+
+export interface CommandContext {
+  output: Output;
+  environment: NodeJS.ProcessEnv;
+  cwd: string;
+  /** Aborted on SIGINT/SIGTERM. */
+  signal: AbortSignal;
+}
+
+export async function runCommand(args: string[], context: CommandContext): Promise<number> {
+  const { values, positionals } = parseCommandArguments("run", args, runOptions);
+  const planFile = requirePositional("run", positionals, 0, "the plan file (supervise run PLAN)");
+  rejectExtraPositionals("run", positionals, 1);
+  const concurrencyOverride = parsePositiveInteger("concurrency", values.concurrency);
+  const plan = await loadPlan(resolvePath(context.cwd, planFile));
+  const only = parseOnly(values.only, plan);
+  const concurrency = concurrencyOverride ?? plan.concurrency;
+
+  if (values["dry-run"]) {
+    printDryRun(plan, only, concurrency, context.output, Boolean(values.json));
+    return ExitCode.allAccepted;
+  }
+  for (const workstream of plan.workstreams) {
+    if (workstream.agent.provider !== "command" && (only === undefined || only.has(workstream.id))) {
+      throw new SuperviseError(
+        `Workstream ${workstream.id} uses the ${workstream.agent.provider} worker, which this version of supervise cannot run yet.`,
+        { hint: 'Use `agent: { provider: command, command: "…" }` to run a CLI agent such as `claude -p`.' },
+      );
+    }
+  }
+
+  const stateDirectory = stateDirectoryForPlan(planFile, {
+    stateDirFlag: values["state-dir"],
+    environmentStateDir: context.environment.SUPERVISE_STATE_DIR,
+    cwd: context.cwd,
+  });
+  const lock = await acquireStateLock(stateDirectory);
+  const cleanups: (() => Promise<void> | void)[] = [() => lock.release()];
+  try {
+    const stateMarker = createHash("sha256").update(realpathSync(stateDirectory)).digest("hex").slice(0, 24);
+    // Whatever still carries this state dir's marker belongs to a supervisor that died: stop it
+    // before any worker of this run starts in the same checkouts.
+    killProcessesWithMarker("SUPERVISE_STATE", stateMarker, "SIGKILL");
+
+    const run = await chooseRun(stateDirectory, Boolean(values["new-run"]));
+    const { journal, events } = await Journal.open(run.journalFile, { clock: systemClock });
+    cleanups.push(() => journal.close());
+
+    const workspace = new Workspace({ stateDir: stateDirectory, userRepository: plan.repo, base: plan.base });
+    await workspace.prepare();
+
+    const secrets = { ANTHROPIC_API_KEY: context.environment.ANTHROPIC_API_KEY, GITHUB_TOKEN: context.environment.GITHUB_TOKEN };
+    const redact = createRedactor(secrets);
+    const runner = createCommandRunner();
+    const baseEnvironment = buildCommandEnvironment({ parent: context.environment });
+    const markers = { SUPERVISE_STATE: stateMarker, SUPERVISE_RUN: run.id };
+
+    const socketDirectory = mkdtempSync(join(tmpdir(), "supervise-"));
+    cleanups.push(() => rmSync(socketDirectory, { recursive: true, force: true }));
+    const toolServer = await startToolServer(join(socketDirectory, "tools.sock"));
+    cleanups.push(() => toolServer.close());
+    const shimDirectory = await writeSuperviseShim(run.dir);
+
+    const transcripts = new Map<string, TranscriptWriter>();
+    const transcriptFor = (id: string) => {
+      let writer = transcripts.get(id);
+      if (!writer) {
+        writer = createTranscriptWriter(join(run.dir, "transcripts", `${id}.jsonl`), systemClock, redact);
+        transcripts.set(id, writer);
+      }
+      return writer;
+    };
+    const commandLauncher = createCommandWorkerLauncher({
+      runner,
+      toolServer,
+      baseEnvironment,
+      shimDirectory,
+      markers,
+      transcriptFor,
+    });
+    const launcherFor = (): WorkerLauncher => commandLauncher;
+
+    const view = createLiveView({ plan, runId: run.id, output: context.output, json: Boolean(values.json), redact });
+    cleanups.push(() => view.close());
+    const outcome = await runSupervisor({
+      plan,
+      runId: run.id,
+      runDirectory: run.dir,
+      journal,
+      recordedEvents: events,
+      clock: systemClock,
+      checkouts: {
+        ensureCheckout: (workstream) => workspace.ensureCheckout(workstream),
+        head: (path) => workspace.head(path),
+        uncommittedChanges: async (path) => (await workspace.isClean(path)).changes,
+      },
+      workerLauncherFor: launcherFor,
+      gateServices: { runner, environment: { ...baseEnvironment }, runDirectory: run.dir, signal: context.signal },
+      onEvent: (event) => view.onEvent(event),
+      signal: context.signal,
+      options: { only, concurrency, noWait: Boolean(values["no-wait"]) },
+    });
+    view.finish(outcome.state, stateDirectory, run);
+    return exitCodeOf(outcome);
+  } finally {
+    for (const cleanup of cleanups.reverse()) {
+      try {
+        await cleanup();
+      } catch {
+        // Cleanup failures must not hide the run's own outcome or error.
+      }
+    }
+  }
+}
+
+function resolvePath(cwd: string, file: string): string {
+  return file.startsWith("/") ? file : join(cwd, file);
+}
+
+function parseOnly(value: string | undefined, plan: Plan): ReadonlySet<string> | undefined {
+  if (value === undefined) return undefined;
+  const ids = value
+    .split(",")
+    .map((id) => id.trim())
+    .filter((id) => id.length > 0);
+  const known = new Set(plan.workstreams.map((workstream) => workstream.id));
+  const unknown = ids.filter((id) => !known.has(id));
+  if (ids.length === 0) throw new UsageError("--only needs at least one workstream id.");
+  if (unknown.length > 0) {
+    throw new UsageError(`--only names unknown workstream(s): ${unknown.join(", ")}. Known: ${[...known].join(", ")}.`);
+  }
+  return new Set(ids);
+}
+
+async function chooseRun(stateDirectory: string, isNewRun: boolean): Promise<RunInfo> {
+  const latest = await latestRun(stateDirectory);
+  if (latest && !latest.isFinished && !isNewRun) return latest;
+  return createRun(stateDirectory, newRunId(systemClock));
+}
+
+/** The `supervise` command on a worker's PATH runs this very CLI on the same Node. */
+async function writeSuperviseShim(runDirectory: string): Promise<string> {
+  const directory = join(runDirectory, "bin");
+  await mkdir(directory, { recursive: true });
+  const cliPath = fileURLToPath(new URL("../../cli.ts", import.meta.url));
+  const shim = join(directory, "supervise");
+  writeFileSync(shim, `#!/bin/sh\nexec ${shellQuote(process.execPath)} ${shellQuote(cliPath)} "$@"\n`);
+  await chmod(shim, 0o755);
+  return directory;
+}
+
+function shellQuote(text: string): string {
+  return `'${text.replaceAll("'", `'\\''`)}'`;
+}
+
+function exitCodeOf(outcome: RunOutcome): number {
+  if (outcome.kind === "finished") return outcome.allAccepted ? ExitCode.allAccepted : ExitCode.someNotAccepted;
+  if (outcome.reason === "interrupted") return ExitCode.interrupted;
+  if (outcome.reason === "waiting_on_human") return ExitCode.waitingOnHuman;
+  return ExitCode.allAccepted;
+}
+
+function printDryRun(plan: Plan, only: ReadonlySet<string> | undefined, concurrency: number, output: Output, json: boolean): void {
+  const waves = dependencyWaves(plan, { only });
+  const selected = plan.workstreams.filter((workstream) => only === undefined || only.has(workstream.id));
+  if (json) {
+    output.out(
+      `${JSON.stringify({
+        plan: plan.file,
+        name: plan.name,
+        concurrency,
+        rollout: plan.rollout,
+        waves,
+        workstreams: selected.map((workstream) => ({
+          id: workstream.id,
+          depends_on: workstream.dependsOn,
+          done: workstream.done,
+          agent: workstream.agent.provider,
+          commands: workstream.commands,
+        })),
+      })}\n`,
+    );
+    return;
+  }
+  const lines = [
+    `Plan ${plan.name} (${plan.file}): ${selected.length} workstream(s), concurrency ${concurrency}, rollout ${plan.rollout}.`,
+    `Repository ${plan.repo}, base ${plan.base}, forge ${plan.forge.kind}. Nothing was created (--dry-run).`,
+    "",
+  ];
+  waves.forEach((wave, index) => {
+    lines.push(`Wave ${index + 1}:`);
+    for (const id of wave) {
+      const workstream = selected.find((candidate) => candidate.id === id)!;
+      const after = workstream.dependsOn.length > 0 ? ` (after ${workstream.dependsOn.join(", ")})` : "";
+      lines.push(`  ${id}${after} — ${workstream.agent.provider} worker`);
+      lines.push(`    done when: ${workstream.done.join(", ")}`);
+    }
+  });
+  if (plan.rollout === "canary" && waves[0]?.[0]) {
+    lines.push("", `Canary: ${waves[0][0]} must be accepted before any other workstream starts.`);
+  }
+  output.out(`${lines.join("\n")}\n`);
+}

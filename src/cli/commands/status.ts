@@ -1,0 +1,28 @@
+import { ExitCode } from "../../errors.ts";
+import { renderStatusTable, statusRows } from "../../report/status-table.ts";
+import { parseCommandArguments, readingOptions, rejectExtraPositionals } from "../arguments.ts";
+import { readLatestRun } from "./read-run.ts";
+import type { CommandContext } from "./run.ts";
+
+export async function statusCommand(args: string[], context: CommandContext): Promise<number> {
+  const { values, positionals } = parseCommandArguments("status", args, readingOptions);
+  rejectExtraPositionals("status", positionals, 0);
+  const view = await readLatestRun(context, values);
+  const nowMs = Date.now();
+  const lastEvent = view.events.at(-1);
+  const runState = view.state.isFinished ? "finished" : lastEvent?.type === "run.stopped" ? `stopped (${String(lastEvent.reason)})` : "unfinished";
+  if (values.json) {
+    context.output.out(
+      `${JSON.stringify({
+        run: view.run.id,
+        state_dir: view.stateDirectory,
+        run_state: runState,
+        workstreams: statusRows(view.workstreamIds, view.state, nowMs),
+      })}\n`,
+    );
+    return ExitCode.allAccepted;
+  }
+  context.output.out(`Run ${view.run.id} (${runState}) in ${view.stateDirectory}\n\n`);
+  context.output.out(`${renderStatusTable(view.workstreamIds, view.state, nowMs, context.output.useColor)}\n`);
+  return ExitCode.allAccepted;
+}

@@ -1,0 +1,159 @@
+/**
+ * The evidence bundle of one workstream: built from the journal's record of what the supervisor
+ * observed (never from anything the worker wrote), written as bundle.json and bundle.md.
+ */
+import { mkdir } from "node:fs/promises";
+import { join } from "node:path";
+import writeFileAtomic from "write-file-atomic";
+import type { Workstream } from "../plan/schema.ts";
+import type { WorkstreamState } from "../run/workstream-state.ts";
+
+export const bundleSchemaId = "supervise.bundle/v1";
+
+export interface Bundle {
+  schema: typeof bundleSchemaId;
+  run: string;
+  workstream: string;
+  goal: string;
+  status: WorkstreamState["status"];
+  verdict: "accepted" | "rejected" | "pending";
+  reason: string | null;
+  commit: string | null;
+  done: string[];
+  gates: Record<string, unknown>[];
+  pr: Record<string, unknown> | null;
+  issue: Record<string, unknown> | null;
+  claims: {
+    id: number;
+    attempt: number;
+    summary: string;
+    commit: string | null;
+    verdict: string;
+    failed_gates: string[];
+  }[];
+  interventions: Record<string, unknown>[];
+  escalations: Record<string, unknown>[];
+  usage: {
+    turns: number;
+    input_tokens: number;
+    output_tokens: number;
+    cache_read_tokens: number;
+    cache_write_tokens: number;
+    cost_usd: number;
+  };
+  attempts: number;
+  started_at: string | null;
+  ended_at: string | null;
+}
+
+export interface BundleInput {
+  runId: string;
+  workstream: Workstream;
+  state: WorkstreamState;
+  pr?: Record<string, unknown> | null;
+  issue?: Record<string, unknown> | null;
+  interventions?: Record<string, unknown>[];
+  escalations?: Record<string, unknown>[];
+}
+
+export function verdictOf(status: WorkstreamState["status"]): Bundle["verdict"] {
+  if (status === "accepted") return "accepted";
+  if (status === "rejected" || status === "blocked" || status === "aborted") return "rejected";
+  return "pending";
+}
+
+export function buildBundle(input: BundleInput): Bundle {
+  const { state, workstream } = input;
+  const lastClaim = state.claims.at(-1);
+  return {
+    schema: bundleSchemaId,
+    run: input.runId,
+    workstream: workstream.id,
+    goal: workstream.goal,
+    status: state.status,
+    verdict: verdictOf(state.status),
+    reason: state.reason,
+    commit: lastClaim?.commit ?? null,
+    done: [...workstream.done],
+    gates: (lastClaim?.gates ?? []).map((gate) => ({
+      id: gate.gate,
+      status: gate.status,
+      detail: gate.detail,
+      observed: gate.observed,
+      ...(gate.command ? gate.command : {}),
+    })),
+    pr: input.pr ?? null,
+    issue: input.issue ?? null,
+    claims: state.claims.map((claim) => ({
+      id: claim.id,
+      attempt: claim.attempt,
+      summary: claim.summary,
+      commit: claim.commit,
+      verdict: claim.verdict,
+      failed_gates: claim.gates.filter((gate) => gate.status === "fail" || gate.status === "error").map((gate) => gate.gate),
+    })),
+    interventions: input.interventions ?? [],
+    escalations: input.escalations ?? [],
+    usage: {
+      turns: state.turns,
+      input_tokens: state.inputTokens,
+      output_tokens: state.outputTokens,
+      cache_read_tokens: state.cacheReadTokens,
+      cache_write_tokens: state.cacheWriteTokens,
+      cost_usd: Number(state.costUsd.toFixed(6)),
+    },
+    attempts: state.attempt,
+    started_at: state.startedAt,
+    ended_at: state.endedAt,
+  };
+}
+
+export function renderBundleMarkdown(bundle: Bundle): string {
+  const lines = [
+    `# Evidence: ${bundle.workstream}`,
+    "",
+    `**Verdict: ${bundle.verdict}** (${bundle.status})${bundle.reason ? ` — ${bundle.reason}` : ""}`,
+    "",
+    `Goal: ${bundle.goal}`,
+    `Run: ${bundle.run} · commit: ${bundle.commit ?? "none"} · attempts: ${bundle.attempts}`,
+    "",
+    "## Gates (last claim)",
+    "",
+    "| gate | status | observed |",
+    "| --- | --- | --- |",
+    ...bundle.gates.map((gate) => `| ${gate.id} | ${gate.status} | ${escapeCell(String(gate.detail))} |`),
+  ];
+  if (bundle.gates.length === 0) lines.push("| — | — | no claim verified yet |");
+  lines.push("", "## Claims", "");
+  for (const claim of bundle.claims) {
+    const failed = claim.failed_gates.length > 0 ? ` (failed: ${claim.failed_gates.join(", ")})` : "";
+    lines.push(`- claim ${claim.id}, attempt ${claim.attempt}, commit ${claim.commit ?? "none"}: **${claim.verdict}**${failed} — "${claim.summary}"`);
+  }
+  if (bundle.claims.length === 0) lines.push("- none");
+  const usage = bundle.usage;
+  lines.push(
+    "",
+    "## Usage",
+    "",
+    `${usage.turns} turns · ${usage.input_tokens} input + ${usage.output_tokens} output tokens · cache ${usage.cache_read_tokens} read / ${usage.cache_write_tokens} written · $${usage.cost_usd.toFixed(4)}`,
+    "",
+    "Logs of every gate command are under `logs/` beside this file.",
+    "",
+  );
+  return lines.join("\n");
+}
+
+function escapeCell(text: string): string {
+  return text.replaceAll("|", "\\|").replaceAll("\n", " ");
+}
+
+export function bundleDirectory(runDirectory: string, workstreamId: string): string {
+  return join(runDirectory, "evidence", workstreamId);
+}
+
+export async function writeBundle(runDirectory: string, bundle: Bundle): Promise<void> {
+  const directory = bundleDirectory(runDirectory, bundle.workstream);
+  await mkdir(directory, { recursive: true });
+  await writeFileAtomic(join(directory, "bundle.json"), `${JSON.stringify(bundle, null, 2)}\n`);
+  await writeFileAtomic(join(directory, "bundle.md"), renderBundleMarkdown(bundle));
+}

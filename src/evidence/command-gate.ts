@@ -1,0 +1,58 @@
+/**
+ * `local_check` and `release_build`: the supervisor runs the plan's command itself, in the
+ * checkout at the claimed commit, and judges by the exit code it saw.
+ */
+import { mkdir } from "node:fs/promises";
+import { dirname, join } from "node:path";
+import type { GateId } from "../plan/schema.ts";
+import type { CommandResult, CommandRunner } from "../sandbox/run-command.ts";
+import type { CommandObservation, GateResult } from "./gate-result.ts";
+
+export interface CommandGateRequest {
+  gate: GateId;
+  command: string | undefined;
+  checkoutPath: string;
+  environment: Record<string, string>;
+  timeoutMs: number;
+  runDirectory: string;
+  /** Relative to the run directory, e.g. `evidence/ws1/logs/claim-2-local_check.log`. */
+  logPath: string;
+  signal?: AbortSignal;
+}
+
+export async function runCommandGate(runner: CommandRunner, request: CommandGateRequest): Promise<GateResult> {
+  if (!request.command) {
+    return { id: request.gate, status: "error", detail: "the plan names no command for this gate", observed: {} };
+  }
+  const logFile = join(request.runDirectory, request.logPath);
+  await mkdir(dirname(logFile), { recursive: true });
+  const result = await runner.run({
+    command: request.command,
+    cwd: request.checkoutPath,
+    env: request.environment,
+    timeoutMs: request.timeoutMs,
+    logFile,
+    ...(request.signal ? { signal: request.signal } : {}),
+  });
+  return judgeCommandGate(request.gate, request.command, request.logPath, result);
+}
+
+/** Pure: the verdict from what the command did. */
+export function judgeCommandGate(gate: GateId, command: string, logPath: string, result: CommandResult): GateResult {
+  const observation: CommandObservation = {
+    command,
+    exitCode: result.exitCode,
+    signal: result.signal,
+    isTimedOut: result.isTimedOut,
+    durationMs: result.durationMs,
+    log: logPath,
+    outputTail: result.output.slice(-4000),
+  };
+  const base = { id: gate, observed: { exit_code: result.exitCode }, command: observation };
+  if (result.error) return { ...base, status: "error", detail: `\`${command}\` could not start: ${result.error}` };
+  if (result.isTimedOut) return { ...base, status: "fail", detail: `\`${command}\` timed out after ${result.durationMs} ms` };
+  if (result.isCanceled) return { ...base, status: "error", detail: `\`${command}\` was cancelled` };
+  if (result.exitCode === 0) return { ...base, status: "pass", detail: `\`${command}\` exited 0` };
+  const how = result.exitCode === null ? `was killed by ${result.signal}` : `exited ${result.exitCode}`;
+  return { ...base, status: "fail", detail: `\`${command}\` ${how}` };
+}

@@ -1,0 +1,30 @@
+/** What one gate observed and concluded; the unit of evidence in a bundle. */
+import type { GateId } from "../plan/schema.ts";
+
+export type GateStatus = "pass" | "fail" | "error" | "skipped" | "waived";
+
+export interface CommandObservation {
+  command: string;
+  exitCode: number | null;
+  signal: string | null;
+  isTimedOut: boolean;
+  durationMs: number;
+  /** Path of the full log, relative to the run directory. */
+  log: string;
+  /** Capped output (head and tail), for rejections. */
+  outputTail: string;
+}
+
+export interface GateResult {
+  id: GateId;
+  status: GateStatus;
+  /** One line a person reads first: what the supervisor saw. */
+  detail: string;
+  /** What was observed, as data. */
+  observed: Record<string, unknown>;
+  command?: CommandObservation;
+}
+
+export function gateResult(id: GateId, status: GateStatus, detail: string, observed: Record<string, unknown> = {}): GateResult {
+  return { id, status, detail, observed };
+}

@@ -1,0 +1,98 @@
+/**
+ * Runs the gates a workstream's `done` names against one claim. Every gate observes for itself
+ * (commands it runs, the forge it asks); nothing the worker said or wrote is read as evidence.
+ */
+import type { GateId, Workstream } from "../plan/schema.ts";
+import type { CommandRunner } from "../sandbox/run-command.ts";
+import { runCommandGate } from "./command-gate.ts";
+import { type GateResult, gateResult } from "./gate-result.ts";
+
+export interface ClaimUnderVerification {
+  workstream: Workstream;
+  claimId: number;
+  /** The checkout's HEAD when the claim was made; null when uncommitted changes mean it names no commit. */
+  commit: string | null;
+  uncommittedChanges: string[];
+  checkoutPath: string;
+}
+
+export interface GateServices {
+  runner: CommandRunner;
+  environment: Record<string, string>;
+  runDirectory: string;
+  /** The checkout's current HEAD and cleanliness, re-read after command gates to catch a moving target. */
+  readCheckout(): Promise<{ head: string; uncommittedChanges: string[] }>;
+  signal?: AbortSignal;
+}
+
+/** Order matters only for reading: cheap local evidence first, then the forge. */
+const gateOrder: readonly GateId[] = ["local_check", "release_build", "diff_scope", "ci_green", "pr_merged", "issue_closed", "review"];
+
+export async function verifyClaim(
+  claim: ClaimUnderVerification,
+  services: GateServices,
+  onGateResult: (result: GateResult) => Promise<void>,
+): Promise<GateResult[]> {
+  const gates = gateOrder.filter((gate) => claim.workstream.done.includes(gate));
+  const results: GateResult[] = [];
+  for (const gate of gates) {
+    const result = await observeGate(gate, claim, services);
+    results.push(result);
+    await onGateResult(result);
+  }
+  return results;
+}
+
+async function observeGate(gate: GateId, claim: ClaimUnderVerification, services: GateServices): Promise<GateResult> {
+  if (claim.commit === null) {
+    return gateResult(gate, "fail", `the claim names no commit: uncommitted changes in ${summarizeChanges(claim.uncommittedChanges)}`, {
+      uncommitted_changes: claim.uncommittedChanges,
+    });
+  }
+  const committed = { ...claim, commit: claim.commit };
+  switch (gate) {
+    case "local_check":
+    case "release_build":
+      return observeCommandGate(gate, committed, services);
+    default:
+      return gateResult(gate, "error", `the gate ${gate} is not available yet in this version of supervise`);
+  }
+}
+
+async function observeCommandGate(
+  gate: "local_check" | "release_build",
+  claim: ClaimUnderVerification & { commit: string },
+  services: GateServices,
+): Promise<GateResult> {
+  const workstream = claim.workstream;
+  const command = gate === "local_check" ? workstream.commands.check : workstream.commands.build;
+  const result = await runCommandGate(services.runner, {
+    gate,
+    command,
+    checkoutPath: claim.checkoutPath,
+    environment: services.environment,
+    timeoutMs: workstream.budget.minutes * 60_000,
+    runDirectory: services.runDirectory,
+    logPath: `evidence/${workstream.id}/logs/claim-${claim.claimId}-${gate}.log`,
+    ...(services.signal ? { signal: services.signal } : {}),
+  });
+  // The result speaks for the claimed commit only if the checkout still is that commit, unchanged.
+  const after = await services.readCheckout();
+  if (after.head !== claim.commit) {
+    return { ...result, status: "fail", detail: `HEAD moved from ${claim.commit.slice(0, 12)} to ${after.head.slice(0, 12)} while the gate ran` };
+  }
+  if (after.uncommittedChanges.length > 0 && result.status === "pass") {
+    return {
+      ...result,
+      status: "fail",
+      detail: `\`${command}\` exited 0 but left uncommitted changes in ${summarizeChanges(after.uncommittedChanges)}: the committed tree is not what was checked`,
+      observed: { ...result.observed, uncommitted_changes: after.uncommittedChanges },
+    };
+  }
+  return result;
+}
+
+function summarizeChanges(changes: readonly string[]): string {
+  const shown = changes.slice(0, 5).join(", ");
+  return changes.length > 5 ? `${shown} and ${changes.length - 5} more` : shown || "the checkout";
+}

@@ -1,0 +1,41 @@
+/** One journal event as one plain line a person can read in a log or a pipe. */
+import type { JournalEvent } from "../run/journal.ts";
+
+export function formatEventLine(event: JournalEvent): string {
+  const time = event.ts.slice(11, 19);
+  const who = event.workstream ?? "run";
+  return `${time} ${who} ${event.type}${describeEvent(event)}`;
+}
+
+function describeEvent(event: JournalEvent): string {
+  switch (event.type) {
+    case "worker.started":
+      return ` attempt ${event.attempt} (${event.provider})`;
+    case "worker.exited":
+      return ` attempt ${event.attempt}: ${event.description}`;
+    case "claim.made":
+      return event.commit ? ` claim ${event.claim} at ${String(event.commit).slice(0, 12)}: ${event.summary}` : ` claim ${event.claim} with uncommitted changes: ${event.summary}`;
+    case "gate.passed":
+    case "gate.failed":
+    case "gate.errored":
+    case "gate.skipped":
+    case "gate.waived":
+      return ` ${event.gate}: ${event.detail}`;
+    case "claim.rejected":
+      return ` claim ${event.claim}: failed ${(event.failed_gates as string[] | undefined)?.join(", ") ?? ""}`;
+    case "claim.accepted":
+      return ` claim ${event.claim} at ${String(event.commit).slice(0, 12)}`;
+    case "workstream.blocked":
+    case "workstream.rejected":
+    case "workstream.aborted":
+    case "run.stopped":
+      return event.reason ? `: ${event.reason}` : "";
+    case "checkout.created":
+      return ` ${event.path} on ${event.branch}`;
+    case "run.started":
+    case "run.resumed":
+      return ` ${event.run}`;
+    default:
+      return "";
+  }
+}

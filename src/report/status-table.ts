@@ -1,0 +1,85 @@
+/** The per-workstream table shared by `supervise status` and the live view. */
+import type { RunState, WorkstreamState } from "../run/workstream-state.ts";
+
+const colors: Partial<Record<WorkstreamState["status"], string>> = {
+  accepted: "\x1b[32m",
+  rejected: "\x1b[31m",
+  blocked: "\x1b[33m",
+  aborted: "\x1b[31m",
+  escalated: "\x1b[35m",
+  running: "\x1b[36m",
+  verifying: "\x1b[36m",
+};
+
+export interface StatusRow {
+  workstream: string;
+  state: WorkstreamState["status"];
+  gates_passed: number;
+  gates_failed: number;
+  attempts: number;
+  claims: number;
+  turns: number;
+  tokens: number;
+  cost_usd: number;
+  elapsed_seconds: number | null;
+  reason: string | null;
+}
+
+export function statusRows(ids: readonly string[], state: RunState, nowMs: number): StatusRow[] {
+  return ids.map((id) => {
+    const workstream = state.workstreams.get(id);
+    const lastClaim = workstream?.claims.at(-1);
+    const started = workstream?.startedAt ? Date.parse(workstream.startedAt) : null;
+    const ended = workstream?.endedAt ? Date.parse(workstream.endedAt) : nowMs;
+    return {
+      workstream: id,
+      state: workstream?.status ?? "pending",
+      gates_passed: lastClaim?.gates.filter((gate) => gate.status === "pass").length ?? 0,
+      gates_failed: lastClaim?.gates.filter((gate) => gate.status === "fail" || gate.status === "error").length ?? 0,
+      attempts: workstream?.attempt ?? 0,
+      claims: workstream?.claims.length ?? 0,
+      turns: workstream?.turns ?? 0,
+      tokens: (workstream?.inputTokens ?? 0) + (workstream?.outputTokens ?? 0),
+      cost_usd: Number((workstream?.costUsd ?? 0).toFixed(4)),
+      elapsed_seconds: started === null ? null : Math.max(0, Math.round((ended - started) / 1000)),
+      reason: workstream?.reason ?? null,
+    };
+  });
+}
+
+export function renderStatusTable(ids: readonly string[], state: RunState, nowMs: number, useColor: boolean): string {
+  const rows = statusRows(ids, state, nowMs);
+  const header = ["WORKSTREAM", "STATE", "GATES", "ATTEMPTS", "TURNS", "TOKENS", "COST", "ELAPSED"];
+  const body = rows.map((row) => [
+    row.workstream,
+    row.state,
+    row.claims === 0 ? "-" : `${row.gates_passed} ok ${row.gates_failed} failed`,
+    String(row.attempts),
+    String(row.turns),
+    String(row.tokens),
+    `$${row.cost_usd.toFixed(2)}`,
+    row.elapsed_seconds === null ? "-" : formatDuration(row.elapsed_seconds),
+  ]);
+  const widths = header.map((title, column) => Math.max(title.length, ...body.map((cells) => cells[column]!.length)));
+  const line = (cells: string[], status?: WorkstreamState["status"]) =>
+    cells
+      .map((cell, column) => {
+        const padded = cell.padEnd(widths[column]!);
+        const color = status && column === 1 && useColor ? colors[status] : undefined;
+        return color ? `${color}${padded}\x1b[0m` : padded;
+      })
+      .join("  ")
+      .trimEnd();
+  const lines = [line(header), ...body.map((cells, index) => line(cells, rows[index]!.state))];
+  for (const row of rows) {
+    if (row.reason && row.state !== "running") lines.push(`  ${row.workstream}: ${row.reason}`);
+  }
+  return lines.join("\n");
+}
+
+export function formatDuration(seconds: number): string {
+  if (seconds < 60) return `${seconds}s`;
+  const minutes = Math.floor(seconds / 60);
+  if (minutes < 60) return `${minutes}m${String(seconds % 60).padStart(2, "0")}s`;
+  return `${Math.floor(minutes / 60)}h${String(minutes % 60).padStart(2, "0")}m`;
+}

@@ -1,0 +1,445 @@
+/**
+ * The run: schedules workstreams, starts workers, verifies their claims through the gates, and
+ * records every step in the journal before acting on it. State changes only through journal events
+ * folded by the state machine, so a resume after a crash continues exactly where the run stopped.
+ */
+import type { Clock } from "../clock.ts";
+import { renderPrompt } from "../agent/prompt-templates.ts";
+import type { ToolResult, WorkerServices } from "../agent/tools/tool-definition.ts";
+import type { WorkerExit, WorkerLauncher } from "../agent/worker.ts";
+import { buildBundle, writeBundle } from "../evidence/bundle.ts";
+import type { GateResult } from "../evidence/gate-result.ts";
+import { type GateServices, verifyClaim } from "../evidence/verify-claim.ts";
+import type { Plan, Workstream } from "../plan/schema.ts";
+import type { Journal, JournalEvent } from "./journal.ts";
+import { decideSchedule, isSelected, type ScheduleOptions } from "./scheduler.ts";
+import { applyEvent, foldEvents, type RunState, terminalStatuses, type WorkstreamState } from "./workstream-state.ts";
+
+/** The checkouts, as the run needs them (implemented by src/workspace/). */
+export interface CheckoutPort {
+  ensureCheckout(workstream: { id: string; branch: string }): Promise<{ path: string; branch: string; baseSha: string; isNew: boolean }>;
+  head(path: string): Promise<string>;
+  uncommittedChanges(path: string): Promise<string[]>;
+}
+
+export interface RunOptions extends ScheduleOptions {
+  noWait: boolean;
+}
+
+export interface SupervisorDependencies {
+  plan: Plan;
+  runId: string;
+  runDirectory: string;
+  journal: Journal;
+  /** Events already in the journal (a resume), folded before anything starts. */
+  recordedEvents: readonly JournalEvent[];
+  clock: Clock;
+  checkouts: CheckoutPort;
+  workerLauncherFor(workstream: Workstream): WorkerLauncher;
+  gateServices: Omit<GateServices, "readCheckout">;
+  /** Every recorded event, as it happens: the live view and `--json` read this. */
+  onEvent(event: JournalEvent): void;
+  /** Aborted on Ctrl-C: workers are stopped, the journal is left consistent. */
+  signal: AbortSignal;
+  options: RunOptions;
+  /** Real-time grace a worker gets to exit on its own after its workstream ended. */
+  exitGraceMs?: number;
+}
+
+export type RunOutcome =
+  | { kind: "finished"; state: RunState; allAccepted: boolean }
+  | { kind: "stopped"; state: RunState; reason: "interrupted" | "waiting_on_human" | "only" };
+
+export async function runSupervisor(dependencies: SupervisorDependencies): Promise<RunOutcome> {
+  return new Supervisor(dependencies).run();
+}
+
+class Supervisor {
+  private readonly state: RunState;
+  private readonly tasks = new Map<string, Promise<void>>();
+  private readonly verifying = new Set<string>();
+  /** Per workstream: aborts its current worker when the workstream ends or the run stops. */
+  private readonly workerControllers = new Map<string, AbortController>();
+  private readonly dependencies: SupervisorDependencies;
+
+  constructor(dependencies: SupervisorDependencies) {
+    this.dependencies = dependencies;
+    this.state = foldEvents(
+      dependencies.plan.workstreams.map((workstream) => workstream.id),
+      dependencies.recordedEvents,
+    );
+  }
+
+  async run(): Promise<RunOutcome> {
+    const { plan, runId, options, signal } = this.dependencies;
+    if (this.state.runId === null) {
+      await this.record("run.started", null, {
+        run: runId,
+        plan: plan.file,
+        workstreams: plan.workstreams.map((workstream) => workstream.id),
+        only: options.only ? [...options.only] : null,
+        concurrency: options.concurrency,
+      });
+    } else {
+      await this.record("run.resumed", null, { run: runId });
+      await this.closeWorkersOfCrashedRun();
+    }
+
+    while (!signal.aborted) {
+      const decision = decideSchedule(plan, this.state.workstreams, options);
+      for (const blocked of decision.block) {
+        await this.record("workstream.blocked", blocked.workstream, { reason: blocked.reason });
+        await this.writeBundleFor(blocked.workstream);
+      }
+      for (const id of decision.start) this.startTask(id);
+      // Workstreams caught mid-flight by a crash are driven again as soon as the run resumes.
+      for (const workstream of plan.workstreams) {
+        const status = this.statusOf(workstream.id);
+        if (isSelected(workstream.id, options) && !this.tasks.has(workstream.id) && (status === "running" || status === "verifying")) {
+          this.startTask(workstream.id);
+        }
+      }
+      if (this.tasks.size === 0) {
+        if (decision.block.length > 0) continue;
+        break;
+      }
+      await Promise.race([...this.tasks.values(), abortPromise(signal)]);
+    }
+
+    if (signal.aborted) {
+      for (const controller of this.workerControllers.values()) controller.abort();
+      await Promise.allSettled(this.tasks.values());
+      await this.record("run.stopped", null, { reason: "interrupted" });
+      return { kind: "stopped", state: this.state, reason: "interrupted" };
+    }
+    const allTerminal = plan.workstreams.every((workstream) => terminalStatuses.has(this.statusOf(workstream.id)));
+    const verdicts = Object.fromEntries(plan.workstreams.map((workstream) => [workstream.id, this.statusOf(workstream.id)]));
+    if (!allTerminal) {
+      await this.record("run.stopped", null, { reason: "only", verdicts });
+      const selectedAccepted = plan.workstreams
+        .filter((workstream) => isSelected(workstream.id, options))
+        .every((workstream) => this.statusOf(workstream.id) === "accepted");
+      return selectedAccepted
+        ? { kind: "stopped", state: this.state, reason: "only" }
+        : { kind: "finished", state: this.state, allAccepted: false };
+    }
+    await this.record("run.finished", null, { verdicts });
+    const allAccepted = plan.workstreams.every((workstream) => this.statusOf(workstream.id) === "accepted");
+    return { kind: "finished", state: this.state, allAccepted };
+  }
+
+  private statusOf(id: string): WorkstreamState["status"] {
+    return this.workstreamState(id).status;
+  }
+
+  private workstreamState(id: string): WorkstreamState {
+    const state = this.state.workstreams.get(id);
+    if (!state) throw new Error(`unknown workstream ${id}`);
+    return state;
+  }
+
+  private async record(type: string, workstream: string | null, data: Record<string, unknown> = {}): Promise<JournalEvent> {
+    const event = await this.dependencies.journal.append(type, workstream, data);
+    applyEvent(this.state, event);
+    this.dependencies.onEvent(event);
+    return event;
+  }
+
+  /** Workers that were running when the previous supervisor died were killed before this run began. */
+  private async closeWorkersOfCrashedRun(): Promise<void> {
+    for (const workstream of this.state.workstreams.values()) {
+      for (const attempt of [...workstream.liveWorkerAttempts]) {
+        await this.record("worker.exited", workstream.id, {
+          attempt,
+          exit_code: null,
+          description: "lost when the supervisor stopped; its processes were stopped before resuming",
+        });
+      }
+    }
+  }
+
+  private startTask(id: string): void {
+    const task = this.driveWorkstream(id)
+      .catch(async (error: unknown) => {
+        // A bug in one workstream must not take the run down silently: record it and end the workstream.
+        const reason = `internal error: ${error instanceof Error ? error.message : String(error)}`;
+        if (!terminalStatuses.has(this.statusOf(id)) && !this.dependencies.signal.aborted) {
+          await this.record("workstream.aborted", id, { reason });
+          await this.writeBundleFor(id);
+        }
+        if (!(error instanceof Error && error.name === "JournalWriteError")) return;
+        throw error;
+      })
+      .finally(() => this.tasks.delete(id));
+    this.tasks.set(id, task);
+  }
+
+  private workstreamOf(id: string): Workstream {
+    const workstream = this.dependencies.plan.workstreams.find((candidate) => candidate.id === id);
+    if (!workstream) throw new Error(`unknown workstream ${id}`);
+    return workstream;
+  }
+
+  private async driveWorkstream(id: string): Promise<void> {
+    const workstream = this.workstreamOf(id);
+    const { signal } = this.dependencies;
+    if (this.statusOf(id) === "pending") await this.record("workstream.started", id, { goal: workstream.goal });
+    const checkout = await this.dependencies.checkouts.ensureCheckout({ id, branch: workstream.branch });
+    if (this.workstreamState(id).checkoutPath !== checkout.path) {
+      await this.record("checkout.created", id, { path: checkout.path, branch: checkout.branch, base_sha: checkout.baseSha });
+    }
+
+    if (this.statusOf(id) === "verifying") {
+      // The supervisor died while verifying: the observations are repeated, never assumed.
+      const claim = this.workstreamState(id).claims.at(-1);
+      await this.record("claim.reverifying", id, { claim: claim?.id ?? null });
+      await this.verifyLastClaim(workstream, checkout.path);
+    }
+
+    let lastExit: WorkerExit | null = null;
+    while (!signal.aborted && this.statusOf(id) === "running") {
+      const state = this.workstreamState(id);
+      const attempt = state.attempt + 1;
+      const maxAttempts = 1 + workstream.stall.max_restarts;
+      if (attempt > maxAttempts) {
+        await this.record("workstream.blocked", id, {
+          reason: `the worker stopped ${state.attempt} times without an accepted claim (limit ${maxAttempts})`,
+        });
+        break;
+      }
+      const remainingMs = this.remainingBudgetMs(workstream, state);
+      if (remainingMs <= 0) {
+        await this.record("workstream.aborted", id, { reason: `budget spent: ${workstream.budget.minutes} minutes` });
+        break;
+      }
+      const launcher = this.dependencies.workerLauncherFor(workstream);
+      const prompt = this.promptFor(workstream, attempt, launcher.toolUsagePrompt, lastExit);
+      const controller = new AbortController();
+      const onRunAbort = () => controller.abort();
+      signal.addEventListener("abort", onRunAbort, { once: true });
+      this.workerControllers.set(id, controller);
+      await this.record("worker.started", id, { attempt, provider: workstream.agent.provider });
+      try {
+        lastExit = await launcher.start({
+          workstream,
+          attempt,
+          prompt,
+          checkoutPath: checkout.path,
+          services: this.servicesFor(workstream, checkout.path, controller),
+          signal: controller.signal,
+          timeoutMs: remainingMs,
+          onActivity: () => {},
+        });
+      } finally {
+        signal.removeEventListener("abort", onRunAbort);
+        this.workerControllers.delete(id);
+      }
+      await this.record("worker.exited", id, {
+        attempt,
+        exit_code: lastExit.exitCode,
+        signal: lastExit.signal,
+        description: lastExit.description,
+        duration_ms: lastExit.durationMs,
+      });
+    }
+    await this.writeBundleFor(id);
+  }
+
+  private remainingBudgetMs(workstream: Workstream, state: WorkstreamState): number {
+    const startedMs = state.startedAt ? Date.parse(state.startedAt) : this.dependencies.clock.now();
+    return startedMs + workstream.budget.minutes * 60_000 - this.dependencies.clock.now();
+  }
+
+  private promptFor(workstream: Workstream, attempt: number, toolUsage: string, lastExit: WorkerExit | null): string {
+    const plan = this.dependencies.plan;
+    const task = renderPrompt("worker-task", {
+      campaign: plan.name,
+      workstream: workstream.id,
+      goal: workstream.goal,
+      issue: workstream.issue === undefined ? "" : String(workstream.issue),
+      brief: workstream.brief ?? "",
+      branch: workstream.branch,
+      base: plan.base,
+      done_list: workstream.done.map((gate) => `- ${gateExplanation(gate, workstream)}`).join("\n"),
+      tool_usage: toolUsage,
+    });
+    if (attempt === 1) return task;
+    const state = this.workstreamState(workstream.id);
+    const lastClaim = state.claims.at(-1);
+    return renderPrompt("restart-without-claim", {
+      workstream: workstream.id,
+      previous_attempt: attempt - 1,
+      exit_description: lastExit?.description ?? "the supervisor restarted",
+      last_rejection: lastClaim?.verdict === "rejected" ? describeFailures(lastClaim.gates) : "",
+      attempt,
+      max_attempts: 1 + workstream.stall.max_restarts,
+      task,
+    });
+  }
+
+  private servicesFor(workstream: Workstream, checkoutPath: string, controller: AbortController): WorkerServices {
+    return {
+      claimDone: async (summary) => {
+        const id = workstream.id;
+        if (this.verifying.has(id)) return { isError: true, text: "A claim is already being verified; wait for its verdict." };
+        if (this.statusOf(id) !== "running") {
+          return { isError: true, text: `Workstream ${id} is ${this.statusOf(id)}; there is nothing left to claim.` };
+        }
+        this.verifying.add(id);
+        try {
+          const [head, changes] = await Promise.all([
+            this.dependencies.checkouts.head(checkoutPath),
+            this.dependencies.checkouts.uncommittedChanges(checkoutPath),
+          ]);
+          const claimId = this.workstreamState(id).claims.length + 1;
+          await this.record("claim.made", id, {
+            claim: claimId,
+            summary,
+            commit: changes.length === 0 ? head : null,
+            head,
+            uncommitted_changes: changes,
+          });
+          const result = await this.verifyLastClaim(workstream, checkoutPath);
+          if (terminalStatuses.has(this.statusOf(id))) {
+            // The workstream is over either way; give the worker a moment to read its verdict and exit.
+            setTimeout(() => controller.abort(), this.dependencies.exitGraceMs ?? 5_000).unref();
+          }
+          return result;
+        } finally {
+          this.verifying.delete(id);
+        }
+      },
+    };
+  }
+
+  /** Runs the gates for the workstream's last claim and records the verdict; returns what the worker reads. */
+  private async verifyLastClaim(workstream: Workstream, checkoutPath: string): Promise<ToolResult> {
+    const id = workstream.id;
+    const claim = this.workstreamState(id).claims.at(-1);
+    if (!claim) throw new Error(`workstream ${id} is verifying without a claim`);
+    const uncommitted = claim.commit === null ? await this.dependencies.checkouts.uncommittedChanges(checkoutPath) : [];
+    const checkouts = this.dependencies.checkouts;
+    const results = await verifyClaim(
+      { workstream, claimId: claim.id, commit: claim.commit, uncommittedChanges: uncommitted, checkoutPath },
+      {
+        ...this.dependencies.gateServices,
+        readCheckout: async () => ({
+          head: await checkouts.head(checkoutPath),
+          uncommittedChanges: await checkouts.uncommittedChanges(checkoutPath),
+        }),
+      },
+      async (result) => {
+        await this.record(`gate.${eventVerbOf(result.status)}`, id, {
+          claim: claim.id,
+          gate: result.id,
+          detail: result.detail,
+          observed: result.observed,
+          ...(result.command ? { command: result.command } : {}),
+        });
+      },
+    );
+    const failures = results.filter((result) => result.status !== "pass" && result.status !== "waived" && result.status !== "skipped");
+    if (failures.length === 0 && results.length > 0) {
+      await this.record("claim.accepted", id, { claim: claim.id, commit: claim.commit });
+      await this.writeBundleFor(id);
+      return {
+        isError: false,
+        text: renderPrompt("claim-accepted", {
+          workstream: id,
+          commit: claim.commit ?? "",
+          gates: results.map((result) => `- ${result.id}: ${result.status} — ${result.detail}`).join("\n"),
+        }),
+      };
+    }
+    await this.record("claim.rejected", id, {
+      claim: claim.id,
+      failed_gates: failures.map((result) => result.id),
+    });
+    const state = this.workstreamState(id);
+    if (state.rejections >= workstream.stall.max_rejections) {
+      await this.record("workstream.rejected", id, {
+        reason: `${state.rejections} claims rejected (limit ${workstream.stall.max_rejections}); last failing gates: ${failures.map((result) => result.id).join(", ")}`,
+      });
+    }
+    await this.writeBundleFor(id);
+    return {
+      isError: true,
+      text: renderPrompt("claim-rejected", {
+        workstream: id,
+        claim: claim.id,
+        commit: claim.commit ?? "none (uncommitted changes)",
+        failures: describeFailures(failures.map((failure) => ({ gate: failure.id, status: failure.status, detail: failure.detail, command: failure.command ?? null }))),
+        rejections: state.rejections,
+        max_rejections: workstream.stall.max_rejections,
+      }),
+    };
+  }
+
+  private async writeBundleFor(id: string): Promise<void> {
+    await writeBundle(
+      this.dependencies.runDirectory,
+      buildBundle({ runId: this.dependencies.runId, workstream: this.workstreamOf(id), state: this.workstreamState(id) }),
+    );
+  }
+}
+
+function eventVerbOf(status: GateResult["status"]): string {
+  switch (status) {
+    case "pass":
+      return "passed";
+    case "fail":
+      return "failed";
+    case "skipped":
+      return "skipped";
+    case "waived":
+      return "waived";
+    default:
+      return "errored";
+  }
+}
+
+function describeFailures(gates: { gate: string; status: string; detail: string; command?: unknown }[]): string {
+  return gates
+    .filter((gate) => gate.status === "fail" || gate.status === "error")
+    .map((gate) => {
+      const command = gate.command as { outputTail?: string; log?: string } | null | undefined;
+      const tail = command?.outputTail ? `\n  Output (tail):\n${indent(command.outputTail.slice(-1500), "    ")}` : "";
+      const log = command?.log ? `\n  Full log: ${command.log}` : "";
+      return `- ${gate.gate}: ${gate.status} — ${gate.detail}${tail}${log}`;
+    })
+    .join("\n");
+}
+
+function indent(text: string, prefix: string): string {
+  return text
+    .trimEnd()
+    .split("\n")
+    .map((line) => prefix + line)
+    .join("\n");
+}
+
+function gateExplanation(gate: string, workstream: Workstream): string {
+  switch (gate) {
+    case "local_check":
+      return `local_check: \`${workstream.commands.check}\` passes in your checkout at the claimed commit`;
+    case "release_build":
+      return `release_build: \`${workstream.commands.build}\` passes at the claimed commit`;
+    case "ci_green":
+      return "ci_green: CI is green on the pull request's head, which must be the claimed commit";
+    case "pr_merged":
+      return "pr_merged: the pull request is merged into the base";
+    case "issue_closed":
+      return `issue_closed: issue #${workstream.issue} is closed by the merged pull request`;
+    case "diff_scope":
+      return "diff_scope: the change touches real source, and no test is deleted, skipped or weakened";
+    default:
+      return `${gate}: a reviewer judges the diff against the goal`;
+  }
+}
+
+function abortPromise(signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) resolve();
+    else signal.addEventListener("abort", () => resolve(), { once: true });
+  });
+}

@@ -1,0 +1,258 @@
+/**
+ * The per-workstream state machine. State changes only by folding journal events through
+ * `applyEvent`, so a resumed run rebuilds exactly the state the crashed one had.
+ */
+import type { JournalEvent } from "./journal.ts";
+
+export type WorkstreamStatus =
+  | "pending"
+  | "running"
+  | "verifying"
+  | "escalated"
+  | "accepted"
+  | "rejected"
+  | "blocked"
+  | "aborted";
+
+export const terminalStatuses: ReadonlySet<WorkstreamStatus> = new Set(["accepted", "rejected", "blocked", "aborted"]);
+/** Statuses that hold one of the `concurrency` slots. */
+export const activeStatuses: ReadonlySet<WorkstreamStatus> = new Set(["running", "verifying", "escalated"]);
+
+export interface GateSummary {
+  gate: string;
+  status: "pass" | "fail" | "error" | "skipped" | "waived";
+  detail: string;
+  observed: Record<string, unknown>;
+  command: Record<string, unknown> | null;
+}
+
+export interface ClaimSummary {
+  id: number;
+  attempt: number;
+  summary: string;
+  commit: string | null;
+  verdict: "pending" | "accepted" | "rejected";
+  gates: GateSummary[];
+}
+
+export interface WorkstreamState {
+  id: string;
+  status: WorkstreamStatus;
+  /** Worker starts so far (the `SUPERVISE_ATTEMPT` of the latest one). */
+  attempt: number;
+  rejections: number;
+  claims: ClaimSummary[];
+  turns: number;
+  inputTokens: number;
+  outputTokens: number;
+  cacheReadTokens: number;
+  cacheWriteTokens: number;
+  costUsd: number;
+  startedAt: string | null;
+  endedAt: string | null;
+  /** Why the workstream ended (or is waiting), for status and the report. */
+  reason: string | null;
+  checkoutPath: string | null;
+  /** Worker processes started and not yet seen to exit, by attempt; swept on resume. */
+  liveWorkerAttempts: number[];
+  lastActivity: string | null;
+}
+
+export interface RunState {
+  runId: string | null;
+  isFinished: boolean;
+  startedAt: string | null;
+  workstreams: Map<string, WorkstreamState>;
+  /** Last event seq folded. */
+  seq: number;
+}
+
+export function initialWorkstreamState(id: string): WorkstreamState {
+  return {
+    id,
+    status: "pending",
+    attempt: 0,
+    rejections: 0,
+    claims: [],
+    turns: 0,
+    inputTokens: 0,
+    outputTokens: 0,
+    cacheReadTokens: 0,
+    cacheWriteTokens: 0,
+    costUsd: 0,
+    startedAt: null,
+    endedAt: null,
+    reason: null,
+    checkoutPath: null,
+    liveWorkerAttempts: [],
+    lastActivity: null,
+  };
+}
+
+export function initialRunState(workstreamIds: readonly string[]): RunState {
+  return {
+    runId: null,
+    isFinished: false,
+    startedAt: null,
+    workstreams: new Map(workstreamIds.map((id) => [id, initialWorkstreamState(id)])),
+    seq: 0,
+  };
+}
+
+/** Thrown when an event would move a workstream along an edge the machine does not have: a bug. */
+export class InvalidTransitionError extends Error {
+  constructor(workstream: string, from: WorkstreamStatus, eventType: string) {
+    super(`workstream ${workstream}: event ${eventType} is not allowed in status ${from}`);
+    this.name = "InvalidTransitionError";
+  }
+}
+
+/** The transitions: event type → statuses it may come from → status it leads to. */
+const transitions: Record<string, { from: readonly WorkstreamStatus[]; to: WorkstreamStatus }> = {
+  "workstream.started": { from: ["pending"], to: "running" },
+  "claim.made": { from: ["running"], to: "verifying" },
+  "claim.rejected": { from: ["verifying"], to: "running" },
+  "claim.accepted": { from: ["verifying"], to: "accepted" },
+  "escalation.opened": { from: ["running", "verifying"], to: "escalated" },
+  "escalation.decided": { from: ["escalated"], to: "running" },
+  "workstream.rejected": { from: ["running", "verifying"], to: "rejected" },
+  "workstream.blocked": { from: ["pending", "running", "verifying", "escalated"], to: "blocked" },
+  "workstream.aborted": { from: ["pending", "running", "verifying", "escalated"], to: "aborted" },
+};
+
+export function transitionFor(eventType: string): { from: readonly WorkstreamStatus[]; to: WorkstreamStatus } | undefined {
+  return transitions[eventType];
+}
+
+/** Folds one event into the run state (mutating it: resume folds thousands of events). */
+export function applyEvent(state: RunState, event: JournalEvent): RunState {
+  state.seq = event.seq;
+  if (event.workstream === null) {
+    applyRunEvent(state, event);
+    return state;
+  }
+  let workstream = state.workstreams.get(event.workstream);
+  if (!workstream) {
+    // A workstream removed from the plan since the run began still keeps its history.
+    workstream = initialWorkstreamState(event.workstream);
+    state.workstreams.set(event.workstream, workstream);
+  }
+  const transition = transitions[event.type];
+  if (transition) {
+    if (!transition.from.includes(workstream.status)) {
+      throw new InvalidTransitionError(workstream.id, workstream.status, event.type);
+    }
+    workstream.status = transition.to;
+  }
+  applyWorkstreamDetails(workstream, event);
+  return state;
+}
+
+function applyRunEvent(state: RunState, event: JournalEvent): void {
+  if (event.type === "run.started") {
+    state.runId = typeof event.run === "string" ? event.run : state.runId;
+    state.startedAt = event.ts;
+  } else if (event.type === "run.finished") {
+    state.isFinished = true;
+  }
+}
+
+function applyWorkstreamDetails(workstream: WorkstreamState, event: JournalEvent): void {
+  workstream.lastActivity = event.ts;
+  switch (event.type) {
+    case "workstream.started":
+      workstream.startedAt = event.ts;
+      break;
+    case "checkout.created":
+      workstream.checkoutPath = String(event.path);
+      break;
+    case "worker.started": {
+      const attempt = Number(event.attempt);
+      workstream.attempt = attempt;
+      workstream.liveWorkerAttempts.push(attempt);
+      break;
+    }
+    case "worker.exited": {
+      const attempt = Number(event.attempt);
+      workstream.liveWorkerAttempts = workstream.liveWorkerAttempts.filter((live) => live !== attempt);
+      break;
+    }
+    case "worker.usage":
+      workstream.turns += Number(event.turns ?? 0);
+      workstream.inputTokens += Number(event.input_tokens ?? 0);
+      workstream.outputTokens += Number(event.output_tokens ?? 0);
+      workstream.cacheReadTokens += Number(event.cache_read_tokens ?? 0);
+      workstream.cacheWriteTokens += Number(event.cache_write_tokens ?? 0);
+      workstream.costUsd += Number(event.cost_usd ?? 0);
+      break;
+    case "claim.made":
+      workstream.claims.push({
+        id: Number(event.claim),
+        attempt: workstream.attempt,
+        summary: String(event.summary ?? ""),
+        commit: typeof event.commit === "string" ? event.commit : null,
+        verdict: "pending",
+        gates: [],
+      });
+      break;
+    case "gate.passed":
+    case "gate.failed":
+    case "gate.errored":
+    case "gate.skipped":
+    case "gate.waived": {
+      const claim = workstream.claims.find((candidate) => candidate.id === Number(event.claim));
+      claim?.gates.push({
+        gate: String(event.gate),
+        status: gateStatusOf(event.type),
+        detail: String(event.detail ?? ""),
+        observed: (event.observed as Record<string, unknown> | undefined) ?? {},
+        command: (event.command as Record<string, unknown> | undefined) ?? null,
+      });
+      break;
+    }
+    case "claim.accepted":
+    case "claim.rejected": {
+      const claim = workstream.claims.find((candidate) => candidate.id === Number(event.claim));
+      if (claim) claim.verdict = event.type === "claim.accepted" ? "accepted" : "rejected";
+      if (event.type === "claim.rejected") workstream.rejections += 1;
+      else {
+        workstream.endedAt = event.ts;
+        workstream.reason = null;
+      }
+      break;
+    }
+    case "escalation.opened":
+      workstream.reason = `waiting on a human: ${String(event.question ?? "")}`;
+      break;
+    case "escalation.decided":
+      workstream.reason = null;
+      break;
+    case "workstream.rejected":
+    case "workstream.blocked":
+    case "workstream.aborted":
+      workstream.endedAt = event.ts;
+      workstream.reason = String(event.reason ?? "");
+      break;
+  }
+}
+
+function gateStatusOf(eventType: string): GateSummary["status"] {
+  switch (eventType) {
+    case "gate.passed":
+      return "pass";
+    case "gate.failed":
+      return "fail";
+    case "gate.skipped":
+      return "skipped";
+    case "gate.waived":
+      return "waived";
+    default:
+      return "error";
+  }
+}
+
+export function foldEvents(workstreamIds: readonly string[], events: readonly JournalEvent[]): RunState {
+  const state = initialRunState(workstreamIds);
+  for (const event of events) applyEvent(state, event);
+  return state;
+}

@@ -1,0 +1,182 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { WorkerExit, WorkerLauncher, WorkerStart } from "../../src/agent/worker.ts";
+import { ManualClock } from "../../src/clock.ts";
+import type { Plan } from "../../src/plan/schema.ts";
+import { Journal, type JournalEvent } from "../../src/run/journal.ts";
+import { type CheckoutPort, runSupervisor } from "../../src/run/supervisor.ts";
+import { FakeCommandRunner } from "../fakes/fake-command-runner.ts";
+import { testPlan, testWorkstream } from "../fakes/plan-builder.ts";
+
+/** Checkouts held in memory: each workstream's HEAD and uncommitted files. */
+class FakeCheckouts implements CheckoutPort {
+  readonly heads = new Map<string, string>();
+  readonly dirty = new Map<string, string[]>();
+  async ensureCheckout(workstream: { id: string; branch: string }) {
+    const isNew = !this.heads.has(`/checkouts/${workstream.id}`);
+    if (isNew) this.heads.set(`/checkouts/${workstream.id}`, "base0");
+    return { path: `/checkouts/${workstream.id}`, branch: workstream.branch, baseSha: "base0", isNew };
+  }
+  async head(path: string) {
+    return this.heads.get(path) ?? "base0";
+  }
+  async uncommittedChanges(path: string) {
+    return this.dirty.get(path) ?? [];
+  }
+}
+
+/** A scripted worker: each start runs the script for (workstream, attempt). */
+type Script = (start: WorkerStart, checkouts: FakeCheckouts) => Promise<void>;
+
+function scriptedLauncher(scripts: Record<string, Script>, checkouts: FakeCheckouts, log: string[]): WorkerLauncher {
+  return {
+    toolUsagePrompt: "Call claim_done.",
+    async start(start): Promise<WorkerExit> {
+      log.push(`start ${start.workstream.id}#${start.attempt}`);
+      await scripts[start.workstream.id]?.(start, checkouts);
+      log.push(`exit ${start.workstream.id}#${start.attempt}`);
+      return { exitCode: 0, signal: null, isTimedOut: false, isCanceled: false, durationMs: 1, description: "exited 0", outputTail: "" };
+    },
+  };
+}
+
+const commitAndClaim: Script = async (start, checkouts) => {
+  checkouts.heads.set(start.checkoutPath, `${start.workstream.id}-commit-${start.attempt}`);
+  await start.services.claimDone("done");
+};
+
+let directory: string;
+beforeEach(async () => {
+  directory = await mkdtemp(join(tmpdir(), "supervise-supervisor-"));
+});
+afterEach(async () => {
+  await rm(directory, { recursive: true, force: true });
+});
+
+async function runPlan(plan: Plan, scripts: Record<string, Script>, options: { runner?: FakeCommandRunner; concurrency?: number } = {}) {
+  const clock = new ManualClock();
+  const checkouts = new FakeCheckouts();
+  const log: string[] = [];
+  const { journal, events } = await Journal.open(join(directory, "journal.jsonl"), { clock });
+  const outcome = await runSupervisor({
+    plan,
+    runId: "run-1",
+    runDirectory: directory,
+    journal,
+    recordedEvents: events,
+    clock,
+    checkouts,
+    workerLauncherFor: () => scriptedLauncher(scripts, checkouts, log),
+    gateServices: { runner: options.runner ?? new FakeCommandRunner(), environment: {}, runDirectory: directory },
+    onEvent: () => {},
+    signal: new AbortController().signal,
+    options: { only: undefined, concurrency: options.concurrency ?? plan.concurrency, noWait: false },
+    exitGraceMs: 0,
+  });
+  await journal.close();
+  const { events: recorded } = await Journal.open(join(directory, "journal.jsonl"), { clock }).then(async (opened) => {
+    await opened.journal.close();
+    return opened;
+  });
+  return { outcome, log, events: recorded };
+}
+
+const types = (events: JournalEvent[], workstream: string) => events.filter((event) => event.workstream === workstream).map((event) => event.type);
+
+describe("runSupervisor", () => {
+  it("accepts a workstream whose claim passes every gate, and records why", async () => {
+    const { outcome, events } = await runPlan(testPlan([testWorkstream("a", { done: ["local_check", "release_build"] })]), {
+      a: commitAndClaim,
+    });
+    expect(outcome.kind === "finished" && outcome.allAccepted).toBe(true);
+    expect(types(events, "a")).toEqual([
+      "workstream.started",
+      "checkout.created",
+      "worker.started",
+      "claim.made",
+      "gate.passed",
+      "gate.passed",
+      "claim.accepted",
+      "worker.exited",
+    ]);
+    expect(events.at(-1)).toMatchObject({ type: "run.finished", verdicts: { a: "accepted" } });
+  });
+
+  it("rejects a claim with uncommitted changes without running any command", async () => {
+    const runner = new FakeCommandRunner();
+    const plan = testPlan([testWorkstream("a", { stall: { idle_seconds: 600, repeat_limit: 3, max_rejections: 1, max_restarts: 0 } })]);
+    const { outcome, events } = await runPlan(
+      plan,
+      {
+        a: async (start, checkouts) => {
+          checkouts.dirty.set(start.checkoutPath, ["?? src/feature.js"]);
+          await start.services.claimDone("Implementation complete");
+        },
+      },
+      { runner },
+    );
+    expect(outcome.kind === "finished" && outcome.allAccepted).toBe(false);
+    expect(runner.requests).toEqual([]);
+    expect(events.find((event) => event.type === "gate.failed")).toMatchObject({
+      gate: "local_check",
+      detail: "the claim names no commit: uncommitted changes in ?? src/feature.js",
+    });
+    expect(events.find((event) => event.type === "workstream.rejected")).toMatchObject({ reason: expect.stringContaining("1 claims rejected") });
+  });
+
+  it("restarts a worker that exits without a claim, then blocks it at the limit", async () => {
+    const plan = testPlan([testWorkstream("a", { stall: { idle_seconds: 600, repeat_limit: 3, max_rejections: 3, max_restarts: 2 } })]);
+    const { log, events } = await runPlan(plan, { a: async () => {} });
+    expect(log).toEqual(["start a#1", "exit a#1", "start a#2", "exit a#2", "start a#3", "exit a#3"]);
+    expect(events.find((event) => event.type === "workstream.blocked")).toMatchObject({
+      reason: "the worker stopped 3 times without an accepted claim (limit 3)",
+    });
+  });
+
+  it("runs the canary alone first, then the rest in parallel up to the concurrency", async () => {
+    const plan = testPlan([testWorkstream("a"), testWorkstream("b"), testWorkstream("c")], { rollout: "canary", concurrency: 2 });
+    const { log } = await runPlan(plan, { a: commitAndClaim, b: commitAndClaim, c: commitAndClaim });
+    expect(log.slice(0, 2)).toEqual(["start a#1", "exit a#1"]);
+    expect(log.slice(2, 4).sort()).toEqual(["start b#1", "start c#1"]);
+  });
+
+  it("never starts a dependent before its dependency is accepted, and blocks it when that fails", async () => {
+    const failing = new FakeCommandRunner((request) => (request.cwd === "/checkouts/a" ? 1 : 0));
+    const plan = testPlan([
+      testWorkstream("a", { stall: { idle_seconds: 600, repeat_limit: 3, max_rejections: 1, max_restarts: 0 } }),
+      testWorkstream("b", { dependsOn: ["a"] }),
+    ]);
+    const { log, events } = await runPlan(plan, { a: commitAndClaim, b: commitAndClaim }, { runner: failing });
+    expect(log).toEqual(["start a#1", "exit a#1"]);
+    expect(events.find((event) => event.type === "workstream.blocked")).toMatchObject({
+      workstream: "b",
+      reason: "depends on a, which ended rejected",
+    });
+  });
+
+  it("resumes a run from its journal: accepted work is not redone", async () => {
+    const plan = testPlan([testWorkstream("a"), testWorkstream("b", { dependsOn: ["a"] })]);
+    const clock = new ManualClock();
+    const file = join(directory, "journal.jsonl");
+    const first = await Journal.open(file, { clock });
+    for (const [type, workstream, data] of [
+      ["run.started", null, { run: "run-1", workstreams: ["a", "b"] }],
+      ["workstream.started", "a", {}],
+      ["worker.started", "a", { attempt: 1 }],
+      ["claim.made", "a", { claim: 1, summary: "done", commit: "a-commit-1" }],
+      ["gate.passed", "a", { claim: 1, gate: "local_check", detail: "ok" }],
+      ["claim.accepted", "a", { claim: 1, commit: "a-commit-1" }],
+    ] as const) {
+      await first.journal.append(type, workstream, data);
+    }
+    await first.journal.close();
+    const { log, events, outcome } = await runPlan(plan, { a: commitAndClaim, b: commitAndClaim });
+    expect(outcome.kind === "finished" && outcome.allAccepted).toBe(true);
+    expect(log).toEqual(["start b#1", "exit b#1"]);
+    // The worker of `a` was running when the journal stopped; the resume records that it is gone.
+    expect(events.filter((event) => event.type === "worker.exited" && event.workstream === "a")).toHaveLength(1);
+    expect(events.filter((event) => event.type === "run.resumed")).toHaveLength(1);
+  });
+});
