@@ -42,12 +42,22 @@ export const agentSchema = z
   .describe("The worker: the supervisor's own Anthropic loop, a replayed cassette, or any CLI agent.");
 export type AgentConfig = z.infer<typeof agentSchema>;
 
+// null removes a built-in command (a project without a build step); a gate that needs it is then an error.
+const commandSchema = z.string().min(1).nullable().optional();
+
 export const commandsSchema = z.strictObject({
-  check: z.string().min(1).optional().describe("The local check (gate local_check)."),
-  build: z.string().min(1).optional().describe("The release build (gate release_build)."),
-  ci: z.string().min(1).optional().describe("What CI runs in a fresh clone of the pushed commit."),
+  check: commandSchema.describe("The local check (gate local_check); null for none."),
+  build: commandSchema.describe("The release build (gate release_build); null for none."),
+  ci: commandSchema.describe(
+    "What CI runs in a fresh clone of the pushed commit (local forge); null for none.",
+  ),
 });
-export type CommandsConfig = z.infer<typeof commandsSchema>;
+/** Resolved commands: a command the plan set to null is absent here. */
+export interface CommandsConfig {
+  check?: string;
+  build?: string;
+  ci?: string;
+}
 
 const positiveInt = () => z.number().int().positive();
 
@@ -60,7 +70,9 @@ export const budgetSchema = z.strictObject({
 export type BudgetConfig = Required<z.infer<typeof budgetSchema>>;
 
 export const stallSchema = z.strictObject({
-  idle_seconds: positiveInt().optional().describe("Seconds without activity before the worker counts as idle."),
+  idle_seconds: positiveInt()
+    .optional()
+    .describe("Seconds without activity before the worker counts as idle."),
   repeat_limit: positiveInt().optional().describe("The same failing command this many times is a loop."),
   max_rejections: positiveInt().optional().describe("Rejected claims before the workstream is blocked."),
   max_restarts: positiveInt()
@@ -106,7 +118,11 @@ export const planSchema = z
   .strictObject({
     name: z.string().min(1).optional().describe("Campaign name; defaults to the plan file's name."),
     repo: z.string().min(1).default(".").describe("The git repository, relative to the plan file."),
-    base: z.string().min(1).default("main").describe("The branch every workstream starts from and merges into."),
+    base: z
+      .string()
+      .min(1)
+      .default("main")
+      .describe("The branch every workstream starts from and merges into."),
     forge: forgeSchema.default({ kind: "local" }),
     agent: agentSchema.default({ provider: "anthropic", model: defaultModel, max_tokens: 16_000 }),
     concurrency: positiveInt().default(2).describe("Workstreams running at once."),

@@ -51,7 +51,7 @@ export async function runCommand(args: string[], context: CommandContext): Promi
   const planFile = requirePositional("run", positionals, 0, "the plan file (supervise run PLAN)");
   rejectExtraPositionals("run", positionals, 1);
   const concurrencyOverride = parsePositiveInteger("concurrency", values.concurrency);
-  const plan = await loadPlan(resolvePath(context.cwd, planFile));
+  const plan = await loadPlan(planFile, { cwd: context.cwd });
   const only = parseOnly(values.only, plan);
   const concurrency = concurrencyOverride ?? plan.concurrency;
 

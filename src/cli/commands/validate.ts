@@ -7,7 +7,7 @@ export async function validateCommand(args: string[], context: CommandContext): 
   const { values, positionals } = parseCommandArguments("validate", args, { json: { type: "boolean" } });
   const file = requirePositional("validate", positionals, 0, "the plan file (supervise validate PLAN)");
   rejectExtraPositionals("validate", positionals, 1);
-  const plan = await loadPlan(file.startsWith("/") ? file : `${context.cwd}/${file}`);
+  const plan = await loadPlan(file, { cwd: context.cwd });
   if (values.json) {
     context.output.out(`${JSON.stringify({ valid: true, plan: plan.file, workstreams: plan.workstreams.map((w) => w.id) })}\n`);
   } else {

@@ -1,0 +1,45 @@
+// Owns the plan: its zod schema, YAML loading with file:line:column problems, rules, resolution and JSON Schema.
+// Must never act on a plan it has not fully validated, nor touch the repository beyond read-only git queries.
+export { checkRepository } from "./check-repository.ts";
+export { closestMatch, didYouMean, editDistance } from "./closest-match.ts";
+export { planJsonSchema, planJsonSchemaId } from "./json-schema.ts";
+export { type LoadPlanOptions, loadPlan, type PlanValidation, validatePlanSource } from "./load-plan.ts";
+export { type ParsedPlan, parsePlan, sortProblems } from "./parse-plan.ts";
+export {
+  createPlanLocator,
+  formatPlanPath,
+  type PlanLocator,
+  type PlanPath,
+  problemAt,
+  type SourcePosition,
+} from "./plan-locator.ts";
+export {
+  acyclicDependencies,
+  branchSafeWorkstreamIds,
+  caseDistinctWorkstreamIds,
+  checkPlanRules,
+  gateCommandsPresent,
+  issueForIssueClosed,
+  knownDependencies,
+  type PlanRule,
+  planRules,
+  uniqueWorkstreamIds,
+} from "./plan-rules.ts";
+export { resolvePlan } from "./resolve-plan.ts";
+export {
+  type AgentConfig,
+  type BudgetConfig,
+  builtInDefaults,
+  type CommandsConfig,
+  defaultModel,
+  type ForgeConfig,
+  type GateId,
+  gateIds,
+  type Plan,
+  type PlanDocument,
+  planSchema,
+  type StallConfig,
+  type Workstream,
+  workstreamIdPattern,
+  workstreamSchema,
+} from "./schema.ts";

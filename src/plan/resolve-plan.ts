@@ -1,0 +1,94 @@
+/**
+ * A validated document → the Plan the run uses: paths made absolute, names defaulted, and each
+ * workstream's settings merged (workstream over plan defaults over built-in defaults). Pure.
+ */
+import path from "node:path";
+import {
+  type AgentConfig,
+  type BudgetConfig,
+  builtInDefaults,
+  type CommandsConfig,
+  type Plan,
+  type PlanDocument,
+  type StallConfig,
+  type Workstream,
+} from "./schema.ts";
+
+type PlanWorkstream = PlanDocument["workstreams"][number];
+
+/** `file` should be absolute; a relative one is resolved against the current directory. */
+export function resolvePlan(document: PlanDocument, file: string): Plan {
+  const planFile = path.resolve(file);
+  const planDirectory = path.dirname(planFile);
+  return {
+    file: planFile,
+    name: document.name ?? path.basename(planFile, path.extname(planFile)),
+    repo: path.resolve(planDirectory, document.repo),
+    base: document.base,
+    forge: document.forge,
+    concurrency: document.concurrency,
+    rollout: document.rollout,
+    workstreams: document.workstreams.map((workstream) =>
+      resolveWorkstream(workstream, document, planDirectory),
+    ),
+  };
+}
+
+function resolveWorkstream(
+  workstream: PlanWorkstream,
+  document: PlanDocument,
+  planDirectory: string,
+): Workstream {
+  const { defaults } = document;
+  return {
+    id: workstream.id,
+    branch: `supervise/${workstream.id}`,
+    issue: workstream.issue,
+    goal: workstream.goal,
+    brief: workstream.brief,
+    dependsOn: [...workstream.depends_on],
+    // An agent is one coherent choice (provider and its settings), so a workstream's replaces the plan's.
+    agent: resolveAgent(workstream.agent ?? document.agent, planDirectory),
+    commands: mergeCommands(builtInDefaults.commands, defaults.commands, workstream.commands),
+    budget: mergeFields<BudgetConfig>(builtInDefaults.budget, defaults.budget, workstream.budget),
+    stall: mergeFields<StallConfig>(builtInDefaults.stall, defaults.stall, workstream.stall),
+    done: [...(workstream.done ?? defaults.done ?? builtInDoneFor(workstream.issue))],
+  };
+}
+
+/**
+ * The built-in definition of done asks for issue_closed only where there is an issue to close: a
+ * plan that never chose its gates should not fail validation for a gate it never asked for.
+ */
+export function builtInDoneFor(issue: number | undefined): GateId[] {
+  return issue === undefined ? builtInDefaults.done.filter((gate) => gate !== "issue_closed") : [...builtInDefaults.done];
+}
+
+function resolveAgent(agent: AgentConfig, planDirectory: string): AgentConfig {
+  if (agent.provider === "replay") return { ...agent, cassette: path.resolve(planDirectory, agent.cassette) };
+  return { ...agent };
+}
+
+/** Field by field, later layers win; a field a layer leaves out falls through to the one below. */
+function mergeFields<Config extends object>(...layers: (Partial<Config> | undefined)[]): Config {
+  const merged: Partial<Config> = {};
+  for (const layer of layers) {
+    for (const [key, value] of Object.entries(layer ?? {})) {
+      if (value !== undefined) merged[key as keyof Config] = value as Config[keyof Config];
+    }
+  }
+  return merged as Config;
+}
+
+type CommandsLayer = { [Name in keyof CommandsConfig]?: string | null };
+
+/** Like mergeFields, but null removes a command (the gate rules have made sure no gate needs it). */
+function mergeCommands(...layers: (CommandsLayer | undefined)[]): CommandsConfig {
+  const merged = mergeFields<CommandsLayer>(...layers);
+  const commands: CommandsConfig = {};
+  for (const name of ["check", "build", "ci"] as const) {
+    const command = merged[name];
+    if (typeof command === "string") commands[name] = command;
+  }
+  return commands;
+}
