@@ -60,9 +60,12 @@ export class PlanError extends SuperviseError {
 
   constructor(problems: PlanProblem[]) {
     const count = problems.length === 1 ? "1 problem" : `${problems.length} problems`;
-    super(`The plan is not valid (${count}):\n${problems.map((p) => `  ${formatPlanProblem(p)}`).join("\n")}`, {
-      hint: "Fix the fields named above; `supervise schema` prints every field the plan accepts.",
-    });
+    super(
+      `The plan is not valid (${count}):\n${problems.map((p) => `  ${formatPlanProblem(p)}`).join("\n")}`,
+      {
+        hint: "Fix the fields named above; `supervise schema` prints every field the plan accepts.",
+      },
+    );
     this.name = "PlanError";
     this.problems = problems;
   }

@@ -4,8 +4,8 @@
  * on a socket bound to its workstream. It is sandboxed like every worker command.
  */
 import type { CommandRunner } from "../sandbox/run-command.ts";
-import { renderPrompt } from "./prompt-templates.ts";
 import type { ToolServer } from "./bridge/tool-server.ts";
+import { renderPrompt } from "./prompt-templates.ts";
 import { workerTools } from "./tools/tool-registry.ts";
 import type { TranscriptWriter } from "./transcript.ts";
 import { describeExit, type WorkerExit, type WorkerLauncher, type WorkerStart } from "./worker.ts";
@@ -24,15 +24,23 @@ export interface CommandWorkerOptions {
 
 export function createCommandWorkerLauncher(options: CommandWorkerOptions): WorkerLauncher {
   return {
-    toolUsagePrompt: renderPrompt("command-tool-usage", { tool_names: workerTools.map((tool) => tool.name).join(", ") }),
+    toolUsagePrompt: renderPrompt("command-tool-usage", {
+      tool_names: workerTools.map((tool) => tool.name).join(", "),
+    }),
     async start(start: WorkerStart): Promise<WorkerExit> {
       const agent = start.workstream.agent;
-      if (agent.provider !== "command") throw new Error(`command worker launched for provider ${agent.provider}`);
+      if (agent.provider !== "command")
+        throw new Error(`command worker launched for provider ${agent.provider}`);
       const transcript = options.transcriptFor(start.workstream.id);
       const token = options.toolServer.grant(start.workstream.id, {
         claimDone: (summary) => {
           start.onActivity();
-          transcript.write({ attempt: start.attempt, kind: "tool_call", tool: "claim_done", input: { summary } });
+          transcript.write({
+            attempt: start.attempt,
+            kind: "tool_call",
+            tool: "claim_done",
+            input: { summary },
+          });
           return start.services.claimDone(summary).then((result) => {
             transcript.write({ attempt: start.attempt, kind: "tool_result", tool: "claim_done", ...result });
             return result;
@@ -48,7 +56,12 @@ export function createCommandWorkerLauncher(options: CommandWorkerOptions): Work
         SUPERVISE_TOOL_SOCKET: options.toolServer.socketPath,
         SUPERVISE_TOOL_TOKEN: token,
       };
-      transcript.write({ attempt: start.attempt, kind: "start", command: agent.command, prompt: start.prompt });
+      transcript.write({
+        attempt: start.attempt,
+        kind: "start",
+        command: agent.command,
+        prompt: start.prompt,
+      });
       let pendingLine = "";
       try {
         const result = await options.runner.run({
@@ -59,14 +72,14 @@ export function createCommandWorkerLauncher(options: CommandWorkerOptions): Work
           timeoutMs: start.timeoutMs,
           signal: start.signal,
           markers: options.markers,
-          onOutput: (chunk, stream) => {
+          onOutput: (chunk) => {
             start.onActivity();
             const lines = (pendingLine + chunk).split("\n");
             pendingLine = lines.pop() ?? "";
-            for (const text of lines) transcript.write({ attempt: start.attempt, kind: "output", stream, text });
+            for (const text of lines) transcript.write({ attempt: start.attempt, kind: "output", text });
           },
         });
-        if (pendingLine) transcript.write({ attempt: start.attempt, kind: "output", stream: "stdout", text: pendingLine });
+        if (pendingLine) transcript.write({ attempt: start.attempt, kind: "output", text: pendingLine });
         const exit: WorkerExit = {
           exitCode: result.exitCode,
           signal: result.signal,
@@ -76,7 +89,12 @@ export function createCommandWorkerLauncher(options: CommandWorkerOptions): Work
           description: result.error ? `could not start: ${result.error}` : describeExit(result),
           outputTail: result.output.slice(-2000),
         };
-        transcript.write({ attempt: start.attempt, kind: "exit", description: exit.description, exit_code: exit.exitCode });
+        transcript.write({
+          attempt: start.attempt,
+          kind: "exit",
+          description: exit.description,
+          exit_code: exit.exitCode,
+        });
         return exit;
       } finally {
         options.toolServer.revoke(token);

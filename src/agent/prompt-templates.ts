@@ -18,7 +18,11 @@ export class MissingPromptVariableError extends Error {
 const placeholder = /\{\{\s*([a-z_][a-z0-9_]*)\s*\}\}/gi;
 
 /** Fills `{{name}}` placeholders; `{{#name}}…{{/name}}` keeps its body only when `name` is non-empty. */
-export function fillTemplate(templateName: string, text: string, variables: Record<string, string | number | undefined>): string {
+export function fillTemplate(
+  templateName: string,
+  text: string,
+  variables: Record<string, string | number | undefined>,
+): string {
   const withSections = text.replace(
     /\{\{#([a-z_][a-z0-9_]*)\}\}([\s\S]*?)\{\{\/\1\}\}/gi,
     (_match, name: string, body: string) => {

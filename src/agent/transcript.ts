@@ -37,7 +37,8 @@ export function createRedactor(secrets: Record<string, string | undefined>): Red
     for (const [name, value] of pairs) {
       if (result.includes(value)) result = result.split(value).join(`[REDACTED:${name}]`);
       const asJson = JSON.stringify(value).slice(1, -1);
-      if (asJson !== value && result.includes(asJson)) result = result.split(asJson).join(`[REDACTED:${name}]`);
+      if (asJson !== value && result.includes(asJson))
+        result = result.split(asJson).join(`[REDACTED:${name}]`);
     }
     return result;
   };

@@ -36,7 +36,9 @@ export interface WorkerLauncher {
   start(start: WorkerStart): Promise<WorkerExit>;
 }
 
-export function describeExit(exit: Pick<WorkerExit, "exitCode" | "signal" | "isTimedOut" | "isCanceled" | "durationMs">): string {
+export function describeExit(
+  exit: Pick<WorkerExit, "exitCode" | "signal" | "isTimedOut" | "isCanceled" | "durationMs">,
+): string {
   if (exit.isCanceled) return "stopped by the supervisor";
   if (exit.isTimedOut) return `timed out after ${Math.round(exit.durationMs / 1000)} s`;
   if (exit.exitCode === null) return `killed by ${exit.signal ?? "a signal"}`;

@@ -1,5 +1,5 @@
 /** Argument parsing for every subcommand: strict, so a mistyped flag is an error, never ignored. */
-import { parseArgs, type ParseArgsConfig } from "node:util";
+import { type ParseArgsConfig, parseArgs } from "node:util";
 import { UsageError } from "../errors.ts";
 
 type Options = NonNullable<ParseArgsConfig["options"]>;
@@ -15,11 +15,18 @@ export function parseCommandArguments<T extends Options>(command: string, args: 
     return parseArgs({ args, options, allowPositionals: true, strict: true });
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    throw new UsageError(`supervise ${command}: ${message.replace(/\. To specify a positional argument.*$/s, ".")}`);
+    throw new UsageError(
+      `supervise ${command}: ${message.replace(/\. To specify a positional argument.*$/s, ".")}`,
+    );
   }
 }
 
-export function requirePositional(command: string, positionals: string[], index: number, name: string): string {
+export function requirePositional(
+  command: string,
+  positionals: string[],
+  index: number,
+  name: string,
+): string {
   const value = positionals[index];
   if (value === undefined) throw new UsageError(`supervise ${command}: missing ${name}.`);
   return value;

@@ -62,7 +62,9 @@ export async function main(argv: string[], output: Output = processOutput(proces
   const onSignal = () => {
     interrupts += 1;
     if (interrupts > 1) {
-      output.err("\nInterrupted again: exiting now. The journal is consistent; run the same command to resume.\n");
+      output.err(
+        "\nInterrupted again: exiting now. The journal is consistent; run the same command to resume.\n",
+      );
       process.exit(ExitCode.interrupted);
     }
     output.err("\nStopping: workers are being stopped and the journal closed (Ctrl-C again to force).\n");
@@ -81,7 +83,12 @@ export async function main(argv: string[], output: Output = processOutput(proces
       output.out("supervise 0.1.0\n");
       return ExitCode.allAccepted;
     }
-    const context: CommandContext = { output, environment: process.env, cwd: process.cwd(), signal: controller.signal };
+    const context: CommandContext = {
+      output,
+      environment: process.env,
+      cwd: process.cwd(),
+      signal: controller.signal,
+    };
     const command = commands[first];
     if (command) return await command(rest, context);
     if (first.startsWith("-")) throw new UsageError(`Unknown flag ${first} before the plan file.`);

@@ -90,7 +90,9 @@ export function buildBundle(input: BundleInput): Bundle {
       summary: claim.summary,
       commit: claim.commit,
       verdict: claim.verdict,
-      failed_gates: claim.gates.filter((gate) => gate.status === "fail" || gate.status === "error").map((gate) => gate.gate),
+      failed_gates: claim.gates
+        .filter((gate) => gate.status === "fail" || gate.status === "error")
+        .map((gate) => gate.gate),
     })),
     interventions: input.interventions ?? [],
     escalations: input.escalations ?? [],
@@ -127,7 +129,9 @@ export function renderBundleMarkdown(bundle: Bundle): string {
   lines.push("", "## Claims", "");
   for (const claim of bundle.claims) {
     const failed = claim.failed_gates.length > 0 ? ` (failed: ${claim.failed_gates.join(", ")})` : "";
-    lines.push(`- claim ${claim.id}, attempt ${claim.attempt}, commit ${claim.commit ?? "none"}: **${claim.verdict}**${failed} — "${claim.summary}"`);
+    lines.push(
+      `- claim ${claim.id}, attempt ${claim.attempt}, commit ${claim.commit ?? "none"}: **${claim.verdict}**${failed} — "${claim.summary}"`,
+    );
   }
   if (bundle.claims.length === 0) lines.push("- none");
   const usage = bundle.usage;

@@ -20,9 +20,17 @@ export interface CommandGateRequest {
   signal?: AbortSignal;
 }
 
-export async function runCommandGate(runner: CommandRunner, request: CommandGateRequest): Promise<GateResult> {
+export async function runCommandGate(
+  runner: CommandRunner,
+  request: CommandGateRequest,
+): Promise<GateResult> {
   if (!request.command) {
-    return { id: request.gate, status: "error", detail: "the plan names no command for this gate", observed: {} };
+    return {
+      id: request.gate,
+      status: "error",
+      detail: "the plan names no command for this gate",
+      observed: {},
+    };
   }
   const logFile = join(request.runDirectory, request.logPath);
   await mkdir(dirname(logFile), { recursive: true });
@@ -38,7 +46,12 @@ export async function runCommandGate(runner: CommandRunner, request: CommandGate
 }
 
 /** Pure: the verdict from what the command did. */
-export function judgeCommandGate(gate: GateId, command: string, logPath: string, result: CommandResult): GateResult {
+export function judgeCommandGate(
+  gate: GateId,
+  command: string,
+  logPath: string,
+  result: CommandResult,
+): GateResult {
   const observation: CommandObservation = {
     command,
     exitCode: result.exitCode,
@@ -49,8 +62,10 @@ export function judgeCommandGate(gate: GateId, command: string, logPath: string,
     outputTail: result.output.slice(-4000),
   };
   const base = { id: gate, observed: { exit_code: result.exitCode }, command: observation };
-  if (result.error) return { ...base, status: "error", detail: `\`${command}\` could not start: ${result.error}` };
-  if (result.isTimedOut) return { ...base, status: "fail", detail: `\`${command}\` timed out after ${result.durationMs} ms` };
+  if (result.error)
+    return { ...base, status: "error", detail: `\`${command}\` could not start: ${result.error}` };
+  if (result.isTimedOut)
+    return { ...base, status: "fail", detail: `\`${command}\` timed out after ${result.durationMs} ms` };
   if (result.isCanceled) return { ...base, status: "error", detail: `\`${command}\` was cancelled` };
   if (result.exitCode === 0) return { ...base, status: "pass", detail: `\`${command}\` exited 0` };
   const how = result.exitCode === null ? `was killed by ${result.signal}` : `exited ${result.exitCode}`;

@@ -25,6 +25,11 @@ export interface GateResult {
   command?: CommandObservation;
 }
 
-export function gateResult(id: GateId, status: GateStatus, detail: string, observed: Record<string, unknown> = {}): GateResult {
+export function gateResult(
+  id: GateId,
+  status: GateStatus,
+  detail: string,
+  observed: Record<string, unknown> = {},
+): GateResult {
   return { id, status, detail, observed };
 }

@@ -26,7 +26,15 @@ export interface GateServices {
 }
 
 /** Order matters only for reading: cheap local evidence first, then the forge. */
-const gateOrder: readonly GateId[] = ["local_check", "release_build", "diff_scope", "ci_green", "pr_merged", "issue_closed", "review"];
+const gateOrder: readonly GateId[] = [
+  "local_check",
+  "release_build",
+  "diff_scope",
+  "ci_green",
+  "pr_merged",
+  "issue_closed",
+  "review",
+];
 
 export async function verifyClaim(
   claim: ClaimUnderVerification,
@@ -43,11 +51,20 @@ export async function verifyClaim(
   return results;
 }
 
-async function observeGate(gate: GateId, claim: ClaimUnderVerification, services: GateServices): Promise<GateResult> {
+async function observeGate(
+  gate: GateId,
+  claim: ClaimUnderVerification,
+  services: GateServices,
+): Promise<GateResult> {
   if (claim.commit === null) {
-    return gateResult(gate, "fail", `the claim names no commit: uncommitted changes in ${summarizeChanges(claim.uncommittedChanges)}`, {
-      uncommitted_changes: claim.uncommittedChanges,
-    });
+    return gateResult(
+      gate,
+      "fail",
+      `the claim names no commit: uncommitted changes in ${summarizeChanges(claim.uncommittedChanges)}`,
+      {
+        uncommitted_changes: claim.uncommittedChanges,
+      },
+    );
   }
   const committed = { ...claim, commit: claim.commit };
   switch (gate) {
@@ -79,7 +96,11 @@ async function observeCommandGate(
   // The result speaks for the claimed commit only if the checkout still is that commit, unchanged.
   const after = await services.readCheckout();
   if (after.head !== claim.commit) {
-    return { ...result, status: "fail", detail: `HEAD moved from ${claim.commit.slice(0, 12)} to ${after.head.slice(0, 12)} while the gate ran` };
+    return {
+      ...result,
+      status: "fail",
+      detail: `HEAD moved from ${claim.commit.slice(0, 12)} to ${after.head.slice(0, 12)} while the gate ran`,
+    };
   }
   if (after.uncommittedChanges.length > 0 && result.status === "pass") {
     return {

@@ -18,7 +18,14 @@ export interface PullRequest {
   mergedAt: string | null;
 }
 
-export type CheckConclusion = "success" | "failure" | "neutral" | "skipped" | "cancelled" | "timed_out" | "action_required";
+export type CheckConclusion =
+  | "success"
+  | "failure"
+  | "neutral"
+  | "skipped"
+  | "cancelled"
+  | "timed_out"
+  | "action_required";
 
 export interface CheckRun {
   name: string;
@@ -50,7 +57,11 @@ export interface Issue {
 
 export type MergeResult =
   | { isMerged: true; mergeCommitSha: string }
-  | { isMerged: false; reason: "head_moved" | "not_mergeable" | "ci_not_green" | "already_merged" | "conflict"; message: string };
+  | {
+      isMerged: false;
+      reason: "head_moved" | "not_mergeable" | "ci_not_green" | "already_merged" | "conflict";
+      message: string;
+    };
 
 export interface Forge {
   readonly kind: "local" | "github";
@@ -60,11 +71,20 @@ export interface Forge {
   push(options: { fromRepository: string; sha: string; branch: string }): Promise<void>;
   findPullRequest(options: { head: string; base: string }): Promise<PullRequest | null>;
   /** Opens the PR for head→base, or updates title and body of the existing open one. */
-  openOrUpdatePullRequest(options: { head: string; base: string; title: string; body: string }): Promise<PullRequest>;
+  openOrUpdatePullRequest(options: {
+    head: string;
+    base: string;
+    title: string;
+    body: string;
+  }): Promise<PullRequest>;
   getPullRequest(number: number): Promise<PullRequest>;
   ciStatus(sha: string): Promise<CiStatus>;
   /** Squash (default) merge, refused when the head moved from `expectedHeadSha` or CI is not green. */
-  mergePullRequest(options: { number: number; expectedHeadSha: string; method?: "squash" | "merge" | "rebase" }): Promise<MergeResult>;
+  mergePullRequest(options: {
+    number: number;
+    expectedHeadSha: string;
+    method?: "squash" | "merge" | "rebase";
+  }): Promise<MergeResult>;
   getIssue(number: number): Promise<Issue>;
   closeIssue(options: { number: number; comment?: string }): Promise<Issue>;
   /** The SHA the base branch points to on the forge now. */

@@ -8,6 +8,7 @@ import {
   type BudgetConfig,
   builtInDefaults,
   type CommandsConfig,
+  type GateId,
   type Plan,
   type PlanDocument,
   type StallConfig,
@@ -61,7 +62,9 @@ function resolveWorkstream(
  * plan that never chose its gates should not fail validation for a gate it never asked for.
  */
 export function builtInDoneFor(issue: number | undefined): GateId[] {
-  return issue === undefined ? builtInDefaults.done.filter((gate) => gate !== "issue_closed") : [...builtInDefaults.done];
+  return issue === undefined
+    ? builtInDefaults.done.filter((gate) => gate !== "issue_closed")
+    : [...builtInDefaults.done];
 }
 
 function resolveAgent(agent: AgentConfig, planDirectory: string): AgentConfig {

@@ -9,8 +9,17 @@ export function renderReport(view: RunView, format: "md" | "json", nowMs: number
     const lastClaim = state?.claims.at(-1);
     return {
       ...row,
-      gates: (lastClaim?.gates ?? []).map((gate) => ({ id: gate.gate, status: gate.status, detail: gate.detail })),
-      claims: (state?.claims ?? []).map((claim) => ({ id: claim.id, commit: claim.commit, verdict: claim.verdict, summary: claim.summary })),
+      gates: (lastClaim?.gates ?? []).map((gate) => ({
+        id: gate.gate,
+        status: gate.status,
+        detail: gate.detail,
+      })),
+      claims: (state?.claims ?? []).map((claim) => ({
+        id: claim.id,
+        commit: claim.commit,
+        verdict: claim.verdict,
+        summary: claim.summary,
+      })),
       bundle: `${view.run.dir}/evidence/${row.workstream}/bundle.json`,
     };
   });
@@ -21,7 +30,10 @@ export function renderReport(view: RunView, format: "md" | "json", nowMs: number
     workstreams: rows.length,
     accepted,
     not_accepted: rows.length - accepted,
-    rejected_claims: rows.reduce((sum, row) => sum + (view.state.workstreams.get(row.workstream)?.rejections ?? 0), 0),
+    rejected_claims: rows.reduce(
+      (sum, row) => sum + (view.state.workstreams.get(row.workstream)?.rejections ?? 0),
+      0,
+    ),
     cost_usd: Number(rows.reduce((sum, row) => sum + row.cost_usd, 0).toFixed(4)),
   };
   if (format === "json") return `${JSON.stringify({ summary, workstreams })}\n`;

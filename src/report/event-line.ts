@@ -14,7 +14,9 @@ function describeEvent(event: JournalEvent): string {
     case "worker.exited":
       return ` attempt ${event.attempt}: ${event.description}`;
     case "claim.made":
-      return event.commit ? ` claim ${event.claim} at ${String(event.commit).slice(0, 12)}: ${event.summary}` : ` claim ${event.claim} with uncommitted changes: ${event.summary}`;
+      return event.commit
+        ? ` claim ${event.claim} at ${String(event.commit).slice(0, 12)}: ${event.summary}`
+        : ` claim ${event.claim} with uncommitted changes: ${event.summary}`;
     case "gate.passed":
     case "gate.failed":
     case "gate.errored":

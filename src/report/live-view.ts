@@ -39,7 +39,8 @@ export function createLiveView(options: LiveViewOptions): LiveView {
   if (!output.isTty) {
     return {
       onEvent: (event) => output.out(`${redact(formatEventLine(event))}\n`),
-      finish: (state, stateDirectory, run) => output.out(finalSummary(options.plan, state, stateDirectory, run)),
+      finish: (state, stateDirectory, run) =>
+        output.out(finalSummary(options.plan, state, stateDirectory, run)),
       close: () => {},
     };
   }
@@ -54,7 +55,12 @@ export function createLiveView(options: LiveViewOptions): LiveView {
     );
     const latest = events.at(-1);
     const text = [
-      renderStatusTable(options.plan.workstreams.map((workstream) => workstream.id), state, Date.now(), output.useColor),
+      renderStatusTable(
+        options.plan.workstreams.map((workstream) => workstream.id),
+        state,
+        Date.now(),
+        output.useColor,
+      ),
       latest ? redact(formatEventLine(latest)).slice(0, output.columns - 1) : "",
     ].join("\n");
     const clear = drawnLines > 0 ? `\x1b[${drawnLines}A\x1b[0J` : "";

@@ -35,7 +35,8 @@ export function statusRows(ids: readonly string[], state: RunState, nowMs: numbe
       workstream: id,
       state: workstream?.status ?? "pending",
       gates_passed: lastClaim?.gates.filter((gate) => gate.status === "pass").length ?? 0,
-      gates_failed: lastClaim?.gates.filter((gate) => gate.status === "fail" || gate.status === "error").length ?? 0,
+      gates_failed:
+        lastClaim?.gates.filter((gate) => gate.status === "fail" || gate.status === "error").length ?? 0,
       attempts: workstream?.attempt ?? 0,
       claims: workstream?.claims.length ?? 0,
       turns: workstream?.turns ?? 0,
@@ -47,7 +48,12 @@ export function statusRows(ids: readonly string[], state: RunState, nowMs: numbe
   });
 }
 
-export function renderStatusTable(ids: readonly string[], state: RunState, nowMs: number, useColor: boolean): string {
+export function renderStatusTable(
+  ids: readonly string[],
+  state: RunState,
+  nowMs: number,
+  useColor: boolean,
+): string {
   const rows = statusRows(ids, state, nowMs);
   const header = ["WORKSTREAM", "STATE", "GATES", "ATTEMPTS", "TURNS", "TOKENS", "COST", "ELAPSED"];
   const body = rows.map((row) => [
@@ -60,7 +66,9 @@ export function renderStatusTable(ids: readonly string[], state: RunState, nowMs
     `$${row.cost_usd.toFixed(2)}`,
     row.elapsed_seconds === null ? "-" : formatDuration(row.elapsed_seconds),
   ]);
-  const widths = header.map((title, column) => Math.max(title.length, ...body.map((cells) => cells[column]!.length)));
+  const widths = header.map((title, column) =>
+    Math.max(title.length, ...body.map((cells) => cells[column]!.length)),
+  );
   const line = (cells: string[], status?: WorkstreamState["status"]) =>
     cells
       .map((cell, column) => {

@@ -55,7 +55,8 @@ export function decideSchedule(
       });
       continue;
     }
-    if (workstream.dependsOn.every((dependency) => statusOf(dependency) === "accepted")) ready.push(workstream.id);
+    if (workstream.dependsOn.every((dependency) => statusOf(dependency) === "accepted"))
+      ready.push(workstream.id);
   }
 
   const canary = canaryGate(plan, selected, statusOf);
@@ -107,7 +108,9 @@ function canaryGate(
 
 /** The schedule as waves by dependency, for `--dry-run`: wave k holds what waits only on waves < k. */
 export function dependencyWaves(plan: Plan, options: Pick<ScheduleOptions, "only">): string[][] {
-  const selected = plan.workstreams.filter((workstream) => options.only === undefined || options.only.has(workstream.id));
+  const selected = plan.workstreams.filter(
+    (workstream) => options.only === undefined || options.only.has(workstream.id),
+  );
   const waveOf = new Map<string, number>();
   const byId = new Map(plan.workstreams.map((workstream) => [workstream.id, workstream]));
   const compute = (id: string): number => {

@@ -3,21 +3,31 @@
  * records every step in the journal before acting on it. State changes only through journal events
  * folded by the state machine, so a resume after a crash continues exactly where the run stopped.
  */
-import type { Clock } from "../clock.ts";
+
 import { renderPrompt } from "../agent/prompt-templates.ts";
 import type { ToolResult, WorkerServices } from "../agent/tools/tool-definition.ts";
 import type { WorkerExit, WorkerLauncher } from "../agent/worker.ts";
+import type { Clock } from "../clock.ts";
 import { buildBundle, writeBundle } from "../evidence/bundle.ts";
 import type { GateResult } from "../evidence/gate-result.ts";
 import { type GateServices, verifyClaim } from "../evidence/verify-claim.ts";
 import type { Plan, Workstream } from "../plan/schema.ts";
 import type { Journal, JournalEvent } from "./journal.ts";
 import { decideSchedule, isSelected, type ScheduleOptions } from "./scheduler.ts";
-import { applyEvent, foldEvents, type RunState, terminalStatuses, type WorkstreamState } from "./workstream-state.ts";
+import {
+  applyEvent,
+  foldEvents,
+  type RunState,
+  terminalStatuses,
+  type WorkstreamState,
+} from "./workstream-state.ts";
 
 /** The checkouts, as the run needs them (implemented by src/workspace/). */
 export interface CheckoutPort {
-  ensureCheckout(workstream: { id: string; branch: string }): Promise<{ path: string; branch: string; baseSha: string; isNew: boolean }>;
+  ensureCheckout(workstream: {
+    id: string;
+    branch: string;
+  }): Promise<{ path: string; branch: string; baseSha: string; isNew: boolean }>;
   head(path: string): Promise<string>;
   uncommittedChanges(path: string): Promise<string[]>;
 }
@@ -95,7 +105,11 @@ class Supervisor {
       // Workstreams caught mid-flight by a crash are driven again as soon as the run resumes.
       for (const workstream of plan.workstreams) {
         const status = this.statusOf(workstream.id);
-        if (isSelected(workstream.id, options) && !this.tasks.has(workstream.id) && (status === "running" || status === "verifying")) {
+        if (
+          isSelected(workstream.id, options) &&
+          !this.tasks.has(workstream.id) &&
+          (status === "running" || status === "verifying")
+        ) {
           this.startTask(workstream.id);
         }
       }
@@ -112,8 +126,12 @@ class Supervisor {
       await this.record("run.stopped", null, { reason: "interrupted" });
       return { kind: "stopped", state: this.state, reason: "interrupted" };
     }
-    const allTerminal = plan.workstreams.every((workstream) => terminalStatuses.has(this.statusOf(workstream.id)));
-    const verdicts = Object.fromEntries(plan.workstreams.map((workstream) => [workstream.id, this.statusOf(workstream.id)]));
+    const allTerminal = plan.workstreams.every((workstream) =>
+      terminalStatuses.has(this.statusOf(workstream.id)),
+    );
+    const verdicts = Object.fromEntries(
+      plan.workstreams.map((workstream) => [workstream.id, this.statusOf(workstream.id)]),
+    );
     if (!allTerminal) {
       await this.record("run.stopped", null, { reason: "only", verdicts });
       const selectedAccepted = plan.workstreams
@@ -138,7 +156,11 @@ class Supervisor {
     return state;
   }
 
-  private async record(type: string, workstream: string | null, data: Record<string, unknown> = {}): Promise<JournalEvent> {
+  private async record(
+    type: string,
+    workstream: string | null,
+    data: Record<string, unknown> = {},
+  ): Promise<JournalEvent> {
     const event = await this.dependencies.journal.append(type, workstream, data);
     applyEvent(this.state, event);
     this.dependencies.onEvent(event);
@@ -183,10 +205,15 @@ class Supervisor {
   private async driveWorkstream(id: string): Promise<void> {
     const workstream = this.workstreamOf(id);
     const { signal } = this.dependencies;
-    if (this.statusOf(id) === "pending") await this.record("workstream.started", id, { goal: workstream.goal });
+    if (this.statusOf(id) === "pending")
+      await this.record("workstream.started", id, { goal: workstream.goal });
     const checkout = await this.dependencies.checkouts.ensureCheckout({ id, branch: workstream.branch });
     if (this.workstreamState(id).checkoutPath !== checkout.path) {
-      await this.record("checkout.created", id, { path: checkout.path, branch: checkout.branch, base_sha: checkout.baseSha });
+      await this.record("checkout.created", id, {
+        path: checkout.path,
+        branch: checkout.branch,
+        base_sha: checkout.baseSha,
+      });
     }
 
     if (this.statusOf(id) === "verifying") {
@@ -209,7 +236,9 @@ class Supervisor {
       }
       const remainingMs = this.remainingBudgetMs(workstream, state);
       if (remainingMs <= 0) {
-        await this.record("workstream.aborted", id, { reason: `budget spent: ${workstream.budget.minutes} minutes` });
+        await this.record("workstream.aborted", id, {
+          reason: `budget spent: ${workstream.budget.minutes} minutes`,
+        });
         break;
       }
       const launcher = this.dependencies.workerLauncherFor(workstream);
@@ -250,7 +279,12 @@ class Supervisor {
     return startedMs + workstream.budget.minutes * 60_000 - this.dependencies.clock.now();
   }
 
-  private promptFor(workstream: Workstream, attempt: number, toolUsage: string, lastExit: WorkerExit | null): string {
+  private promptFor(
+    workstream: Workstream,
+    attempt: number,
+    toolUsage: string,
+    lastExit: WorkerExit | null,
+  ): string {
     const plan = this.dependencies.plan;
     const task = renderPrompt("worker-task", {
       campaign: plan.name,
@@ -277,13 +311,21 @@ class Supervisor {
     });
   }
 
-  private servicesFor(workstream: Workstream, checkoutPath: string, controller: AbortController): WorkerServices {
+  private servicesFor(
+    workstream: Workstream,
+    checkoutPath: string,
+    controller: AbortController,
+  ): WorkerServices {
     return {
       claimDone: async (summary) => {
         const id = workstream.id;
-        if (this.verifying.has(id)) return { isError: true, text: "A claim is already being verified; wait for its verdict." };
+        if (this.verifying.has(id))
+          return { isError: true, text: "A claim is already being verified; wait for its verdict." };
         if (this.statusOf(id) !== "running") {
-          return { isError: true, text: `Workstream ${id} is ${this.statusOf(id)}; there is nothing left to claim.` };
+          return {
+            isError: true,
+            text: `Workstream ${id} is ${this.statusOf(id)}; there is nothing left to claim.`,
+          };
         }
         this.verifying.add(id);
         try {
@@ -317,7 +359,8 @@ class Supervisor {
     const id = workstream.id;
     const claim = this.workstreamState(id).claims.at(-1);
     if (!claim) throw new Error(`workstream ${id} is verifying without a claim`);
-    const uncommitted = claim.commit === null ? await this.dependencies.checkouts.uncommittedChanges(checkoutPath) : [];
+    const uncommitted =
+      claim.commit === null ? await this.dependencies.checkouts.uncommittedChanges(checkoutPath) : [];
     const checkouts = this.dependencies.checkouts;
     const results = await verifyClaim(
       { workstream, claimId: claim.id, commit: claim.commit, uncommittedChanges: uncommitted, checkoutPath },
@@ -338,7 +381,9 @@ class Supervisor {
         });
       },
     );
-    const failures = results.filter((result) => result.status !== "pass" && result.status !== "waived" && result.status !== "skipped");
+    const failures = results.filter(
+      (result) => result.status !== "pass" && result.status !== "waived" && result.status !== "skipped",
+    );
     if (failures.length === 0 && results.length > 0) {
       await this.record("claim.accepted", id, { claim: claim.id, commit: claim.commit });
       await this.writeBundleFor(id);
@@ -368,7 +413,14 @@ class Supervisor {
         workstream: id,
         claim: claim.id,
         commit: claim.commit ?? "none (uncommitted changes)",
-        failures: describeFailures(failures.map((failure) => ({ gate: failure.id, status: failure.status, detail: failure.detail, command: failure.command ?? null }))),
+        failures: describeFailures(
+          failures.map((failure) => ({
+            gate: failure.id,
+            status: failure.status,
+            detail: failure.detail,
+            command: failure.command ?? null,
+          })),
+        ),
         rejections: state.rejections,
         max_rejections: workstream.stall.max_rejections,
       }),
@@ -378,7 +430,11 @@ class Supervisor {
   private async writeBundleFor(id: string): Promise<void> {
     await writeBundle(
       this.dependencies.runDirectory,
-      buildBundle({ runId: this.dependencies.runId, workstream: this.workstreamOf(id), state: this.workstreamState(id) }),
+      buildBundle({
+        runId: this.dependencies.runId,
+        workstream: this.workstreamOf(id),
+        state: this.workstreamState(id),
+      }),
     );
   }
 }
@@ -398,12 +454,16 @@ function eventVerbOf(status: GateResult["status"]): string {
   }
 }
 
-function describeFailures(gates: { gate: string; status: string; detail: string; command?: unknown }[]): string {
+function describeFailures(
+  gates: { gate: string; status: string; detail: string; command?: unknown }[],
+): string {
   return gates
     .filter((gate) => gate.status === "fail" || gate.status === "error")
     .map((gate) => {
       const command = gate.command as { outputTail?: string; log?: string } | null | undefined;
-      const tail = command?.outputTail ? `\n  Output (tail):\n${indent(command.outputTail.slice(-1500), "    ")}` : "";
+      const tail = command?.outputTail
+        ? `\n  Output (tail):\n${indent(command.outputTail.slice(-1500), "    ")}`
+        : "";
       const log = command?.log ? `\n  Full log: ${command.log}` : "";
       return `- ${gate.gate}: ${gate.status} — ${gate.detail}${tail}${log}`;
     })

@@ -14,7 +14,12 @@ export type WorkstreamStatus =
   | "blocked"
   | "aborted";
 
-export const terminalStatuses: ReadonlySet<WorkstreamStatus> = new Set(["accepted", "rejected", "blocked", "aborted"]);
+export const terminalStatuses: ReadonlySet<WorkstreamStatus> = new Set([
+  "accepted",
+  "rejected",
+  "blocked",
+  "aborted",
+]);
 /** Statuses that hold one of the `concurrency` slots. */
 export const activeStatuses: ReadonlySet<WorkstreamStatus> = new Set(["running", "verifying", "escalated"]);
 
@@ -120,7 +125,9 @@ const transitions: Record<string, { from: readonly WorkstreamStatus[]; to: Works
   "workstream.aborted": { from: ["pending", "running", "verifying", "escalated"], to: "aborted" },
 };
 
-export function transitionFor(eventType: string): { from: readonly WorkstreamStatus[]; to: WorkstreamStatus } | undefined {
+export function transitionFor(
+  eventType: string,
+): { from: readonly WorkstreamStatus[]; to: WorkstreamStatus } | undefined {
   return transitions[eventType];
 }
 

@@ -30,14 +30,26 @@ class FakeCheckouts implements CheckoutPort {
 /** A scripted worker: each start runs the script for (workstream, attempt). */
 type Script = (start: WorkerStart, checkouts: FakeCheckouts) => Promise<void>;
 
-function scriptedLauncher(scripts: Record<string, Script>, checkouts: FakeCheckouts, log: string[]): WorkerLauncher {
+function scriptedLauncher(
+  scripts: Record<string, Script>,
+  checkouts: FakeCheckouts,
+  log: string[],
+): WorkerLauncher {
   return {
     toolUsagePrompt: "Call claim_done.",
     async start(start): Promise<WorkerExit> {
       log.push(`start ${start.workstream.id}#${start.attempt}`);
       await scripts[start.workstream.id]?.(start, checkouts);
       log.push(`exit ${start.workstream.id}#${start.attempt}`);
-      return { exitCode: 0, signal: null, isTimedOut: false, isCanceled: false, durationMs: 1, description: "exited 0", outputTail: "" };
+      return {
+        exitCode: 0,
+        signal: null,
+        isTimedOut: false,
+        isCanceled: false,
+        durationMs: 1,
+        description: "exited 0",
+        outputTail: "",
+      };
     },
   };
 }
@@ -55,7 +67,11 @@ afterEach(async () => {
   await rm(directory, { recursive: true, force: true });
 });
 
-async function runPlan(plan: Plan, scripts: Record<string, Script>, options: { runner?: FakeCommandRunner; concurrency?: number } = {}) {
+async function runPlan(
+  plan: Plan,
+  scripts: Record<string, Script>,
+  options: { runner?: FakeCommandRunner; concurrency?: number } = {},
+) {
   const clock = new ManualClock();
   const checkouts = new FakeCheckouts();
   const log: string[] = [];
@@ -69,27 +85,37 @@ async function runPlan(plan: Plan, scripts: Record<string, Script>, options: { r
     clock,
     checkouts,
     workerLauncherFor: () => scriptedLauncher(scripts, checkouts, log),
-    gateServices: { runner: options.runner ?? new FakeCommandRunner(), environment: {}, runDirectory: directory },
+    gateServices: {
+      runner: options.runner ?? new FakeCommandRunner(),
+      environment: {},
+      runDirectory: directory,
+    },
     onEvent: () => {},
     signal: new AbortController().signal,
     options: { only: undefined, concurrency: options.concurrency ?? plan.concurrency, noWait: false },
     exitGraceMs: 0,
   });
   await journal.close();
-  const { events: recorded } = await Journal.open(join(directory, "journal.jsonl"), { clock }).then(async (opened) => {
-    await opened.journal.close();
-    return opened;
-  });
+  const { events: recorded } = await Journal.open(join(directory, "journal.jsonl"), { clock }).then(
+    async (opened) => {
+      await opened.journal.close();
+      return opened;
+    },
+  );
   return { outcome, log, events: recorded };
 }
 
-const types = (events: JournalEvent[], workstream: string) => events.filter((event) => event.workstream === workstream).map((event) => event.type);
+const types = (events: JournalEvent[], workstream: string) =>
+  events.filter((event) => event.workstream === workstream).map((event) => event.type);
 
 describe("runSupervisor", () => {
   it("accepts a workstream whose claim passes every gate, and records why", async () => {
-    const { outcome, events } = await runPlan(testPlan([testWorkstream("a", { done: ["local_check", "release_build"] })]), {
-      a: commitAndClaim,
-    });
+    const { outcome, events } = await runPlan(
+      testPlan([testWorkstream("a", { done: ["local_check", "release_build"] })]),
+      {
+        a: commitAndClaim,
+      },
+    );
     expect(outcome.kind === "finished" && outcome.allAccepted).toBe(true);
     expect(types(events, "a")).toEqual([
       "workstream.started",
@@ -106,7 +132,11 @@ describe("runSupervisor", () => {
 
   it("rejects a claim with uncommitted changes without running any command", async () => {
     const runner = new FakeCommandRunner();
-    const plan = testPlan([testWorkstream("a", { stall: { idle_seconds: 600, repeat_limit: 3, max_rejections: 1, max_restarts: 0 } })]);
+    const plan = testPlan([
+      testWorkstream("a", {
+        stall: { idle_seconds: 600, repeat_limit: 3, max_rejections: 1, max_restarts: 0 },
+      }),
+    ]);
     const { outcome, events } = await runPlan(
       plan,
       {
@@ -123,11 +153,17 @@ describe("runSupervisor", () => {
       gate: "local_check",
       detail: "the claim names no commit: uncommitted changes in ?? src/feature.js",
     });
-    expect(events.find((event) => event.type === "workstream.rejected")).toMatchObject({ reason: expect.stringContaining("1 claims rejected") });
+    expect(events.find((event) => event.type === "workstream.rejected")).toMatchObject({
+      reason: expect.stringContaining("1 claims rejected"),
+    });
   });
 
   it("restarts a worker that exits without a claim, then blocks it at the limit", async () => {
-    const plan = testPlan([testWorkstream("a", { stall: { idle_seconds: 600, repeat_limit: 3, max_rejections: 3, max_restarts: 2 } })]);
+    const plan = testPlan([
+      testWorkstream("a", {
+        stall: { idle_seconds: 600, repeat_limit: 3, max_rejections: 3, max_restarts: 2 },
+      }),
+    ]);
     const { log, events } = await runPlan(plan, { a: async () => {} });
     expect(log).toEqual(["start a#1", "exit a#1", "start a#2", "exit a#2", "start a#3", "exit a#3"]);
     expect(events.find((event) => event.type === "workstream.blocked")).toMatchObject({
@@ -136,7 +172,10 @@ describe("runSupervisor", () => {
   });
 
   it("runs the canary alone first, then the rest in parallel up to the concurrency", async () => {
-    const plan = testPlan([testWorkstream("a"), testWorkstream("b"), testWorkstream("c")], { rollout: "canary", concurrency: 2 });
+    const plan = testPlan([testWorkstream("a"), testWorkstream("b"), testWorkstream("c")], {
+      rollout: "canary",
+      concurrency: 2,
+    });
     const { log } = await runPlan(plan, { a: commitAndClaim, b: commitAndClaim, c: commitAndClaim });
     expect(log.slice(0, 2)).toEqual(["start a#1", "exit a#1"]);
     expect(log.slice(2, 4).sort()).toEqual(["start b#1", "start c#1"]);
@@ -145,10 +184,16 @@ describe("runSupervisor", () => {
   it("never starts a dependent before its dependency is accepted, and blocks it when that fails", async () => {
     const failing = new FakeCommandRunner((request) => (request.cwd === "/checkouts/a" ? 1 : 0));
     const plan = testPlan([
-      testWorkstream("a", { stall: { idle_seconds: 600, repeat_limit: 3, max_rejections: 1, max_restarts: 0 } }),
+      testWorkstream("a", {
+        stall: { idle_seconds: 600, repeat_limit: 3, max_rejections: 1, max_restarts: 0 },
+      }),
       testWorkstream("b", { dependsOn: ["a"] }),
     ]);
-    const { log, events } = await runPlan(plan, { a: commitAndClaim, b: commitAndClaim }, { runner: failing });
+    const { log, events } = await runPlan(
+      plan,
+      { a: commitAndClaim, b: commitAndClaim },
+      { runner: failing },
+    );
     expect(log).toEqual(["start a#1", "exit a#1"]);
     expect(events.find((event) => event.type === "workstream.blocked")).toMatchObject({
       workstream: "b",
@@ -176,7 +221,9 @@ describe("runSupervisor", () => {
     expect(outcome.kind === "finished" && outcome.allAccepted).toBe(true);
     expect(log).toEqual(["start b#1", "exit b#1"]);
     // The worker of `a` was running when the journal stopped; the resume records that it is gone.
-    expect(events.filter((event) => event.type === "worker.exited" && event.workstream === "a")).toHaveLength(1);
+    expect(events.filter((event) => event.type === "worker.exited" && event.workstream === "a")).toHaveLength(
+      1,
+    );
     expect(events.filter((event) => event.type === "run.resumed")).toHaveLength(1);
   });
 });

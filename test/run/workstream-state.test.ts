@@ -18,10 +18,20 @@ describe("the workstream state machine", () => {
         event("checkout.created", "ws1", { path: "/c/ws1", branch: "supervise/ws1" }),
         event("worker.started", "ws1", { attempt: 1 }),
         event("claim.made", "ws1", { claim: 1, summary: "done", commit: "abc" }),
-        event("gate.failed", "ws1", { claim: 1, gate: "local_check", detail: "`npm test` exited 1", observed: { exit_code: 1 } }),
+        event("gate.failed", "ws1", {
+          claim: 1,
+          gate: "local_check",
+          detail: "`npm test` exited 1",
+          observed: { exit_code: 1 },
+        }),
         event("claim.rejected", "ws1", { claim: 1 }),
         event("claim.made", "ws1", { claim: 2, summary: "fixed", commit: "def" }),
-        event("gate.passed", "ws1", { claim: 2, gate: "local_check", detail: "`npm test` exited 0", observed: { exit_code: 0 } }),
+        event("gate.passed", "ws1", {
+          claim: 2,
+          gate: "local_check",
+          detail: "`npm test` exited 0",
+          observed: { exit_code: 0 },
+        }),
         event("claim.accepted", "ws1", { claim: 2, commit: "def" }),
         event("worker.exited", "ws1", { attempt: 1 }),
       ],
@@ -38,7 +48,15 @@ describe("the workstream state machine", () => {
         summary: "done",
         commit: "abc",
         verdict: "rejected",
-        gates: [{ gate: "local_check", status: "fail", detail: "`npm test` exited 1", observed: { exit_code: 1 }, command: null }],
+        gates: [
+          {
+            gate: "local_check",
+            status: "fail",
+            detail: "`npm test` exited 1",
+            observed: { exit_code: 1 },
+            command: null,
+          },
+        ],
       },
       {
         id: 2,
@@ -46,17 +64,30 @@ describe("the workstream state machine", () => {
         summary: "fixed",
         commit: "def",
         verdict: "accepted",
-        gates: [{ gate: "local_check", status: "pass", detail: "`npm test` exited 0", observed: { exit_code: 0 }, command: null }],
+        gates: [
+          {
+            gate: "local_check",
+            status: "pass",
+            detail: "`npm test` exited 0",
+            observed: { exit_code: 0 },
+            command: null,
+          },
+        ],
       },
     ]);
   });
 
   it("refuses an edge the machine does not have", () => {
-    expect(() => foldEvents(["ws1"], [event("claim.made", "ws1", { claim: 1 })])).toThrow(InvalidTransitionError);
+    expect(() => foldEvents(["ws1"], [event("claim.made", "ws1", { claim: 1 })])).toThrow(
+      InvalidTransitionError,
+    );
   });
 
   it("remembers workers that were started and never seen to exit", () => {
-    const state = foldEvents(["ws1"], [event("workstream.started", "ws1"), event("worker.started", "ws1", { attempt: 1 })]);
+    const state = foldEvents(
+      ["ws1"],
+      [event("workstream.started", "ws1"), event("worker.started", "ws1", { attempt: 1 })],
+    );
     expect(state.workstreams.get("ws1")?.liveWorkerAttempts).toEqual([1]);
   });
 });

@@ -7,7 +7,11 @@ export interface BridgeAddress {
   token: string;
 }
 
-export function callSupervisorTool(address: BridgeAddress, tool: string, input: unknown): Promise<ToolResult> {
+export function callSupervisorTool(
+  address: BridgeAddress,
+  tool: string,
+  input: unknown,
+): Promise<ToolResult> {
   const body = JSON.stringify(input ?? {});
   return new Promise((resolve, reject) => {
     const outgoing = request(
@@ -29,7 +33,11 @@ export function callSupervisorTool(address: BridgeAddress, tool: string, input: 
           try {
             resolve(JSON.parse(text) as ToolResult);
           } catch {
-            reject(new Error(`the supervisor answered ${response.statusCode} with something that is not a tool result`));
+            reject(
+              new Error(
+                `the supervisor answered ${response.statusCode} with something that is not a tool result`,
+              ),
+            );
           }
         });
         response.on("error", reject);

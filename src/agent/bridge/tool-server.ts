@@ -5,8 +5,8 @@
  */
 import { randomBytes, timingSafeEqual } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import { callWorkerTool } from "../tools/tool-registry.ts";
 import type { ToolResult, WorkerServices } from "../tools/tool-definition.ts";
+import { callWorkerTool } from "../tools/tool-registry.ts";
 
 export interface ToolServer {
   readonly socketPath: string;
@@ -62,10 +62,17 @@ function listen(server: Server, socketPath: string): Promise<void> {
   });
 }
 
-async function handleRequest(request: IncomingMessage, response: ServerResponse, grants: Map<string, Grant>): Promise<void> {
+async function handleRequest(
+  request: IncomingMessage,
+  response: ServerResponse,
+  grants: Map<string, Grant>,
+): Promise<void> {
   const grant = findGrant(request.headers.authorization, grants);
   if (!grant) {
-    respond(response, 401, { isError: true, text: "This worker token is not valid (any more): the supervisor refused the call." });
+    respond(response, 401, {
+      isError: true,
+      text: "This worker token is not valid (any more): the supervisor refused the call.",
+    });
     return;
   }
   const match = /^\/tools\/([a-z_]+)$/.exec(request.url ?? "");

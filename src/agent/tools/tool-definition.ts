@@ -22,7 +22,9 @@ export interface ToolDefinition<Input extends z.ZodType = z.ZodType> {
   handle(input: z.infer<Input>, services: WorkerServices): Promise<ToolResult>;
 }
 
-export function defineTool<Input extends z.ZodType>(definition: ToolDefinition<Input>): ToolDefinition<Input> {
+export function defineTool<Input extends z.ZodType>(
+  definition: ToolDefinition<Input>,
+): ToolDefinition<Input> {
   return definition;
 }
 

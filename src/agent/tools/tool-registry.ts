@@ -4,7 +4,13 @@
  */
 import type { z } from "zod";
 import { claimDoneTool } from "./claim-done.ts";
-import { type ToolDefinition, type ToolResult, toolError, toolInputJsonSchema, type WorkerServices } from "./tool-definition.ts";
+import {
+  type ToolDefinition,
+  type ToolResult,
+  toolError,
+  toolInputJsonSchema,
+  type WorkerServices,
+} from "./tool-definition.ts";
 
 export const workerTools: readonly ToolDefinition[] = [claimDoneTool as ToolDefinition];
 
@@ -12,10 +18,16 @@ export function findTool(name: string): ToolDefinition | undefined {
   return workerTools.find((tool) => tool.name === name);
 }
 
-export async function callWorkerTool(name: string, input: unknown, services: WorkerServices): Promise<ToolResult> {
+export async function callWorkerTool(
+  name: string,
+  input: unknown,
+  services: WorkerServices,
+): Promise<ToolResult> {
   const tool = findTool(name);
   if (!tool) {
-    return toolError(`There is no tool named "${name}". Available tools: ${workerTools.map((t) => t.name).join(", ")}.`);
+    return toolError(
+      `There is no tool named "${name}". Available tools: ${workerTools.map((t) => t.name).join(", ")}.`,
+    );
   }
   const parsed = tool.inputSchema.safeParse(input ?? {});
   if (!parsed.success) {
@@ -28,7 +40,9 @@ export async function callWorkerTool(name: string, input: unknown, services: Wor
     return await tool.handle(parsed.data, services);
   } catch (error) {
     // A failing handler is the supervisor's problem to record, but the worker still gets an answer.
-    return toolError(`The tool ${name} failed inside the supervisor: ${error instanceof Error ? error.message : String(error)}`);
+    return toolError(
+      `The tool ${name} failed inside the supervisor: ${error instanceof Error ? error.message : String(error)}`,
+    );
   }
 }
 

@@ -13,7 +13,11 @@ export async function cleanCommand(args: string[], context: CommandContext): Pro
   const lock = await acquireStateLock(view.stateDirectory);
   try {
     const started = view.events.find((event) => event.type === "run.started");
-    const workspace = new Workspace({ stateDir: view.stateDirectory, userRepository: String(started?.repo ?? ""), base: "" });
+    const workspace = new Workspace({
+      stateDir: view.stateDirectory,
+      userRepository: String(started?.repo ?? ""),
+      base: "",
+    });
     const removed: string[] = [];
     for (const [id, state] of view.state.workstreams) {
       if (state.status === "accepted" && state.checkoutPath) {
@@ -21,7 +25,11 @@ export async function cleanCommand(args: string[], context: CommandContext): Pro
         removed.push(id);
       }
     }
-    context.output.out(removed.length > 0 ? `Removed the checkouts of ${removed.join(", ")}.\n` : "No checkout of an accepted workstream to remove.\n");
+    context.output.out(
+      removed.length > 0
+        ? `Removed the checkouts of ${removed.join(", ")}.\n`
+        : "No checkout of an accepted workstream to remove.\n",
+    );
     return ExitCode.allAccepted;
   } finally {
     await lock.release();

@@ -6,7 +6,12 @@ import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import writeFileAtomic from "write-file-atomic";
 import { ExitCode, StateError, UsageError } from "../../errors.ts";
-import { parseCommandArguments, readingOptions, rejectExtraPositionals, requirePositional } from "../arguments.ts";
+import {
+  parseCommandArguments,
+  readingOptions,
+  rejectExtraPositionals,
+  requirePositional,
+} from "../arguments.ts";
 import { readLatestRun } from "./read-run.ts";
 import type { CommandContext } from "./run.ts";
 
@@ -16,7 +21,12 @@ export interface EscalationRecord {
   question: string;
   status: "pending" | "approved" | "denied" | "replied";
   opened_at: string;
-  decision: { kind: "approve" | "deny" | "reply"; note: string | null; text: string | null; decided_at: string } | null;
+  decision: {
+    kind: "approve" | "deny" | "reply";
+    note: string | null;
+    text: string | null;
+    decided_at: string;
+  } | null;
 }
 
 async function readEscalations(directory: string): Promise<EscalationRecord[]> {
@@ -37,7 +47,9 @@ export async function escalationsCommand(args: string[], context: CommandContext
   const { values, positionals } = parseCommandArguments("escalations", args, readingOptions);
   rejectExtraPositionals("escalations", positionals, 0);
   const view = await readLatestRun(context, values);
-  const pending = (await readEscalations(join(view.run.dir, "escalations"))).filter((record) => record.status === "pending");
+  const pending = (await readEscalations(join(view.run.dir, "escalations"))).filter(
+    (record) => record.status === "pending",
+  );
   if (values.json) {
     context.output.out(`${JSON.stringify({ run: view.run.id, escalations: pending })}\n`);
     return ExitCode.allAccepted;
@@ -55,14 +67,22 @@ export async function escalationsCommand(args: string[], context: CommandContext
   return ExitCode.allAccepted;
 }
 
-export async function decisionCommand(kind: "approve" | "deny" | "reply", args: string[], context: CommandContext): Promise<number> {
-  const { values, positionals } = parseCommandArguments(kind, args, { ...readingOptions, note: { type: "string" } });
+export async function decisionCommand(
+  kind: "approve" | "deny" | "reply",
+  args: string[],
+  context: CommandContext,
+): Promise<number> {
+  const { values, positionals } = parseCommandArguments(kind, args, {
+    ...readingOptions,
+    note: { type: "string" },
+  });
   const id = requirePositional(kind, positionals, 0, "the escalation id (see `supervise escalations`)");
   let text: string | null = null;
   if (kind === "reply") {
     text = requirePositional(kind, positionals, 1, "the reply text (supervise reply ID TEXT)");
     rejectExtraPositionals(kind, positionals, 2);
-    if (values.note !== undefined) throw new UsageError("supervise reply takes its text as an argument, not --note.");
+    if (values.note !== undefined)
+      throw new UsageError("supervise reply takes its text as an argument, not --note.");
   } else {
     rejectExtraPositionals(kind, positionals, 1);
   }
@@ -73,7 +93,9 @@ export async function decisionCommand(kind: "approve" | "deny" | "reply", args: 
   try {
     record = JSON.parse(await readFile(file, "utf8")) as EscalationRecord;
   } catch {
-    throw new StateError(`There is no escalation "${id}" in run ${view.run.id}.`, { hint: "`supervise escalations` lists the pending ones." });
+    throw new StateError(`There is no escalation "${id}" in run ${view.run.id}.`, {
+      hint: "`supervise escalations` lists the pending ones.",
+    });
   }
   if (record.status !== "pending") {
     throw new StateError(`Escalation ${id} was already decided (${record.status}).`);
@@ -83,6 +105,9 @@ export async function decisionCommand(kind: "approve" | "deny" | "reply", args: 
   record.decision = { kind, note: values.note ?? null, text, decided_at: new Date().toISOString() };
   await writeFileAtomic(file, `${JSON.stringify(record, null, 2)}\n`);
   if (values.json) context.output.out(`${JSON.stringify({ escalation: id, status: record.status })}\n`);
-  else context.output.out(`Escalation ${id} ${record.status}. The supervisor picks the decision up from ${file}.\n`);
+  else
+    context.output.out(
+      `Escalation ${id} ${record.status}. The supervisor picks the decision up from ${file}.\n`,
+    );
   return ExitCode.allAccepted;
 }

@@ -1,6 +1,6 @@
 /** Shared by the reading commands: locate the state dir and fold the latest run's journal. */
 import { StateError } from "../../errors.ts";
-import { readJournal, type JournalEvent } from "../../run/journal.ts";
+import { type JournalEvent, readJournal } from "../../run/journal.ts";
 import { latestRun, type RunInfo } from "../../run/run-store.ts";
 import { foldEvents, type RunState } from "../../run/workstream-state.ts";
 import { findStateDirectory } from "../state-location.ts";
@@ -26,7 +26,9 @@ export async function readLatestRun(
   });
   const run = await latestRun(stateDirectory);
   if (!run) {
-    throw new StateError(`The state dir ${stateDirectory} holds no run yet.`, { hint: "Start one with `supervise PLAN`." });
+    throw new StateError(`The state dir ${stateDirectory} holds no run yet.`, {
+      hint: "Start one with `supervise PLAN`.",
+    });
   }
   const { events } = await readJournal(run.journalFile);
   const started = events.find((event) => event.type === "run.started");

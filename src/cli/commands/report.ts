@@ -5,7 +5,10 @@ import { readLatestRun } from "./read-run.ts";
 import type { CommandContext } from "./run.ts";
 
 export async function reportCommand(args: string[], context: CommandContext): Promise<number> {
-  const { values, positionals } = parseCommandArguments("report", args, { ...readingOptions, format: { type: "string" } });
+  const { values, positionals } = parseCommandArguments("report", args, {
+    ...readingOptions,
+    format: { type: "string" },
+  });
   rejectExtraPositionals("report", positionals, 0);
   const format = values.format ?? (values.json ? "json" : "md");
   if (format !== "md" && format !== "json") {

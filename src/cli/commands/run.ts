@@ -22,9 +22,18 @@ import { createRun, latestRun, newRunId, type RunInfo } from "../../run/run-stor
 import { dependencyWaves } from "../../run/scheduler.ts";
 import { acquireStateLock } from "../../run/state-lock.ts";
 import { type RunOutcome, runSupervisor } from "../../run/supervisor.ts";
-import { buildCommandEnvironment, createCommandRunner, killProcessesWithMarker } from "../../sandbox/index.ts";
+import {
+  buildCommandEnvironment,
+  createCommandRunner,
+  killProcessesWithMarker,
+} from "../../sandbox/index.ts";
 import { Workspace } from "../../workspace/index.ts";
-import { parseCommandArguments, parsePositiveInteger, rejectExtraPositionals, requirePositional } from "../arguments.ts";
+import {
+  parseCommandArguments,
+  parsePositiveInteger,
+  rejectExtraPositionals,
+  requirePositional,
+} from "../arguments.ts";
 import type { Output } from "../output.ts";
 import { stateDirectoryForPlan } from "../state-location.ts";
 
@@ -85,10 +94,18 @@ export async function runCommand(args: string[], context: CommandContext): Promi
     const { journal, events } = await Journal.open(run.journalFile, { clock: systemClock });
     cleanups.push(() => journal.close());
 
-    const workspace = new Workspace({ stateDir: stateDirectory, userRepository: plan.repo, base: plan.base });
+    const workspace = new Workspace({
+      stateDir: stateDirectory,
+      userRepository: plan.repo,
+      base: plan.base,
+      environment: context.environment,
+    });
     await workspace.prepare();
 
-    const secrets = { ANTHROPIC_API_KEY: context.environment.ANTHROPIC_API_KEY, GITHUB_TOKEN: context.environment.GITHUB_TOKEN };
+    const secrets = {
+      ANTHROPIC_API_KEY: context.environment.ANTHROPIC_API_KEY,
+      GITHUB_TOKEN: context.environment.GITHUB_TOKEN,
+    };
     const redact = createRedactor(secrets);
     const runner = createCommandRunner();
     const baseEnvironment = buildCommandEnvironment({ parent: context.environment });
@@ -119,7 +136,13 @@ export async function runCommand(args: string[], context: CommandContext): Promi
     });
     const launcherFor = (): WorkerLauncher => commandLauncher;
 
-    const view = createLiveView({ plan, runId: run.id, output: context.output, json: Boolean(values.json), redact });
+    const view = createLiveView({
+      plan,
+      runId: run.id,
+      output: context.output,
+      json: Boolean(values.json),
+      redact,
+    });
     cleanups.push(() => view.close());
     const outcome = await runSupervisor({
       plan,
@@ -134,7 +157,12 @@ export async function runCommand(args: string[], context: CommandContext): Promi
         uncommittedChanges: async (path) => (await workspace.isClean(path)).changes,
       },
       workerLauncherFor: launcherFor,
-      gateServices: { runner, environment: { ...baseEnvironment }, runDirectory: run.dir, signal: context.signal },
+      gateServices: {
+        runner,
+        environment: { ...baseEnvironment },
+        runDirectory: run.dir,
+        signal: context.signal,
+      },
       onEvent: (event) => view.onEvent(event),
       signal: context.signal,
       options: { only, concurrency, noWait: Boolean(values["no-wait"]) },
@@ -152,10 +180,6 @@ export async function runCommand(args: string[], context: CommandContext): Promi
   }
 }
 
-function resolvePath(cwd: string, file: string): string {
-  return file.startsWith("/") ? file : join(cwd, file);
-}
-
 function parseOnly(value: string | undefined, plan: Plan): ReadonlySet<string> | undefined {
   if (value === undefined) return undefined;
   const ids = value
@@ -166,7 +190,9 @@ function parseOnly(value: string | undefined, plan: Plan): ReadonlySet<string> |
   const unknown = ids.filter((id) => !known.has(id));
   if (ids.length === 0) throw new UsageError("--only needs at least one workstream id.");
   if (unknown.length > 0) {
-    throw new UsageError(`--only names unknown workstream(s): ${unknown.join(", ")}. Known: ${[...known].join(", ")}.`);
+    throw new UsageError(
+      `--only names unknown workstream(s): ${unknown.join(", ")}. Known: ${[...known].join(", ")}.`,
+    );
   }
   return new Set(ids);
 }
@@ -193,13 +219,20 @@ function shellQuote(text: string): string {
 }
 
 function exitCodeOf(outcome: RunOutcome): number {
-  if (outcome.kind === "finished") return outcome.allAccepted ? ExitCode.allAccepted : ExitCode.someNotAccepted;
+  if (outcome.kind === "finished")
+    return outcome.allAccepted ? ExitCode.allAccepted : ExitCode.someNotAccepted;
   if (outcome.reason === "interrupted") return ExitCode.interrupted;
   if (outcome.reason === "waiting_on_human") return ExitCode.waitingOnHuman;
   return ExitCode.allAccepted;
 }
 
-function printDryRun(plan: Plan, only: ReadonlySet<string> | undefined, concurrency: number, output: Output, json: boolean): void {
+function printDryRun(
+  plan: Plan,
+  only: ReadonlySet<string> | undefined,
+  concurrency: number,
+  output: Output,
+  json: boolean,
+): void {
   const waves = dependencyWaves(plan, { only });
   const selected = plan.workstreams.filter((workstream) => only === undefined || only.has(workstream.id));
   if (json) {

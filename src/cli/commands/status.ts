@@ -10,7 +10,11 @@ export async function statusCommand(args: string[], context: CommandContext): Pr
   const view = await readLatestRun(context, values);
   const nowMs = Date.now();
   const lastEvent = view.events.at(-1);
-  const runState = view.state.isFinished ? "finished" : lastEvent?.type === "run.stopped" ? `stopped (${String(lastEvent.reason)})` : "unfinished";
+  const runState = view.state.isFinished
+    ? "finished"
+    : lastEvent?.type === "run.stopped"
+      ? `stopped (${String(lastEvent.reason)})`
+      : "unfinished";
   if (values.json) {
     context.output.out(
       `${JSON.stringify({
@@ -23,6 +27,8 @@ export async function statusCommand(args: string[], context: CommandContext): Pr
     return ExitCode.allAccepted;
   }
   context.output.out(`Run ${view.run.id} (${runState}) in ${view.stateDirectory}\n\n`);
-  context.output.out(`${renderStatusTable(view.workstreamIds, view.state, nowMs, context.output.useColor)}\n`);
+  context.output.out(
+    `${renderStatusTable(view.workstreamIds, view.state, nowMs, context.output.useColor)}\n`,
+  );
   return ExitCode.allAccepted;
 }

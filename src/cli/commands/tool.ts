@@ -2,9 +2,10 @@
  * `supervise tool` and `supervise mcp`: the worker side of the bridge, usable only inside a
  * `command` worker, whose environment carries the socket and the token bound to its workstream.
  */
-import { ExitCode, SuperviseError, UsageError } from "../../errors.ts";
-import { type BridgeAddress, callSupervisorTool } from "../../agent/bridge/tool-client.ts";
+
 import { serveToolsOverMcp } from "../../agent/bridge/mcp-server.ts";
+import { type BridgeAddress, callSupervisorTool } from "../../agent/bridge/tool-client.ts";
+import { ExitCode, SuperviseError, UsageError } from "../../errors.ts";
 import { parseCommandArguments, rejectExtraPositionals, requirePositional } from "../arguments.ts";
 import type { CommandContext } from "./run.ts";
 
@@ -12,9 +13,12 @@ function bridgeAddress(environment: NodeJS.ProcessEnv): BridgeAddress {
   const socketPath = environment.SUPERVISE_TOOL_SOCKET;
   const token = environment.SUPERVISE_TOOL_TOKEN;
   if (!socketPath || !token) {
-    throw new SuperviseError("`supervise tool` and `supervise mcp` work only inside a command worker started by supervise.", {
-      hint: "Run a plan whose agent is `{ provider: command, command: … }`; its worker gets what these commands need.",
-    });
+    throw new SuperviseError(
+      "`supervise tool` and `supervise mcp` work only inside a command worker started by supervise.",
+      {
+        hint: "Run a plan whose agent is `{ provider: command, command: … }`; its worker gets what these commands need.",
+      },
+    );
   }
   return { socketPath, token };
 }

@@ -9,9 +9,13 @@ export async function validateCommand(args: string[], context: CommandContext): 
   rejectExtraPositionals("validate", positionals, 1);
   const plan = await loadPlan(file, { cwd: context.cwd });
   if (values.json) {
-    context.output.out(`${JSON.stringify({ valid: true, plan: plan.file, workstreams: plan.workstreams.map((w) => w.id) })}\n`);
+    context.output.out(
+      `${JSON.stringify({ valid: true, plan: plan.file, workstreams: plan.workstreams.map((w) => w.id) })}\n`,
+    );
   } else {
-    context.output.out(`${file}: valid — ${plan.name}, ${plan.workstreams.length} workstream(s), base ${plan.base}, forge ${plan.forge.kind}.\n`);
+    context.output.out(
+      `${file}: valid — ${plan.name}, ${plan.workstreams.length} workstream(s), base ${plan.base}, forge ${plan.forge.kind}.\n`,
+    );
   }
   return ExitCode.allAccepted;
 }

@@ -1,0 +1,13 @@
+/**
+ * GitHub's closing keywords: "Fixes #12" in a pull request's body closes issue 12 when the pull
+ * request merges. https://docs.github.com/en/issues/tracking-your-work-with-issues/linking-a-pull-request-to-an-issue
+ * Only same-repository references (`#N`) count: `owner/repo#N` names another repository's issue.
+ */
+const closingReference = /(?<!\w)(?:close[sd]?|fix(?:e[sd])?|resolve[sd]?):?\s+#(\d+)\b/gi;
+
+/** The issue numbers a pull request body closes, in order of first mention, without repeats. */
+export function issuesClosedBy(body: string): number[] {
+  const numbers = new Set<number>();
+  for (const match of body.matchAll(closingReference)) numbers.add(Number(match[1]));
+  return [...numbers];
+}

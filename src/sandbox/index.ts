@@ -1,0 +1,31 @@
+// Owns: running every command (worker, gate, local CI) with a scrubbed environment, a timeout, whole-tree kills and capped output.
+// Must never: inherit the supervisor's environment or credentials, or let a command's processes outlive its result.
+
+export {
+  buildCommandEnvironment,
+  type CommandEnvironmentOptions,
+  defaultAllowedVariables,
+  ForbiddenVariableError,
+  forbiddenVariables,
+  secretLookingPatterns,
+  supervisorContextPatterns,
+} from "./environment.ts";
+export { OutputBuffer } from "./output-buffer.ts";
+export {
+  findProcessesWithMarker,
+  isProcessAlive,
+  killProcessesWithMarker,
+  type SweepOptions,
+  sweepProcessesWithMarker,
+} from "./process-sweep.ts";
+export { processTreeMarker } from "./process-tree.ts";
+export {
+  type CommandInvocation,
+  type CommandRequest,
+  type CommandResult,
+  type CommandRunner,
+  type CommandRunnerOptions,
+  createCommandRunner,
+  defaultOutputCapBytes,
+  type IsolateCommand,
+} from "./run-command.ts";

@@ -1,0 +1,84 @@
+/**
+ * The processes one command started, and how they end. Each command runs as the leader of its own
+ * process group (execa's `killDescendants`) and carries a unique `SUPERVISE_PROCESS_TREE` marker in
+ * its environment, which its children inherit even when they leave the group.
+ */
+import type { ChildProcess } from "node:child_process";
+import { sweepProcessesWithMarker } from "./process-sweep.ts";
+
+export const processTreeMarker = "SUPERVISE_PROCESS_TREE";
+
+export interface ProcessTree {
+  /** The main process's pid, which is also the group id; undefined when it never started. */
+  groupId: number | undefined;
+  /** The value of `processTreeMarker` stamped on this tree. */
+  treeId: string;
+}
+
+/**
+ * SIGKILLs the group and every marked process, and resolves once the marked ones are dead.
+ *
+ * Signalling the group after its leader exited is safe here although execa warns about it: a
+ * group id stays reserved while any member lives, and once the group is empty Linux hands the
+ * number out again only after the pid counter wraps around. We kill within a second of the exit;
+ * wrapping even a 32768 pid_max in that time would take tens of thousands of forks a second.
+ */
+export async function killProcessTree(tree: ProcessTree): Promise<void> {
+  if (tree.groupId === undefined) return;
+  try {
+    process.kill(-tree.groupId, "SIGKILL");
+  } catch {
+    // ESRCH: the group is already empty.
+  }
+  await sweepProcessesWithMarker(processTreeMarker, tree.treeId);
+}
+
+export interface LingerWatch {
+  stop(): void;
+  /** True when the output pipes had to be closed on our side: an unreachable process held them. */
+  readonly isOutputAbandoned: boolean;
+}
+
+/**
+ * Decides when a command whose main process exited is finished, though children may linger.
+ *
+ * We wait for the output pipes to close, not only for the main process: output written by a
+ * child just before the end must not be lost, and a command is not over while something it
+ * started still writes. But a background child (`server &`, a daemon) may hold the pipes open
+ * for ever. So once the main process has exited, whatever it left behind gets `lingerGraceMs` to
+ * finish and close the pipes; then the tree is killed, which closes them. A pipe holder we cannot
+ * find (it left the group and dropped the marker with `env -i`) would still hang the run, so after
+ * a further `abandonAfterMs` we stop reading and report it. Rejected: returning as soon as the
+ * main process exits (loses late output and leaves readers on live pipes) and waiting for the
+ * timeout (a clean command would be reported as timed out).
+ */
+export function watchForLingeringChildren(
+  subprocess: ChildProcess,
+  tree: ProcessTree,
+  timing: { lingerGraceMs: number; abandonAfterMs: number },
+): LingerWatch {
+  let isStopped = false;
+  let isOutputAbandoned = false;
+  const timers: NodeJS.Timeout[] = [];
+  const abandonOutput = () => {
+    isOutputAbandoned = true;
+    subprocess.stdout?.destroy();
+    subprocess.stderr?.destroy();
+  };
+  const killLeftovers = async () => {
+    await killProcessTree(tree);
+    if (!isStopped) timers.push(setTimeout(abandonOutput, timing.abandonAfterMs));
+  };
+  subprocess.once("exit", () => {
+    if (!isStopped) timers.push(setTimeout(() => void killLeftovers(), timing.lingerGraceMs));
+  });
+  return {
+    stop() {
+      isStopped = true;
+      for (const timer of timers) clearTimeout(timer);
+    },
+    get isOutputAbandoned() {
+      return isOutputAbandoned;
+    },
+  };
+}

@@ -1,0 +1,238 @@
+/**
+ * The one way supervise runs a command: worker bash calls, gate commands and local CI all come
+ * through `CommandRunner.run`, so timeouts, tree kills, output caps and the environment policy
+ * hold everywhere.
+ */
+import { randomUUID } from "node:crypto";
+import { isAbsolute } from "node:path";
+import type { Readable } from "node:stream";
+import { execa, type Result } from "execa";
+import { connectOutput, type LogFile, openLogFile } from "./command-output.ts";
+import { OutputBuffer } from "./output-buffer.ts";
+import {
+  killProcessTree,
+  type ProcessTree,
+  processTreeMarker,
+  watchForLingeringChildren,
+} from "./process-tree.ts";
+
+export interface CommandRequest {
+  /** Run by `/bin/bash -c`, so scripts, pipes and `&&` work. */
+  command: string;
+  /** An absolute path. */
+  cwd: string;
+  /** The complete environment; nothing is inherited (see `buildCommandEnvironment`). */
+  env: Record<string, string>;
+  /** The whole tree is killed after this long. A positive integer: every command has a limit. */
+  timeoutMs: number;
+  /** Head and tail kept in `output`; default 64 KiB in total. */
+  outputCapBytes?: number;
+  /** Written to stdin, which is then closed; without it stdin is /dev/null. */
+  stdin?: string;
+  /** The full output, uncapped, streamed here; the folder is created. */
+  logFile?: string;
+  /** Aborting kills the whole tree; the result then has `isCanceled`. */
+  signal?: AbortSignal;
+  /**
+   * Live output in arrival order, for activity and idle detection. Standard error arrives on the
+   * same pipe as standard output (see `mergeOutputArgv`), so chunks carry no stream name.
+   */
+  onOutput?: (chunk: string) => void;
+  /** More environment variables stamped on the process tree, e.g. `SUPERVISE_RUN` (see process-sweep.ts). */
+  markers?: Record<string, string>;
+}
+
+export interface CommandResult {
+  /** Null when the command was killed by a signal or never started. */
+  exitCode: number | null;
+  signal: string | null;
+  isTimedOut: boolean;
+  isCanceled: boolean;
+  durationMs: number;
+  /** Standard output and error interleaved as written, capped at `outputCapBytes` (head and tail). */
+  output: string;
+  /** Every byte the command wrote, including the elided ones. */
+  outputBytes: number;
+  isOutputTruncated: boolean;
+  /**
+   * A failure of the runner rather than of the command: it could not start (missing cwd, …),
+   * the log file could not be written, or the output had to be abandoned. Otherwise null.
+   */
+  error: string | null;
+}
+
+export interface CommandRunner {
+  run(request: CommandRequest): Promise<CommandResult>;
+}
+
+/** What is about to be spawned; an isolation step may rewrite it. */
+export interface CommandInvocation {
+  argv: readonly [string, ...string[]];
+  cwd: string;
+  env: Record<string, string>;
+}
+
+/**
+ * Wraps an invocation in OS isolation, e.g. prefixing `bwrap … --` (a later issue). It must keep
+ * the environment's markers on the isolated process tree, so the sweep can still find it.
+ */
+export type IsolateCommand = (
+  invocation: CommandInvocation,
+) => CommandInvocation | Promise<CommandInvocation>;
+
+export interface CommandRunnerOptions {
+  /** After SIGTERM, the tree gets this long before SIGKILL. Default 2000. */
+  forceKillAfterMs?: number;
+  /** After the main process exits, leftovers get this long to close the output pipes. Default 500. */
+  lingerGraceMs?: number;
+  isolate?: IsolateCommand;
+}
+
+export const defaultOutputCapBytes = 64 * 1024;
+
+export function createCommandRunner(options: CommandRunnerOptions = {}): CommandRunner {
+  const settings: RunnerSettings = {
+    forceKillAfterMs: validDelay(options.forceKillAfterMs ?? 2000, "forceKillAfterMs"),
+    lingerGraceMs: validDelay(options.lingerGraceMs ?? 500, "lingerGraceMs"),
+    isolate: options.isolate ?? ((invocation) => invocation),
+  };
+  return { run: (request) => runCommand(request, settings) };
+}
+
+interface RunnerSettings {
+  forceKillAfterMs: number;
+  lingerGraceMs: number;
+  isolate: IsolateCommand;
+}
+
+async function runCommand(request: CommandRequest, settings: RunnerSettings): Promise<CommandResult> {
+  validateRequest(request);
+  const buffer = new OutputBuffer(request.outputCapBytes ?? defaultOutputCapBytes);
+  const treeId = randomUUID();
+
+  let log: LogFile | undefined;
+  try {
+    log = request.logFile === undefined ? undefined : await openLogFile(request.logFile);
+  } catch (error) {
+    return notStarted(`Could not open the log file ${request.logFile}: ${(error as Error).message}`);
+  }
+
+  const invocation = await settings.isolate({
+    argv: ["/bin/bash", "-c", request.command],
+    cwd: request.cwd,
+    env: { ...request.env, ...request.markers, [processTreeMarker]: treeId },
+  });
+  const subprocess = spawn(invocation, request, settings);
+  const tree: ProcessTree = { groupId: subprocess.pid, treeId };
+  const output = connectOutput([subprocess.stdout, subprocess.stderr].filter(isReadable), {
+    buffer,
+    log,
+    onOutput: request.onOutput,
+  });
+  const lingerWatch = watchForLingeringChildren(subprocess.nodeChildProcess, tree, {
+    lingerGraceMs: settings.lingerGraceMs,
+    abandonAfterMs: settings.forceKillAfterMs,
+  });
+
+  const result = await subprocess;
+  lingerWatch.stop();
+  // Escapees that did not hold the pipes are still running: a command's processes never outlive it.
+  await killProcessTree(tree);
+  const logError = await output.close();
+
+  const abandonError = lingerWatch.isOutputAbandoned
+    ? "A process the runner could not find or kill still held the output pipes open; stopped reading them."
+    : null;
+  return {
+    exitCode: result.exitCode ?? null,
+    signal: result.signal ?? null,
+    isTimedOut: result.timedOut,
+    isCanceled: result.isCanceled,
+    durationMs: Math.round(result.durationMs),
+    output: buffer.render(),
+    outputBytes: buffer.totalBytes,
+    isOutputTruncated: buffer.isTruncated,
+    error: startupError(result) ?? logError ?? abandonError,
+  };
+}
+
+function spawn(invocation: CommandInvocation, request: CommandRequest, settings: RunnerSettings) {
+  const [file, ...args] = mergeOutputArgv(invocation.argv);
+  return execa(file, args, {
+    cwd: invocation.cwd,
+    env: invocation.env,
+    extendEnv: false,
+    ...(request.stdin === undefined ? { stdin: "ignore" as const } : { input: request.stdin }),
+    stdout: "pipe",
+    stderr: "pipe",
+    // We read the streams ourselves, in arrival order and capped; execa must not buffer them too.
+    buffer: false,
+    timeout: request.timeoutMs,
+    cancelSignal: request.signal,
+    forceKillAfterDelay: settings.forceKillAfterMs,
+    // Runs the command as a process group leader and signals the whole group (NOTES-deps §7).
+    killDescendants: true,
+    reject: false,
+  });
+}
+
+/**
+ * Points the command's stderr at its stdout pipe before it starts, so both streams share one
+ * pipe and the output keeps the order in which it was written. Reading two pipes and merging
+ * their `data` events cannot: `echo a; echo b >&2; echo c` came back as "a c b" in 194 of 200
+ * runs, because the writes land before we read and a single read drains both stdout lines.
+ * `exec` replaces the outer shell, so no extra process stays alive. It wraps the isolated argv,
+ * so messages of an isolation tool are kept in order too.
+ */
+function mergeOutputArgv(argv: readonly string[]): [string, ...string[]] {
+  return ["/bin/bash", "-c", 'exec "$@" 2>&1', "bash", ...argv];
+}
+
+/** The command never ran: execa reports no exit code, no signal, and no timeout or cancel. */
+function startupError(result: Result): string | null {
+  const isStarted =
+    result.exitCode !== undefined || result.signal !== undefined || result.timedOut || result.isCanceled;
+  if (isStarted) return null;
+  return `Could not start the command: ${result.originalMessage ?? result.shortMessage ?? "unknown error"}`;
+}
+
+function notStarted(error: string): CommandResult {
+  return {
+    exitCode: null,
+    signal: null,
+    isTimedOut: false,
+    isCanceled: false,
+    durationMs: 0,
+    output: "",
+    outputBytes: 0,
+    isOutputTruncated: false,
+    error,
+  };
+}
+
+function isReadable(stream: Readable | null): stream is Readable {
+  return stream !== null;
+}
+
+function validateRequest(request: CommandRequest): void {
+  if (!isAbsolute(request.cwd)) {
+    throw new TypeError(`Expected \`cwd\` to be an absolute path, got ${JSON.stringify(request.cwd)}.`);
+  }
+  if (!Number.isInteger(request.timeoutMs) || request.timeoutMs <= 0) {
+    throw new TypeError(`Expected \`timeoutMs\` to be a positive integer, got ${request.timeoutMs}.`);
+  }
+  for (const name of Object.keys(request.markers ?? {})) {
+    if (name === processTreeMarker || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
+      throw new TypeError(
+        `Expected a marker name like SUPERVISE_RUN other than ${processTreeMarker}, got ${name}.`,
+      );
+    }
+  }
+}
+
+function validDelay(delayMs: number, optionName: string): number {
+  if (!Number.isInteger(delayMs) || delayMs < 0) {
+    throw new TypeError(`Expected \`${optionName}\` to be a non-negative integer, got ${delayMs}.`);
+  }
+  return delayMs;
+}

@@ -1,0 +1,350 @@
+/**
+ * The supervisor's private repositories: a bare mirror of the user's repository, and one clone of
+ * it per workstream for the worker. A clone has refs of its own (worktrees would share them), so a
+ * worker can move nothing but its own checkout's refs; its commits reach the mirror only through
+ * fetchFromCheckout, and the forge only when the supervisor pushes from the mirror.
+ *
+ * State-dir layout:
+ *   git/mirror.git                    bare; refs/heads/<base>, refs/supervise/<id>/{base,commits/<sha>}
+ *   checkouts/<id>                    the workstream's checkout, on its branch
+ *   checkouts/.partial/<id>/clone     a checkout being made; renamed into place when complete
+ */
+import { mkdir, rename, rm, stat } from "node:fs/promises";
+import { join, resolve } from "node:path";
+import { StateError, SuperviseError } from "../errors.ts";
+import { workstreamIdPattern } from "../plan/schema.ts";
+import { createSafeGit, GitCommandError, type SafeGit, type SafeGitOptions } from "./safe-git.ts";
+
+export interface Checkout {
+  workstream: string;
+  path: string;
+  branch: string;
+  /** The base commit the branch was created from (kept in the mirror, so a resume reports the same). */
+  baseSha: string;
+  isNew: boolean;
+}
+
+export interface WorkspaceOptions {
+  stateDir: string;
+  /** The plan's repository; only ever read. */
+  userRepository: string;
+  /** The plan's base branch. */
+  base: string;
+  /** PATH and HOME for git; see SafeGitOptions. */
+  environment?: SafeGitOptions["environment"];
+}
+
+/** The worker's commits are its own; a local identity lets it commit where no global one exists. */
+export const workerIdentity = { name: "supervise worker", email: "worker@supervise.invalid" } as const;
+
+/**
+ * Pushing to `origin` (the mirror) must fail: a path under /dev/null can be neither a directory nor
+ * created. The remote itself stays, so the worker can still `git fetch origin` and diff against
+ * `origin/<base>`; removing it would take that away and stop no one who pushes by path anyway.
+ */
+export const disabledPushUrl = "/dev/null/push-disabled";
+
+const shaPattern = /^[0-9a-f]{40}([0-9a-f]{24})?$/;
+
+export class Workspace {
+  private readonly stateDir: string;
+  private readonly userRepository: string;
+  private readonly base: string;
+  private readonly environment: SafeGitOptions["environment"];
+  /** One SafeGit per directory, so commands in one repository never run in parallel. */
+  private readonly repositories = new Map<string, Promise<SafeGit>>();
+  /** The last operation per workstream: creating, reusing and removing a checkout never overlap. */
+  private readonly workstreamQueues = new Map<string, Promise<unknown>>();
+
+  constructor(options: WorkspaceOptions) {
+    this.stateDir = resolve(options.stateDir);
+    this.userRepository = resolve(options.userRepository);
+    this.base = options.base;
+    this.environment = options.environment;
+  }
+
+  /** The bare repository the supervisor pushes from; no worker can write to it through git. */
+  get mirrorPath(): string {
+    return join(this.stateDir, "git", "mirror.git");
+  }
+
+  checkoutPath(workstreamId: string): string {
+    if (!workstreamIdPattern.test(workstreamId)) {
+      throw new SuperviseError(
+        `"${workstreamId}" is not a workstream id (letters, digits, ".", "_" and "-").`,
+      );
+    }
+    return join(this.stateDir, "checkouts", workstreamId);
+  }
+
+  /** Creates the mirror on first use, then fetches the base into it; returns the base's SHA. */
+  async prepare(): Promise<{ baseSha: string }> {
+    await this.checkUserRepository();
+    if (!(await isDirectory(this.mirrorPath))) await this.createMirror();
+    const mirror = await this.repository(this.mirrorPath);
+    // Only the base is fetched, by an explicit refspec: refs/supervise/* are never touched, and
+    // the user's repository is only read (no remote is configured in either direction).
+    const baseRef = `refs/heads/${this.base}`;
+    await mirror.raw([
+      "fetch",
+      "--verbose", // output spares simple-git's 50 ms wait (see createCheckout)
+      "--no-tags",
+      "--no-recurse-submodules",
+      "--no-write-fetch-head",
+      "--",
+      this.userRepository,
+      `+${baseRef}:${baseRef}`,
+    ]);
+    return { baseSha: await this.mirrorBaseSha(mirror) };
+  }
+
+  /** The workstream's checkout, made once and reused after; safe to call again after a crash. */
+  ensureCheckout(workstream: { id: string; branch: string }): Promise<Checkout> {
+    return this.queued(workstream.id, async () => {
+      const path = this.checkoutPath(workstream.id);
+      const mirror = await this.repository(this.mirrorPath).catch((error: unknown) => {
+        throw new StateError(`The supervisor's mirror ${this.mirrorPath} is missing; prepare() makes it.`, {
+          cause: error,
+        });
+      });
+      if (await isDirectory(path)) return this.reuseCheckout(mirror, workstream, path);
+      return this.createCheckout(mirror, workstream, path);
+    });
+  }
+
+  async head(path: string): Promise<string> {
+    const sha = await (await this.repository(path)).resolveCommit("HEAD");
+    if (sha === null) throw new StateError(`The checkout ${path} has no commit at HEAD.`);
+    return sha;
+  }
+
+  async isClean(path: string): Promise<{ isClean: boolean; changes: string[] }> {
+    const changes = await (await this.repository(path)).changes();
+    return { isClean: changes.length === 0, changes };
+  }
+
+  /** Deletes the checkout; the commits fetched from it stay in the mirror for the evidence. */
+  removeCheckout(workstreamId: string): Promise<void> {
+    return this.queued(workstreamId, async () => {
+      const path = this.checkoutPath(workstreamId);
+      this.repositories.delete(path);
+      await rm(path, { recursive: true, force: true });
+      await rm(this.partialRoot(workstreamId), { recursive: true, force: true });
+    });
+  }
+
+  /** Copies `sha` and its history from the checkout into the mirror, kept at refs/supervise/<id>/commits/<sha>. */
+  async fetchFromCheckout(workstreamId: string, sha: string): Promise<void> {
+    if (!shaPattern.test(sha)) throw new SuperviseError(`"${sha}" is not a full commit SHA.`);
+    const path = this.checkoutPath(workstreamId);
+    if (!(await isDirectory(path)))
+      throw new StateError(`The workstream ${workstreamId} has no checkout at ${path}.`);
+    const mirror = await this.repository(this.mirrorPath);
+    // git clears our -c overrides for the upload-pack it starts in the checkout (local transports
+    // reset GIT_CONFIG_PARAMETERS), so that side reads the worker's config as is. upload-pack runs
+    // no hooks and takes packObjectsHook only from protected config: nothing there runs code.
+    await mirror.raw([
+      "fetch",
+      "--verbose", // output spares simple-git's 50 ms wait (see createCheckout)
+      "--no-tags",
+      "--no-recurse-submodules",
+      "--no-write-fetch-head",
+      "--",
+      path,
+      `${sha}:${commitRef(workstreamId, sha)}`,
+    ]);
+    if ((await mirror.resolveCommit(commitRef(workstreamId, sha))) !== sha) {
+      throw new StateError(
+        `Fetching ${sha} from the checkout of ${workstreamId} did not bring that commit into the mirror.`,
+      );
+    }
+  }
+
+  /** The SafeGit of a repository under this workspace (a checkout, the mirror), for diffs and logs. */
+  repository(path: string): Promise<SafeGit> {
+    const key = resolve(path);
+    let git = this.repositories.get(key);
+    if (!git) {
+      git = createSafeGit(key, { environment: this.environment });
+      // A failure is not cached: the directory may exist on the next call.
+      git.catch(() => this.repositories.delete(key));
+      this.repositories.set(key, git);
+    }
+    return git;
+  }
+
+  private async checkUserRepository(): Promise<void> {
+    const hint = "The plan's `repo` must be the top folder of a git repository (or a bare repository).";
+    if (!(await isDirectory(this.userRepository))) {
+      throw new SuperviseError(`The repository ${this.userRepository} does not exist.`, { hint });
+    }
+    const user = await this.repository(this.userRepository);
+    try {
+      await user.raw(["rev-parse", "--git-dir"]);
+    } catch (error) {
+      if (!(error instanceof GitCommandError)) throw error;
+      throw new SuperviseError(`${this.userRepository} is not a git repository.`, { hint, cause: error });
+    }
+    // The base goes into a refspec: only a name git keeps as is for a branch is accepted.
+    const baseRef = `refs/heads/${this.base}`;
+    const normalized = await user
+      .raw(["check-ref-format", "--normalize", baseRef])
+      .catch((error: unknown) => {
+        if (error instanceof GitCommandError) return "";
+        throw error;
+      });
+    if (normalized.trim() !== baseRef) {
+      throw new SuperviseError(`"${this.base}" is not a valid branch name for the plan's base.`);
+    }
+    if ((await user.resolveCommit(`refs/heads/${this.base}`)) === null) {
+      throw new SuperviseError(
+        `The repository ${this.userRepository} has no branch "${this.base}", the plan's base.`,
+        {
+          hint: "Create the branch, or set `base` in the plan to an existing branch.",
+        },
+      );
+    }
+  }
+
+  /** Cloned beside its final place, then renamed: a crash leaves either no mirror or a whole one. */
+  private async createMirror(): Promise<void> {
+    const gitFolder = join(this.stateDir, "git");
+    const partial = join(gitFolder, ".partial-mirror.git");
+    await mkdir(gitFolder, { recursive: true });
+    await rm(partial, { recursive: true, force: true });
+    const outside = await this.repository(gitFolder);
+    // Checkouts borrow the mirror's objects (clone --shared): a gc pruning them would corrupt every
+    // checkout, so the mirror never collects garbage.
+    await outside.raw([
+      "clone",
+      "--bare",
+      "--single-branch",
+      "--no-tags",
+      "--branch",
+      this.base,
+      "--config",
+      "gc.auto=0",
+      "--config",
+      "gc.pruneExpire=never",
+      "--",
+      this.userRepository,
+      partial,
+    ]);
+    // No remote: nothing run in the mirror can reach the user's repository by name.
+    await (await createSafeGit(partial, { environment: this.environment })).raw([
+      "remote",
+      "remove",
+      "origin",
+    ]);
+    await rename(partial, this.mirrorPath);
+  }
+
+  private async mirrorBaseSha(mirror: SafeGit): Promise<string> {
+    const sha = await mirror.resolveCommit(`refs/heads/${this.base}`);
+    if (sha === null)
+      throw new StateError(
+        `The mirror ${this.mirrorPath} has no branch "${this.base}"; prepare() fetches it.`,
+      );
+    return sha;
+  }
+
+  private async reuseCheckout(
+    mirror: SafeGit,
+    workstream: { id: string; branch: string },
+    path: string,
+  ): Promise<Checkout> {
+    const hint = `Remove ${path} (the worker's uncommitted work is lost) to start this workstream's checkout over.`;
+    if (!(await isDirectory(join(path, ".git")))) {
+      throw new StateError(`The checkout ${path} is no longer a git repository.`, { hint });
+    }
+    const baseSha = await mirror.resolveCommit(baseRef(workstream.id));
+    if (baseSha === null)
+      throw new StateError(`The mirror does not record the base of the checkout ${path}.`, { hint });
+    return { workstream: workstream.id, path, branch: workstream.branch, baseSha, isNew: false };
+  }
+
+  private async createCheckout(
+    mirror: SafeGit,
+    workstream: { id: string; branch: string },
+    path: string,
+  ): Promise<Checkout> {
+    const baseSha = await this.mirrorBaseSha(mirror);
+    // Recorded before the clone: once the rename commits the checkout, its base is known.
+    await mirror.raw(["update-ref", baseRef(workstream.id), baseSha]);
+
+    // Whatever a crash left half-made is thrown away; nothing in it was ever handed to a worker.
+    const partialRoot = this.partialRoot(workstream.id);
+    await rm(partialRoot, { recursive: true, force: true });
+    await mkdir(partialRoot, { recursive: true });
+    const partial = join(partialRoot, "clone");
+    const outside = await this.repository(join(this.stateDir, "checkouts"));
+    // --shared: objects are borrowed from the mirror through alternates; refs are the clone's own.
+    // Commands here are not --quiet on purpose: simple-git waits 50 ms after a process that
+    // printed nothing, and these run once per workstream on the way to the worker's first turn.
+    await outside.raw([
+      "clone",
+      "--shared",
+      "--no-checkout",
+      "--single-branch",
+      "--no-tags",
+      "--branch",
+      this.base,
+      "--config",
+      `user.name=${workerIdentity.name}`,
+      "--config",
+      `user.email=${workerIdentity.email}`,
+      "--config",
+      `remote.origin.pushurl=${disabledPushUrl}`,
+      "--",
+      this.mirrorPath,
+      partial,
+    ]);
+    const clone = await createSafeGit(partial, { environment: this.environment });
+    await clone.raw(["checkout", "-b", workstream.branch, baseSha]);
+    // The local base branch would only invite commits on the wrong branch; origin/<base> remains.
+    if (workstream.branch !== this.base) await clone.raw(["branch", "-D", this.base]);
+
+    try {
+      await rename(partial, path);
+    } catch (error) {
+      // Someone else's rename won (another supervisor on the same state dir): keep theirs.
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code !== "ENOTEMPTY" && code !== "EEXIST") throw error;
+      await rm(partialRoot, { recursive: true, force: true });
+      return this.reuseCheckout(mirror, workstream, path);
+    }
+    await rm(partialRoot, { recursive: true, force: true });
+    return { workstream: workstream.id, path, branch: workstream.branch, baseSha, isNew: true };
+  }
+
+  private partialRoot(workstreamId: string): string {
+    return join(this.stateDir, "checkouts", ".partial", workstreamId);
+  }
+
+  private queued<T>(workstreamId: string, operation: () => Promise<T>): Promise<T> {
+    const previous = this.workstreamQueues.get(workstreamId) ?? Promise.resolve();
+    const next = previous.then(operation, operation);
+    this.workstreamQueues.set(
+      workstreamId,
+      next.catch(() => undefined),
+    );
+    return next;
+  }
+}
+
+function baseRef(workstreamId: string): string {
+  return `refs/supervise/${workstreamId}/base`;
+}
+
+function commitRef(workstreamId: string, sha: string): string {
+  return `refs/supervise/${workstreamId}/commits/${sha}`;
+}
+
+async function isDirectory(path: string): Promise<boolean> {
+  try {
+    return (await stat(path)).isDirectory();
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return false;
+    throw error;
+  }
+}
