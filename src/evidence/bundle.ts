@@ -48,6 +48,8 @@ export interface Bundle {
 
 export interface BundleInput {
   runId: string;
+  /** Log paths in the journal are relative to it; the bundle gives them absolute. */
+  runDirectory: string;
   workstream: Workstream;
   state: WorkstreamState;
   pr?: Record<string, unknown> | null;
@@ -80,7 +82,7 @@ export function buildBundle(input: BundleInput): Bundle {
       status: gate.status,
       detail: gate.detail,
       observed: gate.observed,
-      ...(gate.command ? gate.command : {}),
+      ...(gate.command ? commandFields(gate.command, input.runDirectory) : {}),
     })),
     pr: input.pr ?? null,
     issue: input.issue ?? null,
@@ -107,6 +109,19 @@ export function buildBundle(input: BundleInput): Bundle {
     attempts: state.attempt,
     started_at: state.startedAt,
     ended_at: state.endedAt,
+  };
+}
+
+/** A command gate's observation in the bundle's words: the command, exit code, duration and log path. */
+function commandFields(command: Record<string, unknown>, runDirectory: string): Record<string, unknown> {
+  return {
+    command: command.command,
+    exit_code: command.exitCode ?? null,
+    signal: command.signal ?? null,
+    timed_out: command.isTimedOut ?? false,
+    duration_ms: command.durationMs ?? null,
+    log: typeof command.log === "string" ? join(runDirectory, command.log) : null,
+    output_tail: command.outputTail ?? "",
   };
 }
 

@@ -96,7 +96,7 @@ class Supervisor {
     }
 
     while (!signal.aborted) {
-      const decision = decideSchedule(plan, this.state.workstreams, options);
+      const decision = decideSchedule(plan, this.statesForScheduling(), options);
       for (const blocked of decision.block) {
         await this.record("workstream.blocked", blocked.workstream, { reason: blocked.reason });
         await this.writeBundleFor(blocked.workstream);
@@ -144,6 +144,19 @@ class Supervisor {
     await this.record("run.finished", null, { verdicts });
     const allAccepted = plan.workstreams.every((workstream) => this.statusOf(workstream.id) === "accepted");
     return { kind: "finished", state: this.state, allAccepted };
+  }
+
+  /**
+   * A task starts before its `workstream.started` event is durable; until then the scheduler must
+   * already count it as running, or it would start the same workstream twice.
+   */
+  private statesForScheduling(): Map<string, WorkstreamState> {
+    const view = new Map(this.state.workstreams);
+    for (const id of this.tasks.keys()) {
+      const state = view.get(id);
+      if (state?.status === "pending") view.set(id, { ...state, status: "running" });
+    }
+    return view;
   }
 
   private statusOf(id: string): WorkstreamState["status"] {
@@ -432,6 +445,7 @@ class Supervisor {
       this.dependencies.runDirectory,
       buildBundle({
         runId: this.dependencies.runId,
+        runDirectory: this.dependencies.runDirectory,
         workstream: this.workstreamOf(id),
         state: this.workstreamState(id),
       }),

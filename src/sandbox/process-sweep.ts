@@ -64,23 +64,39 @@ export async function sweepProcessesWithMarker(
 
 /** False once the process has exited, even while it waits as a zombie for its parent to reap it. */
 export function isProcessAlive(pid: number): boolean {
-  let status: string;
-  try {
-    status = readFileSync(`${procDirectory}/${pid}/stat`, "utf8");
-  } catch {
-    return false;
-  }
-  // The state follows the command name in parentheses, which may itself contain ") ".
-  const state = status.slice(status.lastIndexOf(")") + 2, status.lastIndexOf(")") + 3);
-  return state !== "Z" && state !== "X" && state !== "x";
+  const status = readStatus(pid);
+  return status !== undefined && !["Z", "X", "x"].includes(status.state);
 }
 
-async function waitUntilDead(pids: number[], timeoutMs: number): Promise<void> {
+/** Live processes (not zombies) whose process group is `groupId`, never our own. */
+export function findProcessGroupMembers(groupId: number): number[] {
+  return listProcessIds().filter((pid) => {
+    if (pid === process.pid) return false;
+    const status = readStatus(pid);
+    return status !== undefined && status.groupId === groupId && !["Z", "X", "x"].includes(status.state);
+  });
+}
+
+/** Resolves once none of `pids` is alive, or after `timeoutMs` (a process stuck in the kernel). */
+export async function waitUntilDead(pids: number[], timeoutMs: number): Promise<void> {
   const pollMs = 5;
   for (let waitedMs = 0; waitedMs < timeoutMs; waitedMs += pollMs) {
     if (!pids.some(isProcessAlive)) return;
     await delay(pollMs);
   }
+}
+
+/** Fields of /proc/<pid>/stat: state is the 3rd, the process group the 5th. */
+function readStatus(pid: number): { state: string; groupId: number } | undefined {
+  let status: string;
+  try {
+    status = readFileSync(`${procDirectory}/${pid}/stat`, "utf8");
+  } catch {
+    return undefined;
+  }
+  // The fields follow the command name in parentheses, which may itself contain ") ".
+  const [state = "", , groupId = ""] = status.slice(status.lastIndexOf(")") + 2).split(" ");
+  return { state, groupId: Number(groupId) };
 }
 
 function listProcessIds(): number[] {

@@ -4,7 +4,7 @@
  * its environment, which its children inherit even when they leave the group.
  */
 import type { ChildProcess } from "node:child_process";
-import { sweepProcessesWithMarker } from "./process-sweep.ts";
+import { findProcessGroupMembers, sweepProcessesWithMarker, waitUntilDead } from "./process-sweep.ts";
 
 export const processTreeMarker = "SUPERVISE_PROCESS_TREE";
 
@@ -16,7 +16,10 @@ export interface ProcessTree {
 }
 
 /**
- * SIGKILLs the group and every marked process, and resolves once the marked ones are dead.
+ * SIGKILLs the group and every marked process, and resolves once they are dead, so a command's
+ * result always means its processes are gone. The group's members are waited for separately:
+ * one may have dropped the marker, and a dying process loses its environment (so the marker
+ * scan no longer sees it) before it is a zombie.
  *
  * Signalling the group after its leader exited is safe here although execa warns about it: a
  * group id stays reserved while any member lives, and once the group is empty Linux hands the
@@ -31,10 +34,15 @@ export async function killProcessTree(tree: ProcessTree): Promise<void> {
     // ESRCH: the group is already empty.
   }
   await sweepProcessesWithMarker(processTreeMarker, tree.treeId);
+  await waitUntilDead(findProcessGroupMembers(tree.groupId), 1000);
 }
 
 export interface LingerWatch {
-  stop(): void;
+  /**
+   * Cancels pending steps and waits for a kill already under way: it is the one waiting for its
+   * victims to die, and the pipes close before a dying process is even a zombie.
+   */
+  stop(): Promise<void>;
   /** True when the output pipes had to be closed on our side: an unreachable process held them. */
   readonly isOutputAbandoned: boolean;
 }
@@ -65,17 +73,24 @@ export function watchForLingeringChildren(
     subprocess.stdout?.destroy();
     subprocess.stderr?.destroy();
   };
+  let leftoverKill: Promise<void> | undefined;
   const killLeftovers = async () => {
     await killProcessTree(tree);
     if (!isStopped) timers.push(setTimeout(abandonOutput, timing.abandonAfterMs));
   };
   subprocess.once("exit", () => {
-    if (!isStopped) timers.push(setTimeout(() => void killLeftovers(), timing.lingerGraceMs));
+    if (isStopped) return;
+    timers.push(
+      setTimeout(() => {
+        leftoverKill = killLeftovers();
+      }, timing.lingerGraceMs),
+    );
   });
   return {
-    stop() {
+    async stop() {
       isStopped = true;
       for (const timer of timers) clearTimeout(timer);
+      await leftoverKill;
     },
     get isOutputAbandoned() {
       return isOutputAbandoned;

@@ -118,7 +118,7 @@ async function runCommand(request: CommandRequest, settings: RunnerSettings): Pr
   }
 
   const invocation = await settings.isolate({
-    argv: ["/bin/bash", "-c", request.command],
+    argv: ["/bin/bash", "--norc", "-c", request.command],
     cwd: request.cwd,
     env: { ...request.env, ...request.markers, [processTreeMarker]: treeId },
   });
@@ -135,7 +135,7 @@ async function runCommand(request: CommandRequest, settings: RunnerSettings): Pr
   });
 
   const result = await subprocess;
-  lingerWatch.stop();
+  await lingerWatch.stop();
   // Escapees that did not hold the pipes are still running: a command's processes never outlive it.
   await killProcessTree(tree);
   const logError = await output.close();
@@ -183,9 +183,13 @@ function spawn(invocation: CommandInvocation, request: CommandRequest, settings:
  * runs, because the writes land before we read and a single read drains both stdout lines.
  * `exec` replaces the outer shell, so no extra process stays alive. It wraps the isolated argv,
  * so messages of an isolation tool are kept in order too.
+ *
+ * `--norc`, here and on the command's own shell: Node gives the child a socket, not a pipe, for
+ * stdin, and `bash -c` with a socket on stdin believes sshd started it and sources ~/.bashrc (it
+ * cost 400 ms a command here, and printed the rc file's complaints into the output).
  */
 function mergeOutputArgv(argv: readonly string[]): [string, ...string[]] {
-  return ["/bin/bash", "-c", 'exec "$@" 2>&1', "bash", ...argv];
+  return ["/bin/bash", "--norc", "-c", 'exec "$@" 2>&1', "bash", ...argv];
 }
 
 /** The command never ran: execa reports no exit code, no signal, and no timeout or cancel. */

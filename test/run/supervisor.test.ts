@@ -227,3 +227,30 @@ describe("runSupervisor", () => {
     expect(events.filter((event) => event.type === "run.resumed")).toHaveLength(1);
   });
 });
+
+describe("runSupervisor scheduling races", () => {
+  it("starts each workstream once even when dependents become ready while others are starting", async () => {
+    const plan = testPlan(
+      [
+        testWorkstream("a"),
+        testWorkstream("b"),
+        testWorkstream("c", { dependsOn: ["a"] }),
+        testWorkstream("d", { dependsOn: ["a"] }),
+        testWorkstream("e", { dependsOn: ["b"] }),
+      ],
+      { concurrency: 4 },
+    );
+    const { events, outcome } = await runPlan(plan, {
+      a: commitAndClaim,
+      b: commitAndClaim,
+      c: commitAndClaim,
+      d: commitAndClaim,
+      e: commitAndClaim,
+    });
+    expect(outcome.kind === "finished" && outcome.allAccepted).toBe(true);
+    const starts = events
+      .filter((event) => event.type === "workstream.started")
+      .map((event) => event.workstream);
+    expect(starts.sort()).toEqual(["a", "b", "c", "d", "e"]);
+  });
+});

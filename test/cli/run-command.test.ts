@@ -1,0 +1,196 @@
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { createWorkspace, type Workspace } from "../fakes/cli-harness.ts";
+
+let workspace: Workspace;
+beforeEach(() => {
+  workspace = createWorkspace({ "README.md": "# demo\n", "src/value.txt": "1\n" });
+});
+afterEach(() => workspace.cleanup());
+
+function plan(workers: Record<string, string>, extra = ""): string {
+  return [
+    "name: e2e",
+    "repo: ./repo",
+    "concurrency: 2",
+    "defaults:",
+    "  done: [local_check]",
+    '  commands: { check: "test \\"$(cat src/value.txt)\\" = 2" }',
+    "  stall: { max_restarts: 1, max_rejections: 2 }",
+    extra,
+    "workstreams:",
+    ...Object.entries(workers).map(
+      ([id, worker]) =>
+        `  - id: ${id}\n    goal: set the value to 2\n    agent: { provider: command, command: "bash ${worker}" }`,
+    ),
+  ].join("\n");
+}
+
+const honestWorker = `#!/usr/bin/env bash
+set -eu
+cat > "$PWD/../prompt-$SUPERVISE_WORKSTREAM.txt"
+echo 2 > src/value.txt
+git commit -qam "value is 2"
+supervise tool claim_done --input '{"summary": "value set to 2"}'
+`;
+
+function readBundle(workstream: string): Record<string, unknown> {
+  const runs = readdirSync(join(workspace.directory, ".supervise", "runs"));
+  return JSON.parse(
+    readFileSync(
+      join(workspace.directory, ".supervise", "runs", runs[0]!, "evidence", workstream, "bundle.json"),
+      "utf8",
+    ),
+  );
+}
+
+describe("supervise PLAN with command workers", () => {
+  it("accepts an honest worker on evidence it gathered itself, and exits 0", async () => {
+    const worker = workspace.writeWorker("honest.sh", honestWorker);
+    workspace.writePlan("plan.yaml", plan({ honest: worker }));
+    const result = await workspace.supervise(["plan.yaml", "--json"]);
+    expect(result.exitCode).toBe(0);
+    const types = result.stdout.split("\n").map((line) => JSON.parse(line).type);
+    expect(types).toContain("claim.accepted");
+    expect(types.at(-1)).toBe("run.finished");
+    expect(readBundle("honest")).toMatchObject({
+      schema: "supervise.bundle/v1",
+      workstream: "honest",
+      verdict: "accepted",
+      gates: [{ id: "local_check", status: "pass", exit_code: 0 }],
+    });
+    // The prompt reached the worker on stdin, with the goal and the tool to call.
+    const prompt = readFileSync(
+      join(workspace.directory, ".supervise", "checkouts", "prompt-honest.txt"),
+      "utf8",
+    );
+    expect(prompt).toContain("Goal: set the value to 2");
+    expect(prompt).toContain("supervise tool claim_done");
+
+    const status = await workspace.supervise(["status", "--json"]);
+    expect(status.exitCode).toBe(0);
+    expect(JSON.parse(status.stdout).workstreams).toMatchObject([
+      { workstream: "honest", state: "accepted", claims: 1, attempts: 1 },
+    ]);
+    const evidence = await workspace.supervise(["evidence", "honest"]);
+    expect(evidence.stdout).toContain("**Verdict: accepted**");
+  });
+
+  it("rejects a worker that claims done without doing the work, and exits 1", async () => {
+    const worker = workspace.writeWorker(
+      "liar.sh",
+      `#!/usr/bin/env bash
+cat >/dev/null
+echo "// TODO" > src/stub.txt
+supervise tool claim_done --input '{"summary": "Implementation complete"}'
+echo "exit of the claim: $?"
+`,
+    );
+    workspace.writePlan("plan.yaml", plan({ liar: worker }));
+    const result = await workspace.supervise(["plan.yaml"]);
+    expect(result.exitCode).toBe(1);
+    const bundle = readBundle("liar");
+    expect(bundle).toMatchObject({ verdict: "rejected", status: "rejected", commit: null });
+    expect((bundle.claims as unknown[]).length).toBe(2);
+    const transcript = readFileSync(
+      join(
+        workspace.directory,
+        ".supervise",
+        "runs",
+        readdirSync(join(workspace.directory, ".supervise", "runs"))[0]!,
+        "transcripts",
+        "liar.jsonl",
+      ),
+      "utf8",
+    );
+    // `supervise tool` exits 1 on a rejected claim, so the worker sees the verdict as an error.
+    expect(transcript).toContain("exit of the claim: 1");
+  });
+
+  it("keeps the user's repository out of a worker's reach", async () => {
+    const mainBefore = workspace.git(["rev-parse", "main"]);
+    const worker = workspace.writeWorker(
+      "rogue.sh",
+      `#!/usr/bin/env bash
+cat >/dev/null
+echo 2 > src/value.txt
+git commit -qam "value is 2"
+git branch -f main HEAD 2>&1 || true
+git push 2>&1 || true
+git push origin HEAD:main 2>&1 || true
+git push --force origin HEAD:refs/heads/main 2>&1 || true
+supervise tool claim_done --input '{"summary": "done"}'
+`,
+    );
+    workspace.writePlan("plan.yaml", plan({ rogue: worker }));
+    const result = await workspace.supervise(["plan.yaml"]);
+    expect(result.exitCode).toBe(0);
+    expect(workspace.git(["rev-parse", "main"])).toBe(mainBefore);
+    expect(workspace.git(["branch", "--list"])).toBe("* main");
+  });
+
+  it("refuses a second supervisor on the same state dir with exit 2", async () => {
+    const worker = workspace.writeWorker("slow.sh", "#!/usr/bin/env bash\ncat >/dev/null\nsleep 30\n");
+    workspace.writePlan("plan.yaml", plan({ slow: worker }));
+    const first = workspace.supervise(["plan.yaml", "--json"]);
+    await new Promise<void>((resolve) => {
+      first.stdout?.on("data", (chunk: Buffer) => {
+        if (chunk.toString().includes("worker.started")) resolve();
+      });
+    });
+    const second = await workspace.supervise(["plan.yaml"]);
+    expect(second.exitCode).toBe(2);
+    expect(second.stderr).toMatch(/^error: Another supervisor \(pid \d+/);
+    expect(second.stderr).not.toMatch(/\n\s+at /);
+    first.kill("SIGINT");
+    const stopped = await first;
+    expect(stopped.exitCode).toBe(130);
+    const lastEvent = JSON.parse(stopped.stdout.trim().split("\n").at(-1)!);
+    expect(lastEvent).toMatchObject({ type: "run.stopped", reason: "interrupted" });
+  });
+});
+
+describe("bad input", () => {
+  it("exits 2 on an unknown flag, naming it", async () => {
+    const result = await workspace.supervise(["run", "plan.yaml", "--concurency", "2"]);
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toContain("--concurency");
+  });
+
+  it("exits 2 on a broken plan with file:line:column, without a stack trace, and keeps the journal", async () => {
+    workspace.writePlan(
+      "plan.yaml",
+      ["repo: ./repo", "workstreams:", "  - id: a", "    gaol: typo"].join("\n"),
+    );
+    const result = await workspace.supervise(["validate", "plan.yaml"]);
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toContain(
+      'plan.yaml:4:5: workstreams[0].gaol: unknown field "gaol" (did you mean "goal"?)',
+    );
+    expect(result.stderr).not.toMatch(/\n\s+at /);
+    const run = await workspace.supervise(["plan.yaml"]);
+    expect(run.exitCode).toBe(2);
+    expect(existsSync(join(workspace.directory, ".supervise"))).toBe(false);
+  });
+
+  it("exits 2 when the base branch does not exist", async () => {
+    workspace.writePlan(
+      "plan.yaml",
+      ["repo: ./repo", "base: mian", "workstreams:", "  - { id: a, goal: g }"].join("\n"),
+    );
+    const result = await workspace.supervise(["validate", "plan.yaml"]);
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toMatch(/plan\.yaml:2:7: base: .*"mian"/);
+  });
+
+  it("--dry-run prints the schedule and creates nothing", async () => {
+    const worker = workspace.writeWorker("honest.sh", honestWorker);
+    workspace.writePlan("plan.yaml", plan({ first: worker, second: worker }));
+    const result = await workspace.supervise(["plan.yaml", "--dry-run"]);
+    expect(result.exitCode).toBe(0);
+    expect(result.stdout).toContain("Wave 1:");
+    expect(result.stdout).toContain("done when: local_check");
+    expect(existsSync(join(workspace.directory, ".supervise"))).toBe(false);
+  });
+});
