@@ -79,12 +79,16 @@ describe("resume after SIGKILL", () => {
       // Kill after a seeded number of events, until the run has been killed enough; then let it finish.
       const killAfterEvents = kills.length < 6 ? 1 + Math.floor(random() * 12) : Number.POSITIVE_INFINITY;
       let seen = 0;
+      let isKilled = false;
       child.stdout?.on("data", (chunk: Buffer) => {
         seen += chunk
           .toString()
           .split("\n")
           .filter((line) => line.startsWith("{")).length;
-        if (seen >= killAfterEvents && !child.killed) child.kill("SIGKILL");
+        if (seen >= killAfterEvents && !isKilled) {
+          isKilled = true;
+          child.kill("SIGKILL");
+        }
       });
       const result = await child;
       if (result.signal === "SIGKILL") kills.push(killAfterEvents);
