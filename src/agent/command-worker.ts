@@ -32,19 +32,14 @@ export function createCommandWorkerLauncher(options: CommandWorkerOptions): Work
       if (agent.provider !== "command")
         throw new Error(`command worker launched for provider ${agent.provider}`);
       const transcript = options.transcriptFor(start.workstream.id);
-      const token = options.toolServer.grant(start.workstream.id, {
-        claimDone: (summary) => {
+      const token = options.toolServer.grant(start.workstream.id, start.services, {
+        onCall: (tool, input) => {
           start.onActivity();
-          transcript.write({
-            attempt: start.attempt,
-            kind: "tool_call",
-            tool: "claim_done",
-            input: { summary },
-          });
-          return start.services.claimDone(summary).then((result) => {
-            transcript.write({ attempt: start.attempt, kind: "tool_result", tool: "claim_done", ...result });
-            return result;
-          });
+          transcript.write({ attempt: start.attempt, kind: "tool_call", tool, input });
+        },
+        onResult: (tool, result) => {
+          start.onActivity();
+          transcript.write({ attempt: start.attempt, kind: "tool_result", tool, ...result });
         },
       });
       const environment = {

@@ -16,6 +16,18 @@ export interface WorkerStart {
   timeoutMs: number;
   /** Any sign of life: output, a tool call, a model turn. Feeds idle detection. */
   onActivity(): void;
+  /** Model usage of one turn; the run journals it and checks the budget. */
+  onUsage(usage: TurnUsage): Promise<void>;
+}
+
+export interface TurnUsage {
+  turns: number;
+  inputTokens: number;
+  outputTokens: number;
+  cacheReadTokens: number;
+  cacheWriteTokens: number;
+  costUsd: number;
+  model: string;
 }
 
 export interface WorkerExit {

@@ -2,9 +2,11 @@
  * Runs the gates a workstream's `done` names against one claim. Every gate observes for itself
  * (commands it runs, the forge it asks); nothing the worker said or wrote is read as evidence.
  */
-import type { GateId, Workstream } from "../plan/schema.ts";
+import type { Forge } from "../forge/forge.ts";
+import type { GateId, Plan, Workstream } from "../plan/schema.ts";
 import type { CommandRunner } from "../sandbox/run-command.ts";
 import { runCommandGate } from "./command-gate.ts";
+import { type ForgeGateContext, observeCiGreen, observeIssueClosed, observePrMerged } from "./forge-gates.ts";
 import { type GateResult, gateResult } from "./gate-result.ts";
 
 export interface ClaimUnderVerification {
@@ -22,6 +24,10 @@ export interface GateServices {
   runDirectory: string;
   /** The checkout's current HEAD and cleanliness, re-read after command gates to catch a moving target. */
   readCheckout(): Promise<{ head: string; uncommittedChanges: string[] }>;
+  forge: Forge;
+  plan: Plan;
+  /** How long ci_green waits for CI still running on the claimed commit. */
+  ciWaitMs: number;
   signal?: AbortSignal;
 }
 
@@ -71,9 +77,19 @@ async function observeGate(
     case "local_check":
     case "release_build":
       return observeCommandGate(gate, committed, services);
+    case "ci_green":
+      return observeCiGreen(forgeContext(committed, services));
+    case "pr_merged":
+      return observePrMerged(forgeContext(committed, services));
+    case "issue_closed":
+      return observeIssueClosed(forgeContext(committed, services));
     default:
       return gateResult(gate, "error", `the gate ${gate} is not available yet in this version of supervise`);
   }
+}
+
+function forgeContext(claim: ClaimUnderVerification & { commit: string }, services: GateServices): ForgeGateContext {
+  return { forge: services.forge, plan: services.plan, workstream: claim.workstream, commit: claim.commit, ciWaitMs: services.ciWaitMs };
 }
 
 async function observeCommandGate(

@@ -89,6 +89,8 @@ export interface Forge {
   closeIssue(options: { number: number; comment?: string }): Promise<Issue>;
   /** The SHA the base branch points to on the forge now. */
   baseSha(base: string): Promise<string>;
+  /** Resolves once CI on `sha` is no longer pending (or there is none); gates wait on it, bounded by their own timeout. */
+  whenCiSettled(sha: string): Promise<CiStatus>;
   /** Is `sha` reachable from the forge's `base` branch? */
   isAncestorOfBase(options: { sha: string; base: string }): Promise<boolean>;
 }

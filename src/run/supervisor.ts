@@ -11,7 +11,17 @@ import type { Clock } from "../clock.ts";
 import { buildBundle, writeBundle } from "../evidence/bundle.ts";
 import type { GateResult } from "../evidence/gate-result.ts";
 import { type GateServices, verifyClaim } from "../evidence/verify-claim.ts";
+import type { Forge } from "../forge/forge.ts";
 import type { Plan, Workstream } from "../plan/schema.ts";
+import type { CommandResult } from "../sandbox/run-command.ts";
+import {
+  ciStatusAction,
+  closeIssueAction,
+  type ForgeActionContext,
+  mergePullRequestAction,
+  openPullRequestAction,
+  pushAction,
+} from "./forge-actions.ts";
 import type { Journal, JournalEvent } from "./journal.ts";
 import { decideSchedule, isSelected, type ScheduleOptions } from "./scheduler.ts";
 import {
@@ -30,6 +40,9 @@ export interface CheckoutPort {
   }): Promise<{ path: string; branch: string; baseSha: string; isNew: boolean }>;
   head(path: string): Promise<string>;
   uncommittedChanges(path: string): Promise<string[]>;
+  /** Copies a checkout's commit into the supervisor's private mirror, the only place pushes start from. */
+  fetchIntoMirror(workstreamId: string, sha: string): Promise<void>;
+  readonly mirrorPath: string;
 }
 
 export interface RunOptions extends ScheduleOptions {
@@ -46,7 +59,11 @@ export interface SupervisorDependencies {
   clock: Clock;
   checkouts: CheckoutPort;
   workerLauncherFor(workstream: Workstream): WorkerLauncher;
-  gateServices: Omit<GateServices, "readCheckout">;
+  gateServices: Omit<GateServices, "readCheckout" | "forge" | "plan">;
+  forge: Forge;
+  /** Runs a worker's shell command (the `bash` tool) in its checkout, sandboxed. */
+  runWorkerCommand(checkoutPath: string, command: string, timeoutMs: number): Promise<CommandResult>;
+  redact(text: string): string;
   /** Every recorded event, as it happens: the live view and `--json` read this. */
   onEvent(event: JournalEvent): void;
   /** Aborted on Ctrl-C: workers are stopped, the journal is left consistent. */
@@ -271,6 +288,18 @@ class Supervisor {
           signal: controller.signal,
           timeoutMs: remainingMs,
           onActivity: () => {},
+          onUsage: async (usage) => {
+            await this.record("worker.usage", id, {
+              attempt,
+              model: usage.model,
+              turns: usage.turns,
+              input_tokens: usage.inputTokens,
+              output_tokens: usage.outputTokens,
+              cache_read_tokens: usage.cacheReadTokens,
+              cache_write_tokens: usage.cacheWriteTokens,
+              cost_usd: usage.costUsd,
+            });
+          },
         });
       } finally {
         signal.removeEventListener("abort", onRunAbort);
@@ -324,35 +353,63 @@ class Supervisor {
     });
   }
 
-  private servicesFor(
-    workstream: Workstream,
-    checkoutPath: string,
-    controller: AbortController,
-  ): WorkerServices {
+  private readCheckout(checkoutPath: string) {
+    const checkouts = this.dependencies.checkouts;
+    return async () => {
+      const [head, uncommittedChanges] = await Promise.all([
+        checkouts.head(checkoutPath),
+        checkouts.uncommittedChanges(checkoutPath),
+      ]);
+      return { head, uncommittedChanges };
+    };
+  }
+
+  private forgeActionContext(workstream: Workstream, checkoutPath: string): ForgeActionContext {
     return {
+      plan: this.dependencies.plan,
+      workstream,
+      checkoutPath,
+      forge: this.dependencies.forge,
+      readCheckout: this.readCheckout(checkoutPath),
+      fetchIntoMirror: (sha) => this.dependencies.checkouts.fetchIntoMirror(workstream.id, sha),
+      mirrorPath: this.dependencies.checkouts.mirrorPath,
+      record: async (type, data) => {
+        await this.record(type, workstream.id, data);
+      },
+      redact: this.dependencies.redact,
+    };
+  }
+
+  private servicesFor(workstream: Workstream, checkoutPath: string, controller: AbortController): WorkerServices {
+    const forgeContext = () => this.forgeActionContext(workstream, checkoutPath);
+    return {
+      checkoutPath,
+      runCommand: (command, timeoutMs) => this.dependencies.runWorkerCommand(checkoutPath, command, timeoutMs),
+      push: () => pushAction(forgeContext()),
+      openPullRequest: (input) => openPullRequestAction(forgeContext(), input),
+      ciStatus: () => ciStatusAction(forgeContext()),
+      mergePullRequest: (input) => mergePullRequestAction(forgeContext(), input),
+      closeIssue: (input) => closeIssueAction(forgeContext(), input),
+      askHuman: async () => ({
+        isError: true,
+        text: "No human can be reached from this version of supervise yet; decide within the goal, or stop and explain why.",
+      }),
       claimDone: async (summary) => {
         const id = workstream.id;
-        if (this.verifying.has(id))
-          return { isError: true, text: "A claim is already being verified; wait for its verdict." };
+        if (this.verifying.has(id)) return { isError: true, text: "A claim is already being verified; wait for its verdict." };
         if (this.statusOf(id) !== "running") {
-          return {
-            isError: true,
-            text: `Workstream ${id} is ${this.statusOf(id)}; there is nothing left to claim.`,
-          };
+          return { isError: true, text: `Workstream ${id} is ${this.statusOf(id)}; there is nothing left to claim.` };
         }
         this.verifying.add(id);
         try {
-          const [head, changes] = await Promise.all([
-            this.dependencies.checkouts.head(checkoutPath),
-            this.dependencies.checkouts.uncommittedChanges(checkoutPath),
-          ]);
+          const { head, uncommittedChanges } = await this.readCheckout(checkoutPath)();
           const claimId = this.workstreamState(id).claims.length + 1;
           await this.record("claim.made", id, {
             claim: claimId,
-            summary,
-            commit: changes.length === 0 ? head : null,
+            summary: this.dependencies.redact(summary),
+            commit: uncommittedChanges.length === 0 ? head : null,
             head,
-            uncommitted_changes: changes,
+            uncommitted_changes: uncommittedChanges,
           });
           const result = await this.verifyLastClaim(workstream, checkoutPath);
           if (terminalStatuses.has(this.statusOf(id))) {
@@ -379,6 +436,8 @@ class Supervisor {
       { workstream, claimId: claim.id, commit: claim.commit, uncommittedChanges: uncommitted, checkoutPath },
       {
         ...this.dependencies.gateServices,
+        forge: this.dependencies.forge,
+        plan: this.dependencies.plan,
         readCheckout: async () => ({
           head: await checkouts.head(checkoutPath),
           uncommittedChanges: await checkouts.uncommittedChanges(checkoutPath),

@@ -13,12 +13,10 @@ export {
 export { OutputBuffer } from "./output-buffer.ts";
 export {
   findProcessesWithMarker,
-  findProcessGroupMembers,
   isProcessAlive,
   killProcessesWithMarker,
   type SweepOptions,
   sweepProcessesWithMarker,
-  waitUntilDead,
 } from "./process-sweep.ts";
 export { processTreeMarker } from "./process-tree.ts";
 export {

@@ -110,18 +110,18 @@ async function runCommand(request: CommandRequest, settings: RunnerSettings): Pr
   const buffer = new OutputBuffer(request.outputCapBytes ?? defaultOutputCapBytes);
   const treeId = randomUUID();
 
+  const invocation = await settings.isolate({
+    argv: ["/bin/bash", "--norc", "-c", request.command],
+    cwd: request.cwd,
+    env: { ...request.env, ...request.markers, [processTreeMarker]: treeId },
+  });
+
   let log: LogFile | undefined;
   try {
     log = request.logFile === undefined ? undefined : await openLogFile(request.logFile);
   } catch (error) {
     return notStarted(`Could not open the log file ${request.logFile}: ${(error as Error).message}`);
   }
-
-  const invocation = await settings.isolate({
-    argv: ["/bin/bash", "--norc", "-c", request.command],
-    cwd: request.cwd,
-    env: { ...request.env, ...request.markers, [processTreeMarker]: treeId },
-  });
   const subprocess = spawn(invocation, request, settings);
   const tree: ProcessTree = { groupId: subprocess.pid, treeId };
   const output = connectOutput([subprocess.stdout, subprocess.stderr].filter(isReadable), {

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { WorkerExit, WorkerLauncher, WorkerStart } from "../../src/agent/worker.ts";
 import { ManualClock } from "../../src/clock.ts";
+import type { Forge } from "../../src/forge/forge.ts";
 import type { Plan } from "../../src/plan/schema.ts";
 import { Journal, type JournalEvent } from "../../src/run/journal.ts";
 import { type CheckoutPort, runSupervisor } from "../../src/run/supervisor.ts";
@@ -25,6 +26,8 @@ class FakeCheckouts implements CheckoutPort {
   async uncommittedChanges(path: string) {
     return this.dirty.get(path) ?? [];
   }
+  readonly mirrorPath = "/mirror.git";
+  async fetchIntoMirror() {}
 }
 
 /** A scripted worker: each start runs the script for (workstream, attempt). */
@@ -59,6 +62,11 @@ const commitAndClaim: Script = async (start, checkouts) => {
   await start.services.claimDone("done");
 };
 
+/** These plans only use local gates; a forge call would be a bug in the test. */
+const unusedForge = new Proxy({} as Forge, {
+  get: (_target, property) => () => Promise.reject(new Error(`unexpected forge call ${String(property)}`)),
+});
+
 let directory: string;
 beforeEach(async () => {
   directory = await mkdtemp(join(tmpdir(), "supervise-supervisor-"));
@@ -85,11 +93,10 @@ async function runPlan(
     clock,
     checkouts,
     workerLauncherFor: () => scriptedLauncher(scripts, checkouts, log),
-    gateServices: {
-      runner: options.runner ?? new FakeCommandRunner(),
-      environment: {},
-      runDirectory: directory,
-    },
+    gateServices: { runner: options.runner ?? new FakeCommandRunner(), environment: {}, runDirectory: directory, ciWaitMs: 0 },
+    forge: unusedForge,
+    redact: (text) => text,
+    runWorkerCommand: () => Promise.reject(new Error("no commands in these tests")),
     onEvent: () => {},
     signal: new AbortController().signal,
     options: { only: undefined, concurrency: options.concurrency ?? plan.concurrency, noWait: false },

@@ -11,14 +11,21 @@ import { callWorkerTool } from "../tools/tool-registry.ts";
 export interface ToolServer {
   readonly socketPath: string;
   /** Binds a fresh token to one workstream's services; returns the token for the worker's environment. */
-  grant(workstream: string, services: WorkerServices): string;
+  grant(workstream: string, services: WorkerServices, observer?: ToolCallObserver): string;
   revoke(token: string): void;
   close(): Promise<void>;
+}
+
+/** Sees every call made with a grant: the transcript and idle detection use it. */
+export interface ToolCallObserver {
+  onCall(tool: string, input: unknown): void;
+  onResult(tool: string, result: ToolResult): void;
 }
 
 interface Grant {
   workstream: string;
   services: WorkerServices;
+  observer: ToolCallObserver | undefined;
 }
 
 const maxRequestBytes = 1024 * 1024;
@@ -36,9 +43,9 @@ export async function startToolServer(socketPath: string): Promise<ToolServer> {
   await listen(server, socketPath);
   return {
     socketPath,
-    grant(workstream, services) {
+    grant(workstream, services, observer) {
       const token = randomBytes(24).toString("base64url");
-      grants.set(token, { workstream, services });
+      grants.set(token, { workstream, services, observer });
       return token;
     },
     revoke(token) {
@@ -88,7 +95,10 @@ async function handleRequest(
     respond(response, 200, { isError: true, text: "The tool input is not valid JSON." });
     return;
   }
-  const result = await callWorkerTool(match[1]!, input, grant.services);
+  const tool = match[1]!;
+  grant.observer?.onCall(tool, input);
+  const result = await callWorkerTool(tool, input, grant.services);
+  grant.observer?.onResult(tool, result);
   respond(response, 200, result);
 }
 

@@ -3,6 +3,7 @@
  * a handler. The Messages API schemas, `supervise tool` and `supervise mcp` all derive from it.
  */
 import { z } from "zod";
+import type { CommandResult } from "../../sandbox/run-command.ts";
 import { readPromptTemplate } from "../prompt-templates.ts";
 
 export interface ToolResult {
@@ -13,7 +14,18 @@ export interface ToolResult {
 
 /** What a tool may ask of the supervisor for its workstream; implemented by the run. */
 export interface WorkerServices {
+  /** The worker's checkout: file tools resolve paths inside it and never outside. */
+  readonly checkoutPath: string;
+  /** Runs a shell command in the checkout, sandboxed like every worker command. */
+  runCommand(command: string, timeoutMs: number): Promise<CommandResult>;
   claimDone(summary: string): Promise<ToolResult>;
+  push(): Promise<ToolResult>;
+  openPullRequest(input: { title: string; body: string }): Promise<ToolResult>;
+  ciStatus(): Promise<ToolResult>;
+  mergePullRequest(input: { method?: "squash" | "merge" | "rebase" | undefined }): Promise<ToolResult>;
+  closeIssue(input: { comment?: string | undefined }): Promise<ToolResult>;
+  /** Opens an escalation and resolves with the human's decision. */
+  askHuman(question: string): Promise<ToolResult>;
 }
 
 export interface ToolDefinition<Input extends z.ZodType = z.ZodType> {

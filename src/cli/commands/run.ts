@@ -22,11 +22,8 @@ import { createRun, latestRun, newRunId, type RunInfo } from "../../run/run-stor
 import { dependencyWaves } from "../../run/scheduler.ts";
 import { acquireStateLock } from "../../run/state-lock.ts";
 import { type RunOutcome, runSupervisor } from "../../run/supervisor.ts";
-import {
-  buildCommandEnvironment,
-  createCommandRunner,
-  killProcessesWithMarker,
-} from "../../sandbox/index.ts";
+import { createLocalForge } from "../../forge/index.ts";
+import { buildCommandEnvironment, createCommandRunner, sweepProcessesWithMarker } from "../../sandbox/index.ts";
 import { Workspace } from "../../workspace/index.ts";
 import {
   parseCommandArguments,
@@ -46,6 +43,9 @@ export const runOptions = {
   "no-wait": { type: "boolean" },
   "new-run": { type: "boolean" },
 } as const;
+
+/** How long `ci_green` waits for CI that is still running on a claimed commit. */
+const ciWaitMs = 10 * 60_000;
 
 export interface CommandContext {
   output: Output;
@@ -68,6 +68,11 @@ export async function runCommand(args: string[], context: CommandContext): Promi
     printDryRun(plan, only, concurrency, context.output, Boolean(values.json));
     return ExitCode.allAccepted;
   }
+  if (plan.forge.kind !== "local") {
+    throw new SuperviseError("The github forge is not available in this version of supervise yet.", {
+      hint: "Use `forge: { kind: local }` (the default): a bare origin, PRs, issues and CI under the state dir.",
+    });
+  }
   for (const workstream of plan.workstreams) {
     if (workstream.agent.provider !== "command" && (only === undefined || only.has(workstream.id))) {
       throw new SuperviseError(
@@ -88,7 +93,7 @@ export async function runCommand(args: string[], context: CommandContext): Promi
     const stateMarker = createHash("sha256").update(realpathSync(stateDirectory)).digest("hex").slice(0, 24);
     // Whatever still carries this state dir's marker belongs to a supervisor that died: stop it
     // before any worker of this run starts in the same checkouts.
-    killProcessesWithMarker("SUPERVISE_STATE", stateMarker, "SIGKILL");
+    await sweepProcessesWithMarker("SUPERVISE_STATE", stateMarker);
 
     const run = await chooseRun(stateDirectory, Boolean(values["new-run"]));
     const { journal, events } = await Journal.open(run.journalFile, { clock: systemClock });
@@ -110,6 +115,21 @@ export async function runCommand(args: string[], context: CommandContext): Promi
     const runner = createCommandRunner();
     const baseEnvironment = buildCommandEnvironment({ parent: context.environment });
     const markers = { SUPERVISE_STATE: stateMarker, SUPERVISE_RUN: run.id };
+    const forge = createLocalForge({
+      stateDir: stateDirectory,
+      userRepository: plan.repo,
+      base: plan.base,
+      ciCommandFor: (branch) => plan.workstreams.find((workstream) => workstream.branch === branch)?.commands.ci,
+      runner,
+      environment: baseEnvironment,
+      clock: systemClock,
+    });
+    cleanups.push(() => forge.close());
+    await forge.prepare({
+      issues: plan.workstreams.flatMap((workstream) =>
+        workstream.issue === undefined ? [] : [{ number: workstream.issue, title: workstream.goal }],
+      ),
+    });
 
     const socketDirectory = mkdtempSync(join(tmpdir(), "supervise-"));
     cleanups.push(() => rmSync(socketDirectory, { recursive: true, force: true }));
@@ -155,13 +175,20 @@ export async function runCommand(args: string[], context: CommandContext): Promi
         ensureCheckout: (workstream) => workspace.ensureCheckout(workstream),
         head: (path) => workspace.head(path),
         uncommittedChanges: async (path) => (await workspace.isClean(path)).changes,
+        fetchIntoMirror: (workstreamId, sha) => workspace.fetchFromCheckout(workstreamId, sha),
+        mirrorPath: workspace.mirrorPath,
       },
+      forge,
+      redact,
+      runWorkerCommand: (checkoutPath, command, timeoutMs) =>
+        runner.run({ command, cwd: checkoutPath, env: baseEnvironment, timeoutMs, markers, signal: context.signal }),
       workerLauncherFor: launcherFor,
       gateServices: {
         runner,
         environment: { ...baseEnvironment },
         runDirectory: run.dir,
         signal: context.signal,
+        ciWaitMs,
       },
       onEvent: (event) => view.onEvent(event),
       signal: context.signal,

@@ -1,0 +1,195 @@
+/**
+ * `ci_green`, `pr_merged` and `issue_closed`: the supervisor asks the forge itself. Each gate has
+ * an observation step (forge calls) and a pure judgement over what was observed.
+ */
+import type { CiStatus, Forge, Issue, PullRequest } from "../forge/forge.ts";
+import type { Plan, Workstream } from "../plan/schema.ts";
+import { type GateResult, gateResult } from "./gate-result.ts";
+
+export interface ForgeGateContext {
+  forge: Forge;
+  plan: Plan;
+  workstream: Workstream;
+  /** The claimed commit. */
+  commit: string;
+  /** How long ci_green waits for pending CI to settle before judging it. */
+  ciWaitMs: number;
+}
+
+export function pullRequestFacts(pullRequest: PullRequest | null): Record<string, unknown> | null {
+  if (!pullRequest) return null;
+  return {
+    number: pullRequest.number,
+    url: pullRequest.url,
+    head: pullRequest.head,
+    head_sha: pullRequest.headSha,
+    base: pullRequest.base,
+    state: pullRequest.state,
+    merged: pullRequest.isMerged,
+    merge_commit: pullRequest.mergeCommitSha,
+    merged_at: pullRequest.mergedAt,
+  };
+}
+
+export function issueFacts(issue: Issue | null): Record<string, unknown> | null {
+  if (!issue) return null;
+  return { number: issue.number, state: issue.state, closed_at: issue.closedAt, closed_by: issue.closedBy };
+}
+
+function findWorkstreamPullRequest(context: ForgeGateContext): Promise<PullRequest | null> {
+  return context.forge.findPullRequest({ head: context.workstream.branch, base: context.plan.base });
+}
+
+// ── ci_green ────────────────────────────────────────────────────────────────
+
+export async function observeCiGreen(context: ForgeGateContext): Promise<GateResult> {
+  const pullRequest = await findWorkstreamPullRequest(context);
+  let status: CiStatus | null = null;
+  let isStillPending = false;
+  if (pullRequest && pullRequest.headSha === context.commit) {
+    status = await settleWithin(context.forge, context.commit, context.ciWaitMs);
+    isStillPending = status.state === "pending";
+  }
+  return judgeCiGreen({ pullRequest, commit: context.commit, status, isStillPending, waitedMs: context.ciWaitMs });
+}
+
+async function settleWithin(forge: Forge, sha: string, waitMs: number): Promise<CiStatus> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<null>((resolve) => {
+    timer = setTimeout(() => resolve(null), waitMs);
+  });
+  try {
+    const settled = await Promise.race([forge.whenCiSettled(sha), timeout]);
+    return settled ?? (await forge.ciStatus(sha));
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+export function judgeCiGreen(observation: {
+  pullRequest: PullRequest | null;
+  commit: string;
+  status: CiStatus | null;
+  isStillPending: boolean;
+  waitedMs: number;
+}): GateResult {
+  const { pullRequest, commit, status } = observation;
+  const facts = { pr: pullRequestFacts(pullRequest), claimed_commit: commit };
+  if (!pullRequest) {
+    return gateResult("ci_green", "fail", "no pull request for this workstream: CI is only judged on a PR's head", facts);
+  }
+  if (pullRequest.headSha !== commit) {
+    return gateResult(
+      "ci_green",
+      "fail",
+      `PR #${pullRequest.number} head is ${short(pullRequest.headSha)}, not the claimed commit ${short(commit)}: push the claimed commit`,
+      facts,
+    );
+  }
+  const checks = status?.checks ?? [];
+  const observed = {
+    ...facts,
+    ci_state: status?.state ?? "none",
+    checks: checks.map((check) => ({ name: check.name, status: check.status, conclusion: check.conclusion, details: check.detailsUrl })),
+  };
+  switch (status?.state) {
+    case "success":
+      return gateResult("ci_green", "pass", `CI green on ${short(commit)}: ${checks.map((check) => check.name).join(", ")}`, observed);
+    case "pending":
+      return gateResult(
+        "ci_green",
+        "fail",
+        `CI still pending on ${short(commit)} after waiting ${Math.round(observation.waitedMs / 1000)} s: pending is not green`,
+        observed,
+      );
+    case "failure": {
+      const failing = checks.filter((check) => check.status === "completed" && !["success", "neutral", "skipped"].includes(check.conclusion ?? ""));
+      const tails = failing.map((check) => `${check.name} ${check.conclusion}${check.summary ? `:\n${check.summary.slice(-1500)}` : ""}`);
+      return gateResult("ci_green", "fail", `CI failed on ${short(commit)}: ${tails.join("\n") || "a check failed"}`, observed);
+    }
+    default:
+      return gateResult("ci_green", "fail", `no CI ran on ${short(commit)}: a commit without CI is not green`, observed);
+  }
+}
+
+// ── pr_merged ───────────────────────────────────────────────────────────────
+
+export async function observePrMerged(context: ForgeGateContext): Promise<GateResult> {
+  const pullRequest = await findWorkstreamPullRequest(context);
+  const isOnBase =
+    pullRequest?.isMerged && pullRequest.mergeCommitSha
+      ? await context.forge.isAncestorOfBase({ sha: pullRequest.mergeCommitSha, base: context.plan.base })
+      : false;
+  return judgePrMerged({ pullRequest, commit: context.commit, base: context.plan.base, isMergeCommitOnBase: isOnBase });
+}
+
+export function judgePrMerged(observation: {
+  pullRequest: PullRequest | null;
+  commit: string;
+  base: string;
+  isMergeCommitOnBase: boolean;
+}): GateResult {
+  const { pullRequest, commit, base } = observation;
+  const facts = { pr: pullRequestFacts(pullRequest), claimed_commit: commit, merge_commit_on_base: observation.isMergeCommitOnBase };
+  if (!pullRequest) return gateResult("pr_merged", "fail", "no pull request for this workstream: open one with open_pull_request", facts);
+  if (!pullRequest.isMerged) {
+    return gateResult("pr_merged", "fail", `PR #${pullRequest.number} is ${pullRequest.state}, not merged: a PR is not done until it is merged`, facts);
+  }
+  if (pullRequest.base !== base) {
+    return gateResult("pr_merged", "fail", `PR #${pullRequest.number} was merged into ${pullRequest.base}, not ${base}`, facts);
+  }
+  if (pullRequest.headSha !== commit) {
+    return gateResult(
+      "pr_merged",
+      "fail",
+      `PR #${pullRequest.number} merged head ${short(pullRequest.headSha)}, not the claimed commit ${short(commit)}`,
+      facts,
+    );
+  }
+  if (!observation.isMergeCommitOnBase) {
+    return gateResult("pr_merged", "fail", `the merge commit ${short(pullRequest.mergeCommitSha ?? "")} is not on ${base}`, facts);
+  }
+  return gateResult("pr_merged", "pass", `PR #${pullRequest.number} merged into ${base} as ${short(pullRequest.mergeCommitSha ?? "")}`, facts);
+}
+
+// ── issue_closed ────────────────────────────────────────────────────────────
+
+export async function observeIssueClosed(context: ForgeGateContext): Promise<GateResult> {
+  const number = context.workstream.issue;
+  if (number === undefined) return gateResult("issue_closed", "skipped", "the workstream names no issue");
+  const [issue, pullRequest] = await Promise.all([context.forge.getIssue(number), findWorkstreamPullRequest(context)]);
+  return judgeIssueClosed({ issue, pullRequest, commit: context.commit });
+}
+
+export function judgeIssueClosed(observation: { issue: Issue; pullRequest: PullRequest | null; commit: string }): GateResult {
+  const { issue, pullRequest, commit } = observation;
+  const facts = { issue: issueFacts(issue), pr: pullRequestFacts(pullRequest) };
+  if (issue.state !== "closed") return gateResult("issue_closed", "fail", `issue #${issue.number} is open`, facts);
+  const isOurMerge = pullRequest?.isMerged === true && pullRequest.headSha === commit && pullRequest.mergeCommitSha !== null;
+  if (!isOurMerge) {
+    return gateResult(
+      "issue_closed",
+      "fail",
+      `issue #${issue.number} is closed, but not by this workstream's merged change (no merged PR at the claimed commit)`,
+      facts,
+    );
+  }
+  const closedBy = issue.closedBy;
+  if (closedBy?.kind === "pull_request") {
+    if (closedBy.pullRequest === pullRequest.number && closedBy.commitSha === pullRequest.mergeCommitSha) {
+      return gateResult("issue_closed", "pass", `issue #${issue.number} closed by the merge of PR #${pullRequest.number}`, facts);
+    }
+    return gateResult("issue_closed", "fail", `issue #${issue.number} was closed by PR #${closedBy.pullRequest}, not by PR #${pullRequest.number}`, facts);
+  }
+  // Closed by hand: it counts only when it happened after this PR's merge.
+  const closedAtMs = issue.closedAt ? Date.parse(issue.closedAt) : Number.NaN;
+  const mergedAtMs = pullRequest.mergedAt ? Date.parse(pullRequest.mergedAt) : Number.NaN;
+  if (closedAtMs >= mergedAtMs) {
+    return gateResult("issue_closed", "pass", `issue #${issue.number} closed after the merge of PR #${pullRequest.number}`, facts);
+  }
+  return gateResult("issue_closed", "fail", `issue #${issue.number} was closed before PR #${pullRequest.number} was merged`, facts);
+}
+
+function short(sha: string): string {
+  return sha.slice(0, 12);
+}
