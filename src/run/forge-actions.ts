@@ -4,6 +4,7 @@
  * result after, so a resumed run can tell what was already done.
  */
 import type { ToolResult } from "../agent/tools/tool-definition.ts";
+import { pullRequestFacts } from "../evidence/forge-gates.ts";
 import type { Forge, PullRequest } from "../forge/forge.ts";
 import type { Plan, Workstream } from "../plan/schema.ts";
 
@@ -75,16 +76,6 @@ export async function openPullRequestAction(context: ForgeActionContext, input: 
   );
 }
 
-export function pullRequestFacts(pullRequest: PullRequest): Record<string, unknown> {
-  return {
-    number: pullRequest.number,
-    url: pullRequest.url,
-    head_sha: pullRequest.headSha,
-    base: pullRequest.base,
-    merged: pullRequest.isMerged,
-    merge_commit: pullRequest.mergeCommitSha,
-  };
-}
 
 async function currentPullRequest(context: ForgeActionContext): Promise<PullRequest | null> {
   return context.forge.findPullRequest({ head: context.workstream.branch, base: context.plan.base });

@@ -9,6 +9,7 @@ import type { ToolResult, WorkerServices } from "../agent/tools/tool-definition.
 import type { WorkerExit, WorkerLauncher } from "../agent/worker.ts";
 import type { Clock } from "../clock.ts";
 import { buildBundle, writeBundle } from "../evidence/bundle.ts";
+import { issueFacts, pullRequestFacts } from "../evidence/forge-gates.ts";
 import type { GateResult } from "../evidence/gate-result.ts";
 import { type GateServices, verifyClaim } from "../evidence/verify-claim.ts";
 import type { Forge } from "../forge/forge.ts";
@@ -500,16 +501,34 @@ class Supervisor {
   }
 
   private async writeBundleFor(id: string): Promise<void> {
+    const workstream = this.workstreamOf(id);
+    const { pr, issue } = await this.observeForgeForBundle(workstream);
     await writeBundle(
       this.dependencies.runDirectory,
       buildBundle({
         runId: this.dependencies.runId,
         runDirectory: this.dependencies.runDirectory,
-        workstream: this.workstreamOf(id),
+        workstream,
         state: this.workstreamState(id),
+        pr,
+        issue,
       }),
     );
   }
+
+  /** The bundle shows the PR and issue as the forge has them now, not as anyone reported them. */
+  private async observeForgeForBundle(workstream: Workstream): Promise<{ pr: Record<string, unknown> | null; issue: Record<string, unknown> | null }> {
+    const { forge, plan } = this.dependencies;
+    try {
+      const pullRequest = await forge.findPullRequest({ head: workstream.branch, base: plan.base });
+      const issue = workstream.issue === undefined ? null : await forge.getIssue(workstream.issue);
+      return { pr: pullRequestFacts(pullRequest), issue: issueFacts(issue) };
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      return { pr: null, issue: workstream.issue === undefined ? null : { number: workstream.issue, error: reason } };
+    }
+  }
+
 }
 
 function eventVerbOf(status: GateResult["status"]): string {

@@ -3,7 +3,18 @@
  * every failure returned as an error result the worker can act on, never thrown at it.
  */
 import type { z } from "zod";
+import { askHumanTool } from "./ask-human.ts";
+import { bashTool } from "./bash.ts";
 import { claimDoneTool } from "./claim-done.ts";
+import { editFileTool } from "./edit-file.ts";
+import {
+  ciStatusTool,
+  closeIssueTool,
+  mergePullRequestTool,
+  openPullRequestTool,
+  pushTool,
+} from "./forge-tools.ts";
+import { readFileTool } from "./read-file.ts";
 import {
   type ToolDefinition,
   type ToolResult,
@@ -11,8 +22,22 @@ import {
   toolInputJsonSchema,
   type WorkerServices,
 } from "./tool-definition.ts";
+import { writeFileTool } from "./write-file.ts";
 
-export const workerTools: readonly ToolDefinition[] = [claimDoneTool as ToolDefinition];
+/** In the order the model is told about them: work in the checkout, then the forge, then done. */
+export const workerTools: readonly ToolDefinition[] = [
+  bashTool,
+  readFileTool,
+  writeFileTool,
+  editFileTool,
+  pushTool,
+  openPullRequestTool,
+  ciStatusTool,
+  mergePullRequestTool,
+  closeIssueTool,
+  askHumanTool,
+  claimDoneTool,
+] as ToolDefinition[];
 
 export function findTool(name: string): ToolDefinition | undefined {
   return workerTools.find((tool) => tool.name === name);

@@ -1,0 +1,126 @@
+import { describe, expect, it } from "vitest";
+import type { CiStatus, Issue, PullRequest } from "../../src/forge/forge.ts";
+import { judgeCiGreen, judgeIssueClosed, judgePrMerged } from "../../src/evidence/forge-gates.ts";
+
+const claimed = "c".repeat(40);
+const other = "d".repeat(40);
+const mergeCommit = "m".repeat(40);
+
+function pullRequest(overrides: Partial<PullRequest> = {}): PullRequest {
+  return {
+    number: 11,
+    url: "file:///forge/pulls/11.json",
+    title: "Fix it",
+    body: "Fixes #3",
+    head: "supervise/ws",
+    headSha: claimed,
+    base: "main",
+    state: "open",
+    isMerged: false,
+    mergeCommitSha: null,
+    mergedAt: null,
+    ...overrides,
+  };
+}
+
+const merged = pullRequest({ state: "closed", isMerged: true, mergeCommitSha: mergeCommit, mergedAt: "2026-01-01T10:00:00.000Z" });
+
+function ci(state: CiStatus["state"], conclusion: "success" | "failure" | null = state === "success" ? "success" : "failure"): CiStatus {
+  return {
+    sha: claimed,
+    state,
+    checks:
+      state === "none"
+        ? []
+        : [
+            {
+              name: "ci",
+              status: state === "pending" ? "in_progress" : "completed",
+              conclusion: state === "pending" ? null : conclusion,
+              detailsUrl: "/forge/ci/log.txt",
+              startedAt: null,
+              completedAt: null,
+              summary: state === "failure" ? "npm ERR! missing script: test" : null,
+            },
+          ],
+  };
+}
+
+describe("ci_green", () => {
+  const judge = (pr: PullRequest | null, status: CiStatus | null) =>
+    judgeCiGreen({ pullRequest: pr, commit: claimed, status, isStillPending: status?.state === "pending", waitedMs: 600_000 });
+
+  it.each([
+    ["no pull request", null, null, "fail", "no pull request for this workstream: CI is only judged on a PR's head"],
+    ["a PR whose head is not the claimed commit", pullRequest({ headSha: other }), ci("success"), "fail", `PR #11 head is ${other.slice(0, 12)}, not the claimed commit ${claimed.slice(0, 12)}: push the claimed commit`],
+    ["pending CI", pullRequest(), ci("pending"), "fail", `CI still pending on ${claimed.slice(0, 12)} after waiting 600 s: pending is not green`],
+    ["no CI at all", pullRequest(), ci("none"), "fail", `no CI ran on ${claimed.slice(0, 12)}: a commit without CI is not green`],
+    ["red CI", pullRequest(), ci("failure"), "fail", `CI failed on ${claimed.slice(0, 12)}: ci failure:\nnpm ERR! missing script: test`],
+    ["green CI on the claimed head", pullRequest(), ci("success"), "pass", `CI green on ${claimed.slice(0, 12)}: ci`],
+  ] as const)("%s → %s", (_name, pr, status, expectedStatus, detail) => {
+    const result = judge(pr, status);
+    expect({ status: result.status, detail: result.detail }).toEqual({ status: expectedStatus, detail });
+  });
+});
+
+describe("pr_merged", () => {
+  const judge = (pr: PullRequest | null, isOnBase = true) => judgePrMerged({ pullRequest: pr, commit: claimed, base: "main", isMergeCommitOnBase: isOnBase });
+
+  it.each([
+    ["no PR", null, true, "fail", "no pull request for this workstream: open one with open_pull_request"],
+    ["an open PR (stopped at 'PR created')", pullRequest(), true, "fail", "PR #11 is open, not merged: a PR is not done until it is merged"],
+    ["merged into another base", { ...merged, base: "dev" }, true, "fail", "PR #11 was merged into dev, not main"],
+    ["merged at another head", { ...merged, headSha: other }, true, "fail", `PR #11 merged head ${other.slice(0, 12)}, not the claimed commit ${claimed.slice(0, 12)}`],
+    ["merge commit not on the base", merged, false, "fail", `the merge commit ${mergeCommit.slice(0, 12)} is not on main`],
+    ["merged as claimed", merged, true, "pass", `PR #11 merged into main as ${mergeCommit.slice(0, 12)}`],
+  ] as const)("%s → %s", (_name, pr, isOnBase, expectedStatus, detail) => {
+    const result = judge(pr, isOnBase);
+    expect({ status: result.status, detail: result.detail }).toEqual({ status: expectedStatus, detail });
+  });
+});
+
+describe("issue_closed", () => {
+  const issue = (overrides: Partial<Issue>): Issue => ({ number: 3, title: "t", state: "closed", closedAt: null, closedBy: null, ...overrides });
+
+  it.each([
+    ["open issue", issue({ state: "open" }), merged, "fail", "issue #3 is open"],
+    [
+      "closed by hand without a merged PR",
+      issue({ closedBy: { kind: "manual" }, closedAt: "2026-01-01T09:00:00.000Z" }),
+      pullRequest(),
+      "fail",
+      "issue #3 is closed, but not by this workstream's merged change (no merged PR at the claimed commit)",
+    ],
+    [
+      "closed by hand before the merge",
+      issue({ closedBy: { kind: "manual" }, closedAt: "2026-01-01T09:00:00.000Z" }),
+      merged,
+      "fail",
+      "issue #3 was closed before PR #11 was merged",
+    ],
+    [
+      "closed by another PR",
+      issue({ closedBy: { kind: "pull_request", pullRequest: 9, commitSha: other } }),
+      merged,
+      "fail",
+      "issue #3 was closed by PR #9, not by PR #11",
+    ],
+    [
+      "closed by hand after the merge",
+      issue({ closedBy: { kind: "manual" }, closedAt: "2026-01-01T11:00:00.000Z" }),
+      merged,
+      "pass",
+      "issue #3 closed after the merge of PR #11",
+    ],
+    [
+      "closed by this PR's merge",
+      issue({ closedBy: { kind: "pull_request", pullRequest: 11, commitSha: mergeCommit } }),
+      merged,
+      "pass",
+      "issue #3 closed by the merge of PR #11",
+    ],
+  ] as const)("%s → %s", (_name, observedIssue, pr, expectedStatus, detail) => {
+    const result = judgeIssueClosed({ issue: observedIssue, pullRequest: pr, commit: claimed });
+    expect({ status: result.status, detail: result.detail }).toEqual({ status: expectedStatus, detail });
+  });
+});
