@@ -68,8 +68,9 @@ export async function openPullRequestAction(context: ForgeActionContext, input: 
   await context.record("pull_request.intended", { head: context.workstream.branch, base: context.plan.base, sha: pushed.sha });
   const existing = await context.forge.findPullRequest({ head: context.workstream.branch, base: context.plan.base });
   const pullRequest = await context.forge.openOrUpdatePullRequest({ head: context.workstream.branch, base: context.plan.base, title, body });
-  await context.record(existing ? "pull_request.updated" : "pull_request.opened", pullRequestFacts(pullRequest));
-  const verb = existing ? "Updated" : "Opened";
+  const isUpdate = existing?.state === "open" && existing.number === pullRequest.number;
+  await context.record(isUpdate ? "pull_request.updated" : "pull_request.opened", pullRequestFacts(pullRequest) ?? {});
+  const verb = isUpdate ? "Updated" : "Opened";
   return ok(
     `${verb} pull request #${pullRequest.number} (${pullRequest.url}) from ${pullRequest.head} into ${pullRequest.base} at ${pullRequest.headSha}. ` +
       `A PR is not done: CI must be green on this head, then merge it with merge_pull_request.${pushed.note}`,
