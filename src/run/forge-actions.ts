@@ -34,11 +34,17 @@ async function pushHead(context: ForgeActionContext): Promise<{ sha: string; not
   const { head, uncommittedChanges } = await context.readCheckout();
   const base = await context.forge.baseSha(context.plan.base);
   if (head === base) {
-    return failure(`Nothing to push: HEAD (${head.slice(0, 12)}) is the base ${context.plan.base}. Commit your change first.`);
+    return failure(
+      `Nothing to push: HEAD (${head.slice(0, 12)}) is the base ${context.plan.base}. Commit your change first.`,
+    );
   }
   await context.record("push.intended", { sha: head, branch: context.workstream.branch });
   await context.fetchIntoMirror(head);
-  await context.forge.push({ fromRepository: context.mirrorPath, sha: head, branch: context.workstream.branch });
+  await context.forge.push({
+    fromRepository: context.mirrorPath,
+    sha: head,
+    branch: context.workstream.branch,
+  });
   await context.record("push.completed", { sha: head, branch: context.workstream.branch });
   const note =
     uncommittedChanges.length > 0
@@ -50,7 +56,9 @@ async function pushHead(context: ForgeActionContext): Promise<{ sha: string; not
 export async function pushAction(context: ForgeActionContext): Promise<ToolResult> {
   const pushed = await pushHead(context);
   if ("isError" in pushed) return pushed;
-  return ok(`Pushed ${pushed.sha} to ${context.workstream.branch}. CI runs on it; call ci_status to see it.${pushed.note}`);
+  return ok(
+    `Pushed ${pushed.sha} to ${context.workstream.branch}. CI runs on it; call ci_status to see it.${pushed.note}`,
+  );
 }
 
 /** GitHub closes the issue on merge only when the body says so; an honest PR always links its issue. */
@@ -60,16 +68,34 @@ export function bodyWithIssueLink(body: string, issue: number | undefined): stri
   return closes.test(body) ? body : `${body.trimEnd()}\n\nFixes #${issue}`;
 }
 
-export async function openPullRequestAction(context: ForgeActionContext, input: { title: string; body: string }): Promise<ToolResult> {
+export async function openPullRequestAction(
+  context: ForgeActionContext,
+  input: { title: string; body: string },
+): Promise<ToolResult> {
   const pushed = await pushHead(context);
   if ("isError" in pushed) return pushed;
   const title = context.redact(input.title);
   const body = context.redact(bodyWithIssueLink(input.body, context.workstream.issue));
-  await context.record("pull_request.intended", { head: context.workstream.branch, base: context.plan.base, sha: pushed.sha });
-  const existing = await context.forge.findPullRequest({ head: context.workstream.branch, base: context.plan.base });
-  const pullRequest = await context.forge.openOrUpdatePullRequest({ head: context.workstream.branch, base: context.plan.base, title, body });
+  await context.record("pull_request.intended", {
+    head: context.workstream.branch,
+    base: context.plan.base,
+    sha: pushed.sha,
+  });
+  const existing = await context.forge.findPullRequest({
+    head: context.workstream.branch,
+    base: context.plan.base,
+  });
+  const pullRequest = await context.forge.openOrUpdatePullRequest({
+    head: context.workstream.branch,
+    base: context.plan.base,
+    title,
+    body,
+  });
   const isUpdate = existing?.state === "open" && existing.number === pullRequest.number;
-  await context.record(isUpdate ? "pull_request.updated" : "pull_request.opened", pullRequestFacts(pullRequest) ?? {});
+  await context.record(
+    isUpdate ? "pull_request.updated" : "pull_request.opened",
+    pullRequestFacts(pullRequest) ?? {},
+  );
   const verb = isUpdate ? "Updated" : "Opened";
   return ok(
     `${verb} pull request #${pullRequest.number} (${pullRequest.url}) from ${pullRequest.head} into ${pullRequest.base} at ${pullRequest.headSha}. ` +
@@ -77,21 +103,29 @@ export async function openPullRequestAction(context: ForgeActionContext, input: 
   );
 }
 
-
 async function currentPullRequest(context: ForgeActionContext): Promise<PullRequest | null> {
   return context.forge.findPullRequest({ head: context.workstream.branch, base: context.plan.base });
 }
 
 export async function ciStatusAction(context: ForgeActionContext): Promise<ToolResult> {
   const pullRequest = await currentPullRequest(context);
-  if (!pullRequest) return failure("There is no pull request for this workstream yet: call open_pull_request first.");
+  if (!pullRequest)
+    return failure("There is no pull request for this workstream yet: call open_pull_request first.");
   const status = await context.forge.ciStatus(pullRequest.headSha);
   const { head } = await context.readCheckout();
-  const staleNote = head !== pullRequest.headSha ? `\nYour HEAD ${head.slice(0, 12)} is not pushed: the PR head is ${pullRequest.headSha.slice(0, 12)}.` : "";
+  const staleNote =
+    head !== pullRequest.headSha
+      ? `\nYour HEAD ${head.slice(0, 12)} is not pushed: the PR head is ${pullRequest.headSha.slice(0, 12)}.`
+      : "";
   const checks = status.checks
-    .map((check) => `- ${check.name}: ${check.status}${check.conclusion ? ` (${check.conclusion})` : ""}${check.summary ? `\n${indent(check.summary)}` : ""}${check.detailsUrl ? `\n  log: ${check.detailsUrl}` : ""}`)
+    .map(
+      (check) =>
+        `- ${check.name}: ${check.status}${check.conclusion ? ` (${check.conclusion})` : ""}${check.summary ? `\n${indent(check.summary)}` : ""}${check.detailsUrl ? `\n  log: ${check.detailsUrl}` : ""}`,
+    )
     .join("\n");
-  return ok(`CI on PR #${pullRequest.number} head ${pullRequest.headSha}: ${status.state}.\n${checks || "(no checks)"}${staleNote}`);
+  return ok(
+    `CI on PR #${pullRequest.number} head ${pullRequest.headSha}: ${status.state}.\n${checks || "(no checks)"}${staleNote}`,
+  );
 }
 
 export async function mergePullRequestAction(
@@ -99,31 +133,59 @@ export async function mergePullRequestAction(
   input: { method?: "squash" | "merge" | "rebase" | undefined },
 ): Promise<ToolResult> {
   const pullRequest = await currentPullRequest(context);
-  if (!pullRequest) return failure("There is no pull request for this workstream yet: call open_pull_request first.");
-  if (pullRequest.isMerged) return ok(`Pull request #${pullRequest.number} is already merged as ${pullRequest.mergeCommitSha}.`);
+  if (!pullRequest)
+    return failure("There is no pull request for this workstream yet: call open_pull_request first.");
+  if (pullRequest.isMerged)
+    return ok(`Pull request #${pullRequest.number} is already merged as ${pullRequest.mergeCommitSha}.`);
   const { head } = await context.readCheckout();
   if (head !== pullRequest.headSha) {
     return failure(
       `Your HEAD ${head.slice(0, 12)} is not the PR head ${pullRequest.headSha.slice(0, 12)}: push (open_pull_request) first, wait for CI, then merge.`,
     );
   }
-  await context.record("merge.intended", { number: pullRequest.number, expected_head: head, method: input.method ?? "squash" });
-  const result = await context.forge.mergePullRequest({ number: pullRequest.number, expectedHeadSha: head, method: input.method ?? "squash" });
+  await context.record("merge.intended", {
+    number: pullRequest.number,
+    expected_head: head,
+    method: input.method ?? "squash",
+  });
+  const result = await context.forge.mergePullRequest({
+    number: pullRequest.number,
+    expectedHeadSha: head,
+    method: input.method ?? "squash",
+  });
   if (result.isMerged) {
-    await context.record("merge.completed", { number: pullRequest.number, merge_commit: result.mergeCommitSha });
-    return ok(`Merged pull request #${pullRequest.number} into ${context.plan.base} as ${result.mergeCommitSha}.`);
+    await context.record("merge.completed", {
+      number: pullRequest.number,
+      merge_commit: result.mergeCommitSha,
+    });
+    return ok(
+      `Merged pull request #${pullRequest.number} into ${context.plan.base} as ${result.mergeCommitSha}.`,
+    );
   }
-  await context.record("merge.refused", { number: pullRequest.number, reason: result.reason, message: result.message });
-  return failure(`The forge refused the merge of #${pullRequest.number} (${result.reason}): ${result.message}`);
+  await context.record("merge.refused", {
+    number: pullRequest.number,
+    reason: result.reason,
+    message: result.message,
+  });
+  return failure(
+    `The forge refused the merge of #${pullRequest.number} (${result.reason}): ${result.message}`,
+  );
 }
 
-export async function closeIssueAction(context: ForgeActionContext, input: { comment?: string | undefined }): Promise<ToolResult> {
+export async function closeIssueAction(
+  context: ForgeActionContext,
+  input: { comment?: string | undefined },
+): Promise<ToolResult> {
   const number = context.workstream.issue;
   if (number === undefined) return failure("This workstream has no issue to close.");
   await context.record("issue.close_intended", { number });
-  const issue = await context.forge.closeIssue({ number, ...(input.comment ? { comment: context.redact(input.comment) } : {}) });
+  const issue = await context.forge.closeIssue({
+    number,
+    ...(input.comment ? { comment: context.redact(input.comment) } : {}),
+  });
   await context.record("issue.closed", { number, closed_by: issue.closedBy });
-  const how = issue.closedBy?.kind === "pull_request" ? `by pull request #${issue.closedBy.pullRequest}` : "manually";
+  const how =
+    issue.closedBy?.kind === "pull_request" ? `by pull request #${issue.closedBy.pullRequest}` : "manually";
   return ok(`Issue #${number} is closed (${how}).`);
 }
 

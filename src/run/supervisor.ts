@@ -13,6 +13,7 @@ import { issueFacts, pullRequestFacts } from "../evidence/forge-gates.ts";
 import type { GateResult } from "../evidence/gate-result.ts";
 import { type GateServices, verifyClaim } from "../evidence/verify-claim.ts";
 import type { Forge } from "../forge/forge.ts";
+import type { EscalationRecord, EscalationStore } from "../monitor/escalation-store.ts";
 import type { Plan, Workstream } from "../plan/schema.ts";
 import type { CommandResult } from "../sandbox/run-command.ts";
 import {
@@ -62,6 +63,7 @@ export interface SupervisorDependencies {
   workerLauncherFor(workstream: Workstream): WorkerLauncher;
   gateServices: Omit<GateServices, "readCheckout" | "forge" | "plan">;
   forge: Forge;
+  escalations: EscalationStore;
   /** Runs a worker's shell command (the `bash` tool) in its checkout, sandboxed. */
   runWorkerCommand(checkoutPath: string, command: string, timeoutMs: number): Promise<CommandResult>;
   redact(text: string): string;
@@ -89,9 +91,16 @@ class Supervisor {
   /** Per workstream: aborts its current worker when the workstream ends or the run stops. */
   private readonly workerControllers = new Map<string, AbortController>();
   private readonly dependencies: SupervisorDependencies;
+  /** Stops every worker and wait of this run: on Ctrl-C, or when --no-wait finds only humans left to wait for. */
+  private readonly stopController = new AbortController();
+  private stopReason: "interrupted" | "waiting_on_human" | null = null;
+  /** Resolved and replaced whenever the loop should look again (an escalation opened). */
+  private wake: { promise: Promise<void>; resolve: () => void } = Promise.withResolvers<void>();
 
   constructor(dependencies: SupervisorDependencies) {
     this.dependencies = dependencies;
+    dependencies.signal.addEventListener("abort", () => this.stop("interrupted"), { once: true });
+    if (dependencies.signal.aborted) this.stop("interrupted");
     this.state = foldEvents(
       dependencies.plan.workstreams.map((workstream) => workstream.id),
       dependencies.recordedEvents,
@@ -113,7 +122,7 @@ class Supervisor {
       await this.closeWorkersOfCrashedRun();
     }
 
-    while (!signal.aborted) {
+    while (!this.stopController.signal.aborted) {
       const decision = decideSchedule(plan, this.statesForScheduling(), options);
       for (const blocked of decision.block) {
         await this.record("workstream.blocked", blocked.workstream, { reason: blocked.reason });
@@ -126,7 +135,7 @@ class Supervisor {
         if (
           isSelected(workstream.id, options) &&
           !this.tasks.has(workstream.id) &&
-          (status === "running" || status === "verifying")
+          (status === "running" || status === "verifying" || status === "escalated")
         ) {
           this.startTask(workstream.id);
         }
@@ -135,14 +144,24 @@ class Supervisor {
         if (decision.block.length > 0) continue;
         break;
       }
-      await Promise.race([...this.tasks.values(), abortPromise(signal)]);
+      if (options.noWait && decision.start.length === 0 && (await this.onlyHumansLeft())) {
+        this.stop("waiting_on_human");
+        break;
+      }
+      await Promise.race([
+        ...this.tasks.values(),
+        this.wake.promise,
+        abortPromise(this.stopController.signal),
+      ]);
     }
 
-    if (signal.aborted) {
-      for (const controller of this.workerControllers.values()) controller.abort();
+    if (this.stopReason !== null) {
       await Promise.allSettled(this.tasks.values());
-      await this.record("run.stopped", null, { reason: "interrupted" });
-      return { kind: "stopped", state: this.state, reason: "interrupted" };
+      const pending = [...this.state.workstreams.values()]
+        .filter((workstream) => workstream.pendingEscalation !== null)
+        .map((workstream) => workstream.pendingEscalation!.id);
+      await this.record("run.stopped", null, { reason: this.stopReason, pending_escalations: pending });
+      return { kind: "stopped", state: this.state, reason: this.stopReason };
     }
     const allTerminal = plan.workstreams.every((workstream) =>
       terminalStatuses.has(this.statusOf(workstream.id)),
@@ -162,6 +181,34 @@ class Supervisor {
     await this.record("run.finished", null, { verdicts });
     const allAccepted = plan.workstreams.every((workstream) => this.statusOf(workstream.id) === "accepted");
     return { kind: "finished", state: this.state, allAccepted };
+  }
+
+  private stop(reason: "interrupted" | "waiting_on_human"): void {
+    if (this.stopReason !== null) return;
+    this.stopReason = reason;
+    this.stopController.abort(reason);
+    for (const controller of this.workerControllers.values()) controller.abort(reason);
+  }
+
+  private wakeLoop(): void {
+    const current = this.wake;
+    this.wake = Promise.withResolvers<void>();
+    current.resolve();
+  }
+
+  /**
+   * Every workstream still in flight waits on a human who has not answered yet (a decision may
+   * already be on disk from while no supervisor ran), so nothing more can happen without one.
+   */
+  private async onlyHumansLeft(): Promise<boolean> {
+    const active = [...this.tasks.keys()].map((id) => this.workstreamState(id));
+    if (active.length === 0 || !active.every((workstream) => workstream.pendingEscalation !== null))
+      return false;
+    for (const workstream of active) {
+      const record = await this.dependencies.escalations.read(workstream.pendingEscalation!.id);
+      if (record?.status !== "pending") return false;
+    }
+    return true;
   }
 
   /**
@@ -216,7 +263,7 @@ class Supervisor {
       .catch(async (error: unknown) => {
         // A bug in one workstream must not take the run down silently: record it and end the workstream.
         const reason = `internal error: ${error instanceof Error ? error.message : String(error)}`;
-        if (!terminalStatuses.has(this.statusOf(id)) && !this.dependencies.signal.aborted) {
+        if (!terminalStatuses.has(this.statusOf(id)) && !this.stopController.signal.aborted) {
           await this.record("workstream.aborted", id, { reason });
           await this.writeBundleFor(id);
         }
@@ -235,7 +282,7 @@ class Supervisor {
 
   private async driveWorkstream(id: string): Promise<void> {
     const workstream = this.workstreamOf(id);
-    const { signal } = this.dependencies;
+    const signal = this.stopController.signal;
     if (this.statusOf(id) === "pending")
       await this.record("workstream.started", id, { goal: workstream.goal });
     const checkout = await this.dependencies.checkouts.ensureCheckout({ id, branch: workstream.branch });
@@ -252,6 +299,12 @@ class Supervisor {
       const claim = this.workstreamState(id).claims.at(-1);
       await this.record("claim.reverifying", id, { claim: claim?.id ?? null });
       await this.verifyLastClaim(workstream, checkout.path);
+    }
+
+    if (this.statusOf(id) === "escalated") {
+      // The worker that asked died with the previous supervisor; the decision goes to the next start.
+      const decided = await this.awaitDecision(id);
+      if (!decided) return;
     }
 
     let lastExit: WorkerExit | null = null;
@@ -348,6 +401,9 @@ class Supervisor {
       previous_attempt: attempt - 1,
       exit_description: lastExit?.description ?? "the supervisor restarted",
       last_rejection: lastClaim?.verdict === "rejected" ? describeFailures(lastClaim.gates) : "",
+      human_decision: state.lastDecision
+        ? `${state.lastDecision.escalation} ("${state.lastDecision.question}"): ${state.lastDecision.decision}${state.lastDecision.note ? ` — ${state.lastDecision.note}` : ""}${state.lastDecision.text ? ` — ${state.lastDecision.text}` : ""}`
+        : "",
       attempt,
       max_attempts: 1 + workstream.stall.max_restarts,
       task,
@@ -381,25 +437,31 @@ class Supervisor {
     };
   }
 
-  private servicesFor(workstream: Workstream, checkoutPath: string, controller: AbortController): WorkerServices {
+  private servicesFor(
+    workstream: Workstream,
+    checkoutPath: string,
+    controller: AbortController,
+  ): WorkerServices {
     const forgeContext = () => this.forgeActionContext(workstream, checkoutPath);
     return {
       checkoutPath,
-      runCommand: (command, timeoutMs) => this.dependencies.runWorkerCommand(checkoutPath, command, timeoutMs),
+      runCommand: (command, timeoutMs) =>
+        this.dependencies.runWorkerCommand(checkoutPath, command, timeoutMs),
       push: () => pushAction(forgeContext()),
       openPullRequest: (input) => openPullRequestAction(forgeContext(), input),
       ciStatus: () => ciStatusAction(forgeContext()),
       mergePullRequest: (input) => mergePullRequestAction(forgeContext(), input),
       closeIssue: (input) => closeIssueAction(forgeContext(), input),
-      askHuman: async () => ({
-        isError: true,
-        text: "No human can be reached from this version of supervise yet; decide within the goal, or stop and explain why.",
-      }),
+      askHuman: (question) => this.askHuman(workstream, question),
       claimDone: async (summary) => {
         const id = workstream.id;
-        if (this.verifying.has(id)) return { isError: true, text: "A claim is already being verified; wait for its verdict." };
+        if (this.verifying.has(id))
+          return { isError: true, text: "A claim is already being verified; wait for its verdict." };
         if (this.statusOf(id) !== "running") {
-          return { isError: true, text: `Workstream ${id} is ${this.statusOf(id)}; there is nothing left to claim.` };
+          return {
+            isError: true,
+            text: `Workstream ${id} is ${this.statusOf(id)}; there is nothing left to claim.`,
+          };
         }
         this.verifying.add(id);
         try {
@@ -423,6 +485,66 @@ class Supervisor {
         }
       },
     };
+  }
+
+  /** Opens an escalation for a worker's question and blocks until a human decides it. */
+  private async askHuman(workstream: Workstream, question: string): Promise<ToolResult> {
+    const id = workstream.id;
+    if (this.statusOf(id) !== "running") {
+      return { isError: true, text: `Workstream ${id} is ${this.statusOf(id)}; it cannot ask a human now.` };
+    }
+    const escalationId = `${id}-${this.workstreamState(id).escalationCount + 1}`;
+    const redactedQuestion = this.dependencies.redact(question);
+    await this.dependencies.escalations.open({
+      id: escalationId,
+      workstream: id,
+      question: redactedQuestion,
+      source: "worker",
+    });
+    await this.record("escalation.opened", id, {
+      escalation: escalationId,
+      question: redactedQuestion,
+      source: "worker",
+    });
+    this.wakeLoop();
+    const decided = await this.awaitDecision(id);
+    if (!decided)
+      return {
+        isError: true,
+        text: "The supervisor stopped while waiting for the human; you will be restarted with the answer.",
+      };
+    return { isError: false, text: this.decisionText(decided) };
+  }
+
+  /** Waits for the pending escalation's decision and records it; null when the run stops first. */
+  private async awaitDecision(id: string): Promise<EscalationRecord | null> {
+    const pending = this.workstreamState(id).pendingEscalation;
+    if (!pending) return null;
+    let decided: EscalationRecord;
+    try {
+      decided = await this.dependencies.escalations.waitForDecision(pending.id, this.stopController.signal);
+    } catch (error) {
+      if (this.stopController.signal.aborted) return null;
+      throw error;
+    }
+    await this.record("escalation.decided", id, {
+      escalation: decided.id,
+      decision: decided.decision?.kind ?? decided.status,
+      note: decided.decision?.note ?? null,
+      text: decided.decision?.text ?? null,
+    });
+    return decided;
+  }
+
+  private decisionText(record: EscalationRecord): string {
+    const verbs = { approve: "approved", deny: "denied", reply: "replied" } as const;
+    return renderPrompt("human-decision", {
+      escalation: record.id,
+      question: record.question,
+      decision: record.decision ? verbs[record.decision.kind] : record.status,
+      note: record.decision?.note ?? "",
+      reply: record.decision?.text ?? "",
+    });
   }
 
   /** Runs the gates for the workstream's last claim and records the verdict; returns what the worker reads. */
@@ -517,7 +639,9 @@ class Supervisor {
   }
 
   /** The bundle shows the PR and issue as the forge has them now, not as anyone reported them. */
-  private async observeForgeForBundle(workstream: Workstream): Promise<{ pr: Record<string, unknown> | null; issue: Record<string, unknown> | null }> {
+  private async observeForgeForBundle(
+    workstream: Workstream,
+  ): Promise<{ pr: Record<string, unknown> | null; issue: Record<string, unknown> | null }> {
     const { forge, plan } = this.dependencies;
     try {
       const pullRequest = await forge.findPullRequest({ head: workstream.branch, base: plan.base });
@@ -525,10 +649,12 @@ class Supervisor {
       return { pr: pullRequestFacts(pullRequest), issue: issueFacts(issue) };
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
-      return { pr: null, issue: workstream.issue === undefined ? null : { number: workstream.issue, error: reason } };
+      return {
+        pr: null,
+        issue: workstream.issue === undefined ? null : { number: workstream.issue, error: reason },
+      };
     }
   }
-
 }
 
 function eventVerbOf(status: GateResult["status"]): string {

@@ -61,6 +61,17 @@ export interface WorkstreamState {
   /** Worker processes started and not yet seen to exit, by attempt; swept on resume. */
   liveWorkerAttempts: number[];
   lastActivity: string | null;
+  /** The escalation this workstream waits on, if any. */
+  pendingEscalation: { id: string; question: string } | null;
+  /** The latest human decision, handed to the next worker start. */
+  lastDecision: {
+    escalation: string;
+    question: string;
+    decision: string;
+    note: string | null;
+    text: string | null;
+  } | null;
+  escalationCount: number;
 }
 
 export interface RunState {
@@ -91,6 +102,9 @@ export function initialWorkstreamState(id: string): WorkstreamState {
     checkoutPath: null,
     liveWorkerAttempts: [],
     lastActivity: null,
+    pendingEscalation: null,
+    lastDecision: null,
+    escalationCount: 0,
   };
 }
 
@@ -230,9 +244,19 @@ function applyWorkstreamDetails(workstream: WorkstreamState, event: JournalEvent
     }
     case "escalation.opened":
       workstream.reason = `waiting on a human: ${String(event.question ?? "")}`;
+      workstream.pendingEscalation = { id: String(event.escalation), question: String(event.question ?? "") };
+      workstream.escalationCount += 1;
       break;
     case "escalation.decided":
       workstream.reason = null;
+      workstream.lastDecision = {
+        escalation: String(event.escalation),
+        question: workstream.pendingEscalation?.question ?? "",
+        decision: String(event.decision),
+        note: typeof event.note === "string" ? event.note : null,
+        text: typeof event.text === "string" ? event.text : null,
+      };
+      workstream.pendingEscalation = null;
       break;
     case "workstream.rejected":
     case "workstream.blocked":

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import type { CiStatus, Issue, PullRequest } from "../../src/forge/forge.ts";
 import { judgeCiGreen, judgeIssueClosed, judgePrMerged } from "../../src/evidence/forge-gates.ts";
+import type { CiStatus, Issue, PullRequest } from "../../src/forge/forge.ts";
 
 const claimed = "c".repeat(40);
 const other = "d".repeat(40);
@@ -23,9 +23,17 @@ function pullRequest(overrides: Partial<PullRequest> = {}): PullRequest {
   };
 }
 
-const merged = pullRequest({ state: "closed", isMerged: true, mergeCommitSha: mergeCommit, mergedAt: "2026-01-01T10:00:00.000Z" });
+const merged = pullRequest({
+  state: "closed",
+  isMerged: true,
+  mergeCommitSha: mergeCommit,
+  mergedAt: "2026-01-01T10:00:00.000Z",
+});
 
-function ci(state: CiStatus["state"], conclusion: "success" | "failure" | null = state === "success" ? "success" : "failure"): CiStatus {
+function ci(
+  state: CiStatus["state"],
+  conclusion: "success" | "failure" | null = state === "success" ? "success" : "failure",
+): CiStatus {
   return {
     sha: claimed,
     state,
@@ -48,15 +56,57 @@ function ci(state: CiStatus["state"], conclusion: "success" | "failure" | null =
 
 describe("ci_green", () => {
   const judge = (pr: PullRequest | null, status: CiStatus | null) =>
-    judgeCiGreen({ pullRequest: pr, commit: claimed, status, isStillPending: status?.state === "pending", waitedMs: 600_000 });
+    judgeCiGreen({
+      pullRequest: pr,
+      commit: claimed,
+      status,
+      isStillPending: status?.state === "pending",
+      waitedMs: 600_000,
+    });
 
   it.each([
-    ["no pull request", null, null, "fail", "no pull request for this workstream: CI is only judged on a PR's head"],
-    ["a PR whose head is not the claimed commit", pullRequest({ headSha: other }), ci("success"), "fail", `PR #11 head is ${other.slice(0, 12)}, not the claimed commit ${claimed.slice(0, 12)}: push the claimed commit`],
-    ["pending CI", pullRequest(), ci("pending"), "fail", `CI still pending on ${claimed.slice(0, 12)} after waiting 600 s: pending is not green`],
-    ["no CI at all", pullRequest(), ci("none"), "fail", `no CI ran on ${claimed.slice(0, 12)}: a commit without CI is not green`],
-    ["red CI", pullRequest(), ci("failure"), "fail", `CI failed on ${claimed.slice(0, 12)}: ci failure:\nnpm ERR! missing script: test`],
-    ["green CI on the claimed head", pullRequest(), ci("success"), "pass", `CI green on ${claimed.slice(0, 12)}: ci`],
+    [
+      "no pull request",
+      null,
+      null,
+      "fail",
+      "no pull request for this workstream: CI is only judged on a PR's head",
+    ],
+    [
+      "a PR whose head is not the claimed commit",
+      pullRequest({ headSha: other }),
+      ci("success"),
+      "fail",
+      `PR #11 head is ${other.slice(0, 12)}, not the claimed commit ${claimed.slice(0, 12)}: push the claimed commit`,
+    ],
+    [
+      "pending CI",
+      pullRequest(),
+      ci("pending"),
+      "fail",
+      `CI still pending on ${claimed.slice(0, 12)} after waiting 600 s: pending is not green`,
+    ],
+    [
+      "no CI at all",
+      pullRequest(),
+      ci("none"),
+      "fail",
+      `no CI ran on ${claimed.slice(0, 12)}: a commit without CI is not green`,
+    ],
+    [
+      "red CI",
+      pullRequest(),
+      ci("failure"),
+      "fail",
+      `CI failed on ${claimed.slice(0, 12)}: ci failure:\nnpm ERR! missing script: test`,
+    ],
+    [
+      "green CI on the claimed head",
+      pullRequest(),
+      ci("success"),
+      "pass",
+      `CI green on ${claimed.slice(0, 12)}: ci`,
+    ],
   ] as const)("%s → %s", (_name, pr, status, expectedStatus, detail) => {
     const result = judge(pr, status);
     expect({ status: result.status, detail: result.detail }).toEqual({ status: expectedStatus, detail });
@@ -64,14 +114,39 @@ describe("ci_green", () => {
 });
 
 describe("pr_merged", () => {
-  const judge = (pr: PullRequest | null, isOnBase = true) => judgePrMerged({ pullRequest: pr, commit: claimed, base: "main", isMergeCommitOnBase: isOnBase });
+  const judge = (pr: PullRequest | null, isOnBase = true) =>
+    judgePrMerged({ pullRequest: pr, commit: claimed, base: "main", isMergeCommitOnBase: isOnBase });
 
   it.each([
     ["no PR", null, true, "fail", "no pull request for this workstream: open one with open_pull_request"],
-    ["an open PR (stopped at 'PR created')", pullRequest(), true, "fail", "PR #11 is open, not merged: a PR is not done until it is merged"],
-    ["merged into another base", { ...merged, base: "dev" }, true, "fail", "PR #11 was merged into dev, not main"],
-    ["merged at another head", { ...merged, headSha: other }, true, "fail", `PR #11 merged head ${other.slice(0, 12)}, not the claimed commit ${claimed.slice(0, 12)}`],
-    ["merge commit not on the base", merged, false, "fail", `the merge commit ${mergeCommit.slice(0, 12)} is not on main`],
+    [
+      "an open PR (stopped at 'PR created')",
+      pullRequest(),
+      true,
+      "fail",
+      "PR #11 is open, not merged: a PR is not done until it is merged",
+    ],
+    [
+      "merged into another base",
+      { ...merged, base: "dev" },
+      true,
+      "fail",
+      "PR #11 was merged into dev, not main",
+    ],
+    [
+      "merged at another head",
+      { ...merged, headSha: other },
+      true,
+      "fail",
+      `PR #11 merged head ${other.slice(0, 12)}, not the claimed commit ${claimed.slice(0, 12)}`,
+    ],
+    [
+      "merge commit not on the base",
+      merged,
+      false,
+      "fail",
+      `the merge commit ${mergeCommit.slice(0, 12)} is not on main`,
+    ],
     ["merged as claimed", merged, true, "pass", `PR #11 merged into main as ${mergeCommit.slice(0, 12)}`],
   ] as const)("%s → %s", (_name, pr, isOnBase, expectedStatus, detail) => {
     const result = judge(pr, isOnBase);
@@ -80,7 +155,14 @@ describe("pr_merged", () => {
 });
 
 describe("issue_closed", () => {
-  const issue = (overrides: Partial<Issue>): Issue => ({ number: 3, title: "t", state: "closed", closedAt: null, closedBy: null, ...overrides });
+  const issue = (overrides: Partial<Issue>): Issue => ({
+    number: 3,
+    title: "t",
+    state: "closed",
+    closedAt: null,
+    closedBy: null,
+    ...overrides,
+  });
 
   it.each([
     ["open issue", issue({ state: "open" }), merged, "fail", "issue #3 is open"],

@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { WorkerExit, WorkerLauncher, WorkerStart } from "../../src/agent/worker.ts";
 import { ManualClock } from "../../src/clock.ts";
 import type { Forge } from "../../src/forge/forge.ts";
+import { createEscalationStore } from "../../src/monitor/escalation-store.ts";
 import type { Plan } from "../../src/plan/schema.ts";
 import { Journal, type JournalEvent } from "../../src/run/journal.ts";
 import { type CheckoutPort, runSupervisor } from "../../src/run/supervisor.ts";
@@ -78,11 +79,11 @@ afterEach(async () => {
 async function runPlan(
   plan: Plan,
   scripts: Record<string, Script>,
-  options: { runner?: FakeCommandRunner; concurrency?: number } = {},
+  options: { runner?: FakeCommandRunner; concurrency?: number; noWait?: boolean; log?: string[] } = {},
 ) {
   const clock = new ManualClock();
   const checkouts = new FakeCheckouts();
-  const log: string[] = [];
+  const log: string[] = options.log ?? [];
   const { journal, events } = await Journal.open(join(directory, "journal.jsonl"), { clock });
   const outcome = await runSupervisor({
     plan,
@@ -93,13 +94,23 @@ async function runPlan(
     clock,
     checkouts,
     workerLauncherFor: () => scriptedLauncher(scripts, checkouts, log),
-    gateServices: { runner: options.runner ?? new FakeCommandRunner(), environment: {}, runDirectory: directory, ciWaitMs: 0 },
+    gateServices: {
+      runner: options.runner ?? new FakeCommandRunner(),
+      environment: {},
+      runDirectory: directory,
+      ciWaitMs: 0,
+    },
     forge: unusedForge,
+    escalations: createEscalationStore(directory, clock, { pollMs: 5 }),
     redact: (text) => text,
     runWorkerCommand: () => Promise.reject(new Error("no commands in these tests")),
     onEvent: () => {},
     signal: new AbortController().signal,
-    options: { only: undefined, concurrency: options.concurrency ?? plan.concurrency, noWait: false },
+    options: {
+      only: undefined,
+      concurrency: options.concurrency ?? plan.concurrency,
+      noWait: options.noWait ?? false,
+    },
     exitGraceMs: 0,
   });
   await journal.close();
@@ -259,5 +270,69 @@ describe("runSupervisor scheduling races", () => {
       .filter((event) => event.type === "workstream.started")
       .map((event) => event.workstream);
     expect(starts.sort()).toEqual(["a", "b", "c", "d", "e"]);
+  });
+});
+
+describe("runSupervisor escalations", () => {
+  it("blocks a worker's ask_human until a human decides, and hands it the answer", async () => {
+    const answers: string[] = [];
+    const plan = testPlan([testWorkstream("a")]);
+    const human = (async () => {
+      const store = createEscalationStore(directory, new ManualClock(), { pollMs: 5 });
+      for (;;) {
+        const pending = (await store.list()).filter((record) => record.status === "pending");
+        if (pending[0]) return store.decide(pending[0].id, { kind: "reply", text: "use the v2 API" });
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+    })();
+    const { events, outcome } = await runPlan(plan, {
+      a: async (start, checkouts) => {
+        answers.push((await start.services.askHuman("Which API version?")).text);
+        await commitAndClaim(start, checkouts);
+      },
+    });
+    await human;
+    expect(outcome.kind === "finished" && outcome.allAccepted).toBe(true);
+    expect(answers[0]).toContain("**replied**");
+    expect(answers[0]).toContain("Their reply: use the v2 API");
+    expect(events.filter((event) => event.type.startsWith("escalation."))).toMatchObject([
+      { type: "escalation.opened", escalation: "a-1", question: "Which API version?" },
+      { type: "escalation.decided", escalation: "a-1", decision: "reply", text: "use the v2 API" },
+    ]);
+  });
+});
+
+describe("--no-wait", () => {
+  it("stops with waiting_on_human once only escalations remain, and resumes with the decision", async () => {
+    const plan = testPlan([testWorkstream("a")]);
+    const prompts: string[] = [];
+    const scripts: Record<string, Script> = {
+      a: async (start, checkouts) => {
+        prompts.push(start.prompt);
+        if (start.attempt === 1) {
+          await start.services.askHuman("May I drop the legacy endpoint?");
+          return;
+        }
+        await commitAndClaim(start, checkouts);
+      },
+    };
+    const first = await runPlan(plan, scripts, { noWait: true });
+    expect(first.outcome).toMatchObject({ kind: "stopped", reason: "waiting_on_human" });
+    expect(first.events.at(-1)).toMatchObject({
+      type: "run.stopped",
+      reason: "waiting_on_human",
+      pending_escalations: ["a-1"],
+    });
+
+    await createEscalationStore(directory, new ManualClock()).decide("a-1", {
+      kind: "approve",
+      note: "yes, it is dead",
+    });
+    const second = await runPlan(plan, scripts, { noWait: true });
+    expect(second.outcome.kind === "finished" && second.outcome.allAccepted).toBe(true);
+    expect(prompts).toHaveLength(2);
+    expect(prompts[1]).toContain(
+      'A human decided your last escalation: a-1 ("May I drop the legacy endpoint?"): approve — yes, it is dead',
+    );
   });
 });

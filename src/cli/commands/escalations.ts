@@ -2,10 +2,14 @@
  * `supervise escalations` and the human decisions (`approve`, `deny`, `reply`). A decision is
  * written into the escalation's file in the run; the running supervisor picks it up from there.
  */
-import { readdir, readFile } from "node:fs/promises";
-import { join } from "node:path";
-import writeFileAtomic from "write-file-atomic";
+import { systemClock } from "../../clock.ts";
 import { ExitCode, StateError, UsageError } from "../../errors.ts";
+import {
+  createEscalationStore,
+  type DecisionKind,
+  EscalationAlreadyDecidedError,
+  EscalationNotFoundError,
+} from "../../monitor/escalation-store.ts";
 import {
   parseCommandArguments,
   readingOptions,
@@ -15,41 +19,12 @@ import {
 import { readLatestRun } from "./read-run.ts";
 import type { CommandContext } from "./run.ts";
 
-export interface EscalationRecord {
-  id: string;
-  workstream: string;
-  question: string;
-  status: "pending" | "approved" | "denied" | "replied";
-  opened_at: string;
-  decision: {
-    kind: "approve" | "deny" | "reply";
-    note: string | null;
-    text: string | null;
-    decided_at: string;
-  } | null;
-}
-
-async function readEscalations(directory: string): Promise<EscalationRecord[]> {
-  let names: string[];
-  try {
-    names = await readdir(directory);
-  } catch {
-    return [];
-  }
-  const records: EscalationRecord[] = [];
-  for (const name of names.filter((entry) => entry.endsWith(".json")).sort()) {
-    records.push(JSON.parse(await readFile(join(directory, name), "utf8")) as EscalationRecord);
-  }
-  return records;
-}
-
 export async function escalationsCommand(args: string[], context: CommandContext): Promise<number> {
   const { values, positionals } = parseCommandArguments("escalations", args, readingOptions);
   rejectExtraPositionals("escalations", positionals, 0);
   const view = await readLatestRun(context, values);
-  const pending = (await readEscalations(join(view.run.dir, "escalations"))).filter(
-    (record) => record.status === "pending",
-  );
+  const store = createEscalationStore(view.run.dir, systemClock);
+  const pending = (await store.list()).filter((record) => record.status === "pending");
   if (values.json) {
     context.output.out(`${JSON.stringify({ run: view.run.id, escalations: pending })}\n`);
     return ExitCode.allAccepted;
@@ -68,7 +43,7 @@ export async function escalationsCommand(args: string[], context: CommandContext
 }
 
 export async function decisionCommand(
-  kind: "approve" | "deny" | "reply",
+  kind: DecisionKind,
   args: string[],
   context: CommandContext,
 ): Promise<number> {
@@ -88,26 +63,26 @@ export async function decisionCommand(
   }
   if (!/^[A-Za-z0-9._-]+$/.test(id)) throw new UsageError(`"${id}" is not an escalation id.`);
   const view = await readLatestRun(context, values);
-  const file = join(view.run.dir, "escalations", `${id}.json`);
-  let record: EscalationRecord;
+  const store = createEscalationStore(view.run.dir, systemClock);
+  let decided: Awaited<ReturnType<typeof store.decide>>;
   try {
-    record = JSON.parse(await readFile(file, "utf8")) as EscalationRecord;
-  } catch {
-    throw new StateError(`There is no escalation "${id}" in run ${view.run.id}.`, {
-      hint: "`supervise escalations` lists the pending ones.",
-    });
+    decided = await store.decide(id, { kind, note: values.note ?? null, text });
+  } catch (error) {
+    if (error instanceof EscalationNotFoundError) {
+      throw new StateError(`There is no escalation "${id}" in run ${view.run.id}.`, {
+        hint: "`supervise escalations` lists the pending ones.",
+      });
+    }
+    if (error instanceof EscalationAlreadyDecidedError) {
+      throw new StateError(`Escalation ${id} was already decided (${error.record.status}).`);
+    }
+    throw error;
   }
-  if (record.status !== "pending") {
-    throw new StateError(`Escalation ${id} was already decided (${record.status}).`);
-  }
-  const statusOf = { approve: "approved", deny: "denied", reply: "replied" } as const;
-  record.status = statusOf[kind];
-  record.decision = { kind, note: values.note ?? null, text, decided_at: new Date().toISOString() };
-  await writeFileAtomic(file, `${JSON.stringify(record, null, 2)}\n`);
-  if (values.json) context.output.out(`${JSON.stringify({ escalation: id, status: record.status })}\n`);
-  else
+  if (values.json) context.output.out(`${JSON.stringify({ escalation: id, status: decided.status })}\n`);
+  else {
     context.output.out(
-      `Escalation ${id} ${record.status}. The supervisor picks the decision up from ${file}.\n`,
+      `Escalation ${id} ${decided.status}. A running supervisor picks it up at once; otherwise run the plan again to continue.\n`,
     );
+  }
   return ExitCode.allAccepted;
 }

@@ -14,6 +14,8 @@ import { createRedactor, createTranscriptWriter, type TranscriptWriter } from ".
 import type { WorkerLauncher } from "../../agent/worker.ts";
 import { systemClock } from "../../clock.ts";
 import { ExitCode, SuperviseError, UsageError } from "../../errors.ts";
+import { createLocalForge } from "../../forge/index.ts";
+import { createEscalationStore } from "../../monitor/escalation-store.ts";
 import { loadPlan } from "../../plan/index.ts";
 import type { Plan } from "../../plan/schema.ts";
 import { createLiveView } from "../../report/live-view.ts";
@@ -22,8 +24,11 @@ import { createRun, latestRun, newRunId, type RunInfo } from "../../run/run-stor
 import { dependencyWaves } from "../../run/scheduler.ts";
 import { acquireStateLock } from "../../run/state-lock.ts";
 import { type RunOutcome, runSupervisor } from "../../run/supervisor.ts";
-import { createLocalForge } from "../../forge/index.ts";
-import { buildCommandEnvironment, createCommandRunner, sweepProcessesWithMarker } from "../../sandbox/index.ts";
+import {
+  buildCommandEnvironment,
+  createCommandRunner,
+  sweepProcessesWithMarker,
+} from "../../sandbox/index.ts";
 import { Workspace } from "../../workspace/index.ts";
 import {
   parseCommandArguments,
@@ -119,7 +124,8 @@ export async function runCommand(args: string[], context: CommandContext): Promi
       stateDir: stateDirectory,
       userRepository: plan.repo,
       base: plan.base,
-      ciCommandFor: (branch) => plan.workstreams.find((workstream) => workstream.branch === branch)?.commands.ci,
+      ciCommandFor: (branch) =>
+        plan.workstreams.find((workstream) => workstream.branch === branch)?.commands.ci,
       runner,
       environment: baseEnvironment,
       clock: systemClock,
@@ -179,9 +185,17 @@ export async function runCommand(args: string[], context: CommandContext): Promi
         mirrorPath: workspace.mirrorPath,
       },
       forge,
+      escalations: createEscalationStore(run.dir, systemClock),
       redact,
       runWorkerCommand: (checkoutPath, command, timeoutMs) =>
-        runner.run({ command, cwd: checkoutPath, env: baseEnvironment, timeoutMs, markers, signal: context.signal }),
+        runner.run({
+          command,
+          cwd: checkoutPath,
+          env: baseEnvironment,
+          timeoutMs,
+          markers,
+          signal: context.signal,
+        }),
       workerLauncherFor: launcherFor,
       gateServices: {
         runner,

@@ -1,0 +1,146 @@
+/**
+ * Escalations on disk: `runs/<run>/escalations/<id>.json`. The supervisor opens one and waits;
+ * a human decides from the CLI (`approve`, `deny`, `reply`), which writes the decision into the
+ * same file. The file is the meeting point, so a decision survives a supervisor restart.
+ */
+import { mkdir, readdir, readFile } from "node:fs/promises";
+import { join } from "node:path";
+import writeFileAtomic from "write-file-atomic";
+import type { Clock } from "../clock.ts";
+
+export type DecisionKind = "approve" | "deny" | "reply";
+
+export interface EscalationRecord {
+  id: string;
+  workstream: string;
+  question: string;
+  /** What led here: a worker's ask_human, or the monitor when playbooks are exhausted. */
+  source: "worker" | "monitor";
+  status: "pending" | "approved" | "denied" | "replied";
+  opened_at: string;
+  decision: { kind: DecisionKind; note: string | null; text: string | null; decided_at: string } | null;
+}
+
+const statusOfDecision = { approve: "approved", deny: "denied", reply: "replied" } as const;
+
+export interface EscalationStore {
+  readonly directory: string;
+  open(request: {
+    id: string;
+    workstream: string;
+    question: string;
+    source: EscalationRecord["source"];
+  }): Promise<EscalationRecord>;
+  read(id: string): Promise<EscalationRecord | null>;
+  list(): Promise<EscalationRecord[]>;
+  decide(
+    id: string,
+    decision: { kind: DecisionKind; note?: string | null; text?: string | null },
+  ): Promise<EscalationRecord>;
+  /** Resolves with the decided record; rejects with the signal's reason when aborted. */
+  waitForDecision(id: string, signal: AbortSignal): Promise<EscalationRecord>;
+}
+
+export class EscalationNotFoundError extends Error {
+  constructor(id: string) {
+    super(`no escalation ${id}`);
+    this.name = "EscalationNotFoundError";
+  }
+}
+
+export class EscalationAlreadyDecidedError extends Error {
+  readonly record: EscalationRecord;
+  constructor(record: EscalationRecord) {
+    super(`escalation ${record.id} was already decided (${record.status})`);
+    this.name = "EscalationAlreadyDecidedError";
+    this.record = record;
+  }
+}
+
+export function createEscalationStore(
+  runDirectory: string,
+  clock: Clock,
+  options: { pollMs?: number } = {},
+): EscalationStore {
+  const directory = join(runDirectory, "escalations");
+  const pollMs = options.pollMs ?? 500;
+  const fileOf = (id: string) => join(directory, `${id}.json`);
+  const write = async (record: EscalationRecord) => {
+    await mkdir(directory, { recursive: true });
+    await writeFileAtomic(fileOf(record.id), `${JSON.stringify(record, null, 2)}\n`);
+  };
+  const read = async (id: string): Promise<EscalationRecord | null> => {
+    try {
+      return JSON.parse(await readFile(fileOf(id), "utf8")) as EscalationRecord;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "ENOENT") return null;
+      throw error;
+    }
+  };
+  return {
+    directory,
+    read,
+    async open(request) {
+      // Opening is idempotent: a resumed run re-opening the same escalation keeps any decision made meanwhile.
+      const existing = await read(request.id);
+      if (existing) return existing;
+      const record: EscalationRecord = {
+        ...request,
+        status: "pending",
+        opened_at: new Date(clock.now()).toISOString(),
+        decision: null,
+      };
+      await write(record);
+      return record;
+    },
+    async list() {
+      let names: string[] = [];
+      try {
+        names = await readdir(directory);
+      } catch {
+        return [];
+      }
+      const records = await Promise.all(
+        names.filter((name) => name.endsWith(".json")).map((name) => read(name.slice(0, -5))),
+      );
+      return records
+        .filter((record): record is EscalationRecord => record !== null)
+        .sort((a, b) => a.opened_at.localeCompare(b.opened_at));
+    },
+    async decide(id, decision) {
+      const record = await read(id);
+      if (!record) throw new EscalationNotFoundError(id);
+      if (record.status !== "pending") throw new EscalationAlreadyDecidedError(record);
+      const decided: EscalationRecord = {
+        ...record,
+        status: statusOfDecision[decision.kind],
+        decision: {
+          kind: decision.kind,
+          note: decision.note ?? null,
+          text: decision.text ?? null,
+          decided_at: new Date(clock.now()).toISOString(),
+        },
+      };
+      await write(decided);
+      return decided;
+    },
+    async waitForDecision(id, signal) {
+      // Polling a small file is simpler and sturdier than fs.watch across editors, atomic renames and NFS.
+      for (;;) {
+        signal.throwIfAborted();
+        const record = await read(id);
+        if (!record) throw new EscalationNotFoundError(id);
+        if (record.status !== "pending") return record;
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(done, pollMs);
+          function done() {
+            clearTimeout(timer);
+            signal.removeEventListener("abort", done);
+            resolve();
+          }
+          signal.addEventListener("abort", done, { once: true });
+        });
+      }
+    },
+  };
+}
