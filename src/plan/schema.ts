@@ -138,6 +138,13 @@ export const planSchema = z
         stall: stallSchema.optional(),
       })
       .default({}),
+    playbooks: z
+      .string()
+      .min(1)
+      .optional()
+      .describe(
+        "A folder of extra playbooks (Markdown with front matter), relative to the plan; same ids override built-ins.",
+      ),
     workstreams: z.array(workstreamSchema).min(1).describe("The units of work, one worker each."),
   })
   .describe("A supervise plan: workstreams, their workers and what done means.");
@@ -177,5 +184,7 @@ export interface Plan {
   forge: ForgeConfig;
   concurrency: number;
   rollout: "parallel" | "canary";
+  /** Absolute path of the plan's own playbook folder, if it names one. */
+  playbooks: string | undefined;
   workstreams: Workstream[];
 }

@@ -14,6 +14,8 @@ import type { GateResult } from "../evidence/gate-result.ts";
 import { type GateServices, verifyClaim } from "../evidence/verify-claim.ts";
 import type { Forge } from "../forge/forge.ts";
 import type { EscalationRecord, EscalationStore } from "../monitor/escalation-store.ts";
+import { type Playbook, renderPlaybook, type SignalKind } from "../monitor/playbook.ts";
+import { choosePlaybook, type Signal } from "../monitor/playbook-matcher.ts";
 import type { Plan, Workstream } from "../plan/schema.ts";
 import type { CommandResult } from "../sandbox/run-command.ts";
 import {
@@ -29,6 +31,7 @@ import { decideSchedule, isSelected, type ScheduleOptions } from "./scheduler.ts
 import {
   applyEvent,
   foldEvents,
+  playbookAttempts,
   type RunState,
   terminalStatuses,
   type WorkstreamState,
@@ -64,6 +67,7 @@ export interface SupervisorDependencies {
   gateServices: Omit<GateServices, "readCheckout" | "forge" | "plan">;
   forge: Forge;
   escalations: EscalationStore;
+  playbooks: readonly Playbook[];
   /** Runs a worker's shell command (the `bash` tool) in its checkout, sandboxed. */
   runWorkerCommand(checkoutPath: string, command: string, timeoutMs: number): Promise<CommandResult>;
   redact(text: string): string;
@@ -90,6 +94,8 @@ class Supervisor {
   private readonly verifying = new Set<string>();
   /** Per workstream: aborts its current worker when the workstream ends or the run stops. */
   private readonly workerControllers = new Map<string, AbortController>();
+  /** Playbook guidance waiting for the next start of a workstream's worker. */
+  private readonly pendingRestartInterventions = new Map<string, string>();
   private readonly dependencies: SupervisorDependencies;
   /** Stops every worker and wait of this run: on Ctrl-C, or when --no-wait finds only humans left to wait for. */
   private readonly stopController = new AbortController();
@@ -326,12 +332,16 @@ class Supervisor {
         break;
       }
       const launcher = this.dependencies.workerLauncherFor(workstream);
-      const prompt = this.promptFor(workstream, attempt, launcher.toolUsagePrompt, lastExit);
+      const intervention = this.pendingRestartInterventions.get(id) ?? "";
+      this.pendingRestartInterventions.delete(id);
+      const prompt = this.promptFor(workstream, attempt, launcher.toolUsagePrompt, lastExit, intervention);
       const controller = new AbortController();
       const onRunAbort = () => controller.abort();
       signal.addEventListener("abort", onRunAbort, { once: true });
       this.workerControllers.set(id, controller);
       await this.record("worker.started", id, { attempt, provider: workstream.agent.provider });
+      const claimsBefore = this.workstreamState(id).claims.length;
+      const idleWatch = this.watchForIdle(workstream, controller);
       try {
         lastExit = await launcher.start({
           workstream,
@@ -341,7 +351,7 @@ class Supervisor {
           services: this.servicesFor(workstream, checkout.path, controller),
           signal: controller.signal,
           timeoutMs: remainingMs,
-          onActivity: () => {},
+          onActivity: idleWatch.onActivity,
           onUsage: async (usage) => {
             await this.record("worker.usage", id, {
               attempt,
@@ -356,6 +366,7 @@ class Supervisor {
           },
         });
       } finally {
+        idleWatch.stop();
         signal.removeEventListener("abort", onRunAbort);
         this.workerControllers.delete(id);
       }
@@ -363,11 +374,165 @@ class Supervisor {
         attempt,
         exit_code: lastExit.exitCode,
         signal: lastExit.signal,
-        description: lastExit.description,
+        description: idleWatch.wasIdle()
+          ? `stopped after ${workstream.stall.idle_seconds} s without activity`
+          : lastExit.description,
         duration_ms: lastExit.durationMs,
       });
+      if (idleWatch.wasIdle())
+        lastExit = {
+          ...lastExit,
+          description: `stopped after ${workstream.stall.idle_seconds} s without activity`,
+        };
+      if (!signal.aborted && this.statusOf(id) === "running") {
+        await this.afterWorkerStopped(
+          workstream,
+          lastExit,
+          idleWatch.wasIdle(),
+          this.workstreamState(id).claims.length > claimsBefore,
+        );
+      }
     }
     await this.writeBundleFor(id);
+  }
+
+  /**
+   * Idle: no output, tool call or model turn for `idle_seconds`. A long command that prints is
+   * not idle. On idle the worker is stopped; the restart carries the idle playbook.
+   */
+  private watchForIdle(workstream: Workstream, controller: AbortController) {
+    const clock = this.dependencies.clock;
+    const idleMs = workstream.stall.idle_seconds * 1000;
+    let lastActivityMs = clock.now();
+    let isIdle = false;
+    const timer = setInterval(
+      () => {
+        if (isIdle || clock.now() - lastActivityMs < idleMs) return;
+        isIdle = true;
+        controller.abort("idle");
+      },
+      Math.max(10, Math.min(5_000, idleMs / 4)),
+    );
+    timer.unref();
+    return {
+      onActivity: () => {
+        lastActivityMs = clock.now();
+      },
+      wasIdle: () => isIdle,
+      stop: () => clearInterval(timer),
+    };
+  }
+
+  /** A worker stopped without an accepted claim: name the signal, pick the playbook for the restart. */
+  private async afterWorkerStopped(
+    workstream: Workstream,
+    exit: WorkerExit,
+    wasIdle: boolean,
+    madeClaim: boolean,
+  ): Promise<void> {
+    const id = workstream.id;
+    let kind: SignalKind = "stopped_without_claim";
+    let evidence = `the worker ${exit.description}${exit.outputTail ? `; its last output:\n${exit.outputTail.slice(-1500)}` : ""}`;
+    if (wasIdle) {
+      kind = "idle";
+    } else {
+      const pullRequest = await this.dependencies.forge
+        .findPullRequest({ head: workstream.branch, base: this.dependencies.plan.base })
+        .catch(() => null);
+      if (pullRequest && pullRequest.state === "open" && !pullRequest.isMerged) {
+        kind = "stopped_after_pr";
+        evidence = `pull request #${pullRequest.number} (${pullRequest.url}) is open and not merged; head ${pullRequest.headSha}. The worker ${exit.description}.`;
+      } else if (madeClaim) {
+        // Its claims were rejected and it gave up: the rejection evidence goes into the restart prompt already.
+        return;
+      }
+    }
+    const text = await this.intervene(
+      workstream,
+      { kind, failingGates: [], logText: evidence, evidence },
+      "restart_prompt",
+    );
+    if (text) this.pendingRestartInterventions.set(id, text);
+  }
+
+  /**
+   * The monitor's one path: journal the signal, pick a playbook, journal the intervention and
+   * return its text; when the matching playbooks are spent and say so, escalate to a human.
+   */
+  private async intervene(
+    workstream: Workstream,
+    signal: Signal,
+    delivery: "tool_result" | "restart_prompt",
+  ): Promise<string | null> {
+    const id = workstream.id;
+    const summary = signal.evidence.split("\n")[0]!.slice(0, 300);
+    await this.record("signal.detected", id, {
+      signal: signal.kind,
+      summary,
+      failing_gates: signal.failingGates,
+    });
+    const state = this.workstreamState(id);
+    const choice = choosePlaybook(signal, this.dependencies.playbooks, playbookAttempts(state));
+    if (choice.kind === "intervene") {
+      const text = renderPlaybook(choice.playbook, {
+        workstream: id,
+        goal: workstream.goal,
+        signal: signal.kind,
+        evidence: signal.evidence,
+        gates: workstream.done.map((gate) => `- ${gateExplanation(gate, workstream)}`).join("\n"),
+        attempt: choice.attempt,
+        max_attempts: choice.playbook.maxAttempts,
+        base: this.dependencies.plan.base,
+        branch: workstream.branch,
+      });
+      await this.record("intervention.applied", id, {
+        playbook: choice.playbook.id,
+        signal: signal.kind,
+        delivery,
+        attempt: choice.attempt,
+        max_attempts: choice.playbook.maxAttempts,
+      });
+      return renderPrompt("intervention", { title: choice.playbook.title, guidance: text });
+    }
+    if (choice.kind === "exhausted") {
+      await this.record("playbook.exhausted", id, { playbook: choice.playbook.id, signal: signal.kind });
+      if (choice.playbook.onExhausted === "escalate" && this.statusOf(id) === "running") {
+        return this.escalateFromMonitor(workstream, choice.playbook.title, signal);
+      }
+    }
+    return null;
+  }
+
+  private async escalateFromMonitor(
+    workstream: Workstream,
+    playbookTitle: string,
+    signal: Signal,
+  ): Promise<string | null> {
+    const id = workstream.id;
+    const escalationId = `${id}-${this.workstreamState(id).escalationCount + 1}`;
+    const question = renderPrompt("monitor-escalation", {
+      workstream: id,
+      signal: signal.kind,
+      playbook: playbookTitle,
+      evidence: this.dependencies.redact(signal.evidence.slice(0, 2000)),
+    });
+    await this.dependencies.escalations.open({
+      id: escalationId,
+      workstream: id,
+      question,
+      source: "monitor",
+    });
+    await this.record("escalation.opened", id, { escalation: escalationId, question, source: "monitor" });
+    this.wakeLoop();
+    const decided = await this.awaitDecision(id);
+    if (!decided) return null;
+    if (decided.decision?.kind === "deny") {
+      await this.record("workstream.blocked", id, {
+        reason: `a human denied continuing after ${signal.kind}${decided.decision.note ? `: ${decided.decision.note}` : ""}`,
+      });
+      return null;
+    }
+    return this.decisionText(decided);
   }
 
   private remainingBudgetMs(workstream: Workstream, state: WorkstreamState): number {
@@ -380,6 +545,7 @@ class Supervisor {
     attempt: number,
     toolUsage: string,
     lastExit: WorkerExit | null,
+    intervention: string,
   ): string {
     const plan = this.dependencies.plan;
     const task = renderPrompt("worker-task", {
@@ -404,6 +570,7 @@ class Supervisor {
       human_decision: state.lastDecision
         ? `${state.lastDecision.escalation} ("${state.lastDecision.question}"): ${state.lastDecision.decision}${state.lastDecision.note ? ` — ${state.lastDecision.note}` : ""}${state.lastDecision.text ? ` — ${state.lastDecision.text}` : ""}`
         : "",
+      intervention,
       attempt,
       max_attempts: 1 + workstream.stall.max_restarts,
       task,
@@ -601,10 +768,33 @@ class Supervisor {
         reason: `${state.rejections} claims rejected (limit ${workstream.stall.max_rejections}); last failing gates: ${failures.map((result) => result.id).join(", ")}`,
       });
     }
+    let intervention = "";
+    if (this.statusOf(id) === "running") {
+      const failing = failures.map((failure) => ({
+        gate: failure.id,
+        status: failure.status,
+        detail: failure.detail,
+        command: failure.command ?? null,
+      }));
+      intervention =
+        (await this.intervene(
+          workstream,
+          {
+            kind: "claim_rejected",
+            failingGates: failures.map((failure) => failure.id),
+            logText: failures
+              .map((failure) => `${failure.detail}\n${failure.command?.outputTail ?? ""}`)
+              .join("\n"),
+            evidence: describeFailures(failing),
+          },
+          "tool_result",
+        )) ?? "";
+    }
     await this.writeBundleFor(id);
     return {
       isError: true,
       text: renderPrompt("claim-rejected", {
+        intervention,
         workstream: id,
         claim: claim.id,
         commit: claim.commit ?? "none (uncommitted changes)",

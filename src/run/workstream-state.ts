@@ -72,6 +72,8 @@ export interface WorkstreamState {
     text: string | null;
   } | null;
   escalationCount: number;
+  interventions: { playbook: string; signal: string; delivery: string; ts: string }[];
+  signals: { signal: string; summary: string; ts: string }[];
 }
 
 export interface RunState {
@@ -105,6 +107,8 @@ export function initialWorkstreamState(id: string): WorkstreamState {
     pendingEscalation: null,
     lastDecision: null,
     escalationCount: 0,
+    interventions: [],
+    signals: [],
   };
 }
 
@@ -258,6 +262,21 @@ function applyWorkstreamDetails(workstream: WorkstreamState, event: JournalEvent
       };
       workstream.pendingEscalation = null;
       break;
+    case "signal.detected":
+      workstream.signals.push({
+        signal: String(event.signal),
+        summary: String(event.summary ?? ""),
+        ts: event.ts,
+      });
+      break;
+    case "intervention.applied":
+      workstream.interventions.push({
+        playbook: String(event.playbook),
+        signal: String(event.signal),
+        delivery: String(event.delivery),
+        ts: event.ts,
+      });
+      break;
     case "workstream.rejected":
     case "workstream.blocked":
     case "workstream.aborted":
@@ -280,6 +299,14 @@ function gateStatusOf(eventType: string): GateSummary["status"] {
     default:
       return "error";
   }
+}
+
+/** How often each playbook has already intervened in this workstream. */
+export function playbookAttempts(workstream: WorkstreamState): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const intervention of workstream.interventions)
+    counts.set(intervention.playbook, (counts.get(intervention.playbook) ?? 0) + 1);
+  return counts;
 }
 
 export function foldEvents(workstreamIds: readonly string[], events: readonly JournalEvent[]): RunState {

@@ -27,6 +27,7 @@ export function testPlan(workstreams: Workstream[], overrides: Partial<Plan> = {
     forge: { kind: "local" },
     concurrency: 2,
     rollout: "parallel",
+    playbooks: undefined,
     workstreams,
     ...overrides,
   };

@@ -24,6 +24,7 @@ describe("resolvePlan (through validatePlanSource)", () => {
       forge: { kind: "local" },
       concurrency: 2,
       rollout: "parallel",
+      playbooks: undefined,
       workstreams: [
         {
           id: "ws1",

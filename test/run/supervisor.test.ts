@@ -6,6 +6,7 @@ import type { WorkerExit, WorkerLauncher, WorkerStart } from "../../src/agent/wo
 import { ManualClock } from "../../src/clock.ts";
 import type { Forge } from "../../src/forge/forge.ts";
 import { createEscalationStore } from "../../src/monitor/escalation-store.ts";
+import { builtInPlaybooksDirectory, loadPlaybooks } from "../../src/monitor/playbook.ts";
 import type { Plan } from "../../src/plan/schema.ts";
 import { Journal, type JournalEvent } from "../../src/run/journal.ts";
 import { type CheckoutPort, runSupervisor } from "../../src/run/supervisor.ts";
@@ -102,6 +103,7 @@ async function runPlan(
     },
     forge: unusedForge,
     escalations: createEscalationStore(directory, clock, { pollMs: 5 }),
+    playbooks: await loadPlaybooks([builtInPlaybooksDirectory]),
     redact: (text) => text,
     runWorkerCommand: () => Promise.reject(new Error("no commands in these tests")),
     onEvent: () => {},

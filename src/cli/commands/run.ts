@@ -16,6 +16,7 @@ import { systemClock } from "../../clock.ts";
 import { ExitCode, SuperviseError, UsageError } from "../../errors.ts";
 import { createLocalForge } from "../../forge/index.ts";
 import { createEscalationStore } from "../../monitor/escalation-store.ts";
+import { loadPlaybooks, playbookDirectoriesFor } from "../../monitor/playbook.ts";
 import { loadPlan } from "../../plan/index.ts";
 import type { Plan } from "../../plan/schema.ts";
 import { createLiveView } from "../../report/live-view.ts";
@@ -66,6 +67,7 @@ export async function runCommand(args: string[], context: CommandContext): Promi
   rejectExtraPositionals("run", positionals, 1);
   const concurrencyOverride = parsePositiveInteger("concurrency", values.concurrency);
   const plan = await loadPlan(planFile, { cwd: context.cwd });
+  const playbooks = await loadPlaybooks(playbookDirectoriesFor(plan));
   const only = parseOnly(values.only, plan);
   const concurrency = concurrencyOverride ?? plan.concurrency;
 
@@ -186,6 +188,7 @@ export async function runCommand(args: string[], context: CommandContext): Promi
       },
       forge,
       escalations: createEscalationStore(run.dir, systemClock),
+      playbooks,
       redact,
       runWorkerCommand: (checkoutPath, command, timeoutMs) =>
         runner.run({

@@ -1,0 +1,59 @@
+/**
+ * Picks the playbook for a signal: the most specific one whose triggers match (signal, failing
+ * gate, log pattern) and that has attempts left. Pure; the run counts attempts in the journal.
+ */
+import type { Playbook, SignalKind } from "./playbook.ts";
+
+export interface Signal {
+  kind: SignalKind;
+  /** Gates that failed, for claim_rejected and ci_red. */
+  failingGates: string[];
+  /** The text log patterns are matched against: gate details and output tails, the worker's last output. */
+  logText: string;
+  /** The evidence handed to the worker inside the playbook. */
+  evidence: string;
+}
+
+export type PlaybookChoice =
+  | { kind: "intervene"; playbook: Playbook; attempt: number }
+  | { kind: "exhausted"; playbook: Playbook }
+  | { kind: "none" };
+
+export function matchesSignal(playbook: Playbook, signal: Signal): boolean {
+  if (!playbook.signals.includes(signal.kind)) return false;
+  // Gate triggers narrow the signals that carry failing gates (a rejection, red CI); others have none to match.
+  const carriesGates = signal.failingGates.length > 0;
+  if (
+    carriesGates &&
+    playbook.gates.length > 0 &&
+    !playbook.gates.some((gate) => signal.failingGates.includes(gate))
+  )
+    return false;
+  if (
+    playbook.logPatterns.length > 0 &&
+    !playbook.logPatterns.some((pattern) => pattern.test(signal.logText))
+  )
+    return false;
+  return true;
+}
+
+function specificity(playbook: Playbook): number {
+  return (playbook.gates.length > 0 ? 1 : 0) + (playbook.logPatterns.length > 0 ? 2 : 0);
+}
+
+export function choosePlaybook(
+  signal: Signal,
+  playbooks: readonly Playbook[],
+  attemptsUsed: ReadonlyMap<string, number>,
+): PlaybookChoice {
+  const candidates = playbooks
+    .map((playbook, order) => ({ playbook, order }))
+    .filter(({ playbook }) => matchesSignal(playbook, signal))
+    .sort((a, b) => specificity(b.playbook) - specificity(a.playbook) || a.order - b.order)
+    .map(({ playbook }) => playbook);
+  for (const playbook of candidates) {
+    const used = attemptsUsed.get(playbook.id) ?? 0;
+    if (used < playbook.maxAttempts) return { kind: "intervene", playbook, attempt: used + 1 };
+  }
+  return candidates[0] ? { kind: "exhausted", playbook: candidates[0] } : { kind: "none" };
+}
