@@ -54,8 +54,6 @@ export interface BundleInput {
   state: WorkstreamState;
   pr?: Record<string, unknown> | null;
   issue?: Record<string, unknown> | null;
-  interventions?: Record<string, unknown>[];
-  escalations?: Record<string, unknown>[];
 }
 
 export function verdictOf(status: WorkstreamState["status"]): Bundle["verdict"] {
@@ -96,8 +94,8 @@ export function buildBundle(input: BundleInput): Bundle {
         .filter((gate) => gate.status === "fail" || gate.status === "error")
         .map((gate) => gate.gate),
     })),
-    interventions: input.interventions ?? [],
-    escalations: input.escalations ?? [],
+    interventions: state.interventions.map((intervention) => ({ ...intervention })),
+    escalations: state.escalations.map((escalation) => ({ ...escalation })),
     usage: {
       turns: state.turns,
       input_tokens: state.inputTokens,

@@ -50,7 +50,13 @@ export async function observeCiGreen(context: ForgeGateContext): Promise<GateRes
     status = await settleWithin(context.forge, context.commit, context.ciWaitMs);
     isStillPending = status.state === "pending";
   }
-  return judgeCiGreen({ pullRequest, commit: context.commit, status, isStillPending, waitedMs: context.ciWaitMs });
+  return judgeCiGreen({
+    pullRequest,
+    commit: context.commit,
+    status,
+    isStillPending,
+    waitedMs: context.ciWaitMs,
+  });
 }
 
 async function settleWithin(forge: Forge, sha: string, waitMs: number): Promise<CiStatus> {
@@ -76,7 +82,12 @@ export function judgeCiGreen(observation: {
   const { pullRequest, commit, status } = observation;
   const facts = { pr: pullRequestFacts(pullRequest), claimed_commit: commit };
   if (!pullRequest) {
-    return gateResult("ci_green", "fail", "no pull request for this workstream: CI is only judged on a PR's head", facts);
+    return gateResult(
+      "ci_green",
+      "fail",
+      "no pull request for this workstream: CI is only judged on a PR's head",
+      facts,
+    );
   }
   if (pullRequest.headSha !== commit) {
     return gateResult(
@@ -90,11 +101,21 @@ export function judgeCiGreen(observation: {
   const observed = {
     ...facts,
     ci_state: status?.state ?? "none",
-    checks: checks.map((check) => ({ name: check.name, status: check.status, conclusion: check.conclusion, details: check.detailsUrl })),
+    checks: checks.map((check) => ({
+      name: check.name,
+      status: check.status,
+      conclusion: check.conclusion,
+      details: check.detailsUrl,
+    })),
   };
   switch (status?.state) {
     case "success":
-      return gateResult("ci_green", "pass", `CI green on ${short(commit)}: ${checks.map((check) => check.name).join(", ")}`, observed);
+      return gateResult(
+        "ci_green",
+        "pass",
+        `CI green on ${short(commit)}: ${checks.map((check) => check.name).join(", ")}`,
+        observed,
+      );
     case "pending":
       return gateResult(
         "ci_green",
@@ -103,12 +124,28 @@ export function judgeCiGreen(observation: {
         observed,
       );
     case "failure": {
-      const failing = checks.filter((check) => check.status === "completed" && !["success", "neutral", "skipped"].includes(check.conclusion ?? ""));
-      const tails = failing.map((check) => `${check.name} ${check.conclusion}${check.summary ? `:\n${check.summary.slice(-1500)}` : ""}`);
-      return gateResult("ci_green", "fail", `CI failed on ${short(commit)}: ${tails.join("\n") || "a check failed"}`, observed);
+      const failing = checks.filter(
+        (check) =>
+          check.status === "completed" && !["success", "neutral", "skipped"].includes(check.conclusion ?? ""),
+      );
+      const tails = failing.map(
+        (check) =>
+          `${check.name} ${check.conclusion}${check.summary ? `:\n${check.summary.slice(-1500)}` : ""}`,
+      );
+      return gateResult(
+        "ci_green",
+        "fail",
+        `CI failed on ${short(commit)}: ${tails.join("\n") || "a check failed"}`,
+        observed,
+      );
     }
     default:
-      return gateResult("ci_green", "fail", `no CI ran on ${short(commit)}: a commit without CI is not green`, observed);
+      return gateResult(
+        "ci_green",
+        "fail",
+        `no CI ran on ${short(commit)}: a commit without CI is not green`,
+        observed,
+      );
   }
 }
 
@@ -120,7 +157,12 @@ export async function observePrMerged(context: ForgeGateContext): Promise<GateRe
     pullRequest?.isMerged && pullRequest.mergeCommitSha
       ? await context.forge.isAncestorOfBase({ sha: pullRequest.mergeCommitSha, base: context.plan.base })
       : false;
-  return judgePrMerged({ pullRequest, commit: context.commit, base: context.plan.base, isMergeCommitOnBase: isOnBase });
+  return judgePrMerged({
+    pullRequest,
+    commit: context.commit,
+    base: context.plan.base,
+    isMergeCommitOnBase: isOnBase,
+  });
 }
 
 export function judgePrMerged(observation: {
@@ -130,13 +172,33 @@ export function judgePrMerged(observation: {
   isMergeCommitOnBase: boolean;
 }): GateResult {
   const { pullRequest, commit, base } = observation;
-  const facts = { pr: pullRequestFacts(pullRequest), claimed_commit: commit, merge_commit_on_base: observation.isMergeCommitOnBase };
-  if (!pullRequest) return gateResult("pr_merged", "fail", "no pull request for this workstream: open one with open_pull_request", facts);
+  const facts = {
+    pr: pullRequestFacts(pullRequest),
+    claimed_commit: commit,
+    merge_commit_on_base: observation.isMergeCommitOnBase,
+  };
+  if (!pullRequest)
+    return gateResult(
+      "pr_merged",
+      "fail",
+      "no pull request for this workstream: open one with open_pull_request",
+      facts,
+    );
   if (!pullRequest.isMerged) {
-    return gateResult("pr_merged", "fail", `PR #${pullRequest.number} is ${pullRequest.state}, not merged: a PR is not done until it is merged`, facts);
+    return gateResult(
+      "pr_merged",
+      "fail",
+      `PR #${pullRequest.number} is ${pullRequest.state}, not merged: a PR is not done until it is merged`,
+      facts,
+    );
   }
   if (pullRequest.base !== base) {
-    return gateResult("pr_merged", "fail", `PR #${pullRequest.number} was merged into ${pullRequest.base}, not ${base}`, facts);
+    return gateResult(
+      "pr_merged",
+      "fail",
+      `PR #${pullRequest.number} was merged into ${pullRequest.base}, not ${base}`,
+      facts,
+    );
   }
   if (pullRequest.headSha !== commit) {
     return gateResult(
@@ -147,9 +209,19 @@ export function judgePrMerged(observation: {
     );
   }
   if (!observation.isMergeCommitOnBase) {
-    return gateResult("pr_merged", "fail", `the merge commit ${short(pullRequest.mergeCommitSha ?? "")} is not on ${base}`, facts);
+    return gateResult(
+      "pr_merged",
+      "fail",
+      `the merge commit ${short(pullRequest.mergeCommitSha ?? "")} is not on ${base}`,
+      facts,
+    );
   }
-  return gateResult("pr_merged", "pass", `PR #${pullRequest.number} merged into ${base} as ${short(pullRequest.mergeCommitSha ?? "")}`, facts);
+  return gateResult(
+    "pr_merged",
+    "pass",
+    `PR #${pullRequest.number} merged into ${base} as ${short(pullRequest.mergeCommitSha ?? "")}`,
+    facts,
+  );
 }
 
 // ── issue_closed ────────────────────────────────────────────────────────────
@@ -157,15 +229,24 @@ export function judgePrMerged(observation: {
 export async function observeIssueClosed(context: ForgeGateContext): Promise<GateResult> {
   const number = context.workstream.issue;
   if (number === undefined) return gateResult("issue_closed", "skipped", "the workstream names no issue");
-  const [issue, pullRequest] = await Promise.all([context.forge.getIssue(number), findWorkstreamPullRequest(context)]);
+  const [issue, pullRequest] = await Promise.all([
+    context.forge.getIssue(number),
+    findWorkstreamPullRequest(context),
+  ]);
   return judgeIssueClosed({ issue, pullRequest, commit: context.commit });
 }
 
-export function judgeIssueClosed(observation: { issue: Issue; pullRequest: PullRequest | null; commit: string }): GateResult {
+export function judgeIssueClosed(observation: {
+  issue: Issue;
+  pullRequest: PullRequest | null;
+  commit: string;
+}): GateResult {
   const { issue, pullRequest, commit } = observation;
   const facts = { issue: issueFacts(issue), pr: pullRequestFacts(pullRequest) };
-  if (issue.state !== "closed") return gateResult("issue_closed", "fail", `issue #${issue.number} is open`, facts);
-  const isOurMerge = pullRequest?.isMerged === true && pullRequest.headSha === commit && pullRequest.mergeCommitSha !== null;
+  if (issue.state !== "closed")
+    return gateResult("issue_closed", "fail", `issue #${issue.number} is open`, facts);
+  const isOurMerge =
+    pullRequest?.isMerged === true && pullRequest.headSha === commit && pullRequest.mergeCommitSha !== null;
   if (!isOurMerge) {
     return gateResult(
       "issue_closed",
@@ -177,17 +258,37 @@ export function judgeIssueClosed(observation: { issue: Issue; pullRequest: PullR
   const closedBy = issue.closedBy;
   if (closedBy?.kind === "pull_request") {
     if (closedBy.pullRequest === pullRequest.number && closedBy.commitSha === pullRequest.mergeCommitSha) {
-      return gateResult("issue_closed", "pass", `issue #${issue.number} closed by the merge of PR #${pullRequest.number}`, facts);
+      return gateResult(
+        "issue_closed",
+        "pass",
+        `issue #${issue.number} closed by the merge of PR #${pullRequest.number}`,
+        facts,
+      );
     }
-    return gateResult("issue_closed", "fail", `issue #${issue.number} was closed by PR #${closedBy.pullRequest}, not by PR #${pullRequest.number}`, facts);
+    return gateResult(
+      "issue_closed",
+      "fail",
+      `issue #${issue.number} was closed by PR #${closedBy.pullRequest}, not by PR #${pullRequest.number}`,
+      facts,
+    );
   }
   // Closed by hand: it counts only when it happened after this PR's merge.
   const closedAtMs = issue.closedAt ? Date.parse(issue.closedAt) : Number.NaN;
   const mergedAtMs = pullRequest.mergedAt ? Date.parse(pullRequest.mergedAt) : Number.NaN;
   if (closedAtMs >= mergedAtMs) {
-    return gateResult("issue_closed", "pass", `issue #${issue.number} closed after the merge of PR #${pullRequest.number}`, facts);
+    return gateResult(
+      "issue_closed",
+      "pass",
+      `issue #${issue.number} closed after the merge of PR #${pullRequest.number}`,
+      facts,
+    );
   }
-  return gateResult("issue_closed", "fail", `issue #${issue.number} was closed before PR #${pullRequest.number} was merged`, facts);
+  return gateResult(
+    "issue_closed",
+    "fail",
+    `issue #${issue.number} was closed before PR #${pullRequest.number} was merged`,
+    facts,
+  );
 }
 
 function short(sha: string): string {

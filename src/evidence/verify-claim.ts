@@ -88,8 +88,17 @@ async function observeGate(
   }
 }
 
-function forgeContext(claim: ClaimUnderVerification & { commit: string }, services: GateServices): ForgeGateContext {
-  return { forge: services.forge, plan: services.plan, workstream: claim.workstream, commit: claim.commit, ciWaitMs: services.ciWaitMs };
+function forgeContext(
+  claim: ClaimUnderVerification & { commit: string },
+  services: GateServices,
+): ForgeGateContext {
+  return {
+    forge: services.forge,
+    plan: services.plan,
+    workstream: claim.workstream,
+    commit: claim.commit,
+    ciWaitMs: services.ciWaitMs,
+  };
 }
 
 async function observeCommandGate(

@@ -73,6 +73,16 @@ export interface WorkstreamState {
   } | null;
   escalationCount: number;
   interventions: { playbook: string; signal: string; delivery: string; ts: string }[];
+  escalations: {
+    id: string;
+    question: string;
+    source: string;
+    opened_at: string;
+    decision: string | null;
+    note: string | null;
+    text: string | null;
+    decided_at: string | null;
+  }[];
   signals: { signal: string; summary: string; ts: string }[];
 }
 
@@ -108,6 +118,7 @@ export function initialWorkstreamState(id: string): WorkstreamState {
     lastDecision: null,
     escalationCount: 0,
     interventions: [],
+    escalations: [],
     signals: [],
   };
 }
@@ -250,6 +261,16 @@ function applyWorkstreamDetails(workstream: WorkstreamState, event: JournalEvent
       workstream.reason = `waiting on a human: ${String(event.question ?? "")}`;
       workstream.pendingEscalation = { id: String(event.escalation), question: String(event.question ?? "") };
       workstream.escalationCount += 1;
+      workstream.escalations.push({
+        id: String(event.escalation),
+        question: String(event.question ?? ""),
+        source: String(event.source ?? "worker"),
+        opened_at: event.ts,
+        decision: null,
+        note: null,
+        text: null,
+        decided_at: null,
+      });
       break;
     case "escalation.decided":
       workstream.reason = null;
@@ -261,6 +282,15 @@ function applyWorkstreamDetails(workstream: WorkstreamState, event: JournalEvent
         text: typeof event.text === "string" ? event.text : null,
       };
       workstream.pendingEscalation = null;
+      {
+        const record = workstream.escalations.find((candidate) => candidate.id === String(event.escalation));
+        if (record) {
+          record.decision = String(event.decision);
+          record.note = typeof event.note === "string" ? event.note : null;
+          record.text = typeof event.text === "string" ? event.text : null;
+          record.decided_at = event.ts;
+        }
+      }
       break;
     case "signal.detected":
       workstream.signals.push({

@@ -1,0 +1,227 @@
+/**
+ * `diff_scope`: the claimed change touches real source, not only tests, docs or config, and leaves
+ * the tests that ran at the base running: none deleted, skipped, focused away, excluded from the
+ * runner's selection, or stripped of assertions. A campaign's worker once "completed" a workstream
+ * with test stubs alone; this gate is why that claim fails. Observation (git) is in
+ * diff-scope-observation.ts; the verdict here is pure.
+ */
+import { SuperviseError } from "../errors.ts";
+import { createSafeGit, type SafeGitOptions } from "../workspace/safe-git.ts";
+import {
+  type ChangedFile,
+  type DiffScopeLimits,
+  type DiffScopeObservation,
+  type FileContent,
+  observeDiffScope,
+} from "./diff-scope-observation.ts";
+import { classifyPath, type FileRole } from "./file-roles.ts";
+import { type GateResult, gateResult } from "./gate-result.ts";
+import { testChangeFindings } from "./test-change-findings.ts";
+import {
+  filesRunBy,
+  parseScripts,
+  scriptsRunBy,
+  selectionChanges,
+  selectionFileKind,
+} from "./test-selection.ts";
+
+export type DiffScopeFindingKind =
+  | "no-source-change"
+  | "test-deleted"
+  | "test-skipped"
+  | "assertions-weakened"
+  | "trivial-assertion"
+  | "tests-excluded"
+  | "not-inspected";
+
+export interface DiffScopeFinding {
+  kind: DiffScopeFindingKind;
+  /** The file the finding is about; null when it is about the change as a whole. */
+  file: string | null;
+  /** One line, naming the file and what was seen. */
+  detail: string;
+}
+
+/** How many changed files the gate result lists by name; a bigger change is counted, not listed. */
+const listedFilesLimit = 200;
+
+export function judgeDiffScope(observation: DiffScopeObservation): GateResult {
+  const { files } = observation;
+  const roles = new Map(files.map((file) => [file, roleOf(file)]));
+  const sourceFiles = files.filter((file) => roles.get(file) === "source");
+  const findings: DiffScopeFinding[] = [];
+  if (files.length === 0) {
+    findings.push({
+      kind: "no-source-change",
+      file: null,
+      detail: `no change between the base ${short(observation.baseSha)} and the claimed commit ${short(observation.commit)}`,
+    });
+  } else if (sourceFiles.length === 0) {
+    findings.push({ kind: "no-source-change", file: null, detail: onlyNonSourceDetail([...roles.values()]) });
+  }
+  const tests = testChangeFindings(files, observation.limits.maxFileBytes);
+  findings.push(...tests.findings, ...selectionFindings(observation));
+
+  const observed = {
+    base: observation.baseSha,
+    commit: observation.commit,
+    changed_file_count: files.length,
+    changed_files: files.slice(0, listedFilesLimit).map((file) => ({
+      path: file.path,
+      previous_path: file.previousPath,
+      status: file.status,
+      role: roles.get(file),
+      added_lines: file.addedLines,
+      removed_lines: file.removedLines,
+    })),
+    source_files: sourceFiles.slice(0, listedFilesLimit).map((file) => file.path),
+    tests_at_base: tests.testsAtBase,
+    tests_at_commit: tests.testsAtCommit,
+    findings,
+  };
+  if (findings.length > 0) return gateResult("diff_scope", "fail", failureDetail(findings), observed);
+  const testFileCount = files.filter((file) => roles.get(file) === "test").length;
+  const detail = `source changed: ${listFiles(sourceFiles)}; ${plural(testFileCount, "test file")} changed, no test lost, skipped, weakened or excluded`;
+  return gateResult("diff_scope", "pass", detail, observed);
+}
+
+export interface DiffScopeRequest {
+  /** A repository holding both commits: the supervisor's mirror or the workstream's checkout. */
+  repositoryPath: string;
+  baseSha: string;
+  commit: string;
+  /** The plan's check command (`npm test`): the scripts and files it runs count as test selection. */
+  checkCommand?: string | undefined;
+  /** PATH and HOME for git, from the composition root. */
+  environment?: SafeGitOptions["environment"];
+  limits?: Partial<DiffScopeLimits> | undefined;
+}
+
+/** Observes with safe git, then judges. Git failures and unknown commits become an `error` result. */
+export async function observeAndJudgeDiffScope(request: DiffScopeRequest): Promise<GateResult> {
+  try {
+    const git = await createSafeGit(request.repositoryPath, { environment: request.environment });
+    return judgeDiffScope(await observeDiffScope(git, request));
+  } catch (error) {
+    if (!(error instanceof SuperviseError)) throw error;
+    return gateResult("diff_scope", "error", `could not read the change: ${error.message}`, {
+      base: request.baseSha,
+      commit: request.commit,
+    });
+  }
+}
+
+/** A file moved out of source, or into it, still touched source. */
+function roleOf(file: ChangedFile): FileRole {
+  const role = classifyPath(file.path);
+  return file.previousPath !== null && classifyPath(file.previousPath) === "source" ? "source" : role;
+}
+
+function selectionFindings(observation: DiffScopeObservation): DiffScopeFinding[] {
+  const rootPackageJson = observation.files.find((file) => file.path === "package.json");
+  const packageJsonTexts = [
+    observation.packageJsonAtBase,
+    rootPackageJson?.commit.kind === "text" ? rootPackageJson.commit.text : null,
+  ].filter((text) => text !== null);
+  const scripts = scriptsRunBy(observation.checkCommand ?? undefined, packageJsonTexts);
+  const scriptBodies = packageJsonTexts.flatMap((text) => {
+    const table = parseScripts(text);
+    return [...scripts].flatMap((name) => (table[name] === undefined ? [] : [table[name]]));
+  });
+  const filesRun = filesRunBy(observation.checkCommand ?? undefined, scriptBodies);
+
+  const findings: DiffScopeFinding[] = [];
+  for (const file of observation.files) {
+    const paths = file.previousPath ? [file.path, file.previousPath] : [file.path];
+    // Fixture projects inside a test folder carry their own package.json and configs; they select nothing.
+    const isSelection =
+      paths.some((path) => selectionFileKind(path) !== null) && !paths.some((path) => isFixture(path));
+    if (isSelection) {
+      const base = textOf(file.base);
+      const commit = textOf(file.commit);
+      if (base === undefined || commit === undefined) {
+        findings.push({
+          kind: "not-inspected",
+          file: file.path,
+          detail: `${file.path} selects tests but was not read (${file.commit.kind === "text" ? file.base.kind : file.commit.kind}), so its changes could not be checked`,
+        });
+        continue;
+      }
+      const details = selectionChanges(file.path, base, commit, scripts);
+      findings.push(
+        ...details.map((detail) => ({ kind: "tests-excluded" as const, file: file.path, detail })),
+      );
+      if (details.length > 0) continue;
+    }
+    if (paths.some((path) => filesRun.has(path))) {
+      findings.push({
+        kind: "tests-excluded",
+        file: file.path,
+        detail: `the check command runs ${file.previousPath ?? file.path}, which this change ${describeEdit(file)}`,
+      });
+    }
+  }
+  return findings;
+}
+
+/** The text of one side, null when the file is absent there, undefined when it was not read. */
+function textOf(content: FileContent): string | null | undefined {
+  if (content.kind === "text") return content.text;
+  return content.kind === "absent" ? null : undefined;
+}
+
+function isFixture(path: string): boolean {
+  return path.split("/").some((folder) => /^(?:__)?(?:fixtures?|testdata)(?:__)?$/.test(folder));
+}
+
+function describeEdit(file: ChangedFile): string {
+  const counts = file.addedLines === null ? "" : ` (+${file.addedLines} -${file.removedLines})`;
+  switch (file.status) {
+    case "deleted":
+      return "deletes";
+    case "renamed":
+      return `renames to ${file.path}${counts}`;
+    default:
+      return `edits${counts}`;
+  }
+}
+
+const roleWords: Record<Exclude<FileRole, "source">, [group: string, file: string]> = {
+  test: ["tests", "test file"],
+  doc: ["docs", "doc file"],
+  config: ["config", "config file"],
+};
+
+function onlyNonSourceDetail(roles: readonly FileRole[]): string {
+  const present = (["test", "doc", "config"] as const).filter((role) => roles.includes(role));
+  const groups = present.map((role) => roleWords[role][0]).join(" and ");
+  const counts = present.map((role) =>
+    plural(roles.filter((each) => each === role).length, roleWords[role][1]),
+  );
+  return `only ${groups} changed: ${counts.join(", ")}, no source`;
+}
+
+function failureDetail(findings: readonly DiffScopeFinding[]): string {
+  if (findings.length === 1) return findings[0]!.detail;
+  const shown = findings.slice(0, 3).map((finding) => finding.detail);
+  const more = findings.length > 3 ? `; and ${findings.length - 3} more` : "";
+  return `${findings.length} findings: ${shown.join("; ")}${more}`;
+}
+
+function listFiles(files: readonly ChangedFile[]): string {
+  const shown = files.slice(0, 3).map((file) => {
+    if (file.status === "deleted") return `${file.path} (deleted)`;
+    return file.addedLines === null
+      ? `${file.path} (binary)`
+      : `${file.path} (+${file.addedLines} -${file.removedLines})`;
+  });
+  return files.length > 3 ? `${shown.join(", ")} and ${files.length - 3} more` : shown.join(", ");
+}
+
+function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? "" : "s"}`;
+}
+
+function short(sha: string): string {
+  return sha.slice(0, 12);
+}

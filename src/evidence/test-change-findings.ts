@@ -1,0 +1,261 @@
+/**
+ * What a change did to the tests it touched: tests gone, assertions fewer or always true, skip and
+ * focus markers, build constraints and collection hooks added, test files renamed out of the runner's
+ * reach, and test files too large to read. Pure, over the observed text of each changed file.
+ *
+ * Only changed files are compared, which is enough: an unchanged file keeps its tests by definition.
+ * Comparisons run across all changed files at once, so a test (or an existing `it.skip`) moved from
+ * one file to another is neither lost nor new.
+ */
+import type { DiffScopeFinding } from "./diff-scope.ts";
+import type { ChangedFile, FileContent } from "./diff-scope-observation.ts";
+import { classifyPath, hasTestFileName, languageOf, type TestLanguage } from "./file-roles.ts";
+import { multisetDifference, significantLines } from "./line-changes.ts";
+import {
+  inventoryOf,
+  isTriviallyTrue,
+  rustTestRegion,
+  skipMarkerIn,
+  stripComments,
+  type TestInventory,
+} from "./test-inventory.ts";
+import { code } from "./test-selection.ts";
+
+interface TestSide {
+  path: string;
+  language: TestLanguage;
+  /** Comment-free test code (for a Rust source file, its test region only). */
+  code: string;
+  raw: string;
+  inventory: TestInventory;
+}
+
+interface TestFileChange {
+  change: ChangedFile;
+  base: TestSide | null;
+  commit: TestSide | null;
+}
+
+export interface TestChangeSummary {
+  findings: DiffScopeFinding[];
+  /** Tests declared in the changed files, on each side. */
+  testsAtBase: number;
+  testsAtCommit: number;
+}
+
+export function testChangeFindings(files: readonly ChangedFile[], maxFileBytes: number): TestChangeSummary {
+  const findings: DiffScopeFinding[] = [];
+  const changes: TestFileChange[] = [];
+  for (const change of files) {
+    const basePath = change.previousPath ?? change.path;
+    let isUnread = false;
+    for (const [path, content, where] of [
+      [basePath, change.base, "the base"],
+      [change.path, change.commit, "the claimed commit"],
+    ] as const) {
+      const reason = isTestBearing(path) ? unreadReason(content, maxFileBytes) : null;
+      if (reason)
+        findings.push({ kind: "not-inspected", file: path, detail: `${path} ${reason} at ${where}` });
+      isUnread ||= reason !== null;
+    }
+    // Half a file cannot be compared: its tests would all look deleted, or all new. The finding above fails the gate.
+    if (isUnread) continue;
+    const base = testSide(basePath, change.base);
+    const commit = testSide(change.path, change.commit);
+    if (base || commit) changes.push({ change, base, commit });
+  }
+
+  const lost = lostTests(changes);
+  findings.push(...lost.findings);
+  findings.push(...weakenedAssertions(changes, lost.filesKeepingTheirTests, lost.findings.length > 0));
+  findings.push(...addedLineFindings(changes));
+  for (const { change } of changes) {
+    if (change.previousPath && hasTestFileName(change.previousPath) && !hasTestFileName(change.path)) {
+      findings.push({
+        kind: "tests-excluded",
+        file: change.path,
+        detail: `${change.previousPath} renamed to ${change.path}, a name test runners do not collect`,
+      });
+    }
+  }
+  const count = (side: "base" | "commit") =>
+    changes.reduce((total, change) => total + (change[side]?.inventory.names.length ?? 0), 0);
+  return { findings, testsAtBase: count("base"), testsAtCommit: count("commit") };
+}
+
+function isTestBearing(path: string): boolean {
+  const language = languageOf(path);
+  return language !== null && (classifyPath(path) === "test" || language === "rust");
+}
+
+function testSide(path: string, content: FileContent): TestSide | null {
+  const language = languageOf(path);
+  if (!isTestBearing(path) || language === null || content.kind !== "text") return null;
+  const stripped = stripComments(language, content.text);
+  const code = classifyPath(path) === "test" ? stripped : rustTestRegion(stripped);
+  return { path, language, code, raw: content.text, inventory: inventoryOf(language, code) };
+}
+
+function unreadReason(content: FileContent, maxFileBytes: number): string | null {
+  switch (content.kind) {
+    case "too-large":
+      return `is ${formatBytes(content.bytes)}, over the ${formatBytes(maxFileBytes)} this gate reads, so its tests could not be checked`;
+    case "over-file-limit":
+      return "was not read (too many test files changed for this gate to read), so its tests could not be checked";
+    case "not-a-file":
+      return "is not a regular file, so its tests could not be checked";
+    default:
+      return null;
+  }
+}
+
+/**
+ * Test names at the base with no match at the claimed commit. A name first matches in its own
+ * file, then anywhere among the changed files (moved); what is left was deleted or renamed away.
+ */
+function lostTests(changes: readonly TestFileChange[]): {
+  findings: DiffScopeFinding[];
+  filesKeepingTheirTests: Set<TestFileChange>;
+} {
+  const remaining = countNames(changes.flatMap((change) => change.commit?.inventory.names ?? []));
+  // Same-file matches are taken first, so a moved test only matches another file's surplus.
+  const leftovers = changes.map((change) => {
+    const sameFile = countNames(change.commit?.inventory.names ?? []);
+    const leftover: string[] = [];
+    for (const name of change.base?.inventory.names ?? []) {
+      if (take(sameFile, name)) take(remaining, name);
+      else leftover.push(name);
+    }
+    return { change, leftover };
+  });
+  const findings: DiffScopeFinding[] = [];
+  const filesKeepingTheirTests = new Set<TestFileChange>();
+  for (const { change, leftover } of leftovers) {
+    if (leftover.length === 0) filesKeepingTheirTests.add(change);
+    const missing = leftover.filter((name) => !take(remaining, name));
+    if (missing.length === 0) continue;
+    const file = change.base!.path;
+    const names = listNames(missing);
+    const detail =
+      change.change.status === "deleted"
+        ? `${file} deleted, and with it ${missing.length === 1 ? `test ${names}` : `${missing.length} tests: ${names}`}`
+        : missing.length === 1
+          ? `test ${names} deleted from ${file} (or renamed away)`
+          : `${missing.length} tests deleted from ${file} (or renamed away): ${names}`;
+    findings.push({ kind: "test-deleted", file, detail });
+  }
+  return { findings, filesKeepingTheirTests };
+}
+
+function weakenedAssertions(
+  changes: readonly TestFileChange[],
+  filesKeepingTheirTests: ReadonlySet<TestFileChange>,
+  isAnyTestLost: boolean,
+): DiffScopeFinding[] {
+  const findings: DiffScopeFinding[] = [];
+  let totalAtBase = 0;
+  let totalAtCommit = 0;
+  for (const change of changes) {
+    const before = change.base?.inventory.assertionCount ?? 0;
+    const after = change.commit?.inventory.assertionCount ?? 0;
+    totalAtBase += before;
+    totalAtCommit += after;
+    // A file whose tests left it (moved or deleted) is judged by the totals and the deletions instead.
+    if (change.base && change.commit && filesKeepingTheirTests.has(change) && after < before) {
+      findings.push({
+        kind: "assertions-weakened",
+        file: change.commit.path,
+        detail: `${change.commit.path} has fewer assertions: ${before} at the base, ${after} at the claimed commit`,
+      });
+    }
+  }
+  if (findings.length === 0 && !isAnyTestLost && totalAtCommit < totalAtBase) {
+    findings.push({
+      kind: "assertions-weakened",
+      file: null,
+      detail: `the changed test files hold fewer assertions: ${totalAtBase} at the base, ${totalAtCommit} at the claimed commit`,
+    });
+  }
+  return findings;
+}
+
+const goBuildConstraint = /^\/\/\s*(?:go:build|\+build)\b/;
+const pythonCollectionHook =
+  /\b(?:collect_ignore(?:_glob)?|pytest_collection_modifyitems|pytest_ignore_collect|pytest_collect_file)\b|--deselect\b|--ignore(?:-glob)?\b/;
+
+/** Markers, always-true assertions, build constraints and collection hooks on lines the change added. */
+function addedLineFindings(changes: readonly TestFileChange[]): DiffScopeFinding[] {
+  // Lines removed from one changed file and added to another were moved, not added.
+  const moved = countNames(
+    changes.flatMap((change) => multisetDifference(linesOf(change.base), linesOf(change.commit))),
+  );
+  const findings: DiffScopeFinding[] = [];
+  for (const change of changes) {
+    const side = change.commit;
+    if (!side) continue;
+    for (const line of multisetDifference(linesOf(side), linesOf(change.base))) {
+      if (take(moved, line)) continue;
+      const marker = skipMarkerIn(side.language, line);
+      if (marker) {
+        findings.push({
+          kind: "test-skipped",
+          file: side.path,
+          detail: `${side.path} adds ${code(marker)} in ${code(line)}`,
+        });
+      } else if (isTriviallyTrue(line)) {
+        findings.push({
+          kind: "trivial-assertion",
+          file: side.path,
+          detail: `${side.path} adds an assertion that cannot fail: ${code(line)}`,
+        });
+      } else if (side.language === "python" && pythonCollectionHook.test(line)) {
+        findings.push({
+          kind: "tests-excluded",
+          file: side.path,
+          detail: `${side.path} changes which tests pytest collects: ${code(line)}`,
+        });
+      }
+    }
+    if (side.language === "go") {
+      const rawBefore = change.base ? significantLines(change.base.raw) : [];
+      for (const line of multisetDifference(significantLines(side.raw), rawBefore)) {
+        if (!goBuildConstraint.test(line)) continue;
+        findings.push({
+          kind: "tests-excluded",
+          file: side.path,
+          detail: `${side.path} adds the build constraint ${code(line)}, so \`go test\` without that tag skips it`,
+        });
+      }
+    }
+  }
+  return findings;
+}
+
+function linesOf(side: TestSide | null): string[] {
+  return side ? significantLines(side.code) : [];
+}
+
+function countNames(names: readonly string[]): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const name of names) counts.set(name, (counts.get(name) ?? 0) + 1);
+  return counts;
+}
+
+/** Takes one occurrence of `name` from the counts; false when none is left. */
+function take(counts: Map<string, number>, name: string): boolean {
+  const count = counts.get(name) ?? 0;
+  if (count === 0) return false;
+  counts.set(name, count - 1);
+  return true;
+}
+
+function listNames(names: readonly string[]): string {
+  const quoted = names.slice(0, 5).map((name) => `'${name.length > 60 ? `${name.slice(0, 57)}...` : name}'`);
+  return names.length > 5 ? `${quoted.join(", ")} and ${names.length - 5} more` : quoted.join(", ");
+}
+
+function formatBytes(bytes: number): string {
+  if (bytes < 1024) return `${bytes} bytes`;
+  const [size, unit] = bytes < 1024 * 1024 ? [bytes / 1024, "KB"] : [bytes / (1024 * 1024), "MB"];
+  return `${size.toFixed(1).replace(/\.0$/, "")} ${unit}`;
+}

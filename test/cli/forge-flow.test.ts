@@ -1,0 +1,156 @@
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { createWorkspace, type Workspace } from "../fakes/cli-harness.ts";
+
+/**
+ * The whole definition of done on the local forge, driven by scripted CLI workers through
+ * `supervise tool`: the honest path to acceptance, and the classic ways to stop short.
+ */
+let workspace: Workspace;
+beforeEach(() => {
+  workspace = createWorkspace({
+    "README.md": "# demo\n",
+    "src/value.txt": "1\n",
+    "check.sh": 'test "$(cat src/value.txt)" = 2\n',
+  });
+});
+afterEach(() => workspace.cleanup());
+
+function plan(worker: string, extra: string[] = []): string {
+  return [
+    "repo: ./repo",
+    "defaults:",
+    "  done: [local_check, ci_green, pr_merged, issue_closed]",
+    "  commands: { check: bash check.sh, ci: bash check.sh }",
+    "  stall: { max_restarts: 1, max_rejections: 2 }",
+    ...extra,
+    "workstreams:",
+    `  - { id: fix, issue: 7, goal: "set the value to 2", agent: { provider: command, command: "bash ${worker}" } }`,
+  ].join("\n");
+}
+
+const waitForCi = `
+for i in $(seq 1 100); do
+  out=$(supervise tool ci_status) || true
+  case "$out" in *": success."*|*": failure."*) break;; esac
+  sleep 0.1
+done
+echo "$out"
+`;
+
+function bundle(): Record<string, any> {
+  const runs = join(workspace.directory, ".supervise", "runs");
+  return JSON.parse(
+    readFileSync(join(runs, readdirSync(runs)[0]!, "evidence", "fix", "bundle.json"), "utf8"),
+  );
+}
+
+describe("the definition of done on the local forge", () => {
+  it("accepts a worker that fixes, opens a PR, waits for green CI, merges and claims", async () => {
+    const worker = workspace.writeWorker(
+      "honest.sh",
+      `#!/usr/bin/env bash
+set -eu
+cat >/dev/null
+echo 2 > src/value.txt
+git commit -qam "value is 2"
+supervise tool open_pull_request --input '{"title": "Set the value to 2", "body": "The value is now 2."}'
+${waitForCi}
+supervise tool merge_pull_request
+supervise tool claim_done --input '{"summary": "value is 2; CI green; merged"}'
+`,
+    );
+    workspace.writePlan("plan.yaml", plan(worker));
+    const result = await workspace.supervise(["plan.yaml"]);
+    expect(result.exitCode, result.stdout + result.stderr).toBe(0);
+    const evidence = bundle();
+    expect(evidence.verdict).toBe("accepted");
+    expect(evidence.gates.map((gate: { id: string; status: string }) => `${gate.id}:${gate.status}`)).toEqual(
+      ["local_check:pass", "ci_green:pass", "pr_merged:pass", "issue_closed:pass"],
+    );
+    expect(evidence.pr).toMatchObject({ number: 8, merged: true, head_sha: evidence.commit, base: "main" });
+    expect(evidence.issue).toMatchObject({
+      number: 7,
+      state: "closed",
+      closed_by: { kind: "pull_request", pullRequest: 8 },
+    });
+    // The merged work reaches the user's repository through the `supervise` remote, one squash commit.
+    workspace.git(["pull", "-q", "supervise", "main"]);
+    expect(readFileSync(join(workspace.repository, "src/value.txt"), "utf8")).toBe("2\n");
+    expect(workspace.git(["log", "--format=%s", "-1"])).toBe("Set the value to 2 (#8)");
+  });
+
+  it("rejects a worker that stops at 'PR created', with the playbook that says what is left", async () => {
+    const worker = workspace.writeWorker(
+      "stops-at-pr.sh",
+      `#!/usr/bin/env bash
+set -eu
+cat >/dev/null
+if [ "$SUPERVISE_ATTEMPT" = 1 ]; then
+  echo 2 > src/value.txt
+  git commit -qam "value is 2"
+  supervise tool open_pull_request --input '{"title": "Set the value", "body": "done"}'
+fi
+supervise tool claim_done --input '{"summary": "PR created, work complete"}' > "../claim-$SUPERVISE_ATTEMPT.txt" || true
+`,
+    );
+    workspace.writePlan("plan.yaml", plan(worker));
+    const result = await workspace.supervise(["plan.yaml"]);
+    expect(result.exitCode).toBe(1);
+    const evidence = bundle();
+    expect(evidence.verdict).toBe("rejected");
+    const failed = Object.fromEntries(
+      evidence.gates.map((gate: { id: string; status: string; detail: string }) => [gate.id, gate.status]),
+    );
+    expect(failed).toMatchObject({
+      local_check: "pass",
+      ci_green: "pass",
+      pr_merged: "fail",
+      issue_closed: "fail",
+    });
+    const firstVerdict = readFileSync(
+      join(workspace.directory, ".supervise", "checkouts", "claim-1.txt"),
+      "utf8",
+    );
+    expect(firstVerdict).toContain("PR #8 is open, not merged");
+    expect(firstVerdict).toContain('Stopped at "PR created"');
+    expect(evidence.interventions).toContainEqual(
+      expect.objectContaining({
+        playbook: "stopped-at-pr-created",
+        signal: "claim_rejected",
+        delivery: "tool_result",
+      }),
+    );
+  });
+
+  it("rejects a claim whose CI is red because the fresh clone lacks an ignored file", async () => {
+    workspace.git(["rm", "-q", "--cached", "check.sh"]);
+    workspace.git(["commit", "-qm", "check.sh is local only"]);
+    const worker = workspace.writeWorker(
+      "red-ci.sh",
+      `#!/usr/bin/env bash
+set -eu
+cat >/dev/null
+cat > check.sh <<'SH'
+test "$(cat src/value.txt)" = 2
+SH
+echo check.sh >> .git/info/exclude
+echo 2 > src/value.txt
+git commit -qam "value is 2"
+supervise tool open_pull_request --input '{"title": "Set the value", "body": "done"}'
+${waitForCi}
+supervise tool merge_pull_request || true
+supervise tool claim_done --input '{"summary": "done"}' || true
+`,
+    );
+    workspace.writePlan("plan.yaml", plan(worker, []).replace("max_rejections: 2", "max_rejections: 1"));
+    const result = await workspace.supervise(["plan.yaml"]);
+    expect(result.exitCode).toBe(1);
+    const evidence = bundle();
+    const ci = evidence.gates.find((gate: { id: string }) => gate.id === "ci_green");
+    expect(ci.status).toBe("fail");
+    expect(ci.detail).toMatch(/^CI failed on [0-9a-f]{12}: ci failure/);
+    expect(evidence.gates.find((gate: { id: string }) => gate.id === "local_check").status).toBe("pass");
+  });
+});
