@@ -25,7 +25,9 @@ export const bashTool = defineTool({
       .positive()
       .max(bashMaxTimeoutSeconds)
       .optional()
-      .describe(`Seconds before the command and all its processes are killed; default ${bashDefaultTimeoutSeconds}.`),
+      .describe(
+        `Seconds before the command and all its processes are killed; default ${bashDefaultTimeoutSeconds}.`,
+      ),
   }),
   async handle(input, services) {
     const timeoutSeconds = input.timeout_seconds ?? bashDefaultTimeoutSeconds;
@@ -40,7 +42,8 @@ export const bashTool = defineTool({
           `Raise timeout_seconds (at most ${bashMaxTimeoutSeconds}) or run something quicker. Output until then:\n${output}`,
       );
     }
-    if (result.isCanceled) return toolError(`The supervisor stopped the command. Output until then:\n${output}`);
+    if (result.isCanceled)
+      return toolError(`The supervisor stopped the command. Output until then:\n${output}`);
     const status =
       result.exitCode === null ? `killed by ${result.signal ?? "a signal"}` : `exit code ${result.exitCode}`;
     return { isError: false, text: `${status}\n${output}` };

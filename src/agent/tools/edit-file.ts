@@ -39,7 +39,8 @@ export const editFileTool = defineTool({
       );
     }
     const index = content.indexOf(input.old_string);
-    const updated = content.slice(0, index) + input.new_string + content.slice(index + input.old_string.length);
+    const updated =
+      content.slice(0, index) + input.new_string + content.slice(index + input.old_string.length);
     await writeFile(resolved.absolutePath, updated, "utf8");
     return { isError: false, text: `Replaced 1 occurrence in ${resolved.relativePath}.` };
   },

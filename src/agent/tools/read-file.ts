@@ -18,7 +18,9 @@ export const readFileTool = defineTool({
     try {
       const stats = await stat(resolved.absolutePath);
       if (stats.isDirectory()) {
-        return toolError(`"${input.path}" is a directory. List it with bash, e.g. \`ls ${resolved.relativePath}\`.`);
+        return toolError(
+          `"${input.path}" is a directory. List it with bash, e.g. \`ls ${resolved.relativePath}\`.`,
+        );
       }
       size = stats.size;
     } catch (error) {

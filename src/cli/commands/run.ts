@@ -2,14 +2,18 @@
  * `supervise PLAN` / `supervise run PLAN`: the composition root of a run. Everything with a side
  * effect (processes, git, the journal, the clock, the terminal) is built here and passed down.
  */
+
 import { createHash } from "node:crypto";
 import { mkdtempSync, realpathSync, rmSync, writeFileSync } from "node:fs";
 import { chmod, mkdir } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import Anthropic from "@anthropic-ai/sdk";
 import { startToolServer } from "../../agent/bridge/tool-server.ts";
 import { createCommandWorkerLauncher } from "../../agent/command-worker.ts";
+import { createModelWorkerLauncher } from "../../agent/model/model-worker.ts";
+import { createReplayClient } from "../../agent/model/replay.ts";
 import { createRedactor, createTranscriptWriter, type TranscriptWriter } from "../../agent/transcript.ts";
 import type { WorkerLauncher } from "../../agent/worker.ts";
 import { systemClock } from "../../clock.ts";
@@ -18,7 +22,7 @@ import { createLocalForge } from "../../forge/index.ts";
 import { createEscalationStore } from "../../monitor/escalation-store.ts";
 import { loadPlaybooks, playbookDirectoriesFor } from "../../monitor/playbook.ts";
 import { loadPlan } from "../../plan/index.ts";
-import type { Plan } from "../../plan/schema.ts";
+import type { Plan, Workstream } from "../../plan/schema.ts";
 import { createLiveView } from "../../report/live-view.ts";
 import { Journal } from "../../run/journal.ts";
 import { createRun, latestRun, newRunId, type RunInfo } from "../../run/run-store.ts";
@@ -80,14 +84,20 @@ export async function runCommand(args: string[], context: CommandContext): Promi
       hint: "Use `forge: { kind: local }` (the default): a bare origin, PRs, issues and CI under the state dir.",
     });
   }
-  for (const workstream of plan.workstreams) {
-    if (workstream.agent.provider !== "command" && (only === undefined || only.has(workstream.id))) {
-      throw new SuperviseError(
-        `Workstream ${workstream.id} uses the ${workstream.agent.provider} worker, which this version of supervise cannot run yet.`,
-        { hint: 'Use `agent: { provider: command, command: "…" }` to run a CLI agent such as `claude -p`.' },
-      );
-    }
+  const needsApiKey = plan.workstreams.find(
+    (workstream) =>
+      workstream.agent.provider === "anthropic" && (only === undefined || only.has(workstream.id)),
+  );
+  if (needsApiKey && !context.environment.ANTHROPIC_API_KEY) {
+    throw new SuperviseError(
+      `Workstream ${needsApiKey.id} uses the anthropic worker, and ANTHROPIC_API_KEY is not set.`,
+      {
+        hint: "Export ANTHROPIC_API_KEY (see .env.example), or use `agent: { provider: replay, cassette: … }` or a command worker.",
+      },
+    );
   }
+
+  const modelClients = createModelClients(plan, context.environment);
 
   const stateDirectory = stateDirectoryForPlan(planFile, {
     stateDirFlag: values["state-dir"],
@@ -162,7 +172,9 @@ export async function runCommand(args: string[], context: CommandContext): Promi
       markers,
       transcriptFor,
     });
-    const launcherFor = (): WorkerLauncher => commandLauncher;
+    const modelLaunchers = createModelLaunchers(plan, modelClients, transcriptFor);
+    const launcherFor = (workstream: Workstream): WorkerLauncher =>
+      modelLaunchers.get(workstream.id) ?? commandLauncher;
 
     const view = createLiveView({
       plan,
@@ -222,6 +234,51 @@ export async function runCommand(args: string[], context: CommandContext): Promi
       }
     }
   }
+}
+
+/**
+ * One model launcher per model workstream, built before the run starts so a bad cassette fails
+ * with exit 2 at once instead of aborting a workstream mid-run.
+ */
+function createModelClients(plan: Plan, environment: NodeJS.ProcessEnv): Map<string, Anthropic> {
+  const clients = new Map<string, Anthropic>();
+  let anthropic: Anthropic | undefined;
+  for (const workstream of plan.workstreams) {
+    const agent = workstream.agent;
+    if (agent.provider === "replay") clients.set(workstream.id, createReplayClient(agent.cassette));
+    else if (agent.provider === "anthropic") {
+      anthropic ??= new Anthropic({
+        apiKey: environment.ANTHROPIC_API_KEY,
+        baseURL: environment.ANTHROPIC_BASE_URL || undefined,
+      });
+      clients.set(workstream.id, anthropic);
+    }
+  }
+  return clients;
+}
+
+function createModelLaunchers(
+  plan: Plan,
+  clients: Map<string, Anthropic>,
+  transcriptFor: (id: string) => TranscriptWriter,
+): Map<string, WorkerLauncher> {
+  const launchers = new Map<string, WorkerLauncher>();
+  for (const workstream of plan.workstreams) {
+    const agent = workstream.agent;
+    const client = clients.get(workstream.id);
+    if (agent.provider === "command" || !client) continue;
+    launchers.set(
+      workstream.id,
+      createModelWorkerLauncher({
+        client,
+        model: agent.model,
+        maxTokens: agent.provider === "anthropic" ? agent.max_tokens : 16_000,
+        transcriptFor,
+        clock: systemClock,
+      }),
+    );
+  }
+  return launchers;
 }
 
 function parseOnly(value: string | undefined, plan: Plan): ReadonlySet<string> | undefined {

@@ -1,0 +1,75 @@
+/**
+ * The limits of one worker start, checked in one place before every model call. The budget is the
+ * workstream's; the run sums usage across starts in the journal, but a start sees only its own, so
+ * it stops when its own usage reaches the budget and says so. The run's own checks cover the sum.
+ */
+import type { BudgetConfig } from "../../plan/schema.ts";
+
+export interface StartUsage {
+  turns: number;
+  /** Uncached input tokens, as the API's `input_tokens`; cache reads and writes are counted apart. */
+  inputTokens: number;
+  outputTokens: number;
+  cacheReadTokens: number;
+  cacheWriteTokens: number;
+  costUsd: number;
+}
+
+export interface LimitReached {
+  isTimedOut: boolean;
+  description: string;
+}
+
+export function addTurnUsage(total: StartUsage, turn: StartUsage): void {
+  total.turns += turn.turns;
+  total.inputTokens += turn.inputTokens;
+  total.outputTokens += turn.outputTokens;
+  total.cacheReadTokens += turn.cacheReadTokens;
+  total.cacheWriteTokens += turn.cacheWriteTokens;
+  total.costUsd += turn.costUsd;
+}
+
+export function emptyStartUsage(): StartUsage {
+  return { turns: 0, inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, costUsd: 0 };
+}
+
+/**
+ * Tokens are input + output, as `supervise status` counts them: cache reads and writes are priced
+ * into the dollar budget instead, or a cached 50-turn conversation would spend a token budget on
+ * text the API did not process again.
+ */
+export function checkStartLimits(input: {
+  budget: BudgetConfig;
+  usage: StartUsage;
+  elapsedMs: number;
+  timeoutMs: number;
+}): LimitReached | null {
+  const { budget, usage } = input;
+  const ofThisStart = "by this start alone; earlier starts count toward the workstream's total too";
+  if (input.elapsedMs >= input.timeoutMs) {
+    return {
+      isTimedOut: true,
+      description: `timed out: the ${Math.round(input.timeoutMs / 1000)} s left of the time budget are spent`,
+    };
+  }
+  if (usage.turns >= budget.turns) {
+    return {
+      isTimedOut: false,
+      description: `stopped: turn budget reached (${usage.turns} of ${budget.turns} turns used ${ofThisStart})`,
+    };
+  }
+  const tokens = usage.inputTokens + usage.outputTokens;
+  if (tokens >= budget.tokens) {
+    return {
+      isTimedOut: false,
+      description: `stopped: token budget reached (${tokens} of ${budget.tokens} tokens used ${ofThisStart})`,
+    };
+  }
+  if (usage.costUsd >= budget.usd) {
+    return {
+      isTimedOut: false,
+      description: `stopped: cost budget reached ($${usage.costUsd.toFixed(4)} of $${budget.usd} spent ${ofThisStart}; estimated)`,
+    };
+  }
+  return null;
+}
