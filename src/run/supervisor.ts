@@ -69,7 +69,7 @@ export interface SupervisorDependencies {
   escalations: EscalationStore;
   playbooks: readonly Playbook[];
   /** Runs a worker's shell command (the `bash` tool) in its checkout, sandboxed. */
-  runWorkerCommand(checkoutPath: string, command: string, timeoutMs: number): Promise<CommandResult>;
+  runWorkerCommand(checkoutPath: string, command: string, timeoutMs: number, signal: AbortSignal): Promise<CommandResult>;
   redact(text: string): string;
   /** Every recorded event, as it happens: the live view and `--json` read this. */
   onEvent(event: JournalEvent): void;
@@ -612,8 +612,9 @@ class Supervisor {
     const forgeContext = () => this.forgeActionContext(workstream, checkoutPath);
     return {
       checkoutPath,
+      // The worker's own signal: a bash command dies with the worker it belongs to.
       runCommand: (command, timeoutMs) =>
-        this.dependencies.runWorkerCommand(checkoutPath, command, timeoutMs),
+        this.dependencies.runWorkerCommand(checkoutPath, command, timeoutMs, controller.signal),
       push: () => pushAction(forgeContext()),
       openPullRequest: (input) => openPullRequestAction(forgeContext(), input),
       ciStatus: () => ciStatusAction(forgeContext()),

@@ -202,8 +202,8 @@ export async function runCommand(args: string[], context: CommandContext): Promi
       escalations: createEscalationStore(run.dir, systemClock),
       playbooks,
       redact,
-      runWorkerCommand: (checkoutPath, command, timeoutMs) =>
-        runner.run({
+      runWorkerCommand: (checkoutPath, command, timeoutMs, signal) =>
+        runner.run({ command, cwd: checkoutPath, env: baseEnvironment, timeoutMs, markers, signal }),
           command,
           cwd: checkoutPath,
           env: baseEnvironment,
