@@ -204,13 +204,6 @@ export async function runCommand(args: string[], context: CommandContext): Promi
       redact,
       runWorkerCommand: (checkoutPath, command, timeoutMs, signal) =>
         runner.run({ command, cwd: checkoutPath, env: baseEnvironment, timeoutMs, markers, signal }),
-          command,
-          cwd: checkoutPath,
-          env: baseEnvironment,
-          timeoutMs,
-          markers,
-          signal: context.signal,
-        }),
       workerLauncherFor: launcherFor,
       gateServices: {
         runner,
