@@ -5,7 +5,7 @@
  * capped in size; every other file is known by its path, status and line counts.
  */
 import { SuperviseError } from "../errors.ts";
-import type { SafeGit } from "../workspace/safe-git.ts";
+import { GitCommandError, type SafeGit } from "../workspace/safe-git.ts";
 import { classifyPath, languageOf } from "./file-roles.ts";
 import { selectionFileKind } from "./test-selection.ts";
 
@@ -45,7 +45,10 @@ export interface DiffScopeLimits {
 export const defaultDiffScopeLimits: DiffScopeLimits = { maxFileBytes: 1024 * 1024, maxInspectedFiles: 300 };
 
 export interface DiffScopeObservation {
+  /** Where the change starts: the fork point of the claimed commit from the requested base. */
   baseSha: string;
+  /** The base as requested; differs from baseSha when the base moved on after the branch forked. */
+  requestedBase: string;
   commit: string;
   /** The plan's check command, whose npm scripts and script files are test selection too. */
   checkCommand: string | null;
@@ -85,8 +88,9 @@ export async function observeDiffScope(
   request: DiffScopeObservationRequest,
 ): Promise<DiffScopeObservation> {
   const limits = { ...defaultDiffScopeLimits, ...request.limits };
-  const baseSha = await resolve(git, request.baseSha, "base");
+  const requestedBase = await resolve(git, request.baseSha, "base");
   const commit = await resolve(git, request.commit, "claimed commit");
+  const baseSha = await forkPoint(git, requestedBase, commit);
   const entries =
     baseSha === commit
       ? []
@@ -114,29 +118,35 @@ export async function observeDiffScope(
   const commitPaths = [...readable].filter((entry) => entry.status !== "deleted").map((entry) => entry.path);
   const baseTree = await treeEntries(git, baseSha, [...basePaths, "package.json"]);
   const commitTree = await treeEntries(git, commit, commitPaths);
-  const reader = blobReader(git, limits.maxFileBytes);
+  const wanted = [...baseTree.values(), ...commitTree.values()].filter(
+    (blob) => blob.type === "blob" && blob.bytes <= limits.maxFileBytes,
+  );
+  const texts = await readBlobs(git, wanted);
+  const contentOf = (blob: TreeEntry | undefined): FileContent => {
+    if (blob === undefined) return { kind: "absent" };
+    if (blob.type !== "blob") return { kind: "not-a-file" };
+    const text = texts.get(blob.object);
+    return text === undefined ? { kind: "too-large", bytes: blob.bytes } : { kind: "text", text };
+  };
 
   const files: ChangedFile[] = [];
   for (const entry of entries) {
-    const side = async (
-      tree: Map<string, TreeEntry>,
-      path: string,
-      exists: boolean,
-    ): Promise<FileContent> => {
+    const side = (tree: Map<string, TreeEntry>, path: string, exists: boolean): FileContent => {
       if (!exists) return { kind: "absent" };
       if (overLimit.has(entry)) return { kind: "over-file-limit" };
       if (!readable.has(entry)) return { kind: "not-read" };
-      return reader(tree.get(path));
+      return contentOf(tree.get(path));
     };
     files.push({
       ...entry,
-      base: await side(baseTree, basePathOf(entry), entry.status !== "added"),
-      commit: await side(commitTree, entry.path, entry.status !== "deleted"),
+      base: side(baseTree, basePathOf(entry), entry.status !== "added"),
+      commit: side(commitTree, entry.path, entry.status !== "deleted"),
     });
   }
-  const packageJson = await reader(baseTree.get("package.json"));
+  const packageJson = contentOf(baseTree.get("package.json"));
   return {
     baseSha,
+    requestedBase,
     commit,
     checkCommand: request.checkCommand ?? null,
     files,
@@ -149,6 +159,20 @@ async function resolve(git: SafeGit, revision: string, which: string): Promise<s
   const sha = await git.resolveCommit(revision);
   if (sha === null) throw new CommitNotFoundError(which, revision, git.directory);
   return sha;
+}
+
+/**
+ * The merge base, so work merged into the base after the branch forked (another workstream's new
+ * tests) is not read as this change deleting it. Unrelated histories have none: the requested base is used.
+ */
+async function forkPoint(git: SafeGit, base: string, commit: string): Promise<string> {
+  try {
+    return (await git.raw(["merge-base", base, commit])).trim();
+  } catch (error) {
+    if (error instanceof GitCommandError && error.gitExitCode === 1 && error.stderr.trim() === "")
+      return base;
+    throw error;
+  }
 }
 
 function basePathOf(entry: { path: string; previousPath: string | null }): string {
@@ -242,21 +266,47 @@ async function treeEntries(
   return entries;
 }
 
-function blobReader(
-  git: SafeGit,
-  maxFileBytes: number,
-): (entry: TreeEntry | undefined) => Promise<FileContent> {
-  const texts = new Map<string, Promise<string>>();
-  return async (entry) => {
-    if (entry === undefined) return { kind: "absent" };
-    if (entry.type !== "blob") return { kind: "not-a-file" };
-    if (!(entry.bytes <= maxFileBytes)) return { kind: "too-large", bytes: entry.bytes };
-    // cat-file prints the stored bytes: no filter or textconv a worker configured runs on them.
-    let text = texts.get(entry.object);
-    if (text === undefined) {
-      text = git.raw(["cat-file", "blob", entry.object]);
-      texts.set(entry.object, text);
+/**
+ * The texts of many blobs in few processes: `git show <blob>...` prints them back to back (no path,
+ * so no attributes and no textconv), and the sizes from ls-tree split them. Invalid UTF-8 changes
+ * the decoded length; such a batch is read again one blob at a time.
+ */
+async function readBlobs(git: SafeGit, blobs: readonly TreeEntry[]): Promise<Map<string, string>> {
+  const texts = new Map<string, string>();
+  const unique = [...new Map(blobs.map((blob) => [blob.object, blob])).values()];
+  for (const batch of batches(unique)) {
+    const output = Buffer.from(
+      await git.raw(["show", "--no-textconv", "--no-color", ...batch.map((blob) => blob.object)]),
+    );
+    const expectedBytes = batch.reduce((total, blob) => total + blob.bytes, 0);
+    let offset = 0;
+    for (const blob of batch) {
+      const text =
+        output.length === expectedBytes
+          ? output.subarray(offset, offset + blob.bytes).toString("utf8")
+          : // cat-file prints the stored bytes: no filter or textconv a worker configured runs on them.
+            await git.raw(["cat-file", "blob", blob.object]);
+      texts.set(blob.object, text);
+      offset += blob.bytes;
     }
-    return { kind: "text", text: await text };
-  };
+  }
+  return texts;
+}
+
+/** Batches of at most 100 blobs and 8 MB, so one command line and one output stay small. */
+function batches(blobs: readonly TreeEntry[]): TreeEntry[][] {
+  const result: TreeEntry[][] = [];
+  let current: TreeEntry[] = [];
+  let bytes = 0;
+  for (const blob of blobs) {
+    if (current.length > 0 && (current.length === 100 || bytes + blob.bytes > 8 * 1024 * 1024)) {
+      result.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(blob);
+    bytes += blob.bytes;
+  }
+  if (current.length > 0) result.push(current);
+  return result;
 }

@@ -64,6 +64,9 @@ export function judgeDiffScope(observation: DiffScopeObservation): GateResult {
 
   const observed = {
     base: observation.baseSha,
+    ...(observation.requestedBase === observation.baseSha
+      ? {}
+      : { requested_base: observation.requestedBase }),
     commit: observation.commit,
     changed_file_count: files.length,
     changed_files: files.slice(0, listedFilesLimit).map((file) => ({

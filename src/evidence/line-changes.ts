@@ -26,13 +26,17 @@ export function significantLines(text: string): string[] {
 }
 
 /** The items of `from` left after taking away one occurrence for each item of `minus`, in `from`'s order. */
-export function multisetDifference(from: readonly string[], minus: readonly string[]): string[] {
+export function multisetDifference<Item>(
+  from: readonly Item[],
+  minus: readonly Item[],
+  keyOf: (item: Item) => string = String,
+): Item[] {
   const remaining = new Map<string, number>();
-  for (const item of minus) remaining.set(item, (remaining.get(item) ?? 0) + 1);
-  const difference: string[] = [];
+  for (const item of minus) remaining.set(keyOf(item), (remaining.get(keyOf(item)) ?? 0) + 1);
+  const difference: Item[] = [];
   for (const item of from) {
-    const count = remaining.get(item) ?? 0;
-    if (count > 0) remaining.set(item, count - 1);
+    const count = remaining.get(keyOf(item)) ?? 0;
+    if (count > 0) remaining.set(keyOf(item), count - 1);
     else difference.push(item);
   }
   return difference;

@@ -26,6 +26,8 @@ interface TestSide {
   language: TestLanguage;
   /** Comment-free test code (for a Rust source file, its test region only). */
   code: string;
+  /** The same, string contents blanked too: lines and columns match `code`. */
+  blanked: string;
   raw: string;
   inventory: TestInventory;
 }
@@ -92,8 +94,11 @@ function testSide(path: string, content: FileContent): TestSide | null {
   const language = languageOf(path);
   if (!isTestBearing(path) || language === null || content.kind !== "text") return null;
   const stripped = stripComments(language, content.text);
-  const code = classifyPath(path) === "test" ? stripped : rustTestRegion(stripped);
-  return { path, language, code, raw: content.text, inventory: inventoryOf(language, code) };
+  const blankedStrings = stripComments(language, content.text, { blankStrings: true });
+  const isTestFile = classifyPath(path) === "test";
+  const code = isTestFile ? stripped : rustTestRegion(stripped, blankedStrings);
+  const blanked = isTestFile ? blankedStrings : rustTestRegion(blankedStrings);
+  return { path, language, code, blanked, raw: content.text, inventory: inventoryOf(language, code) };
 }
 
 function unreadReason(content: FileContent, maxFileBytes: number): string | null {
@@ -187,22 +192,24 @@ const pythonCollectionHook =
 function addedLineFindings(changes: readonly TestFileChange[]): DiffScopeFinding[] {
   // Lines removed from one changed file and added to another were moved, not added.
   const moved = countNames(
-    changes.flatMap((change) => multisetDifference(linesOf(change.base), linesOf(change.commit))),
+    changes.flatMap((change) =>
+      multisetDifference(linesOf(change.base), linesOf(change.commit), keyOf).map(keyOf),
+    ),
   );
   const findings: DiffScopeFinding[] = [];
   for (const change of changes) {
     const side = change.commit;
     if (!side) continue;
-    for (const line of multisetDifference(linesOf(side), linesOf(change.base))) {
+    for (const { text: line, blanked } of multisetDifference(linesOf(side), linesOf(change.base), keyOf)) {
       if (take(moved, line)) continue;
-      const marker = skipMarkerIn(side.language, line);
+      const marker = skipMarkerIn(side.language, line, blanked);
       if (marker) {
         findings.push({
           kind: "test-skipped",
           file: side.path,
           detail: `${side.path} adds ${code(marker)} in ${code(line)}`,
         });
-      } else if (isTriviallyTrue(line)) {
+      } else if (isTriviallyTrue(line, blanked)) {
         findings.push({
           kind: "trivial-assertion",
           file: side.path,
@@ -231,9 +238,24 @@ function addedLineFindings(changes: readonly TestFileChange[]): DiffScopeFinding
   return findings;
 }
 
-function linesOf(side: TestSide | null): string[] {
-  return side ? significantLines(side.code) : [];
+interface CodeLine {
+  text: string;
+  blanked: string;
 }
+
+/** Non-blank lines, trimmed, each with its string-blanked twin cut at the same columns. */
+function linesOf(side: TestSide | null): CodeLine[] {
+  if (!side) return [];
+  const blankedLines = side.blanked.split("\n");
+  return side.code.split("\n").flatMap((line, index) => {
+    const start = line.length - line.trimStart().length;
+    const end = line.trimEnd().length;
+    if (end <= start) return [];
+    return [{ text: line.slice(start, end), blanked: (blankedLines[index] ?? "").slice(start, end) }];
+  });
+}
+
+const keyOf = (line: CodeLine) => line.text;
 
 function countNames(names: readonly string[]): Map<string, number> {
   const counts = new Map<string, number>();

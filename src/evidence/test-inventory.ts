@@ -32,10 +32,16 @@ const syntaxes: Record<TestLanguage, Syntax> = {
 };
 
 /**
- * The text with every comment blanked to spaces (newlines kept, so line numbers hold). A test or an
- * assertion commented out is gone, and must count as gone; strings are kept because test names live there.
+ * The text with every comment blanked to spaces (newlines kept, so lines and columns hold). A test
+ * or an assertion commented out is gone, and must count as gone. Strings are kept, since test names
+ * live there, unless `blankStrings`: then only their delimiters stay, so `it.skip(` quoted in a
+ * fixture or a message is not read as code.
  */
-export function stripComments(language: TestLanguage, text: string): string {
+export function stripComments(
+  language: TestLanguage,
+  text: string,
+  options: { blankStrings?: boolean } = {},
+): string {
   const syntax = syntaxes[language];
   const output: string[] = [];
   let index = 0;
@@ -48,8 +54,18 @@ export function stripComments(language: TestLanguage, text: string): string {
       if (!isMultiLine && text[end] === "\n") break;
       end += text[end] === "\\" ? 2 : 1;
     }
-    end = Math.min(text.length, text.startsWith(delimiter, end) ? end + delimiter.length : end);
-    output.push(text.slice(index, end));
+    const isClosed = text.startsWith(delimiter, end);
+    end = Math.min(text.length, isClosed ? end + delimiter.length : end);
+    if (!options.blankStrings) {
+      output.push(text.slice(index, end));
+      index = end;
+      return;
+    }
+    const contentEnd = isClosed ? end - delimiter.length : end;
+    output.push(text.slice(index, index + delimiter.length));
+    index += delimiter.length;
+    blank(contentEnd);
+    output.push(text.slice(contentEnd, end));
     index = end;
   };
   while (index < text.length) {
@@ -129,9 +145,12 @@ export function inventoryOf(language: TestLanguage, code: string): TestInventory
   return { names: extractTestNames(language, code), assertionCount: countAssertions(language, code) };
 }
 
-/** Rust keeps unit tests inside source files; only the part from the first test attribute on is tests. */
-export function rustTestRegion(code: string): string {
-  const start = code.search(/#\[\s*cfg\s*\(\s*test\s*\)\s*\]|#\[\s*(?:\w+::)*test\b/);
+/**
+ * Rust keeps unit tests inside source files; only the part from the first test attribute on is
+ * tests. The attribute is looked for in `searchIn` (the string-blanked twin, so a quoted one is skipped).
+ */
+export function rustTestRegion(code: string, searchIn = code): string {
+  const start = searchIn.search(/#\[\s*cfg\s*\(\s*test\s*\)\s*\]|#\[\s*(?:\w+::)*test\b/);
   return start === -1 ? "" : `${code.slice(0, start).replace(/[^\n]/g, " ")}${code.slice(start)}`;
 }
 
@@ -158,11 +177,19 @@ const skipMarkers: Record<TestLanguage, readonly RegExp[]> = {
   ruby: [/(?<![\w.])(?:xit|xdescribe|xcontext|xspecify|skip|pending)\b/],
 };
 
-/** The skip, todo or focus marker on a comment-free line, or null. */
-export function skipMarkerIn(language: TestLanguage, codeLine: string): string | null {
+/**
+ * The skip, todo or focus marker on a comment-free line, or null. `blankedLine` is the same line
+ * with string contents blanked (same columns): markers are looked for there, so a quoted `it.skip(`
+ * or a test named "skip: later" is not one, and the marker is returned as written.
+ */
+export function skipMarkerIn(
+  language: TestLanguage,
+  codeLine: string,
+  blankedLine = codeLine,
+): string | null {
   for (const pattern of skipMarkers[language]) {
-    const match = pattern.exec(codeLine);
-    if (match) return match[0].trim();
+    const match = pattern.exec(blankedLine);
+    if (match) return codeLine.slice(match.index, match.index + match[0].length).trim();
   }
   return null;
 }
@@ -186,9 +213,15 @@ const triviallyTrue: readonly RegExp[] = [
   new RegExp(String.raw`^\s*assert\s+(?:True|1|not\s+(?:False|None|0)|(${literal})\s*==\s*\1)\s*(?:,|$)`),
 ];
 
-/** Whether a comment-free line asserts something that cannot fail. */
-export function isTriviallyTrue(codeLine: string): boolean {
-  return triviallyTrue.some((pattern) => pattern.test(codeLine));
+/**
+ * Whether a comment-free line asserts something that cannot fail. The literals must be read, so the
+ * match is on `codeLine`; it counts only where `blankedLine` shows code, not a string, at its start.
+ */
+export function isTriviallyTrue(codeLine: string, blankedLine = codeLine): boolean {
+  return triviallyTrue.some((pattern) => {
+    const match = pattern.exec(codeLine);
+    return match !== null && blankedLine[match.index] === codeLine[match.index];
+  });
 }
 
 function matchGroup(code: string, pattern: RegExp, group: number): string[] {

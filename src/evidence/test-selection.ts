@@ -168,8 +168,10 @@ function packageJsonChanges(
     const before = baseScripts[name];
     const after = commitScripts[name];
     if (before === after) continue;
-    if (before === undefined) changes.push(`${path} adds scripts.${name}: ${code(after!)}`);
-    else if (after === undefined) changes.push(`${path} removes scripts.${name} (was ${code(before)})`);
+    if (before === undefined) {
+      // A new test script runs more, not less; a new pre/post hook can rewrite the tests around the run.
+      if (/^(?:pre|post)/.test(name)) changes.push(`${path} adds scripts.${name}: ${code(after!)}`);
+    } else if (after === undefined) changes.push(`${path} removes scripts.${name} (was ${code(before)})`);
     else changes.push(`${path} scripts.${name} changed from ${code(before)} to ${code(after)}`);
   }
   for (const key of packageJsonRunnerKeys) {

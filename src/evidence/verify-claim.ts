@@ -6,6 +6,7 @@ import type { Forge } from "../forge/forge.ts";
 import type { GateId, Plan, Workstream } from "../plan/schema.ts";
 import type { CommandRunner } from "../sandbox/run-command.ts";
 import { runCommandGate } from "./command-gate.ts";
+import { observeAndJudgeDiffScope } from "./diff-scope.ts";
 import { type ForgeGateContext, observeCiGreen, observeIssueClosed, observePrMerged } from "./forge-gates.ts";
 import { type GateResult, gateResult } from "./gate-result.ts";
 
@@ -16,6 +17,8 @@ export interface ClaimUnderVerification {
   commit: string | null;
   uncommittedChanges: string[];
   checkoutPath: string;
+  /** The commit the checkout started from; diff_scope compares the claim with it. */
+  baseSha: string;
 }
 
 export interface GateServices {
@@ -77,6 +80,14 @@ async function observeGate(
     case "local_check":
     case "release_build":
       return observeCommandGate(gate, committed, services);
+    case "diff_scope":
+      return observeAndJudgeDiffScope({
+        repositoryPath: claim.checkoutPath,
+        baseSha: claim.baseSha,
+        commit: committed.commit,
+        ...(claim.workstream.commands.check ? { checkCommand: claim.workstream.commands.check } : {}),
+        environment: services.environment,
+      });
     case "ci_green":
       return observeCiGreen(forgeContext(committed, services));
     case "pr_merged":

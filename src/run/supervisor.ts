@@ -69,7 +69,12 @@ export interface SupervisorDependencies {
   escalations: EscalationStore;
   playbooks: readonly Playbook[];
   /** Runs a worker's shell command (the `bash` tool) in its checkout, sandboxed. */
-  runWorkerCommand(checkoutPath: string, command: string, timeoutMs: number, signal: AbortSignal): Promise<CommandResult>;
+  runWorkerCommand(
+    checkoutPath: string,
+    command: string,
+    timeoutMs: number,
+    signal: AbortSignal,
+  ): Promise<CommandResult>;
   redact(text: string): string;
   /** Every recorded event, as it happens: the live view and `--json` read this. */
   onEvent(event: JournalEvent): void;
@@ -724,7 +729,14 @@ class Supervisor {
       claim.commit === null ? await this.dependencies.checkouts.uncommittedChanges(checkoutPath) : [];
     const checkouts = this.dependencies.checkouts;
     const results = await verifyClaim(
-      { workstream, claimId: claim.id, commit: claim.commit, uncommittedChanges: uncommitted, checkoutPath },
+      {
+        workstream,
+        claimId: claim.id,
+        commit: claim.commit,
+        uncommittedChanges: uncommitted,
+        checkoutPath,
+        baseSha: this.workstreamState(id).baseSha ?? this.dependencies.plan.base,
+      },
       {
         ...this.dependencies.gateServices,
         forge: this.dependencies.forge,

@@ -58,6 +58,8 @@ export interface WorkstreamState {
   /** Why the workstream ended (or is waiting), for status and the report. */
   reason: string | null;
   checkoutPath: string | null;
+  /** The base commit the checkout was made from: diff_scope compares the claim with it. */
+  baseSha: string | null;
   /** Worker processes started and not yet seen to exit, by attempt; swept on resume. */
   liveWorkerAttempts: number[];
   lastActivity: string | null;
@@ -112,6 +114,7 @@ export function initialWorkstreamState(id: string): WorkstreamState {
     endedAt: null,
     reason: null,
     checkoutPath: null,
+    baseSha: null,
     liveWorkerAttempts: [],
     lastActivity: null,
     pendingEscalation: null,
@@ -201,6 +204,7 @@ function applyWorkstreamDetails(workstream: WorkstreamState, event: JournalEvent
       break;
     case "checkout.created":
       workstream.checkoutPath = String(event.path);
+      workstream.baseSha = typeof event.base_sha === "string" ? event.base_sha : null;
       break;
     case "worker.started": {
       const attempt = Number(event.attempt);
