@@ -6,7 +6,7 @@
 
 import { renderPrompt } from "../agent/prompt-templates.ts";
 import type { ToolResult, WorkerServices } from "../agent/tools/tool-definition.ts";
-import type { WorkerExit, WorkerLauncher } from "../agent/worker.ts";
+import type { TurnUsage, WorkerExit, WorkerLauncher } from "../agent/worker.ts";
 import type { Clock } from "../clock.ts";
 import { buildBundle, writeBundle } from "../evidence/bundle.ts";
 import { issueFacts, pullRequestFacts } from "../evidence/forge-gates.ts";
@@ -99,6 +99,10 @@ class Supervisor {
   private readonly verifying = new Set<string>();
   /** Per workstream: aborts its current worker when the workstream ends or the run stops. */
   private readonly workerControllers = new Map<string, AbortController>();
+  /** Playbook guidance waiting for a running worker's next tool result. */
+  private readonly pendingToolMessages = new Map<string, string[]>();
+  /** Recent failing bash commands per workstream, for the repeat signal. */
+  private readonly commandHistory = new Map<string, string[]>();
   /** Playbook guidance waiting for the next start of a workstream's worker. */
   private readonly pendingRestartInterventions = new Map<string, string>();
   private readonly dependencies: SupervisorDependencies;
@@ -358,16 +362,8 @@ class Supervisor {
           timeoutMs: remainingMs,
           onActivity: idleWatch.onActivity,
           onUsage: async (usage) => {
-            await this.record("worker.usage", id, {
-              attempt,
-              model: usage.model,
-              turns: usage.turns,
-              input_tokens: usage.inputTokens,
-              output_tokens: usage.outputTokens,
-              cache_read_tokens: usage.cacheReadTokens,
-              cache_write_tokens: usage.cacheWriteTokens,
-              cost_usd: usage.costUsd,
-            });
+            await this.recordUsage(id, attempt, usage);
+            await this.checkBudget(workstream, controller);
           },
         });
       } finally {
@@ -426,6 +422,91 @@ class Supervisor {
       wasIdle: () => isIdle,
       stop: () => clearInterval(timer),
     };
+  }
+
+  private async recordUsage(id: string, attempt: number, usage: TurnUsage): Promise<void> {
+    await this.record("worker.usage", id, {
+      attempt,
+      model: usage.model,
+      turns: usage.turns,
+      input_tokens: usage.inputTokens,
+      output_tokens: usage.outputTokens,
+      cache_read_tokens: usage.cacheReadTokens,
+      cache_write_tokens: usage.cacheWriteTokens,
+      cost_usd: usage.costUsd,
+    });
+  }
+
+  private queueToolMessage(workstreamId: string, text: string): void {
+    const queue = this.pendingToolMessages.get(workstreamId) ?? [];
+    queue.push(text);
+    this.pendingToolMessages.set(workstreamId, queue);
+  }
+
+  /**
+   * Repeat: the same command failing the same way `repeat_limit` times in a row. Numbers are
+   * ignored in the comparison, so timings and pids in the output do not hide a loop.
+   */
+  private async watchForRepeats(
+    workstream: Workstream,
+    command: string,
+    result: CommandResult,
+  ): Promise<void> {
+    const history = this.commandHistory.get(workstream.id) ?? [];
+    if (result.exitCode === 0) {
+      this.commandHistory.set(workstream.id, []);
+      return;
+    }
+    const signature = `${command}\u0000${result.exitCode}\u0000${result.output.replace(/\d+/g, "0").slice(-4000)}`;
+    if (history.at(-1) !== signature) history.length = 0;
+    history.push(signature);
+    this.commandHistory.set(workstream.id, history);
+    if (history.length < workstream.stall.repeat_limit) return;
+    history.length = 0;
+    const evidence = `\`${command}\` failed the same way ${workstream.stall.repeat_limit} times in a row (exit ${result.exitCode}):\n${result.output.slice(-1500)}`;
+    const text = await this.intervene(
+      workstream,
+      { kind: "repeat", failingGates: [], logText: evidence, evidence },
+      "tool_result",
+    );
+    if (text) this.queueToolMessage(workstream.id, text);
+  }
+
+  /** 80 % of any budget: a warning playbook; all of it: the workstream is aborted with the reason. */
+  private async checkBudget(workstream: Workstream, controller: AbortController): Promise<void> {
+    const id = workstream.id;
+    const state = this.workstreamState(id);
+    if (state.status !== "running" && state.status !== "verifying") return;
+    const budget = workstream.budget;
+    const startedMs = state.startedAt ? Date.parse(state.startedAt) : this.dependencies.clock.now();
+    const spent: [string, number, number][] = [
+      ["minutes", (this.dependencies.clock.now() - startedMs) / 60_000, budget.minutes],
+      ["tokens", state.inputTokens + state.outputTokens, budget.tokens],
+      ["usd", state.costUsd, budget.usd],
+      ["turns", state.turns, budget.turns],
+    ];
+    const exhausted = spent.find(([, used, limit]) => used >= limit);
+    if (exhausted) {
+      await this.record("workstream.aborted", id, {
+        reason: `budget exhausted: ${formatAmount(exhausted[1])} of ${exhausted[2]} ${exhausted[0]}`,
+      });
+      controller.abort("budget");
+      return;
+    }
+    const nearly = spent.find(([, used, limit]) => used >= 0.8 * limit);
+    if (!nearly || state.signals.some((signal) => signal.signal === "budget_warning")) return;
+    const evidence = spent
+      .map(
+        ([name, used, limit]) =>
+          `- ${name}: ${formatAmount(used)} of ${limit} (${Math.round((100 * used) / limit)} %)`,
+      )
+      .join("\n");
+    const text = await this.intervene(
+      workstream,
+      { kind: "budget_warning", failingGates: [], logText: evidence, evidence },
+      "tool_result",
+    );
+    if (text) this.queueToolMessage(id, text);
   }
 
   /** A worker stopped without an accepted claim: name the signal, pick the playbook for the restart. */
@@ -618,8 +699,18 @@ class Supervisor {
     return {
       checkoutPath,
       // The worker's own signal: a bash command dies with the worker it belongs to.
-      runCommand: (command, timeoutMs) =>
-        this.dependencies.runWorkerCommand(checkoutPath, command, timeoutMs, controller.signal),
+      runCommand: async (command, timeoutMs) => {
+        const result = await this.dependencies.runWorkerCommand(
+          checkoutPath,
+          command,
+          timeoutMs,
+          controller.signal,
+        );
+        await this.watchForRepeats(workstream, command, result);
+        await this.checkBudget(workstream, controller);
+        return result;
+      },
+      takeSupervisorMessages: () => this.pendingToolMessages.get(workstream.id)?.splice(0) ?? [],
       push: () => pushAction(forgeContext()),
       openPullRequest: (input) => openPullRequestAction(forgeContext(), input),
       ciStatus: () => ciStatusAction(forgeContext()),
@@ -923,4 +1014,8 @@ function abortPromise(signal: AbortSignal): Promise<void> {
     if (signal.aborted) resolve();
     else signal.addEventListener("abort", () => resolve(), { once: true });
   });
+}
+
+function formatAmount(value: number): string {
+  return Number.isInteger(value) ? String(value) : value.toFixed(2);
 }

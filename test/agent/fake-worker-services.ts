@@ -13,10 +13,16 @@ export class FakeWorkerServices implements WorkerServices {
   private readonly runner: CommandRunner | undefined;
   /** What claim_done answers; accepted unless a test says otherwise. */
   claimVerdict: ToolResult = { isError: false, text: "Your claim was accepted." };
+  /** Supervisor messages the next tool result carries. */
+  pendingMessages: string[] = [];
 
   constructor(checkoutPath: string, runner?: CommandRunner) {
     this.checkoutPath = checkoutPath;
     this.runner = runner;
+  }
+
+  takeSupervisorMessages(): string[] {
+    return this.pendingMessages.splice(0);
   }
 
   async runCommand(command: string, timeoutMs: number): Promise<CommandResult> {

@@ -105,7 +105,17 @@ async function runPlan(
     escalations: createEscalationStore(directory, clock, { pollMs: 5 }),
     playbooks: await loadPlaybooks([builtInPlaybooksDirectory]),
     redact: (text) => text,
-    runWorkerCommand: () => Promise.reject(new Error("no commands in these tests")),
+    runWorkerCommand: async (_checkout, command) => ({
+      exitCode: command.startsWith("fail") ? 1 : 0,
+      signal: null,
+      isTimedOut: false,
+      isCanceled: false,
+      durationMs: 12,
+      output: command.startsWith("fail") ? `Error: it broke after ${Math.random()} ms\n` : "ok\n",
+      outputBytes: 10,
+      isOutputTruncated: false,
+      error: null,
+    }),
     onEvent: () => {},
     signal: new AbortController().signal,
     options: {
@@ -336,5 +346,39 @@ describe("--no-wait", () => {
     expect(prompts[1]).toContain(
       'A human decided your last escalation: a-1 ("May I drop the legacy endpoint?"): approve — yes, it is dead',
     );
+  });
+});
+
+describe("the repeat signal", () => {
+  it("hands the looping playbook to a worker repeating a failing command, then escalates when it keeps on", async () => {
+    const plan = testPlan([
+      testWorkstream("a", {
+        stall: { idle_seconds: 600, repeat_limit: 3, max_rejections: 3, max_restarts: 0 },
+      }),
+    ]);
+    const messages: string[][] = [];
+    const { events, outcome } = await runPlan(
+      plan,
+      {
+        a: async (start) => {
+          for (let round = 0; round < 2; round++) {
+            for (let run = 0; run < 3; run++) await start.services.runCommand("fail --always", 1000);
+            messages.push(start.services.takeSupervisorMessages());
+          }
+        },
+      },
+      { noWait: true },
+    );
+    expect(messages[0]).toHaveLength(1);
+    expect(messages[0]![0]).toContain("Looping on one failing command");
+    expect(messages[0]![0]).toContain("`fail --always` failed the same way 3 times in a row (exit 1)");
+    expect(events.filter((event) => event.type === "intervention.applied")).toMatchObject([
+      { playbook: "looping-on-one-command", signal: "repeat", delivery: "tool_result" },
+    ]);
+    expect(events.find((event) => event.type === "playbook.exhausted")).toMatchObject({
+      playbook: "looping-on-one-command",
+    });
+    expect(events.find((event) => event.type === "escalation.opened")).toMatchObject({ source: "monitor" });
+    expect(outcome).toMatchObject({ kind: "stopped", reason: "waiting_on_human" });
   });
 });

@@ -26,6 +26,11 @@ export interface WorkerServices {
   closeIssue(input: { comment?: string | undefined }): Promise<ToolResult>;
   /** Opens an escalation and resolves with the human's decision. */
   askHuman(question: string): Promise<ToolResult>;
+  /**
+   * Supervisor messages (playbook interventions) waiting for the worker; each tool result carries
+   * the ones pending when it returns, so a running worker reads them at its next step.
+   */
+  takeSupervisorMessages(): string[];
 }
 
 export interface ToolDefinition<Input extends z.ZodType = z.ZodType> {

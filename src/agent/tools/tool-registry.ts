@@ -61,14 +61,21 @@ export async function callWorkerTool(
         `Expected input: ${JSON.stringify(toolInputJsonSchema(tool))}`,
     );
   }
+  let result: ToolResult;
   try {
-    return await tool.handle(parsed.data, services);
+    result = await tool.handle(parsed.data, services);
   } catch (error) {
     // A failing handler is the supervisor's problem to record, but the worker still gets an answer.
-    return toolError(
+    result = toolError(
       `The tool ${name} failed inside the supervisor: ${error instanceof Error ? error.message : String(error)}`,
     );
   }
+  return withSupervisorMessages(result, services.takeSupervisorMessages());
+}
+
+function withSupervisorMessages(result: ToolResult, messages: string[]): ToolResult {
+  if (messages.length === 0) return result;
+  return { ...result, text: [result.text, ...messages].join("\n\n---\n\n") };
 }
 
 function describeIssues(issues: readonly z.core.$ZodIssue[]): string {
