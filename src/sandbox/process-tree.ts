@@ -34,6 +34,10 @@ export async function killProcessTree(tree: ProcessTree): Promise<void> {
     // ESRCH: the group is already empty.
   }
   await sweepProcessesWithMarker(processTreeMarker, tree.treeId);
+  // A child caught between fork and exec can show an empty environment for an instant and escape
+  // one scan (seen under load); a second scan a moment later finds it.
+  await new Promise((resolve) => setTimeout(resolve, 30));
+  await sweepProcessesWithMarker(processTreeMarker, tree.treeId);
   await waitUntilDead(findProcessGroupMembers(tree.groupId), 1000);
 }
 
