@@ -42,6 +42,7 @@ export interface Bundle {
     cost_usd: number;
   };
   attempts: number;
+  sandbox: { isolation: string; network: string };
   started_at: string | null;
   ended_at: string | null;
 }
@@ -54,6 +55,8 @@ export interface BundleInput {
   state: WorkstreamState;
   pr?: Record<string, unknown> | null;
   issue?: Record<string, unknown> | null;
+  /** How the worker's commands were isolated: a reviewer must see when they were not. */
+  sandbox: { isolation: string; network: string };
 }
 
 export function verdictOf(status: WorkstreamState["status"]): Bundle["verdict"] {
@@ -105,6 +108,7 @@ export function buildBundle(input: BundleInput): Bundle {
       cost_usd: Number(state.costUsd.toFixed(6)),
     },
     attempts: state.attempt,
+    sandbox: { ...input.sandbox },
     started_at: state.startedAt,
     ended_at: state.endedAt,
   };
@@ -130,7 +134,7 @@ export function renderBundleMarkdown(bundle: Bundle): string {
     `**Verdict: ${bundle.verdict}** (${bundle.status})${bundle.reason ? ` — ${bundle.reason}` : ""}`,
     "",
     `Goal: ${bundle.goal}`,
-    `Run: ${bundle.run} · commit: ${bundle.commit ?? "none"} · attempts: ${bundle.attempts}`,
+    `Run: ${bundle.run} · commit: ${bundle.commit ?? "none"} · attempts: ${bundle.attempts} · isolation: ${bundle.sandbox.isolation === "none" ? "NONE (commands ran without OS isolation)" : `${bundle.sandbox.isolation}, network ${bundle.sandbox.network}`}`,
     "",
     "## Gates (last claim)",
     "",

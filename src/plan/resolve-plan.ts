@@ -29,6 +29,7 @@ export function resolvePlan(document: PlanDocument, file: string): Plan {
     forge: document.forge,
     concurrency: document.concurrency,
     rollout: document.rollout,
+    sandbox: { ...document.sandbox },
     playbooks: document.playbooks === undefined ? undefined : path.resolve(planDirectory, document.playbooks),
     workstreams: document.workstreams.map((workstream) =>
       resolveWorkstream(workstream, document, planDirectory),

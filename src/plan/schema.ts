@@ -138,6 +138,23 @@ export const planSchema = z
         stall: stallSchema.optional(),
       })
       .default({}),
+    sandbox: z
+      .strictObject({
+        isolation: z
+          .enum(["bwrap", "none"])
+          .default("bwrap")
+          .describe(
+            "bwrap: every worker, gate and CI command runs in bubblewrap. none: no OS isolation (shown in status and bundles).",
+          ),
+        network: z
+          .enum(["none", "host"])
+          .default("none")
+          .describe(
+            "none: commands get loopback only. host: the host's network (a CLI agent calling its model API needs it).",
+          ),
+      })
+      .default({ isolation: "bwrap", network: "none" })
+      .describe("OS isolation of the commands a worker's code runs."),
     playbooks: z
       .string()
       .min(1)
@@ -184,6 +201,7 @@ export interface Plan {
   forge: ForgeConfig;
   concurrency: number;
   rollout: "parallel" | "canary";
+  sandbox: { isolation: "bwrap" | "none"; network: "none" | "host" };
   /** Absolute path of the plan's own playbook folder, if it names one. */
   playbooks: string | undefined;
   workstreams: Workstream[];

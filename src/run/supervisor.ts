@@ -131,6 +131,9 @@ class Supervisor {
         workstreams: plan.workstreams.map((workstream) => workstream.id),
         only: options.only ? [...options.only] : null,
         concurrency: options.concurrency,
+        sandbox: plan.sandbox,
+        forge: plan.forge.kind,
+        repo: plan.repo,
       });
     } else {
       await this.record("run.resumed", null, { run: runId });
@@ -928,6 +931,7 @@ class Supervisor {
         state: this.workstreamState(id),
         pr,
         issue,
+        sandbox: this.dependencies.plan.sandbox,
       }),
     );
   }

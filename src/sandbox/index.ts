@@ -1,4 +1,4 @@
-// Owns: running every command (worker, gate, local CI) with a scrubbed environment, a timeout, whole-tree kills and capped output.
+// Owns: running every command (worker, gate, local CI) with a scrubbed environment, a timeout, whole-tree kills, capped output and OS isolation (bubblewrap).
 // Must never: inherit the supervisor's environment or credentials, or let a command's processes outlive its result.
 
 export {
@@ -10,6 +10,17 @@ export {
   secretLookingPatterns,
   supervisorContextPatterns,
 } from "./environment.ts";
+export {
+  createIsolation,
+  type IsolationOptions,
+  IsolationPathError,
+  type IsolationPolicy,
+} from "./isolation.ts";
+export {
+  checkIsolationAvailable,
+  type IsolationAvailability,
+  type IsolationCheckOptions,
+} from "./isolation-check.ts";
 export { OutputBuffer } from "./output-buffer.ts";
 export {
   findProcessesWithMarker,

@@ -92,7 +92,7 @@ if [ "$SUPERVISE_ATTEMPT" = 1 ]; then
   git commit -qam "value is 2"
   supervise tool open_pull_request --input '{"title": "Set the value", "body": "done"}'
 fi
-supervise tool claim_done --input '{"summary": "PR created, work complete"}' > "../claim-$SUPERVISE_ATTEMPT.txt" || true
+supervise tool claim_done --input '{"summary": "PR created, work complete"}' > ".git/claim-$SUPERVISE_ATTEMPT.txt" || true
 `,
     );
     workspace.writePlan("plan.yaml", plan(worker));
@@ -110,7 +110,7 @@ supervise tool claim_done --input '{"summary": "PR created, work complete"}' > "
       issue_closed: "fail",
     });
     const firstVerdict = readFileSync(
-      join(workspace.directory, ".supervise", "checkouts", "claim-1.txt"),
+      join(workspace.directory, ".supervise", "checkouts", "fix", ".git", "claim-1.txt"),
       "utf8",
     );
     expect(firstVerdict).toContain("PR #8 is open, not merged");

@@ -29,7 +29,7 @@ function plan(workers: Record<string, string>, extra = ""): string {
 
 const honestWorker = `#!/usr/bin/env bash
 set -eu
-cat > "$PWD/../prompt-$SUPERVISE_WORKSTREAM.txt"
+cat > .git/prompt.txt
 echo 2 > src/value.txt
 git commit -qam "value is 2"
 supervise tool claim_done --input '{"summary": "value set to 2"}'
@@ -62,7 +62,7 @@ describe("supervise PLAN with command workers", () => {
     });
     // The prompt reached the worker on stdin, with the goal and the tool to call.
     const prompt = readFileSync(
-      join(workspace.directory, ".supervise", "checkouts", "prompt-honest.txt"),
+      join(workspace.directory, ".supervise", "checkouts", "honest", ".git", "prompt.txt"),
       "utf8",
     );
     expect(prompt).toContain("Goal: set the value to 2");
@@ -120,6 +120,9 @@ git branch -f main HEAD 2>&1 || true
 git push 2>&1 || true
 git push origin HEAD:main 2>&1 || true
 git push --force origin HEAD:refs/heads/main 2>&1 || true
+git push --force ${workspace.repository} HEAD:main 2>&1 || true
+echo pwned > ${workspace.repository}/pwned 2>&1 || true
+cat ${workspace.directory}/.supervise/runs/*/journal.jsonl > .git/stolen-journal.txt 2>&1 || true
 supervise tool claim_done --input '{"summary": "done"}'
 `,
     );
@@ -128,6 +131,13 @@ supervise tool claim_done --input '{"summary": "done"}'
     expect(result.exitCode).toBe(0);
     expect(workspace.git(["rev-parse", "main"])).toBe(mainBefore);
     expect(workspace.git(["branch", "--list"])).toBe("* main");
+    // OS isolation: the user's repository and the state dir are out of sight, not only out of git's reach.
+    expect(existsSync(join(workspace.repository, "pwned"))).toBe(false);
+    const stolen = readFileSync(
+      join(workspace.directory, ".supervise", "checkouts", "rogue", ".git", "stolen-journal.txt"),
+      "utf8",
+    );
+    expect(stolen).not.toContain("run.started");
   });
 
   it("refuses a second supervisor on the same state dir with exit 2", async () => {

@@ -25,6 +25,7 @@ describe("resolvePlan (through validatePlanSource)", () => {
       concurrency: 2,
       rollout: "parallel",
       playbooks: undefined,
+      sandbox: { isolation: "bwrap", network: "none" },
       workstreams: [
         {
           id: "ws1",

@@ -19,24 +19,40 @@ import { encodeServerSentEvents, messageStreamEvents } from "./server-sent-event
 /** Never contacted: the replay fetch answers every request itself. */
 const replayBaseUrl = "http://replay.invalid";
 
-export function createReplayClient(cassettePath: string): Anthropic {
-  return createReplayClientFor(loadCassette(cassettePath), basename(cassettePath));
+export interface ReplayOptions {
+  /**
+   * Turns already served in earlier processes of the same run (a resume): the journal knows how many
+   * model turns the workstream used, so replay continues there instead of starting over.
+   */
+  startTurn?: number;
 }
 
-export function createReplayClientFor(cassette: Cassette, label: string): Anthropic {
+export function createReplayClient(cassettePath: string, options: ReplayOptions = {}): Anthropic {
+  return createReplayClientFor(loadCassette(cassettePath), basename(cassettePath), options);
+}
+
+export function createReplayClientFor(
+  cassette: Cassette,
+  label: string,
+  options: ReplayOptions = {},
+): Anthropic {
   return new Anthropic({
     // Passing a key keeps the SDK from reading ANTHROPIC_API_KEY; this one opens nothing.
     apiKey: "replay-needs-no-key",
     baseURL: replayBaseUrl,
-    fetch: createReplayFetch(cassette, label),
+    fetch: createReplayFetch(cassette, label, options),
     // A replayed answer is the same on every try; an invariant violation must not be retried.
     maxRetries: 0,
     logLevel: "off",
   });
 }
 
-export function createReplayFetch(cassette: Cassette, label: string): typeof fetch {
-  let served = 0;
+export function createReplayFetch(
+  cassette: Cassette,
+  label: string,
+  options: ReplayOptions = {},
+): typeof fetch {
+  let served = options.startTurn ?? 0;
   return async (input, init) => {
     const request = new Request(input, init);
     const path = new URL(request.url).pathname;

@@ -4,16 +4,17 @@
  */
 
 import { createHash } from "node:crypto";
-import { mkdtempSync, realpathSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from "node:fs";
 import { chmod, mkdir } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import Anthropic from "@anthropic-ai/sdk";
 import { startToolServer } from "../../agent/bridge/tool-server.ts";
 import { createCommandWorkerLauncher } from "../../agent/command-worker.ts";
+import { type Cassette, loadCassette } from "../../agent/model/cassette.ts";
 import { createModelWorkerLauncher } from "../../agent/model/model-worker.ts";
-import { createReplayClient } from "../../agent/model/replay.ts";
+import { createReplayClientFor } from "../../agent/model/replay.ts";
 import { createRedactor, createTranscriptWriter, type TranscriptWriter } from "../../agent/transcript.ts";
 import type { WorkerLauncher } from "../../agent/worker.ts";
 import { systemClock } from "../../clock.ts";
@@ -24,16 +25,18 @@ import { loadPlaybooks, playbookDirectoriesFor } from "../../monitor/playbook.ts
 import { loadPlan } from "../../plan/index.ts";
 import type { Plan, Workstream } from "../../plan/schema.ts";
 import { createLiveView } from "../../report/live-view.ts";
-import { Journal } from "../../run/journal.ts";
+import { Journal, type JournalEvent } from "../../run/journal.ts";
 import { createRun, latestRun, newRunId, type RunInfo } from "../../run/run-store.ts";
 import { dependencyWaves } from "../../run/scheduler.ts";
 import { acquireStateLock } from "../../run/state-lock.ts";
 import { type RunOutcome, runSupervisor } from "../../run/supervisor.ts";
 import {
   buildCommandEnvironment,
+  checkIsolationAvailable,
   createCommandRunner,
   sweepProcessesWithMarker,
 } from "../../sandbox/index.ts";
+import { createRunIsolation, planReadablePaths, superviseInstallation } from "../../sandbox/run-isolation.ts";
 import { Workspace } from "../../workspace/index.ts";
 import {
   parseCommandArguments,
@@ -97,7 +100,15 @@ export async function runCommand(args: string[], context: CommandContext): Promi
     );
   }
 
-  const modelClients = createModelClients(plan, context.environment);
+  const cassettes = loadCassettes(plan);
+  if (plan.sandbox.isolation === "bwrap") {
+    const availability = await checkIsolationAvailable();
+    if (!availability.available) {
+      throw new SuperviseError(`OS isolation (bubblewrap) is not available here: ${availability.reason}`, {
+        hint: "Install it (Debian: apt-get install -y bubblewrap), or run without OS isolation by putting `sandbox: { isolation: none }` in the plan.",
+      });
+    }
+  }
 
   const stateDirectory = stateDirectoryForPlan(planFile, {
     stateDirFlag: values["state-dir"],
@@ -129,9 +140,38 @@ export async function runCommand(args: string[], context: CommandContext): Promi
       GITHUB_TOKEN: context.environment.GITHUB_TOKEN,
     };
     const redact = createRedactor(secrets);
-    const runner = createCommandRunner();
     const baseEnvironment = buildCommandEnvironment({ parent: context.environment });
     const markers = { SUPERVISE_STATE: stateMarker, SUPERVISE_RUN: run.id };
+    const socketDirectory = mkdtempSync(join(tmpdir(), "supervise-"));
+    cleanups.push(() => rmSync(socketDirectory, { recursive: true, force: true }));
+    const toolServer = await startToolServer(join(socketDirectory, "tools.sock"));
+    cleanups.push(() => toolServer.close());
+    const shimDirectory = await writeSuperviseShim(run.dir);
+    const runner = createCommandRunner(
+      plan.sandbox.isolation === "none"
+        ? {}
+        : {
+            isolate: createRunIsolation({
+              stateDirectory,
+              userRepository: plan.repo,
+              mirrorPath: workspace.mirrorPath,
+              socketPath: toolServer.socketPath,
+              readOnly: [
+                ...superviseInstallation(cliPath(), process.execPath),
+                shimDirectory,
+                ...planReadablePaths(
+                  plan.file,
+                  plan.workstreams.flatMap((workstream) =>
+                    workstream.agent.provider === "command" ? [workstream.agent.command] : [],
+                  ),
+                  existsSync,
+                ),
+              ],
+              network: plan.sandbox.network,
+              home: context.environment.HOME,
+            }),
+          },
+    );
     const forge = createLocalForge({
       stateDir: stateDirectory,
       userRepository: plan.repo,
@@ -148,12 +188,6 @@ export async function runCommand(args: string[], context: CommandContext): Promi
         workstream.issue === undefined ? [] : [{ number: workstream.issue, title: workstream.goal }],
       ),
     });
-
-    const socketDirectory = mkdtempSync(join(tmpdir(), "supervise-"));
-    cleanups.push(() => rmSync(socketDirectory, { recursive: true, force: true }));
-    const toolServer = await startToolServer(join(socketDirectory, "tools.sock"));
-    cleanups.push(() => toolServer.close());
-    const shimDirectory = await writeSuperviseShim(run.dir);
 
     const transcripts = new Map<string, TranscriptWriter>();
     const transcriptFor = (id: string) => {
@@ -172,6 +206,7 @@ export async function runCommand(args: string[], context: CommandContext): Promi
       markers,
       transcriptFor,
     });
+    const modelClients = createModelClients(plan, context.environment, cassettes, events);
     const modelLaunchers = createModelLaunchers(plan, modelClients, transcriptFor);
     const launcherFor = (workstream: Workstream): WorkerLauncher =>
       modelLaunchers.get(workstream.id) ?? commandLauncher;
@@ -233,13 +268,33 @@ export async function runCommand(args: string[], context: CommandContext): Promi
  * One model launcher per model workstream, built before the run starts so a bad cassette fails
  * with exit 2 at once instead of aborting a workstream mid-run.
  */
-function createModelClients(plan: Plan, environment: NodeJS.ProcessEnv): Map<string, Anthropic> {
+/** Loads every cassette up front, so a broken one fails with exit 2 before anything starts. */
+function loadCassettes(plan: Plan): Map<string, Cassette> {
+  const cassettes = new Map<string, Cassette>();
+  for (const workstream of plan.workstreams) {
+    if (workstream.agent.provider === "replay")
+      cassettes.set(workstream.id, loadCassette(workstream.agent.cassette));
+  }
+  return cassettes;
+}
+
+function createModelClients(
+  plan: Plan,
+  environment: NodeJS.ProcessEnv,
+  cassettes: Map<string, Cassette>,
+  recordedEvents: readonly JournalEvent[],
+): Map<string, Anthropic> {
   const clients = new Map<string, Anthropic>();
   let anthropic: Anthropic | undefined;
   for (const workstream of plan.workstreams) {
     const agent = workstream.agent;
-    if (agent.provider === "replay") clients.set(workstream.id, createReplayClient(agent.cassette));
-    else if (agent.provider === "anthropic") {
+    const cassette = cassettes.get(workstream.id);
+    if (agent.provider === "replay" && cassette) {
+      const startTurn = recordedEvents.filter(
+        (event) => event.type === "worker.usage" && event.workstream === workstream.id,
+      ).length;
+      clients.set(workstream.id, createReplayClientFor(cassette, basename(agent.cassette), { startTurn }));
+    } else if (agent.provider === "anthropic") {
       anthropic ??= new Anthropic({
         apiKey: environment.ANTHROPIC_API_KEY,
         baseURL: environment.ANTHROPIC_BASE_URL || undefined,
@@ -301,11 +356,14 @@ async function chooseRun(stateDirectory: string, isNewRun: boolean): Promise<Run
 async function writeSuperviseShim(runDirectory: string): Promise<string> {
   const directory = join(runDirectory, "bin");
   await mkdir(directory, { recursive: true });
-  const cliPath = fileURLToPath(new URL("../../cli.ts", import.meta.url));
   const shim = join(directory, "supervise");
-  writeFileSync(shim, `#!/bin/sh\nexec ${shellQuote(process.execPath)} ${shellQuote(cliPath)} "$@"\n`);
+  writeFileSync(shim, `#!/bin/sh\nexec ${shellQuote(process.execPath)} ${shellQuote(cliPath())} "$@"\n`);
   await chmod(shim, 0o755);
   return directory;
+}
+
+function cliPath(): string {
+  return fileURLToPath(new URL("../../cli.ts", import.meta.url));
 }
 
 function shellQuote(text: string): string {

@@ -15,18 +15,29 @@ export async function statusCommand(args: string[], context: CommandContext): Pr
     : lastEvent?.type === "run.stopped"
       ? `stopped (${String(lastEvent.reason)})`
       : "unfinished";
+  const started = view.events.find((event) => event.type === "run.started");
+  const sandbox = (started?.sandbox as { isolation: string; network: string } | undefined) ?? null;
   if (values.json) {
     context.output.out(
       `${JSON.stringify({
         run: view.run.id,
         state_dir: view.stateDirectory,
         run_state: runState,
+        sandbox,
         workstreams: statusRows(view.workstreamIds, view.state, nowMs),
       })}\n`,
     );
     return ExitCode.allAccepted;
   }
-  context.output.out(`Run ${view.run.id} (${runState}) in ${view.stateDirectory}\n\n`);
+  const isolation =
+    sandbox === null
+      ? "unknown"
+      : sandbox.isolation === "none"
+        ? "NONE — worker commands ran without OS isolation"
+        : `${sandbox.isolation}, network ${sandbox.network}`;
+  context.output.out(
+    `Run ${view.run.id} (${runState}) in ${view.stateDirectory}\nIsolation: ${isolation}\n\n`,
+  );
   context.output.out(
     `${renderStatusTable(view.workstreamIds, view.state, nowMs, context.output.useColor)}\n`,
   );

@@ -1,0 +1,686 @@
+/**
+ * A stateful fake of the part of GitHub's REST API the github forge uses: branches and commits,
+ * pull requests (create, list, update, merge with its 405/409 refusals), check runs and commit
+ * statuses, issues with their timelines and comments. Merging closes the issues a pull request's
+ * body names, recording the merge commit on the `closed` event as GitHub does. Every answer is
+ * built whole (github-objects.ts) and checked against GitHub's OpenAPI description (github-http.ts).
+ */
+import { createHash } from "node:crypto";
+import type { Clock } from "../../src/clock.ts";
+import {
+  createGithubHttp,
+  type FakeRequest,
+  type FakeResponse,
+  type Interception,
+  pageOf,
+  type Route,
+} from "./github-http.ts";
+import {
+  basicError,
+  type CheckRunRecord,
+  type CommentRecord,
+  type CommitRecord,
+  checkRun,
+  combinedStatus,
+  commitComparison,
+  fullRepository,
+  gitRef,
+  type IssueRecord,
+  issue,
+  issueComment,
+  type PullRecord,
+  pullRequest,
+  pullRequestSimple,
+  type RepositoryRecord,
+  type Site,
+  type StateEventRecord,
+  type StatusRecord,
+  stateChangeEvent,
+  type UserRecord,
+  validationError,
+} from "./github-objects.ts";
+
+export interface GithubFakeOptions {
+  apiUrl: string;
+  webUrl: string;
+  owner: string;
+  repo: string;
+  token: string;
+  clock: Clock;
+  defaultBranch?: string;
+}
+
+/** The token's user: what the supervisor's requests act as. */
+export const botUser: UserRecord = { login: "supervise-bot", id: 4242, type: "Bot" };
+/** A person closing issues by hand in the web UI. */
+export const humanUser: UserRecord = { login: "octocat", id: 583231, type: "User" };
+
+type MergeRefusal = { status: 405; message: string; mergeableState?: string; mergeable?: boolean | null };
+
+const closingKeywords = /\b(?:close[sd]?|fix(?:e[sd])?|resolve[sd]?)\s+#(\d+)\b/gi;
+
+export function createGithubFake(options: GithubFakeOptions) {
+  const site: Site = { apiUrl: options.apiUrl.replace(/\/$/, ""), webUrl: options.webUrl.replace(/\/$/, "") };
+  const timestamp = () => new Date(options.clock.now()).toISOString().replace(/\.\d{3}Z$/, "Z");
+  const repositoryRecord: RepositoryRecord = {
+    id: 777001,
+    owner: options.owner,
+    ownerId: 9001,
+    name: options.repo,
+    defaultBranch: options.defaultBranch ?? "main",
+    createdAt: "2025-06-01T08:00:00Z",
+    pushedAt: "2026-01-01T00:00:00Z",
+  };
+  const linkBase = {
+    apiUrl: site.apiUrl,
+    repositoryId: repositoryRecord.id,
+    owner: options.owner,
+    repo: options.repo,
+  };
+
+  const commits = new Map<string, CommitRecord>();
+  const branches = new Map<string, string>();
+  const pulls = new Map<number, PullRecord>();
+  const issues = new Map<number, IssueRecord>();
+  const timelines = new Map<number, StateEventRecord[]>();
+  const comments: CommentRecord[] = [];
+  const checkRuns: CheckRunRecord[] = [];
+  const statuses: StatusRecord[] = [];
+  let nextId = 100_000;
+  let lastNumber = 0;
+  const newId = () => {
+    nextId += 1;
+    return nextId;
+  };
+  const state = {
+    /** Decides a 405 for a merge that would otherwise land (branch protection, merge queue). */
+    mergeRefusal: null as ((pull: PullRecord) => MergeRefusal | null) | null,
+    /** Extra headers on check-run answers, e.g. x-poll-interval or retry-after. */
+    checkRunHeaders: {} as Record<string, string>,
+  };
+
+  function addCommit(input: { parents: string[]; message: string; sha?: string }): string {
+    const sha =
+      input.sha ??
+      createHash("sha1")
+        .update(`${input.message}\n${input.parents.join(",")}\n${commits.size}`)
+        .digest("hex");
+    commits.set(sha, {
+      sha,
+      parents: input.parents,
+      message: input.message,
+      treeSha: createHash("sha1").update(`tree ${sha}`).digest("hex"),
+      date: timestamp(),
+    });
+    return sha;
+  }
+
+  function isAncestor(ancestor: string, descendant: string): boolean {
+    const queue = [descendant];
+    const seen = new Set<string>();
+    while (queue.length > 0) {
+      const sha = queue.shift() as string;
+      if (sha === ancestor) return true;
+      if (seen.has(sha)) continue;
+      seen.add(sha);
+      queue.push(...(commits.get(sha)?.parents ?? []));
+    }
+    return false;
+  }
+
+  const ok = (body: unknown, headers?: Record<string, string>): FakeResponse => ({
+    status: 200,
+    body,
+    headers,
+  });
+  const notFound = (): FakeResponse => ({ status: 404, body: basicError("Not Found", 404) });
+  const pullOf = (request: FakeRequest) => pulls.get(Number(request.params.pull_number));
+  const bodyOf = (request: FakeRequest) => (request.body ?? {}) as Record<string, unknown>;
+
+  function closeIssue(number: number, actor: UserRecord, commitId: string | null): void {
+    const record = issues.get(number);
+    if (!record || record.state === "closed") return;
+    const now = timestamp();
+    Object.assign(record, {
+      state: "closed",
+      stateReason: "completed",
+      closedAt: now,
+      closedBy: actor,
+      updatedAt: now,
+    });
+    timelineOf(number).push({
+      id: newId(),
+      event: "closed",
+      actor,
+      commitId,
+      createdAt: now,
+      stateReason: "completed",
+    });
+  }
+
+  function timelineOf(number: number): StateEventRecord[] {
+    let timeline = timelines.get(number);
+    if (!timeline) {
+      timeline = [];
+      timelines.set(number, timeline);
+    }
+    return timeline;
+  }
+
+  function latestStatuses(sha: string): StatusRecord[] {
+    const latest = new Map<string, StatusRecord>();
+    for (const status of statuses) if (status.sha === sha) latest.set(status.context, status);
+    return [...latest.values()];
+  }
+
+  function issueView(number: number): FakeResponse {
+    const pull = pulls.get(number);
+    if (pull) {
+      const asIssue: IssueRecord = {
+        number,
+        id: pull.id,
+        title: pull.title,
+        body: pull.body,
+        state: pull.state,
+        stateReason: null,
+        closedAt: pull.closedAt,
+        closedBy: pull.mergedBy,
+        createdAt: pull.createdAt,
+        updatedAt: pull.updatedAt,
+        author: pull.author,
+        commentCount: pull.commentCount,
+      };
+      return ok(issue(site, repositoryRecord, asIssue, pull));
+    }
+    const record = issues.get(number);
+    return record ? ok(issue(site, repositoryRecord, record)) : notFound();
+  }
+
+  const routes: Route[] = [
+    {
+      method: "GET",
+      template: "/repos/{owner}/{repo}",
+      handle: () => ok(fullRepository(site, repositoryRecord)),
+    },
+    {
+      method: "GET",
+      template: "/repos/{owner}/{repo}/git/ref/{ref}",
+      handle: (request) => {
+        const branch = request.params.ref?.replace(/^heads\//, "") ?? "";
+        const sha = branches.get(branch);
+        return sha ? ok(gitRef(site, repositoryRecord, branch, sha)) : notFound();
+      },
+    },
+    {
+      method: "GET",
+      template: "/repos/{owner}/{repo}/compare/{basehead}",
+      handle: (request) => {
+        const [baseName = "", head = ""] = (request.params.basehead ?? "").split("...");
+        const baseSha = branches.get(baseName) ?? baseName;
+        const headSha = branches.get(head) ?? head;
+        const baseCommit = commits.get(baseSha);
+        const headCommit = commits.get(headSha);
+        if (!baseCommit || !headCommit) return notFound();
+        const status =
+          baseSha === headSha
+            ? "identical"
+            : isAncestor(headSha, baseSha)
+              ? "behind"
+              : isAncestor(baseSha, headSha)
+                ? "ahead"
+                : "diverged";
+        const ahead = status === "ahead" ? [headCommit] : [];
+        return ok(
+          commitComparison(
+            site,
+            repositoryRecord,
+            {
+              base: baseName,
+              head,
+              baseCommit,
+              mergeBaseCommit: status === "behind" ? headCommit : baseCommit,
+              status,
+              aheadBy: ahead.length,
+              behindBy: status === "behind" ? 1 : 0,
+              commits: ahead,
+            },
+            botUser,
+          ),
+        );
+      },
+    },
+    {
+      method: "GET",
+      template: "/repos/{owner}/{repo}/pulls",
+      handle: (request) => {
+        const query = request.url.searchParams;
+        const wanted = query.get("state") ?? "open";
+        const head = query.get("head");
+        const base = query.get("base");
+        const matching = [...pulls.values()]
+          .filter((pull) => wanted === "all" || pull.state === wanted)
+          .filter((pull) => !head || `${options.owner}:${pull.head}` === head)
+          .filter((pull) => !base || pull.base === base)
+          .sort((left, right) => right.number - left.number);
+        const page = pageOf(request, matching, linkBase);
+        return ok(
+          page.items.map((pull) => pullRequestSimple(site, repositoryRecord, pull)),
+          page.headers,
+        );
+      },
+    },
+    {
+      method: "POST",
+      template: "/repos/{owner}/{repo}/pulls",
+      handle: (request) => {
+        const body = bodyOf(request) as { head: string; base: string; title: string; body?: string };
+        const headSha = branches.get(body.head);
+        const baseSha = branches.get(body.base);
+        if (!headSha)
+          return {
+            status: 422,
+            body: validationError([{ resource: "PullRequest", field: "head", code: "invalid" }]),
+          };
+        if (!baseSha)
+          return {
+            status: 422,
+            body: validationError([{ resource: "PullRequest", field: "base", code: "invalid" }]),
+          };
+        const open = [...pulls.values()].find(
+          (pull) => pull.state === "open" && pull.head === body.head && pull.base === body.base,
+        );
+        if (open) {
+          return {
+            status: 422,
+            body: validationError([
+              {
+                resource: "PullRequest",
+                code: "custom",
+                message: `A pull request already exists for ${options.owner}:${body.head}.`,
+              },
+            ]),
+          };
+        }
+        if (isAncestor(headSha, baseSha)) {
+          return {
+            status: 422,
+            body: validationError([
+              {
+                resource: "PullRequest",
+                code: "custom",
+                message: `No commits between ${body.base} and ${body.head}`,
+              },
+            ]),
+          };
+        }
+        lastNumber = Math.max(lastNumber, ...issues.keys(), ...pulls.keys()) + 1;
+        const now = timestamp();
+        const pull: PullRecord = {
+          number: lastNumber,
+          id: newId(),
+          title: body.title,
+          body: body.body ?? null,
+          head: body.head,
+          headSha,
+          base: body.base,
+          baseSha,
+          state: "open",
+          isMerged: false,
+          // GitHub's test merge commit of an open pull request.
+          mergeCommitSha: createHash("sha1").update(`test-merge ${headSha}`).digest("hex"),
+          mergedAt: null,
+          mergedBy: null,
+          closedAt: null,
+          createdAt: now,
+          updatedAt: now,
+          mergeable: true,
+          mergeableState: "clean",
+          author: botUser,
+          commentCount: 0,
+        };
+        pulls.set(pull.number, pull);
+        return {
+          status: 201,
+          body: pullRequest(site, repositoryRecord, pull),
+          headers: { location: `${site.apiUrl}/repos/${options.owner}/${options.repo}/pulls/${pull.number}` },
+        };
+      },
+    },
+    {
+      method: "GET",
+      template: "/repos/{owner}/{repo}/pulls/{pull_number}",
+      handle: (request) => {
+        const pull = pullOf(request);
+        if (!pull) return notFound();
+        if (pull.state === "open") pull.headSha = branches.get(pull.head) ?? pull.headSha;
+        return ok(pullRequest(site, repositoryRecord, pull));
+      },
+    },
+    {
+      method: "PATCH",
+      template: "/repos/{owner}/{repo}/pulls/{pull_number}",
+      handle: (request) => {
+        const pull = pullOf(request);
+        if (!pull) return notFound();
+        const body = bodyOf(request) as { title?: string; body?: string };
+        if (body.title !== undefined) pull.title = body.title;
+        if (body.body !== undefined) pull.body = body.body;
+        pull.updatedAt = timestamp();
+        return ok(pullRequest(site, repositoryRecord, pull));
+      },
+    },
+    {
+      method: "PUT",
+      template: "/repos/{owner}/{repo}/pulls/{pull_number}/merge",
+      handle: (request) => mergeRoute(request),
+    },
+    {
+      method: "GET",
+      template: "/repos/{owner}/{repo}/commits/{ref}/check-runs",
+      handle: (request) => {
+        const sha = branches.get(request.params.ref ?? "") ?? request.params.ref;
+        const runs = checkRuns.filter((run) => run.sha === sha);
+        const page = pageOf(request, runs, linkBase);
+        const headers = { ...page.headers, ...state.checkRunHeaders };
+        return ok(
+          {
+            total_count: runs.length,
+            check_runs: page.items.map((run) => checkRun(site, repositoryRecord, run)),
+          },
+          headers,
+        );
+      },
+    },
+    {
+      method: "GET",
+      template: "/repos/{owner}/{repo}/commits/{ref}/status",
+      handle: (request) => {
+        const sha = branches.get(request.params.ref ?? "") ?? request.params.ref ?? "";
+        const latest = latestStatuses(sha);
+        const page = pageOf(request, latest, linkBase);
+        return ok(combinedStatus(site, repositoryRecord, sha, latest, page.items), page.headers);
+      },
+    },
+    {
+      method: "GET",
+      template: "/repos/{owner}/{repo}/commits/{commit_sha}/pulls",
+      handle: (request) => {
+        const sha = request.params.commit_sha;
+        const associated = [...pulls.values()].filter(
+          (pull) => (pull.isMerged && pull.mergeCommitSha === sha) || pull.headSha === sha,
+        );
+        return ok(associated.map((pull) => pullRequestSimple(site, repositoryRecord, pull)));
+      },
+    },
+    {
+      method: "GET",
+      template: "/repos/{owner}/{repo}/issues/{issue_number}",
+      handle: (request) => issueView(Number(request.params.issue_number)),
+    },
+    {
+      method: "PATCH",
+      template: "/repos/{owner}/{repo}/issues/{issue_number}",
+      handle: (request) => {
+        const number = Number(request.params.issue_number);
+        const record = issues.get(number);
+        if (!record) return notFound();
+        const body = bodyOf(request) as { state?: string; title?: string };
+        if (body.title !== undefined) record.title = body.title;
+        if (body.state === "closed") closeIssue(number, botUser, null);
+        if (body.state === "open" && record.state === "closed") reopen(number, botUser);
+        return issueView(number);
+      },
+    },
+    {
+      method: "GET",
+      template: "/repos/{owner}/{repo}/issues/{issue_number}/timeline",
+      handle: (request) => {
+        const number = Number(request.params.issue_number);
+        if (!issues.has(number) && !pulls.has(number)) return notFound();
+        const page = pageOf(request, timelineOf(number), linkBase);
+        return ok(
+          page.items.map((event) => stateChangeEvent(site, repositoryRecord, event)),
+          page.headers,
+        );
+      },
+    },
+    {
+      method: "GET",
+      template: "/repos/{owner}/{repo}/issues/{issue_number}/comments",
+      handle: (request) => {
+        const number = Number(request.params.issue_number);
+        if (!issues.has(number) && !pulls.has(number)) return notFound();
+        const page = pageOf(
+          request,
+          comments.filter((comment) => comment.issueNumber === number),
+          linkBase,
+        );
+        return ok(
+          page.items.map((comment) => issueComment(site, repositoryRecord, comment, pulls.has(number))),
+          page.headers,
+        );
+      },
+    },
+    {
+      method: "POST",
+      template: "/repos/{owner}/{repo}/issues/{issue_number}/comments",
+      handle: (request) => {
+        const number = Number(request.params.issue_number);
+        const target = issues.get(number) ?? pulls.get(number);
+        if (!target) return notFound();
+        const now = timestamp();
+        const comment: CommentRecord = {
+          id: newId(),
+          issueNumber: number,
+          body: String(bodyOf(request).body),
+          author: botUser,
+          createdAt: now,
+          updatedAt: now,
+        };
+        comments.push(comment);
+        target.commentCount += 1;
+        return { status: 201, body: issueComment(site, repositoryRecord, comment, pulls.has(number)) };
+      },
+    },
+    {
+      method: "PATCH",
+      template: "/repos/{owner}/{repo}/issues/comments/{comment_id}",
+      handle: (request) => {
+        const comment = comments.find((candidate) => candidate.id === Number(request.params.comment_id));
+        if (!comment) return notFound();
+        comment.body = String(bodyOf(request).body);
+        comment.updatedAt = timestamp();
+        return ok(issueComment(site, repositoryRecord, comment, pulls.has(comment.issueNumber)));
+      },
+    },
+  ];
+
+  function reopen(number: number, actor: UserRecord): void {
+    const record = issues.get(number);
+    if (!record) return;
+    const now = timestamp();
+    Object.assign(record, {
+      state: "open",
+      stateReason: "reopened",
+      closedAt: null,
+      closedBy: null,
+      updatedAt: now,
+    });
+    timelineOf(number).push({
+      id: newId(),
+      event: "reopened",
+      actor,
+      commitId: null,
+      createdAt: now,
+      stateReason: "reopened",
+    });
+  }
+
+  function mergeRoute(request: FakeRequest): FakeResponse {
+    const pull = pullOf(request);
+    if (!pull) return notFound();
+    const body = bodyOf(request) as { sha?: string; merge_method?: string; commit_title?: string };
+    const refuse = (message: string): FakeResponse => ({
+      status: 405,
+      body: {
+        message,
+        documentation_url: "https://docs.github.com/rest/pulls/pulls#merge-a-pull-request",
+        status: "405",
+      },
+    });
+    if (pull.state !== "open") return refuse("Pull Request is not mergeable");
+    const headSha = branches.get(pull.head) ?? pull.headSha;
+    pull.headSha = headSha;
+    if (body.sha !== undefined && body.sha !== headSha) {
+      return {
+        status: 409,
+        body: {
+          message: "Head branch was modified. Review and try the merge again.",
+          documentation_url: "https://docs.github.com/rest/pulls/pulls#merge-a-pull-request",
+          status: "409",
+        },
+      };
+    }
+    const refusal = state.mergeRefusal?.(pull) ?? null;
+    if (refusal) {
+      pull.mergeableState = refusal.mergeableState ?? "blocked";
+      if (refusal.mergeable !== undefined) pull.mergeable = refusal.mergeable;
+      return refuse(refusal.message);
+    }
+    const baseSha = branches.get(pull.base) ?? pull.baseSha;
+    const method = body.merge_method ?? "merge";
+    const title = body.commit_title ?? `${pull.title} (#${pull.number})`;
+    const mergeSha = addCommit({
+      parents: method === "merge" ? [baseSha, headSha] : [baseSha],
+      message: title,
+    });
+    branches.set(pull.base, mergeSha);
+    const now = timestamp();
+    Object.assign(pull, {
+      state: "closed",
+      isMerged: true,
+      mergeCommitSha: mergeSha,
+      mergedAt: now,
+      closedAt: now,
+      mergedBy: botUser,
+      mergeable: null,
+      mergeableState: "unknown",
+      updatedAt: now,
+    });
+    for (const match of (pull.body ?? "").matchAll(closingKeywords))
+      closeIssue(Number(match[1]), botUser, mergeSha);
+    return ok({ sha: mergeSha, merged: true, message: "Pull Request successfully merged" });
+  }
+
+  const http = createGithubHttp({
+    apiUrl: site.apiUrl,
+    token: options.token,
+    repositoryId: repositoryRecord.id,
+    owner: options.owner,
+    repo: options.repo,
+    routes,
+    now: () => options.clock.now(),
+  });
+
+  const root = addCommit({ parents: [], message: "Initial commit" });
+  branches.set(repositoryRecord.defaultBranch, root);
+
+  return {
+    handler: http.handler,
+    exchanges: http.exchanges,
+    violations: http.violations,
+    site,
+    state,
+    branches,
+    pulls,
+    issues,
+    comments,
+    /** A commit on top of `parent` (default: the default branch's tip). */
+    addCommit: (message: string, parent?: string) =>
+      addCommit({ parents: [parent ?? (branches.get(repositoryRecord.defaultBranch) as string)], message }),
+    /** What a push does to GitHub: the branch points at `sha`, whose commit GitHub now knows. */
+    setBranch(name: string, sha: string): void {
+      if (!commits.has(sha))
+        addCommit({ sha, parents: [branches.get(repositoryRecord.defaultBranch) as string], message: name });
+      branches.set(name, sha);
+    },
+    addIssue(input: { number: number; title: string; body?: string }): void {
+      const now = timestamp();
+      issues.set(input.number, {
+        number: input.number,
+        id: newId(),
+        title: input.title,
+        body: input.body ?? null,
+        state: "open",
+        stateReason: null,
+        closedAt: null,
+        closedBy: null,
+        createdAt: now,
+        updatedAt: now,
+        author: humanUser,
+        commentCount: 0,
+      });
+    },
+    /** A person closes the issue in the web UI, optionally "with" a commit pushed straight to the base. */
+    closeIssueByHand(number: number, commitId: string | null = null): void {
+      closeIssue(number, humanUser, commitId);
+    },
+    reopenIssueByHand(number: number): void {
+      reopen(number, humanUser);
+    },
+    addCheckRun(
+      input: Partial<CheckRunRecord> & Pick<CheckRunRecord, "sha" | "name" | "status">,
+    ): CheckRunRecord {
+      const run: CheckRunRecord = {
+        id: newId(),
+        conclusion: null,
+        startedAt: timestamp(),
+        completedAt: null,
+        checkSuiteId: 5_000_001,
+        outputTitle: null,
+        outputSummary: null,
+        ...input,
+      };
+      checkRuns.push(run);
+      return run;
+    },
+    /** Completes a check run as GitHub Actions would. */
+    completeCheckRun(
+      run: CheckRunRecord,
+      conclusion: NonNullable<CheckRunRecord["conclusion"]>,
+      summary?: string,
+    ): void {
+      Object.assign(run, {
+        status: "completed",
+        conclusion,
+        completedAt: timestamp(),
+        outputTitle: conclusion === "success" ? "Passed" : "Failed",
+        outputSummary: summary ?? null,
+      });
+    },
+    addStatus(input: Pick<StatusRecord, "sha" | "context" | "state"> & Partial<StatusRecord>): void {
+      const now = timestamp();
+      statuses.push({
+        id: newId(),
+        description: null,
+        targetUrl: null,
+        createdAt: now,
+        updatedAt: now,
+        ...input,
+      });
+    },
+    intercept(interception: Omit<Interception, "times"> & { times?: number }): void {
+      http.intercept(interception);
+    },
+    /** Fails the test when any request or response broke GitHub's description or the fake's invariants. */
+    assertHealthy(): void {
+      if (http.violations.length > 0) {
+        throw new Error(
+          `The GitHub fake saw ${http.violations.length} violation(s):\n${http.violations.join("\n")}`,
+        );
+      }
+    },
+  };
+}
+
+export type GithubFake = ReturnType<typeof createGithubFake>;
