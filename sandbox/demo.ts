@@ -1,6 +1,7 @@
 /**
  * The hermetic demo: copies the widget target into a fresh temp workspace (its own git repo),
- * writes the plan there and runs `supervise` on it, so it can be re-run any number of times.
+ * puts the week-2 plan and its cassettes beside it, and runs `supervise week2.yaml --no-wait` there,
+ * so it can be re-run any number of times and leaves its state for `supervise status` and friends.
  */
 import { execFileSync } from "node:child_process";
 import { cpSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
@@ -8,12 +9,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { main } from "../src/cli/main.ts";
+import { checkIsolationAvailable } from "../src/sandbox/index.ts";
 
 const sandbox = fileURLToPath(new URL(".", import.meta.url));
 const workspace = mkdtempSync(join(tmpdir(), "supervise-demo-"));
 const repository = join(workspace, "widget");
 cpSync(join(sandbox, "target"), repository, { recursive: true });
-cpSync(join(sandbox, "workers"), join(workspace, "workers"), { recursive: true });
+cpSync(join(sandbox, "cassettes"), join(workspace, "cassettes"), { recursive: true });
 const git = (...args: string[]) =>
   execFileSync("git", ["-c", "user.name=demo", "-c", "user.email=demo@example.invalid", ...args], {
     cwd: repository,
@@ -22,14 +24,35 @@ const git = (...args: string[]) =>
 git("init", "-q", "-b", "main");
 git("add", "-A");
 git("commit", "-qm", "widget: initial import");
-const plan = readFileSync(join(sandbox, "hello.yaml"), "utf8").replaceAll(
-  "__WORKERS__",
-  join(workspace, "workers"),
-);
-writeFileSync(join(workspace, "hello.yaml"), plan);
 
-process.stdout.write(`Demo workspace: ${workspace}\n\n`);
-process.exitCode = await main([join(workspace, "hello.yaml"), ...process.argv.slice(2)]);
+let plan = readFileSync(join(sandbox, "week2.yaml"), "utf8");
+const isolation = await checkIsolationAvailable();
+if (!isolation.available) {
+  // The demo still runs; a real plan would refuse to start, and says so in its error.
+  process.stdout.write(
+    `Note: bubblewrap is not usable here (${isolation.reason}); the demo runs without OS isolation.\n`,
+  );
+  plan = plan.replace("forge: { kind: local }", "forge: { kind: local }\nsandbox: { isolation: none }");
+}
+const planFile = join(workspace, "week2.yaml");
+writeFileSync(planFile, plan);
+
+// bin/supervise.js runs from any folder on any Node: it re-runs itself on the project's Node 24.
+const supervise = join(sandbox, "..", "bin", "supervise.js");
+process.stdout.write(`Demo workspace: ${workspace}\n$ cd ${workspace} && supervise week2.yaml --no-wait\n\n`);
+process.chdir(workspace);
+const exitCode = await main(["week2.yaml", "--no-wait", ...process.argv.slice(2)]);
 process.stdout.write(
-  `\nLook around: cd ${workspace} && npx --prefix ${join(sandbox, "..")} supervise status\n`,
+  [
+    "",
+    `The demo's state is in ${workspace}/.supervise. Try, from there (alias supervise=${supervise}):`,
+    `  cd ${workspace}`,
+    "  supervise status                     every workstream, its gates and attempts",
+    "  supervise evidence add-truncate      the evidence bundle that caught the stub writer",
+    "  supervise escalations                the question left for you: approve, deny or reply",
+    "  supervise week2.yaml                 resume the run after your answer",
+    "  supervise report --format html > report.html",
+    "",
+  ].join("\n"),
 );
+process.exitCode = exitCode === 3 ? 0 : exitCode;

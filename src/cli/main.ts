@@ -3,31 +3,38 @@
  * (SuperviseError) print their message and exit with their code; anything else is a bug.
  */
 import { ExitCode, PlanError, SuperviseError, UsageError } from "../errors.ts";
-import { cleanCommand } from "./commands/clean.ts";
-import { decisionCommand, escalationsCommand } from "./commands/escalations.ts";
-import { evidenceCommand } from "./commands/evidence.ts";
-import { reportCommand } from "./commands/report.ts";
-import { type CommandContext, runCommand } from "./commands/run.ts";
-import { schemaCommand } from "./commands/schema.ts";
-import { statusCommand } from "./commands/status.ts";
-import { mcpCommand, toolCommand } from "./commands/tool.ts";
-import { validateCommand } from "./commands/validate.ts";
+import type { CommandContext } from "./commands/run.ts";
 import { type Output, processOutput } from "./output.ts";
 
-const commands: Record<string, (args: string[], context: CommandContext) => Promise<number>> = {
-  run: runCommand,
-  validate: validateCommand,
-  status: statusCommand,
-  evidence: evidenceCommand,
-  escalations: escalationsCommand,
-  approve: (args, context) => decisionCommand("approve", args, context),
-  deny: (args, context) => decisionCommand("deny", args, context),
-  reply: (args, context) => decisionCommand("reply", args, context),
-  report: reportCommand,
-  schema: schemaCommand,
-  tool: toolCommand,
-  mcp: mcpCommand,
-  clean: cleanCommand,
+type CommandHandler = (args: string[], context: CommandContext) => Promise<number>;
+
+/**
+ * Loaded on demand: `supervise tool` runs inside every worker command and must start fast, without
+ * loading the run, the forge and the SDK it never uses.
+ */
+const commands: Record<string, () => Promise<CommandHandler>> = {
+  run: async () => (await import("./commands/run.ts")).runCommand,
+  validate: async () => (await import("./commands/validate.ts")).validateCommand,
+  status: async () => (await import("./commands/status.ts")).statusCommand,
+  evidence: async () => (await import("./commands/evidence.ts")).evidenceCommand,
+  escalations: async () => (await import("./commands/escalations.ts")).escalationsCommand,
+  approve: async () => {
+    const { decisionCommand } = await import("./commands/escalations.ts");
+    return (args, context) => decisionCommand("approve", args, context);
+  },
+  deny: async () => {
+    const { decisionCommand } = await import("./commands/escalations.ts");
+    return (args, context) => decisionCommand("deny", args, context);
+  },
+  reply: async () => {
+    const { decisionCommand } = await import("./commands/escalations.ts");
+    return (args, context) => decisionCommand("reply", args, context);
+  },
+  report: async () => (await import("./commands/report.ts")).reportCommand,
+  schema: async () => (await import("./commands/schema.ts")).schemaCommand,
+  tool: async () => (await import("./commands/tool.ts")).toolCommand,
+  mcp: async () => (await import("./commands/tool.ts")).mcpCommand,
+  clean: async () => (await import("./commands/clean.ts")).cleanCommand,
 };
 
 export const usage = `supervise — run coding agents per workstream; accept work only on evidence the supervisor collected.
@@ -89,10 +96,10 @@ export async function main(argv: string[], output: Output = processOutput(proces
       cwd: process.cwd(),
       signal: controller.signal,
     };
-    const command = commands[first];
-    if (command) return await command(rest, context);
+    const loadCommand = commands[first];
+    if (loadCommand) return await (await loadCommand())(rest, context);
     if (first.startsWith("-")) throw new UsageError(`Unknown flag ${first} before the plan file.`);
-    return await runCommand(argv, context);
+    return await (await commands.run!())(argv, context);
   } catch (error) {
     return reportError(error, output, wantsJson);
   } finally {

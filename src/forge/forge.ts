@@ -63,6 +63,13 @@ export type MergeResult =
       message: string;
     };
 
+export interface PullRequestComment {
+  id: number;
+  url: string;
+  /** What the call did: made the marked comment, edited it, or found it saying this already. */
+  action: "created" | "updated" | "unchanged";
+}
+
 export interface Forge {
   readonly kind: "local" | "github";
   /** Make the forge usable: origin present and holding the base branch, issues present. Idempotent. */
@@ -89,8 +96,21 @@ export interface Forge {
   closeIssue(options: { number: number; comment?: string }): Promise<Issue>;
   /** The SHA the base branch points to on the forge now. */
   baseSha(base: string): Promise<string>;
-  /** Resolves once CI on `sha` is no longer pending (or there is none); gates wait on it, bounded by their own timeout. */
-  whenCiSettled(sha: string): Promise<CiStatus>;
+  /**
+   * Resolves once CI on `sha` is no longer pending (or there is none); gates wait on it, bounded by
+   * their own timeout. A forge that polls stops when `signal` aborts (rejecting with its reason).
+   */
+  whenCiSettled(sha: string, options?: { signal?: AbortSignal }): Promise<CiStatus>;
   /** Is `sha` reachable from the forge's `base` branch? */
   isAncestorOfBase(options: { sha: string; base: string }): Promise<boolean>;
+  /**
+   * Keeps one comment on pull request `number` carrying `marker`, an HTML comment such as
+   * `<!-- supervise:bundle -->` (hidden when rendered): edited in place, created only when none
+   * exists, never duplicated. Optional: a forge without comments (local) leaves it out.
+   */
+  commentOnPullRequest?(options: {
+    number: number;
+    marker: string;
+    body: string;
+  }): Promise<PullRequestComment>;
 }

@@ -4,7 +4,9 @@ import type { JournalEvent } from "../run/journal.ts";
 export function formatEventLine(event: JournalEvent): string {
   const time = event.ts.slice(11, 19);
   const who = event.workstream ?? "run";
-  return `${time} ${who} ${event.type}${describeEvent(event)}`;
+  // One event, one line: multi-line details (a CI log tail) stay in the journal and the bundle.
+  const description = describeEvent(event).split("\n")[0]!;
+  return `${time} ${who} ${event.type}${description}`;
 }
 
 function describeEvent(event: JournalEvent): string {
@@ -32,6 +34,25 @@ function describeEvent(event: JournalEvent): string {
     case "workstream.aborted":
     case "run.stopped":
       return event.reason ? `: ${event.reason}` : "";
+    case "intervention.applied":
+      return ` ${event.playbook} (${event.signal}, via ${event.delivery})`;
+    case "signal.detected":
+      return ` ${event.signal}: ${event.summary}`;
+    case "escalation.opened":
+      return ` ${event.escalation}: ${event.question}`;
+    case "escalation.decided":
+      return ` ${event.escalation}: ${event.decision}`;
+    case "playbook.exhausted":
+      return ` ${event.playbook}`;
+    case "merge.refused":
+      return ` #${event.number}: ${event.reason}`;
+    case "merge.completed":
+      return ` #${event.number} as ${String(event.merge_commit).slice(0, 12)}`;
+    case "pull_request.opened":
+    case "pull_request.updated":
+      return ` #${event.number} at ${String(event.head_sha).slice(0, 12)}`;
+    case "push.completed":
+      return ` ${String(event.sha).slice(0, 12)} to ${event.branch}`;
     case "checkout.created":
       return ` ${event.path} on ${event.branch}`;
     case "run.started":

@@ -90,9 +90,21 @@ function finalSummary(plan: Plan, state: RunState, stateDirectory: string, run: 
     counts.set(status, (counts.get(status) ?? 0) + 1);
   }
   const tally = [...counts].map(([status, count]) => `${count} ${status}`).join(", ");
+  const pending = [...state.workstreams.values()].filter(
+    (workstream) => workstream.pendingEscalation !== null,
+  );
+  const waiting = pending.flatMap((workstream) => {
+    const escalation = workstream.pendingEscalation!;
+    return [
+      `Waiting on you — ${escalation.id} (${workstream.id}): ${escalation.question.split("\n")[0]}`,
+      `  supervise approve ${escalation.id} [--note TEXT]   ·   supervise deny ${escalation.id} [--note TEXT]   ·   supervise reply ${escalation.id} "TEXT"`,
+      `  then run the plan again to continue (supervise ${plan.file}).`,
+    ];
+  });
   return [
     "",
     `Run ${run.id}: ${tally}.`,
+    ...waiting,
     `Evidence: ${run.dir}/evidence/<workstream>/bundle.md · \`supervise status --state-dir ${stateDirectory}\` · \`supervise evidence <workstream>\``,
     "",
   ].join("\n");

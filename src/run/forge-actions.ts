@@ -8,7 +8,20 @@ import { pullRequestFacts } from "../evidence/forge-gates.ts";
 import type { Forge, PullRequest } from "../forge/forge.ts";
 import type { Plan, Workstream } from "../plan/schema.ts";
 
+async function settleCi(context: ForgeActionContext, sha: string): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([
+    context.forge.whenCiSettled(sha).catch(() => undefined),
+    new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, context.ciWaitMs);
+    }),
+  ]);
+  clearTimeout(timer);
+}
+
 export interface ForgeActionContext {
+  /** How long merge_pull_request waits for CI still running on the head. */
+  ciWaitMs: number;
   plan: Plan;
   workstream: Workstream;
   checkoutPath: string;
@@ -143,6 +156,8 @@ export async function mergePullRequestAction(
       `Your HEAD ${head.slice(0, 12)} is not the PR head ${pullRequest.headSha.slice(0, 12)}: push (open_pull_request) first, wait for CI, then merge.`,
     );
   }
+  // Like auto-merge: wait (bounded) for CI still running on the head, then let the forge decide.
+  await settleCi(context, head);
   await context.record("merge.intended", {
     number: pullRequest.number,
     expected_head: head,

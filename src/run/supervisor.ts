@@ -8,7 +8,7 @@ import { renderPrompt } from "../agent/prompt-templates.ts";
 import type { ToolResult, WorkerServices } from "../agent/tools/tool-definition.ts";
 import type { TurnUsage, WorkerExit, WorkerLauncher } from "../agent/worker.ts";
 import type { Clock } from "../clock.ts";
-import { buildBundle, writeBundle } from "../evidence/bundle.ts";
+import { type Bundle, buildBundle, renderBundleMarkdown, writeBundle } from "../evidence/bundle.ts";
 import { issueFacts, pullRequestFacts } from "../evidence/forge-gates.ts";
 import type { GateResult } from "../evidence/gate-result.ts";
 import { type GateServices, verifyClaim } from "../evidence/verify-claim.ts";
@@ -66,6 +66,8 @@ export interface SupervisorDependencies {
   workerLauncherFor(workstream: Workstream): WorkerLauncher;
   gateServices: Omit<GateServices, "readCheckout" | "forge" | "plan">;
   forge: Forge;
+  /** HTTP requests the forge has made so far (GitHub); verifications journal their share. */
+  forgeRequestCount?: () => number;
   escalations: EscalationStore;
   playbooks: readonly Playbook[];
   /** Runs a worker's shell command (the `bash` tool) in its checkout, sandboxed. */
@@ -690,6 +692,7 @@ class Supervisor {
         await this.record(type, workstream.id, data);
       },
       redact: this.dependencies.redact,
+      ciWaitMs: this.dependencies.gateServices.ciWaitMs,
     };
   }
 
@@ -822,6 +825,7 @@ class Supervisor {
     const uncommitted =
       claim.commit === null ? await this.dependencies.checkouts.uncommittedChanges(checkoutPath) : [];
     const checkouts = this.dependencies.checkouts;
+    const requestsBefore = this.dependencies.forgeRequestCount?.() ?? 0;
     const results = await verifyClaim(
       {
         workstream,
@@ -854,7 +858,11 @@ class Supervisor {
       (result) => result.status !== "pass" && result.status !== "waived" && result.status !== "skipped",
     );
     if (failures.length === 0 && results.length > 0) {
-      await this.record("claim.accepted", id, { claim: claim.id, commit: claim.commit });
+      await this.record("claim.accepted", id, {
+        claim: claim.id,
+        commit: claim.commit,
+        forge_requests: (this.dependencies.forgeRequestCount?.() ?? 0) - requestsBefore,
+      });
       await this.writeBundleFor(id);
       return {
         isError: false,
@@ -867,6 +875,7 @@ class Supervisor {
     }
     await this.record("claim.rejected", id, {
       claim: claim.id,
+      forge_requests: (this.dependencies.forgeRequestCount?.() ?? 0) - requestsBefore,
       failed_gates: failures.map((result) => result.id),
     });
     const state = this.workstreamState(id);
@@ -922,18 +931,38 @@ class Supervisor {
   private async writeBundleFor(id: string): Promise<void> {
     const workstream = this.workstreamOf(id);
     const { pr, issue } = await this.observeForgeForBundle(workstream);
-    await writeBundle(
-      this.dependencies.runDirectory,
-      buildBundle({
-        runId: this.dependencies.runId,
-        runDirectory: this.dependencies.runDirectory,
-        workstream,
-        state: this.workstreamState(id),
-        pr,
-        issue,
-        sandbox: this.dependencies.plan.sandbox,
-      }),
-    );
+    const bundle = buildBundle({
+      runId: this.dependencies.runId,
+      runDirectory: this.dependencies.runDirectory,
+      workstream,
+      state: this.workstreamState(id),
+      pr,
+      issue,
+      sandbox: this.dependencies.plan.sandbox,
+    });
+    await writeBundle(this.dependencies.runDirectory, bundle);
+    await this.postBundleOnPullRequest(id, bundle);
+  }
+
+  /** Reviewers read the bundle where they review: one comment on the PR, updated in place. */
+  private async postBundleOnPullRequest(id: string, bundle: Bundle): Promise<void> {
+    const forge = this.dependencies.forge;
+    const number = typeof bundle.pr?.number === "number" ? bundle.pr.number : null;
+    if (!forge.commentOnPullRequest || number === null) return;
+    try {
+      const comment = await forge.commentOnPullRequest({
+        number,
+        marker: `<!-- supervise:bundle:${id} -->`,
+        body: this.dependencies.redact(renderBundleMarkdown(bundle)),
+      });
+      if (comment.action !== "unchanged")
+        await this.record("comment.posted", id, { pr: number, url: comment.url, action: comment.action });
+    } catch (error) {
+      await this.record("comment.failed", id, {
+        pr: number,
+        error: error instanceof Error ? error.message : String(error),
+      });
+    }
   }
 
   /** The bundle shows the PR and issue as the forge has them now, not as anyone reported them. */

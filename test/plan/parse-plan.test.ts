@@ -235,6 +235,7 @@ describe("parsePlan", () => {
       concurrency: 2,
       rollout: "parallel",
       defaults: {},
+      sandbox: { isolation: "bwrap", network: "none" },
       workstreams: [{ id: "a", goal: "x", depends_on: [] }],
     });
   });

@@ -81,6 +81,8 @@ describe("resolvePlan (through validatePlanSource)", () => {
       forge: { kind: "github", owner: "acme", repo: "widget", remote: "origin" },
       concurrency: 3,
       rollout: "canary",
+      sandbox: { isolation: "bwrap", network: "none" },
+      playbooks: undefined,
       workstreams: [],
     });
     expect(plan.workstreams).toEqual([

@@ -19,7 +19,8 @@ import { createRedactor, createTranscriptWriter, type TranscriptWriter } from ".
 import type { WorkerLauncher } from "../../agent/worker.ts";
 import { systemClock } from "../../clock.ts";
 import { ExitCode, SuperviseError, UsageError } from "../../errors.ts";
-import { createLocalForge } from "../../forge/index.ts";
+import type { Forge } from "../../forge/forge.ts";
+import { createGithubForge, createLocalForge, type GithubRequestInfo } from "../../forge/index.ts";
 import { createEscalationStore } from "../../monitor/escalation-store.ts";
 import { loadPlaybooks, playbookDirectoriesFor } from "../../monitor/playbook.ts";
 import { loadPlan } from "../../plan/index.ts";
@@ -36,6 +37,7 @@ import {
   createCommandRunner,
   sweepProcessesWithMarker,
 } from "../../sandbox/index.ts";
+import type { CommandRunner } from "../../sandbox/run-command.ts";
 import { createRunIsolation, planReadablePaths, superviseInstallation } from "../../sandbox/run-isolation.ts";
 import { Workspace } from "../../workspace/index.ts";
 import {
@@ -82,10 +84,13 @@ export async function runCommand(args: string[], context: CommandContext): Promi
     printDryRun(plan, only, concurrency, context.output, Boolean(values.json));
     return ExitCode.allAccepted;
   }
-  if (plan.forge.kind !== "local") {
-    throw new SuperviseError("The github forge is not available in this version of supervise yet.", {
-      hint: "Use `forge: { kind: local }` (the default): a bare origin, PRs, issues and CI under the state dir.",
-    });
+  if (plan.forge.kind === "github" && !context.environment.GITHUB_TOKEN) {
+    throw new SuperviseError(
+      `The plan's forge is github (${plan.forge.owner}/${plan.forge.repo}), and GITHUB_TOKEN is not set.`,
+      {
+        hint: "Export GITHUB_TOKEN (a token that can push, open and merge pull requests and close issues); for GitHub Enterprise also GITHUB_API_URL.",
+      },
+    );
   }
   const needsApiKey = plan.workstreams.find(
     (workstream) =>
@@ -172,17 +177,17 @@ export async function runCommand(args: string[], context: CommandContext): Promi
             }),
           },
     );
-    const forge = createLocalForge({
-      stateDir: stateDirectory,
-      userRepository: plan.repo,
-      base: plan.base,
-      ciCommandFor: (branch) =>
-        plan.workstreams.find((workstream) => workstream.branch === branch)?.commands.ci,
+    let forgeRequests = 0;
+    const forge = createForge(plan, {
+      stateDirectory,
       runner,
       environment: baseEnvironment,
-      clock: systemClock,
+      parentEnvironment: context.environment,
+      onGithubRequest: () => {
+        forgeRequests += 1;
+      },
     });
-    cleanups.push(() => forge.close());
+    cleanups.push(() => forge.close?.());
     await forge.prepare({
       issues: plan.workstreams.flatMap((workstream) =>
         workstream.issue === undefined ? [] : [{ number: workstream.issue, title: workstream.goal }],
@@ -234,6 +239,7 @@ export async function runCommand(args: string[], context: CommandContext): Promi
         mirrorPath: workspace.mirrorPath,
       },
       forge,
+      forgeRequestCount: () => forgeRequests,
       escalations: createEscalationStore(run.dir, systemClock),
       playbooks,
       redact,
@@ -327,6 +333,43 @@ function createModelLaunchers(
     );
   }
   return launchers;
+}
+
+interface ForgeWiring {
+  stateDirectory: string;
+  runner: CommandRunner;
+  /** The scrubbed environment commands get (local CI runs in it; git finds its PATH there). */
+  environment: Record<string, string>;
+  /** The supervisor's own environment: the only place the GitHub token is read from. */
+  parentEnvironment: NodeJS.ProcessEnv;
+  onGithubRequest: (info: GithubRequestInfo) => void;
+}
+
+function createForge(plan: Plan, wiring: ForgeWiring): Forge & { close?: () => Promise<void> } {
+  if (plan.forge.kind === "github") {
+    return createGithubForge({
+      owner: plan.forge.owner,
+      repo: plan.forge.repo,
+      apiUrl: wiring.parentEnvironment.GITHUB_API_URL || "https://api.github.com",
+      token: wiring.parentEnvironment.GITHUB_TOKEN ?? "",
+      userRepository: plan.repo,
+      remote: plan.forge.remote,
+      base: plan.base,
+      clock: systemClock,
+      environment: wiring.environment,
+      onRequest: wiring.onGithubRequest,
+    });
+  }
+  return createLocalForge({
+    stateDir: wiring.stateDirectory,
+    userRepository: plan.repo,
+    base: plan.base,
+    ciCommandFor: (branch) =>
+      plan.workstreams.find((workstream) => workstream.branch === branch)?.commands.ci,
+    runner: wiring.runner,
+    environment: wiring.environment,
+    clock: systemClock,
+  });
 }
 
 function parseOnly(value: string | undefined, plan: Plan): ReadonlySet<string> | undefined {

@@ -1,0 +1,194 @@
+/**
+ * The github forge: pull requests, CI, merges and issues of one GitHub (or GitHub Enterprise)
+ * repository through its REST API, and branch pushes to a git remote of the plan's repository.
+ * It behaves like the local forge where the supervisor relies on it: pull requests are found
+ * before they are created, a merge names the head it expects and waits for green CI, and closes
+ * are told apart by what closed them.
+ */
+import { setTimeout as sleepFor } from "node:timers/promises";
+import type { Clock } from "../../clock.ts";
+import type { CiStatus, Forge, MergeResult, PullRequestComment } from "../forge.ts";
+import { type Repository, readCiStatus } from "./ci-reader.ts";
+import { type CiSettleTiming, defaultCiSettleTiming, waitForCiSettled } from "./ci-settle.ts";
+import { createGitPusher } from "./git-push.ts";
+import { createGithubClient, type GithubRequestInfo } from "./github-client.ts";
+import { describeRequestFailure, GithubForgeError, hasStatus } from "./github-forge-error.ts";
+import { closeIssue, getIssue, issueProblem } from "./issues.ts";
+import { upsertPullRequestComment } from "./pull-request-comment.ts";
+import { mergePullRequest } from "./pull-request-merge.ts";
+import { findPullRequest, getPullRequest, openOrUpdatePullRequest } from "./pull-requests.ts";
+
+export interface GithubForgeOptions {
+  owner: string;
+  repo: string;
+  /** GITHUB_API_URL, or https://api.github.com; GitHub Enterprise: https://HOST/api/v3. */
+  apiUrl: string;
+  /** GITHUB_TOKEN; it goes only to GitHub's API and to the one git process that pushes. */
+  token: string;
+  /** The plan's repository; pushes go to the URL of its remote `remote`. */
+  userRepository: string;
+  /** forge.remote of the plan, default origin. */
+  remote: string;
+  /** The plan's base branch: never pushed to, it changes only by merging a pull request. */
+  base: string;
+  /** Injectable transport; by default the global fetch, looked up per request (msw intercepts it). */
+  fetch?: typeof fetch;
+  clock: Clock;
+  /** Scales the retry waits of plugin-retry and plugin-throttling; tests pass 10. Default 1000. */
+  retryAfterBaseValueMs?: number;
+  /** Waits between CI polls and mutations; tests pass a fake that advances their clock. */
+  sleep?: (ms: number) => Promise<void>;
+  /** Called for every HTTP exchange with GitHub (304 included); the run counts them. */
+  onRequest?: (info: GithubRequestInfo) => void;
+  /** Where git's PATH comes from (and HOME, SSH_AUTH_SOCK for an ssh remote); nothing else is read. */
+  environment?: Readonly<Record<string, string | undefined>>;
+  /** Pause between mutations; default 1000 ms, GitHub's guidance. Tests pass 0. */
+  writeSpacingMs?: number;
+  ciSettleTiming?: Partial<CiSettleTiming>;
+}
+
+export interface GithubForge extends Forge {
+  readonly kind: "github";
+  commentOnPullRequest(options: {
+    number: number;
+    marker: string;
+    body: string;
+  }): Promise<PullRequestComment>;
+}
+
+export function createGithubForge(options: GithubForgeOptions): GithubForge {
+  const repository: Repository = { owner: options.owner, repo: options.repo };
+  const slug = `${options.owner}/${options.repo}`;
+  const sleep = options.sleep ?? ((ms: number) => sleepFor(ms));
+  const retryAfterBaseValueMs = options.retryAfterBaseValueMs ?? 1000;
+  const client = createGithubClient({
+    apiUrl: options.apiUrl,
+    token: options.token,
+    fetch: options.fetch,
+    clock: options.clock,
+    sleep,
+    retryAfterBaseValueMs,
+    writeSpacingMs: options.writeSpacingMs,
+    onRequest: options.onRequest,
+  });
+  const pusher = createGitPusher({
+    userRepository: options.userRepository,
+    remote: options.remote,
+    token: options.token,
+    environment: options.environment ?? {},
+  });
+  const context = { client, repository, sleep, retryAfterBaseValueMs };
+  const timing = { ...defaultCiSettleTiming, ...options.ciSettleTiming };
+  const exclusive = createMutex();
+
+  const readCi = (sha: string) => readCiStatus(client, repository, sha, () => options.clock.now());
+  const ciStatus = async (sha: string): Promise<CiStatus> => (await readCi(sha)).status;
+
+  async function baseSha(base: string): Promise<string> {
+    try {
+      const { data } = await client.rest.git.getRef({ ...repository, ref: `heads/${base}` });
+      return data.object.sha;
+    } catch (error) {
+      if (hasStatus(error, 404)) {
+        throw new GithubForgeError(`GitHub has no branch \`${base}\` in ${slug}.`, {
+          hint: "Push the base branch to GitHub, or set `base` in the plan to a branch that exists there.",
+          status: 404,
+          cause: error,
+        });
+      }
+      throw describeRequestFailure(error, `read the branch ${base} of ${slug}`);
+    }
+  }
+
+  async function isAncestorOfBase(request: { sha: string; base: string }): Promise<boolean> {
+    try {
+      // base...sha is "behind" when every commit of sha is already in base.
+      const { data } = await client.rest.repos.compareCommitsWithBasehead({
+        ...repository,
+        basehead: `${request.base}...${request.sha}`,
+        per_page: 1,
+      });
+      return data.status === "behind" || data.status === "identical";
+    } catch (error) {
+      if (!hasStatus(error, 404))
+        throw describeRequestFailure(error, `compare ${request.sha} with ${request.base}`);
+      await baseSha(request.base); // throws when it is the base that is missing
+      return false; // GitHub knows no commit `sha`, so it is not on the base either
+    }
+  }
+
+  async function prepare(request: { issues: { number: number; title: string }[] }): Promise<void> {
+    try {
+      await client.rest.repos.get({ ...repository });
+    } catch (error) {
+      throw describeRequestFailure(error, `reach the repository ${slug}`);
+    }
+    await baseSha(options.base);
+    await pusher.remoteUrl();
+    const problems: string[] = [];
+    for (const issue of request.issues) {
+      const problem = await issueProblem(context, issue.number);
+      if (problem) problems.push(`#${issue.number} (${issue.title}): ${problem}`);
+    }
+    if (problems.length > 0) {
+      throw new GithubForgeError(`The plan names issues ${slug} does not have:\n  ${problems.join("\n  ")}`, {
+        hint: "Open them on GitHub first, or correct the workstreams' `issue` numbers.",
+      });
+    }
+  }
+
+  async function push(request: { fromRepository: string; sha: string; branch: string }): Promise<void> {
+    if (request.branch === options.base) {
+      throw new GithubForgeError(
+        `\`${options.base}\` is protected: changes reach it only through a merged pull request.`,
+      );
+    }
+    await pusher.push(request);
+  }
+
+  async function merge(request: {
+    number: number;
+    expectedHeadSha: string;
+    method?: "squash" | "merge" | "rebase";
+  }): Promise<MergeResult> {
+    return mergePullRequest({ ...context, ciStatus }, request);
+  }
+
+  return {
+    kind: "github",
+    prepare,
+    push: (request) => exclusive(() => push(request)),
+    findPullRequest: (request) => findPullRequest(context, request),
+    openOrUpdatePullRequest: (request) => exclusive(() => openOrUpdatePullRequest(context, request)),
+    getPullRequest: (number) => getPullRequest(context, number),
+    ciStatus,
+    mergePullRequest: (request) => exclusive(() => merge(request)),
+    getIssue: (number) => getIssue(context, number),
+    closeIssue: (request) => exclusive(() => closeIssue(context, request)),
+    baseSha,
+    whenCiSettled: (sha, settleOptions) =>
+      waitForCiSettled({
+        read: () => readCi(sha),
+        clock: options.clock,
+        sleep,
+        timing,
+        signal: settleOptions?.signal,
+      }),
+    isAncestorOfBase,
+    commentOnPullRequest: (request) => exclusive(() => upsertPullRequestComment(context, request)),
+  };
+}
+
+/**
+ * Forge operations that read, then write (find-or-create, merge after a CI check) run one at a
+ * time: two interleaved would create a pull request twice. The supervisor holds the state dir's
+ * lock, so this process is the only writer.
+ */
+function createMutex(): <T>(task: () => Promise<T>) => Promise<T> {
+  let tail: Promise<unknown> = Promise.resolve();
+  return <T>(task: () => Promise<T>): Promise<T> => {
+    const result = tail.then(task);
+    tail = result.catch(() => {});
+    return result;
+  };
+}
