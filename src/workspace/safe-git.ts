@@ -70,6 +70,9 @@ function gitVariables(directory: string): Record<string, string> {
     // /dev/null is an empty file: the user's ~/.gitconfig (aliases, hooksPath, filters) is not read.
     GIT_CONFIG_GLOBAL: "/dev/null",
     GIT_TERMINAL_PROMPT: "0",
+    // A worker could plant refs/replace/* so that the supervisor's diff sees other objects than the
+    // commit holds (a deleted test "still there"); evidence reads the real objects only.
+    GIT_NO_REPLACE_OBJECTS: "1",
     // Repository discovery stops at the directory itself. A checkout whose .git a worker deleted
     // must fail, not resolve to an enclosing repository (the state dir may sit inside the user's).
     GIT_CEILING_DIRECTORIES: dirname(directory),

@@ -181,6 +181,18 @@ describe("createSafeGit", () => {
     );
   });
 
+  it("reads the objects a commit really holds, whatever refs/replace a worker planted", async () => {
+    await writeFile(join(checkout.path, "a.test.js"), 'test("kept", () => {});\n');
+    await workerGit(["add", "a.test.js"]);
+    await workerGit(["commit", "-qm", "real"]);
+    const real = (await workerGit(["rev-parse", "HEAD:a.test.js"])).trim();
+    await writeFile(join(checkout.path, ".git", "forged.js"), 'test("forged", () => {});\n');
+    const fake = (await workerGit(["hash-object", "-w", ".git/forged.js"])).trim();
+    await workerGit(["replace", real, fake]);
+    expect(await workerGit(["show", "HEAD:a.test.js"])).toContain("forged");
+    expect(await git.raw(["show", "HEAD:a.test.js"])).toContain("kept");
+  });
+
   it("keeps global options to itself", async () => {
     await expect(git.raw(["-c", "core.hooksPath=.", "status"])).rejects.toThrow(
       /global options are SafeGit's own/,

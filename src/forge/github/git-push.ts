@@ -76,6 +76,7 @@ export function createGitPusher(options: GitPushOptions): GitPusher {
     ...(environment.HOME ? { HOME: environment.HOME } : {}),
     ...(environment.SSH_AUTH_SOCK ? { SSH_AUTH_SOCK: environment.SSH_AUTH_SOCK } : {}),
     GIT_CONFIG_NOSYSTEM: "1",
+    GIT_NO_REPLACE_OBJECTS: "1",
     GIT_CONFIG_GLOBAL: "/dev/null",
     GIT_TERMINAL_PROMPT: "0",
     LC_ALL: "C",

@@ -53,6 +53,7 @@ export function createGit(searchPath: string): Git {
   const baseEnvironment = {
     PATH: searchPath,
     GIT_CONFIG_NOSYSTEM: "1",
+    GIT_NO_REPLACE_OBJECTS: "1",
     GIT_CONFIG_GLOBAL: "/dev/null",
     GIT_TERMINAL_PROMPT: "0",
     LC_ALL: "C",
