@@ -15,7 +15,7 @@ export { computeCiStatus } from "./github/ci-state.ts";
 export type { GithubRequestInfo } from "./github/github-client.ts";
 export { createGithubForge, type GithubForge, type GithubForgeOptions } from "./github/github-forge.ts";
 export { GithubForgeError } from "./github/github-forge-error.ts";
-export { issuesClosedBy } from "./local/closing-keywords.ts";
+export { issuesClosedBy, withoutForeignClosingReferences } from "./local/closing-keywords.ts";
 export { createLocalForge, type LocalForge, type LocalForgeOptions } from "./local/local-forge.ts";
 export { GitCommandError, LocalForgeError } from "./local/local-forge-error.ts";
 export { superviseRemoteName } from "./local/origin-repository.ts";

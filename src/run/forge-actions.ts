@@ -6,6 +6,7 @@
 import type { ToolResult } from "../agent/tools/tool-definition.ts";
 import { pullRequestFacts } from "../evidence/forge-gates.ts";
 import type { Forge, PullRequest } from "../forge/forge.ts";
+import { withoutForeignClosingReferences } from "../forge/index.ts";
 import type { Plan, Workstream } from "../plan/schema.ts";
 
 async function settleCi(context: ForgeActionContext, sha: string): Promise<void> {
@@ -88,7 +89,8 @@ export async function openPullRequestAction(
   const pushed = await pushHead(context);
   if ("isError" in pushed) return pushed;
   const title = context.redact(input.title);
-  const body = context.redact(bodyWithIssueLink(input.body, context.workstream.issue));
+  const scoped = withoutForeignClosingReferences(input.body, context.workstream.issue);
+  const body = context.redact(bodyWithIssueLink(scoped.body, context.workstream.issue));
   await context.record("pull_request.intended", {
     head: context.workstream.branch,
     base: context.plan.base,
@@ -109,10 +111,14 @@ export async function openPullRequestAction(
     isUpdate ? "pull_request.updated" : "pull_request.opened",
     pullRequestFacts(pullRequest) ?? {},
   );
+  const foreignNote =
+    scoped.removed.length > 0
+      ? ` The body named other issues as closed (${scoped.removed.map((number) => `#${number}`).join(", ")}); they are only referenced now: this workstream closes #${context.workstream.issue ?? "none"} only.`
+      : "";
   const verb = isUpdate ? "Updated" : "Opened";
   return ok(
     `${verb} pull request #${pullRequest.number} (${pullRequest.url}) from ${pullRequest.head} into ${pullRequest.base} at ${pullRequest.headSha}. ` +
-      `A PR is not done: CI must be green on this head, then merge it with merge_pull_request.${pushed.note}`,
+      `A PR is not done: CI must be green on this head, then merge it with merge_pull_request.${pushed.note}${foreignNote}`,
   );
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { issuesClosedBy } from "../../src/forge/index.ts";
+import { issuesClosedBy, withoutForeignClosingReferences } from "../../src/forge/index.ts";
 import { mergeCommitMessage } from "../../src/forge/local/pull-request-merge.ts";
 
 describe("issuesClosedBy", () => {
@@ -41,5 +41,15 @@ describe("mergeCommitMessage", () => {
     expect(mergeCommitMessage({ method: "squash", number: 3, title: "T", body: "  ", head: "ws1" })).toBe(
       "T (#3)\n\nSupervise-Pull-Request: 3\n",
     );
+  });
+});
+
+describe("withoutForeignClosingReferences", () => {
+  it("keeps the workstream's own closing reference and turns the others into mentions", () => {
+    expect(withoutForeignClosingReferences("Fixes #3. Also closes #9, resolves #12.", 3)).toEqual({
+      body: "Fixes #3. Also Refs #9, Refs #12.",
+      removed: [9, 12],
+    });
+    expect(withoutForeignClosingReferences("Fixes #3", undefined)).toEqual({ body: "Refs #3", removed: [3] });
   });
 });

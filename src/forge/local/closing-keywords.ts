@@ -11,3 +11,20 @@ export function issuesClosedBy(body: string): number[] {
   for (const match of body.matchAll(closingReference)) numbers.add(Number(match[1]));
   return [...numbers];
 }
+
+/**
+ * Turns every closing reference to an issue other than `keep` into a plain mention ("Refs #N"),
+ * so one workstream's pull request cannot close another workstream's issue on merge.
+ */
+export function withoutForeignClosingReferences(
+  body: string,
+  keep: number | undefined,
+): { body: string; removed: number[] } {
+  const removed = new Set<number>();
+  const rewritten = body.replace(closingReference, (match, number: string) => {
+    if (Number(number) === keep) return match;
+    removed.add(Number(number));
+    return `Refs #${number}`;
+  });
+  return { body: rewritten, removed: [...removed] };
+}
