@@ -77,6 +77,22 @@ describe("supervise PLAN with command workers", () => {
     expect(evidence.stdout).toContain("**Verdict: accepted**");
   });
 
+  it("does nothing twice: a finished run is reported, and --new-run starts afresh", async () => {
+    const worker = workspace.writeWorker("honest.sh", honestWorker);
+    workspace.writePlan("plan.yaml", plan({ honest: worker }));
+    expect((await workspace.supervise(["plan.yaml"])).exitCode).toBe(0);
+    const again = await workspace.supervise(["plan.yaml"]);
+    expect(again.exitCode).toBe(0);
+    expect(again.stdout).toMatch(
+      /^Run \S+ of this plan already finished \(honest accepted\); nothing was started\./,
+    );
+    expect(readdirSync(join(workspace.directory, ".supervise", "runs"))).toHaveLength(1);
+    // The checkout is reused (the work is already committed there), so this worker's second run fails
+    // to commit again; what matters here is that a new run was started.
+    await workspace.supervise(["plan.yaml", "--new-run"]);
+    expect(readdirSync(join(workspace.directory, ".supervise", "runs"))).toHaveLength(2);
+  });
+
   it("rejects a worker that claims done without doing the work, and exits 1", async () => {
     const worker = workspace.writeWorker(
       "liar.sh",

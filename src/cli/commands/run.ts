@@ -26,7 +26,7 @@ import { loadPlaybooks, playbookDirectoriesFor } from "../../monitor/playbook.ts
 import { loadPlan } from "../../plan/index.ts";
 import type { Plan, Workstream } from "../../plan/schema.ts";
 import { createLiveView } from "../../report/live-view.ts";
-import { Journal, type JournalEvent } from "../../run/journal.ts";
+import { Journal, type JournalEvent, readJournal } from "../../run/journal.ts";
 import { createRun, latestRun, newRunId, type RunInfo } from "../../run/run-store.ts";
 import { dependencyWaves } from "../../run/scheduler.ts";
 import { acquireStateLock } from "../../run/state-lock.ts";
@@ -128,7 +128,14 @@ export async function runCommand(args: string[], context: CommandContext): Promi
     // before any worker of this run starts in the same checkouts.
     await sweepProcessesWithMarker("SUPERVISE_STATE", stateMarker);
 
-    const run = await chooseRun(stateDirectory, Boolean(values["new-run"]));
+    const latest = await latestRun(stateDirectory);
+    if (latest?.isFinished && !values["new-run"]) {
+      return await reportFinishedRun(latest, plan, context.output, Boolean(values.json));
+    }
+    const run =
+      latest && !latest.isFinished && !values["new-run"]
+        ? latest
+        : await createRun(stateDirectory, newRunId(systemClock));
     const { journal, events } = await Journal.open(run.journalFile, { clock: systemClock });
     cleanups.push(() => journal.close());
 
@@ -389,10 +396,26 @@ function parseOnly(value: string | undefined, plan: Plan): ReadonlySet<string> |
   return new Set(ids);
 }
 
-async function chooseRun(stateDirectory: string, isNewRun: boolean): Promise<RunInfo> {
-  const latest = await latestRun(stateDirectory);
-  if (latest && !latest.isFinished && !isNewRun) return latest;
-  return createRun(stateDirectory, newRunId(systemClock));
+/**
+ * Running a plan whose last run finished does nothing twice: it reports that run's verdicts
+ * (no second PR, no second merge). `--new-run` starts afresh.
+ */
+async function reportFinishedRun(run: RunInfo, plan: Plan, output: Output, json: boolean): Promise<number> {
+  const { events } = await readJournal(run.journalFile);
+  const finished = events.findLast((event) => event.type === "run.finished");
+  const verdicts = (finished?.verdicts as Record<string, string> | undefined) ?? {};
+  const allAccepted = plan.workstreams.every((workstream) => verdicts[workstream.id] === "accepted");
+  if (json) {
+    output.out(`${JSON.stringify({ type: "run.already_finished", run: run.id, verdicts })}\n`);
+  } else {
+    const tally = Object.entries(verdicts)
+      .map(([id, verdict]) => `${id} ${verdict}`)
+      .join(", ");
+    output.out(
+      `Run ${run.id} of this plan already finished (${tally}); nothing was started.\nUse --new-run to run the plan again from the start.\n`,
+    );
+  }
+  return allAccepted ? ExitCode.allAccepted : ExitCode.someNotAccepted;
 }
 
 /** The `supervise` command on a worker's PATH runs this very CLI on the same Node. */
