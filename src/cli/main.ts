@@ -53,7 +53,7 @@ Usage:
   supervise evidence WS [--json]      the evidence bundle of one workstream
   supervise escalations [--json]      pending escalations
   supervise approve ID [--note T]     approve an escalation (also: deny ID [--note T], reply ID TEXT)
-  supervise report [--format md|json] the campaign report
+  supervise report [--format md|json|html] [--output FILE]   the campaign report
   supervise schema                    the plan's JSON Schema
   supervise clean                     remove the checkouts of accepted workstreams
   supervise tool NAME [--input JSON]  inside a command worker: call one worker tool

@@ -1,57 +1,213 @@
-/** The campaign report: per workstream the verdict, gates, attempts, claims and time, from the journal. */
-import type { RunView } from "../cli/commands/read-run.ts";
-import { formatDuration, statusRows } from "./status-table.ts";
+/**
+ * The campaign report, built from the journal and the files it names: per workstream the verdict,
+ * gates, time, attempts, claims, interventions, escalations, usage and test counts; totals; the
+ * retrospective; the timeline. Pure: the caller reads the files and passes the clock's time.
+ */
+import { verdictOf } from "../evidence/bundle.ts";
+import type { JournalEvent } from "../run/journal.ts";
+import type { RunState, WorkstreamState } from "../run/workstream-state.ts";
+import {
+  type CampaignReport,
+  type EscalationReport,
+  type ReportTotals,
+  reportSchemaId,
+  type TestSummary,
+  type Usage,
+  type WorkstreamReport,
+} from "./report-model.ts";
+import { buildRetrospective, roundUsd } from "./retrospective.ts";
+import { addTallies, passRate } from "./test-results.ts";
+import { buildTimeline } from "./timeline.ts";
+import { ciTests, type LogTexts, localCheckTests } from "./workstream-tests.ts";
 
-export function renderReport(view: RunView, format: "md" | "json", nowMs: number): string {
-  const rows = statusRows(view.workstreamIds, view.state, nowMs);
-  const workstreams = rows.map((row) => {
-    const state = view.state.workstreams.get(row.workstream);
-    const lastClaim = state?.claims.at(-1);
-    return {
-      ...row,
-      gates: (lastClaim?.gates ?? []).map((gate) => ({
-        id: gate.gate,
-        status: gate.status,
-        detail: gate.detail,
-      })),
-      claims: (state?.claims ?? []).map((claim) => ({
-        id: claim.id,
-        commit: claim.commit,
-        verdict: claim.verdict,
-        summary: claim.summary,
-      })),
-      bundle: `${view.run.dir}/evidence/${row.workstream}/bundle.json`,
-    };
-  });
-  const accepted = rows.filter((row) => row.state === "accepted").length;
-  const summary = {
-    run: view.run.id,
-    finished: view.state.isFinished,
-    workstreams: rows.length,
-    accepted,
-    not_accepted: rows.length - accepted,
-    rejected_claims: rows.reduce(
-      (sum, row) => sum + (view.state.workstreams.get(row.workstream)?.rejections ?? 0),
-      0,
-    ),
-    cost_usd: Number(rows.reduce((sum, row) => sum + row.cost_usd, 0).toFixed(4)),
-  };
-  if (format === "json") return `${JSON.stringify({ summary, workstreams })}\n`;
-  const lines = [
-    `# Campaign report — run ${view.run.id}`,
-    "",
-    `${summary.accepted} of ${summary.workstreams} workstreams accepted; ${summary.rejected_claims} claim(s) rejected; cost $${summary.cost_usd.toFixed(2)}.`,
-    "",
-    "| workstream | verdict | gates | attempts | claims | elapsed |",
-    "| --- | --- | --- | --- | --- | --- |",
-    ...workstreams.map(
-      (row) =>
-        `| ${row.workstream} | ${row.state} | ${row.gates.map((gate) => `${gate.id}:${gate.status}`).join(" ") || "-"} | ${row.attempts} | ${row.claims.length} | ${row.elapsed_seconds === null ? "-" : formatDuration(row.elapsed_seconds)} |`,
-    ),
-    "",
+export interface CampaignReportInput {
+  run: { id: string; directory: string };
+  workstreamIds: readonly string[];
+  events: readonly JournalEvent[];
+  state: RunState;
+  /** Log texts by the path the journal names them by (see `reportFileReferences`). */
+  logs: LogTexts;
+  /** Workstreams whose evidence/<ws>/bundle.md exists. */
+  bundlesPresent: ReadonlySet<string>;
+  nowMs: number;
+}
+
+const runEndTypes = new Set(["run.finished", "run.stopped"]);
+
+export function buildCampaignReport(input: CampaignReportInput): CampaignReport {
+  const { events, state } = input;
+  const lastEvent = events.at(-1);
+  // A journal that ends on run.finished or run.stopped is a run nobody is working on: its open
+  // intervals end there, not at the time someone happens to read the report.
+  const runEnd = lastEvent && runEndTypes.has(lastEvent.type) ? lastEvent.ts : null;
+  const endMs = runEnd === null ? input.nowMs : Date.parse(runEnd);
+  const ids = [
+    ...input.workstreamIds,
+    ...[...state.workstreams.keys()].filter((id) => !input.workstreamIds.includes(id)),
   ];
-  for (const row of workstreams) {
-    if (row.reason) lines.push(`- **${row.workstream}**: ${row.reason}`);
-  }
-  return `${lines.join("\n")}\n`;
+  const workstreams = ids.map((id) =>
+    workstreamReport(state.workstreams.get(id) ?? null, id, events, input, endMs),
+  );
+  const startedAt = state.startedAt ?? events[0]?.ts ?? null;
+  return {
+    schema: reportSchemaId,
+    run: {
+      id: input.run.id,
+      directory: input.run.directory,
+      started_at: startedAt,
+      ended_at: runEnd,
+      is_finished: state.isFinished,
+      duration_ms: startedAt === null ? null : Math.max(0, endMs - Date.parse(startedAt)),
+      generated_at: new Date(input.nowMs).toISOString(),
+    },
+    totals: totalsOf(workstreams),
+    workstreams,
+    retrospective: buildRetrospective({
+      events,
+      state,
+      workstreams,
+      endMs,
+      openEndedBy: runEnd === null ? "report" : "run_end",
+    }),
+    timeline: buildTimeline(events),
+  };
+}
+
+function workstreamReport(
+  state: WorkstreamState | null,
+  id: string,
+  events: readonly JournalEvent[],
+  input: CampaignReportInput,
+  endMs: number,
+): WorkstreamReport {
+  const own = events.filter((event) => event.workstream === id);
+  const claimTimes = new Map(
+    own.filter((event) => event.type === "claim.made").map((event) => [Number(event.claim), event.ts]),
+  );
+  const startedMs = state?.startedAt ? Date.parse(state.startedAt) : null;
+  const untilMs = state?.endedAt ? Date.parse(state.endedAt) : endMs;
+  const lastClaim = state?.claims.at(-1);
+  return {
+    workstream: id,
+    status: state?.status ?? "pending",
+    verdict: verdictOf(state?.status ?? "pending"),
+    reason: state?.reason ?? null,
+    started_at: state?.startedAt ?? null,
+    ended_at: state?.endedAt ?? null,
+    duration_ms: startedMs === null ? null : Math.max(0, untilMs - startedMs),
+    worker_ms: own
+      .filter((event) => event.type === "worker.exited")
+      .reduce((sum, event) => sum + (Number(event.duration_ms) || 0), 0),
+    attempts: state?.attempt ?? 0,
+    gates: (lastClaim?.gates ?? []).map((gate) => ({
+      id: gate.gate,
+      status: gate.status,
+      detail: gate.detail,
+    })),
+    claims: (state?.claims ?? []).map((claim) => ({
+      id: claim.id,
+      attempt: claim.attempt,
+      commit: claim.commit,
+      verdict: claim.verdict,
+      summary: claim.summary,
+      made_at: claimTimes.get(claim.id) ?? null,
+      failed_gates: claim.gates
+        .filter((gate) => gate.status === "fail" || gate.status === "error")
+        .map((gate) => gate.gate),
+    })),
+    interventions: (state?.interventions ?? []).map((intervention) => ({
+      playbook: intervention.playbook,
+      signal: intervention.signal,
+      delivery: intervention.delivery,
+      at: intervention.ts,
+    })),
+    escalations: (state?.escalations ?? []).map(
+      (escalation): EscalationReport => ({
+        id: escalation.id,
+        workstream: id,
+        source: escalation.source,
+        question: escalation.question,
+        opened_at: escalation.opened_at,
+        decided_at: escalation.decided_at,
+        decision: escalation.decision,
+        note: escalation.note,
+        waited_ms: Math.max(
+          0,
+          (escalation.decided_at ? Date.parse(escalation.decided_at) : endMs) -
+            Date.parse(escalation.opened_at),
+        ),
+        is_open: escalation.decided_at === null,
+      }),
+    ),
+    signals: state?.signals.length ?? 0,
+    usage: usageOf(state),
+    tests: {
+      local_check: state ? localCheckTests(state, input.logs) : null,
+      ci: state ? ciTests(state, input.logs) : null,
+    },
+    bundle: {
+      markdown: `evidence/${id}/bundle.md`,
+      json: `evidence/${id}/bundle.json`,
+      is_present: input.bundlesPresent.has(id),
+    },
+  };
+}
+
+function usageOf(state: WorkstreamState | null): Usage {
+  return {
+    turns: state?.turns ?? 0,
+    input_tokens: state?.inputTokens ?? 0,
+    output_tokens: state?.outputTokens ?? 0,
+    cache_read_tokens: state?.cacheReadTokens ?? 0,
+    cache_write_tokens: state?.cacheWriteTokens ?? 0,
+    cost_usd: roundUsd(state?.costUsd ?? 0),
+  };
+}
+
+function totalsOf(workstreams: readonly WorkstreamReport[]): ReportTotals {
+  const count = (pick: (workstream: WorkstreamReport) => number) =>
+    workstreams.reduce((sum, workstream) => sum + pick(workstream), 0);
+  const statuses: ReportTotals["statuses"] = {};
+  for (const workstream of workstreams) statuses[workstream.status] = (statuses[workstream.status] ?? 0) + 1;
+  const accepted = workstreams.filter((workstream) => workstream.verdict === "accepted").length;
+  const notAccepted = workstreams.filter((workstream) => workstream.verdict === "rejected").length;
+  return {
+    workstreams: workstreams.length,
+    accepted,
+    not_accepted: notAccepted,
+    open: workstreams.length - accepted - notAccepted,
+    statuses,
+    attempts: count((workstream) => workstream.attempts),
+    claims: count((workstream) => workstream.claims.length),
+    rejected_claims: count(
+      (workstream) => workstream.claims.filter((claim) => claim.verdict === "rejected").length,
+    ),
+    interventions: count((workstream) => workstream.interventions.length),
+    escalations: count((workstream) => workstream.escalations.length),
+    usage: {
+      turns: count((workstream) => workstream.usage.turns),
+      input_tokens: count((workstream) => workstream.usage.input_tokens),
+      output_tokens: count((workstream) => workstream.usage.output_tokens),
+      cache_read_tokens: count((workstream) => workstream.usage.cache_read_tokens),
+      cache_write_tokens: count((workstream) => workstream.usage.cache_write_tokens),
+      cost_usd: roundUsd(count((workstream) => workstream.usage.cost_usd)),
+    },
+    tests: testSummary(workstreams.map((workstream) => workstream.tests.local_check)),
+    ci_tests: testSummary(workstreams.map((workstream) => workstream.tests.ci)),
+  };
+}
+
+function testSummary(
+  evidence: readonly (WorkstreamReport["tests"]["local_check"] | null)[],
+): TestSummary | null {
+  const tallies = evidence.flatMap((each) => (each?.tally ? [each.tally] : []));
+  if (tallies.length === 0) return null;
+  const sum = addTallies(tallies);
+  // Tallies without a pass count would drag the rate down by their failures alone.
+  const known = tallies.filter((tally) => tally.passed !== null);
+  return {
+    ...sum,
+    pass_rate: known.length === 0 ? null : passRate(addTallies(known)),
+    workstreams: tallies.length,
+  };
 }

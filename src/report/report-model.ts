@@ -1,0 +1,170 @@
+/**
+ * The campaign report as data: what `supervise report --format json` prints and what the Markdown
+ * and HTML renderers draw. Field names follow the journal and bundle.json (snake_case, units in names).
+ */
+import type { WorkstreamStatus } from "../run/workstream-state.ts";
+import type { TestTally } from "./test-results.ts";
+
+export const reportSchemaId = "supervise.report/v1";
+
+export interface CampaignReport {
+  schema: typeof reportSchemaId;
+  run: {
+    id: string;
+    /** Absolute; every other path in the report is relative to it. */
+    directory: string;
+    started_at: string | null;
+    /** The last run.finished or run.stopped event, when the journal ends with one. */
+    ended_at: string | null;
+    is_finished: boolean;
+    duration_ms: number | null;
+    generated_at: string;
+  };
+  totals: ReportTotals;
+  workstreams: WorkstreamReport[];
+  retrospective: Retrospective;
+  timeline: TimelineEntry[];
+}
+
+export interface ReportTotals {
+  workstreams: number;
+  accepted: number;
+  /** Rejected, blocked or aborted: ended without acceptance. */
+  not_accepted: number;
+  /** Not ended yet. */
+  open: number;
+  statuses: Partial<Record<WorkstreamStatus, number>>;
+  attempts: number;
+  claims: number;
+  rejected_claims: number;
+  interventions: number;
+  escalations: number;
+  usage: Usage;
+  /** Added up from each workstream's latest local_check log. */
+  tests: TestSummary | null;
+  /** Added up from each workstream's latest CI log. */
+  ci_tests: TestSummary | null;
+}
+
+export interface Usage {
+  turns: number;
+  input_tokens: number;
+  output_tokens: number;
+  cache_read_tokens: number;
+  cache_write_tokens: number;
+  cost_usd: number;
+}
+
+export interface TestSummary extends TestTally {
+  /** passed / (passed + failed), counting only tallies that know their passes. */
+  pass_rate: number | null;
+  /** How many workstreams the numbers come from. */
+  workstreams: number;
+}
+
+export interface WorkstreamReport {
+  workstream: string;
+  status: WorkstreamStatus;
+  verdict: "accepted" | "rejected" | "pending";
+  reason: string | null;
+  started_at: string | null;
+  ended_at: string | null;
+  duration_ms: number | null;
+  /** Time worker processes ran, from their exits. */
+  worker_ms: number;
+  attempts: number;
+  /** The gates of the last claim. */
+  gates: { id: string; status: string; detail: string }[];
+  claims: ClaimReport[];
+  interventions: { playbook: string; signal: string; delivery: string; at: string }[];
+  escalations: EscalationReport[];
+  signals: number;
+  usage: Usage;
+  tests: { local_check: TestEvidence | null; ci: TestEvidence | null };
+  bundle: { markdown: string; json: string; is_present: boolean };
+}
+
+export interface ClaimReport {
+  id: number;
+  attempt: number;
+  commit: string | null;
+  verdict: "pending" | "accepted" | "rejected";
+  summary: string;
+  made_at: string | null;
+  failed_gates: string[];
+}
+
+export interface EscalationReport {
+  id: string;
+  workstream: string;
+  source: string;
+  question: string;
+  opened_at: string;
+  decided_at: string | null;
+  decision: string | null;
+  note: string | null;
+  /** Until the decision, or until the report for one still open. */
+  waited_ms: number;
+  is_open: boolean;
+}
+
+/** Where a workstream's test counts came from: one gate of one claim. */
+export interface TestEvidence {
+  claim: number;
+  gate: string;
+  /** The log as the journal names it: relative to the run directory, or the CI's own path or URL. */
+  log: string | null;
+  /** `log` when the full log was read; otherwise the output the journal kept. */
+  read_from: "log" | "output_tail" | "ci_summary";
+  /** Null when no test runner's summary was found in the output. */
+  tally: TestTally | null;
+  pass_rate: number | null;
+}
+
+export interface Retrospective {
+  rejections_by_gate: { gate: string; rejections: number; workstreams: string[]; last_detail: string }[];
+  playbooks: {
+    playbook: string;
+    signals: string[];
+    applied: number;
+    workstreams: string[];
+    /** Interventions after which the workstream was accepted with no other intervention between. */
+    followed_by_acceptance: number;
+  }[];
+  stalls: {
+    lost_ms: number;
+    by_signal: { signal: string; count: number; lost_ms: number }[];
+    intervals: StallInterval[];
+  };
+  cost: {
+    total_usd: number;
+    accepted_workstreams: number;
+    per_accepted_workstream_usd: number | null;
+    /** Spent on workstreams that did not end accepted. */
+    not_accepted_usd: number;
+  };
+  escalations: { count: number; open: number; waited_ms: number; items: EscalationReport[] };
+}
+
+/**
+ * From a signal to the workstream's next claim or end; signals before that point join the same
+ * interval, so overlapping signals are not counted twice.
+ */
+export interface StallInterval {
+  workstream: string;
+  signals: string[];
+  from: string;
+  to: string;
+  ended_by: "claim" | "workstream_end" | "run_end" | "report";
+  lost_ms: number;
+}
+
+export interface TimelineEntry {
+  at: string;
+  /** Since the run started. */
+  offset_ms: number;
+  workstream: string | null;
+  /** The journal event type, e.g. `claim.rejected`. */
+  type: string;
+  label: string;
+}

@@ -1,0 +1,80 @@
+/** `supervise report` as a user runs it: the real CLI as a child process over a synthetic state dir. */
+import { existsSync } from "node:fs";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { execa } from "execa";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { CampaignReport } from "../../src/report/report-model.ts";
+import { cliPath } from "../fakes/cli-harness.ts";
+import { type SyntheticRun, writeSyntheticRun } from "./synthetic-run.ts";
+
+let synthetic: SyntheticRun;
+let cwd: string;
+
+const supervise = (args: string[]) =>
+  execa(process.execPath, [cliPath, ...args], { cwd, reject: false, env: { NO_COLOR: "1" } });
+
+beforeAll(async () => {
+  synthetic = await writeSyntheticRun();
+  cwd = await mkdtemp(join(tmpdir(), "supervise-report-cwd-"));
+});
+
+afterAll(async () => {
+  await synthetic.cleanup();
+  await rm(cwd, { recursive: true, force: true });
+});
+
+describe("supervise report", () => {
+  it("prints the report as JSON, with test counts read from the run's logs", async () => {
+    const result = await supervise(["report", "--format", "json", "--state-dir", synthetic.stateDirectory]);
+    expect([result.exitCode, result.stderr]).toEqual([0, ""]);
+    const report = JSON.parse(result.stdout) as CampaignReport;
+    expect(report.schema).toBe("supervise.report/v1");
+    expect(report.workstreams.map((workstream) => [workstream.workstream, workstream.verdict])).toEqual([
+      ["ws-accepted", "accepted"],
+      ["ws-rejected", "rejected"],
+      ["ws-pending", "pending"],
+    ]);
+    const tests = report.totals.tests!;
+    expect([tests.total, tests.passed, tests.failed, tests.skipped]).toEqual([18, 15, 2, 1]);
+    expect(report.retrospective.cost.per_accepted_workstream_usd).toBe(0.75);
+  });
+
+  it("prints Markdown by default", async () => {
+    const result = await supervise(["report", "--state-dir", synthetic.stateDirectory]);
+    expect(result.exitCode).toBe(0);
+    expect(result.stdout.split("\n")[0]).toBe("# Campaign report — run 20260101-090000-abcd");
+    expect(result.stdout).toContain("## Retrospective");
+  });
+
+  it("writes HTML to --output with bundle links that reach the run directory from there", async () => {
+    const output = join(cwd, "reports", "campaign.html");
+    await execa("mkdir", ["-p", dirname(output)]);
+    const result = await supervise([
+      "report",
+      "--format",
+      "html",
+      "--output",
+      "reports/campaign.html",
+      "--state-dir",
+      synthetic.stateDirectory,
+    ]);
+    expect([result.exitCode, result.stdout]).toEqual([0, `Report written to ${output}`]);
+    const page = await readFile(output, "utf8");
+    const href = /<a href="([^"]+)">bundle<\/a>/.exec(page)?.[1];
+    expect(href?.endsWith("/runs/20260101-090000-abcd/evidence/ws-accepted/bundle.md")).toBe(true);
+    expect(resolve(dirname(output), decodeURIComponent(href!))).toBe(
+      join(synthetic.run.dir, "evidence", "ws-accepted", "bundle.md"),
+    );
+    expect(existsSync(resolve(dirname(output), decodeURIComponent(href!)))).toBe(true);
+  });
+
+  it("refuses an unknown format with exit 2", async () => {
+    const result = await supervise(["report", "--format", "pdf", "--state-dir", synthetic.stateDirectory]);
+    expect([result.exitCode, result.stderr.split("\n")[0]]).toEqual([
+      2,
+      'error: --format must be md, json or html, got "pdf".',
+    ]);
+  });
+});
