@@ -3,12 +3,23 @@
  * a human decides from the CLI (`approve`, `deny`, `reply`), which writes the decision into the
  * same file. The file is the meeting point, so a decision survives a supervisor restart.
  */
-import { mkdir, readdir, readFile } from "node:fs/promises";
+import { type FileHandle, mkdir, open, readdir, readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
 import writeFileAtomic from "write-file-atomic";
 import type { Clock } from "../clock.ts";
 
 export type DecisionKind = "approve" | "deny" | "reply";
+
+export interface EscalationContext {
+  /** Signals recorded for the workstream, latest last. */
+  signals: string[];
+  /** The last evidence the supervisor holds: the failing gates of the last claim, or the trigger. */
+  evidence: string;
+  /** `git diff --stat` of the checkout against its base. */
+  diffstat: string;
+  /** What each decision does here. */
+  options: { approve: string; deny: string; reply: string };
+}
 
 export interface EscalationRecord {
   id: string;
@@ -16,9 +27,17 @@ export interface EscalationRecord {
   question: string;
   /** What led here: a worker's ask_human, or the monitor when playbooks are exhausted. */
   source: "worker" | "monitor";
+  context: EscalationContext | null;
   status: "pending" | "approved" | "denied" | "replied";
   opened_at: string;
-  decision: { kind: DecisionKind; note: string | null; text: string | null; decided_at: string } | null;
+  decision: {
+    kind: DecisionKind;
+    note: string | null;
+    text: string | null;
+    decided_at: string;
+    /** The OS user who decided. */
+    decided_by: string;
+  } | null;
 }
 
 const statusOfDecision = { approve: "approved", deny: "denied", reply: "replied" } as const;
@@ -30,12 +49,13 @@ export interface EscalationStore {
     workstream: string;
     question: string;
     source: EscalationRecord["source"];
+    context?: EscalationContext | null;
   }): Promise<EscalationRecord>;
   read(id: string): Promise<EscalationRecord | null>;
   list(): Promise<EscalationRecord[]>;
   decide(
     id: string,
-    decision: { kind: DecisionKind; note?: string | null; text?: string | null },
+    decision: { kind: DecisionKind; note?: string | null; text?: string | null; decidedBy: string },
   ): Promise<EscalationRecord>;
   /** Resolves with the decided record; rejects with the signal's reason when aborted. */
   waitForDecision(id: string, signal: AbortSignal): Promise<EscalationRecord>;
@@ -45,6 +65,13 @@ export class EscalationNotFoundError extends Error {
   constructor(id: string) {
     super(`no escalation ${id}`);
     this.name = "EscalationNotFoundError";
+  }
+}
+
+export class EscalationBeingDecidedError extends Error {
+  constructor(id: string) {
+    super(`escalation ${id} is being decided by someone else right now`);
+    this.name = "EscalationBeingDecidedError";
   }
 }
 
@@ -86,6 +113,7 @@ export function createEscalationStore(
       if (existing) return existing;
       const record: EscalationRecord = {
         ...request,
+        context: request.context ?? null,
         status: "pending",
         opened_at: new Date(clock.now()).toISOString(),
         decision: null,
@@ -108,21 +136,37 @@ export function createEscalationStore(
         .sort((a, b) => a.opened_at.localeCompare(b.opened_at));
     },
     async decide(id, decision) {
-      const record = await read(id);
-      if (!record) throw new EscalationNotFoundError(id);
-      if (record.status !== "pending") throw new EscalationAlreadyDecidedError(record);
-      const decided: EscalationRecord = {
-        ...record,
-        status: statusOfDecision[decision.kind],
-        decision: {
-          kind: decision.kind,
-          note: decision.note ?? null,
-          text: decision.text ?? null,
-          decided_at: new Date(clock.now()).toISOString(),
-        },
-      };
-      await write(decided);
-      return decided;
+      if ((await read(id)) === null) throw new EscalationNotFoundError(id);
+      // Two humans deciding at once: the exclusive lock file lets exactly one of them write.
+      const lockFile = `${fileOf(id)}.lock`;
+      let lock: FileHandle;
+      try {
+        lock = await open(lockFile, "wx");
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === "EEXIST") throw new EscalationBeingDecidedError(id);
+        throw error;
+      }
+      try {
+        const record = await read(id);
+        if (!record) throw new EscalationNotFoundError(id);
+        if (record.status !== "pending") throw new EscalationAlreadyDecidedError(record);
+        const decided: EscalationRecord = {
+          ...record,
+          status: statusOfDecision[decision.kind],
+          decision: {
+            kind: decision.kind,
+            note: decision.note ?? null,
+            text: decision.text ?? null,
+            decided_at: new Date(clock.now()).toISOString(),
+            decided_by: decision.decidedBy,
+          },
+        };
+        await write(decided);
+        return decided;
+      } finally {
+        await lock.close();
+        await rm(lockFile, { force: true });
+      }
     },
     async waitForDecision(id, signal) {
       // Polling a small file is simpler and sturdier than fs.watch across editors, atomic renames and NFS.

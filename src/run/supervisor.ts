@@ -13,7 +13,7 @@ import { issueFacts, pullRequestFacts } from "../evidence/forge-gates.ts";
 import type { GateResult } from "../evidence/gate-result.ts";
 import { type GateServices, verifyClaim } from "../evidence/verify-claim.ts";
 import type { Forge } from "../forge/forge.ts";
-import type { EscalationRecord, EscalationStore } from "../monitor/escalation-store.ts";
+import type { EscalationContext, EscalationRecord, EscalationStore } from "../monitor/escalation-store.ts";
 import { type Playbook, renderPlaybook, type SignalKind } from "../monitor/playbook.ts";
 import { choosePlaybook, type Signal } from "../monitor/playbook-matcher.ts";
 import type { Plan, Workstream } from "../plan/schema.ts";
@@ -45,9 +45,13 @@ export interface CheckoutPort {
   }): Promise<{ path: string; branch: string; baseSha: string; isNew: boolean }>;
   head(path: string): Promise<string>;
   uncommittedChanges(path: string): Promise<string[]>;
-  /** Copies a checkout's commit into the supervisor's private mirror, the only place pushes start from. */
-  fetchIntoMirror(workstreamId: string, sha: string): Promise<void>;
+  /** Copies a checkout's commit into the supervisor's private mirror, the only place pushes start from. */ fetchIntoMirror(
+    workstreamId: string,
+    sha: string,
+  ): Promise<void>;
   readonly mirrorPath: string;
+  /** `git diff --stat` of the checkout's HEAD against its base, for an escalation's context. */
+  diffStat(path: string, baseSha: string): Promise<string>;
 }
 
 export interface RunOptions extends ScheduleOptions {
@@ -612,13 +616,18 @@ class Supervisor {
       workstream: id,
       question,
       source: "monitor",
+      context: await this.escalationContext(workstream, signal.evidence, {
+        approve: "the worker is started again and continues",
+        deny: "the workstream is aborted",
+        reply: "the worker is started again with your text as guidance",
+      }),
     });
     await this.record("escalation.opened", id, { escalation: escalationId, question, source: "monitor" });
     this.wakeLoop();
     const decided = await this.awaitDecision(id);
     if (!decided) return null;
     if (decided.decision?.kind === "deny") {
-      await this.record("workstream.blocked", id, {
+      await this.record("workstream.aborted", id, {
         reason: `a human denied continuing after ${signal.kind}${decided.decision.note ? `: ${decided.decision.note}` : ""}`,
       });
       return null;
@@ -770,6 +779,11 @@ class Supervisor {
       workstream: id,
       question: redactedQuestion,
       source: "worker",
+      context: await this.escalationContext(workstream, "the worker asked this itself", {
+        approve: "the answer is yes; the worker continues",
+        deny: "the answer is no; the worker continues and must do without",
+        reply: "your text is the answer the worker reads",
+      }),
     });
     await this.record("escalation.opened", id, {
       escalation: escalationId,
@@ -799,11 +813,35 @@ class Supervisor {
     }
     await this.record("escalation.decided", id, {
       escalation: decided.id,
+      decided_by: decided.decision?.decided_by ?? null,
       decision: decided.decision?.kind ?? decided.status,
       note: decided.decision?.note ?? null,
       text: decided.decision?.text ?? null,
     });
     return decided;
+  }
+  private async escalationContext(
+    workstream: Workstream,
+    evidence: string,
+    options: { approve: string; deny: string; reply: string },
+  ): Promise<EscalationContext> {
+    const state = this.workstreamState(workstream.id);
+    let diffstat = "";
+    if (state.checkoutPath && state.baseSha) {
+      diffstat = await this.dependencies.checkouts
+        .diffStat(state.checkoutPath, state.baseSha)
+        .catch((error: unknown) => {
+          return `(no diffstat: ${error instanceof Error ? error.message : String(error)})`;
+        });
+    }
+    const lastClaim = state.claims.at(-1);
+    const lastEvidence = lastClaim?.verdict === "rejected" ? describeFailures(lastClaim.gates) : evidence;
+    return {
+      signals: state.signals.map((signal) => `${signal.ts} ${signal.signal}: ${signal.summary}`),
+      evidence: this.dependencies.redact(lastEvidence.slice(0, 4000)),
+      diffstat,
+      options,
+    };
   }
 
   private decisionText(record: EscalationRecord): string {

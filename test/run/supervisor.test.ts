@@ -29,6 +29,9 @@ class FakeCheckouts implements CheckoutPort {
     return this.dirty.get(path) ?? [];
   }
   readonly mirrorPath = "/mirror.git";
+  async diffStat() {
+    return " src/a.js | 2 +-";
+  }
   async fetchIntoMirror() {}
 }
 
@@ -293,7 +296,8 @@ describe("runSupervisor escalations", () => {
       const store = createEscalationStore(directory, new ManualClock(), { pollMs: 5 });
       for (;;) {
         const pending = (await store.list()).filter((record) => record.status === "pending");
-        if (pending[0]) return store.decide(pending[0].id, { kind: "reply", text: "use the v2 API" });
+        if (pending[0])
+          return store.decide(pending[0].id, { kind: "reply", text: "use the v2 API", decidedBy: "tester" });
         await new Promise((resolve) => setTimeout(resolve, 5));
       }
     })();
@@ -339,6 +343,7 @@ describe("--no-wait", () => {
     await createEscalationStore(directory, new ManualClock()).decide("a-1", {
       kind: "approve",
       note: "yes, it is dead",
+      decidedBy: "tester",
     });
     const second = await runPlan(plan, scripts, { noWait: true });
     expect(second.outcome.kind === "finished" && second.outcome.allAccepted).toBe(true);

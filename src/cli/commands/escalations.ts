@@ -2,12 +2,14 @@
  * `supervise escalations` and the human decisions (`approve`, `deny`, `reply`). A decision is
  * written into the escalation's file in the run; the running supervisor picks it up from there.
  */
+import { userInfo } from "node:os";
 import { systemClock } from "../../clock.ts";
 import { ExitCode, StateError, UsageError } from "../../errors.ts";
 import {
   createEscalationStore,
   type DecisionKind,
   EscalationAlreadyDecidedError,
+  EscalationBeingDecidedError,
   EscalationNotFoundError,
 } from "../../monitor/escalation-store.ts";
 import {
@@ -34,8 +36,15 @@ export async function escalationsCommand(args: string[], context: CommandContext
     return ExitCode.allAccepted;
   }
   for (const record of pending) {
+    const options = record.context
+      ? `  approve: ${record.context.options.approve}\n  deny: ${record.context.options.deny}\n  reply: ${record.context.options.reply}\n`
+      : "";
+    const diffstat = record.context?.diffstat
+      ? `  changes so far:\n${indentLines(record.context.diffstat, "    ")}\n`
+      : "";
     context.output.out(
-      `${record.id}  ${record.workstream}  (opened ${record.opened_at})\n  ${record.question}\n` +
+      `${record.id}  ${record.workstream}  (opened ${record.opened_at}, from the ${record.source})\n` +
+        `${indentLines(record.question, "  ")}\n${diffstat}${options}` +
         `  answer: supervise approve ${record.id} [--note T] · supervise deny ${record.id} [--note T] · supervise reply ${record.id} "TEXT"\n\n`,
     );
   }
@@ -55,6 +64,8 @@ export async function decisionCommand(
   let text: string | null = null;
   if (kind === "reply") {
     text = requirePositional(kind, positionals, 1, "the reply text (supervise reply ID TEXT)");
+    if (text.trim() === "")
+      throw new UsageError("supervise reply needs a non-empty TEXT: it is what the worker reads.");
     rejectExtraPositionals(kind, positionals, 2);
     if (values.note !== undefined)
       throw new UsageError("supervise reply takes its text as an argument, not --note.");
@@ -66,12 +77,25 @@ export async function decisionCommand(
   const store = createEscalationStore(view.run.dir, systemClock);
   let decided: Awaited<ReturnType<typeof store.decide>>;
   try {
-    decided = await store.decide(id, { kind, note: values.note ?? null, text });
+    decided = await store.decide(id, {
+      kind,
+      note: values.note ?? null,
+      text,
+      decidedBy: userInfo().username,
+    });
   } catch (error) {
     if (error instanceof EscalationNotFoundError) {
       throw new StateError(`There is no escalation "${id}" in run ${view.run.id}.`, {
         hint: "`supervise escalations` lists the pending ones.",
       });
+    }
+    if (error instanceof EscalationBeingDecidedError) {
+      throw new StateError(
+        `Escalation ${id} is being decided by someone else right now; nothing was recorded.`,
+        {
+          hint: "Look again with `supervise escalations` in a moment.",
+        },
+      );
     }
     if (error instanceof EscalationAlreadyDecidedError) {
       throw new StateError(`Escalation ${id} was already decided (${error.record.status}).`);
@@ -85,4 +109,12 @@ export async function decisionCommand(
     );
   }
   return ExitCode.allAccepted;
+}
+
+function indentLines(text: string, prefix: string): string {
+  return text
+    .trimEnd()
+    .split("\n")
+    .map((line) => prefix + line)
+    .join("\n");
 }

@@ -244,6 +244,15 @@ export async function runCommand(args: string[], context: CommandContext): Promi
         uncommittedChanges: async (path) => (await workspace.isClean(path)).changes,
         fetchIntoMirror: (workstreamId, sha) => workspace.fetchFromCheckout(workstreamId, sha),
         mirrorPath: workspace.mirrorPath,
+        diffStat: async (path, baseSha) =>
+          (await workspace.repository(path)).raw([
+            "diff",
+            "--stat",
+            "--no-ext-diff",
+            "--no-textconv",
+            baseSha,
+            "HEAD",
+          ]),
       },
       forge,
       forgeRequestCount: () => forgeRequests,
