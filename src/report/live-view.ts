@@ -7,7 +7,7 @@ import type { Output } from "../cli/output.ts";
 import type { Plan } from "../plan/schema.ts";
 import type { JournalEvent } from "../run/journal.ts";
 import type { RunInfo } from "../run/run-store.ts";
-import { foldEvents, type RunState } from "../run/workstream-state.ts";
+import { applyEvent, initialRunState, type RunState, terminalStatuses } from "../run/workstream-state.ts";
 import { formatEventLine } from "./event-line.ts";
 import { renderStatusTable } from "./status-table.ts";
 
@@ -44,32 +44,49 @@ export function createLiveView(options: LiveViewOptions): LiveView {
       close: () => {},
     };
   }
-  const events: JournalEvent[] = [];
+  const ids = options.plan.workstreams.map((workstream) => workstream.id);
+  // Folded incrementally: redrawing must not replay the whole journal (a run has thousands of events).
+  const state = initialRunState(ids);
+  const activity = new Map<string, string>();
   let drawnLines = 0;
   let timer: NodeJS.Timeout | undefined;
+  const startedMs = Date.now();
   const draw = () => {
     timer = undefined;
-    const state = foldEvents(
-      options.plan.workstreams.map((workstream) => workstream.id),
-      events,
-    );
-    const latest = events.at(-1);
-    const text = [
-      renderStatusTable(
-        options.plan.workstreams.map((workstream) => workstream.id),
-        state,
-        Date.now(),
-        output.useColor,
-      ),
-      latest ? redact(formatEventLine(latest)).slice(0, output.columns - 1) : "",
-    ].join("\n");
+    const width = Math.max(40, output.columns - 1);
+    const statuses = ids.map((id) => state.workstreams.get(id)?.status ?? "pending");
+    const ended = statuses.filter((status) => terminalStatuses.has(status)).length;
+    const running = statuses.filter((status) => status === "running" || status === "verifying").length;
+    const progress = `${ended}/${ids.length} ended · ${running} running · ${statuses.filter((status) => status === "accepted").length} accepted · ${Math.round((Date.now() - startedMs) / 1000)}s`;
+    const lines = [
+      renderStatusTable(ids, state, Date.now(), output.useColor),
+      "",
+      ...ids
+        .filter(
+          (id) => activity.has(id) && !terminalStatuses.has(state.workstreams.get(id)?.status ?? "pending"),
+        )
+        .map((id) => `  ${id}: ${activity.get(id)}`.slice(0, width)),
+      ...[...state.workstreams.values()]
+        .filter((workstream) => workstream.pendingEscalation !== null)
+        .map((workstream) =>
+          `  ! ${workstream.pendingEscalation!.id} waits on you: supervise approve|deny ${workstream.pendingEscalation!.id} · supervise reply ${workstream.pendingEscalation!.id} "TEXT"`.slice(
+            0,
+            width,
+          ),
+        ),
+      progress,
+    ];
+    const text = lines.join("\n");
     const clear = drawnLines > 0 ? `\x1b[${drawnLines}A\x1b[0J` : "";
     output.out(`${clear}${text}\n`);
-    drawnLines = text.split("\n").length;
+    drawnLines = lines.length;
   };
   return {
     onEvent(event) {
-      events.push(event);
+      applyEvent(state, event);
+      if (event.workstream !== null) activity.set(event.workstream, redact(formatEventLine(event)).slice(9));
+      // A question for a human: ring the terminal bell once, so someone looks.
+      if (event.type === "escalation.opened") output.out("\x07");
       timer ??= setTimeout(draw, redrawIntervalMs);
     },
     finish(state, stateDirectory, run) {

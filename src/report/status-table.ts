@@ -80,7 +80,8 @@ export function renderStatusTable(
       .trimEnd();
   const lines = [line(header), ...body.map((cells, index) => line(cells, rows[index]!.state))];
   for (const row of rows) {
-    if (row.reason && row.state !== "running") lines.push(`  ${row.workstream}: ${row.reason}`);
+    if (row.reason && row.state !== "running")
+      lines.push(`  ${row.workstream}: ${row.reason.split("\n")[0]}`);
   }
   return lines.join("\n");
 }
