@@ -86,3 +86,14 @@ export class JournalWriteError extends SuperviseError {
     this.name = "JournalWriteError";
   }
 }
+
+/** The `code` of an OS error (`ENOENT`, `EACCES`, …), if it has one. */
+export function osErrorCode(error: unknown): string | undefined {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === "string" ? code : undefined;
+}
+
+/** An OS error's message for a person. */
+export function describeOsError(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

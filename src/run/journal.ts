@@ -9,7 +9,7 @@ import { createHash } from "node:crypto";
 import { open as openFile, readFile } from "node:fs/promises";
 import { dirname } from "node:path";
 import type { Clock } from "../clock.ts";
-import { JournalWriteError, StateError } from "../errors.ts";
+import { describeOsError, JournalWriteError, osErrorCode, StateError } from "../errors.ts";
 
 export interface JournalEvent {
   seq: number;
@@ -146,7 +146,7 @@ export async function readJournal(
     bytes = await readFile(file);
   } catch (error) {
     // A run whose supervisor has not opened its journal yet simply has no events.
-    if (errorCode(error) === "ENOENT") return { events: [], droppedTail: null };
+    if (osErrorCode(error) === "ENOENT") return { events: [], droppedTail: null };
     throw new StateError(`Cannot read the journal ${file}: ${describeOsError(error)}.`, { cause: error });
   }
   const parsed = parseJournalText(textDecoder.decode(bytes));
@@ -335,13 +335,4 @@ function writeError(file: string, error: unknown): JournalWriteError {
       cause: error,
     },
   );
-}
-
-function errorCode(error: unknown): string | undefined {
-  const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === "string" ? code : undefined;
-}
-
-function describeOsError(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

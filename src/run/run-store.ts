@@ -8,7 +8,7 @@ import { randomBytes } from "node:crypto";
 import { type FileHandle, mkdir, open, readdir, stat } from "node:fs/promises";
 import { join } from "node:path";
 import type { Clock } from "../clock.ts";
-import { StateError } from "../errors.ts";
+import { describeOsError, osErrorCode, StateError } from "../errors.ts";
 import { type JournalEvent, parseJournalLine } from "./journal.ts";
 
 export interface RunInfo {
@@ -48,7 +48,7 @@ export async function createRun(stateDir: string, runId: string): Promise<RunInf
   try {
     await mkdir(dir); // not recursive: an existing run must never be reused by accident
   } catch (error) {
-    if (errorCode(error) === "EEXIST") {
+    if (osErrorCode(error) === "EEXIST") {
       throw new StateError(`A run with id ${runId} already exists in ${runsDir}.`, {
         hint: "Each run needs a new id; run the command again.",
       });
@@ -72,7 +72,7 @@ export async function listRuns(stateDir: string): Promise<RunInfo[]> {
   try {
     names = (await readdir(runsDir)).filter((name) => !name.startsWith("."));
   } catch (error) {
-    if (errorCode(error) === "ENOENT") return [];
+    if (osErrorCode(error) === "ENOENT") return [];
     throw new StateError(`Cannot list the runs in ${runsDir}: ${describeOsError(error)}.`, {
       hint: `${runsDir} must be a readable directory; move aside whatever is in its place.`,
       cause: error,
@@ -135,7 +135,7 @@ async function readJournalEnds(
   try {
     handle = await open(file, "r");
   } catch (error) {
-    if (errorCode(error) === "ENOENT") return { firstEvent: null, isFinished: false };
+    if (osErrorCode(error) === "ENOENT") return { firstEvent: null, isFinished: false };
     throw new StateError(`Cannot read the journal ${file}: ${describeOsError(error)}.`, { cause: error });
   }
   try {
@@ -195,13 +195,4 @@ function cannotCreateError(dir: string, error: unknown): StateError {
     hint: "Make the state dir writable, or pick another with --state-dir or SUPERVISE_STATE_DIR.",
     cause: error,
   });
-}
-
-function errorCode(error: unknown): string | undefined {
-  const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === "string" ? code : undefined;
-}
-
-function describeOsError(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

@@ -18,6 +18,7 @@ import { type Playbook, renderPlaybook, type SignalKind } from "../monitor/playb
 import { choosePlaybook, type Signal } from "../monitor/playbook-matcher.ts";
 import type { Plan, Workstream } from "../plan/schema.ts";
 import type { CommandResult } from "../sandbox/run-command.ts";
+import { indentLines } from "../text.ts";
 import {
   ciStatusAction,
   closeIssueAction,
@@ -1045,19 +1046,11 @@ function describeFailures(
     .map((gate) => {
       const command = gate.command as { outputTail?: string; log?: string } | null | undefined;
       const tail = command?.outputTail
-        ? `\n  Output (tail):\n${indent(command.outputTail.slice(-1500), "    ")}`
+        ? `\n  Output (tail):\n${indentLines(command.outputTail.slice(-1500), "    ")}`
         : "";
       const log = command?.log ? `\n  Full log: ${command.log}` : "";
       return `- ${gate.gate}: ${gate.status} — ${gate.detail}${tail}${log}`;
     })
-    .join("\n");
-}
-
-function indent(text: string, prefix: string): string {
-  return text
-    .trimEnd()
-    .split("\n")
-    .map((line) => prefix + line)
     .join("\n");
 }
 

@@ -12,6 +12,7 @@ import {
   EscalationBeingDecidedError,
   EscalationNotFoundError,
 } from "../../monitor/escalation-store.ts";
+import { indentLines } from "../../text.ts";
 import {
   parseCommandArguments,
   readingOptions,
@@ -109,12 +110,4 @@ export async function decisionCommand(
     );
   }
   return ExitCode.allAccepted;
-}
-
-function indentLines(text: string, prefix: string): string {
-  return text
-    .trimEnd()
-    .split("\n")
-    .map((line) => prefix + line)
-    .join("\n");
 }
