@@ -2,11 +2,17 @@
  * `diff_scope`: the claimed change touches real source, not only tests, docs or config, and leaves
  * the tests that ran at the base running: none deleted, skipped, focused away, excluded from the
  * runner's selection, or stripped of assertions. A campaign's worker once "completed" a workstream
- * with test stubs alone; this gate is why that claim fails. Observation (git) is in
- * diff-scope-observation.ts; the verdict here is pure.
+ * with test stubs alone; this gate is why that claim fails. Two kinds of evidence, both required:
+ * the diff read statically (diff-scope-observation.ts), and, given a runner, the check command run
+ * at the base and at the claim with the tests compared by name (base-test-run.ts). The verdict
+ * here is pure.
  */
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { SuperviseError } from "../errors.ts";
+import type { CommandRunner } from "../sandbox/run-command.ts";
 import { createSafeGit, type SafeGitOptions } from "../workspace/safe-git.ts";
+import { runTestsAtBase, runTestsAtClaim } from "./base-test-run.ts";
 import {
   type ChangedFile,
   type DiffScopeLimits,
@@ -17,6 +23,7 @@ import {
 import { classifyPath, type FileRole } from "./file-roles.ts";
 import { type GateResult, gateResult } from "./gate-result.ts";
 import { testChangeFindings } from "./test-change-findings.ts";
+import { type BrokenTest, judgeTestRuns, type LostTest, type TestRunVerdict } from "./test-run-comparison.ts";
 import {
   filesRunBy,
   parseScripts,
@@ -32,7 +39,11 @@ export type DiffScopeFindingKind =
   | "assertions-weakened"
   | "trivial-assertion"
   | "tests-excluded"
-  | "not-inspected";
+  | "not-inspected"
+  /** Passed when the check command ran at the base; absent from its run at the claimed commit. */
+  | "test-lost"
+  /** Passed at the base; failed, skipped or todo at the claimed commit. */
+  | "test-broken";
 
 export interface DiffScopeFinding {
   kind: DiffScopeFindingKind;
@@ -45,7 +56,14 @@ export interface DiffScopeFinding {
 /** How many changed files the gate result lists by name; a bigger change is counted, not listed. */
 const listedFilesLimit = 200;
 
-export function judgeDiffScope(observation: DiffScopeObservation): GateResult {
+/** What the two runs of the check command showed, or why they were not compared. */
+export type TestRunEvidence = TestRunVerdict | { kind: "not-compared"; reason: string };
+
+/**
+ * Any finding fails the gate. Runs that could not be compared (a runner's output without per-test
+ * lines, a base that would not run) make it an error, unless the diff alone already fails it.
+ */
+export function judgeDiffScope(observation: DiffScopeObservation, testRuns?: TestRunEvidence): GateResult {
   const { files } = observation;
   const roles = new Map(files.map((file) => [file, roleOf(file)]));
   const sourceFiles = files.filter((file) => roles.get(file) === "source");
@@ -61,6 +79,7 @@ export function judgeDiffScope(observation: DiffScopeObservation): GateResult {
   }
   const tests = testChangeFindings(files, observation.limits.maxFileBytes);
   findings.push(...tests.findings, ...selectionFindings(observation));
+  if (testRuns?.kind === "compared") findings.push(...testRunFindings(testRuns.comparison));
 
   const observed = {
     base: observation.baseSha,
@@ -81,11 +100,57 @@ export function judgeDiffScope(observation: DiffScopeObservation): GateResult {
     tests_at_base: tests.testsAtBase,
     tests_at_commit: tests.testsAtCommit,
     findings,
+    ...(testRuns === undefined
+      ? {}
+      : {
+          test_runs: testRuns.kind === "not-compared" ? { not_compared: testRuns.reason } : testRuns.observed,
+        }),
   };
-  if (findings.length > 0) return gateResult("diff_scope", "fail", failureDetail(findings), observed);
+  if (findings.length > 0) {
+    const unjudged =
+      testRuns?.kind === "error" ? `; the test runs were not compared: ${testRuns.detail}` : "";
+    return gateResult("diff_scope", "fail", `${failureDetail(findings)}${unjudged}`, observed);
+  }
+  if (testRuns?.kind === "error") return gateResult("diff_scope", "error", testRuns.detail, observed);
   const testFileCount = files.filter((file) => roles.get(file) === "test").length;
-  const detail = `source changed: ${listFiles(sourceFiles)}; ${plural(testFileCount, "test file")} changed, no test lost, skipped, weakened or excluded`;
+  const detail = `source changed: ${listFiles(sourceFiles)}; ${plural(testFileCount, "test file")} changed, no test lost, skipped, weakened or excluded${runsDetail(testRuns)}`;
   return gateResult("diff_scope", "pass", detail, observed);
+}
+
+function runsDetail(testRuns: TestRunEvidence | undefined): string {
+  if (testRuns?.kind === "compared") {
+    return `; ${plural(testRuns.comparison.keptCount, "test")} that passed at the base still pass`;
+  }
+  return testRuns?.kind === "not-compared" ? `; tests not run: ${testRuns.reason}` : "";
+}
+
+const namesInDetail = 3;
+
+function testRunFindings(comparison: { lost: LostTest[]; broken: BrokenTest[] }): DiffScopeFinding[] {
+  const findings: DiffScopeFinding[] = [];
+  const total = (tests: readonly LostTest[]) => tests.reduce((sum, test) => sum + test.count, 0);
+  const named = <Test extends LostTest>(tests: readonly Test[], describe: (test: Test) => string) => {
+    const shown = tests.slice(0, namesInDetail).map(describe).join(", ");
+    return tests.length > namesInDetail ? `${shown} and ${tests.length - namesInDetail} more` : shown;
+  };
+  const times = (test: LostTest) => (test.count > 1 ? ` ×${test.count}` : "");
+  if (comparison.lost.length > 0) {
+    const count = total(comparison.lost);
+    findings.push({
+      kind: "test-lost",
+      file: null,
+      detail: `${plural(count, "test")} that passed at the base did not run at the claimed commit (deleted, renamed, excluded, or ${count === 1 ? "its" : "their"} file no longer runs): ${named(comparison.lost, (test) => `"${test.name}"${times(test)}`)}`,
+    });
+  }
+  if (comparison.broken.length > 0) {
+    const count = total(comparison.broken);
+    findings.push({
+      kind: "test-broken",
+      file: null,
+      detail: `${plural(count, "test")} that passed at the base no longer ${count === 1 ? "passes" : "pass"}: ${named(comparison.broken, (test) => `"${test.name}"${times(test)} ${test.status}`)}`,
+    });
+  }
+  return findings;
 }
 
 export interface DiffScopeRequest {
@@ -95,16 +160,39 @@ export interface DiffScopeRequest {
   commit: string;
   /** The plan's check command (`npm test`): the scripts and files it runs count as test selection. */
   checkCommand?: string | undefined;
-  /** PATH and HOME for git, from the composition root. */
+  /** The environment of the check command, as local_check gets it; PATH and HOME from it also run git. */
   environment?: SafeGitOptions["environment"];
   limits?: Partial<DiffScopeLimits> | undefined;
+  /**
+   * Runs the check command at the base (in a throwaway clone) and at the claimed commit, so the
+   * tests are compared by name. Without it the gate reads the diff alone.
+   */
+  runner?: CommandRunner | undefined;
+  /** local_check's FULL output at the claimed commit (its log file, not the capped tail); saves a run. */
+  claimedRunOutput?: string | undefined;
+  /** Per run of the check command; default 10 minutes. */
+  timeoutMs?: number | undefined;
+  /** Where listed base runs are cached, per (base, command). */
+  cacheDirectory?: string | undefined;
+  /** With the log paths below (relative to it), where the runs' full logs are kept. */
+  runDirectory?: string | undefined;
+  /** e.g. `evidence/<ws>/logs/claim-<n>-diff_scope-base.log`. */
+  baseLogPath?: string | undefined;
+  /** Used only when the claimed commit is run here, without `claimedRunOutput`. */
+  claimLogPath?: string | undefined;
+  /** Where the base clone goes; default `<cacheDirectory>/work`, else the system's temporary folder. */
+  temporaryDirectory?: string | undefined;
+  signal?: AbortSignal | undefined;
 }
+
+const defaultTimeoutMs = 10 * 60_000;
 
 /** Observes with safe git, then judges. Git failures and unknown commits become an `error` result. */
 export async function observeAndJudgeDiffScope(request: DiffScopeRequest): Promise<GateResult> {
   try {
     const git = await createSafeGit(request.repositoryPath, { environment: request.environment });
-    return judgeDiffScope(await observeDiffScope(git, request));
+    const observation = await observeDiffScope(git, request);
+    return judgeDiffScope(observation, await observeTestRuns(request, observation));
   } catch (error) {
     if (!(error instanceof SuperviseError)) throw error;
     return gateResult("diff_scope", "error", `could not read the change: ${error.message}`, {
@@ -112,6 +200,50 @@ export async function observeAndJudgeDiffScope(request: DiffScopeRequest): Promi
       commit: request.commit,
     });
   }
+}
+
+/** Undefined without a runner: the gate is static, as it was before test runs were compared. */
+async function observeTestRuns(
+  request: DiffScopeRequest,
+  observation: DiffScopeObservation,
+): Promise<TestRunEvidence | undefined> {
+  const { runner, checkCommand } = request;
+  if (runner === undefined) return undefined;
+  // Same commit: the diff alone fails the claim; running its tests twice would show nothing more.
+  if (observation.baseSha === observation.commit) return undefined;
+  if (!checkCommand) return { kind: "not-compared", reason: "the plan names no check command" };
+  const environment = Object.fromEntries(
+    Object.entries(request.environment ?? {}).filter(
+      (entry): entry is [string, string] => entry[1] !== undefined,
+    ),
+  );
+  const common = {
+    runner,
+    command: checkCommand,
+    environment,
+    gitEnvironment: request.environment,
+    timeoutMs: request.timeoutMs ?? defaultTimeoutMs,
+    runDirectory: request.runDirectory,
+    signal: request.signal,
+    temporaryDirectory:
+      request.temporaryDirectory ??
+      (request.cacheDirectory ? join(request.cacheDirectory, "work") : tmpdir()),
+  };
+  const base = await runTestsAtBase({
+    ...common,
+    checkoutPath: request.repositoryPath,
+    baseSha: observation.baseSha,
+    cacheDirectory: request.cacheDirectory,
+    logPath: request.baseLogPath,
+  });
+  const claim = await runTestsAtClaim({
+    ...common,
+    checkoutPath: request.repositoryPath,
+    commit: observation.commit,
+    claimedRunOutput: request.claimedRunOutput,
+    logPath: request.claimLogPath,
+  });
+  return judgeTestRuns(base, claim);
 }
 
 /** A file moved out of source, or into it, still touched source. */

@@ -2,6 +2,8 @@
  * Runs the gates a workstream's `done` names against one claim. Every gate observes for itself
  * (commands it runs, the forge it asks); nothing the worker said or wrote is read as evidence.
  */
+import type Anthropic from "@anthropic-ai/sdk";
+import type { TranscriptWriter } from "../agent/transcript.ts";
 import type { Forge } from "../forge/forge.ts";
 import type { GateId, Plan, Workstream } from "../plan/schema.ts";
 import type { CommandRunner } from "../sandbox/run-command.ts";
@@ -9,6 +11,7 @@ import { runCommandGate } from "./command-gate.ts";
 import { observeAndJudgeDiffScope } from "./diff-scope.ts";
 import { type ForgeGateContext, observeCiGreen, observeIssueClosed, observePrMerged } from "./forge-gates.ts";
 import { type GateResult, gateResult } from "./gate-result.ts";
+import { observeReview } from "./review-gate.ts";
 
 export interface ClaimUnderVerification {
   workstream: Workstream;
@@ -28,7 +31,10 @@ export interface GateServices {
   /** The checkout's current HEAD and cleanliness, re-read after command gates to catch a moving target. */
   readCheckout(): Promise<{ head: string; uncommittedChanges: string[] }>;
   forge: Forge;
-  plan: Plan;
+  plan: Plan /** The reviewer model of a workstream, for the `review` gate; null when none can be built. */;
+  reviewerFor?(workstream: Workstream): Reviewer | null;
+  /** Where the reviewer's request and answer are written (the workstream's transcript). */
+  transcriptFor?(workstreamId: string): TranscriptWriter;
   /** How long ci_green waits for CI still running on the claimed commit. */
   ciWaitMs: number;
   signal?: AbortSignal;
@@ -53,7 +59,7 @@ export async function verifyClaim(
   const gates = gateOrder.filter((gate) => claim.workstream.done.includes(gate));
   const results: GateResult[] = [];
   for (const gate of gates) {
-    const result = await observeGate(gate, claim, services);
+    const result = await observeGate(gate, claim, services, results);
     results.push(result);
     await onGateResult(result);
   }
@@ -64,6 +70,7 @@ async function observeGate(
   gate: GateId,
   claim: ClaimUnderVerification,
   services: GateServices,
+  earlier: readonly GateResult[],
 ): Promise<GateResult> {
   if (claim.commit === null) {
     return gateResult(
@@ -90,6 +97,8 @@ async function observeGate(
       });
     case "ci_green":
       return observeCiGreen(forgeContext(committed, services));
+    case "review":
+      return observeReviewGate(committed, services, earlier);
     case "pr_merged":
       return observePrMerged(forgeContext(committed, services));
     case "issue_closed":
@@ -97,6 +106,49 @@ async function observeGate(
     default:
       return gateResult(gate, "error", `the gate ${gate} is not available yet in this version of supervise`);
   }
+}
+
+export interface Reviewer {
+  client: Anthropic;
+  model: string;
+  maxTokens: number;
+  diffLimitBytes: number;
+}
+
+/**
+ * A separate model judges the diff against the goal and the other gates. It runs only when every
+ * other gate passed: a claim that is rejected anyway needs no model call, and the reviewer then
+ * judges exactly what would be accepted.
+ */
+async function observeReviewGate(
+  claim: ClaimUnderVerification & { commit: string },
+  services: GateServices,
+  earlier: readonly GateResult[],
+): Promise<GateResult> {
+  const failed = earlier.filter((result) => result.status === "fail" || result.status === "error");
+  if (failed.length > 0) {
+    return gateResult(
+      "review",
+      "skipped",
+      `not run: ${failed.map((result) => result.id).join(", ")} failed first`,
+    );
+  }
+  const reviewer = services.reviewerFor?.(claim.workstream) ?? null;
+  if (!reviewer) return gateResult("review", "error", "no reviewer model is configured for this workstream");
+  const transcript = services.transcriptFor?.(claim.workstream.id);
+  return observeReview({
+    ...reviewer,
+    goal: claim.workstream.goal,
+    brief: claim.workstream.brief,
+    workstream: claim.workstream.id,
+    repositoryPath: claim.checkoutPath,
+    baseSha: claim.baseSha,
+    commit: claim.commit,
+    otherGates: earlier.map(({ id, status, detail }) => ({ id, status, detail })),
+    environment: services.environment,
+    ...(services.signal ? { signal: services.signal } : {}),
+    ...(transcript ? { transcript } : {}),
+  });
 }
 
 function forgeContext(

@@ -8,9 +8,11 @@ import {
   type BudgetConfig,
   builtInDefaults,
   type CommandsConfig,
+  defaultReviewer,
   type GateId,
   type Plan,
   type PlanDocument,
+  type ReviewerConfig,
   type StallConfig,
   type Workstream,
 } from "./schema.ts";
@@ -56,6 +58,7 @@ function resolveWorkstream(
     budget: mergeFields<BudgetConfig>(builtInDefaults.budget, defaults.budget, workstream.budget),
     stall: mergeFields<StallConfig>(builtInDefaults.stall, defaults.stall, workstream.stall),
     done: [...(workstream.done ?? defaults.done ?? builtInDoneFor(workstream.issue))],
+    reviewer: resolveReviewer(workstream.reviewer ?? document.reviewer ?? defaultReviewer, planDirectory),
   };
 }
 
@@ -67,6 +70,12 @@ export function builtInDoneFor(issue: number | undefined): GateId[] {
   return issue === undefined
     ? builtInDefaults.done.filter((gate) => gate !== "issue_closed")
     : [...builtInDefaults.done];
+}
+
+function resolveReviewer(reviewer: ReviewerConfig, planDirectory: string): ReviewerConfig {
+  if (reviewer.provider === "replay")
+    return { ...reviewer, cassette: path.resolve(planDirectory, reviewer.cassette) };
+  return { ...reviewer };
 }
 
 function resolveAgent(agent: AgentConfig, planDirectory: string): AgentConfig {

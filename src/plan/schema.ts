@@ -45,6 +45,24 @@ export type AgentConfig = z.infer<typeof agentSchema>;
 // null removes a built-in command (a project without a build step); a gate that needs it is then an error.
 const commandSchema = z.string().min(1).nullable().optional();
 
+export const reviewerSchema = z
+  .discriminatedUnion("provider", [
+    z.strictObject({
+      provider: z.literal("anthropic"),
+      model: z.string().min(1).default(defaultModel),
+      max_tokens: z.number().int().positive().default(4096),
+      diff_limit_bytes: z.number().int().positive().default(100_000),
+    }),
+    z.strictObject({
+      provider: z.literal("replay"),
+      cassette: z.string().min(1).describe("Recorded reviewer turns, relative to the plan."),
+      model: z.string().min(1).default(defaultModel),
+      diff_limit_bytes: z.number().int().positive().default(100_000),
+    }),
+  ])
+  .describe("The model that judges the diff for the `review` gate (a separate model from the worker).");
+export type ReviewerConfig = z.infer<typeof reviewerSchema>;
+
 export const commandsSchema = z.strictObject({
   check: commandSchema.describe("The local check (gate local_check); null for none."),
   build: commandSchema.describe("The release build (gate release_build); null for none."),
@@ -75,7 +93,10 @@ export const stallSchema = z.strictObject({
     .describe("Seconds without activity before the worker counts as idle."),
   repeat_limit: positiveInt().optional().describe("The same failing command this many times is a loop."),
   max_rejections: positiveInt().optional().describe("Rejected claims before the workstream is blocked."),
-  max_restarts: positiveInt()
+  max_restarts: z
+    .number()
+    .int()
+    .nonnegative()
     .optional()
     .describe("Times a command worker is started again after it exits without an accepted claim."),
 });
@@ -112,6 +133,7 @@ export const workstreamSchema = z.strictObject({
   budget: budgetSchema.optional(),
   stall: stallSchema.optional(),
   done: doneSchema.optional(),
+  reviewer: reviewerSchema.optional(),
 });
 
 export const planSchema = z
@@ -138,6 +160,7 @@ export const planSchema = z
         stall: stallSchema.optional(),
       })
       .default({}),
+    reviewer: reviewerSchema.optional(),
     sandbox: z
       .strictObject({
         isolation: z
@@ -167,6 +190,13 @@ export const planSchema = z
   .describe("A supervise plan: workstreams, their workers and what done means.");
 export type PlanDocument = z.infer<typeof planSchema>;
 
+export const defaultReviewer: ReviewerConfig = {
+  provider: "anthropic",
+  model: defaultModel,
+  max_tokens: 4096,
+  diff_limit_bytes: 100_000,
+};
+
 export const builtInDefaults = {
   done: ["local_check", "release_build", "ci_green", "pr_merged", "issue_closed", "diff_scope"] as GateId[],
   commands: { check: "npm test", build: "npm run build", ci: "npm ci && npm test" } as CommandsConfig,
@@ -188,6 +218,8 @@ export interface Workstream {
   budget: BudgetConfig;
   stall: StallConfig;
   done: GateId[];
+  /** Who judges the diff when `review` is in `done`. */
+  reviewer: ReviewerConfig;
 }
 
 /** A validated plan with paths made absolute and defaults applied. */

@@ -1,5 +1,5 @@
 /** Builds resolved plans for tests without YAML or a repository on disk. */
-import { builtInDefaults, type Plan, type Workstream } from "../../src/plan/schema.ts";
+import { builtInDefaults, defaultReviewer, type Plan, type Workstream } from "../../src/plan/schema.ts";
 
 export function testWorkstream(id: string, overrides: Partial<Workstream> = {}): Workstream {
   return {
@@ -14,6 +14,7 @@ export function testWorkstream(id: string, overrides: Partial<Workstream> = {}):
     budget: { ...builtInDefaults.budget },
     stall: { ...builtInDefaults.stall },
     done: ["local_check"],
+    reviewer: { ...defaultReviewer },
     ...overrides,
   };
 }

@@ -38,6 +38,7 @@ describe("planJsonSchema", () => {
       "budget",
       "stall",
       "done",
+      "reviewer",
     ]);
     expect(workstreams.items.additionalProperties).toBe(false);
     expect(workstreams.items.required).toEqual(["id", "goal"]);

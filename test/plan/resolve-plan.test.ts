@@ -39,6 +39,12 @@ describe("resolvePlan (through validatePlanSource)", () => {
           budget: { minutes: 60, turns: 60, tokens: 2_000_000, usd: 10 },
           stall: { idle_seconds: 600, repeat_limit: 3, max_rejections: 3, max_restarts: 3 },
           done: ["local_check", "release_build", "ci_green", "pr_merged", "issue_closed", "diff_scope"],
+          reviewer: {
+            provider: "anthropic",
+            model: "claude-sonnet-5-5",
+            max_tokens: 4096,
+            diff_limit_bytes: 100_000,
+          },
         },
       ],
     } satisfies Plan);
@@ -98,6 +104,12 @@ describe("resolvePlan (through validatePlanSource)", () => {
         budget: { minutes: 30, turns: 60, tokens: 2_000_000, usd: 2.5 },
         stall: { idle_seconds: 120, repeat_limit: 3, max_rejections: 3, max_restarts: 3 },
         done: ["local_check", "pr_merged"],
+        reviewer: {
+          provider: "anthropic",
+          model: "claude-sonnet-5-5",
+          max_tokens: 4096,
+          diff_limit_bytes: 100_000,
+        },
       },
       {
         id: "custom",
@@ -115,6 +127,12 @@ describe("resolvePlan (through validatePlanSource)", () => {
         budget: { minutes: 30, turns: 5, tokens: 2_000_000, usd: 2.5 },
         stall: { idle_seconds: 120, repeat_limit: 2, max_rejections: 3, max_restarts: 1 },
         done: ["issue_closed", "diff_scope", "review"],
+        reviewer: {
+          provider: "anthropic",
+          model: "claude-sonnet-5-5",
+          max_tokens: 4096,
+          diff_limit_bytes: 100_000,
+        },
       },
     ]);
   });

@@ -19,6 +19,7 @@ import { createRedactor, createTranscriptWriter, type TranscriptWriter } from ".
 import type { WorkerLauncher } from "../../agent/worker.ts";
 import { systemClock } from "../../clock.ts";
 import { ExitCode, SuperviseError, UsageError } from "../../errors.ts";
+import type { Reviewer } from "../../evidence/verify-claim.ts";
 import type { Forge } from "../../forge/forge.ts";
 import { createGithubForge, createLocalForge, type GithubRequestInfo } from "../../forge/index.ts";
 import { createEscalationStore } from "../../monitor/escalation-store.ts";
@@ -94,18 +95,20 @@ export async function runCommand(args: string[], context: CommandContext): Promi
   }
   const needsApiKey = plan.workstreams.find(
     (workstream) =>
-      workstream.agent.provider === "anthropic" && (only === undefined || only.has(workstream.id)),
+      (only === undefined || only.has(workstream.id)) &&
+      (workstream.agent.provider === "anthropic" ||
+        (workstream.done.includes("review") && workstream.reviewer.provider === "anthropic")),
   );
   if (needsApiKey && !context.environment.ANTHROPIC_API_KEY) {
     throw new SuperviseError(
-      `Workstream ${needsApiKey.id} uses the anthropic worker, and ANTHROPIC_API_KEY is not set.`,
+      `Workstream ${needsApiKey.id} uses an anthropic model (its worker or its reviewer), and ANTHROPIC_API_KEY is not set.`,
       {
         hint: "Export ANTHROPIC_API_KEY (see .env.example), or use `agent: { provider: replay, cassette: … }` or a command worker.",
       },
     );
   }
-
   const cassettes = loadCassettes(plan);
+  const reviewerCassettes = loadReviewerCassettes(plan);
   if (plan.sandbox.isolation === "bwrap") {
     const availability = await checkIsolationAvailable();
     if (!availability.available) {
@@ -220,6 +223,7 @@ export async function runCommand(args: string[], context: CommandContext): Promi
     });
     const modelClients = createModelClients(plan, context.environment, cassettes, events);
     const modelLaunchers = createModelLaunchers(plan, modelClients, transcriptFor);
+    const reviewers = createReviewers(plan, context.environment, reviewerCassettes, events);
     const launcherFor = (workstream: Workstream): WorkerLauncher =>
       modelLaunchers.get(workstream.id) ?? commandLauncher;
 
@@ -268,6 +272,8 @@ export async function runCommand(args: string[], context: CommandContext): Promi
         runDirectory: run.dir,
         signal: context.signal,
         ciWaitMs,
+        reviewerFor: (workstream) => reviewers.get(workstream.id) ?? null,
+        transcriptFor,
       },
       onEvent: (event) => view.onEvent(event),
       signal: context.signal,
@@ -298,6 +304,59 @@ function loadCassettes(plan: Plan): Map<string, Cassette> {
       cassettes.set(workstream.id, loadCassette(workstream.agent.cassette));
   }
   return cassettes;
+}
+
+function loadReviewerCassettes(plan: Plan): Map<string, Cassette> {
+  const cassettes = new Map<string, Cassette>();
+  for (const workstream of plan.workstreams) {
+    const reviewer = workstream.reviewer;
+    if (workstream.done.includes("review") && reviewer.provider === "replay") {
+      cassettes.set(workstream.id, loadCassette(reviewer.cassette));
+    }
+  }
+  return cassettes;
+}
+
+/**
+ * The reviewer of each workstream whose `done` has `review`: a separate model from the worker.
+ * A replayed reviewer resumes at the review turns the journal already used.
+ */
+function createReviewers(
+  plan: Plan,
+  environment: NodeJS.ProcessEnv,
+  cassettes: Map<string, Cassette>,
+  recordedEvents: readonly JournalEvent[],
+): Map<string, Reviewer> {
+  const reviewers = new Map<string, Reviewer>();
+  let anthropic: Anthropic | undefined;
+  for (const workstream of plan.workstreams) {
+    if (!workstream.done.includes("review")) continue;
+    const reviewer = workstream.reviewer;
+    let client: Anthropic;
+    const cassette = cassettes.get(workstream.id);
+    if (reviewer.provider === "replay" && cassette) {
+      const startTurn = recordedEvents.filter(
+        (event) =>
+          event.workstream === workstream.id &&
+          event.gate === "review" &&
+          typeof (event.observed as { request_id?: unknown } | undefined)?.request_id === "string",
+      ).length;
+      client = createReplayClientFor(cassette, basename(reviewer.cassette), { startTurn });
+    } else {
+      anthropic ??= new Anthropic({
+        apiKey: environment.ANTHROPIC_API_KEY,
+        baseURL: environment.ANTHROPIC_BASE_URL || undefined,
+      });
+      client = anthropic;
+    }
+    reviewers.set(workstream.id, {
+      client,
+      model: reviewer.model,
+      maxTokens: reviewer.provider === "anthropic" ? reviewer.max_tokens : 4096,
+      diffLimitBytes: reviewer.diff_limit_bytes,
+    });
+  }
+  return reviewers;
 }
 
 function createModelClients(
