@@ -41,6 +41,16 @@ function specificity(playbook: Playbook): number {
   return (playbook.gates.length > 0 ? 1 : 0) + (playbook.logPatterns.length > 0 ? 2 : 0);
 }
 
+/**
+ * Where a signal carries failing gates (in verification order), the playbook for the first one
+ * wins: a stub implementation that also has no merged PR is first of all a stub implementation.
+ */
+function firstGateRank(playbook: Playbook, signal: Signal): number {
+  if (playbook.gates.length === 0) return signal.failingGates.length;
+  const index = signal.failingGates.findIndex((gate) => playbook.gates.includes(gate));
+  return index === -1 ? signal.failingGates.length : index;
+}
+
 export function choosePlaybook(
   signal: Signal,
   playbooks: readonly Playbook[],
@@ -49,7 +59,12 @@ export function choosePlaybook(
   const candidates = playbooks
     .map((playbook, order) => ({ playbook, order }))
     .filter(({ playbook }) => matchesSignal(playbook, signal))
-    .sort((a, b) => specificity(b.playbook) - specificity(a.playbook) || a.order - b.order)
+    .sort(
+      (a, b) =>
+        firstGateRank(a.playbook, signal) - firstGateRank(b.playbook, signal) ||
+        specificity(b.playbook) - specificity(a.playbook) ||
+        a.order - b.order,
+    )
     .map(({ playbook }) => playbook);
   for (const playbook of candidates) {
     const used = attemptsUsed.get(playbook.id) ?? 0;

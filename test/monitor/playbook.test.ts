@@ -156,3 +156,20 @@ describe("a plan's own playbooks", () => {
     expect(playbooks.find((playbook) => playbook.id === "idle-worker")?.title).toBe("Mine");
   });
 });
+
+describe("a rejection with several failing gates", () => {
+  it("gets the playbook of the first failing gate: a stub without a merged PR is a stub first", async () => {
+    const playbooks = await loadPlaybooks([builtInPlaybooksDirectory]);
+    const choice = choosePlaybook(
+      {
+        kind: "claim_rejected",
+        failingGates: ["diff_scope", "ci_green", "pr_merged", "issue_closed"],
+        logText: "only tests changed\nno pull request for this workstream",
+        evidence: "",
+      },
+      playbooks,
+      new Map(),
+    );
+    expect(choice).toMatchObject({ kind: "intervene", playbook: { id: "stub-implementation" } });
+  });
+});
