@@ -25,7 +25,10 @@ git("init", "-q", "-b", "main");
 git("add", "-A");
 git("commit", "-qm", "widget: initial import");
 
-let plan = readFileSync(join(sandbox, "week2.yaml"), "utf8");
+// `npm run demo -- week2.live.yaml` (a real model) or `-- week2.claude.yaml` (Claude Code via MCP).
+const planName = process.argv[2]?.endsWith(".yaml") ? process.argv[2] : "week2.yaml";
+const extraArguments = process.argv.slice(planName === process.argv[2] ? 3 : 2);
+let plan = readFileSync(join(sandbox, planName), "utf8");
 const isolation = await checkIsolationAvailable();
 if (!isolation.available) {
   // The demo still runs; a real plan would refuse to start, and says so in its error.
@@ -34,14 +37,16 @@ if (!isolation.available) {
   );
   plan = plan.replace("forge: { kind: local }", "forge: { kind: local }\nsandbox: { isolation: none }");
 }
-const planFile = join(workspace, "week2.yaml");
+const planFile = join(workspace, planName);
 writeFileSync(planFile, plan);
 
 // bin/supervise.js runs from any folder on any Node: it re-runs itself on the project's Node 24.
 const supervise = join(sandbox, "..", "bin", "supervise.js");
-process.stdout.write(`Demo workspace: ${workspace}\n$ cd ${workspace} && supervise week2.yaml --no-wait\n\n`);
+process.stdout.write(
+  `Demo workspace: ${workspace}\n$ cd ${workspace} && supervise ${planName} --no-wait\n\n`,
+);
 process.chdir(workspace);
-const exitCode = await main(["week2.yaml", "--no-wait", ...process.argv.slice(2)]);
+const exitCode = await main([planName, "--no-wait", ...extraArguments]);
 process.stdout.write(
   [
     "",
@@ -50,7 +55,7 @@ process.stdout.write(
     "  supervise status                     every workstream, its gates and attempts",
     "  supervise evidence add-truncate      the evidence bundle that caught the stub writer",
     "  supervise escalations                the question left for you: approve, deny or reply",
-    "  supervise week2.yaml                 resume the run after your answer",
+    `  supervise ${planName}                 resume the run after your answer`,
     "  supervise report --format html > report.html",
     "",
   ].join("\n"),
