@@ -104,9 +104,19 @@ export async function runTestsAtBase(request: BaseTestRunRequest): Promise<TestR
 async function cloneAt(request: BaseTestRunRequest, clone: string): Promise<string | null> {
   try {
     const outside = await createSafeGit(dirname(clone), { environment: request.gitEnvironment });
-    // --shared borrows the checkout's objects instead of copying or hard-linking them: nothing the
-    // command does in its clone can write them, and a long history costs nothing to clone.
-    await outside.raw(["clone", "--quiet", "--shared", "--no-checkout", "--", request.checkoutPath, clone]);
+    // A local clone copies the checkout's own objects (the worker's few commits) and borrows the
+    // rest from the mirror, through the alternates it inherits: git still works inside the sandbox,
+    // which shows the mirror but hides the checkout. --shared (borrowing from the checkout) broke
+    // that; hard links would let the command rewrite the checkout's object files in place.
+    await outside.raw([
+      "clone",
+      "--quiet",
+      "--no-hardlinks",
+      "--no-checkout",
+      "--",
+      request.checkoutPath,
+      clone,
+    ]);
     const git = await createSafeGit(clone, { environment: request.gitEnvironment });
     await git.raw(["checkout", "--quiet", "--detach", request.baseSha]);
     return null;
@@ -209,9 +219,11 @@ async function withoutDirectory(output: string, directory: string): Promise<stri
 }
 
 /**
- * Hard links, file by file: a checkout's node_modules links in a fraction of a second where a copy
- * takes seconds. Symbolic links are recreated, never followed. A folder the base itself tracks, or
- * one the checkout lacks or holds as a link, is left alone.
+ * Hard links, file by file: a checkout's node_modules links in under a second where a copy of its
+ * hundreds of megabytes takes many. Unlike git objects these are no evidence, only the packages the
+ * worker installed; a base command that rewrote one in place would change the checkout's copy too.
+ * Symbolic links are recreated, never followed. A folder the base itself tracks, or one the
+ * checkout lacks or holds as a link, is left alone.
  */
 async function lendDependencies(checkout: string, clone: string, folders: readonly string[]): Promise<void> {
   for (const folder of folders) {

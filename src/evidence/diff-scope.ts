@@ -23,7 +23,7 @@ import {
 import { classifyPath, type FileRole } from "./file-roles.ts";
 import { type GateResult, gateResult } from "./gate-result.ts";
 import { testChangeFindings } from "./test-change-findings.ts";
-import { type BrokenTest, judgeTestRuns, type LostTest, type TestRunVerdict } from "./test-run-comparison.ts";
+import { judgeTestRuns, type TestRunVerdict, testRunFindings } from "./test-run-comparison.ts";
 import {
   filesRunBy,
   parseScripts,
@@ -111,7 +111,6 @@ export function judgeDiffScope(observation: DiffScopeObservation, testRuns?: Tes
       testRuns?.kind === "error" ? `; the test runs were not compared: ${testRuns.detail}` : "";
     return gateResult("diff_scope", "fail", `${failureDetail(findings)}${unjudged}`, observed);
   }
-  if (testRuns?.kind === "error") return gateResult("diff_scope", "error", testRuns.detail, observed);
   const testFileCount = files.filter((file) => roles.get(file) === "test").length;
   const detail = `source changed: ${listFiles(sourceFiles)}; ${plural(testFileCount, "test file")} changed, no test lost, skipped, weakened or excluded${runsDetail(testRuns)}`;
   return gateResult("diff_scope", "pass", detail, observed);
@@ -121,36 +120,12 @@ function runsDetail(testRuns: TestRunEvidence | undefined): string {
   if (testRuns?.kind === "compared") {
     return `; ${plural(testRuns.comparison.keptCount, "test")} that passed at the base still pass`;
   }
+  if (testRuns?.kind === "error") {
+    // Said, not hidden: the diff passed, but the runs could not be compared by name (a check that is
+    // not a test runner, or a reporter that lists no tests). The detail and `observed` carry why.
+    return `; tests NOT compared by name: ${testRuns.detail}`;
+  }
   return testRuns?.kind === "not-compared" ? `; tests not run: ${testRuns.reason}` : "";
-}
-
-const namesInDetail = 3;
-
-function testRunFindings(comparison: { lost: LostTest[]; broken: BrokenTest[] }): DiffScopeFinding[] {
-  const findings: DiffScopeFinding[] = [];
-  const total = (tests: readonly LostTest[]) => tests.reduce((sum, test) => sum + test.count, 0);
-  const named = <Test extends LostTest>(tests: readonly Test[], describe: (test: Test) => string) => {
-    const shown = tests.slice(0, namesInDetail).map(describe).join(", ");
-    return tests.length > namesInDetail ? `${shown} and ${tests.length - namesInDetail} more` : shown;
-  };
-  const times = (test: LostTest) => (test.count > 1 ? ` ×${test.count}` : "");
-  if (comparison.lost.length > 0) {
-    const count = total(comparison.lost);
-    findings.push({
-      kind: "test-lost",
-      file: null,
-      detail: `${plural(count, "test")} that passed at the base did not run at the claimed commit (deleted, renamed, excluded, or ${count === 1 ? "its" : "their"} file no longer runs): ${named(comparison.lost, (test) => `"${test.name}"${times(test)}`)}`,
-    });
-  }
-  if (comparison.broken.length > 0) {
-    const count = total(comparison.broken);
-    findings.push({
-      kind: "test-broken",
-      file: null,
-      detail: `${plural(count, "test")} that passed at the base no longer ${count === 1 ? "passes" : "pass"}: ${named(comparison.broken, (test) => `"${test.name}"${times(test)} ${test.status}`)}`,
-    });
-  }
-  return findings;
 }
 
 export interface DiffScopeRequest {

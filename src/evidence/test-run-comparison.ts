@@ -54,8 +54,17 @@ export type TestRunVerdict =
   | { kind: "compared"; comparison: TestComparison; observed: Record<string, unknown> }
   | { kind: "error"; detail: string; observed: Record<string, unknown> };
 
+/** One finding of `diff_scope` (see DiffScopeFinding), about the change as a whole. */
+export interface TestRunFinding {
+  kind: "test-lost" | "test-broken";
+  file: null;
+  detail: string;
+}
+
 /** Names listed in `observed`; the rest are counted. */
 const listedNamesLimit = 100;
+/** Names in a finding's one-line detail. */
+const namesInDetail = 3;
 
 export function countTests(tests: readonly TestOutcome[]): TestCounts {
   const counts: TestCounts = { passed: 0, failed: 0, skipped: 0, todo: 0 };
@@ -120,19 +129,56 @@ export function judgeTestRuns(base: TestRun, claim: TestRun): TestRunVerdict {
     return error(`${ranAt(claim, "the claimed commit")} listed no tests by name: ${claim.listing.reason}`);
   }
   const comparison = compareTestOutcomes(base.listing.tests, claim.listing.tests);
-  const total = (tests: readonly LostTest[]) => tests.reduce((sum, test) => sum + test.count, 0);
   return {
     kind: "compared",
     comparison,
     observed: {
       ...observed,
       kept_test_count: comparison.keptCount,
-      lost_test_count: total(comparison.lost),
+      lost_test_count: totalOf(comparison.lost),
       lost_tests: comparison.lost.slice(0, listedNamesLimit),
-      broken_test_count: total(comparison.broken),
+      broken_test_count: totalOf(comparison.broken),
       broken_tests: comparison.broken.slice(0, listedNamesLimit),
     },
   };
+}
+
+/** One finding for the lost tests and one for the broken, each naming a few. */
+export function testRunFindings(comparison: TestComparison): TestRunFinding[] {
+  const findings: TestRunFinding[] = [];
+  const named = <Test extends LostTest>(tests: readonly Test[], describe: (test: Test) => string) => {
+    const shown = tests.slice(0, namesInDetail).map(describe).join(", ");
+    return tests.length > namesInDetail ? `${shown} and ${tests.length - namesInDetail} more` : shown;
+  };
+  const times = (test: LostTest) => (test.count > 1 ? ` ×${test.count}` : "");
+  if (comparison.lost.length > 0) {
+    const count = totalOf(comparison.lost);
+    const whose = count === 1 ? "its" : "their";
+    const names = named(comparison.lost, (test) => `"${test.name}"${times(test)}`);
+    findings.push({
+      kind: "test-lost",
+      file: null,
+      detail: `${tests(count)} that passed at the base did not run at the claimed commit (deleted, renamed, excluded, or ${whose} file no longer runs): ${names}`,
+    });
+  }
+  if (comparison.broken.length > 0) {
+    const count = totalOf(comparison.broken);
+    const names = named(comparison.broken, (test) => `"${test.name}"${times(test)} ${test.status}`);
+    findings.push({
+      kind: "test-broken",
+      file: null,
+      detail: `${tests(count)} that passed at the base no longer ${count === 1 ? "passes" : "pass"}: ${names}`,
+    });
+  }
+  return findings;
+}
+
+function totalOf(tests: readonly LostTest[]): number {
+  return tests.reduce((sum, test) => sum + test.count, 0);
+}
+
+function tests(count: number): string {
+  return `${count} test${count === 1 ? "" : "s"}`;
 }
 
 function describeRun(run: TestRun): Record<string, unknown> {

@@ -2,6 +2,8 @@
  * Runs the gates a workstream's `done` names against one claim. Every gate observes for itself
  * (commands it runs, the forge it asks); nothing the worker said or wrote is read as evidence.
  */
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
 import type Anthropic from "@anthropic-ai/sdk";
 import type { TranscriptWriter } from "../agent/transcript.ts";
 import type { Forge } from "../forge/forge.ts";
@@ -88,13 +90,7 @@ async function observeGate(
     case "release_build":
       return observeCommandGate(gate, committed, services);
     case "diff_scope":
-      return observeAndJudgeDiffScope({
-        repositoryPath: claim.checkoutPath,
-        baseSha: claim.baseSha,
-        commit: committed.commit,
-        ...(claim.workstream.commands.check ? { checkCommand: claim.workstream.commands.check } : {}),
-        environment: services.environment,
-      });
+      return observeDiffScopeGate(committed, services, earlier);
     case "ci_green":
       return observeCiGreen(forgeContext(committed, services));
     case "review":
@@ -148,6 +144,40 @@ async function observeReviewGate(
     environment: services.environment,
     ...(services.signal ? { signal: services.signal } : {}),
     ...(transcript ? { transcript } : {}),
+  });
+}
+
+/**
+ * diff_scope reads the diff and runs the check command at the base, comparing the tests by name
+ * with local_check's full log at the claimed commit (never its capped tail: a cut list of tests
+ * would look like lost tests).
+ */
+async function observeDiffScopeGate(
+  claim: ClaimUnderVerification & { commit: string },
+  services: GateServices,
+  earlier: readonly GateResult[],
+): Promise<GateResult> {
+  const workstream = claim.workstream;
+  const logs = `evidence/${workstream.id}/logs/claim-${claim.claimId}-diff_scope`;
+  const localCheck = earlier.find((result) => result.id === "local_check")?.command;
+  const claimedRunOutput =
+    localCheck && !localCheck.isTimedOut
+      ? await readFile(join(services.runDirectory, localCheck.log), "utf8").catch(() => undefined)
+      : undefined;
+  return observeAndJudgeDiffScope({
+    repositoryPath: claim.checkoutPath,
+    baseSha: claim.baseSha,
+    commit: claim.commit,
+    ...(workstream.commands.check ? { checkCommand: workstream.commands.check } : {}),
+    environment: services.environment,
+    runner: services.runner,
+    timeoutMs: workstream.budget.minutes * 60_000,
+    cacheDirectory: join(services.runDirectory, "cache", "diff-scope"),
+    runDirectory: services.runDirectory,
+    baseLogPath: `${logs}-base.log`,
+    claimLogPath: `${logs}-claim.log`,
+    ...(claimedRunOutput === undefined ? {} : { claimedRunOutput }),
+    ...(services.signal ? { signal: services.signal } : {}),
   });
 }
 

@@ -1,0 +1,174 @@
+/**
+ * The bench's figures from its raw measurements: pure, so what each contract name means is
+ * written down in one place. Every figure is a median over the repetitions; null when the run
+ * did not measure it (e.g. N = 200 under --quick).
+ */
+import type { GithubRequestCount } from "./github-requests.ts";
+import type { ScenarioResult } from "./scenario.ts";
+import { median, rounded } from "./statistics.ts";
+
+export interface BenchMeasurements {
+  /** Main campaigns (local_check only, no OS isolation), by workstream count. */
+  campaigns: Map<number, ScenarioResult[]>;
+  /** The same campaign at N = 50 with the plan's default isolation (bubblewrap). */
+  isolatedCampaigns: ScenarioResult[];
+  /** N = 10 with ci_green, pr_merged and issue_closed on the local forge. */
+  forgeCampaigns: ScenarioResult[];
+  /** N = 10 whose check takes a fixed time, standing in for a real test suite. */
+  slowGateCampaigns: ScenarioResult[];
+  slowGateSeconds: number;
+  resumeMs: number[];
+  journalEvents: number;
+  sandbox: { addedMs: number; directMs: number; isolatedMs: number } | { unavailable: string };
+  cachedInputShare: { coldSession: number; warmSession: number; turns: number };
+  cliStartMs: number;
+  github: GithubRequestCount | { unavailable: string };
+}
+
+const perWorkstream = (results: ScenarioResult[] | undefined, pick: (result: ScenarioResult) => number) =>
+  results && results.length > 0
+    ? median(results.map((result) => pick(result) / result.options.workstreams))
+    : null;
+
+const medianOf = (results: ScenarioResult[] | undefined, pick: (result: ScenarioResult) => number) =>
+  results && results.length > 0 ? median(results.map(pick)) : null;
+
+const ratio = (numerator: number | null, denominator: number | null) =>
+  numerator === null || denominator === null || denominator === 0 ? null : numerator / denominator;
+
+export function computeFigures(measurements: BenchMeasurements): Record<string, number | string[] | null> {
+  const { campaigns } = measurements;
+  const at = (count: number) => campaigns.get(count);
+  const cpuPerWorkstream = (count: number) =>
+    perWorkstream(at(count), (result) => result.supervisor.totalCpuMs);
+  // The supervisor process alone: its own scaling, without the per-workstream constant of its children.
+  const supervisorCpuPerWorkstream = (count: number) =>
+    perWorkstream(at(count), (result) => result.supervisor.supervisorCpuMs);
+  const largest = Math.max(...campaigns.keys());
+  const verificationRatios = measurements.slowGateCampaigns.flatMap((result) =>
+    result.verifications.map((claim) => claim.verifyMs / claim.gateCommandMs),
+  );
+  const fixedVerificationMs = (at(50) ?? []).flatMap((result) =>
+    result.verifications.map((claim) => claim.verifyMs - claim.gateCommandMs),
+  );
+  const forgeVerificationMs = measurements.forgeCampaigns.flatMap((result) =>
+    result.verifications.map((claim) => claim.verifyMs),
+  );
+  const supervisorWall50 = medianOf(at(50), (result) => result.supervisor.wallMs);
+  const floorWall50 = medianOf(at(50), (result) => result.floorWallMs ?? Number.NaN);
+  const sandbox = "addedMs" in measurements.sandbox ? measurements.sandbox : null;
+  return {
+    // The contract (README): these names are read by tooling.
+    overhead_ratio_n50: rounded(ratio(supervisorWall50, floorWall50)),
+    cost_growth_200_over_10: rounded(ratio(cpuPerWorkstream(200), cpuPerWorkstream(10))),
+    peak_rss_mb_n200: rounded(
+      medianOf(at(200), (result) => result.supervisor.peakRssMb),
+      1,
+    ),
+    journal_bytes_per_workstream: rounded(
+      perWorkstream(at(largest), (result) => result.supervisor.journalBytes),
+      0,
+    ),
+    resume_ms_10k_events: rounded(median(measurements.resumeMs), 1),
+    sandbox_added_ms_median: rounded(sandbox?.addedMs ?? null, 2),
+    cached_input_share_50_turns: rounded(measurements.cachedInputShare.coldSession),
+    verification_overhead_ratio: rounded(verificationRatios.length > 0 ? median(verificationRatios) : null),
+    github_requests_per_workstream:
+      "workstream" in measurements.github ? measurements.github.workstream : null,
+    // Details behind the figures.
+    cost_growth_50_over_10: rounded(ratio(cpuPerWorkstream(50), cpuPerWorkstream(10))),
+    cpu_ms_per_workstream_n10: rounded(cpuPerWorkstream(10), 0),
+    cpu_ms_per_workstream_n50: rounded(cpuPerWorkstream(50), 0),
+    cpu_ms_per_workstream_n200: rounded(cpuPerWorkstream(200), 0),
+    supervisor_cpu_ms_per_workstream_n10: rounded(supervisorCpuPerWorkstream(10), 0),
+    supervisor_cpu_ms_per_workstream_n50: rounded(supervisorCpuPerWorkstream(50), 0),
+    supervisor_cpu_ms_per_workstream_n200: rounded(supervisorCpuPerWorkstream(200), 0),
+    supervisor_cpu_growth_200_over_10: rounded(
+      ratio(supervisorCpuPerWorkstream(200), supervisorCpuPerWorkstream(10)),
+    ),
+    wall_ms_n10: rounded(
+      medianOf(at(10), (result) => result.supervisor.wallMs),
+      0,
+    ),
+    wall_ms_n50: rounded(supervisorWall50, 0),
+    wall_ms_n200: rounded(
+      medianOf(at(200), (result) => result.supervisor.wallMs),
+      0,
+    ),
+    floor_wall_ms_n50: rounded(floorWall50, 0),
+    wall_ms_n50_bwrap: rounded(
+      medianOf(measurements.isolatedCampaigns, (result) => result.supervisor.wallMs),
+      0,
+    ),
+    peak_rss_mb_n50: rounded(
+      medianOf(at(50), (result) => result.supervisor.peakRssMb),
+      1,
+    ),
+    peak_heap_mb_n10: rounded(
+      medianOf(at(10), (result) => result.supervisor.peakHeapMb),
+      1,
+    ),
+    peak_heap_mb_largest_n: rounded(
+      medianOf(at(largest), (result) => result.supervisor.peakHeapMb),
+      1,
+    ),
+    retained_heap_mb_n10: rounded(
+      medianOf(at(10), (result) => result.supervisor.retainedHeapMb),
+      1,
+    ),
+    retained_heap_mb_largest_n: rounded(
+      medianOf(at(largest), (result) => result.supervisor.retainedHeapMb),
+      1,
+    ),
+    largest_n: largest,
+    cli_start_ms: rounded(measurements.cliStartMs, 0),
+    verification_fixed_ms_median: rounded(
+      fixedVerificationMs.length > 0 ? median(fixedVerificationMs) : null,
+      1,
+    ),
+    verification_gate_seconds: measurements.slowGateSeconds,
+    forge_verification_ms_median: rounded(
+      forgeVerificationMs.length > 0 ? median(forgeVerificationMs) : null,
+      0,
+    ),
+    forge_wall_ms_per_workstream_n10: rounded(
+      perWorkstream(measurements.forgeCampaigns, (result) => result.supervisor.wallMs),
+      0,
+    ),
+    forge_cpu_ms_per_workstream_n10: rounded(
+      perWorkstream(measurements.forgeCampaigns, (result) => result.supervisor.totalCpuMs),
+      0,
+    ),
+    cached_input_share_warm_session: rounded(measurements.cachedInputShare.warmSession),
+    sandbox_direct_ms_median: rounded(sandbox?.directMs ?? null, 2),
+    sandbox_isolated_ms_median: rounded(sandbox?.isolatedMs ?? null, 2),
+    journal_events_replayed: measurements.journalEvents,
+    github_requests_counted_by_rate_limit:
+      "requests" in measurements.github
+        ? measurements.github.requests.filter((request) => !request.endsWith(" 304")).length
+        : null,
+    github_requests_prepare_per_run: "prepare" in measurements.github ? measurements.github.prepare : null,
+    notes: notesOf(measurements),
+  };
+}
+
+function notesOf(measurements: BenchMeasurements): string[] {
+  const github = measurements.github;
+  const notes = [
+    "workstream" in github
+      ? `github_requests_per_workstream: the supervisor's forge steps run in-process against the GitHub fake (not through \`supervise run\`, which does not offer the github forge yet): ${Object.entries(
+          github.byStep,
+        )
+          .map(([step, count]) => `${step} ${count}`)
+          .join(", ")}; 304s do not count against the rate limit.`
+      : `github_requests_per_workstream: null, ${github.unavailable}`,
+    `verification_overhead_ratio: claims whose check takes ${measurements.slowGateSeconds} s; verification_fixed_ms_median is the fixed cost with trivial gates.`,
+    "Campaigns run with `sandbox: { isolation: none }` so CPU accounting sees every child (bubblewrap's PID namespace hides them); wall_ms_n50_bwrap is the default-isolation run.",
+  ];
+  if ("unavailable" in measurements.sandbox) {
+    notes.push(
+      `sandbox_added_ms_median: null, OS isolation is unavailable here: ${measurements.sandbox.unavailable}`,
+    );
+  }
+  return notes;
+}

@@ -1,0 +1,98 @@
+/** The bench's readable table: each figure, its goal where it has one, and whether it meets it. */
+
+interface Row {
+  name: string;
+  label: string;
+  goal?: { comparison: "<=" | ">="; value: number };
+  unit?: string;
+}
+
+const rows: Row[] = [
+  {
+    name: "overhead_ratio_n50",
+    label: "wall time over the floor, N=50",
+    goal: { comparison: "<=", value: 1.05 },
+  },
+  { name: "wall_ms_n50", label: "  supervisor wall, N=50", unit: "ms" },
+  { name: "floor_wall_ms_n50", label: "  floor wall, N=50", unit: "ms" },
+  { name: "cli_start_ms", label: "  one CLI start (each `supervise tool` call)", unit: "ms" },
+  {
+    name: "cost_growth_200_over_10",
+    label: "CPU per workstream, N=200 over N=10",
+    goal: { comparison: "<=", value: 1.3 },
+  },
+  { name: "cost_growth_50_over_10", label: "CPU per workstream, N=50 over N=10" },
+  { name: "cpu_ms_per_workstream_n10", label: "  CPU per workstream, N=10", unit: "ms" },
+  { name: "cpu_ms_per_workstream_n50", label: "  CPU per workstream, N=50", unit: "ms" },
+  { name: "cpu_ms_per_workstream_n200", label: "  CPU per workstream, N=200", unit: "ms" },
+  {
+    name: "supervisor_cpu_ms_per_workstream_n50",
+    label: "  of which the supervisor process, N=50",
+    unit: "ms",
+  },
+  {
+    name: "peak_rss_mb_n200",
+    label: "supervisor peak RSS, N=200",
+    goal: { comparison: "<=", value: 200 },
+    unit: "MB",
+  },
+  { name: "peak_rss_mb_n50", label: "supervisor peak RSS, N=50", unit: "MB" },
+  { name: "peak_heap_mb_n10", label: "  peak JS heap, N=10", unit: "MB" },
+  { name: "peak_heap_mb_largest_n", label: "  peak JS heap, largest N", unit: "MB" },
+  { name: "retained_heap_mb_n10", label: "  live JS heap after GC at exit, N=10", unit: "MB" },
+  { name: "retained_heap_mb_largest_n", label: "  live JS heap after GC at exit, largest N", unit: "MB" },
+  { name: "journal_bytes_per_workstream", label: "journal bytes per workstream", unit: "B" },
+  {
+    name: "resume_ms_10k_events",
+    label: "resume: open + fold 10,000 events",
+    goal: { comparison: "<=", value: 1000 },
+    unit: "ms",
+  },
+  {
+    name: "sandbox_added_ms_median",
+    label: "bubblewrap added per command",
+    goal: { comparison: "<=", value: 10 },
+    unit: "ms",
+  },
+  { name: "wall_ms_n50_bwrap", label: "  supervisor wall, N=50, default isolation", unit: "ms" },
+  {
+    name: "cached_input_share_50_turns",
+    label: "cached input share, 50 turns, cold",
+    goal: { comparison: ">=", value: 0.97 },
+  },
+  { name: "cached_input_share_warm_session", label: "  same, a campaign's second session" },
+  {
+    name: "verification_overhead_ratio",
+    label: "verification time over gate time",
+    goal: { comparison: "<=", value: 1.05 },
+  },
+  { name: "verification_fixed_ms_median", label: "  fixed verification cost, trivial gate", unit: "ms" },
+  { name: "forge_verification_ms_median", label: "  verification with forge gates", unit: "ms" },
+  {
+    name: "forge_wall_ms_per_workstream_n10",
+    label: "  forge variant wall per workstream, N=10",
+    unit: "ms",
+  },
+  {
+    name: "github_requests_per_workstream",
+    label: "GitHub requests per workstream",
+    goal: { comparison: "<=", value: 10 },
+  },
+];
+
+export function renderTable(figures: Record<string, unknown>): string {
+  const lines = rows.map((row) => {
+    const value = figures[row.name];
+    const shown = typeof value === "number" ? `${value}${row.unit ? ` ${row.unit}` : ""}` : "n/a";
+    let verdict = "";
+    if (row.goal && typeof value === "number") {
+      const meets = row.goal.comparison === "<=" ? value <= row.goal.value : value >= row.goal.value;
+      verdict = `${meets ? "ok  " : "MISS"} (goal ${row.goal.comparison} ${row.goal.value})`;
+    } else if (row.goal) {
+      verdict = `     (goal ${row.goal.comparison} ${row.goal.value})`;
+    }
+    return `${row.label.padEnd(46)} ${shown.padStart(12)}  ${verdict}`;
+  });
+  const notes = Array.isArray(figures.notes) ? figures.notes.map((note) => `note: ${String(note)}`) : [];
+  return [...lines, "", ...notes].join("\n");
+}

@@ -1,0 +1,42 @@
+/**
+ * How long the supervisor spent verifying each claim, read from the journal it wrote: from
+ * `claim.made` to the claim's verdict, against the durations of the gate commands it ran in
+ * between (as its command runner measured them). The difference is verification's own cost:
+ * reading the checkout, journaling each gate, the forge reads of the forge gates.
+ */
+import { readJournal } from "../src/run/journal.ts";
+
+export interface ClaimVerification {
+  workstream: string;
+  claim: number;
+  verifyMs: number;
+  gateCommandMs: number;
+}
+
+export async function claimVerifications(journalFile: string): Promise<ClaimVerification[]> {
+  const { events } = await readJournal(journalFile);
+  const open = new Map<string, { madeMs: number; gateCommandMs: number }>();
+  const verifications: ClaimVerification[] = [];
+  for (const event of events) {
+    if (event.workstream === null) continue;
+    const key = `${event.workstream}#${String(event.claim)}`;
+    if (event.type === "claim.made") {
+      open.set(key, { madeMs: Date.parse(event.ts), gateCommandMs: 0 });
+    } else if (event.type.startsWith("gate.")) {
+      const command = event.command as { durationMs?: number } | undefined;
+      const claim = open.get(key);
+      if (claim && typeof command?.durationMs === "number") claim.gateCommandMs += command.durationMs;
+    } else if (event.type === "claim.accepted" || event.type === "claim.rejected") {
+      const claim = open.get(key);
+      if (!claim) continue;
+      open.delete(key);
+      verifications.push({
+        workstream: event.workstream,
+        claim: Number(event.claim),
+        verifyMs: Date.parse(event.ts) - claim.madeMs,
+        gateCommandMs: claim.gateCommandMs,
+      });
+    }
+  }
+  return verifications;
+}
