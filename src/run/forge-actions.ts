@@ -86,6 +86,16 @@ export async function openPullRequestAction(
   context: ForgeActionContext,
   input: { title: string; body: string },
 ): Promise<ToolResult> {
+  // After a merge (and a restart), a worker may ask again: its merged PR stands; never open a second.
+  const previous = await currentPullRequest(context);
+  if (previous?.isMerged) {
+    const { head } = await context.readCheckout();
+    if (head === previous.headSha) {
+      return ok(
+        `Pull request #${previous.number} (${previous.url}) for this HEAD is already merged as ${previous.mergeCommitSha}; nothing to open.`,
+      );
+    }
+  }
   const pushed = await pushHead(context);
   if ("isError" in pushed) return pushed;
   const title = context.redact(input.title);

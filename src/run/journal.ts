@@ -260,9 +260,14 @@ export class Journal {
     try {
       const written = await this.handle.write(bytes);
       if (written !== bytes.length) {
-        throw Object.assign(new Error(`short write: ${written} of ${bytes.length} bytes`), {
-          code: "ESHORTWRITE",
-        });
+        // A short write is how a full disk first shows; writing the rest names the real cause
+        // (ENOSPC, EDQUOT…). The torn line it leaves is dropped on resume.
+        const rest = await this.handle.write(bytes.subarray(written));
+        if (written + rest !== bytes.length) {
+          throw Object.assign(new Error(`short write: ${written + rest} of ${bytes.length} bytes`), {
+            code: "ESHORTWRITE",
+          });
+        }
       }
       await this.handle.sync();
     } catch (error) {

@@ -8,6 +8,7 @@ import { renderPrompt } from "../agent/prompt-templates.ts";
 import type { ToolResult, WorkerServices } from "../agent/tools/tool-definition.ts";
 import type { TurnUsage, WorkerExit, WorkerLauncher } from "../agent/worker.ts";
 import type { Clock } from "../clock.ts";
+import { describeOsError, JournalWriteError, osErrorCode, StateError, SuperviseError } from "../errors.ts";
 import { type Bundle, buildBundle, renderBundleMarkdown, writeBundle } from "../evidence/bundle.ts";
 import { issueFacts, pullRequestFacts } from "../evidence/forge-gates.ts";
 import type { GateResult } from "../evidence/gate-result.ts";
@@ -147,6 +148,25 @@ class Supervisor {
       await this.closeWorkersOfCrashedRun();
     }
 
+    try {
+      await this.schedule();
+    } catch (error) {
+      // Stop every worker before the error leaves: nothing may keep working in a checkout.
+      this.stop("interrupted");
+      await Promise.allSettled(this.tasks.values());
+      if (!(error instanceof JournalWriteError)) {
+        await this.record("run.stopped", null, {
+          reason: "error",
+          error: error instanceof Error ? error.message : String(error),
+        }).catch(() => {});
+      }
+      throw error;
+    }
+    return this.outcome();
+  }
+
+  private async schedule(): Promise<void> {
+    const { plan, options } = this.dependencies;
     while (!this.stopController.signal.aborted) {
       const decision = decideSchedule(plan, this.statesForScheduling(), options);
       for (const blocked of decision.block) {
@@ -179,7 +199,10 @@ class Supervisor {
         abortPromise(this.stopController.signal),
       ]);
     }
+  }
 
+  private async outcome(): Promise<RunOutcome> {
+    const { plan, options } = this.dependencies;
     if (this.stopReason !== null) {
       await Promise.allSettled(this.tasks.values());
       const pending = [...this.state.workstreams.values()]
@@ -286,14 +309,15 @@ class Supervisor {
   private startTask(id: string): void {
     const task = this.driveWorkstream(id)
       .catch(async (error: unknown) => {
+        // The state dir or the journal failed under us: the whole run stops with that error (and
+        // can be resumed once it is fixed); the workstream itself did nothing wrong.
+        if (error instanceof SuperviseError) throw error;
         // A bug in one workstream must not take the run down silently: record it and end the workstream.
         const reason = `internal error: ${error instanceof Error ? error.message : String(error)}`;
         if (!terminalStatuses.has(this.statusOf(id)) && !this.stopController.signal.aborted) {
           await this.record("workstream.aborted", id, { reason });
           await this.writeBundleFor(id);
         }
-        if (!(error instanceof Error && error.name === "JournalWriteError")) return;
-        throw error;
       })
       .finally(() => this.tasks.delete(id));
     this.tasks.set(id, task);
@@ -310,7 +334,20 @@ class Supervisor {
     const signal = this.stopController.signal;
     if (this.statusOf(id) === "pending")
       await this.record("workstream.started", id, { goal: workstream.goal });
-    const checkout = await this.dependencies.checkouts.ensureCheckout({ id, branch: workstream.branch });
+    const checkout = await this.dependencies.checkouts
+      .ensureCheckout({ id, branch: workstream.branch })
+      .catch((error: unknown) => {
+        const code = osErrorCode(error);
+        if (!code || !["ENOTDIR", "EEXIST", "EACCES", "EROFS", "ENOSPC", "EISDIR"].includes(code))
+          throw error;
+        throw new StateError(
+          `Cannot make the checkout of ${id} in the state dir: ${describeOsError(error)}.`,
+          {
+            hint: "Something else occupies that path, or the disk is full or read-only; fix it and run the same command again to resume.",
+            cause: error,
+          },
+        );
+      });
     if (this.workstreamState(id).checkoutPath !== checkout.path) {
       await this.record("checkout.created", id, {
         path: checkout.path,

@@ -13,6 +13,8 @@ export interface ProcessTree {
   groupId: number | undefined;
   /** The value of `processTreeMarker` stamped on this tree. */
   treeId: string;
+  /** Isolated in a PID namespace of its own: the kernel ends every process when the main one exits. */
+  hasPidNamespace?: boolean;
 }
 
 /**
@@ -35,9 +37,11 @@ export async function killProcessTree(tree: ProcessTree): Promise<void> {
   }
   await sweepProcessesWithMarker(processTreeMarker, tree.treeId);
   // A child caught between fork and exec can show an empty environment for an instant and escape
-  // one scan (seen under load); a second scan a moment later finds it.
-  await new Promise((resolve) => setTimeout(resolve, 30));
-  await sweepProcessesWithMarker(processTreeMarker, tree.treeId);
+  // one scan (seen under load); a second scan a moment later finds it. A PID namespace needs none.
+  if (!tree.hasPidNamespace) {
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    await sweepProcessesWithMarker(processTreeMarker, tree.treeId);
+  }
   await waitUntilDead(findProcessGroupMembers(tree.groupId), 1000);
 }
 

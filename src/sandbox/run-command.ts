@@ -110,8 +110,9 @@ async function runCommand(request: CommandRequest, settings: RunnerSettings): Pr
   const buffer = new OutputBuffer(request.outputCapBytes ?? defaultOutputCapBytes);
   const treeId = randomUUID();
 
+  const unisolatedArgv: readonly [string, ...string[]] = ["/bin/bash", "--norc", "-c", request.command];
   const invocation = await settings.isolate({
-    argv: ["/bin/bash", "--norc", "-c", request.command],
+    argv: unisolatedArgv,
     cwd: request.cwd,
     env: { ...request.env, ...request.markers, [processTreeMarker]: treeId },
   });
@@ -123,7 +124,11 @@ async function runCommand(request: CommandRequest, settings: RunnerSettings): Pr
     return notStarted(`Could not open the log file ${request.logFile}: ${(error as Error).message}`);
   }
   const subprocess = spawn(invocation, request, settings);
-  const tree: ProcessTree = { groupId: subprocess.pid, treeId };
+  const tree: ProcessTree = {
+    groupId: subprocess.pid,
+    treeId,
+    hasPidNamespace: invocation.argv[0] !== unisolatedArgv[0],
+  };
   const output = connectOutput([subprocess.stdout, subprocess.stderr].filter(isReadable), {
     buffer,
     log,

@@ -18,7 +18,14 @@ import { createReplayClientFor } from "../../agent/model/replay.ts";
 import { createRedactor, createTranscriptWriter, type TranscriptWriter } from "../../agent/transcript.ts";
 import type { WorkerLauncher } from "../../agent/worker.ts";
 import { systemClock } from "../../clock.ts";
-import { ExitCode, SuperviseError, UsageError } from "../../errors.ts";
+import {
+  describeOsError,
+  ExitCode,
+  osErrorCode,
+  StateError,
+  SuperviseError,
+  UsageError,
+} from "../../errors.ts";
 import type { Reviewer } from "../../evidence/verify-claim.ts";
 import type { Forge } from "../../forge/forge.ts";
 import { createGithubForge, createLocalForge, type GithubRequestInfo } from "../../forge/index.ts";
@@ -148,7 +155,7 @@ export async function runCommand(args: string[], context: CommandContext): Promi
       base: plan.base,
       environment: context.environment,
     });
-    await workspace.prepare();
+    await preparingStateDirectory(stateDirectory, "the private mirror (git/)", () => workspace.prepare());
 
     const secrets = {
       ANTHROPIC_API_KEY: context.environment.ANTHROPIC_API_KEY,
@@ -198,11 +205,13 @@ export async function runCommand(args: string[], context: CommandContext): Promi
       },
     });
     cleanups.push(() => forge.close?.());
-    await forge.prepare({
-      issues: plan.workstreams.flatMap((workstream) =>
-        workstream.issue === undefined ? [] : [{ number: workstream.issue, title: workstream.goal }],
-      ),
-    });
+    await preparingStateDirectory(stateDirectory, "the local forge (forge/)", () =>
+      forge.prepare({
+        issues: plan.workstreams.flatMap((workstream) =>
+          workstream.issue === undefined ? [] : [{ number: workstream.issue, title: workstream.goal }],
+        ),
+      }),
+    );
 
     const transcripts = new Map<string, TranscriptWriter>();
     const transcriptFor = (id: string) => {
@@ -494,6 +503,32 @@ async function writeSuperviseShim(runDirectory: string): Promise<string> {
   writeFileSync(shim, `#!/bin/sh\nexec ${shellQuote(process.execPath)} ${shellQuote(cliPath())} "$@"\n`);
   await chmod(shim, 0o755);
   return directory;
+}
+
+/**
+ * The state dir's own layout is broken (a file where a folder must be, no space): a clear error
+ * naming the place, exit 2, instead of a stack trace. Nothing recorded is touched.
+ */
+async function preparingStateDirectory<T>(
+  stateDirectory: string,
+  what: string,
+  step: () => Promise<T>,
+): Promise<T> {
+  try {
+    return await step();
+  } catch (error) {
+    const code = osErrorCode(error);
+    if (code && ["ENOTDIR", "EEXIST", "EACCES", "EROFS", "ENOSPC", "EISDIR"].includes(code)) {
+      throw new StateError(
+        `Cannot prepare ${what} in the state dir ${stateDirectory}: ${describeOsError(error)}.`,
+        {
+          hint: "Something else occupies that path, or the disk is full or read-only; fix it (or pick another --state-dir) and run the same command again.",
+          cause: error,
+        },
+      );
+    }
+    throw error;
+  }
 }
 
 function cliPath(): string {
