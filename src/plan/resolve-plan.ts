@@ -32,6 +32,7 @@ export function resolvePlan(document: PlanDocument, file: string): Plan {
     concurrency: document.concurrency,
     rollout: document.rollout,
     sandbox: { ...document.sandbox },
+    notify: document.notify === undefined ? undefined : { ...document.notify },
     playbooks: document.playbooks === undefined ? undefined : path.resolve(planDirectory, document.playbooks),
     workstreams: document.workstreams.map((workstream) =>
       resolveWorkstream(workstream, document, planDirectory),

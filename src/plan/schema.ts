@@ -178,6 +178,14 @@ export const planSchema = z
       })
       .default({ isolation: "bwrap", network: "none" })
       .describe("OS isolation of the commands a worker's code runs."),
+    notify: z
+      .strictObject({
+        webhook: z
+          .url()
+          .describe("POSTed a JSON notice for every escalation (retried, never blocking the run)."),
+      })
+      .optional()
+      .describe("Where a human is told that an escalation waits."),
     playbooks: z
       .string()
       .min(1)
@@ -234,6 +242,7 @@ export interface Plan {
   concurrency: number;
   rollout: "parallel" | "canary";
   sandbox: { isolation: "bwrap" | "none"; network: "none" | "host" };
+  notify: { webhook: string } | undefined;
   /** Absolute path of the plan's own playbook folder, if it names one. */
   playbooks: string | undefined;
   workstreams: Workstream[];

@@ -17,6 +17,7 @@ import type { Forge } from "../forge/forge.ts";
 import type { EscalationContext, EscalationRecord, EscalationStore } from "../monitor/escalation-store.ts";
 import { type Playbook, renderPlaybook, type SignalKind } from "../monitor/playbook.ts";
 import { choosePlaybook, type Signal } from "../monitor/playbook-matcher.ts";
+import type { EscalationNotice } from "../monitor/webhook.ts";
 import type { Plan, Workstream } from "../plan/schema.ts";
 import type { CommandResult } from "../sandbox/run-command.ts";
 import { indentLines } from "../text.ts";
@@ -76,6 +77,10 @@ export interface SupervisorDependencies {
   forgeRequestCount?: () => number;
   escalations: EscalationStore;
   playbooks: readonly Playbook[];
+  /** Tells a human that an escalation waits (the plan's webhook); resolves with how it went, never rejects. */
+  notifyEscalation?(
+    notice: EscalationNotice,
+  ): Promise<{ isDelivered: boolean; attempts: number; error?: string }>;
   /** Runs a worker's shell command (the `bash` tool) in its checkout, sandboxed. */
   runWorkerCommand(
     checkoutPath: string,
@@ -662,6 +667,7 @@ class Supervisor {
     });
     await this.record("escalation.opened", id, { escalation: escalationId, question, source: "monitor" });
     this.wakeLoop();
+    this.notify(id, escalationId, question);
     const decided = await this.awaitDecision(id);
     if (!decided) return null;
     if (decided.decision?.kind === "deny") {
@@ -829,6 +835,7 @@ class Supervisor {
       source: "worker",
     });
     this.wakeLoop();
+    this.notify(id, escalationId, redactedQuestion);
     const decided = await this.awaitDecision(id);
     if (!decided)
       return {
@@ -858,6 +865,33 @@ class Supervisor {
     });
     return decided;
   }
+  /** Fire and forget: the run never waits on a webhook; how it went is journaled. */
+  private notify(workstream: string, escalation: string, question: string): void {
+    const notify = this.dependencies.notifyEscalation;
+    if (!notify) return;
+    const notice: EscalationNotice = {
+      type: "escalation.opened",
+      run: this.dependencies.runId,
+      workstream,
+      escalation,
+      question,
+      commands: {
+        approve: `supervise approve ${escalation} --note "…"`,
+        deny: `supervise deny ${escalation} --note "…"`,
+        reply: `supervise reply ${escalation} "…"`,
+      },
+    };
+    void notify(notice)
+      .then((result) =>
+        this.record(result.isDelivered ? "notification.delivered" : "notification.failed", workstream, {
+          escalation,
+          attempts: result.attempts,
+          ...(result.error ? { error: result.error } : {}),
+        }),
+      )
+      .catch(() => {});
+  }
+
   private async escalationContext(
     workstream: Workstream,
     evidence: string,

@@ -29,6 +29,7 @@ export function testPlan(workstreams: Workstream[], overrides: Partial<Plan> = {
     concurrency: 2,
     rollout: "parallel",
     playbooks: undefined,
+    notify: undefined,
     sandbox: { isolation: "none", network: "none" },
     workstreams,
     ...overrides,

@@ -34,7 +34,7 @@ const brokenPlans: BrokenPlan[] = [
         2,
         1,
         "colour",
-        'unknown field "colour" (allowed here: name, repo, base, forge, agent, concurrency, rollout, defaults, reviewer, sandbox, playbooks, workstreams)',
+        'unknown field "colour" (allowed here: name, repo, base, forge, agent, concurrency, rollout, defaults, reviewer, sandbox, notify, playbooks, workstreams)',
       ),
     ],
   },

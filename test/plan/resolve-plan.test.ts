@@ -25,6 +25,7 @@ describe("resolvePlan (through validatePlanSource)", () => {
       concurrency: 2,
       rollout: "parallel",
       playbooks: undefined,
+      notify: undefined,
       sandbox: { isolation: "bwrap", network: "none" },
       workstreams: [
         {
@@ -89,6 +90,7 @@ describe("resolvePlan (through validatePlanSource)", () => {
       rollout: "canary",
       sandbox: { isolation: "bwrap", network: "none" },
       playbooks: undefined,
+      notify: undefined,
       workstreams: [],
     });
     expect(plan.workstreams).toEqual([

@@ -31,6 +31,7 @@ import type { Forge } from "../../forge/forge.ts";
 import { createGithubForge, createLocalForge, type GithubRequestInfo } from "../../forge/index.ts";
 import { createEscalationStore } from "../../monitor/escalation-store.ts";
 import { loadPlaybooks, playbookDirectoriesFor } from "../../monitor/playbook.ts";
+import { type EscalationNotice, postEscalationNotice } from "../../monitor/webhook.ts";
 import { loadPlan } from "../../plan/index.ts";
 import type { Plan, Workstream } from "../../plan/schema.ts";
 import { createLiveView } from "../../report/live-view.ts";
@@ -271,6 +272,12 @@ export async function runCommand(args: string[], context: CommandContext): Promi
       forgeRequestCount: () => forgeRequests,
       escalations: createEscalationStore(run.dir, systemClock),
       playbooks,
+      ...(plan.notify
+        ? {
+            notifyEscalation: (notice: EscalationNotice) =>
+              postEscalationNotice(notice, { url: plan.notify!.webhook }),
+          }
+        : {}),
       redact,
       runWorkerCommand: (checkoutPath, command, timeoutMs, signal) =>
         runner.run({ command, cwd: checkoutPath, env: baseEnvironment, timeoutMs, markers, signal }),
