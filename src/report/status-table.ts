@@ -1,4 +1,5 @@
 /** The per-workstream table shared by `supervise status` and the live view. */
+import { verdictOf } from "../evidence/bundle.ts";
 import type { RunState, WorkstreamState } from "../run/workstream-state.ts";
 
 const colors: Partial<Record<WorkstreamState["status"], string>> = {
@@ -12,8 +13,14 @@ const colors: Partial<Record<WorkstreamState["status"], string>> = {
 };
 
 export interface StatusRow {
+  /** The workstream's id (also as `id`, the plan's own word for it). */
   workstream: string;
+  id: string;
   state: WorkstreamState["status"];
+  /** The bundle's word for how it ended: accepted, rejected, or pending while it is open. */
+  verdict: "accepted" | "rejected" | "pending";
+  /** Each gate of the last claim with its status. */
+  gates: { id: string; status: string }[];
   gates_passed: number;
   gates_failed: number;
   attempts: number;
@@ -31,9 +38,13 @@ export function statusRows(ids: readonly string[], state: RunState, nowMs: numbe
     const lastClaim = workstream?.claims.at(-1);
     const started = workstream?.startedAt ? Date.parse(workstream.startedAt) : null;
     const ended = workstream?.endedAt ? Date.parse(workstream.endedAt) : nowMs;
+    const status = workstream?.status ?? "pending";
     return {
       workstream: id,
-      state: workstream?.status ?? "pending",
+      id,
+      state: status,
+      verdict: verdictOf(status),
+      gates: (lastClaim?.gates ?? []).map((gate) => ({ id: gate.gate, status: gate.status })),
       gates_passed: lastClaim?.gates.filter((gate) => gate.status === "pass").length ?? 0,
       gates_failed:
         lastClaim?.gates.filter((gate) => gate.status === "fail" || gate.status === "error").length ?? 0,
