@@ -111,7 +111,14 @@ class Supervisor {
   private readonly tasks = new Map<string, Promise<void>>();
   private readonly verifying = new Set<string>();
   /** Per workstream: aborts its current worker when the workstream ends or the run stops. */
-  private readonly workerControllers = new Map<string, AbortController>();
+  private readonly workerControllers = new Map<
+    string,
+    AbortController
+  >(); /** Per workstream: the PR and issue as the last verification observed them. */
+  private readonly forgeFactsSeen = new Map<
+    string,
+    { pr: Record<string, unknown> | null; issue: Record<string, unknown> | null }
+  >();
   /** Playbook guidance waiting for a running worker's next tool result. */
   private readonly pendingToolMessages = new Map<string, string[]>();
   /** Recent failing bash commands per workstream, for the repeat signal. */
@@ -742,6 +749,7 @@ class Supervisor {
       fetchIntoMirror: (sha) => this.dependencies.checkouts.fetchIntoMirror(workstream.id, sha),
       mirrorPath: this.dependencies.checkouts.mirrorPath,
       record: async (type, data) => {
+        this.forgeFactsSeen.delete(workstream.id);
         await this.record(type, workstream.id, data);
       },
       redact: this.dependencies.redact,
@@ -964,6 +972,7 @@ class Supervisor {
         });
       },
     );
+    this.rememberForgeFacts(workstream, results);
     const failures = results.filter(
       (result) => result.status !== "pass" && result.status !== "waived" && result.status !== "skipped",
     );
@@ -1037,10 +1046,11 @@ class Supervisor {
       }),
     };
   }
-
   private async writeBundleFor(id: string): Promise<void> {
     const workstream = this.workstreamOf(id);
-    const { pr, issue } = await this.observeForgeForBundle(workstream);
+    // What the last verification saw of the forge stands until the supervisor acts on the forge
+    // again; asking anew for every bundle would double the requests on GitHub.
+    const { pr, issue } = this.forgeFactsSeen.get(id) ?? (await this.observeForgeForBundle(workstream));
     const bundle = buildBundle({
       runId: this.dependencies.runId,
       runDirectory: this.dependencies.runDirectory,
@@ -1073,6 +1083,21 @@ class Supervisor {
         error: error instanceof Error ? error.message : String(error),
       });
     }
+  }
+  private rememberForgeFacts(workstream: Workstream, results: readonly GateResult[]): void {
+    const pr = results.find((result) => result.observed.pr !== undefined)?.observed.pr as
+      | Record<string, unknown>
+      | null
+      | undefined;
+    const issue = results.find((result) => result.id === "issue_closed")?.observed.issue as
+      | Record<string, unknown>
+      | undefined;
+    // Only a verification that saw both (or has no issue to see) stands in for the forge.
+    if (pr === undefined || (workstream.issue !== undefined && issue === undefined)) {
+      this.forgeFactsSeen.delete(workstream.id);
+      return;
+    }
+    this.forgeFactsSeen.set(workstream.id, { pr, issue: issue ?? null });
   }
 
   /** The bundle shows the PR and issue as the forge has them now, not as anyone reported them. */
