@@ -3,7 +3,6 @@
  * `command` worker, whose environment carries the socket and the token bound to its workstream.
  */
 
-import { serveToolsOverMcp } from "../../agent/bridge/mcp-server.ts";
 import { type BridgeAddress, callSupervisorTool } from "../../agent/bridge/tool-client.ts";
 import { ExitCode, SuperviseError, UsageError } from "../../errors.ts";
 import { parseCommandArguments, rejectExtraPositionals, requirePositional } from "../arguments.ts";
@@ -52,6 +51,9 @@ export async function toolCommand(args: string[], context: CommandContext): Prom
 export async function mcpCommand(args: string[], context: CommandContext): Promise<number> {
   const { positionals } = parseCommandArguments("mcp", args, {});
   rejectExtraPositionals("mcp", positionals, 0);
+  // Loaded only here: the MCP SDK, zod and every tool definition are not needed by `supervise tool`,
+  // which runs once per tool call inside a worker and must start fast.
+  const { serveToolsOverMcp } = await import("../../agent/bridge/mcp-server.ts");
   await serveToolsOverMcp(bridgeAddress(context.environment));
   return ExitCode.allAccepted;
 }
