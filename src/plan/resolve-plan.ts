@@ -33,6 +33,7 @@ export function resolvePlan(document: PlanDocument, file: string): Plan {
     rollout: document.rollout,
     sandbox: { ...document.sandbox },
     notify: document.notify === undefined ? undefined : { ...document.notify },
+    secrets: [...document.secrets],
     playbooks: document.playbooks === undefined ? undefined : path.resolve(planDirectory, document.playbooks),
     workstreams: document.workstreams.map((workstream) =>
       resolveWorkstream(workstream, document, planDirectory),

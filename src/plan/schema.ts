@@ -178,6 +178,12 @@ export const planSchema = z
       })
       .default({ isolation: "bwrap", network: "none" })
       .describe("OS isolation of the commands a worker's code runs."),
+    secrets: z
+      .array(z.string().regex(/^[A-Za-z0-9_*]+$/, "an environment variable name, or a glob with *"))
+      .default([])
+      .describe(
+        "More environment variable names (globs like AWS_*) that are secrets: never given to a command, their values redacted everywhere.",
+      ),
     notify: z
       .strictObject({
         webhook: z
@@ -243,6 +249,8 @@ export interface Plan {
   rollout: "parallel" | "canary";
   sandbox: { isolation: "bwrap" | "none"; network: "none" | "host" };
   notify: { webhook: string } | undefined;
+  /** Globs of environment variable names the plan declares secret, beyond the built-in ones. */
+  secrets: string[];
   /** Absolute path of the plan's own playbook folder, if it names one. */
   playbooks: string | undefined;
   workstreams: Workstream[];

@@ -177,6 +177,41 @@ supervise tool claim_done --input '{"summary": "done"}'
   });
 });
 
+describe("secrets", () => {
+  it("keeps the plan's secrets out of a worker's environment and redacts their values everywhere", async () => {
+    const worker = workspace.writeWorker(
+      "leaky.sh",
+      `#!/usr/bin/env bash
+cat >/dev/null
+echo "seen: [\${DEPLOY_THING:-unset}] [\${ANTHROPIC_API_KEY:-unset}]"
+echo "and the literal: s3cr3t-deploy-value-42"
+echo 2 > src/value.txt
+git commit -qam "value is 2"
+supervise tool claim_done --input '{"summary": "done; s3cr3t-deploy-value-42"}'
+`,
+    );
+    workspace.writePlan("plan.yaml", `${plan({ leaky: worker })}\nsecrets: [DEPLOY_*]\n`);
+    const result = await workspace.supervise(["plan.yaml", "--json"], {
+      env: { DEPLOY_THING: "s3cr3t-deploy-value-42", ANTHROPIC_API_KEY: "sk-test-key-0123456789" },
+    });
+    expect(result.exitCode).toBe(0);
+    const runs = join(workspace.directory, ".supervise", "runs");
+    const run = join(runs, readdirSync(runs)[0]!);
+    const transcript = readFileSync(join(run, "transcripts", "leaky.jsonl"), "utf8");
+    expect(transcript).toContain("seen: [unset] [unset]");
+    expect(transcript).toContain("the literal: [REDACTED:DEPLOY_THING]");
+    for (const text of [
+      transcript,
+      readFileSync(join(run, "journal.jsonl"), "utf8"),
+      result.stdout,
+      readFileSync(join(run, "evidence", "leaky", "bundle.json"), "utf8"),
+    ]) {
+      expect(text).not.toContain("s3cr3t-deploy-value-42");
+      expect(text).not.toContain("sk-test-key-0123456789");
+    }
+  });
+});
+
 describe("bad input", () => {
   it("exits 2 on an unknown flag, naming it", async () => {
     const result = await workspace.supervise(["run", "plan.yaml", "--concurency", "2"]);

@@ -587,6 +587,7 @@ export function createGithubFake(options: GithubFakeOptions) {
 
   return {
     handler: http.handler,
+    respond: http.respond,
     exchanges: http.exchanges,
     violations: http.violations,
     site,
@@ -598,6 +599,11 @@ export function createGithubFake(options: GithubFakeOptions) {
     /** A commit on top of `parent` (default: the default branch's tip). */
     addCommit: (message: string, parent?: string) =>
       addCommit({ parents: [parent ?? (branches.get(repositoryRecord.defaultBranch) as string)], message }),
+    knowsCommit: (sha: string) => commits.has(sha),
+    /** A commit as git made it (real SHA and parents), e.g. read from a bare remote a push reached. */
+    recordCommit: (input: { sha: string; parents: string[]; message: string }) => {
+      addCommit(input);
+    },
     /** What a push does to GitHub: the branch points at `sha`, whose commit GitHub now knows. */
     setBranch(name: string, sha: string): void {
       if (!commits.has(sha))

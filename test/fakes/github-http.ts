@@ -208,6 +208,8 @@ export function createGithubHttp(options: GithubHttpOptions) {
 
   return {
     handler: http.all(`${options.apiUrl.replace(/\/$/, "")}/*`, ({ request }) => handle(request)),
+    /** The same answers without msw, for a real server (github-loopback.ts) a child process can reach. */
+    respond: handle,
     exchanges,
     violations,
     /** The next `times` requests matching method and path get `response`, or lose theirs. */

@@ -30,6 +30,7 @@ export function testPlan(workstreams: Workstream[], overrides: Partial<Plan> = {
     rollout: "parallel",
     playbooks: undefined,
     notify: undefined,
+    secrets: [],
     sandbox: { isolation: "none", network: "none" },
     workstreams,
     ...overrides,

@@ -34,7 +34,7 @@ const brokenPlans: BrokenPlan[] = [
         2,
         1,
         "colour",
-        'unknown field "colour" (allowed here: name, repo, base, forge, agent, concurrency, rollout, defaults, reviewer, sandbox, notify, playbooks, workstreams)',
+        'unknown field "colour" (allowed here: name, repo, base, forge, agent, concurrency, rollout, defaults, reviewer, sandbox, secrets, notify, playbooks, workstreams)',
       ),
     ],
   },
@@ -236,6 +236,7 @@ describe("parsePlan", () => {
       rollout: "parallel",
       defaults: {},
       sandbox: { isolation: "bwrap", network: "none" },
+      secrets: [],
       workstreams: [{ id: "a", goal: "x", depends_on: [] }],
     });
   });

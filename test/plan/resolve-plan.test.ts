@@ -26,6 +26,7 @@ describe("resolvePlan (through validatePlanSource)", () => {
       rollout: "parallel",
       playbooks: undefined,
       notify: undefined,
+      secrets: [],
       sandbox: { isolation: "bwrap", network: "none" },
       workstreams: [
         {
@@ -91,6 +92,7 @@ describe("resolvePlan (through validatePlanSource)", () => {
       sandbox: { isolation: "bwrap", network: "none" },
       playbooks: undefined,
       notify: undefined,
+      secrets: [],
       workstreams: [],
     });
     expect(plan.workstreams).toEqual([

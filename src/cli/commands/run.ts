@@ -158,12 +158,11 @@ export async function runCommand(args: string[], context: CommandContext): Promi
     });
     await preparingStateDirectory(stateDirectory, "the private mirror (git/)", () => workspace.prepare());
 
-    const secrets = {
-      ANTHROPIC_API_KEY: context.environment.ANTHROPIC_API_KEY,
-      GITHUB_TOKEN: context.environment.GITHUB_TOKEN,
-    };
-    const redact = createRedactor(secrets);
-    const baseEnvironment = buildCommandEnvironment({ parent: context.environment });
+    const redact = createRedactor(secretValues(context.environment, plan.secrets));
+    const baseEnvironment = buildCommandEnvironment({
+      parent: context.environment,
+      secretPatterns: plan.secrets,
+    });
     const markers = { SUPERVISE_STATE: stateMarker, SUPERVISE_RUN: run.id };
     const socketDirectory = mkdtempSync(join(tmpdir(), "supervise-"));
     cleanups.push(() => rmSync(socketDirectory, { recursive: true, force: true }));
@@ -536,6 +535,24 @@ async function preparingStateDirectory<T>(
     }
     throw error;
   }
+}
+
+/** The values to redact: the supervisor's own keys and every variable the plan names as secret. */
+function secretValues(
+  environment: NodeJS.ProcessEnv,
+  patterns: readonly string[],
+): Record<string, string | undefined> {
+  const matchers = patterns.map((pattern) => new RegExp(`^${pattern.replaceAll("*", ".*")}$`, "i"));
+  const values: Record<string, string | undefined> = {
+    ANTHROPIC_API_KEY: environment.ANTHROPIC_API_KEY,
+    ANTHROPIC_AUTH_TOKEN: environment.ANTHROPIC_AUTH_TOKEN,
+    GITHUB_TOKEN: environment.GITHUB_TOKEN,
+    GH_TOKEN: environment.GH_TOKEN,
+  };
+  for (const [name, value] of Object.entries(environment)) {
+    if (matchers.some((matcher) => matcher.test(name))) values[name] = value;
+  }
+  return values;
 }
 
 function cliPath(): string {

@@ -1,0 +1,191 @@
+import { execFileSync } from "node:child_process";
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { systemClock } from "../../src/clock.ts";
+import { createWorkspace, type Workspace } from "../fakes/cli-harness.ts";
+import { createGithubFake, type GithubFake } from "../fakes/github-api.ts";
+import { createBareRemoteSync, type GithubLoopback, startGithubLoopback } from "../fakes/github-loopback.ts";
+
+/**
+ * The `supervise` CLI as a child process on `forge: { kind: github }`: its API is the GitHub fake
+ * served on loopback, its git side a bare remote the supervisor pushes to. Only the supervisor
+ * talks to either; the worker, in its sandbox, reaches them through `supervise tool`.
+ */
+const token = "test-token-5f2c9a";
+let workspace: Workspace;
+let loopback: GithubLoopback;
+let fake: GithubFake;
+let ciConclusion: "success" | "failure";
+
+beforeEach(async () => {
+  workspace = createWorkspace({
+    "README.md": "# demo\n",
+    "src/value.txt": "1\n",
+    "check.sh": 'test "$(cat src/value.txt)" = 2\n',
+  });
+  const bare = join(workspace.directory, "origin.git");
+  execFileSync("git", ["init", "-q", "--bare", "-b", "main", bare]);
+  workspace.git(["remote", "add", "origin", bare]);
+  workspace.git(["push", "-q", "origin", "main"]);
+
+  loopback = await startGithubLoopback();
+  fake = createGithubFake({
+    apiUrl: loopback.url,
+    webUrl: "https://github.example",
+    owner: "acme",
+    repo: "widget",
+    token,
+    clock: systemClock,
+  });
+  fake.addIssue({ number: 7, title: "The value should be 2" });
+  ciConclusion = "success";
+  // GitHub Actions, as the test decides: every pushed head gets one completed `ci` check run.
+  const sync = createBareRemoteSync({
+    bareRepository: bare,
+    fake,
+    onPush: (branch, sha) => {
+      if (branch === "main") return;
+      const run = fake.addCheckRun({ sha, name: "ci", status: "in_progress" });
+      fake.completeCheckRun(run, ciConclusion);
+    },
+  });
+  loopback.serve(fake.respond, sync);
+});
+
+afterEach(async () => {
+  await loopback.close();
+  workspace.cleanup();
+});
+
+function plan(worker: string): string {
+  return [
+    "repo: ./repo",
+    "forge: { kind: github, owner: acme, repo: widget }",
+    "defaults:",
+    "  done: [local_check, ci_green, pr_merged, issue_closed]",
+    "  commands: { check: bash check.sh, ci: bash check.sh }",
+    "  stall: { max_restarts: 1, max_rejections: 1 }",
+    "workstreams:",
+    `  - { id: fix, issue: 7, goal: "set the value to 2", agent: { provider: command, command: "bash ${worker}" } }`,
+  ].join("\n");
+}
+
+const workerScript = `#!/usr/bin/env bash
+set -eu
+cat >/dev/null
+# The worker's whole environment goes to its transcript: the token must not be in it.
+env | sort
+echo 2 > src/value.txt
+git commit -qam "value is 2"
+supervise tool open_pull_request --input '{"title": "Set the value to 2", "body": "The value is now 2."}'
+supervise tool ci_status
+supervise tool merge_pull_request || true
+supervise tool claim_done --input '{"summary": "value is 2; CI green; merged"}' || true
+`;
+
+function runDirectory(): string {
+  const runs = join(workspace.directory, ".supervise", "runs");
+  return join(runs, readdirSync(runs)[0]!);
+}
+
+function bundle(): Record<string, any> {
+  return JSON.parse(readFileSync(join(runDirectory(), "evidence", "fix", "bundle.json"), "utf8"));
+}
+
+function journalEvents(): { type: string; data?: Record<string, unknown>; [key: string]: unknown }[] {
+  const directory = runDirectory();
+  const file = readdirSync(directory).find((name) => name.startsWith("journal"));
+  return readFileSync(join(directory, file!), "utf8")
+    .split("\n")
+    .filter(Boolean)
+    .map((line) => JSON.parse(line));
+}
+
+/** Every file the run left, to show the token reached none of them. */
+function filesUnder(directory: string): string[] {
+  return readdirSync(directory).flatMap((name) => {
+    const path = join(directory, name);
+    if (name === ".git" || name === "git" || name === "checkouts") return [];
+    return statSync(path).isDirectory() ? filesUnder(path) : [path];
+  });
+}
+
+const pathOf = (url: string) => new URL(url).pathname;
+
+describe("supervise on the github forge, against a loopback GitHub", () => {
+  it("opens, merges and closes through the API, and accepts the claim", async () => {
+    const worker = workspace.writeWorker("honest.sh", workerScript);
+    workspace.writePlan("plan.yaml", plan(worker));
+    const result = await workspace.supervise(["plan.yaml"], {
+      env: { GITHUB_TOKEN: token, GITHUB_API_URL: loopback.url },
+    });
+    expect(result.exitCode, result.stdout + result.stderr).toBe(0);
+    fake.assertHealthy();
+
+    const evidence = bundle();
+    expect(evidence.verdict).toBe("accepted");
+    expect(evidence.gates.map((gate: { id: string; status: string }) => `${gate.id}:${gate.status}`)).toEqual(
+      ["local_check:pass", "ci_green:pass", "pr_merged:pass", "issue_closed:pass"],
+    );
+    const head = execFileSync("git", ["rev-parse", "supervise/fix"], {
+      cwd: join(workspace.directory, "origin.git"),
+      encoding: "utf8",
+    }).trim();
+    expect(evidence.commit).toBe(head);
+    expect(evidence.pr).toMatchObject({ number: 8, merged: true, head_sha: head, base: "main" });
+    expect(evidence.issue).toMatchObject({
+      number: 7,
+      state: "closed",
+      closed_by: { kind: "pull_request", pullRequest: 8 },
+    });
+
+    const exchanges = fake.exchanges;
+    const created = exchanges.filter(
+      (exchange) => exchange.method === "POST" && pathOf(exchange.url) === "/repos/acme/widget/pulls",
+    );
+    expect(created.map((exchange) => exchange.status)).toEqual([201]);
+    const merges = exchanges.filter((exchange) => exchange.method === "PUT");
+    expect(merges).toHaveLength(1);
+    expect(pathOf(merges[0]!.url)).toBe("/repos/acme/widget/pulls/8/merge");
+    expect(merges[0]!.body).toMatchObject({ sha: head });
+    expect(merges[0]!.status).toBe(200);
+    const bundleComments = fake.comments.filter((comment) => comment.body.includes("<!-- supervise:bundle:"));
+    expect(bundleComments).toHaveLength(1);
+    expect(bundleComments[0]!.issueNumber).toBe(8);
+
+    expect(exchanges.every((exchange) => !exchange.url.includes(token))).toBe(true);
+    const transcript = readFileSync(join(runDirectory(), "transcripts", "fix.jsonl"), "utf8");
+    expect(transcript).toContain("SUPERVISE_ATTEMPT=1");
+    expect(transcript).not.toContain(token);
+    for (const file of filesUnder(join(workspace.directory, ".supervise")))
+      expect(readFileSync(file, "utf8"), file).not.toContain(token);
+
+    const accepted = journalEvents().find((event) => event.type === "claim.accepted");
+    const requests = (accepted?.data ?? accepted)?.forge_requests as number;
+    expect(requests).toBeGreaterThan(0);
+    console.info(
+      `github forge e2e: claim.accepted forge_requests=${requests}, exchanges=${exchanges.length}`,
+    );
+  });
+
+  it("refuses the merge and rejects the claim on ci_green when the check fails", async () => {
+    ciConclusion = "failure";
+    const worker = workspace.writeWorker("red.sh", workerScript);
+    workspace.writePlan("plan.yaml", plan(worker));
+    const result = await workspace.supervise(["plan.yaml"], {
+      env: { GITHUB_TOKEN: token, GITHUB_API_URL: loopback.url },
+    });
+    expect(result.exitCode, result.stdout + result.stderr).toBe(1);
+    fake.assertHealthy();
+    const evidence = bundle();
+    expect(evidence.verdict).toBe("rejected");
+    const gates = Object.fromEntries(
+      evidence.gates.map((gate: { id: string; status: string }) => [gate.id, gate.status]),
+    );
+    expect(gates).toMatchObject({ local_check: "pass", ci_green: "fail", pr_merged: "fail" });
+    expect(fake.exchanges.filter((exchange) => exchange.method === "PUT")).toHaveLength(0);
+    expect(fake.pulls.get(8)?.state).toBe("open");
+    expect(fake.issues.get(7)?.state).toBe("open");
+  });
+});
