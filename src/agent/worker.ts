@@ -40,6 +40,8 @@ export interface WorkerExit {
   description: string;
   /** The last lines of the worker's output, for the restart prompt. */
   outputTail: string;
+  /** Set when the model could not be used at all: the API failed after retries, or it refused. */
+  blockedReason?: "api_error" | "refusal";
 }
 
 export interface WorkerLauncher {

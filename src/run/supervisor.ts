@@ -580,6 +580,10 @@ class Supervisor {
     let evidence = `the worker ${exit.description}${exit.outputTail ? `; its last output:\n${exit.outputTail.slice(-1500)}` : ""}`;
     if (wasIdle) {
       kind = "idle";
+    } else if (exit.blockedReason) {
+      // The model is unreachable or refused: the playbook retries once, then a human decides.
+      kind = "model_blocked";
+      evidence = `the model ${exit.blockedReason === "refusal" ? "refused" : "API failed"}: ${exit.description}`;
     } else {
       const pullRequest = await this.dependencies.forge
         .findPullRequest({ head: workstream.branch, base: this.dependencies.plan.base })

@@ -31,6 +31,7 @@ describe("the built-in playbooks", () => {
       "lint-format",
       "looping-on-one-command",
       "merge-conflict",
+      "model-blocked",
       "stopped-at-pr-created",
       "stopped-without-claim",
       "stub-implementation",

@@ -36,7 +36,7 @@ class FakeCheckouts implements CheckoutPort {
 }
 
 /** A scripted worker: each start runs the script for (workstream, attempt). */
-type Script = (start: WorkerStart, checkouts: FakeCheckouts) => Promise<void>;
+type Script = (start: WorkerStart, checkouts: FakeCheckouts) => Promise<void | Partial<WorkerExit>>;
 
 function scriptedLauncher(
   scripts: Record<string, Script>,
@@ -47,7 +47,7 @@ function scriptedLauncher(
     toolUsagePrompt: "Call claim_done.",
     async start(start): Promise<WorkerExit> {
       log.push(`start ${start.workstream.id}#${start.attempt}`);
-      await scripts[start.workstream.id]?.(start, checkouts);
+      const overrides = await scripts[start.workstream.id]?.(start, checkouts);
       log.push(`exit ${start.workstream.id}#${start.attempt}`);
       return {
         exitCode: 0,
@@ -57,6 +57,7 @@ function scriptedLauncher(
         durationMs: 1,
         description: "exited 0",
         outputTail: "",
+        ...(overrides ?? {}),
       };
     },
   };
@@ -382,6 +383,37 @@ describe("the repeat signal", () => {
     ]);
     expect(events.find((event) => event.type === "playbook.exhausted")).toMatchObject({
       playbook: "looping-on-one-command",
+    });
+    expect(events.find((event) => event.type === "escalation.opened")).toMatchObject({ source: "monitor" });
+    expect(outcome).toMatchObject({ kind: "stopped", reason: "waiting_on_human" });
+  });
+});
+
+describe("the model_blocked signal", () => {
+  it("retries once with the model-blocked playbook, then asks a human", async () => {
+    const plan = testPlan([
+      testWorkstream("a", {
+        stall: { idle_seconds: 600, repeat_limit: 3, max_rejections: 3, max_restarts: 5 },
+      }),
+    ]);
+    const { events, outcome, log } = await runPlan(
+      plan,
+      {
+        a: async () => ({
+          exitCode: 1,
+          description: "the Messages API failed (after the SDK's retries): 529 overloaded_error: Overloaded",
+          blockedReason: "api_error",
+        }),
+      },
+      { noWait: true },
+    );
+    expect(log).toEqual(["start a#1", "exit a#1", "start a#2", "exit a#2"]);
+    expect(events.filter((event) => event.type === "signal.detected").map((event) => event.signal)).toEqual([
+      "model_blocked",
+      "model_blocked",
+    ]);
+    expect(events.find((event) => event.type === "intervention.applied")).toMatchObject({
+      playbook: "model-blocked",
     });
     expect(events.find((event) => event.type === "escalation.opened")).toMatchObject({ source: "monitor" });
     expect(outcome).toMatchObject({ kind: "stopped", reason: "waiting_on_human" });

@@ -58,7 +58,7 @@ export function createModelWorkerLauncher(options: ModelWorkerOptions): WorkerLa
   };
 }
 
-type Ending = { exitCode: number; description: string };
+type Ending = { exitCode: number; description: string; blockedReason?: "api_error" | "refusal" };
 
 class ModelWorkerSession {
   private readonly options: ModelWorkerOptions;
@@ -135,6 +135,7 @@ class ModelWorkerSession {
           return this.finish({
             exitCode: 1,
             description: `the Messages API failed (after the SDK's retries): ${describeApiError(error)}`,
+            blockedReason: "api_error",
           });
         }
         throw error;
@@ -301,6 +302,7 @@ class ModelWorkerSession {
       isTimedOut: false,
       isCanceled: false,
       description: ending.description,
+      ...(ending.blockedReason ? { blockedReason: ending.blockedReason } : {}),
     });
   }
 
@@ -318,7 +320,7 @@ class ModelWorkerSession {
   }
 
   private exit(
-    ending: Pick<WorkerExit, "exitCode" | "isTimedOut" | "isCanceled" | "description">,
+    ending: Pick<WorkerExit, "exitCode" | "isTimedOut" | "isCanceled" | "description" | "blockedReason">,
   ): WorkerExit {
     const exit: WorkerExit = {
       ...ending,

@@ -14,7 +14,7 @@ export type NextStep =
   | { kind: "continue_cut_off_turn" }
   /** The context window is full: elide old tool results, then continue like a cut-off turn. */
   | { kind: "shorten_conversation" }
-  | { kind: "end"; exitCode: 0 | 1; description: string };
+  | { kind: "end"; exitCode: 0 | 1; description: string; blockedReason?: "refusal" };
 
 export function nextStepAfter(
   message: Pick<Message, "stop_reason" | "stop_details" | "stop_sequence" | "content">,
@@ -51,6 +51,7 @@ export function nextStepAfter(
         kind: "end",
         exitCode: 1,
         description: `the model refused to continue${category}${explanation}`,
+        blockedReason: "refusal",
       };
     }
     case "stop_sequence":
