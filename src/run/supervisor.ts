@@ -121,6 +121,8 @@ class Supervisor {
   >();
   /** Playbook guidance waiting for a running worker's next tool result. */
   private readonly pendingToolMessages = new Map<string, string[]>();
+  /** Per workstream: the checkout's last fingerprint and how many model turns it has not changed. */
+  private readonly progress = new Map<string, { fingerprint: string; turnsWithoutChange: number }>();
   /** Recent failing bash commands per workstream, for the repeat signal. */
   private readonly commandHistory = new Map<string, string[]>();
   /** Playbook guidance waiting for the next start of a workstream's worker. */
@@ -423,6 +425,7 @@ class Supervisor {
           onUsage: async (usage) => {
             await this.recordUsage(id, attempt, usage);
             await this.checkBudget(workstream, controller);
+            await this.watchForProgress(workstream, checkout.path, usage.turns);
           },
         });
       } finally {
@@ -526,6 +529,34 @@ class Supervisor {
     const text = await this.intervene(
       workstream,
       { kind: "repeat", failingGates: [], logText: evidence, evidence },
+      "tool_result",
+    );
+    if (text) this.queueToolMessage(workstream.id, text);
+  }
+
+  /**
+   * No progress: this many model turns in a row without any change to the checkout (HEAD, or what
+   * is modified). Reading and thinking are fine for a while; ten turns of nothing is a stall.
+   */
+  private static readonly turnsWithoutProgressLimit = 10;
+
+  private async watchForProgress(workstream: Workstream, checkoutPath: string, turns: number): Promise<void> {
+    if (turns === 0) return;
+    const { head, uncommittedChanges } = await this.readCheckout(checkoutPath)();
+    const diffStat = await this.dependencies.checkouts.diffStat(checkoutPath, head).catch(() => "");
+    const fingerprint = `${head}\n${uncommittedChanges.join("\n")}\n${diffStat}`;
+    const previous = this.progress.get(workstream.id);
+    if (!previous || previous.fingerprint !== fingerprint) {
+      this.progress.set(workstream.id, { fingerprint, turnsWithoutChange: 0 });
+      return;
+    }
+    previous.turnsWithoutChange += turns;
+    if (previous.turnsWithoutChange < Supervisor.turnsWithoutProgressLimit) return;
+    previous.turnsWithoutChange = 0;
+    const evidence = `${Supervisor.turnsWithoutProgressLimit} model turns without any change to the checkout (HEAD ${head.slice(0, 12)}, ${uncommittedChanges.length} uncommitted change(s)).`;
+    const text = await this.intervene(
+      workstream,
+      { kind: "no_progress", failingGates: [], logText: evidence, evidence },
       "tool_result",
     );
     if (text) this.queueToolMessage(workstream.id, text);

@@ -89,11 +89,19 @@ function runDirectory(): string {
   return join(runs, readdirSync(runs)[0]!);
 }
 
-function bundle(): Record<string, any> {
+interface Bundle {
+  verdict: string;
+  commit: string;
+  gates: { id: string; status: string }[];
+  pr: Record<string, unknown>;
+  issue: Record<string, unknown>;
+}
+
+function bundle(): Bundle {
   return JSON.parse(readFileSync(join(runDirectory(), "evidence", "fix", "bundle.json"), "utf8"));
 }
 
-function journalEvents(): { type: string; data?: Record<string, unknown>; [key: string]: unknown }[] {
+function journalEvents(): { type: string; [key: string]: unknown }[] {
   const directory = runDirectory();
   const file = readdirSync(directory).find((name) => name.startsWith("journal"));
   return readFileSync(join(directory, file!), "utf8")
@@ -125,9 +133,12 @@ describe("supervise on the github forge, against a loopback GitHub", () => {
 
     const evidence = bundle();
     expect(evidence.verdict).toBe("accepted");
-    expect(evidence.gates.map((gate: { id: string; status: string }) => `${gate.id}:${gate.status}`)).toEqual(
-      ["local_check:pass", "ci_green:pass", "pr_merged:pass", "issue_closed:pass"],
-    );
+    expect(evidence.gates.map((gate) => `${gate.id}:${gate.status}`)).toEqual([
+      "local_check:pass",
+      "ci_green:pass",
+      "pr_merged:pass",
+      "issue_closed:pass",
+    ]);
     const head = execFileSync("git", ["rev-parse", "supervise/fix"], {
       cwd: join(workspace.directory, "origin.git"),
       encoding: "utf8",
@@ -162,11 +173,8 @@ describe("supervise on the github forge, against a loopback GitHub", () => {
       expect(readFileSync(file, "utf8"), file).not.toContain(token);
 
     const accepted = journalEvents().find((event) => event.type === "claim.accepted");
-    const requests = (accepted?.data ?? accepted)?.forge_requests as number;
-    expect(requests).toBeGreaterThan(0);
-    console.info(
-      `github forge e2e: claim.accepted forge_requests=${requests}, exchanges=${exchanges.length}`,
-    );
+    // The gates' own reads of GitHub (9 when written: PR, checks, statuses, compare, issue, timeline…).
+    expect(Number(accepted?.forge_requests)).toBeGreaterThan(0);
   });
 
   it("refuses the merge and rejects the claim on ci_green when the check fails", async () => {
@@ -180,10 +188,12 @@ describe("supervise on the github forge, against a loopback GitHub", () => {
     fake.assertHealthy();
     const evidence = bundle();
     expect(evidence.verdict).toBe("rejected");
-    const gates = Object.fromEntries(
-      evidence.gates.map((gate: { id: string; status: string }) => [gate.id, gate.status]),
-    );
+    const gates = Object.fromEntries(evidence.gates.map((gate) => [gate.id, gate.status]));
     expect(gates).toMatchObject({ local_check: "pass", ci_green: "fail", pr_merged: "fail" });
+    // The supervisor refused the merge itself, on the red check, without asking GitHub to merge.
+    expect(journalEvents()).toContainEqual(
+      expect.objectContaining({ type: "merge.refused", number: 8, reason: "ci_not_green" }),
+    );
     expect(fake.exchanges.filter((exchange) => exchange.method === "PUT")).toHaveLength(0);
     expect(fake.pulls.get(8)?.state).toBe("open");
     expect(fake.issues.get(7)?.state).toBe("open");
