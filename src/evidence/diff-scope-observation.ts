@@ -155,7 +155,7 @@ export async function observeDiffScope(
   };
 }
 
-async function resolve(git: SafeGit, revision: string, which: string): Promise<string> {
+export async function resolve(git: SafeGit, revision: string, which: string): Promise<string> {
   const sha = await git.resolveCommit(revision);
   if (sha === null) throw new CommitNotFoundError(which, revision, git.directory);
   return sha;
@@ -165,7 +165,7 @@ async function resolve(git: SafeGit, revision: string, which: string): Promise<s
  * The merge base, so work merged into the base after the branch forked (another workstream's new
  * tests) is not read as this change deleting it. Unrelated histories have none: the requested base is used.
  */
-async function forkPoint(git: SafeGit, base: string, commit: string): Promise<string> {
+export async function forkPoint(git: SafeGit, base: string, commit: string): Promise<string> {
   try {
     return (await git.raw(["merge-base", base, commit])).trim();
   } catch (error) {

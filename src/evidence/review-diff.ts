@@ -5,8 +5,8 @@
  * reached, never whole: a committed giant file or a vendored tree cannot exhaust the supervisor's
  * memory. What is not shown is named, so the prompt can say what the reviewer did not see.
  */
-import { GitCommandError, type SafeGit } from "../workspace/safe-git.ts";
-import { type ChangeStatus, CommitNotFoundError, parseDiff } from "./diff-scope-observation.ts";
+import type { SafeGit } from "../workspace/safe-git.ts";
+import { type ChangeStatus, forkPoint, parseDiff, resolve } from "./diff-scope-observation.ts";
 import { capPatch } from "./review-patch.ts";
 
 export interface ReviewedFile {
@@ -177,21 +177,4 @@ async function treeSizes(
 /** :(literal) keeps a path with `*` or `?` from matching other files as a glob. */
 function literal(path: string): string {
   return `:(literal)${path}`;
-}
-
-async function resolve(git: SafeGit, revision: string, which: string): Promise<string> {
-  const sha = await git.resolveCommit(revision);
-  if (sha === null) throw new CommitNotFoundError(which, revision, git.directory);
-  return sha;
-}
-
-/** Unrelated histories have no merge base: the requested base is used, as diff_scope does. */
-async function forkPoint(git: SafeGit, base: string, commit: string): Promise<string> {
-  try {
-    return (await git.raw(["merge-base", base, commit])).trim();
-  } catch (error) {
-    if (error instanceof GitCommandError && error.gitExitCode === 1 && error.stderr.trim() === "")
-      return base;
-    throw error;
-  }
 }
