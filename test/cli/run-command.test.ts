@@ -99,6 +99,10 @@ describe("supervise PLAN with command workers", () => {
       `#!/usr/bin/env bash
 cat >/dev/null
 echo "// TODO" > src/stub.txt
+supervise tool no_such_tool
+echo "exit of an unknown tool: $?"
+supervise tool claim_done --input '{}'
+echo "exit of input that fails the schema: $?"
 supervise tool claim_done --input '{"summary": "Implementation complete"}'
 echo "exit of the claim: $?"
 `,
@@ -122,6 +126,8 @@ echo "exit of the claim: $?"
     );
     // `supervise tool` exits 1 on a rejected claim, so the worker sees the verdict as an error.
     expect(transcript).toContain("exit of the claim: 1");
+    expect(transcript).toContain("exit of an unknown tool: 2");
+    expect(transcript).toContain("exit of input that fails the schema: 2");
   });
 
   it("keeps the user's repository out of a worker's reach", async () => {

@@ -10,6 +10,8 @@ export interface ToolResult {
   isError: boolean;
   /** What the worker reads: a verdict, an output, or what was wrong and how to call it right. */
   text: string;
+  /** The call itself was malformed (an unknown tool, input that fails the schema): `supervise tool` exits 2. */
+  isBadInput?: boolean;
 }
 
 /** What a tool may ask of the supervisor for its workstream; implemented by the run. */

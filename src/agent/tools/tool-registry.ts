@@ -50,13 +50,13 @@ export async function callWorkerTool(
 ): Promise<ToolResult> {
   const tool = findTool(name);
   if (!tool) {
-    return toolError(
+    return badInput(
       `There is no tool named "${name}". Available tools: ${workerTools.map((t) => t.name).join(", ")}.`,
     );
   }
   const parsed = tool.inputSchema.safeParse(input ?? {});
   if (!parsed.success) {
-    return toolError(
+    return badInput(
       `Invalid input for ${name}: ${describeIssues(parsed.error.issues)}. ` +
         `Expected input: ${JSON.stringify(toolInputJsonSchema(tool))}`,
     );
@@ -76,6 +76,10 @@ export async function callWorkerTool(
 function withSupervisorMessages(result: ToolResult, messages: string[]): ToolResult {
   if (messages.length === 0) return result;
   return { ...result, text: [result.text, ...messages].join("\n\n---\n\n") };
+}
+
+function badInput(text: string): ToolResult {
+  return { ...toolError(text), isBadInput: true };
 }
 
 function describeIssues(issues: readonly z.core.$ZodIssue[]): string {

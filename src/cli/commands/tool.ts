@@ -45,6 +45,7 @@ export async function toolCommand(args: string[], context: CommandContext): Prom
     });
   }
   context.output.out(result.text.endsWith("\n") ? result.text : `${result.text}\n`);
+  if (result.isBadInput) return ExitCode.badInput;
   return result.isError ? 1 : 0;
 }
 
