@@ -50,7 +50,11 @@ export function planReadablePaths(
   for (const command of agentCommands) {
     for (const word of command.split(/\s+/)) {
       const candidate = word.replace(/^['"]|['"]$/g, "");
-      if (candidate.startsWith("/") && exists(candidate)) paths.add(dirname(candidate));
+      if (!candidate.startsWith("/") || !exists(candidate)) continue;
+      // The folder (siblings the script sources) and the path itself: when the folder is hidden (the
+      // user's repository), the deeper mount of the file alone still lets the command start.
+      paths.add(dirname(candidate));
+      paths.add(candidate);
     }
   }
   return [...paths];
