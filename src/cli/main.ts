@@ -52,7 +52,8 @@ Usage:
   supervise status [--json]           workstreams with state, gates, attempts, turns, tokens, cost, elapsed
   supervise evidence WS [--json]      the evidence bundle of one workstream
   supervise escalations [--json]      pending escalations
-  supervise approve ID [--note T]     approve an escalation (also: deny ID [--note T], reply ID TEXT)
+  supervise approve ID [--note T] [--waive GATE,…]   approve (waived gates are recorded as waived, never pass)
+  supervise deny ID [--note T] · supervise reply ID TEXT
   supervise report [--format md|json|html] [--output FILE]   the campaign report
   supervise schema                    the plan's JSON Schema
   supervise clean                     remove the checkouts of accepted workstreams

@@ -37,6 +37,8 @@ export interface EscalationRecord {
     decided_at: string;
     /** The OS user who decided. */
     decided_by: string;
+    /** Gates an approval waives: recorded as `waived`, never as `pass`. */
+    waive: string[];
   } | null;
 }
 
@@ -55,7 +57,13 @@ export interface EscalationStore {
   list(): Promise<EscalationRecord[]>;
   decide(
     id: string,
-    decision: { kind: DecisionKind; note?: string | null; text?: string | null; decidedBy: string },
+    decision: {
+      kind: DecisionKind;
+      note?: string | null;
+      text?: string | null;
+      decidedBy: string;
+      waive?: string[];
+    },
   ): Promise<EscalationRecord>;
   /** Resolves with the decided record; rejects with the signal's reason when aborted. */
   waitForDecision(id: string, signal: AbortSignal): Promise<EscalationRecord>;
@@ -159,6 +167,7 @@ export function createEscalationStore(
             text: decision.text ?? null,
             decided_at: new Date(clock.now()).toISOString(),
             decided_by: decision.decidedBy,
+            waive: decision.waive ?? [],
           },
         };
         await write(decided);

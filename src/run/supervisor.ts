@@ -885,6 +885,12 @@ class Supervisor {
         isError: true,
         text: "The supervisor stopped while waiting for the human; you will be restarted with the answer.",
       };
+    if (this.statusOf(id) === "accepted") {
+      return {
+        isError: false,
+        text: `${this.decisionText(decided)}\n\nThe workstream is accepted with that waiver; stop now.`,
+      };
+    }
     return { isError: false, text: this.decisionText(decided) };
   }
 
@@ -905,8 +911,45 @@ class Supervisor {
       decision: decided.decision?.kind ?? decided.status,
       note: decided.decision?.note ?? null,
       text: decided.decision?.text ?? null,
+      waive: decided.decision?.waive ?? [],
     });
+    const waive = decided.decision?.kind === "approve" ? (decided.decision.waive ?? []) : [];
+    if (waive.length > 0) await this.applyWaiver(id, waive, decided);
     return decided;
+  }
+
+  /**
+   * An approval that waives gates: the last claim's failed gates the human named become `waived`
+   * (never `pass`), and if nothing else failed the claim is accepted as it stands.
+   */
+  private async applyWaiver(id: string, waive: readonly string[], decided: EscalationRecord): Promise<void> {
+    const claim = this.workstreamState(id).claims.at(-1);
+    if (!claim || claim.verdict !== "rejected") return;
+    const who = decided.decision?.decided_by ?? "a human";
+    for (const gate of claim.gates) {
+      if (!waive.includes(gate.gate) || (gate.status !== "fail" && gate.status !== "error")) continue;
+      await this.record("gate.waived", id, {
+        claim: claim.id,
+        gate: gate.gate,
+        detail: `waived by ${who} (escalation ${decided.id})${decided.decision?.note ? `: ${decided.decision.note}` : ""}; observed: ${gate.detail}`,
+        observed: gate.observed,
+      });
+    }
+    const stillFailing = claim.gates.filter((gate) => gate.status === "fail" || gate.status === "error");
+    if (stillFailing.length === 0 && this.statusOf(id) === "running") {
+      await this.record("claim.accepted_with_waiver", id, {
+        claim: claim.id,
+        commit: claim.commit,
+        waived: claim.gates.filter((gate) => gate.status === "waived").map((gate) => gate.gate),
+        decided_by: who,
+        escalation: decided.id,
+      });
+      // The worker may still be reading the answer; it gets the same grace as after an accepted claim.
+      setTimeout(
+        () => this.workerControllers.get(id)?.abort("accepted with a waiver"),
+        this.dependencies.exitGraceMs ?? 5_000,
+      ).unref();
+    }
   }
   /** Fire and forget: the run never waits on a webhook; how it went is journaled. */
   private notify(workstream: string, escalation: string, question: string): void {

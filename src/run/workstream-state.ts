@@ -150,6 +150,8 @@ const transitions: Record<string, { from: readonly WorkstreamStatus[]; to: Works
   "claim.made": { from: ["running"], to: "verifying" },
   "claim.rejected": { from: ["verifying"], to: "running" },
   "claim.accepted": { from: ["verifying"], to: "accepted" },
+  /** A human approved the last rejected claim, waiving the gates that failed. */
+  "claim.accepted_with_waiver": { from: ["running"], to: "accepted" },
   "escalation.opened": { from: ["running", "verifying"], to: "escalated" },
   "escalation.decided": { from: ["escalated"], to: "running" },
   "workstream.rejected": { from: ["running", "verifying"], to: "rejected" },
@@ -241,6 +243,16 @@ function applyWorkstreamDetails(workstream: WorkstreamState, event: JournalEvent
     case "gate.skipped":
     case "gate.waived": {
       const claim = workstream.claims.find((candidate) => candidate.id === Number(event.claim));
+      const waivedGate =
+        event.type === "gate.waived"
+          ? claim?.gates.find((gate) => gate.gate === String(event.gate))
+          : undefined;
+      if (waivedGate) {
+        // A waiver changes how the failed gate counts; what was observed stays beside it.
+        waivedGate.status = "waived";
+        waivedGate.detail = String(event.detail ?? "");
+        break;
+      }
       claim?.gates.push({
         gate: String(event.gate),
         status: gateStatusOf(event.type),
@@ -248,6 +260,13 @@ function applyWorkstreamDetails(workstream: WorkstreamState, event: JournalEvent
         observed: (event.observed as Record<string, unknown> | undefined) ?? {},
         command: (event.command as Record<string, unknown> | undefined) ?? null,
       });
+      break;
+    }
+    case "claim.accepted_with_waiver": {
+      const claim = workstream.claims.find((candidate) => candidate.id === Number(event.claim));
+      if (claim) claim.verdict = "accepted";
+      workstream.endedAt = event.ts;
+      workstream.reason = `accepted with a waiver of ${((event.waived as string[] | undefined) ?? []).join(", ")} by ${String(event.decided_by ?? "a human")}`;
       break;
     }
     case "claim.accepted":

@@ -55,6 +55,10 @@ describe("a human answers a command worker's ask_human from the CLI", () => {
     const unknown = await workspace.supervise(["approve", "nope-9"]);
     expect(unknown.exitCode).toBe(2);
     expect(unknown.stderr).toContain('There is no escalation "nope-9"');
+    const badWaiver = await workspace.supervise(["approve", "ask-1", "--waive", "bogus_gate"]);
+    expect(badWaiver.exitCode).toBe(2);
+    expect(badWaiver.stderr).toContain("--waive takes gate ids");
+    expect((await workspace.supervise(["deny", "ask-1", "--waive", "local_check"])).exitCode).toBe(2);
     const reply = await workspace.supervise(["reply", "ask-1", "42"]);
     expect(reply.exitCode, reply.stderr).toBe(0);
     const again = await workspace.supervise(["approve", "ask-1"]);

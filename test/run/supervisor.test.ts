@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -417,5 +418,56 @@ describe("the model_blocked signal", () => {
     });
     expect(events.find((event) => event.type === "escalation.opened")).toMatchObject({ source: "monitor" });
     expect(outcome).toMatchObject({ kind: "stopped", reason: "waiting_on_human" });
+  });
+});
+
+describe("an approval with a waiver", () => {
+  it("turns the named failed gates into waived (never pass) and accepts the claim as it stands", async () => {
+    const failing = new FakeCommandRunner(() => 1);
+    const plan = testPlan([testWorkstream("a", { done: ["local_check"] })]);
+    const human = (async () => {
+      const store = createEscalationStore(directory, new ManualClock(), { pollMs: 5 });
+      for (;;) {
+        const pending = (await store.list()).filter((record) => record.status === "pending");
+        if (pending[0]) {
+          return store.decide(pending[0].id, {
+            kind: "approve",
+            note: "the suite needs a GPU",
+            decidedBy: "lead",
+            waive: ["local_check"],
+          });
+        }
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+    })();
+    const answers: string[] = [];
+    const { events, outcome } = await runPlan(
+      plan,
+      {
+        a: async (start, checkouts) => {
+          checkouts.heads.set(start.checkoutPath, "a-commit-1");
+          await start.services.claimDone("done, but the check needs a GPU");
+          answers.push(
+            (await start.services.askHuman("The check needs a GPU this machine lacks; waive it?")).text,
+          );
+        },
+      },
+      { runner: failing },
+    );
+    await human;
+    expect(outcome.kind === "finished" && outcome.allAccepted).toBe(true);
+    expect(answers[0]).toContain("accepted with that waiver");
+    expect(
+      events.filter((event) =>
+        ["gate.failed", "gate.waived", "claim.rejected", "claim.accepted_with_waiver"].includes(event.type),
+      ),
+    ).toMatchObject([
+      { type: "gate.failed", gate: "local_check" },
+      { type: "claim.rejected", claim: 1 },
+      { type: "gate.waived", gate: "local_check", claim: 1 },
+      { type: "claim.accepted_with_waiver", claim: 1, waived: ["local_check"], decided_by: "lead" },
+    ]);
+    const bundle = JSON.parse(readFileSync(join(directory, "evidence", "a", "bundle.json"), "utf8"));
+    expect(bundle).toMatchObject({ verdict: "accepted", gates: [{ id: "local_check", status: "waived" }] });
   });
 });

@@ -12,6 +12,7 @@ import {
   EscalationBeingDecidedError,
   EscalationNotFoundError,
 } from "../../monitor/escalation-store.ts";
+import { gateIds } from "../../plan/schema.ts";
 import { indentLines } from "../../text.ts";
 import {
   parseCommandArguments,
@@ -60,7 +61,9 @@ export async function decisionCommand(
   const { values, positionals } = parseCommandArguments(kind, args, {
     ...readingOptions,
     note: { type: "string" },
+    waive: { type: "string" },
   });
+  const waive = parseWaive(kind, values.waive);
   const id = requirePositional(kind, positionals, 0, "the escalation id (see `supervise escalations`)");
   let text: string | null = null;
   if (kind === "reply") {
@@ -83,6 +86,7 @@ export async function decisionCommand(
       note: values.note ?? null,
       text,
       decidedBy: userInfo().username,
+      waive,
     });
   } catch (error) {
     if (error instanceof EscalationNotFoundError) {
@@ -110,4 +114,19 @@ export async function decisionCommand(
     );
   }
   return ExitCode.allAccepted;
+}
+
+/** `--waive GATE,…` (approve only): gates the human accepts failing, recorded as waived. */
+function parseWaive(kind: DecisionKind, value: string | undefined): string[] {
+  if (value === undefined) return [];
+  if (kind !== "approve") throw new UsageError("--waive goes with supervise approve only.");
+  const gates = value
+    .split(",")
+    .map((gate) => gate.trim())
+    .filter((gate) => gate.length > 0);
+  const unknown = gates.filter((gate) => !(gateIds as readonly string[]).includes(gate));
+  if (gates.length === 0 || unknown.length > 0) {
+    throw new UsageError(`--waive takes gate ids (${gateIds.join(", ")}), got "${value}".`);
+  }
+  return gates;
 }
