@@ -951,8 +951,44 @@ class Supervisor {
       ).unref();
     }
   }
+  /** Where reviewers already look (a forge with PR comments, and a PR open): the question and how to answer it. */
+  private async commentEscalationOnPullRequest(
+    workstream: string,
+    escalation: string,
+    question: string,
+  ): Promise<void> {
+    const forge = this.dependencies.forge;
+    if (!forge.commentOnPullRequest) return;
+    try {
+      const pullRequest = await forge.findPullRequest({
+        head: this.workstreamOf(workstream).branch,
+        base: this.dependencies.plan.base,
+      });
+      if (!pullRequest) return;
+      const comment = await forge.commentOnPullRequest({
+        number: pullRequest.number,
+        marker: `<!-- supervise:escalation:${escalation} -->`,
+        body: this.dependencies.redact(
+          renderPrompt("escalation-comment", { escalation, workstream, question }),
+        ),
+      });
+      await this.record("comment.posted", workstream, {
+        pr: pullRequest.number,
+        url: comment.url,
+        action: comment.action,
+        escalation,
+      });
+    } catch (error) {
+      await this.record("comment.failed", workstream, {
+        escalation,
+        error: error instanceof Error ? error.message : String(error),
+      }).catch(() => {});
+    }
+  }
+
   /** Fire and forget: the run never waits on a webhook; how it went is journaled. */
   private notify(workstream: string, escalation: string, question: string): void {
+    void this.commentEscalationOnPullRequest(workstream, escalation, question);
     const notify = this.dependencies.notifyEscalation;
     if (!notify) return;
     const notice: EscalationNotice = {
