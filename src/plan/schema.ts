@@ -99,6 +99,9 @@ export const stallSchema = z.strictObject({
     .nonnegative()
     .optional()
     .describe("Times a command worker is started again after it exits without an accepted claim."),
+  ci_red_minutes: positiveInt()
+    .optional()
+    .describe("CI red on the same pull request head for this long is a stall signal."),
 });
 export type StallConfig = Required<z.infer<typeof stallSchema>>;
 
@@ -215,7 +218,13 @@ export const builtInDefaults = {
   done: ["local_check", "release_build", "ci_green", "pr_merged", "issue_closed", "diff_scope"] as GateId[],
   commands: { check: "npm test", build: "npm run build", ci: "npm ci && npm test" } as CommandsConfig,
   budget: { minutes: 60, turns: 60, tokens: 2_000_000, usd: 10 } as BudgetConfig,
-  stall: { idle_seconds: 600, repeat_limit: 3, max_rejections: 3, max_restarts: 3 } as StallConfig,
+  stall: {
+    idle_seconds: 600,
+    repeat_limit: 3,
+    max_rejections: 3,
+    max_restarts: 3,
+    ci_red_minutes: 15,
+  } as StallConfig,
 };
 
 /** A workstream with every default and override resolved. */

@@ -23,6 +23,8 @@ async function settleCi(context: ForgeActionContext, sha: string): Promise<void>
 export interface ForgeActionContext {
   /** How long merge_pull_request waits for CI still running on the head. */
   ciWaitMs: number;
+  /** Sees every CI state the worker is shown, for the "CI red for too long" signal. */
+  onCiObserved?(observation: { sha: string; state: string; summary: string }): Promise<void>;
   plan: Plan;
   workstream: Workstream;
   checkoutPath: string;
@@ -141,6 +143,17 @@ export async function ciStatusAction(context: ForgeActionContext): Promise<ToolR
   if (!pullRequest)
     return failure("There is no pull request for this workstream yet: call open_pull_request first.");
   const status = await context.forge.ciStatus(pullRequest.headSha);
+  await context.onCiObserved?.({
+    sha: pullRequest.headSha,
+    state: status.state,
+    summary: status.checks
+      .filter((check) => check.conclusion !== null && check.conclusion !== "success")
+      .map(
+        (check) =>
+          `${check.name} ${check.conclusion}${check.summary ? `:\n${check.summary.slice(-1500)}` : ""}`,
+      )
+      .join("\n"),
+  });
   const { head } = await context.readCheckout();
   const staleNote =
     head !== pullRequest.headSha

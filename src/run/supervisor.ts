@@ -123,6 +123,8 @@ class Supervisor {
   private readonly pendingToolMessages = new Map<string, string[]>();
   /** Per workstream: the checkout's last fingerprint and how many model turns it has not changed. */
   private readonly progress = new Map<string, { fingerprint: string; turnsWithoutChange: number }>();
+  /** Per workstream: since when CI has been red on the same head, and whether that was signalled. */
+  private readonly ciRedSince = new Map<string, { sha: string; sinceMs: number; isSignalled: boolean }>();
   /** Recent failing bash commands per workstream, for the repeat signal. */
   private readonly commandHistory = new Map<string, string[]>();
   /** Playbook guidance waiting for the next start of a workstream's worker. */
@@ -562,6 +564,33 @@ class Supervisor {
     if (text) this.queueToolMessage(workstream.id, text);
   }
 
+  /** CI red on the same PR head for `ci_red_minutes`: a stall; the CI playbooks get the failing checks. */
+  private async watchCiRed(
+    workstream: Workstream,
+    observation: { sha: string; state: string; summary: string },
+  ): Promise<void> {
+    const id = workstream.id;
+    if (observation.state !== "failure") {
+      this.ciRedSince.delete(id);
+      return;
+    }
+    const nowMs = this.dependencies.clock.now();
+    const red = this.ciRedSince.get(id);
+    if (!red || red.sha !== observation.sha) {
+      this.ciRedSince.set(id, { sha: observation.sha, sinceMs: nowMs, isSignalled: false });
+      return;
+    }
+    if (red.isSignalled || nowMs - red.sinceMs < workstream.stall.ci_red_minutes * 60_000) return;
+    red.isSignalled = true;
+    const evidence = `CI has been red on ${observation.sha.slice(0, 12)} for ${Math.round((nowMs - red.sinceMs) / 60_000)} minutes:\n${observation.summary}`;
+    const text = await this.intervene(
+      workstream,
+      { kind: "ci_red", failingGates: ["ci_green"], logText: evidence, evidence },
+      "tool_result",
+    );
+    if (text) this.queueToolMessage(id, text);
+  }
+
   /** 80 % of any budget: a warning playbook; all of it: the workstream is aborted with the reason. */
   private async checkBudget(workstream: Workstream, controller: AbortController): Promise<void> {
     const id = workstream.id;
@@ -789,6 +818,7 @@ class Supervisor {
       },
       redact: this.dependencies.redact,
       ciWaitMs: this.dependencies.gateServices.ciWaitMs,
+      onCiObserved: (observation) => this.watchCiRed(workstream, observation),
     };
   }
 

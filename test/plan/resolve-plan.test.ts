@@ -39,7 +39,13 @@ describe("resolvePlan (through validatePlanSource)", () => {
           agent: { provider: "anthropic", model: "claude-sonnet-5-5", max_tokens: 16_000 },
           commands: { check: "npm test", build: "npm run build", ci: "npm ci && npm test" },
           budget: { minutes: 60, turns: 60, tokens: 2_000_000, usd: 10 },
-          stall: { idle_seconds: 600, repeat_limit: 3, max_rejections: 3, max_restarts: 3 },
+          stall: {
+            idle_seconds: 600,
+            repeat_limit: 3,
+            max_rejections: 3,
+            max_restarts: 3,
+            ci_red_minutes: 15,
+          },
           done: ["local_check", "release_build", "ci_green", "pr_merged", "issue_closed", "diff_scope"],
           reviewer: {
             provider: "anthropic",
@@ -77,7 +83,7 @@ describe("resolvePlan (through validatePlanSource)", () => {
       "    agent: { provider: replay, cassette: cassettes/custom.jsonl }",
       "    commands: { ci: ./ci.sh, check: null }",
       "    budget: { turns: 5 }",
-      "    stall: { repeat_limit: 2, max_restarts: 1 }",
+      "    stall: { repeat_limit: 2, max_restarts: 1, ci_red_minutes: 15 }",
       "    done: [issue_closed, diff_scope, review]",
     );
     const plan = resolved(text, "/srv/plans/campaign-file.yml");
@@ -106,7 +112,7 @@ describe("resolvePlan (through validatePlanSource)", () => {
         agent: { provider: "command", command: "claude -p" },
         commands: { check: "make test", ci: "npm ci && npm test" },
         budget: { minutes: 30, turns: 60, tokens: 2_000_000, usd: 2.5 },
-        stall: { idle_seconds: 120, repeat_limit: 3, max_rejections: 3, max_restarts: 3 },
+        stall: { idle_seconds: 120, repeat_limit: 3, max_rejections: 3, max_restarts: 3, ci_red_minutes: 15 },
         done: ["local_check", "pr_merged"],
         reviewer: {
           provider: "anthropic",
@@ -129,7 +135,7 @@ describe("resolvePlan (through validatePlanSource)", () => {
         },
         commands: { ci: "./ci.sh" },
         budget: { minutes: 30, turns: 5, tokens: 2_000_000, usd: 2.5 },
-        stall: { idle_seconds: 120, repeat_limit: 2, max_rejections: 3, max_restarts: 1 },
+        stall: { idle_seconds: 120, repeat_limit: 2, max_rejections: 3, max_restarts: 1, ci_red_minutes: 15 },
         done: ["issue_closed", "diff_scope", "review"],
         reviewer: {
           provider: "anthropic",

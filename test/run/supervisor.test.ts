@@ -85,9 +85,16 @@ afterEach(async () => {
 async function runPlan(
   plan: Plan,
   scripts: Record<string, Script>,
-  options: { runner?: FakeCommandRunner; concurrency?: number; noWait?: boolean; log?: string[] } = {},
+  options: {
+    runner?: FakeCommandRunner;
+    concurrency?: number;
+    noWait?: boolean;
+    log?: string[];
+    forge?: Forge;
+    clock?: ManualClock;
+  } = {},
 ) {
-  const clock = new ManualClock();
+  const clock = options.clock ?? new ManualClock();
   const checkouts = new FakeCheckouts();
   const log: string[] = options.log ?? [];
   const { journal, events } = await Journal.open(join(directory, "journal.jsonl"), { clock });
@@ -106,7 +113,7 @@ async function runPlan(
       runDirectory: directory,
       ciWaitMs: 0,
     },
-    forge: unusedForge,
+    forge: options.forge ?? unusedForge,
     escalations: createEscalationStore(directory, clock, { pollMs: 5 }),
     playbooks: await loadPlaybooks([builtInPlaybooksDirectory]),
     redact: (text) => text,
@@ -169,7 +176,7 @@ describe("runSupervisor", () => {
     const runner = new FakeCommandRunner();
     const plan = testPlan([
       testWorkstream("a", {
-        stall: { idle_seconds: 600, repeat_limit: 3, max_rejections: 1, max_restarts: 0 },
+        stall: { idle_seconds: 600, repeat_limit: 3, max_rejections: 1, max_restarts: 0, ci_red_minutes: 15 },
       }),
     ]);
     const { outcome, events } = await runPlan(
@@ -196,7 +203,7 @@ describe("runSupervisor", () => {
   it("restarts a worker that exits without a claim, then blocks it at the limit", async () => {
     const plan = testPlan([
       testWorkstream("a", {
-        stall: { idle_seconds: 600, repeat_limit: 3, max_rejections: 3, max_restarts: 2 },
+        stall: { idle_seconds: 600, repeat_limit: 3, max_rejections: 3, max_restarts: 2, ci_red_minutes: 15 },
       }),
     ]);
     const { log, events } = await runPlan(plan, { a: async () => {} });
@@ -220,7 +227,7 @@ describe("runSupervisor", () => {
     const failing = new FakeCommandRunner((request) => (request.cwd === "/checkouts/a" ? 1 : 0));
     const plan = testPlan([
       testWorkstream("a", {
-        stall: { idle_seconds: 600, repeat_limit: 3, max_rejections: 1, max_restarts: 0 },
+        stall: { idle_seconds: 600, repeat_limit: 3, max_rejections: 1, max_restarts: 0, ci_red_minutes: 15 },
       }),
       testWorkstream("b", { dependsOn: ["a"] }),
     ]);
@@ -360,7 +367,7 @@ describe("the repeat signal", () => {
   it("hands the looping playbook to a worker repeating a failing command, then escalates when it keeps on", async () => {
     const plan = testPlan([
       testWorkstream("a", {
-        stall: { idle_seconds: 600, repeat_limit: 3, max_rejections: 3, max_restarts: 0 },
+        stall: { idle_seconds: 600, repeat_limit: 3, max_rejections: 3, max_restarts: 0, ci_red_minutes: 15 },
       }),
     ]);
     const messages: string[][] = [];
@@ -394,7 +401,7 @@ describe("the model_blocked signal", () => {
   it("retries once with the model-blocked playbook, then asks a human", async () => {
     const plan = testPlan([
       testWorkstream("a", {
-        stall: { idle_seconds: 600, repeat_limit: 3, max_rejections: 3, max_restarts: 5 },
+        stall: { idle_seconds: 600, repeat_limit: 3, max_rejections: 3, max_restarts: 5, ci_red_minutes: 15 },
       }),
     ]);
     const { events, outcome, log } = await runPlan(
@@ -469,5 +476,81 @@ describe("an approval with a waiver", () => {
     ]);
     const bundle = JSON.parse(readFileSync(join(directory, "evidence", "a", "bundle.json"), "utf8"));
     expect(bundle).toMatchObject({ verdict: "accepted", gates: [{ id: "local_check", status: "waived" }] });
+  });
+});
+
+describe("the ci_red signal", () => {
+  it("hands the CI playbook to a worker whose PR head stays red past ci_red_minutes", async () => {
+    const clock = new ManualClock();
+    const head = "f".repeat(40);
+    const redForge = new Proxy({} as Forge, {
+      get: (_target, property) => {
+        if (property === "findPullRequest") {
+          return async () => ({
+            number: 3,
+            url: "file:///pulls/3.json",
+            title: "t",
+            body: "",
+            head: "supervise/a",
+            headSha: head,
+            base: "main",
+            state: "open",
+            isMerged: false,
+            mergeCommitSha: null,
+            mergedAt: null,
+          });
+        }
+        if (property === "ciStatus") {
+          return async () => ({
+            sha: head,
+            state: "failure",
+            checks: [
+              {
+                name: "ci",
+                status: "completed",
+                conclusion: "failure",
+                detailsUrl: null,
+                startedAt: null,
+                completedAt: null,
+                summary: "sh: 1: vitest: not found",
+              },
+            ],
+          });
+        }
+        if (property === "commentOnPullRequest") return undefined;
+        return () => Promise.reject(new Error(`unexpected forge call ${String(property)}`));
+      },
+    });
+    const messages: string[] = [];
+    const { events } = await runPlan(
+      testPlan([
+        testWorkstream("a", {
+          stall: {
+            idle_seconds: 6000,
+            repeat_limit: 3,
+            max_rejections: 3,
+            max_restarts: 0,
+            ci_red_minutes: 15,
+          },
+        }),
+      ]),
+      {
+        a: async (start, checkouts) => {
+          checkouts.heads.set(start.checkoutPath, head);
+          await start.services.ciStatus();
+          clock.advance(16 * 60_000);
+          await start.services.ciStatus();
+          // Through `supervise tool` the queued message rides on this very result (callWorkerTool).
+          messages.push(...start.services.takeSupervisorMessages());
+        },
+      },
+      { forge: redForge, clock },
+    );
+    expect(events.find((event) => event.type === "signal.detected")).toMatchObject({ signal: "ci_red" });
+    expect(events.find((event) => event.type === "intervention.applied")).toMatchObject({
+      playbook: "ci-only-failure",
+      signal: "ci_red",
+    });
+    expect(messages[0]).toContain("CI fails where the checkout passes");
   });
 });
