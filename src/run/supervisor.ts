@@ -53,7 +53,7 @@ export interface CheckoutPort {
     sha: string,
   ): Promise<void>;
   readonly mirrorPath: string;
-  /** `git diff --stat` of the checkout's HEAD against its base, for an escalation's context. */
+  /** `git diff --stat` of the checkout's working tree (commits and uncommitted edits) against `baseSha`. */
   diffStat(path: string, baseSha: string): Promise<string>;
 }
 
@@ -413,7 +413,7 @@ class Supervisor {
       this.workerControllers.set(id, controller);
       await this.record("worker.started", id, { attempt, provider: workstream.agent.provider });
       const claimsBefore = this.workstreamState(id).claims.length;
-      const idleWatch = this.watchForIdle(workstream, controller);
+      const idleWatch = this.watchForIdle(workstream, controller, checkout.path);
       try {
         lastExit = await launcher.start({
           workstream,
@@ -465,16 +465,42 @@ class Supervisor {
    * Idle: no output, tool call or model turn for `idle_seconds`. A long command that prints is
    * not idle. On idle the worker is stopped; the restart carries the idle playbook.
    */
-  private watchForIdle(workstream: Workstream, controller: AbortController) {
+  private watchForIdle(workstream: Workstream, controller: AbortController, checkoutPath: string) {
     const clock = this.dependencies.clock;
     const idleMs = workstream.stall.idle_seconds * 1000;
     let lastActivityMs = clock.now();
     let isIdle = false;
+    let isProbing = false;
+    // A CLI agent may work silently (`claude -p` prints at the end): a change in its checkout is
+    // activity too. Looked at only when the output has been quiet long enough to matter.
+    let lastFingerprint: string | null = null;
+    const fingerprint = async () => {
+      const { head, uncommittedChanges } = await this.readCheckout(checkoutPath)();
+      const diffStat = await this.dependencies.checkouts.diffStat(checkoutPath, head).catch(() => "");
+      return `${head}\n${uncommittedChanges.join("\n")}\n${diffStat}`;
+    };
+    void fingerprint()
+      .then((value) => {
+        lastFingerprint = value;
+      })
+      .catch(() => {});
     const timer = setInterval(
       () => {
-        if (isIdle || clock.now() - lastActivityMs < idleMs) return;
-        isIdle = true;
-        controller.abort("idle");
+        if (isIdle || isProbing || clock.now() - lastActivityMs < idleMs) return;
+        isProbing = true;
+        void fingerprint()
+          .catch(() => lastFingerprint)
+          .then((current) => {
+            isProbing = false;
+            if (current !== lastFingerprint) {
+              lastFingerprint = current;
+              lastActivityMs = clock.now();
+              return;
+            }
+            if (isIdle || clock.now() - lastActivityMs < idleMs) return;
+            isIdle = true;
+            controller.abort("idle");
+          });
       },
       Math.max(10, Math.min(5_000, idleMs / 4)),
     );

@@ -264,7 +264,6 @@ export async function runCommand(args: string[], context: CommandContext): Promi
             "--no-ext-diff",
             "--no-textconv",
             baseSha,
-            "HEAD",
           ]),
       },
       forge,
