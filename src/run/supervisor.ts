@@ -1000,6 +1000,7 @@ class Supervisor {
         decided_by: who,
         escalation: decided.id,
       });
+      await this.record("workstream.accepted", id, { claim: claim.id, commit: claim.commit, waived: true });
       // The worker may still be reading the answer; it gets the same grace as after an accepted claim.
       setTimeout(
         () => this.workerControllers.get(id)?.abort("accepted with a waiver"),
@@ -1152,6 +1153,7 @@ class Supervisor {
         commit: claim.commit,
         forge_requests: (this.dependencies.forgeRequestCount?.() ?? 0) - requestsBefore,
       });
+      await this.record("workstream.accepted", id, { claim: claim.id, commit: claim.commit });
       await this.writeBundleFor(id);
       return {
         isError: false,

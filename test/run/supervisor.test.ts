@@ -167,6 +167,7 @@ describe("runSupervisor", () => {
       "gate.passed",
       "gate.passed",
       "claim.accepted",
+      "workstream.accepted",
       "worker.exited",
     ]);
     expect(events.at(-1)).toMatchObject({ type: "run.finished", verdicts: { a: "accepted" } });
