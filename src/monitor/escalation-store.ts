@@ -25,8 +25,8 @@ export interface EscalationRecord {
   id: string;
   workstream: string;
   question: string;
-  /** What led here: a worker's ask_human, or the monitor when playbooks are exhausted. */
-  source: "worker" | "monitor";
+  /** What led here: a worker's ask_human, the monitor when playbooks are exhausted, or a spent budget. */
+  source: "worker" | "monitor" | "budget";
   context: EscalationContext | null;
   status: "pending" | "approved" | "denied" | "replied";
   opened_at: string;

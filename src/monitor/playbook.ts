@@ -21,6 +21,7 @@ export const signalKinds = [
   "repeat",
   "no_progress",
   "budget_warning",
+  "budget_exhausted",
   "ci_red",
   "model_blocked",
 ] as const;

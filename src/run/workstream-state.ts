@@ -74,6 +74,10 @@ export interface WorkstreamState {
     text: string | null;
   } | null;
   escalationCount: number;
+  /** Budget extensions a human approved; each grants the plan's budget once more. */
+  budgetExtensions: number;
+  /** When the latest extension was granted: the time budget counts from there. */
+  budgetExtendedAt: string | null;
   interventions: { playbook: string; signal: string; delivery: string; ts: string }[];
   escalations: {
     id: string;
@@ -120,6 +124,8 @@ export function initialWorkstreamState(id: string): WorkstreamState {
     pendingEscalation: null,
     lastDecision: null,
     escalationCount: 0,
+    budgetExtensions: 0,
+    budgetExtendedAt: null,
     interventions: [],
     escalations: [],
     signals: [],
@@ -314,6 +320,10 @@ function applyWorkstreamDetails(workstream: WorkstreamState, event: JournalEvent
           record.decided_at = event.ts;
         }
       }
+      break;
+    case "budget.extended":
+      workstream.budgetExtensions += 1;
+      workstream.budgetExtendedAt = event.ts;
       break;
     case "signal.detected":
       workstream.signals.push({

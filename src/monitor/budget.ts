@@ -1,0 +1,54 @@
+/**
+ * A workstream's budget as it stands: the plan's limits, widened by each human approval that
+ * extended them, and what has been spent against each. Pure; the state comes from the journal.
+ */
+import type { BudgetConfig } from "../plan/schema.ts";
+import type { WorkstreamState } from "../run/workstream-state.ts";
+
+export interface BudgetLine {
+  name: "minutes" | "tokens" | "usd" | "turns";
+  used: number;
+  limit: number;
+}
+
+/**
+ * Each extension grants the plan's budget once more: tokens, dollars and turns add up, and the
+ * clock restarts from the approval (time spent waiting on the human is not the worker's).
+ */
+export function effectiveBudget(budget: BudgetConfig, state: WorkstreamState): BudgetConfig {
+  const grants = 1 + state.budgetExtensions;
+  return {
+    minutes: budget.minutes,
+    tokens: budget.tokens * grants,
+    usd: budget.usd * grants,
+    turns: budget.turns * grants,
+  };
+}
+
+/** When the time budget began: the workstream's start, or the latest extension. */
+function timeBudgetStartMs(state: WorkstreamState, nowMs: number): number {
+  const since = state.budgetExtendedAt ?? state.startedAt;
+  return since ? Date.parse(since) : nowMs;
+}
+
+export function remainingBudgetMs(budget: BudgetConfig, state: WorkstreamState, nowMs: number): number {
+  return timeBudgetStartMs(state, nowMs) + budget.minutes * 60_000 - nowMs;
+}
+
+export function budgetLines(budget: BudgetConfig, state: WorkstreamState, nowMs: number): BudgetLine[] {
+  const limits = effectiveBudget(budget, state);
+  return [
+    { name: "minutes", used: (nowMs - timeBudgetStartMs(state, nowMs)) / 60_000, limit: limits.minutes },
+    { name: "tokens", used: state.inputTokens + state.outputTokens, limit: limits.tokens },
+    { name: "usd", used: state.costUsd, limit: limits.usd },
+    { name: "turns", used: state.turns, limit: limits.turns },
+  ];
+}
+
+export function describeBudgetLine(line: BudgetLine): string {
+  return `${formatAmount(line.used)} of ${formatAmount(line.limit)} ${line.name}`;
+}
+
+export function formatAmount(value: number): string {
+  return Number.isInteger(value) ? String(value) : value.toFixed(2);
+}

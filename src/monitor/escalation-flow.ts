@@ -1,0 +1,297 @@
+/**
+ * Escalations, from opening to decision: a worker's `ask_human`, a stall the playbooks could not
+ * move, a spent budget. Opening one writes `escalations/<id>.json`, journals it, tells the humans
+ * (terminal, webhook, the PR) and parks the workstream; the decision is journaled with who made it
+ * and applied here, whether it arrives while this supervisor runs or while none did.
+ */
+import { renderPrompt } from "../agent/prompt-templates.ts";
+import type { ToolResult } from "../agent/tools/tool-definition.ts";
+import type { Workstream } from "../plan/schema.ts";
+import type { RunContext } from "../run/run-context.ts";
+import { describeFailures } from "../run/worker-prompt.ts";
+import type { EscalationContext, EscalationRecord } from "./escalation-store.ts";
+import type { Signal } from "./playbook-matcher.ts";
+import type { EscalationNotice } from "./webhook.ts";
+
+/** Why an escalation was opened; the decision means something different for each. */
+export type EscalationSource = EscalationRecord["source"];
+
+export class EscalationFlow {
+  private readonly run: RunContext;
+
+  constructor(run: RunContext) {
+    this.run = run;
+  }
+
+  /** Opens an escalation for a worker's question and blocks until a human decides it. */
+  async askHuman(workstream: Workstream, question: string): Promise<ToolResult> {
+    const id = workstream.id;
+    if (this.run.statusOf(id) !== "running") {
+      return {
+        isError: true,
+        text: `Workstream ${id} is ${this.run.statusOf(id)}; it cannot ask a human now.`,
+      };
+    }
+    const redactedQuestion = this.run.dependencies.redact(question);
+    await this.open(workstream, "worker", redactedQuestion, "the worker asked this itself", {
+      approve: "the answer is yes; the worker continues",
+      deny: "the answer is no; the worker continues and must do without",
+      reply: "your text is the answer the worker reads",
+    });
+    const decided = await this.awaitDecision(id);
+    if (!decided)
+      return {
+        isError: true,
+        text: "The supervisor stopped while waiting for the human; you will be restarted with the answer.",
+      };
+    if (this.run.statusOf(id) === "accepted") {
+      return {
+        isError: false,
+        text: `${this.decisionText(decided)}\n\nThe workstream is accepted with that waiver; stop now.`,
+      };
+    }
+    return { isError: false, text: this.decisionText(decided) };
+  }
+
+  /**
+   * The playbooks for a stall are spent: a human decides. Returns the text the worker reads when
+   * it may go on, or null when it may not (denied, or the run stopped first).
+   */
+  async escalateStall(workstream: Workstream, playbookTitle: string, signal: Signal): Promise<string | null> {
+    const id = workstream.id;
+    const question = renderPrompt("monitor-escalation", {
+      workstream: id,
+      signal: signal.kind,
+      playbook: playbookTitle,
+      evidence: this.run.dependencies.redact(signal.evidence.slice(0, 2000)),
+    });
+    await this.open(workstream, "monitor", question, signal.evidence, {
+      approve: "the worker is started again and continues",
+      deny: "the workstream is aborted",
+      reply: "the worker is started again with your text as guidance",
+    });
+    const decided = await this.awaitDecision(id);
+    if (!decided || this.run.statusOf(id) !== "running") return null;
+    return this.decisionText(decided);
+  }
+
+  /**
+   * A budget is spent: the worker has been stopped and a human decides whether to grant the
+   * plan's budget once more. Never a silent drop: the reason is in the escalation and the status.
+   */
+  async escalateBudget(workstream: Workstream, spent: string): Promise<void> {
+    const question = renderPrompt("budget-escalation", {
+      workstream: workstream.id,
+      spent,
+      budget: Object.entries(workstream.budget)
+        .map(([name, limit]) => `${limit} ${name}`)
+        .join(", "),
+    });
+    await this.open(workstream, "budget", question, `budget exhausted: ${spent}`, {
+      approve: "the plan's budget is granted once more and the worker is started again",
+      deny: "the workstream is aborted",
+      reply: "the budget is granted once more and the worker is started again with your text as guidance",
+    });
+    await this.awaitDecision(workstream.id);
+  }
+
+  /** Waits for the pending escalation's decision, records it and applies it; null when the run stops first. */
+  async awaitDecision(id: string): Promise<EscalationRecord | null> {
+    const pending = this.run.workstreamState(id).pendingEscalation;
+    if (!pending) return null;
+    const source = this.run
+      .workstreamState(id)
+      .escalations.find((record) => record.id === pending.id)?.source;
+    let decided: EscalationRecord;
+    try {
+      decided = await this.run.dependencies.escalations.waitForDecision(pending.id, this.run.stopSignal);
+    } catch (error) {
+      if (this.run.stopSignal.aborted) return null;
+      throw error;
+    }
+    const decision = decided.decision;
+    await this.run.record("escalation.decided", id, {
+      escalation: decided.id,
+      decided_by: decision?.decided_by ?? null,
+      decision: decision?.kind ?? decided.status,
+      note: decision?.note ?? null,
+      text: decision?.text ?? null,
+      waive: decision?.waive ?? [],
+    });
+    if (decision?.kind === "deny" && (source === "monitor" || source === "budget")) {
+      await this.run.record("workstream.aborted", id, {
+        reason: `${decision.decided_by ?? "a human"} denied ${source === "budget" ? "more budget" : "continuing"} (escalation ${decided.id})${decision.note ? `: ${decision.note}` : ""}`,
+      });
+      return decided;
+    }
+    if (source === "budget" && decision && decision.kind !== "deny") {
+      await this.run.record("budget.extended", id, {
+        escalation: decided.id,
+        decided_by: decision.decided_by ?? null,
+      });
+    }
+    const waive = decision?.kind === "approve" ? (decision.waive ?? []) : [];
+    if (waive.length > 0) await this.applyWaiver(id, waive, decided);
+    return decided;
+  }
+
+  /** What the worker reads of a decision. */
+  decisionText(record: EscalationRecord): string {
+    const verbs = { approve: "approved", deny: "denied", reply: "replied" } as const;
+    return renderPrompt("human-decision", {
+      escalation: record.id,
+      question: record.question,
+      decision: record.decision ? verbs[record.decision.kind] : record.status,
+      note: record.decision?.note ?? "",
+      reply: record.decision?.text ?? "",
+    });
+  }
+
+  private async open(
+    workstream: Workstream,
+    source: EscalationSource,
+    question: string,
+    evidence: string,
+    options: EscalationContext["options"],
+  ): Promise<string> {
+    const id = workstream.id;
+    const escalationId = `${id}-${this.run.workstreamState(id).escalationCount + 1}`;
+    await this.run.dependencies.escalations.open({
+      id: escalationId,
+      workstream: id,
+      question,
+      source,
+      context: await this.escalationContext(workstream, evidence, options),
+    });
+    await this.run.record("escalation.opened", id, { escalation: escalationId, question, source });
+    this.run.wakeLoop();
+    this.notify(id, escalationId, question);
+    return escalationId;
+  }
+
+  /**
+   * An approval that waives gates: the last claim's failed gates the human named become `waived`
+   * (never `pass`), and if nothing else failed the claim is accepted as it stands.
+   */
+  private async applyWaiver(id: string, waive: readonly string[], decided: EscalationRecord): Promise<void> {
+    const claim = this.run.workstreamState(id).claims.at(-1);
+    if (!claim || claim.verdict !== "rejected") return;
+    const who = decided.decision?.decided_by ?? "a human";
+    for (const gate of claim.gates) {
+      if (!waive.includes(gate.gate) || (gate.status !== "fail" && gate.status !== "error")) continue;
+      await this.run.record("gate.waived", id, {
+        claim: claim.id,
+        gate: gate.gate,
+        detail: `waived by ${who} (escalation ${decided.id})${decided.decision?.note ? `: ${decided.decision.note}` : ""}; observed: ${gate.detail}`,
+        observed: gate.observed,
+      });
+    }
+    const stillFailing = claim.gates.filter((gate) => gate.status === "fail" || gate.status === "error");
+    if (stillFailing.length === 0 && this.run.statusOf(id) === "running") {
+      await this.run.record("claim.accepted_with_waiver", id, {
+        claim: claim.id,
+        commit: claim.commit,
+        waived: claim.gates.filter((gate) => gate.status === "waived").map((gate) => gate.gate),
+        decided_by: who,
+        escalation: decided.id,
+      });
+      await this.run.record("workstream.accepted", id, {
+        claim: claim.id,
+        commit: claim.commit,
+        waived: true,
+      });
+      // The worker may still be reading the answer; it gets the same grace as after an accepted claim.
+      setTimeout(
+        () => this.run.workerControllers.get(id)?.abort("accepted with a waiver"),
+        this.run.dependencies.exitGraceMs ?? 5_000,
+      ).unref();
+    }
+  }
+
+  /** Where reviewers already look (a forge with PR comments, and a PR open): the question and how to answer it. */
+  private async commentEscalationOnPullRequest(
+    workstream: string,
+    escalation: string,
+    question: string,
+  ): Promise<void> {
+    const { forge, plan, redact } = this.run.dependencies;
+    if (!forge.commentOnPullRequest) return;
+    try {
+      const pullRequest = await forge.findPullRequest({
+        head: this.run.workstreamOf(workstream).branch,
+        base: plan.base,
+      });
+      if (!pullRequest) return;
+      const comment = await forge.commentOnPullRequest({
+        number: pullRequest.number,
+        marker: `<!-- supervise:escalation:${escalation} -->`,
+        body: redact(renderPrompt("escalation-comment", { escalation, workstream, question })),
+      });
+      await this.run.record("comment.posted", workstream, {
+        pr: pullRequest.number,
+        url: comment.url,
+        action: comment.action,
+        escalation,
+      });
+    } catch (error) {
+      await this.run
+        .record("comment.failed", workstream, {
+          escalation,
+          error: error instanceof Error ? error.message : String(error),
+        })
+        .catch(() => {});
+    }
+  }
+
+  /** Fire and forget: the run never waits on a webhook; how it went is journaled. */
+  private notify(workstream: string, escalation: string, question: string): void {
+    void this.commentEscalationOnPullRequest(workstream, escalation, question);
+    const notify = this.run.dependencies.notifyEscalation;
+    if (!notify) return;
+    const notice: EscalationNotice = {
+      type: "escalation.opened",
+      run: this.run.dependencies.runId,
+      workstream,
+      escalation,
+      question,
+      commands: {
+        approve: `supervise approve ${escalation} --note "…"`,
+        deny: `supervise deny ${escalation} --note "…"`,
+        reply: `supervise reply ${escalation} "…"`,
+      },
+    };
+    void notify(notice)
+      .then((result) =>
+        this.run.record(result.isDelivered ? "notification.delivered" : "notification.failed", workstream, {
+          escalation,
+          attempts: result.attempts,
+          ...(result.error ? { error: result.error } : {}),
+        }),
+      )
+      .catch(() => {});
+  }
+
+  private async escalationContext(
+    workstream: Workstream,
+    evidence: string,
+    options: EscalationContext["options"],
+  ): Promise<EscalationContext> {
+    const state = this.run.workstreamState(workstream.id);
+    let diffstat = "";
+    if (state.checkoutPath && state.baseSha) {
+      diffstat = await this.run.dependencies.checkouts
+        .diffStat(state.checkoutPath, state.baseSha)
+        .catch(
+          (error: unknown) => `(no diffstat: ${error instanceof Error ? error.message : String(error)})`,
+        );
+    }
+    const lastClaim = state.claims.at(-1);
+    const lastEvidence = lastClaim?.verdict === "rejected" ? describeFailures(lastClaim.gates) : evidence;
+    return {
+      signals: state.signals.map((signal) => `${signal.ts} ${signal.signal}: ${signal.summary}`),
+      evidence: this.run.dependencies.redact(lastEvidence.slice(0, 4000)),
+      diffstat,
+      options,
+    };
+  }
+}

@@ -1,0 +1,222 @@
+/**
+ * Verifying a claim: the gates run against the claimed commit, each result journaled as it comes,
+ * then the verdict (accepted, or rejected with the failing evidence and the playbook for it), and
+ * the evidence bundle written to disk and posted on the PR where the forge has one.
+ */
+import { renderPrompt } from "../agent/prompt-templates.ts";
+import type { ToolResult } from "../agent/tools/tool-definition.ts";
+import { type Bundle, buildBundle, renderBundleMarkdown, writeBundle } from "../evidence/bundle.ts";
+import { issueFacts, pullRequestFacts } from "../evidence/forge-gates.ts";
+import type { GateResult } from "../evidence/gate-result.ts";
+import { verifyClaim } from "../evidence/verify-claim.ts";
+import type { StallMonitor } from "../monitor/stall-monitor.ts";
+import type { Workstream } from "../plan/schema.ts";
+import type { RunContext } from "./run-context.ts";
+import { describeFailures } from "./worker-prompt.ts";
+
+type ForgeFacts = { pr: Record<string, unknown> | null; issue: Record<string, unknown> | null };
+
+export class ClaimVerifier {
+  private readonly run: RunContext;
+  private readonly monitor: StallMonitor;
+  /** Per workstream: the PR and issue as the last verification observed them. */
+  private readonly forgeFactsSeen = new Map<string, ForgeFacts>();
+
+  constructor(run: RunContext, monitor: StallMonitor) {
+    this.run = run;
+    this.monitor = monitor;
+  }
+
+  /** The supervisor acted on the forge: what the last verification saw no longer stands. */
+  forgetForgeFacts(workstreamId: string): void {
+    this.forgeFactsSeen.delete(workstreamId);
+  }
+
+  /** Runs the gates for the workstream's last claim and records the verdict; returns what the worker reads. */
+  async verifyLastClaim(workstream: Workstream, checkoutPath: string): Promise<ToolResult> {
+    const run = this.run;
+    const { checkouts, forge, plan, gateServices, forgeRequestCount } = run.dependencies;
+    const id = workstream.id;
+    const claim = run.workstreamState(id).claims.at(-1);
+    if (!claim) throw new Error(`workstream ${id} is verifying without a claim`);
+    const uncommitted = claim.commit === null ? await checkouts.uncommittedChanges(checkoutPath) : [];
+    const requestsBefore = forgeRequestCount?.() ?? 0;
+    const results = await verifyClaim(
+      {
+        workstream,
+        claimId: claim.id,
+        commit: claim.commit,
+        uncommittedChanges: uncommitted,
+        checkoutPath,
+        baseSha: run.workstreamState(id).baseSha ?? plan.base,
+      },
+      { ...gateServices, forge, plan, readCheckout: run.readCheckout(checkoutPath) },
+      async (result) => {
+        await run.record(`gate.${eventVerbOf(result.status)}`, id, {
+          claim: claim.id,
+          gate: result.id,
+          detail: result.detail,
+          observed: result.observed,
+          ...(result.command ? { command: result.command } : {}),
+        });
+      },
+    );
+    this.rememberForgeFacts(workstream, results);
+    const forgeRequests = (forgeRequestCount?.() ?? 0) - requestsBefore;
+    const failures = results.filter(
+      (result) => result.status !== "pass" && result.status !== "waived" && result.status !== "skipped",
+    );
+    if (failures.length === 0 && results.length > 0) {
+      await run.record("claim.accepted", id, {
+        claim: claim.id,
+        commit: claim.commit,
+        forge_requests: forgeRequests,
+      });
+      await run.record("workstream.accepted", id, { claim: claim.id, commit: claim.commit });
+      await this.writeBundleFor(id);
+      return {
+        isError: false,
+        text: renderPrompt("claim-accepted", {
+          workstream: id,
+          commit: claim.commit ?? "",
+          gates: results.map((result) => `- ${result.id}: ${result.status} — ${result.detail}`).join("\n"),
+        }),
+      };
+    }
+    await run.record("claim.rejected", id, {
+      claim: claim.id,
+      forge_requests: forgeRequests,
+      failed_gates: failures.map((result) => result.id),
+    });
+    const state = run.workstreamState(id);
+    if (state.rejections >= workstream.stall.max_rejections) {
+      // Deliberately final, not an escalation: a worker that keeps claiming unproven work must end
+      // the run with a verdict (exit 1) even when nobody is watching. A human can still waive later.
+      await run.record("workstream.rejected", id, {
+        reason: `${state.rejections} claims rejected (limit ${workstream.stall.max_rejections}); last failing gates: ${failures.map((result) => result.id).join(", ")}`,
+      });
+    }
+    const failing = failures.map((failure) => ({
+      gate: failure.id,
+      status: failure.status,
+      detail: failure.detail,
+      command: failure.command ?? null,
+    }));
+    let intervention = "";
+    if (run.statusOf(id) === "running") {
+      intervention =
+        (await this.monitor.intervene(
+          workstream,
+          {
+            kind: "claim_rejected",
+            failingGates: failures.map((failure) => failure.id),
+            logText: failures
+              .map((failure) => `${failure.detail}\n${failure.command?.outputTail ?? ""}`)
+              .join("\n"),
+            evidence: describeFailures(failing),
+          },
+          "tool_result",
+        )) ?? "";
+    }
+    await this.writeBundleFor(id);
+    return {
+      isError: true,
+      text: renderPrompt("claim-rejected", {
+        intervention,
+        workstream: id,
+        claim: claim.id,
+        commit: claim.commit ?? "none (uncommitted changes)",
+        failures: describeFailures(failing),
+        rejections: state.rejections,
+        max_rejections: workstream.stall.max_rejections,
+      }),
+    };
+  }
+
+  async writeBundleFor(id: string): Promise<void> {
+    const { runId, runDirectory, plan } = this.run.dependencies;
+    const workstream = this.run.workstreamOf(id);
+    // What the last verification saw of the forge stands until the supervisor acts on the forge
+    // again; asking anew for every bundle would double the requests on GitHub.
+    const { pr, issue } = this.forgeFactsSeen.get(id) ?? (await this.observeForgeForBundle(workstream));
+    const bundle = buildBundle({
+      runId,
+      runDirectory,
+      workstream,
+      state: this.run.workstreamState(id),
+      pr,
+      issue,
+      sandbox: plan.sandbox,
+    });
+    await writeBundle(runDirectory, bundle);
+    await this.postBundleOnPullRequest(id, bundle);
+  }
+
+  /** Reviewers read the bundle where they review: one comment on the PR, updated in place. */
+  private async postBundleOnPullRequest(id: string, bundle: Bundle): Promise<void> {
+    const { forge, redact } = this.run.dependencies;
+    const number = typeof bundle.pr?.number === "number" ? bundle.pr.number : null;
+    if (!forge.commentOnPullRequest || number === null) return;
+    try {
+      const comment = await forge.commentOnPullRequest({
+        number,
+        marker: `<!-- supervise:bundle:${id} -->`,
+        body: redact(renderBundleMarkdown(bundle)),
+      });
+      if (comment.action !== "unchanged")
+        await this.run.record("comment.posted", id, { pr: number, url: comment.url, action: comment.action });
+    } catch (error) {
+      await this.run.record("comment.failed", id, {
+        pr: number,
+        error: error instanceof Error ? error.message : String(error),
+      });
+    }
+  }
+
+  private rememberForgeFacts(workstream: Workstream, results: readonly GateResult[]): void {
+    const pr = results.find((result) => result.observed.pr !== undefined)?.observed.pr as
+      | Record<string, unknown>
+      | null
+      | undefined;
+    const issue = results.find((result) => result.id === "issue_closed")?.observed.issue as
+      | Record<string, unknown>
+      | undefined;
+    // Only a verification that saw both (or has no issue to see) stands in for the forge.
+    if (pr === undefined || (workstream.issue !== undefined && issue === undefined)) {
+      this.forgeFactsSeen.delete(workstream.id);
+      return;
+    }
+    this.forgeFactsSeen.set(workstream.id, { pr, issue: issue ?? null });
+  }
+
+  /** The bundle shows the PR and issue as the forge has them now, not as anyone reported them. */
+  private async observeForgeForBundle(workstream: Workstream): Promise<ForgeFacts> {
+    const { forge, plan } = this.run.dependencies;
+    try {
+      const pullRequest = await forge.findPullRequest({ head: workstream.branch, base: plan.base });
+      const issue = workstream.issue === undefined ? null : await forge.getIssue(workstream.issue);
+      return { pr: pullRequestFacts(pullRequest), issue: issueFacts(issue) };
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      return {
+        pr: null,
+        issue: workstream.issue === undefined ? null : { number: workstream.issue, error: reason },
+      };
+    }
+  }
+}
+
+function eventVerbOf(status: GateResult["status"]): string {
+  switch (status) {
+    case "pass":
+      return "passed";
+    case "fail":
+      return "failed";
+    case "skipped":
+      return "skipped";
+    case "waived":
+      return "waived";
+    default:
+      return "errored";
+  }
+}

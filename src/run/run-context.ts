@@ -1,0 +1,104 @@
+/**
+ * What the parts of a run share: the dependencies, the folded state, and the one way to change it
+ * (`record`: journal first, then fold). The supervisor, the monitor, the escalation flow and the
+ * claim verifier each hold this object instead of reaching into each other.
+ */
+
+import type { Workstream } from "../plan/schema.ts";
+import type { JournalEvent } from "./journal.ts";
+import type { SupervisorDependencies } from "./supervisor-dependencies.ts";
+import { applyEvent, foldEvents, type RunState, type WorkstreamState } from "./workstream-state.ts";
+
+export class RunContext {
+  readonly dependencies: SupervisorDependencies;
+  readonly state: RunState;
+  /** Per workstream: aborts its current worker when the workstream ends or the run stops. */
+  readonly workerControllers = new Map<string, AbortController>();
+  /** Playbook guidance waiting for a running worker's next tool result. */
+  private readonly pendingToolMessages = new Map<string, string[]>();
+  /** Playbook guidance or a human's answer waiting for the next start of a workstream's worker. */
+  readonly pendingRestartInterventions = new Map<string, string>();
+  /** Stops every worker and wait of this run: on Ctrl-C, or when --no-wait finds only humans left to wait for. */
+  readonly stopController = new AbortController();
+  /** Resolved and replaced whenever the schedule loop should look again (an escalation opened). */
+  private wake: { promise: Promise<void>; resolve: () => void } = Promise.withResolvers<void>();
+
+  constructor(dependencies: SupervisorDependencies) {
+    this.dependencies = dependencies;
+    this.state = foldEvents(
+      dependencies.plan.workstreams.map((workstream) => workstream.id),
+      dependencies.recordedEvents,
+    );
+  }
+
+  get stopSignal(): AbortSignal {
+    return this.stopController.signal;
+  }
+
+  async record(
+    type: string,
+    workstream: string | null,
+    data: Record<string, unknown> = {},
+  ): Promise<JournalEvent> {
+    const event = await this.dependencies.journal.append(type, workstream, data);
+    applyEvent(this.state, event);
+    this.dependencies.onEvent(event);
+    return event;
+  }
+
+  workstreamState(id: string): WorkstreamState {
+    const state = this.state.workstreams.get(id);
+    if (!state) throw new Error(`unknown workstream ${id}`);
+    return state;
+  }
+
+  statusOf(id: string): WorkstreamState["status"] {
+    return this.workstreamState(id).status;
+  }
+
+  workstreamOf(id: string): Workstream {
+    const workstream = this.dependencies.plan.workstreams.find((candidate) => candidate.id === id);
+    if (!workstream) throw new Error(`unknown workstream ${id}`);
+    return workstream;
+  }
+
+  /** A promise that resolves the next time something should make the schedule loop look again. */
+  get woken(): Promise<void> {
+    return this.wake.promise;
+  }
+
+  wakeLoop(): void {
+    const current = this.wake;
+    this.wake = Promise.withResolvers<void>();
+    current.resolve();
+  }
+
+  queueToolMessage(workstreamId: string, text: string): void {
+    const queue = this.pendingToolMessages.get(workstreamId) ?? [];
+    queue.push(text);
+    this.pendingToolMessages.set(workstreamId, queue);
+  }
+
+  takeToolMessages(workstreamId: string): string[] {
+    return this.pendingToolMessages.get(workstreamId)?.splice(0) ?? [];
+  }
+
+  /** HEAD and uncommitted paths of a checkout, read by the supervisor itself. */
+  readCheckout(checkoutPath: string): () => Promise<{ head: string; uncommittedChanges: string[] }> {
+    const checkouts = this.dependencies.checkouts;
+    return async () => {
+      const [head, uncommittedChanges] = await Promise.all([
+        checkouts.head(checkoutPath),
+        checkouts.uncommittedChanges(checkoutPath),
+      ]);
+      return { head, uncommittedChanges };
+    };
+  }
+
+  /** What the checkout looks like (HEAD, modified paths, diffstat): equal fingerprints mean no change. */
+  async checkoutFingerprint(checkoutPath: string): Promise<string> {
+    const { head, uncommittedChanges } = await this.readCheckout(checkoutPath)();
+    const diffStat = await this.dependencies.checkouts.diffStat(checkoutPath, head).catch(() => "");
+    return `${head}\n${uncommittedChanges.join("\n")}\n${diffStat}`;
+  }
+}

@@ -1,0 +1,78 @@
+/**
+ * What a run is given: the plan, the journal, and every side effect behind a narrow interface
+ * (checkouts, workers, gates, forge, escalations), so the run can be tested with fakes and a fake clock.
+ */
+import type { WorkerLauncher } from "../agent/worker.ts";
+import type { Clock } from "../clock.ts";
+import type { GateServices } from "../evidence/verify-claim.ts";
+import type { Forge } from "../forge/forge.ts";
+import type { EscalationStore } from "../monitor/escalation-store.ts";
+import type { Playbook } from "../monitor/playbook.ts";
+import type { EscalationNotice } from "../monitor/webhook.ts";
+import type { Plan, Workstream } from "../plan/schema.ts";
+import type { CommandResult } from "../sandbox/run-command.ts";
+import type { Journal, JournalEvent } from "./journal.ts";
+import type { ScheduleOptions } from "./scheduler.ts";
+import type { RunState } from "./workstream-state.ts";
+
+/** The checkouts, as the run needs them (implemented by src/workspace/). */
+export interface CheckoutPort {
+  ensureCheckout(workstream: {
+    id: string;
+    branch: string;
+  }): Promise<{ path: string; branch: string; baseSha: string; isNew: boolean }>;
+  head(path: string): Promise<string>;
+  uncommittedChanges(path: string): Promise<string[]>;
+  /** Copies a checkout's commit into the supervisor's private mirror, the only place pushes start from. */ fetchIntoMirror(
+    workstreamId: string,
+    sha: string,
+  ): Promise<void>;
+  readonly mirrorPath: string;
+  /** `git diff --stat` of the checkout's working tree (commits and uncommitted edits) against `baseSha`. */
+  diffStat(path: string, baseSha: string): Promise<string>;
+}
+
+export interface RunOptions extends ScheduleOptions {
+  noWait: boolean;
+}
+
+export interface SupervisorDependencies {
+  plan: Plan;
+  runId: string;
+  runDirectory: string;
+  journal: Journal;
+  /** Events already in the journal (a resume), folded before anything starts. */
+  recordedEvents: readonly JournalEvent[];
+  clock: Clock;
+  checkouts: CheckoutPort;
+  workerLauncherFor(workstream: Workstream): WorkerLauncher;
+  gateServices: Omit<GateServices, "readCheckout" | "forge" | "plan">;
+  forge: Forge;
+  /** HTTP requests the forge has made so far (GitHub); verifications journal their share. */
+  forgeRequestCount?: () => number;
+  escalations: EscalationStore;
+  playbooks: readonly Playbook[];
+  /** Tells a human that an escalation waits (the plan's webhook); resolves with how it went, never rejects. */
+  notifyEscalation?(
+    notice: EscalationNotice,
+  ): Promise<{ isDelivered: boolean; attempts: number; error?: string }>;
+  /** Runs a worker's shell command (the `bash` tool) in its checkout, sandboxed. */
+  runWorkerCommand(
+    checkoutPath: string,
+    command: string,
+    timeoutMs: number,
+    signal: AbortSignal,
+  ): Promise<CommandResult>;
+  redact(text: string): string;
+  /** Every recorded event, as it happens: the live view and `--json` read this. */
+  onEvent(event: JournalEvent): void;
+  /** Aborted on Ctrl-C: workers are stopped, the journal is left consistent. */
+  signal: AbortSignal;
+  options: RunOptions;
+  /** Real-time grace a worker gets to exit on its own after its workstream ended. */
+  exitGraceMs?: number;
+}
+
+export type RunOutcome =
+  | { kind: "finished"; state: RunState; allAccepted: boolean }
+  | { kind: "stopped"; state: RunState; reason: "interrupted" | "waiting_on_human" | "only" };

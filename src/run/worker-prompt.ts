@@ -1,0 +1,91 @@
+/**
+ * The texts a worker reads about its task: the first prompt, the prompt of a restart (what went
+ * wrong, the human's decision, the playbook), and how each gate of its definition of done is checked.
+ */
+import { renderPrompt } from "../agent/prompt-templates.ts";
+import type { WorkerExit } from "../agent/worker.ts";
+import type { Plan, Workstream } from "../plan/schema.ts";
+import { indentLines } from "../text.ts";
+import type { WorkstreamState } from "./workstream-state.ts";
+
+export interface WorkerPromptInput {
+  plan: Plan;
+  workstream: Workstream;
+  state: WorkstreamState;
+  attempt: number;
+  maxAttempts: number;
+  toolUsage: string;
+  lastExit: WorkerExit | null;
+  intervention: string;
+}
+
+export function workerPrompt(input: WorkerPromptInput): string {
+  const { plan, workstream, state, attempt } = input;
+  const task = renderPrompt("worker-task", {
+    campaign: plan.name,
+    workstream: workstream.id,
+    goal: workstream.goal,
+    issue: workstream.issue === undefined ? "" : String(workstream.issue),
+    brief: workstream.brief ?? "",
+    branch: workstream.branch,
+    base: plan.base,
+    done_list: definitionOfDone(workstream),
+    tool_usage: input.toolUsage,
+  });
+  if (attempt === 1) return task;
+  const lastClaim = state.claims.at(-1);
+  const decision = state.lastDecision;
+  return renderPrompt("restart-without-claim", {
+    workstream: workstream.id,
+    previous_attempt: attempt - 1,
+    exit_description: input.lastExit?.description ?? "the supervisor restarted",
+    last_rejection: lastClaim?.verdict === "rejected" ? describeFailures(lastClaim.gates) : "",
+    human_decision: decision
+      ? `${decision.escalation} ("${decision.question}"): ${decision.decision}${decision.note ? ` — ${decision.note}` : ""}${decision.text ? ` — ${decision.text}` : ""}`
+      : "",
+    intervention: input.intervention,
+    attempt,
+    max_attempts: input.maxAttempts,
+    task,
+  });
+}
+
+/** The gates of a workstream, one line each, as the worker and the playbooks show them. */
+export function definitionOfDone(workstream: Workstream): string {
+  return workstream.done.map((gate) => `- ${gateExplanation(gate, workstream)}`).join("\n");
+}
+
+export function describeFailures(
+  gates: { gate: string; status: string; detail: string; command?: unknown }[],
+): string {
+  return gates
+    .filter((gate) => gate.status === "fail" || gate.status === "error")
+    .map((gate) => {
+      const command = gate.command as { outputTail?: string; log?: string } | null | undefined;
+      const tail = command?.outputTail
+        ? `\n  Output (tail):\n${indentLines(command.outputTail.slice(-1500), "    ")}`
+        : "";
+      const log = command?.log ? `\n  Full log: ${command.log}` : "";
+      return `- ${gate.gate}: ${gate.status} — ${gate.detail}${tail}${log}`;
+    })
+    .join("\n");
+}
+
+function gateExplanation(gate: string, workstream: Workstream): string {
+  switch (gate) {
+    case "local_check":
+      return `local_check: \`${workstream.commands.check}\` passes in your checkout at the claimed commit`;
+    case "release_build":
+      return `release_build: \`${workstream.commands.build}\` passes at the claimed commit`;
+    case "ci_green":
+      return "ci_green: CI is green on the pull request's head, which must be the claimed commit";
+    case "pr_merged":
+      return "pr_merged: the pull request is merged into the base";
+    case "issue_closed":
+      return `issue_closed: issue #${workstream.issue} is closed by the merged pull request`;
+    case "diff_scope":
+      return "diff_scope: the change touches real source, and no test is deleted, skipped or weakened";
+    default:
+      return `${gate}: a reviewer judges the diff against the goal`;
+  }
+}

@@ -1,0 +1,124 @@
+/**
+ * The tools' view of the run, for one worker start: what `bash`, the forge tools, `ask_human` and
+ * `claim_done` do on the supervisor's side. The worker holds no credential and no state; every
+ * effect goes through here, is journaled, and feeds the monitor.
+ */
+import type { WorkerServices } from "../agent/tools/tool-definition.ts";
+import type { EscalationFlow } from "../monitor/escalation-flow.ts";
+import type { StallMonitor } from "../monitor/stall-monitor.ts";
+import type { Workstream } from "../plan/schema.ts";
+import type { ClaimVerifier } from "./claim-verifier.ts";
+import {
+  ciStatusAction,
+  closeIssueAction,
+  type ForgeActionContext,
+  mergePullRequestAction,
+  openPullRequestAction,
+  pushAction,
+} from "./forge-actions.ts";
+import type { RunContext } from "./run-context.ts";
+import { terminalStatuses } from "./workstream-state.ts";
+
+export interface WorkerServiceParts {
+  run: RunContext;
+  monitor: StallMonitor;
+  escalations: EscalationFlow;
+  verifier: ClaimVerifier;
+}
+
+export class WorkerServiceFactory {
+  private readonly parts: WorkerServiceParts;
+  /** Workstreams with a claim being verified: one verification at a time. */
+  private readonly verifying = new Set<string>();
+
+  constructor(parts: WorkerServiceParts) {
+    this.parts = parts;
+  }
+
+  servicesFor(workstream: Workstream, checkoutPath: string, controller: AbortController): WorkerServices {
+    const { run, monitor, escalations } = this.parts;
+    const forgeContext = () => this.forgeActionContext(workstream, checkoutPath);
+    return {
+      checkoutPath,
+      // The worker's own signal: a bash command dies with the worker it belongs to.
+      runCommand: async (command, timeoutMs) => {
+        const result = await run.dependencies.runWorkerCommand(
+          checkoutPath,
+          command,
+          timeoutMs,
+          controller.signal,
+        );
+        await monitor.watchForRepeats(workstream, checkoutPath, command, result);
+        await monitor.checkBudget(workstream, controller);
+        return result;
+      },
+      takeSupervisorMessages: () => run.takeToolMessages(workstream.id),
+      push: () => pushAction(forgeContext()),
+      openPullRequest: (input) => openPullRequestAction(forgeContext(), input),
+      ciStatus: () => ciStatusAction(forgeContext()),
+      mergePullRequest: (input) => mergePullRequestAction(forgeContext(), input),
+      closeIssue: (input) => closeIssueAction(forgeContext(), input),
+      askHuman: (question) => escalations.askHuman(workstream, question),
+      claimDone: (summary) => this.claimDone(workstream, checkoutPath, controller, summary),
+    };
+  }
+
+  private async claimDone(
+    workstream: Workstream,
+    checkoutPath: string,
+    controller: AbortController,
+    summary: string,
+  ) {
+    const { run, verifier } = this.parts;
+    const id = workstream.id;
+    if (this.verifying.has(id))
+      return { isError: true, text: "A claim is already being verified; wait for its verdict." };
+    if (run.statusOf(id) !== "running") {
+      return {
+        isError: true,
+        text: `Workstream ${id} is ${run.statusOf(id)}; there is nothing left to claim.`,
+      };
+    }
+    this.verifying.add(id);
+    try {
+      const { head, uncommittedChanges } = await run.readCheckout(checkoutPath)();
+      const claimId = run.workstreamState(id).claims.length + 1;
+      await run.record("claim.made", id, {
+        claim: claimId,
+        summary: run.dependencies.redact(summary),
+        commit: uncommittedChanges.length === 0 ? head : null,
+        head,
+        uncommitted_changes: uncommittedChanges,
+      });
+      const result = await verifier.verifyLastClaim(workstream, checkoutPath);
+      if (terminalStatuses.has(run.statusOf(id))) {
+        // The workstream is over either way; give the worker a moment to read its verdict and exit.
+        setTimeout(() => controller.abort(), run.dependencies.exitGraceMs ?? 5_000).unref();
+      }
+      return result;
+    } finally {
+      this.verifying.delete(id);
+    }
+  }
+
+  private forgeActionContext(workstream: Workstream, checkoutPath: string): ForgeActionContext {
+    const { run, monitor, verifier } = this.parts;
+    const { plan, forge, checkouts, redact, gateServices } = run.dependencies;
+    return {
+      plan,
+      workstream,
+      checkoutPath,
+      forge,
+      readCheckout: run.readCheckout(checkoutPath),
+      fetchIntoMirror: (sha) => checkouts.fetchIntoMirror(workstream.id, sha),
+      mirrorPath: checkouts.mirrorPath,
+      record: async (type, data) => {
+        verifier.forgetForgeFacts(workstream.id);
+        await run.record(type, workstream.id, data);
+      },
+      redact,
+      ciWaitMs: gateServices.ciWaitMs,
+      onCiObserved: (observation) => monitor.watchCiRed(workstream, observation),
+    };
+  }
+}
