@@ -28,8 +28,8 @@ function normalize(line: string): string {
   return line
     .replace(/\u001b\[[0-9;]*m/g, "")
     .replace(/\/tmp\/[^\s:'"]+/g, "/tmp/…")
-    .replace(/\b[0-9a-f]{7,40}\b/gi, "x")
     .replace(/\d+(\.\d+)?\s*(ms|s|sec|seconds)\b/g, "0s")
+    .replace(/\b[0-9a-f]{7,40}\b/gi, "x")
     .replace(/\d+/g, "0")
     .replace(/\s+/g, " ")
     .trim();

@@ -4,20 +4,14 @@
  * result after, so a resumed run can tell what was already done.
  */
 import type { ToolResult } from "../agent/tools/tool-definition.ts";
-import { pullRequestFacts } from "../evidence/forge-gates.ts";
+import { pullRequestFacts, settleWithin } from "../evidence/forge-gates.ts";
 import type { Forge, PullRequest } from "../forge/forge.ts";
 import { withoutForeignClosingReferences } from "../forge/index.ts";
 import type { Plan, Workstream } from "../plan/schema.ts";
 
+/** Bounded, and quiet: the merge that follows reads CI itself and says why it refuses. */
 async function settleCi(context: ForgeActionContext, sha: string): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  await Promise.race([
-    context.forge.whenCiSettled(sha).catch(() => undefined),
-    new Promise<void>((resolve) => {
-      timer = setTimeout(resolve, context.ciWaitMs);
-    }),
-  ]);
-  clearTimeout(timer);
+  await settleWithin(context.forge, sha, context.ciWaitMs).catch(() => undefined);
 }
 
 export interface ForgeActionContext {
@@ -89,7 +83,11 @@ export async function openPullRequestAction(
   input: { title: string; body: string },
 ): Promise<ToolResult> {
   // After a merge (and a restart), a worker may ask again: its merged PR stands; never open a second.
-  const previous = await currentPullRequest(context);
+  // So this asks the forge, not what it remembers: someone may have merged it by hand.
+  const previous = await context.forge.findPullRequest({
+    head: context.workstream.branch,
+    base: context.plan.base,
+  });
   if (previous?.isMerged) {
     const { head } = await context.readCheckout();
     if (head === previous.headSha) {
@@ -108,10 +106,8 @@ export async function openPullRequestAction(
     base: context.plan.base,
     sha: pushed.sha,
   });
-  const existing = await context.forge.findPullRequest({
-    head: context.workstream.branch,
-    base: context.plan.base,
-  });
+  // A push does not open or close a pull request, so the look before it still holds.
+  const existing = previous;
   const pullRequest = await context.forge.openOrUpdatePullRequest({
     head: context.workstream.branch,
     base: context.plan.base,
@@ -134,15 +130,25 @@ export async function openPullRequestAction(
   );
 }
 
+/**
+ * The workstream's pull request as the forge last saw it, for ci_status and the merge: the
+ * supervisor made every push and create itself, and the merge names the head it expects, so
+ * GitHub refuses one that moved by hand since.
+ */
 async function currentPullRequest(context: ForgeActionContext): Promise<PullRequest | null> {
-  return context.forge.findPullRequest({ head: context.workstream.branch, base: context.plan.base });
+  return context.forge.findPullRequest({
+    head: context.workstream.branch,
+    base: context.plan.base,
+    mayReuseKnown: true,
+  });
 }
 
 export async function ciStatusAction(context: ForgeActionContext): Promise<ToolResult> {
   const pullRequest = await currentPullRequest(context);
   if (!pullRequest)
     return failure("There is no pull request for this workstream yet: call open_pull_request first.");
-  const status = await context.forge.ciStatus(pullRequest.headSha);
+  // A worker polls this as fast as it likes; the forge answers on its own poll schedule.
+  const status = await context.forge.ciStatus(pullRequest.headSha, { isPolling: true });
   await context.onCiObserved?.({
     sha: pullRequest.headSha,
     state: status.state,

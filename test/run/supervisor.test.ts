@@ -69,6 +69,10 @@ const commitAndClaim: Script = async (start, checkouts) => {
   await start.services.claimDone("done");
 };
 
+/** Worker commands starting with "fail" fail, unless a test has fixed them. */
+const fixedCommands = new Set<string>();
+const isFailing = (command: string) => command.startsWith("fail") && !fixedCommands.has(command);
+
 /** These plans only use local gates; a forge call would be a bug in the test. */
 const unusedForge = new Proxy({} as Forge, {
   get: (_target, property) => () => Promise.reject(new Error(`unexpected forge call ${String(property)}`)),
@@ -118,12 +122,12 @@ async function runPlan(
     playbooks: await loadPlaybooks([builtInPlaybooksDirectory]),
     redact: (text) => text,
     runWorkerCommand: async (_checkout, command) => ({
-      exitCode: command.startsWith("fail") ? 1 : 0,
+      exitCode: isFailing(command) ? 1 : 0,
       signal: null,
       isTimedOut: false,
       isCanceled: false,
       durationMs: 12,
-      output: command.startsWith("fail") ? `Error: it broke after ${Math.random()} ms\n` : "ok\n",
+      output: isFailing(command) ? `Error: it broke after ${Math.random()} ms\n` : "ok\n",
       outputBytes: 10,
       isOutputTruncated: false,
       error: null,
@@ -553,5 +557,131 @@ describe("the ci_red signal", () => {
       signal: "ci_red",
     });
     expect(messages[0]).toContain("CI fails where the checkout passes");
+  });
+});
+
+describe("a spent budget", () => {
+  const budgetPlan = () =>
+    testPlan([testWorkstream("a", { budget: { minutes: 60, turns: 3, tokens: 2_000_000, usd: 10 } })]);
+  /** A model worker that spends one turn at a time until the supervisor stops it, then claims on a later start. */
+  const spendThenClaim =
+    (starts: WorkerStart[]): Script =>
+    async (start, checkouts) => {
+      starts.push(start);
+      if (start.attempt > 1) return commitAndClaim(start, checkouts);
+      for (let turn = 0; turn < 10 && !start.signal.aborted; turn++) {
+        await start.onUsage({
+          turns: 1,
+          inputTokens: 10,
+          outputTokens: 5,
+          cacheReadTokens: 0,
+          cacheWriteTokens: 0,
+          costUsd: 0.001,
+          model: "claude-test",
+        });
+      }
+      return { exitCode: null, isCanceled: true, description: "stopped by the supervisor" };
+    };
+
+  it("stops the worker and asks a human instead of dropping the workstream", async () => {
+    const starts: WorkerStart[] = [];
+    const { events, outcome } = await runPlan(budgetPlan(), { a: spendThenClaim(starts) }, { noWait: true });
+    expect(events.filter((event) => event.type === "worker.usage")).toHaveLength(3);
+    expect(events.find((event) => event.type === "worker.exited")).toMatchObject({
+      description: "stopped by the supervisor: its budget is spent",
+    });
+    expect(events.find((event) => event.type === "signal.detected")).toMatchObject({
+      signal: "budget_exhausted",
+      summary: "budget exhausted: 3 of 3 turns",
+    });
+    const opened = events.find((event) => event.type === "escalation.opened");
+    expect(opened).toMatchObject({ source: "budget", escalation: "a-1" });
+    expect(String(opened?.question)).toContain("has spent its budget: 3 of 3 turns");
+    expect(outcome).toMatchObject({ kind: "stopped", reason: "waiting_on_human" });
+    const record = await createEscalationStore(directory, new ManualClock()).read("a-1");
+    expect(record).toMatchObject({ source: "budget", status: "pending" });
+  });
+
+  it("grants the plan's budget once more on approval, and the worker starts again with it", async () => {
+    const starts: WorkerStart[] = [];
+    await runPlan(budgetPlan(), { a: spendThenClaim(starts) }, { noWait: true });
+    await createEscalationStore(directory, new ManualClock()).decide("a-1", {
+      kind: "approve",
+      note: "worth it",
+      decidedBy: "tester",
+    });
+    const { events, outcome } = await runPlan(budgetPlan(), { a: spendThenClaim(starts) }, { noWait: true });
+    expect(outcome).toMatchObject({ kind: "finished", allAccepted: true });
+    expect(types(events, "a")).toContain("budget.extended");
+    expect(starts).toHaveLength(2);
+    expect(starts[1]!.workstream.budget.turns).toBe(6);
+    expect(starts[1]!.prompt).toContain("approve — worth it");
+  });
+
+  it("aborts the workstream with the reason when the human denies more budget", async () => {
+    const starts: WorkerStart[] = [];
+    await runPlan(budgetPlan(), { a: spendThenClaim(starts) }, { noWait: true });
+    await createEscalationStore(directory, new ManualClock()).decide("a-1", {
+      kind: "deny",
+      note: "not worth it",
+      decidedBy: "tester",
+    });
+    const { events, outcome } = await runPlan(budgetPlan(), { a: spendThenClaim(starts) }, { noWait: true });
+    expect(outcome).toMatchObject({ kind: "finished", allAccepted: false });
+    expect(events.find((event) => event.type === "workstream.aborted")).toMatchObject({
+      reason: "tester denied more budget (escalation a-1): not worth it",
+    });
+    expect(starts).toHaveLength(1);
+  });
+});
+
+describe("the same error surviving edits", () => {
+  it("is a repeat even when every attempt runs a different command", async () => {
+    const plan = testPlan([testWorkstream("a")]);
+    const messages: string[] = [];
+    const { events } = await runPlan(plan, {
+      a: async (start, checkouts) => {
+        for (const [edit, command] of [
+          "fail npm test",
+          "fail npx vitest run",
+          "fail node test.js",
+        ].entries()) {
+          // An edit between runs: the checkout changes, the error does not.
+          checkouts.dirty.set(start.checkoutPath, [`src/try-${edit}.js`]);
+          await start.services.runCommand(command, 1000);
+          await start.services.runCommand("git add -A", 1000);
+        }
+        messages.push(...start.services.takeSupervisorMessages());
+        checkouts.dirty.delete(start.checkoutPath);
+        await commitAndClaim(start, checkouts);
+      },
+    });
+    const signal = events.find((event) => event.type === "signal.detected");
+    expect(signal).toMatchObject({ signal: "repeat" });
+    expect(String(signal?.summary)).toContain("The same error survived 3 different states of the checkout");
+    expect(messages).toHaveLength(1);
+    expect(messages[0]).toContain("Error: it broke after 0s");
+  });
+
+  it("is not a repeat when the same command is shown the error is gone", async () => {
+    const plan = testPlan([testWorkstream("a")]);
+    const { events } = await runPlan(plan, {
+      a: async (start, checkouts) => {
+        for (const edit of [0, 1]) {
+          checkouts.dirty.set(start.checkoutPath, [`src/try-${edit}.js`]);
+          await start.services.runCommand("fail npm test", 1000);
+        }
+        fixedCommands.add("fail npm test");
+        await start.services.runCommand("fail npm test", 1000);
+        fixedCommands.delete("fail npm test");
+        checkouts.dirty.set(start.checkoutPath, ["src/try-2.js"]);
+        await start.services.runCommand("fail npm test", 1000);
+        checkouts.dirty.delete(start.checkoutPath);
+        await commitAndClaim(start, checkouts);
+      },
+    });
+    expect(events.filter((event) => event.type === "signal.detected").map((event) => event.summary)).toEqual(
+      [],
+    );
   });
 });
