@@ -22,6 +22,7 @@ export const signalKinds = [
   "no_progress",
   "budget_warning",
   "budget_exhausted",
+  "max_rejections",
   "ci_red",
   "model_blocked",
 ] as const;

@@ -91,10 +91,14 @@ export class ClaimVerifier {
     const state = run.workstreamState(id);
     if (state.rejections >= workstream.stall.max_rejections) {
       // Deliberately final, not an escalation: a worker that keeps claiming unproven work must end
-      // the run with a verdict (exit 1) even when nobody is watching. A human can still waive later.
-      await run.record("workstream.rejected", id, {
-        reason: `${state.rejections} claims rejected (limit ${workstream.stall.max_rejections}); last failing gates: ${failures.map((result) => result.id).join(", ")}`,
+      // the run with a verdict (exit 1) even when nobody is watching.
+      const reason = `${state.rejections} claims rejected (limit ${workstream.stall.max_rejections}); last failing gates: ${failures.map((result) => result.id).join(", ")}`;
+      await run.record("signal.detected", id, {
+        signal: "max_rejections",
+        summary: reason,
+        failing_gates: failures.map((result) => result.id),
       });
+      await run.record("workstream.rejected", id, { reason });
     }
     const failing = failures.map((failure) => ({
       gate: failure.id,
