@@ -54,31 +54,40 @@ export class StallMonitor {
     let lastActivityMs = clock.now();
     let isIdle = false;
     let isProbing = false;
-    // The checkout is looked at only when the output has been quiet long enough to matter.
-    let lastFingerprint: string | null = null;
-    const fingerprint = () => this.run.checkoutFingerprint(checkoutPath);
-    void fingerprint()
-      .then((value) => {
-        lastFingerprint = value;
-      })
-      .catch(() => {});
+    // The checkout is looked at only once the worker has been quiet for half the idle time (a
+    // baseline), then again at the idle time: a busy worker costs no git process at all.
+    let baseline: string | null = null;
+    const probe = (action: (fingerprint: string | null) => void) => {
+      isProbing = true;
+      void this.run
+        .checkoutFingerprint(checkoutPath)
+        .catch(() => null)
+        .then((fingerprint) => {
+          isProbing = false;
+          if (!isIdle) action(fingerprint);
+        });
+    };
     const timer = setInterval(
       () => {
-        if (isIdle || isProbing || clock.now() - lastActivityMs < idleMs) return;
-        isProbing = true;
-        void fingerprint()
-          .catch(() => lastFingerprint)
-          .then((current) => {
-            isProbing = false;
-            if (current !== lastFingerprint) {
-              lastFingerprint = current;
+        if (isIdle || isProbing) return;
+        const quietMs = clock.now() - lastActivityMs;
+        if (baseline === null && quietMs >= idleMs / 2) {
+          probe((fingerprint) => {
+            baseline = fingerprint;
+          });
+        } else if (baseline !== null && quietMs >= idleMs) {
+          probe((fingerprint) => {
+            if (fingerprint !== baseline) {
+              // A silent CLI agent that keeps editing (`claude -p` prints at the end) is working.
+              baseline = fingerprint;
               lastActivityMs = clock.now();
               return;
             }
-            if (isIdle || clock.now() - lastActivityMs < idleMs) return;
+            if (clock.now() - lastActivityMs < idleMs) return;
             isIdle = true;
             controller.abort("idle");
           });
+        }
       },
       Math.max(10, Math.min(5_000, idleMs / 4)),
     );
@@ -86,6 +95,7 @@ export class StallMonitor {
     return {
       onActivity: () => {
         lastActivityMs = clock.now();
+        baseline = null;
       },
       wasIdle: () => isIdle,
       stop: () => clearInterval(timer),
