@@ -11,6 +11,7 @@ import { describeOsError, JournalWriteError, osErrorCode, StateError, SuperviseE
 import { effectiveBudget, remainingBudgetMs } from "../monitor/budget.ts";
 import { EscalationFlow } from "../monitor/escalation-flow.ts";
 import { StallMonitor } from "../monitor/stall-monitor.ts";
+import type { Workstream } from "../plan/schema.ts";
 import { ClaimVerifier } from "./claim-verifier.ts";
 import { RunContext } from "./run-context.ts";
 import { decideSchedule, isSelected } from "./scheduler.ts";
@@ -295,7 +296,7 @@ class Supervisor {
 
   /** One start of the worker, watched by the monitor; returns how it ended. */
   private async startWorker(
-    planned: SupervisorDependencies["plan"]["workstreams"][number],
+    planned: Workstream,
     checkoutPath: string,
     attempt: number,
     maxAttempts: number,
