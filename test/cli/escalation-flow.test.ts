@@ -59,6 +59,11 @@ describe("a human answers a command worker's ask_human from the CLI", () => {
     expect(badWaiver.exitCode).toBe(2);
     expect(badWaiver.stderr).toContain("--waive takes gate ids");
     expect((await workspace.supervise(["deny", "ask-1", "--waive", "local_check"])).exitCode).toBe(2);
+    const fromWorker = await workspace.supervise(["approve", "ask-1"], {
+      env: { SUPERVISE_TOOL_TOKEN: "a-worker-token", SUPERVISE_TOOL_SOCKET: "/nowhere.sock" },
+    });
+    expect(fromWorker.exitCode).toBe(2);
+    expect(fromWorker.stderr).toContain("cannot be made from inside a worker");
     const reply = await workspace.supervise(["reply", "ask-1", "42"]);
     expect(reply.exitCode, reply.stderr).toBe(0);
     const again = await workspace.supervise(["approve", "ask-1"]);

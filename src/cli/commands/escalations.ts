@@ -63,6 +63,12 @@ export async function decisionCommand(
     note: { type: "string" },
     waive: { type: "string" },
   });
+  if (context.environment.SUPERVISE_TOOL_TOKEN || context.environment.SUPERVISE_TOOL_SOCKET) {
+    // Inside a worker: decisions are a human's. The sandbox hides the state dir as well; this says why.
+    throw new UsageError(
+      `supervise ${kind} is a human's decision and cannot be made from inside a worker; ask with the ask_human tool instead.`,
+    );
+  }
   const waive = parseWaive(kind, values.waive);
   const id = requirePositional(kind, positionals, 0, "the escalation id (see `supervise escalations`)");
   let text: string | null = null;
