@@ -3,6 +3,7 @@
  * written down in one place. Every figure is a median over the repetitions; null when the run
  * did not measure it (e.g. N = 200 under --quick).
  */
+import type { GithubPollingCount } from "./github-polling.ts";
 import type { GithubRequestCount } from "./github-requests.ts";
 import type { ScenarioResult } from "./scenario.ts";
 import { median, rounded } from "./statistics.ts";
@@ -23,6 +24,7 @@ export interface BenchMeasurements {
   cachedInputShare: { coldSession: number; warmSession: number; turns: number };
   cliStartMs: number;
   github: GithubRequestCount | { unavailable: string };
+  githubPolling: GithubPollingCount | { unavailable: string };
 }
 
 const perWorkstream = (results: ScenarioResult[] | undefined, pick: (result: ScenarioResult) => number) =>
@@ -73,8 +75,11 @@ export function computeFigures(measurements: BenchMeasurements): Record<string, 
     sandbox_added_ms_median: rounded(sandbox?.addedMs ?? null, 2),
     cached_input_share_50_turns: rounded(measurements.cachedInputShare.coldSession),
     verification_overhead_ratio: rounded(verificationRatios.length > 0 ? median(verificationRatios) : null),
+    // Counted as GitHub counts against the rate limit: 304s (unchanged, conditional) are free.
     github_requests_per_workstream:
       "workstream" in measurements.github ? measurements.github.workstream : null,
+    github_requests_20_workstreams_hour:
+      "counted" in measurements.githubPolling ? measurements.githubPolling.counted : null,
     // Details behind the figures.
     cost_growth_50_over_10: rounded(ratio(cpuPerWorkstream(50), cpuPerWorkstream(10))),
     cpu_ms_per_workstream_n10: rounded(cpuPerWorkstream(10), 0),
@@ -143,25 +148,28 @@ export function computeFigures(measurements: BenchMeasurements): Record<string, 
     sandbox_direct_ms_median: rounded(sandbox?.directMs ?? null, 2),
     sandbox_isolated_ms_median: rounded(sandbox?.isolatedMs ?? null, 2),
     journal_events_replayed: measurements.journalEvents,
-    github_requests_counted_by_rate_limit:
-      "requests" in measurements.github
-        ? measurements.github.requests.filter((request) => !request.endsWith(" 304")).length
-        : null,
+    github_requests_per_workstream_total:
+      "workstreamTotal" in measurements.github ? measurements.github.workstreamTotal : null,
     github_requests_prepare_per_run: "prepare" in measurements.github ? measurements.github.prepare : null,
+    github_requests_20_workstreams_hour_total:
+      "total" in measurements.githubPolling ? measurements.githubPolling.total : null,
     notes: notesOf(measurements),
   };
 }
 
 function notesOf(measurements: BenchMeasurements): string[] {
-  const github = measurements.github;
+  const { github, githubPolling } = measurements;
   const notes = [
     "workstream" in github
-      ? `github_requests_per_workstream: the supervisor's forge steps run in-process against the GitHub fake (not through \`supervise run\`, which does not offer the github forge yet): ${Object.entries(
+      ? `github_requests_per_workstream: \`supervise run\` on the github forge against a loopback GitHub fake, a command worker that opens, checks CI, merges and claims; requests GitHub counts (not 304s) by step: ${Object.entries(
           github.byStep,
         )
           .map(([step, count]) => `${step} ${count}`)
-          .join(", ")}; 304s do not count against the rate limit.`
+          .join(", ")}; ${github.workstreamTotal} with 304s.`
       : `github_requests_per_workstream: null, ${github.unavailable}`,
+    "counted" in githubPolling
+      ? `github_requests_20_workstreams_hour: the github forge in simulated time, ${githubPolling.workstreams} PRs whose CI stays pending ${githubPolling.pendingMinutes} min, each polled by ci_status every 15 s (${githubPolling.ciStatusCalls} calls) and by ${githubPolling.ciGreenPasses} ci_green waits of 10 min; ${githubPolling.total} requests with 304s.`
+      : `github_requests_20_workstreams_hour: null, ${githubPolling.unavailable}`,
     `verification_overhead_ratio: claims whose check takes ${measurements.slowGateSeconds} s; verification_fixed_ms_median is the fixed cost with trivial gates.`,
     "Campaigns run with `sandbox: { isolation: none }` so CPU accounting sees every child (bubblewrap's PID namespace hides them); wall_ms_n50_bwrap is the default-isolation run.",
   ];

@@ -1,171 +1,162 @@
 /**
- * GitHub API requests for one verified workstream, counted at the transport of the real github
- * forge against the stateful GitHub fake (msw). The supervisor's own steps run for real: the
- * open_pull_request and merge_pull_request tool actions, claim verification through the ci_green,
- * pr_merged and issue_closed gates, and the two bundle writes (each reads the PR and the issue).
- * A push is git, not the API: here it moves the fake's branch, and CI reports a green check run.
+ * GitHub API requests for one verified workstream: the real `supervise` CLI on
+ * `forge: { kind: github }`, its API the stateful GitHub fake on loopback, its git side a local
+ * bare remote. A `command` worker does what an honest agent does (open_pull_request, ci_status,
+ * merge_pull_request, claim_done); the supervisor verifies the claim (ci_green, pr_merged,
+ * issue_closed) and posts the bundle on the PR. Each push gets one green check run.
+ *
+ * Counted requests are those GitHub counts against the rate limit: every answer but a 304 (a
+ * conditional request whose resource did not change). Requests are put in steps by the journal
+ * events around them.
  */
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { setupServer } from "msw/node";
-import { ManualClock } from "../src/clock.ts";
-import { verifyClaim } from "../src/evidence/verify-claim.ts";
-import type { Forge } from "../src/forge/forge.ts";
-import { createGithubForge, type GithubRequestInfo } from "../src/forge/index.ts";
-import { validatePlanSource } from "../src/plan/index.ts";
-import {
-  type ForgeActionContext,
-  mergePullRequestAction,
-  openPullRequestAction,
-} from "../src/run/forge-actions.ts";
-import { createCommandRunner } from "../src/sandbox/index.ts";
+import { systemClock } from "../src/clock.ts";
+import { createWorkspace } from "../test/fakes/cli-harness.ts";
 import { createGithubFake } from "../test/fakes/github-api.ts";
+import type { RecordedExchange } from "../test/fakes/github-http.ts";
+import { createBareRemoteSync, startGithubLoopback } from "../test/fakes/github-loopback.ts";
 
-const apiUrl = "https://github.bench.test/api/v3";
 const token = "ghs_benchtoken0123456789abcdef";
 
 export interface GithubRequestCount {
-  /** Once per run, not per workstream: the repository, the base and the plan's issues. */
+  /** Once per run, not per workstream: the repository, the base and the plan's issues. Counted. */
   prepare: number;
+  /** Counted requests of the workstream (304s excluded): the figure. */
   workstream: number;
+  /** Every request of the workstream, 304s included. */
+  workstreamTotal: number;
+  /** Counted requests per step. */
   byStep: Record<string, number>;
-  /** `METHOD path status` of every request of the workstream, in order. */
+  /** `METHOD template status` of every request of the workstream, in order. */
   requests: string[];
 }
 
+const workerScript = `#!/usr/bin/env bash
+set -eu
+cat >/dev/null
+echo 2 > src/value.txt
+git commit -qam "value is 2"
+supervise tool open_pull_request --input '{"title": "Set the value to 2", "body": "The value is now 2."}'
+supervise tool ci_status
+supervise tool merge_pull_request
+supervise tool claim_done --input '{"summary": "value is 2; CI green; merged"}'
+`;
+
+/** Journal events that end a step, in the order the worker's steps happen. */
+const stepEnds: { step: string; endsWith: string }[] = [
+  { step: "prepare", endsWith: "run.started" },
+  { step: "open_pull_request", endsWith: "pull_request.opened" },
+  { step: "ci_status and merge_pull_request", endsWith: "merge.completed" },
+  { step: "verification", endsWith: "claim.accepted" },
+];
+const lastStep = "bundle comments";
+
 export async function countGithubRequests(): Promise<GithubRequestCount> {
-  const clock = new ManualClock(Date.UTC(2026, 10, 24, 9, 0, 0));
-  const fake = createGithubFake({
-    apiUrl,
-    webUrl: "https://github.bench.test",
-    owner: "acme",
-    repo: "widget",
-    token,
-    clock,
+  const workspace = createWorkspace({
+    "README.md": "# demo\n",
+    "src/value.txt": "1\n",
+    "check.sh": 'test "$(cat src/value.txt)" = 2\n',
   });
-  const server = setupServer(fake.handler);
-  server.listen({ onUnhandledFrame: "error" });
-  const requests: GithubRequestInfo[] = [];
-  // The plan's repository: prepare reads the URL of its remote, the only git the count involves.
-  const userRepository = mkdtempSync(join(tmpdir(), "supervise-bench-github-"));
+  const loopback = await startGithubLoopback();
   try {
-    execFileSync("git", ["init", "-q", userRepository]);
-    execFileSync("git", ["remote", "add", "origin", "https://github.bench.test/acme/widget.git"], {
-      cwd: userRepository,
-    });
-    const github = createGithubForge({
+    const bare = join(workspace.directory, "origin.git");
+    execFileSync("git", ["init", "-q", "--bare", "-b", "main", bare]);
+    workspace.git(["remote", "add", "origin", bare]);
+    workspace.git(["push", "-q", "origin", "main"]);
+    const fake = createGithubFake({
+      apiUrl: loopback.url,
+      webUrl: "https://github.bench.test",
       owner: "acme",
       repo: "widget",
-      apiUrl,
       token,
-      userRepository,
-      environment: { PATH: process.env.PATH ?? "/usr/bin:/bin" },
-      remote: "origin",
-      base: "main",
-      clock,
-      retryAfterBaseValueMs: 10,
-      writeSpacingMs: 0,
-      sleep: async (ms) => clock.advance(ms),
-      onRequest: (info) => requests.push(info),
+      clock: systemClock,
     });
-    fake.addIssue({ number: 7, title: "Fix the parser" });
-    const sha = fake.addCommit("fix the parser");
-    // A push moves the branch (git, no API request), and CI then reports a green check on it.
-    const forge: Forge = {
-      ...github,
-      push: async (request) => {
-        fake.setBranch(request.branch, request.sha);
-        const run = fake.addCheckRun({ sha: request.sha, name: "test", status: "in_progress" });
-        fake.completeCheckRun(run, "success");
+    fake.addIssue({ number: 7, title: "The value should be 2" });
+    const sync = createBareRemoteSync({
+      bareRepository: bare,
+      fake,
+      onPush: (branch, sha) => {
+        if (branch === "main") return;
+        fake.completeCheckRun(fake.addCheckRun({ sha, name: "ci", status: "in_progress" }), "success");
       },
-    };
-    const { plan } = validatePlanSource(
-      [
-        "repo: .",
-        "forge: { kind: github, owner: acme, repo: widget }",
-        "agent: { provider: command, command: worker }",
-        "defaults: { done: [ci_green, pr_merged, issue_closed] }",
-        "workstreams:",
-        "  - { id: parser, issue: 7, goal: Fix the parser. }",
-      ].join("\n"),
-      "/bench/plan.yaml",
-    );
-    if (!plan) throw new Error("the bench's github plan does not validate");
-    const workstream = plan.workstreams[0]!;
-    const readCheckout = async () => ({ head: sha, uncommittedChanges: [] });
+    });
+    loopback.serve(fake.respond, sync);
 
-    const counts: Record<string, number> = {};
-    const step = async (name: string, action: () => Promise<unknown>) => {
-      const before = requests.length;
-      await action();
-      counts[name] = requests.length - before;
-    };
-    await step("prepare", () => github.prepare({ issues: [{ number: 7, title: "Fix the parser" }] }));
-    const context: ForgeActionContext = {
-      ciWaitMs: 60_000,
-      plan,
-      workstream,
-      checkoutPath: "/nonexistent/checkout",
-      forge,
-      readCheckout,
-      fetchIntoMirror: async () => {},
-      mirrorPath: "/nonexistent/mirror.git",
-      record: async () => {},
-      redact: (text) => text,
-    };
-    await step("open_pull_request", async () => {
-      const result = await openPullRequestAction(context, { title: "Fix the parser", body: "Parses again." });
-      if (result.isError) throw new Error(`open_pull_request failed: ${result.text}`);
+    const worker = workspace.writeWorker("worker.sh", workerScript);
+    workspace.writePlan(
+      "plan.yaml",
+      [
+        "repo: ./repo",
+        "forge: { kind: github, owner: acme, repo: widget }",
+        "sandbox: { isolation: none }",
+        "defaults:",
+        "  done: [local_check, ci_green, pr_merged, issue_closed]",
+        "  commands: { check: bash check.sh, ci: bash check.sh }",
+        "workstreams:",
+        `  - { id: fix, issue: 7, goal: "set the value to 2", agent: { provider: command, command: "bash ${worker}" } }`,
+      ].join("\n"),
+    );
+    const result = await workspace.supervise(["plan.yaml"], {
+      env: { GITHUB_TOKEN: token, GITHUB_API_URL: loopback.url },
     });
-    await step("merge_pull_request", async () => {
-      const result = await mergePullRequestAction(context, {});
-      if (result.isError) throw new Error(`merge_pull_request failed: ${result.text}`);
-    });
-    await step("verify_claim", async () => {
-      const results = await verifyClaim(
-        {
-          workstream,
-          claimId: 1,
-          commit: sha,
-          uncommittedChanges: [],
-          checkoutPath: "/nonexistent/checkout",
-          baseSha: sha,
-        },
-        {
-          runner: createCommandRunner(),
-          environment: {},
-          runDirectory: "/nonexistent/run",
-          readCheckout,
-          forge,
-          plan,
-          ciWaitMs: 60_000,
-        },
-        async () => {},
+    if (result.exitCode !== 0) {
+      throw new Error(
+        `the github run was not accepted (exit ${result.exitCode}): ${result.stderr.slice(-2000)}`,
       );
-      const failed = results.filter((result) => result.status !== "pass");
-      if (failed.length > 0)
-        throw new Error(`gates failed: ${failed.map((result) => result.detail).join("; ")}`);
-    });
-    // The supervisor writes the bundle on acceptance and when the workstream's task ends.
-    await step("bundles", async () => {
-      for (let write = 0; write < 2; write++) {
-        await forge.findPullRequest({ head: workstream.branch, base: plan.base });
-        await forge.getIssue(7);
-      }
-    });
+    }
     fake.assertHealthy();
-    const { prepare = 0, ...perWorkstream } = counts;
-    const apiPath = (url: string) => new URL(url).pathname.replace("/api/v3/repos/acme/widget", "");
-    return {
-      prepare,
-      workstream: Object.values(perWorkstream).reduce((sum, count) => sum + count, 0),
-      byStep: perWorkstream,
-      requests: requests.slice(prepare).map((info) => `${info.method} ${apiPath(info.url)} ${info.status}`),
-    };
+    return countByStep(fake.exchanges, journalOf(workspace.directory));
   } finally {
-    server.close();
-    rmSync(userRepository, { recursive: true, force: true });
+    await loopback.close();
+    workspace.cleanup();
   }
 }
+
+function journalOf(directory: string): { type: string; atMs: number }[] {
+  const runs = join(directory, ".supervise", "runs");
+  const run = join(runs, readdirSync(runs)[0] ?? "");
+  return readFileSync(join(run, "journal.jsonl"), "utf8")
+    .split("\n")
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as { type: string; ts: string })
+    .map((event) => ({ type: event.type, atMs: Date.parse(event.ts) }));
+}
+
+function countByStep(
+  exchanges: readonly RecordedExchange[],
+  journal: readonly { type: string; atMs: number }[],
+): GithubRequestCount {
+  const boundaries = stepEnds.map(({ step, endsWith }) => {
+    const event = journal.find((entry) => entry.type === endsWith);
+    if (!event) throw new Error(`the journal has no ${endsWith} event`);
+    return { step, endsAtMs: event.atMs };
+  });
+  const stepOf = (exchange: RecordedExchange) =>
+    boundaries.find((boundary) => exchange.atMs <= boundary.endsAtMs)?.step ?? lastStep;
+  const isCounted = (exchange: RecordedExchange) => exchange.status !== 304;
+  const byStep: Record<string, number> = {};
+  for (const { step } of [...stepEnds.slice(1), { step: lastStep }]) byStep[step] = 0;
+  let prepare = 0;
+  const workstream: RecordedExchange[] = [];
+  for (const exchange of exchanges) {
+    const step = stepOf(exchange);
+    if (step === "prepare") {
+      if (isCounted(exchange)) prepare += 1;
+      continue;
+    }
+    workstream.push(exchange);
+    if (isCounted(exchange)) byStep[step] = (byStep[step] ?? 0) + 1;
+  }
+  return {
+    prepare,
+    workstream: workstream.filter(isCounted).length,
+    workstreamTotal: workstream.length,
+    byStep,
+    requests: workstream.map((exchange) => `${exchange.method} ${exchange.template} ${exchange.status}`),
+  };
+}
+
+// `npx node bench/github-requests.ts`: this figure alone, as JSON.
+if (import.meta.main) process.stdout.write(`${JSON.stringify(await countGithubRequests(), null, 2)}\n`);

@@ -75,9 +75,16 @@ const rows: Row[] = [
   },
   {
     name: "github_requests_per_workstream",
-    label: "GitHub requests per workstream",
+    label: "GitHub requests per workstream (not 304)",
     goal: { comparison: "<=", value: 10 },
   },
+  { name: "github_requests_per_workstream_total", label: "  with 304s" },
+  {
+    name: "github_requests_20_workstreams_hour",
+    label: "GitHub requests, 20 PRs polled 1 h (not 304)",
+    goal: { comparison: "<=", value: 1000 },
+  },
+  { name: "github_requests_20_workstreams_hour_total", label: "  with 304s" },
 ];
 
 export function renderTable(figures: Record<string, unknown>): string {

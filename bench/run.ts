@@ -13,6 +13,7 @@ import { measureCachedInputShare } from "./cache-share.ts";
 import { measureCliStart } from "./cli-start.ts";
 import { type BenchMeasurements, computeFigures } from "./figures.ts";
 import { generateJournal } from "./generate-journal.ts";
+import { countGithubPolling } from "./github-polling.ts";
 import { countGithubRequests } from "./github-requests.ts";
 import { measureReplay } from "./replay-journal.ts";
 import { renderTable } from "./report.ts";
@@ -56,6 +57,7 @@ const measurements: BenchMeasurements = {
   cachedInputShare: { coldSession: Number.NaN, warmSession: Number.NaN, turns: 50 },
   cliStartMs: Number.NaN,
   github: { unavailable: "not measured" },
+  githubPolling: { unavailable: "not measured" },
 };
 
 // Repetitions are the outer loop, so a burst of load on the machine spreads over every size.
@@ -118,6 +120,14 @@ try {
 } catch (error) {
   // The github forge and its fake are young; a change there must not cost the other figures.
   measurements.github = {
+    unavailable: `the count failed: ${error instanceof Error ? error.message : String(error)}`,
+  };
+}
+progress("GitHub requests of 20 PRs polled for a simulated hour …");
+try {
+  measurements.githubPolling = await countGithubPolling();
+} catch (error) {
+  measurements.githubPolling = {
     unavailable: `the count failed: ${error instanceof Error ? error.message : String(error)}`,
   };
 }

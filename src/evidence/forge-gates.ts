@@ -59,16 +59,22 @@ export async function observeCiGreen(context: ForgeGateContext): Promise<GateRes
   });
 }
 
-async function settleWithin(forge: Forge, sha: string, waitMs: number): Promise<CiStatus> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<null>((resolve) => {
-    timer = setTimeout(() => resolve(null), waitMs);
-  });
+/**
+ * Waits at most `waitMs` for CI to settle, then judges what the forge says. A forge that polls
+ * takes the bound on its own clock; the timer is for one that does not, and it stops the polling,
+ * which would otherwise go on for hours after the gate has judged.
+ */
+export async function settleWithin(forge: Forge, sha: string, waitMs: number): Promise<CiStatus> {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(new Error("the CI wait is over")), waitMs);
   try {
-    const settled = await Promise.race([forge.whenCiSettled(sha), timeout]);
-    return settled ?? (await forge.ciStatus(sha));
+    return await forge.whenCiSettled(sha, { signal: controller.signal, maxWaitMs: waitMs });
+  } catch (error) {
+    if (!controller.signal.aborted) throw error;
+    return await forge.ciStatus(sha);
   } finally {
     clearTimeout(timer);
+    controller.abort(new Error("the CI wait is over"));
   }
 }
 

@@ -76,7 +76,18 @@ export interface Forge {
   prepare(options: { issues: { number: number; title: string }[] }): Promise<void>;
   /** Push `sha` of the supervisor-held repository at `fromRepository` to `branch` on the forge (force). */
   push(options: { fromRepository: string; sha: string; branch: string }): Promise<void>;
-  findPullRequest(options: { head: string; base: string }): Promise<PullRequest | null>;
+  /**
+   * The open pull request for head→base, else the newest closed one. With `mayReuseKnown`, a
+   * forge that remembers the pull request from its own create, push or an earlier read may answer
+   * from that without asking: for steps that check again where it matters (a merge names the
+   * head it expects, and GitHub refuses a moved one) or only inform the worker. Gates never set
+   * it: a verdict rests on what the forge says after the claim.
+   */
+  findPullRequest(options: {
+    head: string;
+    base: string;
+    mayReuseKnown?: boolean;
+  }): Promise<PullRequest | null>;
   /** Opens the PR for head→base, or updates title and body of the existing open one. */
   openOrUpdatePullRequest(options: {
     head: string;
@@ -85,7 +96,11 @@ export interface Forge {
     body: string;
   }): Promise<PullRequest>;
   getPullRequest(number: number): Promise<PullRequest>;
-  ciStatus(sha: string): Promise<CiStatus>;
+  /**
+   * CI on `sha` now. With `isPolling` (a caller asking again and again, the worker's ci_status), a
+   * forge that polls may answer from its last read until its poll interval has passed.
+   */
+  ciStatus(sha: string, options?: { isPolling?: boolean }): Promise<CiStatus>;
   /** Squash (default) merge, refused when the head moved from `expectedHeadSha` or CI is not green. */
   mergePullRequest(options: {
     number: number;
@@ -98,9 +113,10 @@ export interface Forge {
   baseSha(base: string): Promise<string>;
   /**
    * Resolves once CI on `sha` is no longer pending (or there is none); gates wait on it, bounded by
-   * their own timeout. A forge that polls stops when `signal` aborts (rejecting with its reason).
+   * their own timeout. A forge that polls stops when `signal` aborts (rejecting with its reason),
+   * and resolves with the still-pending status after `maxWaitMs` of its own clock.
    */
-  whenCiSettled(sha: string, options?: { signal?: AbortSignal }): Promise<CiStatus>;
+  whenCiSettled(sha: string, options?: { signal?: AbortSignal; maxWaitMs?: number }): Promise<CiStatus>;
   /** Is `sha` reachable from the forge's `base` branch? */
   isAncestorOfBase(options: { sha: string; base: string }): Promise<boolean>;
   /**

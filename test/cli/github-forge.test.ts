@@ -173,8 +173,36 @@ describe("supervise on the github forge, against a loopback GitHub", () => {
       expect(readFileSync(file, "utf8"), file).not.toContain(token);
 
     const accepted = journalEvents().find((event) => event.type === "claim.accepted");
-    // The gates' own reads of GitHub (9 when written: PR, checks, statuses, compare, issue, timeline…).
+    // The gates' own requests (304s included): PR, checks, statuses, compare, issue, timeline.
     expect(Number(accepted?.forge_requests)).toBeGreaterThan(0);
+
+    // What GitHub charges the rate limit for (every answer but a 304): the run's preparation, then
+    // at most 10 for the workstream. Check runs and statuses are read in parallel, hence sorted.
+    const counted = exchanges
+      .filter((exchange) => exchange.status !== 304)
+      .map((exchange) => `${exchange.method} ${exchange.template} ${exchange.status}`);
+    expect(counted.sort()).toEqual(
+      [
+        // prepare: the repository, the base branch, the plan's issue
+        "GET /repos/{owner}/{repo} 200",
+        "GET /repos/{owner}/{repo}/git/ref/{ref} 200",
+        "GET /repos/{owner}/{repo}/issues/{issue_number} 200",
+        // open_pull_request: look for one, create it
+        "GET /repos/{owner}/{repo}/pulls 200",
+        "POST /repos/{owner}/{repo}/pulls 201",
+        // ci_status, then merge_pull_request on the pull request the forge opened
+        "GET /repos/{owner}/{repo}/commits/{ref}/check-runs 200",
+        "GET /repos/{owner}/{repo}/commits/{ref}/status 200",
+        "PUT /repos/{owner}/{repo}/pulls/{pull_number}/merge 200",
+        // the gates, after the claim: the PR, its merge commit on main, the issue and who closed it
+        "GET /repos/{owner}/{repo}/pulls 200",
+        "GET /repos/{owner}/{repo}/compare/{basehead} 200",
+        "GET /repos/{owner}/{repo}/issues/{issue_number} 200",
+        "GET /repos/{owner}/{repo}/issues/{issue_number}/timeline 200",
+        // the bundle on the PR (its second write, unchanged, sends nothing)
+        "POST /repos/{owner}/{repo}/issues/{issue_number}/comments 201",
+      ].sort(),
+    );
   });
 
   it("refuses the merge and rejects the claim on ci_green when the check fails", async () => {

@@ -97,6 +97,8 @@ export function createGithubFake(options: GithubFakeOptions) {
     mergeRefusal: null as ((pull: PullRecord) => MergeRefusal | null) | null,
     /** Extra headers on check-run answers, e.g. x-poll-interval or retry-after. */
     checkRunHeaders: {} as Record<string, string>,
+    /** The repository setting "Automatically delete head branches": a merge deletes the head branch. */
+    deletesHeadBranchOnMerge: false,
   };
 
   function addCommit(input: { parents: string[]; message: string; sha?: string }): string {
@@ -262,6 +264,9 @@ export function createGithubFake(options: GithubFakeOptions) {
           .filter((pull) => !head || `${options.owner}:${pull.head}` === head)
           .filter((pull) => !base || pull.base === base)
           .sort((left, right) => right.number - left.number);
+        // An open pull request's head follows its branch, in the list as in GET /pulls/{n}.
+        for (const pull of matching)
+          if (pull.state === "open") pull.headSha = branches.get(pull.head) ?? pull.headSha;
         const page = pageOf(request, matching, linkBase);
         return ok(
           page.items.map((pull) => pullRequestSimple(site, repositoryRecord, pull)),
@@ -555,6 +560,7 @@ export function createGithubFake(options: GithubFakeOptions) {
       message: title,
     });
     branches.set(pull.base, mergeSha);
+    if (state.deletesHeadBranchOnMerge) branches.delete(pull.head);
     const now = timestamp();
     Object.assign(pull, {
       state: "closed",
@@ -633,6 +639,70 @@ export function createGithubFake(options: GithubFakeOptions) {
     },
     reopenIssueByHand(number: number): void {
       reopen(number, humanUser);
+    },
+    /** A person closes the pull request without merging it. */
+    closePullRequestByHand(number: number): void {
+      const pull = pulls.get(number);
+      if (!pull || pull.state === "closed") return;
+      const now = timestamp();
+      Object.assign(pull, { state: "closed", closedAt: now, updatedAt: now, mergeCommitSha: null });
+    },
+    /** A person deletes a comment in the web UI. */
+    deleteCommentByHand(id: number): void {
+      const index = comments.findIndex((comment) => comment.id === id);
+      if (index < 0) return;
+      const [removed] = comments.splice(index, 1);
+      const target = removed
+        ? (issues.get(removed.issueNumber) ?? pulls.get(removed.issueNumber))
+        : undefined;
+      if (target) target.commentCount -= 1;
+    },
+    /** A comment someone else posted, e.g. an earlier supervisor process. */
+    addComment(input: { issueNumber: number; body: string }): number {
+      const now = timestamp();
+      const id = newId();
+      comments.push({
+        id,
+        issueNumber: input.issueNumber,
+        body: input.body,
+        author: botUser,
+        createdAt: now,
+        updatedAt: now,
+      });
+      const target = issues.get(input.issueNumber) ?? pulls.get(input.issueNumber);
+      if (target) target.commentCount += 1;
+      return id;
+    },
+    /** A pull request someone else opened (an earlier supervisor process, a person). */
+    addPullRequest(input: { head: string; base?: string; title: string; body?: string }): number {
+      lastNumber = Math.max(lastNumber, ...issues.keys(), ...pulls.keys()) + 1;
+      const base = input.base ?? repositoryRecord.defaultBranch;
+      const now = timestamp();
+      pulls.set(lastNumber, {
+        number: lastNumber,
+        id: newId(),
+        title: input.title,
+        body: input.body ?? null,
+        head: input.head,
+        headSha: branches.get(input.head) as string,
+        base,
+        baseSha: branches.get(base) as string,
+        state: "open",
+        isMerged: false,
+        mergeCommitSha: createHash("sha1")
+          .update(`test-merge ${branches.get(input.head)}`)
+          .digest("hex"),
+        mergedAt: null,
+        mergedBy: null,
+        closedAt: null,
+        createdAt: now,
+        updatedAt: now,
+        mergeable: true,
+        mergeableState: "clean",
+        author: humanUser,
+        commentCount: 0,
+      });
+      return lastNumber;
     },
     addCheckRun(
       input: Partial<CheckRunRecord> & Pick<CheckRunRecord, "sha" | "name" | "status">,

@@ -42,6 +42,8 @@ export interface RecordedExchange {
   ifNoneMatch: string | null;
   body: unknown;
   status: number;
+  /** When the fake answered, on its clock. */
+  atMs: number;
 }
 
 export interface Interception {
@@ -141,6 +143,7 @@ export function createGithubHttp(options: GithubHttpOptions) {
         ifNoneMatch: request.headers.get("if-none-match"),
         body,
         status,
+        atMs: options.now(),
       });
 
     checkInvariants(request);

@@ -1,11 +1,12 @@
 /**
- * Waiting for CI on GitHub is polling. Each poll is a few conditional requests (free when nothing
- * changed), and the pause between polls grows from 10 s to 2 min while nothing changes, resets
- * when something does, and is never shorter than GitHub asks (`x-poll-interval`, `retry-after`).
+ * Waiting for CI on GitHub is polling, on the commit's shared schedule (ci-poller.ts): the first
+ * read is new, the polls after it grow apart from 10 s to 2 min while nothing changes, and the wait
+ * ends with the verdict, with `none` after a grace for checks to appear, or with the still-pending
+ * status once the caller's bound is reached.
  */
 import type { Clock } from "../../clock.ts";
 import type { CiStatus } from "../forge.ts";
-import type { CiObservation } from "./ci-reader.ts";
+import type { CiPoller } from "./ci-poller.ts";
 
 export interface CiSettleTiming {
   initialIntervalMs: number;
@@ -28,40 +29,31 @@ export const defaultCiSettleTiming: CiSettleTiming = {
 };
 
 export async function waitForCiSettled(options: {
-  read: () => Promise<CiObservation>;
+  sha: string;
+  poller: CiPoller;
   clock: Clock;
   sleep: (ms: number) => Promise<void>;
   timing: CiSettleTiming;
   signal?: AbortSignal | undefined;
+  /** The caller's bound, on the same clock; the timing's maxWaitMs applies when it is longer. */
+  maxWaitMs?: number | undefined;
 }): Promise<CiStatus> {
-  const { clock, timing, signal } = options;
+  const { clock, timing, signal, poller, sha } = options;
   const startedMs = clock.now();
-  let intervalMs = timing.initialIntervalMs;
-  let previous: string | null = null;
-  for (;;) {
+  const maxWaitMs = Math.min(timing.maxWaitMs, options.maxWaitMs ?? Number.POSITIVE_INFINITY);
+  for (let isFirst = true; ; isFirst = false) {
     signal?.throwIfAborted();
-    const { status, pollAfterMs } = await options.read();
+    // The first read is new, so the wait never starts from an answer older than its caller; after
+    // it, a read another caller made on the shared schedule is as good as one of its own.
+    const status = await (isFirst ? poller.read(sha) : poller.poll(sha));
     const waitedMs = clock.now() - startedMs;
     if (status.state === "success" || status.state === "failure") return status;
     if (status.state === "none" && waitedMs >= timing.startGraceMs) return status;
-    if (waitedMs >= timing.maxWaitMs) return status;
-
-    const fingerprint = fingerprintOf(status);
-    if (previous !== null) {
-      intervalMs =
-        fingerprint === previous ? Math.min(intervalMs * 2, timing.maxIntervalMs) : timing.initialIntervalMs;
-    }
-    previous = fingerprint;
-    await abortable(options.sleep(Math.max(intervalMs, pollAfterMs)), signal);
+    if (waitedMs >= maxWaitMs) return status;
+    // The last pause ends at the bound, so the final answer is read then, not a pause later.
+    const pauseMs = Math.min(poller.dueInMs(sha) || timing.initialIntervalMs, maxWaitMs - waitedMs);
+    await abortable(options.sleep(pauseMs), signal);
   }
-}
-
-/** What counts as a change: a check appearing, starting or finishing. */
-function fingerprintOf(status: CiStatus): string {
-  return JSON.stringify([
-    status.state,
-    status.checks.map((check) => [check.name, check.status, check.conclusion, check.startedAt]),
-  ]);
 }
 
 async function abortable(wait: Promise<void>, signal: AbortSignal | undefined): Promise<void> {

@@ -8,6 +8,7 @@
 import { setTimeout as sleepFor } from "node:timers/promises";
 import type { Clock } from "../../clock.ts";
 import type { CiStatus, Forge, MergeResult, PullRequestComment } from "../forge.ts";
+import { createCiPoller } from "./ci-poller.ts";
 import { type Repository, readCiStatus } from "./ci-reader.ts";
 import { type CiSettleTiming, defaultCiSettleTiming, waitForCiSettled } from "./ci-settle.ts";
 import { createGitPusher } from "./git-push.ts";
@@ -15,6 +16,7 @@ import { createGithubClient, type GithubRequestInfo } from "./github-client.ts";
 import { describeRequestFailure, GithubForgeError, hasStatus } from "./github-forge-error.ts";
 import { closeIssue, getIssue, issueProblem } from "./issues.ts";
 import { upsertPullRequestComment } from "./pull-request-comment.ts";
+import { createPullRequestMemory } from "./pull-request-memory.ts";
 import { mergePullRequest } from "./pull-request-merge.ts";
 import { findPullRequest, getPullRequest, openOrUpdatePullRequest } from "./pull-requests.ts";
 
@@ -77,12 +79,18 @@ export function createGithubForge(options: GithubForgeOptions): GithubForge {
     token: options.token,
     environment: options.environment ?? {},
   });
-  const context = { client, repository, sleep, retryAfterBaseValueMs };
+  const memory = createPullRequestMemory();
+  const context = { client, repository, sleep, retryAfterBaseValueMs, memory };
   const timing = { ...defaultCiSettleTiming, ...options.ciSettleTiming };
   const exclusive = createMutex();
 
-  const readCi = (sha: string) => readCiStatus(client, repository, sha, () => options.clock.now());
-  const ciStatus = async (sha: string): Promise<CiStatus> => (await readCi(sha)).status;
+  const ciPoller = createCiPoller({
+    read: (sha) => readCiStatus(client, repository, sha, () => options.clock.now()),
+    clock: options.clock,
+    timing,
+  });
+  const ciStatus = (sha: string, request?: { isPolling?: boolean }): Promise<CiStatus> =>
+    request?.isPolling ? ciPoller.poll(sha) : ciPoller.read(sha);
 
   async function baseSha(base: string): Promise<string> {
     try {
@@ -144,6 +152,7 @@ export function createGithubForge(options: GithubForgeOptions): GithubForge {
       );
     }
     await pusher.push(request);
+    memory.rememberPush(request.branch, request.sha);
   }
 
   async function merge(request: {
@@ -151,7 +160,7 @@ export function createGithubForge(options: GithubForgeOptions): GithubForge {
     expectedHeadSha: string;
     method?: "squash" | "merge" | "rebase";
   }): Promise<MergeResult> {
-    return mergePullRequest({ ...context, ciStatus }, request);
+    return mergePullRequest({ ...context, ciStatus: (sha) => ciPoller.read(sha) }, request);
   }
 
   return {
@@ -168,11 +177,13 @@ export function createGithubForge(options: GithubForgeOptions): GithubForge {
     baseSha,
     whenCiSettled: (sha, settleOptions) =>
       waitForCiSettled({
-        read: () => readCi(sha),
+        sha,
+        poller: ciPoller,
         clock: options.clock,
         sleep,
         timing,
         signal: settleOptions?.signal,
+        maxWaitMs: settleOptions?.maxWaitMs,
       }),
     isAncestorOfBase,
     commentOnPullRequest: (request) => exclusive(() => upsertPullRequestComment(context, request)),

@@ -9,12 +9,14 @@ import type { Repository } from "./ci-reader.ts";
 import { createOnce } from "./create-once.ts";
 import type { GithubClient } from "./github-client.ts";
 import { describeRequestFailure, GithubForgeError, hasStatus } from "./github-forge-error.ts";
+import type { PullRequestMemory } from "./pull-request-memory.ts";
 
 export interface IssueContext {
   client: GithubClient;
   repository: Repository;
   sleep: (ms: number) => Promise<void>;
   retryAfterBaseValueMs: number;
+  memory: PullRequestMemory;
 }
 
 /** A timeline entry as far as this reads it; the timeline mixes many event shapes. */
@@ -80,6 +82,9 @@ async function readClosedBy(context: IssueContext, number: number): Promise<Issu
   });
   const commitSha = lastCloseCommit(timeline);
   if (!commitSha) return { kind: "manual" };
+  // A merge commit belongs to one merge forever, so a merge this process has seen needs no lookup.
+  const mergedPull = context.memory.mergedAs(commitSha);
+  if (mergedPull !== undefined) return { kind: "pull_request", pullRequest: mergedPull, commitSha };
   const { data: associated } = await client.rest.repos.listPullRequestsAssociatedWithCommit({
     ...repository,
     commit_sha: commitSha,

@@ -5,7 +5,7 @@
  */
 import type { CiStatus, MergeResult } from "../forge.ts";
 import { describeRequestFailure, githubMessage, isRequestError } from "./github-forge-error.ts";
-import type { PullRequestContext } from "./pull-requests.ts";
+import { type PullRequestContext, pullRequestView } from "./pull-requests.ts";
 
 type Refusal = Extract<MergeResult, { isMerged: false }>;
 type RefusalReason = Refusal["reason"];
@@ -20,19 +20,25 @@ export async function mergePullRequest(
 ): Promise<MergeResult> {
   const { number, expectedHeadSha } = request;
   const refuse = (reason: RefusalReason, message: string): Refusal => ({ isMerged: false, reason, message });
-  const before = await readPull(context, number);
-  if (before.merged) {
-    return refuse(
-      "already_merged",
-      `Pull request #${number} is already merged as ${before.merge_commit_sha}.`,
-    );
-  }
-  if (before.state !== "open") return refuse("not_mergeable", `Pull request #${number} is closed.`);
-  if (before.head.sha !== expectedHeadSha) {
-    return refuse(
-      "head_moved",
-      `The head of #${number} is ${before.head.sha}, not the expected ${expectedHeadSha}.`,
-    );
+  // A pull request this process saw open at the expected head needs no look before the merge:
+  // the merge names that head, and GitHub refuses it when the branch moved (409) or the pull
+  // request was closed or merged since (405), which the look after a refusal then tells apart.
+  const known = context.memory.knownByNumber(number);
+  if (!(known?.state === "open" && known.headSha === expectedHeadSha)) {
+    const before = await readPull(context, number);
+    if (before.merged) {
+      return refuse(
+        "already_merged",
+        `Pull request #${number} is already merged as ${before.merge_commit_sha}.`,
+      );
+    }
+    if (before.state !== "open") return refuse("not_mergeable", `Pull request #${number} is closed.`);
+    if (before.head.sha !== expectedHeadSha) {
+      return refuse(
+        "head_moved",
+        `The head of #${number} is ${before.head.sha}, not the expected ${expectedHeadSha}.`,
+      );
+    }
   }
   const ci = await context.ciStatus(expectedHeadSha);
   // `none` merges: a repository without CI has nothing to wait for, and GitHub's branch protection
@@ -50,6 +56,7 @@ export async function mergePullRequest(
       sha: expectedHeadSha,
       merge_method: request.method ?? "squash",
     });
+    context.memory.rememberMerge(number, data.sha);
     return { isMerged: true, mergeCommitSha: data.sha };
   } catch (error) {
     if (isRequestError(error) && error.status === 409) {
@@ -59,8 +66,16 @@ export async function mergePullRequest(
     // was lost is then refused as not mergeable): GitHub's pull request says.
     const after = await readPull(context, number);
     if (after.merged && after.head.sha === expectedHeadSha && after.merge_commit_sha) {
+      context.memory.rememberMerge(number, after.merge_commit_sha);
       return { isMerged: true, mergeCommitSha: after.merge_commit_sha };
     }
+    if (after.merged) {
+      return refuse(
+        "already_merged",
+        `Pull request #${number} is already merged as ${after.merge_commit_sha}, at the head ${after.head.sha}.`,
+      );
+    }
+    if (after.state !== "open") return refuse("not_mergeable", `Pull request #${number} is closed.`);
     if (isRequestError(error) && (error.status === 405 || error.status === 422)) {
       return classifyRefusal(number, githubMessage(error), after);
     }
@@ -79,7 +94,9 @@ interface PullState {
 
 async function readPull(context: PullRequestContext, number: number): Promise<PullState> {
   try {
-    return (await context.client.rest.pulls.get({ ...context.repository, pull_number: number })).data;
+    const { data } = await context.client.rest.pulls.get({ ...context.repository, pull_number: number });
+    context.memory.remember(pullRequestView(data));
+    return data;
   } catch (error) {
     throw describeRequestFailure(error, `read pull request #${number}`);
   }

@@ -7,6 +7,7 @@ import type { Repository } from "./ci-reader.ts";
 import { createOnce } from "./create-once.ts";
 import type { GithubClient } from "./github-client.ts";
 import { describeRequestFailure, githubMessage, hasStatus } from "./github-forge-error.ts";
+import type { PullRequestMemory } from "./pull-request-memory.ts";
 
 /** The fields read from GitHub's pull request, present in both its full and its list ("simple") shape. */
 export interface GithubPullRequest {
@@ -44,6 +45,14 @@ export interface PullRequestContext {
   repository: Repository;
   sleep: (ms: number) => Promise<void>;
   retryAfterBaseValueMs: number;
+  memory: PullRequestMemory;
+}
+
+/** The view of an answer from GitHub, remembered on the way out. */
+function seen(context: PullRequestContext, pull: GithubPullRequest): PullRequest {
+  const view = pullRequestView(pull);
+  context.memory.remember(view);
+  return view;
 }
 
 /** Every pull request from `head` into `base`, newest first. */
@@ -68,12 +77,16 @@ async function listPullRequests(
 /** The open pull request for head→base, else the newest closed one, else null. */
 export async function findPullRequest(
   context: PullRequestContext,
-  request: { head: string; base: string },
+  request: { head: string; base: string; mayReuseKnown?: boolean | undefined },
 ): Promise<PullRequest | null> {
+  if (request.mayReuseKnown) {
+    const known = context.memory.known(request.head, request.base);
+    if (known) return known;
+  }
   try {
     const pulls = await listPullRequests(context, request);
     const chosen = pulls.find((pull) => pull.state === "open") ?? pulls[0];
-    return chosen ? pullRequestView(chosen) : null;
+    return chosen ? seen(context, chosen) : null;
   } catch (error) {
     throw describeRequestFailure(error, `look up the pull request from ${request.head} into ${request.base}`);
   }
@@ -82,7 +95,7 @@ export async function findPullRequest(
 export async function getPullRequest(context: PullRequestContext, number: number): Promise<PullRequest> {
   try {
     const { data } = await context.client.rest.pulls.get({ ...context.repository, pull_number: number });
-    return pullRequestView(data);
+    return seen(context, data);
   } catch (error) {
     throw describeRequestFailure(error, `read pull request #${number}`);
   }
@@ -97,14 +110,14 @@ export async function openOrUpdatePullRequest(
     (await listPullRequests(context, request)).find((pull) => pull.state === "open") ?? null;
 
   async function update(pull: GithubPullRequest): Promise<PullRequest> {
-    if (pull.title === request.title && (pull.body ?? "") === request.body) return pullRequestView(pull);
+    if (pull.title === request.title && (pull.body ?? "") === request.body) return seen(context, pull);
     const { data } = await client.rest.pulls.update({
       ...repository,
       pull_number: pull.number,
       title: request.title,
       body: request.body,
     });
-    return pullRequestView(data);
+    return seen(context, data);
   }
 
   try {
@@ -129,8 +142,12 @@ export async function openOrUpdatePullRequest(
       sleep: context.sleep,
       retryAfterBaseValueMs: context.retryAfterBaseValueMs,
     });
-    // Found rather than created: an earlier attempt made it, perhaps with an older title or body.
-    return isCreated ? pullRequestView(pull) : await update(pull);
+    if (!isCreated) {
+      // Found rather than created: an earlier attempt made it, perhaps with an older title or body.
+      return await update(pull);
+    }
+    context.memory.rememberCreated(pull.number);
+    return seen(context, pull);
   } catch (error) {
     throw describeRequestFailure(error, `open the pull request from ${request.head} into ${request.base}`);
   }

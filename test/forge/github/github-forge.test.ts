@@ -11,11 +11,20 @@ import { setupServer } from "msw/node";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { ManualClock } from "../../../src/clock.ts";
 import {
+  type ForgeGateContext,
+  observeIssueClosed,
+  observePrMerged,
+  settleWithin,
+} from "../../../src/evidence/forge-gates.ts";
+import type { Forge } from "../../../src/forge/forge.ts";
+import {
   createGithubForge,
   type GithubForgeError,
   type GithubForgeOptions,
   type GithubRequestInfo,
 } from "../../../src/forge/index.ts";
+import { validatePlanSource } from "../../../src/plan/index.ts";
+import type { Workstream } from "../../../src/plan/schema.ts";
 import { createGithubFake, type GithubFake } from "../../fakes/github-api.ts";
 
 const apiUrl = "https://github.example.test/api/v3";
@@ -200,6 +209,22 @@ describe("pull requests", () => {
   });
 });
 
+/** What a gate of workstream ws1 (issue #12, branch supervise/ws1) gets for a claim of `commit`. */
+function gateContext(forge: Forge, commit: string): ForgeGateContext {
+  const { plan } = validatePlanSource(
+    [
+      "repo: .",
+      "forge: { kind: github, owner: acme, repo: widget }",
+      "agent: { provider: command, command: worker }",
+      "workstreams:",
+      "  - { id: ws1, issue: 12, goal: Fix the parser. }",
+    ].join("\n"),
+    "/test/plan.yaml",
+  );
+  if (!plan) throw new Error("the test plan does not validate");
+  return { forge, plan, workstream: plan.workstreams[0] as Workstream, commit, ciWaitMs: 60_000 };
+}
+
 /** An open pull request from a freshly pushed branch, with green CI on its head. */
 async function greenPullRequest(context: ReturnType<typeof setup>, body = "Fixes #12") {
   const { fake, forge } = context;
@@ -367,6 +392,127 @@ describe("merging", () => {
   });
 });
 
+describe("what the forge remembers between steps", () => {
+  it("merges a pull request it opened at the expected head without reading it first", async () => {
+    const context = setup();
+    const { fake, forge } = context;
+    const { headSha, pull } = await greenPullRequest(context);
+    const before = fake.exchanges.length;
+    const result = await forge.mergePullRequest({ number: pull.number, expectedHeadSha: headSha });
+    expect(result).toEqual({ isMerged: true, mergeCommitSha: fake.branches.get("main") });
+    expect(templatesOf(fake).slice(before)).toEqual([
+      "GET /repos/{owner}/{repo}/commits/{ref}/check-runs 200",
+      "GET /repos/{owner}/{repo}/commits/{ref}/status 200",
+      "PUT /repos/{owner}/{repo}/pulls/{pull_number}/merge 200",
+    ]);
+  });
+
+  it("still refuses a pull request a person closed after the forge opened it", async () => {
+    const context = setup();
+    const { headSha, pull } = await greenPullRequest(context);
+    context.fake.closePullRequestByHand(pull.number);
+    expect(await context.forge.mergePullRequest({ number: pull.number, expectedHeadSha: headSha })).toEqual({
+      isMerged: false,
+      reason: "not_mergeable",
+      message: `Pull request #${pull.number} is closed.`,
+    });
+    expect(context.fake.pulls.get(pull.number)?.isMerged).toBe(false);
+  });
+
+  it("still refuses a head a person moved after the forge opened the pull request (GitHub's 409)", async () => {
+    const context = setup();
+    const { fake, forge } = context;
+    const { headSha, pull } = await greenPullRequest(context);
+    fake.setBranch("supervise/ws1", fake.addCommit("a push by hand", headSha));
+    const result = await forge.mergePullRequest({ number: pull.number, expectedHeadSha: headSha });
+    expect(result).toMatchObject({ isMerged: false, reason: "head_moved" });
+    expect(fake.pulls.get(pull.number)?.isMerged).toBe(false);
+  });
+
+  it("answers from what it knows only when asked to; a plain lookup sees a close by hand", async () => {
+    const context = setup();
+    const { fake, forge } = context;
+    const { pull } = await greenPullRequest(context);
+    fake.closePullRequestByHand(pull.number);
+    const before = fake.exchanges.length;
+    const known = await forge.findPullRequest({ head: "supervise/ws1", base: "main", mayReuseKnown: true });
+    expect(known).toMatchObject({ number: pull.number, state: "open" });
+    expect(fake.exchanges.length).toBe(before);
+    const fresh = await forge.findPullRequest({ head: "supervise/ws1", base: "main" });
+    expect(fresh).toMatchObject({ number: pull.number, state: "closed", isMerged: false });
+  });
+
+  it("knows a pull request's new head after pushing it, without asking", async () => {
+    const userRepository = await mkdtemp(join(tmpdir(), "supervise-github-remember-push-"));
+    const remote = join(userRepository, "remote.git");
+    try {
+      const environment = { ...process.env, GIT_CONFIG_NOSYSTEM: "1", GIT_CONFIG_GLOBAL: "/dev/null" };
+      const git = (args: string[]) =>
+        execa("git", ["-c", "user.name=t", "-c", "user.email=t@example.invalid", ...args], {
+          cwd: userRepository,
+          env: environment,
+          extendEnv: false,
+        });
+      await git(["init", "--quiet", "-b", "main"]);
+      await git(["commit", "--quiet", "--allow-empty", "-m", "first"]);
+      await git(["clone", "--quiet", "--bare", userRepository, remote]);
+      await git(["remote", "add", "origin", remote]);
+      await git(["commit", "--quiet", "--allow-empty", "-m", "second"]);
+      const sha = (await git(["rev-parse", "HEAD"])).stdout;
+      const context = setup({ userRepository, environment: { PATH: process.env.PATH ?? "/usr/bin:/bin" } });
+      const { pull } = await greenPullRequest(context);
+      await context.forge.push({ fromRepository: userRepository, sha, branch: "supervise/ws1" });
+      const known = await context.forge.findPullRequest({
+        head: "supervise/ws1",
+        base: "main",
+        mayReuseKnown: true,
+      });
+      expect(known).toMatchObject({ number: pull.number, headSha: sha });
+    } finally {
+      await rm(userRepository, { recursive: true, force: true });
+    }
+  });
+
+  it("fails pr_merged on a pull request a person closed after the forge opened it: gates read anew", async () => {
+    const context = setup();
+    const { headSha, pull } = await greenPullRequest(context);
+    await context.forge.findPullRequest({ head: "supervise/ws1", base: "main", mayReuseKnown: true });
+    context.fake.closePullRequestByHand(pull.number);
+    const result = await observePrMerged(gateContext(context.forge, headSha));
+    expect([result.status, result.detail]).toEqual([
+      "fail",
+      `PR #${pull.number} is closed, not merged: a PR is not done until it is merged`,
+    ]);
+  });
+
+  it("fails issue_closed on an issue a person reopened after the forge's merge closed it", async () => {
+    const context = setup();
+    const { headSha, pull } = await greenPullRequest(context);
+    await context.forge.mergePullRequest({ number: pull.number, expectedHeadSha: headSha });
+    expect((await context.forge.getIssue(12)).state).toBe("closed");
+    context.fake.reopenIssueByHand(12);
+    const result = await observeIssueClosed(gateContext(context.forge, headSha));
+    expect([result.status, result.detail]).toEqual(["fail", "issue #12 is open"]);
+  });
+
+  it("tells which merge closed an issue from the merge it saw, without asking GitHub again", async () => {
+    const context = setup();
+    const { fake, forge } = context;
+    const { headSha, pull } = await greenPullRequest(context);
+    const merged = await forge.mergePullRequest({ number: pull.number, expectedHeadSha: headSha });
+    const before = fake.exchanges.length;
+    expect((await forge.getIssue(12)).closedBy).toEqual({
+      kind: "pull_request",
+      pullRequest: pull.number,
+      commitSha: merged.isMerged ? merged.mergeCommitSha : "",
+    });
+    expect(templatesOf(fake).slice(before)).toEqual([
+      "GET /repos/{owner}/{repo}/issues/{issue_number} 200",
+      "GET /repos/{owner}/{repo}/issues/{issue_number}/timeline 200",
+    ]);
+  });
+});
+
 describe("CI status", () => {
   it("is none for a commit nothing reported on", async () => {
     const { fake, forge } = setup();
@@ -524,6 +670,55 @@ describe("waiting for CI to settle", () => {
     expect(context.sleeps).toEqual([10_000, 20_000, 40_000]);
   });
 
+  it("returns the still-pending status at the caller's bound, read at the bound", async () => {
+    const context = setup();
+    const sha = pushedBranch(context.fake, "supervise/ws1");
+    context.fake.addCheckRun({ sha, name: "test", status: "in_progress" });
+    const status = await context.forge.whenCiSettled(sha, { maxWaitMs: 60_000 });
+    expect(status.state).toBe("pending");
+    expect(context.sleeps).toEqual([10_000, 20_000, 30_000]);
+  });
+
+  it("polls on one schedule per commit: the worker's ci_status gets the last answer until a read is due", async () => {
+    const context = setup();
+    const { fake, forge, clock } = context;
+    const sha = pushedBranch(fake, "supervise/ws1");
+    const run = fake.addCheckRun({ sha, name: "test", status: "in_progress" });
+    const checkRunReads = () =>
+      fake.exchanges.filter((exchange) => exchange.template?.endsWith("/check-runs")).length;
+    await forge.ciStatus(sha, { isPolling: true });
+    await forge.ciStatus(sha, { isPolling: true });
+    expect(checkRunReads()).toBe(1);
+    clock.advance(10_000);
+    await forge.ciStatus(sha, { isPolling: true }); // due: nothing changed, so the next pause is 20 s
+    clock.advance(10_000);
+    fake.completeCheckRun(run, "success");
+    expect((await forge.ciStatus(sha, { isPolling: true })).state).toBe("pending");
+    expect(checkRunReads()).toBe(2);
+    // A caller that judges (a gate, the merge) always asks.
+    expect((await forge.ciStatus(sha)).state).toBe("success");
+    expect(checkRunReads()).toBe(3);
+  });
+
+  it("ci_green's wait ends the forge's polling when its own timer runs out", async () => {
+    // Pauses that end only when the test says stand in for a clock that does not move, so only the
+    // gate's timer can end the wait; ending them afterwards shows whether the polling went on.
+    const pauses: (() => void)[] = [];
+    const context = setup({ sleep: () => new Promise<void>((resolve) => pauses.push(resolve)) });
+    const sha = pushedBranch(context.fake, "supervise/ws1");
+    context.fake.addCheckRun({ sha, name: "test", status: "in_progress" });
+    const status = await settleWithin(context.forge, sha, 20);
+    expect(status.state).toBe("pending");
+    context.clock.advance(600_000);
+    for (const endPause of pauses) endPause();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const checkRunReads = context.fake.exchanges.filter((exchange) =>
+      exchange.template?.endsWith("/check-runs"),
+    );
+    // The wait's first read, then the gate's own read once the timer ended the wait; no more.
+    expect(checkRunReads.map((exchange) => exchange.status)).toEqual([200, 304]);
+  });
+
   it("stops polling when the caller aborts", async () => {
     const context = setup();
     const sha = pushedBranch(context.fake, "supervise/ws1");
@@ -637,6 +832,46 @@ describe("the bundle comment", () => {
     expect(fake.comments.map((comment) => comment.body)).toEqual([
       `${marker}\n## Evidence\nverdict: accepted`,
     ]);
+  });
+
+  it("edits the comment it knows without listing the comments, and sends nothing when unchanged", async () => {
+    const context = setup();
+    const { fake, forge } = context;
+    const { pull } = await greenPullRequest(context);
+    const before = fake.exchanges.length;
+    await forge.commentOnPullRequest({ number: pull.number, marker, body: "verdict: pending" });
+    await forge.commentOnPullRequest({ number: pull.number, marker, body: "verdict: accepted" });
+    await forge.commentOnPullRequest({ number: pull.number, marker, body: "verdict: accepted" });
+    // The forge opened this pull request, so no earlier supervisor left a comment to look for.
+    expect(templatesOf(fake).slice(before)).toEqual([
+      "POST /repos/{owner}/{repo}/issues/{issue_number}/comments 201",
+      "PATCH /repos/{owner}/{repo}/issues/comments/{comment_id} 200",
+    ]);
+  });
+
+  it("makes the comment again, once, when a person deleted it", async () => {
+    const context = setup();
+    const { fake, forge } = context;
+    const { pull } = await greenPullRequest(context);
+    const first = await forge.commentOnPullRequest({ number: pull.number, marker, body: "verdict: pending" });
+    fake.deleteCommentByHand(first.id);
+    const second = await forge.commentOnPullRequest({
+      number: pull.number,
+      marker,
+      body: "verdict: accepted",
+    });
+    expect(second.action).toBe("created");
+    expect(fake.comments.map((comment) => comment.body)).toEqual([`${marker}\nverdict: accepted`]);
+  });
+
+  it("on a pull request it did not open, finds the comment an earlier supervisor left", async () => {
+    const { fake, forge } = setup();
+    pushedBranch(fake, "supervise/ws1");
+    const number = fake.addPullRequest({ head: "supervise/ws1", title: "Opened before a restart" });
+    const earlier = fake.addComment({ issueNumber: number, body: `${marker}\nverdict: pending` });
+    const comment = await forge.commentOnPullRequest({ number, marker, body: "verdict: accepted" });
+    expect(comment).toMatchObject({ id: earlier, action: "updated" });
+    expect(fake.comments).toHaveLength(1);
   });
 
   it("finds the comment a lost response created instead of posting it twice", async () => {
