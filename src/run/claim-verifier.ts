@@ -21,6 +21,8 @@ export class ClaimVerifier {
   private readonly monitor: StallMonitor;
   /** Per workstream: the PR and issue as the last verification observed them. */
   private readonly forgeFactsSeen = new Map<string, ForgeFacts>();
+  /** Per workstream: the reviewed part of the bundle last posted on its PR. */
+  private readonly postedBundles = new Map<string, string>();
 
   constructor(run: RunContext, monitor: StallMonitor) {
     this.run = run;
@@ -156,17 +158,25 @@ export class ClaimVerifier {
     await this.postBundleOnPullRequest(id, bundle);
   }
 
-  /** Reviewers read the bundle where they review: one comment on the PR, updated in place. */
+  /**
+   * Reviewers read the bundle where they review: one comment on the PR, updated in place, and
+   * only when what a reviewer acts on changed (status, gates, claims, PR, issue, decisions), not
+   * for every token of usage counted after the verdict: each edit costs a request on GitHub.
+   */
   private async postBundleOnPullRequest(id: string, bundle: Bundle): Promise<void> {
     const { forge, redact } = this.run.dependencies;
     const number = typeof bundle.pr?.number === "number" ? bundle.pr.number : null;
     if (!forge.commentOnPullRequest || number === null) return;
+    const { usage: _usage, ...reviewed } = bundle;
+    const reviewKey = JSON.stringify(reviewed);
+    if (this.postedBundles.get(id) === reviewKey) return;
     try {
       const comment = await forge.commentOnPullRequest({
         number,
         marker: `<!-- supervise:bundle:${id} -->`,
         body: redact(renderBundleMarkdown(bundle)),
       });
+      this.postedBundles.set(id, reviewKey);
       if (comment.action !== "unchanged")
         await this.run.record("comment.posted", id, { pr: number, url: comment.url, action: comment.action });
     } catch (error) {
