@@ -1,6 +1,7 @@
 /**
- * What OS isolation adds to one command: `true` through createCommandRunner with and without the
- * bubblewrap hook, alternated so both see the same machine load; the medians are compared.
+ * What the sandbox adds to one command: `true` through createCommandRunner with and without the
+ * bubblewrap hook and the process bound (a cgroup per command where one is writable), alternated
+ * so both see the same machine load; the medians are compared.
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -12,6 +13,7 @@ import {
   checkIsolationAvailable,
   createCommandRunner,
   createIsolation,
+  createProcessLimit,
 } from "../src/sandbox/index.ts";
 import { median } from "./statistics.ts";
 
@@ -23,10 +25,12 @@ export async function measureSandboxLatency(samples: number): Promise<SandboxLat
   const availability = await checkIsolationAvailable();
   if (!availability.available) return { available: false, reason: availability.reason ?? "unavailable" };
   const checkout = mkdtempSync(join(tmpdir(), "supervise-bench-sandbox-"));
+  const processLimit = await createProcessLimit({ maxProcesses: 1024 });
   try {
     const environment = buildCommandEnvironment({ parent: process.env });
     const direct = createCommandRunner();
     const isolated = createCommandRunner({
+      processLimit,
       isolate: createIsolation({
         writable: [checkout],
         readOnly: [],
@@ -65,6 +69,7 @@ export async function measureSandboxLatency(samples: number): Promise<SandboxLat
       samples,
     };
   } finally {
+    await processLimit.close();
     rmSync(checkout, { recursive: true, force: true });
   }
 }

@@ -7,6 +7,7 @@ import { join } from "node:path";
 import writeFileAtomic from "write-file-atomic";
 import type { Workstream } from "../plan/schema.ts";
 import type { WorkstreamState } from "../run/workstream-state.ts";
+import { describeSandbox, type SandboxFacts } from "../sandbox/sandbox-facts.ts";
 
 export const bundleSchemaId = "supervise.bundle/v1";
 
@@ -40,9 +41,11 @@ export interface Bundle {
     cache_read_tokens: number;
     cache_write_tokens: number;
     cost_usd: number;
+    /** The effective date of the price table cost_usd was estimated with; null when not known. */
+    prices_effective: string | null;
   };
   attempts: number;
-  sandbox: { isolation: string; network: string };
+  sandbox: SandboxFacts;
   started_at: string | null;
   ended_at: string | null;
 }
@@ -56,7 +59,9 @@ export interface BundleInput {
   pr?: Record<string, unknown> | null;
   issue?: Record<string, unknown> | null;
   /** How the worker's commands were isolated: a reviewer must see when they were not. */
-  sandbox: { isolation: string; network: string };
+  sandbox: SandboxFacts;
+  /** The effective date of the price table the run estimates cost with (prices/anthropic.yaml). */
+  pricesEffective?: string | null;
 }
 
 export function verdictOf(status: WorkstreamState["status"]): Bundle["verdict"] {
@@ -106,6 +111,7 @@ export function buildBundle(input: BundleInput): Bundle {
       cache_read_tokens: state.cacheReadTokens,
       cache_write_tokens: state.cacheWriteTokens,
       cost_usd: Number(state.costUsd.toFixed(6)),
+      prices_effective: input.pricesEffective ?? null,
     },
     attempts: state.attempt,
     sandbox: { ...input.sandbox },
@@ -134,7 +140,7 @@ export function renderBundleMarkdown(bundle: Bundle): string {
     `**Verdict: ${bundle.verdict}** (${bundle.status})${bundle.reason ? ` — ${bundle.reason}` : ""}`,
     "",
     `Goal: ${bundle.goal}`,
-    `Run: ${bundle.run} · commit: ${bundle.commit ?? "none"} · attempts: ${bundle.attempts} · isolation: ${bundle.sandbox.isolation === "none" ? "NONE (commands ran without OS isolation)" : `${bundle.sandbox.isolation}, network ${bundle.sandbox.network}`}`,
+    `Run: ${bundle.run} · commit: ${bundle.commit ?? "none"} · attempts: ${bundle.attempts} · isolation: ${describeSandbox(bundle.sandbox)}`,
     "",
     "## Gates (last claim)",
     "",
@@ -156,7 +162,7 @@ export function renderBundleMarkdown(bundle: Bundle): string {
     "",
     "## Usage",
     "",
-    `${usage.turns} turns · ${usage.input_tokens} input + ${usage.output_tokens} output tokens · cache ${usage.cache_read_tokens} read / ${usage.cache_write_tokens} written · $${usage.cost_usd.toFixed(4)}`,
+    `${usage.turns} turns · ${usage.input_tokens} input + ${usage.output_tokens} output tokens · cache ${usage.cache_read_tokens} read / ${usage.cache_write_tokens} written · $${usage.cost_usd.toFixed(4)}${usage.prices_effective ? ` (estimated at the prices of ${usage.prices_effective})` : ""}`,
     "",
     "Logs of every gate command are under `logs/` beside this file.",
     "",

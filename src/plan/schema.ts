@@ -3,6 +3,7 @@
  * (through `z.toJSONSchema`) the JSON Schema that `supervise schema` prints.
  */
 import { z } from "zod";
+import { hostPatternProblem } from "../sandbox/host-pattern.ts";
 
 export const gateIds = [
   "local_check",
@@ -17,16 +18,45 @@ export type GateId = (typeof gateIds)[number];
 
 export const defaultModel = "claude-sonnet-5-5";
 
-const anthropicAgentSchema = z.strictObject({
-  provider: z.literal("anthropic"),
-  model: z.string().min(1).default(defaultModel).describe("Model id from the Messages API model list."),
-  max_tokens: z.number().int().positive().default(16_000).describe("Output token cap per model turn."),
-});
+/** Fields of the supervisor's own model loop, live or replayed alike. */
+const modelLoopFields = {
+  thinking: z
+    .strictObject({
+      budget_tokens: z
+        .number()
+        .int()
+        .min(1024)
+        .describe("Tokens the model may think with per turn: at least 1024, and below max_tokens."),
+    })
+    .optional()
+    .describe("Extended thinking, requested on every turn; thinking blocks are passed back unchanged."),
+  context_budget_tokens: z
+    .number()
+    .int()
+    .positive()
+    .optional()
+    .describe(
+      "Estimated conversation size past which old tool outputs are elided (oldest first, newest turns never); default 80% of a 200k-token context window.",
+    ),
+};
+
+const anthropicAgentSchema = z
+  .strictObject({
+    provider: z.literal("anthropic"),
+    model: z.string().min(1).default(defaultModel).describe("Model id from the Messages API model list."),
+    max_tokens: z.number().int().positive().default(16_000).describe("Output token cap per model turn."),
+    ...modelLoopFields,
+  })
+  .refine((agent) => agent.thinking === undefined || agent.thinking.budget_tokens < agent.max_tokens, {
+    message: "must be below max_tokens: thinking counts toward a turn's output",
+    path: ["thinking", "budget_tokens"],
+  });
 
 const replayAgentSchema = z.strictObject({
   provider: z.literal("replay"),
   cassette: z.string().min(1).describe("Path of the cassette (recorded model turns), relative to the plan."),
   model: z.string().min(1).default(defaultModel),
+  ...modelLoopFields,
 });
 
 const commandAgentSchema = z.strictObject({
@@ -173,13 +203,44 @@ export const planSchema = z
             "bwrap: every worker, gate and CI command runs in bubblewrap. none: no OS isolation (shown in status and bundles).",
           ),
         network: z
-          .enum(["none", "host"])
+          .union(
+            [
+              z.enum(["none", "host"]),
+              z.strictObject({
+                allow: z
+                  .array(
+                    z.string().superRefine((value, context) => {
+                      const problem = hostPatternProblem(value);
+                      if (problem !== undefined) {
+                        context.addIssue({
+                          code: "custom",
+                          message: `${problem}, got ${JSON.stringify(value)}`,
+                        });
+                      }
+                    }),
+                  )
+                  .min(1)
+                  .describe(
+                    'Hosts commands may reach through the run\'s proxy: "registry.npmjs.org" (ports 80 and 443), "api.anthropic.com:443" (that port only), "*.github.com" (every host below github.com, not github.com itself).',
+                  ),
+              }),
+            ],
+            { error: "expected none, host or a mapping { allow: [host, …] }" },
+          )
           .default("none")
           .describe(
-            "none: commands get loopback only. host: the host's network (a CLI agent calling its model API needs it).",
+            "none: commands get loopback only. host: the host's network (a CLI agent calling its model API needs it). { allow: [hosts] }: only those hosts, through a filtering HTTP(S) proxy (HTTP_PROXY, HTTPS_PROXY… are set; others get a 403; needs socat). Applies with isolation bwrap.",
+          ),
+        max_processes: z
+          .number()
+          .int()
+          .min(16)
+          .default(1024)
+          .describe(
+            "Most processes (threads included) one command may have at once; a fork storm stops there. A cgroup pids.max where one is writable, else RLIMIT_NPROC; status and bundles show which.",
           ),
       })
-      .default({ isolation: "bwrap", network: "none" })
+      .default({ isolation: "bwrap", network: "none", max_processes: 1024 })
       .describe("OS isolation of the commands a worker's code runs."),
     secrets: z
       .array(z.string().regex(/^[A-Za-z0-9_*]+$/, "an environment variable name, or a glob with *"))
@@ -256,7 +317,12 @@ export interface Plan {
   forge: ForgeConfig;
   concurrency: number;
   rollout: "parallel" | "canary";
-  sandbox: { isolation: "bwrap" | "none"; network: "none" | "host" };
+  sandbox: {
+    isolation: "bwrap" | "none";
+    /** `{ allow }`: hosts as in host-pattern.ts, reached through the run's filtering proxy. */
+    network: "none" | "host" | { allow: string[] };
+    max_processes: number;
+  };
   notify: { webhook: string } | undefined;
   /** Globs of environment variable names the plan declares secret, beyond the built-in ones. */
   secrets: string[];

@@ -152,7 +152,7 @@ export class ClaimVerifier {
       state: this.run.workstreamState(id),
       pr,
       issue,
-      sandbox: plan.sandbox,
+      sandbox: this.run.dependencies.sandboxFacts ?? plan.sandbox,
     });
     await writeBundle(runDirectory, bundle);
     await this.postBundleOnPullRequest(id, bundle);

@@ -11,6 +11,7 @@ import type { Playbook } from "../monitor/playbook.ts";
 import type { EscalationNotice } from "../monitor/webhook.ts";
 import type { Plan, Workstream } from "../plan/schema.ts";
 import type { CommandResult } from "../sandbox/run-command.ts";
+import type { SandboxFacts } from "../sandbox/sandbox-facts.ts";
 import type { Journal, JournalEvent } from "./journal.ts";
 import type { ScheduleOptions } from "./scheduler.ts";
 import type { RunState } from "./workstream-state.ts";
@@ -64,6 +65,8 @@ export interface SupervisorDependencies {
     signal: AbortSignal,
   ): Promise<CommandResult>;
   redact(text: string): string;
+  /** The isolation in force, with how the process limit is enforced: journaled and shown in bundles. */
+  sandboxFacts?: SandboxFacts;
   /** Every recorded event, as it happens: the live view and `--json` read this. */
   onEvent(event: JournalEvent): void;
   /** Aborted on Ctrl-C: workers are stopped, the journal is left consistent. */

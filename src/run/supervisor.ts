@@ -68,7 +68,7 @@ class Supervisor {
         workstreams: plan.workstreams.map((workstream) => workstream.id),
         only: options.only ? [...options.only] : null,
         concurrency: options.concurrency,
-        sandbox: plan.sandbox,
+        sandbox: this.dependencies.sandboxFacts ?? plan.sandbox,
         forge: plan.forge.kind,
         repo: plan.repo,
       });

@@ -1,4 +1,4 @@
-// Owns: running every command (worker, gate, local CI) with a scrubbed environment, a timeout, whole-tree kills, capped output and OS isolation (bubblewrap).
+// Owns: running every command (worker, gate, local CI) with a scrubbed environment, a timeout, whole-tree kills, capped output, a process bound and OS isolation (bubblewrap, an allow-list proxy).
 // Must never: inherit the supervisor's environment or credentials, or let a command's processes outlive its result.
 
 export {
@@ -11,6 +11,13 @@ export {
   supervisorContextPatterns,
 } from "./environment.ts";
 export {
+  defaultAllowedPorts,
+  type HostPattern,
+  hostPatternProblem,
+  isHostAllowed,
+  parseHostPattern,
+} from "./host-pattern.ts";
+export {
   createIsolation,
   type IsolationOptions,
   IsolationPathError,
@@ -21,7 +28,29 @@ export {
   type IsolationAvailability,
   type IsolationCheckOptions,
 } from "./isolation-check.ts";
+export {
+  bridgePort,
+  findNetworkBridge,
+  type NetworkBridgeAvailability,
+  type ProxiedNetwork,
+  proxyEnvironment,
+} from "./network-bridge.ts";
+export {
+  type NetworkDecision,
+  type NetworkProxy,
+  type NetworkProxyOptions,
+  startNetworkProxy,
+} from "./network-proxy.ts";
 export { OutputBuffer } from "./output-buffer.ts";
+export {
+  type CommandProcessBound,
+  createProcessLimit,
+  type ProcessLimit,
+  type ProcessLimitFacts,
+  type ProcessLimitKind,
+  type ProcessLimitOptions,
+  unboundedProcessLimit,
+} from "./process-limit.ts";
 export {
   findProcessesWithMarker,
   isProcessAlive,
@@ -40,3 +69,4 @@ export {
   defaultOutputCapBytes,
   type IsolateCommand,
 } from "./run-command.ts";
+export { describeSandbox, type SandboxFacts, sandboxFacts } from "./sandbox-facts.ts";

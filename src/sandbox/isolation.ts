@@ -10,9 +10,10 @@
  * - Reads. srt mounts the host's `/` and denies listed paths; we mount an allow-list, so secrets
  *   nobody listed stay invisible.
  * - Shape. srt is a process-wide SandboxManager that starts HTTP/SOCKS proxies at initialize();
- *   we need one stateless policy per workstream, and only `none` or `host` networking. Its proxies
- *   (and the socat and ripgrep it needs) only pay off for a host allow-list, which is a later
- *   stretch goal; filtering there also relies on programs honouring proxy variables.
+ *   we need one stateless policy per workstream. For a host allow-list we borrow its design (a
+ *   proxy outside, socat inside, see network-proxy.ts and network-bridge.ts) in ~300 lines we own;
+ *   the filtering relies on programs honouring proxy variables either way, and a program that
+ *   ignores them still has no route out.
  * - It is a 0.0.x research preview; bwrap is the stable layer beneath it and a Debian package.
  */
 import { lstat, readlink, realpath, stat } from "node:fs/promises";
@@ -25,6 +26,7 @@ import {
   type SandboxLayout,
   type SystemEntry,
 } from "./isolation-arguments.ts";
+import { bridgeArgv, type ProxiedNetwork, proxyEnvironment } from "./network-bridge.ts";
 import type { CommandInvocation, IsolateCommand } from "./run-command.ts";
 
 export interface IsolationPolicy {
@@ -44,8 +46,12 @@ export interface IsolationPolicy {
   hidden: string[];
   /** Unix sockets to bind in (the supervisor's tool socket, so `supervise tool` still works). */
   sockets: string[];
-  /** `none`: a network namespace of its own, loopback only. `host`: the host's network. */
-  network: "none" | "host";
+  /**
+   * `none`: a network namespace of its own, loopback only. `host`: the host's network. A proxied
+   * network: loopback only too, plus a bridge to the run's filtering proxy, which decides which
+   * hosts the command reaches (see network-proxy.ts).
+   */
+  network: "none" | "host" | ProxiedNetwork;
 }
 
 export interface IsolationOptions {
@@ -103,11 +109,22 @@ export function createIsolation(policy: IsolationPolicy, options: IsolationOptio
   return async (invocation: CommandInvocation): Promise<CommandInvocation> => {
     system ??= inspectSystem(policy.network);
     const layout = await inspectLayout(policy, invocation, await system);
+    const proxied = typeof policy.network === "object" ? policy.network : undefined;
     return {
-      argv: [bwrapPath, ...isolationArguments(layout), "--", ...invocation.argv],
+      argv: [
+        bwrapPath,
+        ...isolationArguments(layout),
+        "--",
+        ...(proxied === undefined ? [] : bridgeArgv(proxied)),
+        ...invocation.argv,
+      ],
       cwd: invocation.cwd,
       // bwrap hands its own environment to the command, so the tree's markers stay on every process.
-      env: { ...invocation.env, TMPDIR: privateTemporaryDirectory },
+      env: {
+        ...invocation.env,
+        ...(proxied === undefined ? {} : proxyEnvironment()),
+        TMPDIR: privateTemporaryDirectory,
+      },
     };
   };
 }
@@ -117,10 +134,14 @@ async function inspectLayout(
   invocation: CommandInvocation,
   system: SystemEntry[],
 ): Promise<SandboxLayout> {
-  const [writable, readOnly, sockets, hidden, home, workingDirectory] = await Promise.all([
+  const proxied = typeof policy.network === "object" ? policy.network : undefined;
+  const sockets = proxied === undefined ? policy.sockets : [...policy.sockets, proxied.proxySocketPath];
+  // socat must be visible inside; it usually is, under /usr, and then this mount is skipped.
+  const readOnly = proxied === undefined ? policy.readOnly : [...policy.readOnly, proxied.bridgePath];
+  const [writable, readOnlyPaths, socketPaths, hidden, home, workingDirectory] = await Promise.all([
     Promise.all(policy.writable.map((path) => requiredRealPath(path, "writable"))),
-    Promise.all(policy.readOnly.map((path) => requiredRealPath(path, "read-only"))),
-    Promise.all(policy.sockets.map((path) => requiredRealPath(path, "socket"))),
+    Promise.all(readOnly.map((path) => requiredRealPath(path, "read-only"))),
+    Promise.all(sockets.map((path) => requiredRealPath(path, "socket"))),
     Promise.all([...systemSecrets, ...policy.hidden].map(inspectHidden)),
     invocation.env.HOME === undefined ? undefined : realPathOrItself(invocation.env.HOME),
     realPathOrItself(invocation.cwd),
@@ -128,12 +149,12 @@ async function inspectLayout(
   return {
     system,
     writable,
-    readOnly,
-    sockets,
+    readOnly: readOnlyPaths,
+    sockets: socketPaths,
     hidden: hidden.filter((path) => path !== undefined),
     home,
     workingDirectory,
-    network: policy.network,
+    network: policy.network === "host" ? "host" : "none",
   };
 }
 
@@ -195,9 +216,15 @@ function validatePolicy(policy: IsolationPolicy): void {
       }
     }
   }
-  if (policy.network !== "none" && policy.network !== "host") {
+  const network = policy.network;
+  const isProxied =
+    typeof network === "object" &&
+    network !== null &&
+    isAbsolute(network.proxySocketPath) &&
+    isAbsolute(network.bridgePath);
+  if (network !== "none" && network !== "host" && !isProxied) {
     throw new TypeError(
-      `Expected \`network\` to be "none" or "host", got ${JSON.stringify(policy.network)}.`,
+      `Expected \`network\` to be "none", "host" or { proxySocketPath, bridgePath } with absolute paths, got ${JSON.stringify(network)}.`,
     );
   }
 }

@@ -9,6 +9,7 @@ import type { Readable } from "node:stream";
 import { execa, type Result } from "execa";
 import { connectOutput, type LogFile, openLogFile } from "./command-output.ts";
 import { OutputBuffer } from "./output-buffer.ts";
+import { type CommandProcessBound, type ProcessLimit, unboundedProcessLimit } from "./process-limit.ts";
 import {
   killProcessTree,
   type ProcessTree,
@@ -86,6 +87,8 @@ export interface CommandRunnerOptions {
   /** After the main process exits, leftovers get this long to close the output pipes. Default 500. */
   lingerGraceMs?: number;
   isolate?: IsolateCommand;
+  /** Bounds each command's process count (see process-limit.ts); default no bound. */
+  processLimit?: ProcessLimit;
 }
 
 export const defaultOutputCapBytes = 64 * 1024;
@@ -95,6 +98,7 @@ export function createCommandRunner(options: CommandRunnerOptions = {}): Command
     forceKillAfterMs: validDelay(options.forceKillAfterMs ?? 2000, "forceKillAfterMs"),
     lingerGraceMs: validDelay(options.lingerGraceMs ?? 500, "lingerGraceMs"),
     isolate: options.isolate ?? ((invocation) => invocation),
+    processLimit: options.processLimit ?? unboundedProcessLimit,
   };
   return { run: (request) => runCommand(request, settings) };
 }
@@ -103,6 +107,7 @@ interface RunnerSettings {
   forceKillAfterMs: number;
   lingerGraceMs: number;
   isolate: IsolateCommand;
+  processLimit: ProcessLimit;
 }
 
 async function runCommand(request: CommandRequest, settings: RunnerSettings): Promise<CommandResult> {
@@ -117,17 +122,51 @@ async function runCommand(request: CommandRequest, settings: RunnerSettings): Pr
     env: { ...request.env, ...request.markers, [processTreeMarker]: treeId },
   });
 
-  let log: LogFile | undefined;
+  let bound: CommandProcessBound;
   try {
-    log = request.logFile === undefined ? undefined : await openLogFile(request.logFile);
+    bound = await settings.processLimit.prepare(treeId);
   } catch (error) {
-    return notStarted(`Could not open the log file ${request.logFile}: ${(error as Error).message}`);
+    return notStarted(`Could not set up the command's process limit: ${(error as Error).message}`);
   }
-  const subprocess = spawn(invocation, request, settings);
+  try {
+    let log: LogFile | undefined;
+    try {
+      log = request.logFile === undefined ? undefined : await openLogFile(request.logFile);
+    } catch (error) {
+      return notStarted(`Could not open the log file ${request.logFile}: ${(error as Error).message}`);
+    }
+    return await runStarted(invocation, request, settings, {
+      buffer,
+      treeId,
+      hasPidNamespace: invocation.argv[0] !== unisolatedArgv[0],
+      log,
+      shellPrelude: bound.shellPrelude,
+    });
+  } finally {
+    // Kills what is still inside the bound: even a process that left the group and the marker.
+    await bound.release();
+  }
+}
+
+/** Runs the command inside its process bound and waits until every process of it is gone. */
+async function runStarted(
+  invocation: CommandInvocation,
+  request: CommandRequest,
+  settings: RunnerSettings,
+  context: {
+    buffer: OutputBuffer;
+    treeId: string;
+    hasPidNamespace: boolean;
+    log: LogFile | undefined;
+    shellPrelude: string;
+  },
+): Promise<CommandResult> {
+  const { buffer, log } = context;
+  const subprocess = spawn(invocation, request, settings, context.shellPrelude);
   const tree: ProcessTree = {
     groupId: subprocess.pid,
-    treeId,
-    hasPidNamespace: invocation.argv[0] !== unisolatedArgv[0],
+    treeId: context.treeId,
+    hasPidNamespace: context.hasPidNamespace,
   };
   const output = connectOutput([subprocess.stdout, subprocess.stderr].filter(isReadable), {
     buffer,
@@ -161,8 +200,13 @@ async function runCommand(request: CommandRequest, settings: RunnerSettings): Pr
   };
 }
 
-function spawn(invocation: CommandInvocation, request: CommandRequest, settings: RunnerSettings) {
-  const [file, ...args] = mergeOutputArgv(invocation.argv);
+function spawn(
+  invocation: CommandInvocation,
+  request: CommandRequest,
+  settings: RunnerSettings,
+  shellPrelude: string,
+) {
+  const [file, ...args] = mergeOutputArgv(invocation.argv, shellPrelude);
   return execa(file, args, {
     cwd: invocation.cwd,
     env: invocation.env,
@@ -187,14 +231,16 @@ function spawn(invocation: CommandInvocation, request: CommandRequest, settings:
  * their `data` events cannot: `echo a; echo b >&2; echo c` came back as "a c b" in 194 of 200
  * runs, because the writes land before we read and a single read drains both stdout lines.
  * `exec` replaces the outer shell, so no extra process stays alive. It wraps the isolated argv,
- * so messages of an isolation tool are kept in order too.
+ * so messages of an isolation tool are kept in order too. The same shell first enters the
+ * command's process limit (`shellPrelude`, e.g. its cgroup), so no process of the command, bwrap
+ * included, ever runs outside it: a builtin `echo` into its cgroup, no extra process.
  *
  * `--norc`, here and on the command's own shell: Node gives the child a socket, not a pipe, for
  * stdin, and `bash -c` with a socket on stdin believes sshd started it and sources ~/.bashrc (it
  * cost 400 ms a command here, and printed the rc file's complaints into the output).
  */
-function mergeOutputArgv(argv: readonly string[]): [string, ...string[]] {
-  return ["/bin/bash", "--norc", "-c", 'exec "$@" 2>&1', "bash", ...argv];
+function mergeOutputArgv(argv: readonly string[], shellPrelude: string): [string, ...string[]] {
+  return ["/bin/bash", "--norc", "-c", `${shellPrelude}exec "$@" 2>&1`, "bash", ...argv];
 }
 
 /** The command never ran: execa reports no exit code, no signal, and no timeout or cancel. */

@@ -31,7 +31,7 @@ export function testPlan(workstreams: Workstream[], overrides: Partial<Plan> = {
     playbooks: undefined,
     notify: undefined,
     secrets: [],
-    sandbox: { isolation: "none", network: "none" },
+    sandbox: { isolation: "none", network: "none", max_processes: 1024 },
     workstreams,
     ...overrides,
   };

@@ -235,7 +235,7 @@ describe("parsePlan", () => {
       concurrency: 2,
       rollout: "parallel",
       defaults: {},
-      sandbox: { isolation: "bwrap", network: "none" },
+      sandbox: { isolation: "bwrap", network: "none", max_processes: 1024 },
       secrets: [],
       workstreams: [{ id: "a", goal: "x", depends_on: [] }],
     });

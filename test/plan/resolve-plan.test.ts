@@ -27,7 +27,7 @@ describe("resolvePlan (through validatePlanSource)", () => {
       playbooks: undefined,
       notify: undefined,
       secrets: [],
-      sandbox: { isolation: "bwrap", network: "none" },
+      sandbox: { isolation: "bwrap", network: "none", max_processes: 1024 },
       workstreams: [
         {
           id: "ws1",
@@ -95,7 +95,7 @@ describe("resolvePlan (through validatePlanSource)", () => {
       forge: { kind: "github", owner: "acme", repo: "widget", remote: "origin" },
       concurrency: 3,
       rollout: "canary",
-      sandbox: { isolation: "bwrap", network: "none" },
+      sandbox: { isolation: "bwrap", network: "none", max_processes: 1024 },
       playbooks: undefined,
       notify: undefined,
       secrets: [],

@@ -4,18 +4,27 @@
  */
 
 import { createHash } from "node:crypto";
-import { existsSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from "node:fs";
-import { chmod, mkdir } from "node:fs/promises";
+import { existsSync, mkdtempSync, realpathSync, rmSync } from "node:fs";
+import { mkdir } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { basename, join } from "node:path";
+import { basename, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import Anthropic from "@anthropic-ai/sdk";
+import type Anthropic from "@anthropic-ai/sdk";
 import { startToolServer } from "../../agent/bridge/tool-server.ts";
+import { writeSuperviseShim as writeWorkerShim } from "../../agent/bridge/worker-shim.ts";
 import { createCommandWorkerLauncher } from "../../agent/command-worker.ts";
-import { type Cassette, loadCassette } from "../../agent/model/cassette.ts";
+import { createAnthropicClient } from "../../agent/model/anthropic-client.ts";
+import { type Cassette, checkCassettePlaybooks, loadCassette } from "../../agent/model/cassette.ts";
+import { createCassetteRecorder, type TurnRecorder } from "../../agent/model/cassette-recorder.ts";
 import { createModelWorkerLauncher } from "../../agent/model/model-worker.ts";
+import { bundledPriceFile, loadPriceTable, type PricingTable } from "../../agent/model/price-table.ts";
 import { createReplayClientFor } from "../../agent/model/replay.ts";
-import { createRedactor, createTranscriptWriter, type TranscriptWriter } from "../../agent/transcript.ts";
+import {
+  createRedactor,
+  createTranscriptWriter,
+  type Redactor,
+  type TranscriptWriter,
+} from "../../agent/transcript.ts";
 import type { WorkerLauncher } from "../../agent/worker.ts";
 import { systemClock } from "../../clock.ts";
 import {
@@ -30,7 +39,7 @@ import type { Reviewer } from "../../evidence/verify-claim.ts";
 import type { Forge } from "../../forge/forge.ts";
 import { createGithubForge, createLocalForge, type GithubRequestInfo } from "../../forge/index.ts";
 import { createEscalationStore } from "../../monitor/escalation-store.ts";
-import { loadPlaybooks, playbookDirectoriesFor } from "../../monitor/playbook.ts";
+import { loadPlaybooks, type Playbook, playbookDirectoriesFor } from "../../monitor/playbook.ts";
 import { type EscalationNotice, postEscalationNotice } from "../../monitor/webhook.ts";
 import { loadPlan } from "../../plan/index.ts";
 import type { Plan, Workstream } from "../../plan/schema.ts";
@@ -44,6 +53,11 @@ import {
   buildCommandEnvironment,
   checkIsolationAvailable,
   createCommandRunner,
+  createProcessLimit,
+  findNetworkBridge,
+  type IsolationPolicy,
+  sandboxFacts,
+  startNetworkProxy,
   sweepProcessesWithMarker,
 } from "../../sandbox/index.ts";
 import type { CommandRunner } from "../../sandbox/run-command.ts";
@@ -66,6 +80,7 @@ export const runOptions = {
   "dry-run": { type: "boolean" },
   "no-wait": { type: "boolean" },
   "new-run": { type: "boolean" },
+  record: { type: "string" },
 } as const;
 
 /** How long `ci_green` waits for CI that is still running on a claimed commit. */
@@ -115,7 +130,11 @@ export async function runCommand(args: string[], context: CommandContext): Promi
       },
     );
   }
+  const recordDirectory = recordDirectoryFor(values.record, plan, only, context.cwd);
+  // Read and checked once, before anything starts: a broken price file is bad input (exit 2).
+  const pricing = loadPriceTable(bundledPriceFile());
   const cassettes = loadCassettes(plan);
+  checkCassettesAgainstPlaybooks(plan, cassettes, playbooks);
   const reviewerCassettes = loadReviewerCassettes(plan);
   if (plan.sandbox.isolation === "bwrap") {
     const availability = await checkIsolationAvailable();
@@ -124,6 +143,22 @@ export async function runCommand(args: string[], context: CommandContext): Promi
         hint: "Install it (Debian: apt-get install -y bubblewrap), or run without OS isolation by putting `sandbox: { isolation: none }` in the plan.",
       });
     }
+  }
+  const allowedHosts =
+    plan.sandbox.isolation === "bwrap" && typeof plan.sandbox.network === "object"
+      ? plan.sandbox.network.allow
+      : undefined;
+  const networkBridge =
+    allowedHosts === undefined
+      ? undefined
+      : await findNetworkBridge(context.environment.PATH ?? "/usr/bin:/bin");
+  if (networkBridge !== undefined && !networkBridge.available) {
+    throw new SuperviseError(
+      `The plan allows a list of hosts (sandbox.network.allow): ${networkBridge.reason}`,
+      {
+        hint: "Install socat (Debian: apt-get install -y socat), or use `network: none` or `network: host` in the plan's sandbox.",
+      },
+    );
   }
 
   const stateDirectory = stateDirectoryForPlan(planFile, {
@@ -169,10 +204,22 @@ export async function runCommand(args: string[], context: CommandContext): Promi
     const toolServer = await startToolServer(join(socketDirectory, "tools.sock"));
     cleanups.push(() => toolServer.close());
     const shimDirectory = await writeSuperviseShim(run.dir);
+    const processLimit = await createProcessLimit({ maxProcesses: plan.sandbox.max_processes });
+    cleanups.push(() => processLimit.close());
+    let network: IsolationPolicy["network"] = plan.sandbox.network === "host" ? "host" : "none";
+    if (allowedHosts !== undefined && networkBridge?.available) {
+      const proxy = await startNetworkProxy({
+        socketPath: join(socketDirectory, "proxy.sock"),
+        allow: allowedHosts,
+      });
+      cleanups.push(() => proxy.close());
+      network = { proxySocketPath: proxy.socketPath, bridgePath: networkBridge.bridgePath };
+    }
     const runner = createCommandRunner(
       plan.sandbox.isolation === "none"
-        ? {}
+        ? { processLimit }
         : {
+            processLimit,
             isolate: createRunIsolation({
               stateDirectory,
               userRepository: plan.repo,
@@ -189,7 +236,7 @@ export async function runCommand(args: string[], context: CommandContext): Promi
                   existsSync,
                 ),
               ],
-              network: plan.sandbox.network,
+              network,
               home: context.environment.HOME,
             }),
           },
@@ -230,8 +277,12 @@ export async function runCommand(args: string[], context: CommandContext): Promi
       markers,
       transcriptFor,
     });
-    const modelClients = createModelClients(plan, context.environment, cassettes, events);
-    const modelLaunchers = createModelLaunchers(plan, modelClients, transcriptFor);
+    const modelClients = createModelClients(plan, context.environment, cassettes, events, playbooks);
+    const recorders =
+      recordDirectory === undefined
+        ? new Map<string, TurnRecorder>()
+        : await createRecorders(plan, recordDirectory, redact, run === latest);
+    const modelLaunchers = createModelLaunchers(plan, modelClients, transcriptFor, { pricing, recorders });
     const reviewers = createReviewers(plan, context.environment, reviewerCassettes, events);
     const launcherFor = (workstream: Workstream): WorkerLauncher =>
       modelLaunchers.get(workstream.id) ?? commandLauncher;
@@ -277,6 +328,7 @@ export async function runCommand(args: string[], context: CommandContext): Promi
           }
         : {}),
       redact,
+      sandboxFacts: sandboxFacts(plan.sandbox, processLimit.facts),
       runWorkerCommand: (checkoutPath, command, timeoutMs, signal) =>
         runner.run({ command, cwd: checkoutPath, env: baseEnvironment, timeoutMs, markers, signal }),
       workerLauncherFor: launcherFor,
@@ -357,7 +409,7 @@ function createReviewers(
       ).length;
       client = createReplayClientFor(cassette, basename(reviewer.cassette), { startTurn });
     } else {
-      anthropic ??= new Anthropic({
+      anthropic ??= createAnthropicClient({
         apiKey: environment.ANTHROPIC_API_KEY,
         baseURL: environment.ANTHROPIC_BASE_URL || undefined,
       });
@@ -378,8 +430,10 @@ function createModelClients(
   environment: NodeJS.ProcessEnv,
   cassettes: Map<string, Cassette>,
   recordedEvents: readonly JournalEvent[],
+  playbooks: readonly Playbook[],
 ): Map<string, Anthropic> {
   const clients = new Map<string, Anthropic>();
+  const interventionTitles = new Map(playbooks.map((playbook) => [playbook.id, playbook.title]));
   let anthropic: Anthropic | undefined;
   for (const workstream of plan.workstreams) {
     const agent = workstream.agent;
@@ -388,9 +442,12 @@ function createModelClients(
       const startTurn = recordedEvents.filter(
         (event) => event.type === "worker.usage" && event.workstream === workstream.id,
       ).length;
-      clients.set(workstream.id, createReplayClientFor(cassette, basename(agent.cassette), { startTurn }));
+      clients.set(
+        workstream.id,
+        createReplayClientFor(cassette, basename(agent.cassette), { startTurn, interventionTitles }),
+      );
     } else if (agent.provider === "anthropic") {
-      anthropic ??= new Anthropic({
+      anthropic ??= createAnthropicClient({
         apiKey: environment.ANTHROPIC_API_KEY,
         baseURL: environment.ANTHROPIC_BASE_URL || undefined,
       });
@@ -404,6 +461,7 @@ function createModelLaunchers(
   plan: Plan,
   clients: Map<string, Anthropic>,
   transcriptFor: (id: string) => TranscriptWriter,
+  shared: { pricing: PricingTable; recorders: Map<string, TurnRecorder> },
 ): Map<string, WorkerLauncher> {
   const launchers = new Map<string, WorkerLauncher>();
   for (const workstream of plan.workstreams) {
@@ -418,10 +476,75 @@ function createModelLaunchers(
         maxTokens: agent.provider === "anthropic" ? agent.max_tokens : 16_000,
         transcriptFor,
         clock: systemClock,
+        pricing: shared.pricing,
+        contextBudgetTokens: agent.context_budget_tokens,
+        thinkingBudgetTokens: agent.thinking?.budget_tokens,
+        recorder: shared.recorders.get(workstream.id),
       }),
     );
   }
   return launchers;
+}
+
+/**
+ * `--record DIR`: one cassette per anthropic workstream, `DIR/<id>.yaml`, in the format
+ * `agent: { provider: replay, cassette: DIR/<id>.yaml }` plays back.
+ */
+function recordDirectoryFor(
+  value: string | undefined,
+  plan: Plan,
+  only: ReadonlySet<string> | undefined,
+  cwd: string,
+): string | undefined {
+  if (value === undefined) return undefined;
+  if (value === "")
+    throw new UsageError("--record needs a directory: --record DIR writes DIR/<workstream>.yaml.");
+  const recorded = plan.workstreams.filter(
+    (workstream) =>
+      (only === undefined || only.has(workstream.id)) && workstream.agent.provider === "anthropic",
+  );
+  if (recorded.length === 0) {
+    throw new UsageError(
+      "--record records the model turns of `agent: { provider: anthropic }` workstreams, and this run has none.",
+    );
+  }
+  return resolve(cwd, value);
+}
+
+/** A resumed run appends to what it recorded before; any other run starts its cassettes afresh. */
+async function createRecorders(
+  plan: Plan,
+  directory: string,
+  redact: Redactor,
+  isResume: boolean,
+): Promise<Map<string, TurnRecorder>> {
+  await mkdir(directory, { recursive: true });
+  const recorders = new Map<string, TurnRecorder>();
+  for (const workstream of plan.workstreams) {
+    if (workstream.agent.provider !== "anthropic") continue;
+    const file = join(directory, `${workstream.id}.yaml`);
+    const earlierTurns = isResume && existsSync(file) ? loadCassette(file).turns : [];
+    recorders.set(
+      workstream.id,
+      createCassetteRecorder({ file, workstreamId: workstream.id, redact, earlierTurns }),
+    );
+  }
+  return recorders;
+}
+
+/** A branch waiting for an intervention of a playbook the run does not have could never be taken. */
+function checkCassettesAgainstPlaybooks(
+  plan: Plan,
+  cassettes: Map<string, Cassette>,
+  playbooks: readonly Playbook[],
+): void {
+  const known = new Set(playbooks.map((playbook) => playbook.id));
+  for (const workstream of plan.workstreams) {
+    const cassette = cassettes.get(workstream.id);
+    if (cassette && workstream.agent.provider === "replay") {
+      checkCassettePlaybooks(cassette, known, workstream.agent.cassette);
+    }
+  }
 }
 
 interface ForgeWiring {
@@ -500,14 +623,9 @@ async function reportFinishedRun(run: RunInfo, plan: Plan, output: Output, json:
   return allAccepted ? ExitCode.allAccepted : ExitCode.someNotAccepted;
 }
 
-/** The `supervise` command on a worker's PATH runs this very CLI on the same Node. */
-async function writeSuperviseShim(runDirectory: string): Promise<string> {
-  const directory = join(runDirectory, "bin");
-  await mkdir(directory, { recursive: true });
-  const shim = join(directory, "supervise");
-  writeFileSync(shim, `#!/bin/sh\nexec ${shellQuote(process.execPath)} ${shellQuote(cliPath())} "$@"\n`);
-  await chmod(shim, 0o755);
-  return directory;
+/** The `supervise` command on a worker's PATH runs this very CLI on the same Node (or curl, for `tool`). */
+function writeSuperviseShim(runDirectory: string): Promise<string> {
+  return writeWorkerShim(join(runDirectory, "bin"), { nodePath: process.execPath, cliPath: cliPath() });
 }
 
 /**
@@ -556,10 +674,6 @@ function secretValues(
 
 function cliPath(): string {
   return fileURLToPath(new URL("../../cli.ts", import.meta.url));
-}
-
-function shellQuote(text: string): string {
-  return `'${text.replaceAll("'", `'\\''`)}'`;
 }
 
 function exitCodeOf(outcome: RunOutcome): number {

@@ -1,5 +1,6 @@
 import { ExitCode } from "../../errors.ts";
 import { renderStatusTable, statusRows } from "../../report/status-table.ts";
+import { describeSandbox, type SandboxFacts } from "../../sandbox/sandbox-facts.ts";
 import { parseCommandArguments, readingOptions, rejectExtraPositionals } from "../arguments.ts";
 import { readLatestRun } from "./read-run.ts";
 import type { CommandContext } from "./run.ts";
@@ -16,7 +17,7 @@ export async function statusCommand(args: string[], context: CommandContext): Pr
       ? `stopped (${String(lastEvent.reason)})`
       : "unfinished";
   const started = view.events.find((event) => event.type === "run.started");
-  const sandbox = (started?.sandbox as { isolation: string; network: string } | undefined) ?? null;
+  const sandbox = (started?.sandbox as SandboxFacts | undefined) ?? null;
   if (values.json) {
     context.output.out(
       `${JSON.stringify({
@@ -29,12 +30,7 @@ export async function statusCommand(args: string[], context: CommandContext): Pr
     );
     return ExitCode.allAccepted;
   }
-  const isolation =
-    sandbox === null
-      ? "unknown"
-      : sandbox.isolation === "none"
-        ? "NONE — worker commands ran without OS isolation"
-        : `${sandbox.isolation}, network ${sandbox.network}`;
+  const isolation = sandbox === null ? "unknown" : describeSandbox(sandbox);
   context.output.out(
     `Run ${view.run.id} (${runState}) in ${view.stateDirectory}\nIsolation: ${isolation}\n\n`,
   );
