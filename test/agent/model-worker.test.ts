@@ -329,9 +329,12 @@ describe("the model worker loop", () => {
   });
 
   it("elides old tool results when the context window is full, keeping the task", async () => {
+    // Outputs longer than the placeholder: eliding a shorter one would free nothing.
+    const catA = `cat a # ${"a".repeat(100)}`;
+    const catB = `cat b # ${"b".repeat(100)}`;
     await runWorker([
-      { blocks: [toolUse("toolu_1", "bash", { command: "cat a" })], stopReason: "tool_use" },
-      { blocks: [toolUse("toolu_2", "bash", { command: "cat b" })], stopReason: "tool_use" },
+      { blocks: [toolUse("toolu_1", "bash", { command: catA })], stopReason: "tool_use" },
+      { blocks: [toolUse("toolu_2", "bash", { command: catB })], stopReason: "tool_use" },
       { blocks: [text("Now I see")], stopReason: "model_context_window_exceeded" },
       endTurn(),
     ]);
@@ -341,12 +344,12 @@ describe("the model worker loop", () => {
       {
         type: "tool_result",
         tool_use_id: "toolu_1",
-        content: renderPrompt("tool-result-elided", {}),
+        content: renderPrompt("tool-result-elided", { characters: `exit code 0\nran ${catA}\n`.length }),
         is_error: false,
       },
     ]);
     expect(messages[4]!.content).toEqual([
-      { type: "tool_result", tool_use_id: "toolu_2", content: "exit code 0\nran cat b\n", is_error: false },
+      { type: "tool_result", tool_use_id: "toolu_2", content: `exit code 0\nran ${catB}\n`, is_error: false },
     ]);
     expect(messages.at(-1)!.content[0]).toMatchObject({
       type: "text",
@@ -403,7 +406,7 @@ describe("the model worker loop", () => {
     expect(api.requests).toHaveLength(1);
   });
 
-  it("ends the start with the error when the API still fails after the SDK's retries", async () => {
+  it("blocks the start with the error when the API still fails after the client's retries", async () => {
     const exit = await runWorker([
       {
         blocks: [],
@@ -411,10 +414,12 @@ describe("the model worker loop", () => {
         httpError: { status: 529, type: "overloaded_error", message: "Overloaded" },
       },
     ]);
-    expect(exit.exitCode).toBe(1);
-    expect(exit.description).toBe(
-      "the Messages API failed (after the SDK's retries): 529 overloaded_error: Overloaded (request req_fake_1)",
-    );
+    expect(exit).toMatchObject({
+      exitCode: 1,
+      blockedReason: "api_error",
+      description:
+        "the Messages API still failed after 0 retries: 529 overloaded_error: Overloaded (request req_fake_1)",
+    });
   });
 
   it("writes requests and responses to the transcript, never the API key", async () => {

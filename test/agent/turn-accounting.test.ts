@@ -18,8 +18,8 @@ describe("pricing", () => {
   });
 
   it("prices an unknown family as the most expensive known one", () => {
-    expect(pricesFor("claude-fable-5-2", defaultPricing)).toEqual(defaultPricing.mythos);
-    expect(pricesFor("some-other-model", defaultPricing)).toEqual(defaultPricing.mythos);
+    expect(pricesFor("claude-fable-5-2", defaultPricing)).toEqual(defaultPricing.families.mythos);
+    expect(pricesFor("some-other-model", defaultPricing)).toEqual(defaultPricing.families.mythos);
   });
 });
 

@@ -1,7 +1,8 @@
 /**
  * The message history of one worker start, and the few ways the loop may change it: append a turn,
  * append user content, drop the tool calls of a cut-off turn, and elide old tool results when the
- * context window is full. The first user message (the task) is never changed.
+ * context budget or window is full (context-budget.ts). The first user message (the task) is
+ * never changed.
  */
 import type {
   ContentBlock,
@@ -14,6 +15,8 @@ export class Conversation {
   private readonly messages: MessageParam[];
   /** The first message changed since the transcript last saw the conversation. */
   private firstUnloggedIndex = 0;
+  /** Tool results already replaced by a placeholder, by tool_use id. */
+  private readonly elidedResults = new Set<string>();
 
   constructor(firstPrompt: string) {
     this.messages = [{ role: "user", content: [{ type: "text", text: firstPrompt }] }];
@@ -67,22 +70,68 @@ export class Conversation {
     return structuredClone(unlogged);
   }
 
+  /** The size of every message's content in characters, for the context estimate. */
+  characters(): number {
+    let total = 0;
+    for (const message of this.messages) {
+      if (typeof message.content === "string") total += message.content.length;
+      else for (const block of message.content) total += blockCharacters(block);
+    }
+    return total;
+  }
+
   /**
-   * Replaces the bodies of tool results older than the last `keepRecentMessages` messages with
-   * `placeholder`; returns how many were replaced (0: nothing is left to shorten this way).
+   * Replaces the bodies of tool results older than the last `keepRecentMessages` messages with a
+   * placeholder, oldest first, until `charactersToFree` are freed (all of them when omitted). The
+   * first message (the task) and the newest messages are never touched, and tool_use/tool_result
+   * pairs stay whole: only a result's content changes. Results not longer than their placeholder
+   * are left alone, as eliding them frees nothing. Returns the tool_use ids of the elided results.
    */
-  elideOldToolResults(placeholder: string, keepRecentMessages: number): number {
-    let elided = 0;
-    const end = Math.max(1, this.messages.length - keepRecentMessages);
+  elideOldToolResults(options: {
+    placeholderFor: (characters: number) => string;
+    keepRecentMessages: number;
+    charactersToFree?: number;
+  }): { elided: string[]; freedCharacters: number } {
+    const charactersToFree = options.charactersToFree ?? Number.POSITIVE_INFINITY;
+    const elided: string[] = [];
+    let freedCharacters = 0;
+    const end = Math.max(1, this.messages.length - options.keepRecentMessages);
     for (const message of this.messages.slice(1, end)) {
       if (message.role !== "user" || !Array.isArray(message.content)) continue;
       for (const [index, block] of message.content.entries()) {
-        if (block.type !== "tool_result" || block.content === placeholder) continue;
+        if (freedCharacters >= charactersToFree) return { elided, freedCharacters };
+        if (block.type !== "tool_result" || this.elidedResults.has(block.tool_use_id)) continue;
+        const characters = blockCharacters(block);
+        const placeholder = options.placeholderFor(characters);
+        if (characters <= placeholder.length) continue;
         message.content[index] = { ...block, content: placeholder } satisfies ToolResultBlockParam;
-        elided += 1;
+        this.elidedResults.add(block.tool_use_id);
+        elided.push(block.tool_use_id);
+        freedCharacters += characters - placeholder.length;
       }
     }
-    return elided;
+    return { elided, freedCharacters };
+  }
+}
+
+function blockCharacters(block: ContentBlockParam): number {
+  switch (block.type) {
+    case "text":
+      return block.text.length;
+    case "thinking":
+      return block.thinking.length + block.signature.length;
+    case "redacted_thinking":
+      return block.data.length;
+    case "tool_use":
+      return block.name.length + JSON.stringify(block.input).length;
+    case "tool_result":
+      if (typeof block.content === "string") return block.content.length;
+      return (block.content ?? []).reduce(
+        (sum, part) => sum + (part.type === "text" ? part.text.length : JSON.stringify(part).length),
+        0,
+      );
+    default:
+      return JSON.stringify(block).length;
   }
 }
 

@@ -1,12 +1,14 @@
 /**
  * The `anthropic` (and `replay`) worker: the supervisor's own tool-use loop over the Messages API.
- * Query, act, repeat: each turn checks the start's limits, streams one model turn, reports its
- * usage, and acts on its stop reason (see next-step.ts) until the model ends its turn, a limit is
- * reached, or the run stops the worker. The SDK already retries 429, 5xx and connection errors
- * (its `maxRetries`); an error that still reaches this loop ends the start with a description.
+ * Query, act, repeat: each turn checks the start's limits, keeps the conversation within its
+ * context budget, streams one model turn, reports its usage, and acts on its stop reason (see
+ * next-step.ts) until the model ends its turn, a limit is reached, or the run stops the worker.
+ * The SDK retries 429 (except spend limits), 5xx and connection errors (anthropic-client.ts); an
+ * error that still reaches this loop blocks the start with a description, except a prompt too
+ * long for the context window, which is shortened and sent once more.
  */
 import type Anthropic from "@anthropic-ai/sdk";
-import { AnthropicError } from "@anthropic-ai/sdk";
+import { AnthropicError, APIError } from "@anthropic-ai/sdk";
 import type {
   Message,
   TextBlockParam,
@@ -15,16 +17,19 @@ import type {
 } from "@anthropic-ai/sdk/resources/messages";
 import type { Clock } from "../../clock.ts";
 import { renderPrompt } from "../prompt-templates.ts";
-import { anthropicToolDefinitions } from "../tools/anthropic-tools.ts";
 import { callWorkerTool, workerTools } from "../tools/tool-registry.ts";
 import type { TranscriptWriter } from "../transcript.ts";
 import { describeExit, type WorkerExit, type WorkerLauncher, type WorkerStart } from "../worker.ts";
-import { describeApiError } from "./api-error.ts";
+import { isSpendLimit } from "./anthropic-client.ts";
+import { describeApiFailure, isPromptTooLong } from "./api-error.ts";
+import type { TurnRecorder } from "./cassette-recorder.ts";
+import { ContextKeeper } from "./context-keeper.ts";
 import { Conversation, toRequestContent, withoutToolUses } from "./conversation.ts";
 import { nextStepAfter } from "./next-step.ts";
 import { defaultPricing, type PricingTable, turnUsageOf } from "./pricing.ts";
 import { addTurnUsage, checkStartLimits, emptyStartUsage, type StartUsage } from "./start-limits.ts";
 import { untilAborted } from "./until-aborted.ts";
+import { fixedRequestCharacters, workerRequest } from "./worker-request.ts";
 
 export interface ModelWorkerOptions {
   /** Built by the caller (API key, base URL, fetch, retries); a replay client works the same way. */
@@ -34,17 +39,18 @@ export interface ModelWorkerOptions {
   maxTokens: number;
   transcriptFor(workstreamId: string): TranscriptWriter;
   clock: Clock;
-  /** Prices for the cost estimate; default `defaultPricing`. */
+  /** Prices for the cost estimate; default `defaultPricing` (the bundled price file). */
   pricing?: PricingTable;
+  /** Estimated request size past which old tool outputs are elided; default 80 % of a 200k window. */
+  contextBudgetTokens?: number | undefined;
+  /** Extended thinking per turn, when the plan asks for it. */
+  thinkingBudgetTokens?: number | undefined;
+  /** `--record`: receives every turn as it arrives, before the loop acts on it. */
+  recorder?: TurnRecorder | undefined;
 }
 
 /** Cut-off or shortened turns in a row before the start gives up instead of looping on them. */
 const maxConsecutiveCutOffs = 3;
-/**
- * Messages at the end of the conversation kept whole when it is shortened: the cut-off turn, the
- * newest tool results and the turn that asked for them, which is what the model is working from.
- */
-const keepRecentMessages = 3;
 const outputTailCharacters = 2000;
 /** setTimeout fires at once for longer delays (about 24.8 days); a longer start is cut there. */
 const maxTimerDelayMs = 2 ** 31 - 1;
@@ -73,6 +79,9 @@ class ModelWorkerSession {
   private isClaimAccepted = false;
   private consecutiveCutOffs = 0;
   private outputTail = "";
+  private readonly context: ContextKeeper;
+  private readonly pricing: PricingTable;
+  private isRecording: boolean;
 
   constructor(options: ModelWorkerOptions, start: WorkerStart) {
     this.options = options;
@@ -80,6 +89,14 @@ class ModelWorkerSession {
     this.transcript = options.transcriptFor(start.workstream.id);
     this.conversation = new Conversation(start.prompt);
     this.startedMs = options.clock.now();
+    this.context = new ContextKeeper({
+      conversation: this.conversation,
+      budgetTokens: options.contextBudgetTokens,
+      fixedCharacters: fixedRequestCharacters(),
+      write: (entry) => this.write(entry),
+    });
+    this.isRecording = options.recorder !== undefined;
+    this.pricing = options.pricing ?? defaultPricing;
   }
 
   async run(): Promise<WorkerExit> {
@@ -125,21 +142,19 @@ class ModelWorkerSession {
           : this.finish({ exitCode: 1, description: limit.description });
       }
 
+      this.context.beforeRequest();
       let message: Message;
       try {
         message = await this.requestTurn();
       } catch (error) {
         if (this.stopController.signal.aborted) return this.stopped();
-        if (error instanceof AnthropicError) {
-          this.write({ kind: "api_error", error: error.name, message: error.message });
-          return this.finish({
-            exitCode: 1,
-            description: `the Messages API failed (after the SDK's retries): ${describeApiError(error)}`,
-            blockedReason: "api_error",
-          });
-        }
-        throw error;
+        if (!(error instanceof AnthropicError)) throw error;
+        const ending = this.afterApiError(error);
+        if (ending) return this.finish(ending);
+        continue;
       }
+      this.context.afterResponse(message.usage);
+      await this.recordTurn(message);
       await this.recordUsage(message);
       const content = toRequestContent(message.content);
       const step = nextStepAfter(message, this.isClaimAccepted);
@@ -189,17 +204,14 @@ class ModelWorkerSession {
       new_messages: this.conversation.takeUnloggedMessages(),
     });
     const stream = this.options.client.messages.stream(
-      {
-        model: this.options.model,
-        max_tokens: this.options.maxTokens,
-        // One breakpoint here caches the tools too (they precede the system prompt), and neither
-        // names the workstream, so every workstream of a campaign shares that cache entry.
-        system: [
-          { type: "text", text: renderPrompt("worker-system", {}), cache_control: { type: "ephemeral" } },
-        ],
-        tools: anthropicToolDefinitions(),
+      workerRequest(
+        {
+          model: this.options.model,
+          maxTokens: this.options.maxTokens,
+          thinkingBudgetTokens: this.options.thinkingBudgetTokens,
+        },
         messages,
-      },
+      ),
       { signal: this.stopController.signal },
     );
     stream.on("streamEvent", () => this.start.onActivity());
@@ -220,9 +232,45 @@ class ModelWorkerSession {
     return message;
   }
 
+  /**
+   * An error the client did not retry away. A prompt too long for the window is shortened and sent
+   * again (null); anything else blocks the start with the reason, except a prompt still too long,
+   * which ends it unblocked: a restart, with a fresh conversation, fits again.
+   */
+  private afterApiError(error: AnthropicError): Ending | null {
+    this.write({
+      kind: "api_error",
+      error: error.name,
+      message: error.message,
+      ...(error instanceof APIError && isSpendLimit(error.status, error.headers)
+        ? { spend_limit: true }
+        : {}),
+    });
+    if (isPromptTooLong(error)) {
+      const cannot = this.context.shortenTooLongPrompt(error as APIError);
+      return cannot === null ? null : { exitCode: 1, description: cannot };
+    }
+    return {
+      exitCode: 1,
+      description: describeApiFailure(error, this.options.client.maxRetries),
+      blockedReason: "api_error",
+    };
+  }
+
+  /** `--record`: a failed write stops the recording, never the worker (the journal is the truth). */
+  private async recordTurn(message: Message): Promise<void> {
+    if (!this.isRecording) return;
+    try {
+      await this.options.recorder?.record(message);
+    } catch (error) {
+      this.isRecording = false;
+      this.write({ kind: "record_failed", error: error instanceof Error ? error.message : String(error) });
+    }
+  }
+
   private async recordUsage(message: Message): Promise<void> {
     const model = message.model || this.options.model;
-    const turn = turnUsageOf(message.usage, model, this.options.pricing ?? defaultPricing);
+    const turn = turnUsageOf(message.usage, model, this.pricing);
     addTurnUsage(this.usage, turn);
     await this.start.onUsage(turn);
   }
@@ -270,11 +318,7 @@ class ModelWorkerSession {
     const droppedToolCalls = droppedToolUses === 0 ? "" : String(droppedToolUses);
     let notice: string;
     if (isContextFull) {
-      const elided = this.conversation.elideOldToolResults(
-        renderPrompt("tool-result-elided", {}),
-        keepRecentMessages,
-      );
-      this.write({ kind: "conversation_shortened", elided_tool_results: elided });
+      const elided = this.context.shortenFullWindow();
       if (elided === 0) {
         return {
           exitCode: 1,
@@ -334,6 +378,7 @@ class ModelWorkerSession {
       exit_code: exit.exitCode,
       turns: this.usage.turns,
       cost_usd: this.usage.costUsd,
+      prices_effective: this.pricing.effectiveDate,
     });
     return exit;
   }

@@ -1,39 +1,46 @@
 /**
- * What a model turn cost, as an estimate for budgets and reports, never an invoice: list prices in
- * US dollars per million tokens by model family, as published when this table was written. A cache
- * write costs 1.25× the input price (5-minute TTL) or 2× (1-hour TTL), a cache read 0.1×. A model
- * of an unknown family is priced as the most expensive family known, so a dollar budget stops a
- * worker early rather than late. Callers with other prices pass their own table.
+ * What a model turn cost, as an estimate for budgets and reports, never an invoice: the prices come
+ * from a price table (data with an effective date, see price-table.ts), by model family. A model of
+ * an unknown family is priced as the most expensive family known, so a dollar budget stops a worker
+ * early rather than late.
  */
 import type { Usage } from "@anthropic-ai/sdk/resources/messages";
 import type { TurnUsage } from "../worker.ts";
+import { bundledPriceFile, loadPriceTable, type ModelPrices, type PricingTable } from "./price-table.ts";
 
-export interface TokenPrices {
-  inputUsdPerMillion: number;
-  outputUsdPerMillion: number;
-}
+export type { ModelPrices, PricingTable } from "./price-table.ts";
 
-/** Keyed by family, the word after `claude-` in a model id (`claude-sonnet-5-5` → `sonnet`). */
-export type PricingTable = Readonly<Record<string, TokenPrices>>;
-
+/**
+ * The bundled price file, for callers that are not handed a table (the review gate's verdict).
+ * Read when used, never at import; the composition root loads the file once and passes the table
+ * down instead, so a bad file fails before the run starts.
+ */
 export const defaultPricing: PricingTable = {
-  haiku: { inputUsdPerMillion: 1, outputUsdPerMillion: 5 },
-  sonnet: { inputUsdPerMillion: 3, outputUsdPerMillion: 15 },
-  opus: { inputUsdPerMillion: 5, outputUsdPerMillion: 25 },
-  mythos: { inputUsdPerMillion: 25, outputUsdPerMillion: 125 },
+  get effectiveDate() {
+    return loadPriceTable(bundledPriceFile()).effectiveDate;
+  },
+  get source() {
+    return bundledPriceFile();
+  },
+  get families() {
+    return loadPriceTable(bundledPriceFile()).families;
+  },
 };
 
-const cacheWrite5mMultiplier = 1.25;
-const cacheWrite1hMultiplier = 2;
-const cacheReadMultiplier = 0.1;
-
-export function pricesFor(model: string, table: PricingTable): TokenPrices {
+export function pricesFor(model: string, table: PricingTable): ModelPrices {
+  const families = table.families;
   const family = /^claude-([a-z]+)/.exec(model)?.[1];
-  const known = family === undefined ? undefined : table[family];
+  const known = family === undefined ? undefined : families[family];
   if (known) return known;
-  return Object.values(table).reduce<TokenPrices>(
+  return Object.values(families).reduce<ModelPrices>(
     (highest, prices) => (prices.outputUsdPerMillion > highest.outputUsdPerMillion ? prices : highest),
-    { inputUsdPerMillion: 0, outputUsdPerMillion: 0 },
+    {
+      inputUsdPerMillion: 0,
+      outputUsdPerMillion: 0,
+      cacheWrite5mUsdPerMillion: 0,
+      cacheWrite1hUsdPerMillion: 0,
+      cacheReadUsdPerMillion: 0,
+    },
   );
 }
 
@@ -48,13 +55,12 @@ export function estimateCostUsd(usage: BillableUsage, model: string, table: Pric
   // The TTL split, when the API reports it; otherwise every write is priced at the 5-minute rate we ask for.
   const written1h = usage.cache_creation?.ephemeral_1h_input_tokens ?? 0;
   const written5m = cacheWrite - written1h;
-  const inputEquivalent =
-    usage.input_tokens +
-    written5m * cacheWrite5mMultiplier +
-    written1h * cacheWrite1hMultiplier +
-    (usage.cache_read_input_tokens ?? 0) * cacheReadMultiplier;
   return (
-    (inputEquivalent * prices.inputUsdPerMillion + usage.output_tokens * prices.outputUsdPerMillion) /
+    (usage.input_tokens * prices.inputUsdPerMillion +
+      written5m * prices.cacheWrite5mUsdPerMillion +
+      written1h * prices.cacheWrite1hUsdPerMillion +
+      (usage.cache_read_input_tokens ?? 0) * prices.cacheReadUsdPerMillion +
+      usage.output_tokens * prices.outputUsdPerMillion) /
     1_000_000
   );
 }

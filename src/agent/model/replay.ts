@@ -6,13 +6,17 @@
  * SDK raises as a BadRequestError and the loop ends the start with. No API key, no network.
  *
  * The cursor lives in the client: a second start on the same client continues where the first
- * stopped, so one cassette can script a restart. Once exhausted, every request gets an end_turn.
- * Replay reads no clock: what it serves depends only on the cassette and the request count.
+ * stopped, so one cassette can script a restart. A turn's branches are chosen on the request that
+ * follows it, from what the supervisor said there (branch-conditions.ts). Once exhausted, every
+ * request gets an end_turn. Replay reads no clock: what it serves depends only on the cassette and
+ * the requests.
  */
 import { basename } from "node:path";
 import Anthropic from "@anthropic-ai/sdk";
 import type { ContentBlock, Message } from "@anthropic-ai/sdk/resources/messages";
+import { branchConditionFor } from "./branch-conditions.ts";
 import { type Cassette, type CassetteTurn, loadCassette } from "./cassette.ts";
+import { CassetteCursor } from "./cassette-cursor.ts";
 import { describeViolations, findRequestViolations } from "./request-invariants.ts";
 import { encodeServerSentEvents, messageStreamEvents } from "./server-sent-events.ts";
 
@@ -25,6 +29,8 @@ export interface ReplayOptions {
    * model turns the workstream used, so replay continues there instead of starting over.
    */
   startTurn?: number;
+  /** Playbook ids to titles, for branches taken `when: { intervention: ID }`. */
+  interventionTitles?: ReadonlyMap<string, string>;
 }
 
 export function createReplayClient(cassettePath: string, options: ReplayOptions = {}): Anthropic {
@@ -52,7 +58,9 @@ export function createReplayFetch(
   label: string,
   options: ReplayOptions = {},
 ): typeof fetch {
-  let served = options.startTurn ?? 0;
+  const cursor = new CassetteCursor(cassette.turns);
+  cursor.skip(options.startTurn ?? 0);
+  const interventionTitles = options.interventionTitles ?? new Map<string, string>();
   return async (input, init) => {
     const request = new Request(input, init);
     const path = new URL(request.url).pathname;
@@ -67,11 +75,11 @@ export function createReplayFetch(
     const violations = findRequestViolations(body);
     if (violations.length > 0) return apiError(400, "invalid_request_error", describeViolations(violations));
 
-    const turnNumber = served + 1;
-    const turn = cassette.turns[served];
+    const turnNumber = cursor.served + 1;
+    const turn = cursor.next(branchConditionFor(body, interventionTitles));
     const message = turn
       ? replayedMessage(turn, turnNumber, cassette.model ?? body.model ?? "replay")
-      : exhaustedMessage(label, cassette.turns.length, turnNumber, cassette.model ?? body.model ?? "replay");
+      : exhaustedMessage(label, cursor.served, turnNumber, cassette.model ?? body.model ?? "replay");
     const offered = new Set((body.tools ?? []).map((tool) => tool.name));
     for (const block of message.content) {
       if (block.type === "tool_use" && !offered.has(block.name)) {
@@ -82,7 +90,6 @@ export function createReplayFetch(
         );
       }
     }
-    served += 1;
     const headers = { "request-id": `req_replay_${turnNumber}` };
     if (body.stream === true) {
       return new Response(encodeServerSentEvents(messageStreamEvents(message)), {
@@ -100,6 +107,8 @@ function replayedMessage(turn: CassetteTurn, turnNumber: number, model: string):
         return { type: "text", text: block.text, citations: null };
       case "thinking":
         return { type: "thinking", thinking: block.thinking, signature: block.signature };
+      case "redacted_thinking":
+        return { type: "redacted_thinking", data: block.data };
       default: // tool_use, the last kind a cassette block can be
         return {
           type: "tool_use",
