@@ -41,7 +41,7 @@ export interface WorkerExit {
   /** The last lines of the worker's output, for the restart prompt. */
   outputTail: string;
   /** Set when the model could not be used at all: the API failed after retries, or it refused. */
-  blockedReason?: "api_error" | "refusal";
+  blockedReason?: "api_error" | "spend_limit" | "refusal";
 }
 
 export interface WorkerLauncher {

@@ -48,6 +48,7 @@ Usage:
       --dry-run                       validate and print the schedule; create nothing
       --no-wait                       exit 3 once only human decisions remain
       --new-run                       start a new run instead of resuming the unfinished one
+      --record DIR                    write the anthropic workers' turns as cassettes (DIR/<id>.yaml)
   supervise validate PLAN             validate; every error names file:line:column and the field
   supervise status [--json]           workstreams with state, gates, attempts, turns, tokens, cost, elapsed
   supervise evidence WS [--json]      the evidence bundle of one workstream

@@ -57,14 +57,23 @@ export class EscalationFlow {
    * The playbooks for a stall are spent: a human decides. Returns the text the worker reads when
    * it may go on, or null when it may not (denied, or the run stopped first).
    */
-  async escalateStall(workstream: Workstream, playbookTitle: string, signal: Signal): Promise<string | null> {
+  async escalateStall(
+    workstream: Workstream,
+    playbookTitle: string | null,
+    signal: Signal,
+  ): Promise<string | null> {
     const id = workstream.id;
-    const question = renderPrompt("monitor-escalation", {
-      workstream: id,
-      signal: signal.kind,
-      playbook: playbookTitle,
-      evidence: this.run.dependencies.redact(signal.evidence.slice(0, 2000)),
-    });
+    const evidence = this.run.dependencies.redact(signal.evidence.slice(0, 2000));
+    // No playbook is tried where none could help: a spend limit is lifted by a human, not a restart.
+    const question =
+      playbookTitle === null
+        ? renderPrompt("spend-limit-escalation", { workstream: id, evidence })
+        : renderPrompt("monitor-escalation", {
+            workstream: id,
+            signal: signal.kind,
+            playbook: playbookTitle,
+            evidence,
+          });
     await this.open(workstream, "monitor", question, signal.evidence, {
       approve: "the worker is started again and continues",
       deny: "the workstream is aborted",

@@ -258,6 +258,17 @@ export class StallMonitor {
     let evidence = `the worker ${exit.description}${exit.outputTail ? `; its last output:\n${exit.outputTail.slice(-1500)}` : ""}`;
     if (wasIdle) {
       kind = "idle";
+    } else if (exit.blockedReason === "spend_limit") {
+      evidence = `the model API failed: ${exit.description}`;
+      const signal: Signal = { kind: "model_blocked", failingGates: [], logText: evidence, evidence };
+      await this.run.record("signal.detected", id, {
+        signal: signal.kind,
+        summary: evidence.slice(0, 300),
+        failing_gates: [],
+      });
+      const text = await this.escalations.escalateStall(workstream, null, signal);
+      if (text) this.run.pendingRestartInterventions.set(id, text);
+      return;
     } else if (exit.blockedReason) {
       // The model is unreachable or refused: the playbook retries once, then a human decides.
       kind = "model_blocked";

@@ -153,6 +153,7 @@ export class ClaimVerifier {
       pr,
       issue,
       sandbox: this.run.dependencies.sandboxFacts ?? plan.sandbox,
+      pricesEffective: this.run.dependencies.pricesEffective ?? null,
     });
     await writeBundle(runDirectory, bundle);
     await this.postBundleOnPullRequest(id, bundle);

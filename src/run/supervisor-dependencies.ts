@@ -67,6 +67,8 @@ export interface SupervisorDependencies {
   redact(text: string): string;
   /** The isolation in force, with how the process limit is enforced: journaled and shown in bundles. */
   sandboxFacts?: SandboxFacts;
+  /** The effective date of the price table model costs are estimated with, for the bundles. */
+  pricesEffective?: string;
   /** Every recorded event, as it happens: the live view and `--json` read this. */
   onEvent(event: JournalEvent): void;
   /** Aborted on Ctrl-C: workers are stopped, the journal is left consistent. */

@@ -110,7 +110,7 @@ describe("retries of the worker's client", () => {
     expect(api.requests).toHaveLength(0);
     expect(exit).toMatchObject({
       exitCode: 1,
-      blockedReason: "api_error",
+      blockedReason: "spend_limit",
       description:
         "the API refused with a spend limit (429 without retry-after), which is not retried: 429 rate_limit_error: You have reached your specified API usage limits. (request req_error_1)",
     });

@@ -433,6 +433,29 @@ describe("the model_blocked signal", () => {
   });
 });
 
+describe("a spend limit", () => {
+  it("asks a human at once: a restart cannot lift it", async () => {
+    const plan = testPlan([testWorkstream("a")]);
+    const { events, outcome, log } = await runPlan(
+      plan,
+      {
+        a: async () => ({
+          exitCode: 1,
+          description: "the API refused with a spend limit (429 without retry-after), which is not retried",
+          blockedReason: "spend_limit",
+        }),
+      },
+      { noWait: true },
+    );
+    expect(log).toEqual(["start a#1", "exit a#1"]);
+    expect(events.filter((event) => event.type === "intervention.applied")).toEqual([]);
+    const opened = events.find((event) => event.type === "escalation.opened");
+    expect(opened).toMatchObject({ source: "monitor" });
+    expect(String(opened?.question)).toContain("Restarting the worker cannot lift it");
+    expect(outcome).toMatchObject({ kind: "stopped", reason: "waiting_on_human" });
+  });
+});
+
 describe("an approval with a waiver", () => {
   it("turns the named failed gates into waived (never pass) and accepts the claim as it stands", async () => {
     const failing = new FakeCommandRunner(() => 1);

@@ -64,7 +64,7 @@ export function createModelWorkerLauncher(options: ModelWorkerOptions): WorkerLa
   };
 }
 
-type Ending = { exitCode: number; description: string; blockedReason?: "api_error" | "refusal" };
+type Ending = { exitCode: number; description: string; blockedReason?: WorkerExit["blockedReason"] };
 
 class ModelWorkerSession {
   private readonly options: ModelWorkerOptions;
@@ -238,13 +238,12 @@ class ModelWorkerSession {
    * which ends it unblocked: a restart, with a fresh conversation, fits again.
    */
   private afterApiError(error: AnthropicError): Ending | null {
+    const isSpendLimitError = error instanceof APIError && isSpendLimit(error.status, error.headers);
     this.write({
       kind: "api_error",
       error: error.name,
       message: error.message,
-      ...(error instanceof APIError && isSpendLimit(error.status, error.headers)
-        ? { spend_limit: true }
-        : {}),
+      ...(isSpendLimitError ? { spend_limit: true } : {}),
     });
     if (isPromptTooLong(error)) {
       const cannot = this.context.shortenTooLongPrompt(error as APIError);
@@ -253,7 +252,8 @@ class ModelWorkerSession {
     return {
       exitCode: 1,
       description: describeApiFailure(error, this.options.client.maxRetries),
-      blockedReason: "api_error",
+      // A restart cannot lift a spend limit; the monitor asks a human at once.
+      blockedReason: isSpendLimitError ? "spend_limit" : "api_error",
     };
   }
 

@@ -329,6 +329,7 @@ export async function runCommand(args: string[], context: CommandContext): Promi
         : {}),
       redact,
       sandboxFacts: sandboxFacts(plan.sandbox, processLimit.facts),
+      pricesEffective: pricing.effectiveDate,
       runWorkerCommand: (checkoutPath, command, timeoutMs, signal) =>
         runner.run({ command, cwd: checkoutPath, env: baseEnvironment, timeoutMs, markers, signal }),
       workerLauncherFor: launcherFor,
