@@ -253,6 +253,22 @@ export const issueForIssueClosed: PlanRule = (document, locate) =>
     ];
   });
 
+/**
+ * A host allow-list is enforced by the sandbox's private network; without bubblewrap there is
+ * none, and a list that silently allowed everything would be worse than no list.
+ */
+export const allowListNeedsIsolation: PlanRule = (document, locate) => {
+  const sandbox = document.sandbox;
+  if (!sandbox || sandbox.isolation !== "none" || typeof sandbox.network !== "object") return [];
+  return [
+    problemAt(
+      locate,
+      ["sandbox", "network"],
+      "a host allow-list needs `isolation: bwrap` (without it commands reach every host); use `network: host`, or remove `isolation: none`",
+    ),
+  ];
+};
+
 export const planRules: readonly PlanRule[] = [
   uniqueWorkstreamIds,
   branchSafeWorkstreamIds,
@@ -261,6 +277,7 @@ export const planRules: readonly PlanRule[] = [
   acyclicDependencies,
   gateCommandsPresent,
   issueForIssueClosed,
+  allowListNeedsIsolation,
 ];
 
 /** Every rule's problems, in no particular order (the caller sorts). */

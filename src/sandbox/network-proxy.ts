@@ -5,7 +5,9 @@
  * bridge (network-bridge.ts) exposes it on a loopback port named by HTTP_PROXY and friends.
  *
  * It speaks the two forms clients use: CONNECT for https (a byte tunnel, so TLS stays end to end
- * and the proxy never sees a request) and absolute-URI requests for plain http. A host that is not
+ * and the proxy never sees a request) and absolute-URI requests for plain http. Inside a tunnel the
+ * TLS SNI and Host are the client's: an allowed host behind a shared front (a CDN) could route to
+ * another, which only TLS interception could stop; plain http gets the allowed Host, always. A host that is not
  * allowed gets a 403 whose body names the plan field to change. The proxy adds no credentials,
  * drops `Proxy-Authorization` and logs nothing of a request; a decision is reported only as host,
  * port and verdict, for whoever wants to show it.
@@ -155,7 +157,7 @@ function forwardRequest(
     port: target.port,
     method: request.method,
     path: target.path,
-    headers: forwardedHeaders(request),
+    headers: forwardedHeaders(request, target),
     // One connection per request: no pooled socket outlives the command that asked.
     agent: false,
   });
@@ -178,12 +180,28 @@ function forwardRequest(
   request.pipe(upstream);
 }
 
-function forwardedHeaders(request: IncomingMessage): Record<string, string | string[]> {
+/**
+ * The request's headers without hop-by-hop ones (and those its `Connection` names), and with
+ * `Host` set to the host that was allowed: a different Host would let a shared front (a CDN, a
+ * virtual-host server) route the request to a host not on the list.
+ */
+function forwardedHeaders(
+  request: IncomingMessage,
+  target: { hostname: string; port: number },
+): Record<string, string | string[]> {
+  const named = new Set(
+    String(request.headers.connection ?? "")
+      .split(",")
+      .map((name) => name.trim().toLowerCase())
+      .filter((name) => name.length > 0),
+  );
   const headers: Record<string, string | string[]> = {};
   for (const [name, value] of Object.entries(request.headers)) {
-    if (value === undefined || hopByHopHeaders.has(name)) continue;
+    if (value === undefined || hopByHopHeaders.has(name) || named.has(name)) continue;
     headers[name] = value;
   }
+  const host = target.hostname.includes(":") ? `[${target.hostname}]` : target.hostname;
+  headers.host = target.port === 80 ? host : `${host}:${target.port}`;
   return headers;
 }
 

@@ -114,6 +114,16 @@ describe("the plan's sandbox", () => {
     ]);
   });
 
+  it("refuses an allow-list without isolation: nothing would enforce it", () => {
+    const { problems } = validatePlanSource(
+      source("sandbox:", "  isolation: none", "  network: { allow: [registry.npmjs.org] }", ...workstreams),
+      file,
+    );
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatchObject({ line: 3, column: 12, path: "sandbox.network" });
+    expect(problems[0]!.message).toContain("a host allow-list needs `isolation: bwrap`");
+  });
+
   it("refuses an empty allow-list: no host at all is `network: none`", () => {
     const { problems } = validatePlanSource(
       source("sandbox: { network: { allow: [] } }", ...workstreams),

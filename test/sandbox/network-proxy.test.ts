@@ -135,6 +135,18 @@ describe("startNetworkProxy", () => {
     expect(decisions).toEqual([{ host: "localhost", port: upstream.port, isAllowed: true }]);
   });
 
+  it("sends the allowed host as Host, never the one the client names (no fronting to a host not listed)", async () => {
+    const upstream = await startUpstream();
+    const { socketPath } = await startProxy([`localhost:${upstream.port}`], []);
+    const answer = await viaProxy(socketPath, {
+      path: `http://localhost:${upstream.port}/`,
+      headers: { host: "evil.example.com", connection: "x-private", "x-private": "drop me" },
+    });
+    expect(answer.status).toBe(200);
+    expect(upstream.seen[0]?.host).toBe(`localhost:${upstream.port}`);
+    expect(upstream.seen[0]?.["x-private"]).toBeUndefined();
+  });
+
   it("answers 403 naming the plan field for a host that is not listed, and never contacts it", async () => {
     const upstream = await startUpstream();
     const { socketPath } = await startProxy(["registry.npmjs.org"]);

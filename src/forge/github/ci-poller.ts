@@ -30,6 +30,8 @@ export interface CiPoller {
 interface Schedule {
   status: CiStatus;
   readAtMs: number;
+  /** When the read behind `status` was sent: an older read finishing later never replaces it. */
+  sentAtMs: number;
   intervalMs: number;
   /** The longest wait GitHub's last answer asked for. */
   pollAfterMs: number;
@@ -55,8 +57,9 @@ export function createCiPoller(options: {
     return Math.max(0, dueAtMs - clock.now());
   }
 
-  function record(sha: string, observation: CiObservation): void {
+  function record(sha: string, observation: CiObservation, sentAtMs: number): void {
     const previous = schedules.get(sha);
+    if (previous && previous.sentAtMs > sentAtMs) return;
     const fingerprint = fingerprintOf(observation.status);
     const intervalMs =
       previous?.fingerprint === fingerprint
@@ -66,6 +69,7 @@ export function createCiPoller(options: {
     schedules.set(sha, {
       status: observation.status,
       readAtMs: clock.now(),
+      sentAtMs,
       intervalMs,
       pollAfterMs: observation.pollAfterMs,
       fingerprint,
@@ -78,8 +82,9 @@ export function createCiPoller(options: {
 
   /** A new read; a poll arriving while it is out joins it instead of sending its own. */
   function read(sha: string): Promise<CiStatus> {
+    const sentAtMs = clock.now();
     const reading = options.read(sha).then((observation) => {
-      record(sha, observation);
+      record(sha, observation, sentAtMs);
       return observation.status;
     });
     inFlight.set(sha, reading);
