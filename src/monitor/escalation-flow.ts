@@ -18,6 +18,8 @@ export type EscalationSource = EscalationRecord["source"];
 
 export class EscalationFlow {
   private readonly run: RunContext;
+  /** Per escalation: the one wait for its decision, shared by everyone waiting on it. */
+  private readonly decisionWaits = new Map<string, Promise<EscalationRecord | null>>();
 
   constructor(run: RunContext) {
     this.run = run;
@@ -80,7 +82,10 @@ export class EscalationFlow {
       reply: "the worker is started again with your text as guidance",
     });
     const decided = await this.awaitDecision(id);
-    if (!decided || this.run.statusOf(id) !== "running") return null;
+    if (!decided) return null;
+    const status = this.run.statusOf(id);
+    // Denied: aborted, nothing to say. Approved with a waiver: accepted, and the worker is told so.
+    if (status !== "running" && status !== "accepted") return null;
     return this.decisionText(decided);
   }
 
@@ -104,16 +109,27 @@ export class EscalationFlow {
     await this.awaitDecision(workstream.id);
   }
 
-  /** Waits for the pending escalation's decision, records it and applies it; null when the run stops first. */
-  async awaitDecision(id: string): Promise<EscalationRecord | null> {
+  /**
+   * Waits for the pending escalation's decision, records it and applies it; null when the run
+   * stops first. Everyone waiting on the same escalation (the worker's `ask_human` still in flight
+   * and the restarted task of a worker that was stopped meanwhile) shares one wait, so a decision
+   * is journaled once.
+   */
+  awaitDecision(id: string): Promise<EscalationRecord | null> {
     const pending = this.run.workstreamState(id).pendingEscalation;
-    if (!pending) return null;
-    const source = this.run
-      .workstreamState(id)
-      .escalations.find((record) => record.id === pending.id)?.source;
+    if (!pending) return Promise.resolve(null);
+    let wait = this.decisionWaits.get(pending.id);
+    if (!wait) {
+      wait = this.waitAndApply(id, pending.id).finally(() => this.decisionWaits.delete(pending.id));
+      this.decisionWaits.set(pending.id, wait);
+    }
+    return wait;
+  }
+
+  private async waitAndApply(id: string, escalationId: string): Promise<EscalationRecord | null> {
     let decided: EscalationRecord;
     try {
-      decided = await this.run.dependencies.escalations.waitForDecision(pending.id, this.run.stopSignal);
+      decided = await this.run.dependencies.escalations.waitForDecision(escalationId, this.run.stopSignal);
     } catch (error) {
       if (this.run.stopSignal.aborted) return null;
       throw error;
@@ -127,21 +143,29 @@ export class EscalationFlow {
       text: decision?.text ?? null,
       waive: decision?.waive ?? [],
     });
-    if (decision?.kind === "deny" && (source === "monitor" || source === "budget")) {
-      await this.run.record("workstream.aborted", id, {
-        reason: `${decision.decided_by ?? "a human"} denied ${source === "budget" ? "more budget" : "continuing"} (escalation ${decided.id})${decision.note ? `: ${decision.note}` : ""}`,
-      });
-      return decided;
-    }
-    if (source === "budget" && decision && decision.kind !== "deny") {
-      await this.run.record("budget.extended", id, {
-        escalation: decided.id,
-        decided_by: decision.decided_by ?? null,
-      });
-    }
+    await this.applyDecisionEffect(id);
     const waive = decision?.kind === "approve" ? (decision.waive ?? []) : [];
-    if (waive.length > 0) await this.applyWaiver(id, waive, decided);
+    if (waive.length > 0 && this.run.statusOf(id) === "running") await this.applyWaiver(id, waive, decided);
     return decided;
+  }
+
+  /**
+   * What a decision on a supervisor's escalation does to the workstream: a denial aborts it, a
+   * budget granted again is journaled. Also run on resume, for a crash between the two events.
+   */
+  async applyDecisionEffect(id: string): Promise<void> {
+    const state = this.run.workstreamState(id);
+    const pending = state.decisionEffectPending;
+    if (!pending || this.run.statusOf(id) !== "running") return;
+    const record = state.escalations.find((escalation) => escalation.id === pending.escalation);
+    if (pending.effect === "extend_budget") {
+      await this.run.record("budget.extended", id, { escalation: pending.escalation });
+      return;
+    }
+    const who = (await this.run.dependencies.escalations.read(pending.escalation))?.decision?.decided_by;
+    await this.run.record("workstream.aborted", id, {
+      reason: `${who ?? "a human"} denied ${record?.source === "budget" ? "more budget" : "continuing"} (escalation ${pending.escalation})${record?.note ? `: ${record.note}` : ""}`,
+    });
   }
 
   /** What the worker reads of a decision. */

@@ -70,6 +70,13 @@ export class StallMonitor {
     const timer = setInterval(
       () => {
         if (isIdle || isProbing) return;
+        const status = this.run.statusOf(workstream.id);
+        if (status === "escalated" || status === "verifying") {
+          // Waiting on a human or on the verdict of its claim is not the worker idling.
+          lastActivityMs = clock.now();
+          baseline = null;
+          return;
+        }
         const quietMs = clock.now() - lastActivityMs;
         if (baseline === null && quietMs >= idleMs / 2) {
           probe((fingerprint) => {

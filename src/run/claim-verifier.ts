@@ -21,6 +21,8 @@ export class ClaimVerifier {
   private readonly monitor: StallMonitor;
   /** Per workstream: the PR and issue as the last verification observed them. */
   private readonly forgeFactsSeen = new Map<string, ForgeFacts>();
+  /** Per workstream: the verification running now. */
+  private readonly verifications = new Map<string, Promise<ToolResult>>();
   /** Per workstream: the reviewed part of the bundle last posted on its PR. */
   private readonly postedBundles = new Map<string, string>();
 
@@ -34,8 +36,27 @@ export class ClaimVerifier {
     this.forgeFactsSeen.delete(workstreamId);
   }
 
-  /** Runs the gates for the workstream's last claim and records the verdict; returns what the worker reads. */
-  async verifyLastClaim(workstream: Workstream, checkoutPath: string): Promise<ToolResult> {
+  /**
+   * Runs the gates for the workstream's last claim and records the verdict; returns what the
+   * worker reads. One verification per workstream at a time: a second caller (the task restarted
+   * after its worker was stopped mid-verification) gets the verdict of the one in flight.
+   */
+  verifyLastClaim(workstream: Workstream, checkoutPath: string): Promise<ToolResult> {
+    const inFlight = this.verifications.get(workstream.id);
+    if (inFlight) return inFlight;
+    const verification = this.verify(workstream, checkoutPath).finally(() =>
+      this.verifications.delete(workstream.id),
+    );
+    this.verifications.set(workstream.id, verification);
+    return verification;
+  }
+
+  /** Whether a verification of this workstream's claim runs in this process now. */
+  isVerifying(workstreamId: string): boolean {
+    return this.verifications.has(workstreamId);
+  }
+
+  private async verify(workstream: Workstream, checkoutPath: string): Promise<ToolResult> {
     const run = this.run;
     const { checkouts, forge, plan, gateServices, forgeRequestCount } = run.dependencies;
     const id = workstream.id;
@@ -125,6 +146,13 @@ export class ClaimVerifier {
         )) ?? "";
     }
     await this.writeBundleFor(id);
+    if (run.statusOf(id) === "accepted") {
+      // A human waived what failed while this verdict waited on the escalation it opened.
+      return {
+        isError: false,
+        text: `${intervention}\n\nThe workstream is accepted with that waiver; stop now.`,
+      };
+    }
     return {
       isError: true,
       text: renderPrompt("claim-rejected", {

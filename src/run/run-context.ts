@@ -7,7 +7,14 @@
 import type { Workstream } from "../plan/schema.ts";
 import type { JournalEvent } from "./journal.ts";
 import type { SupervisorDependencies } from "./supervisor-dependencies.ts";
-import { applyEvent, foldEvents, type RunState, type WorkstreamState } from "./workstream-state.ts";
+import {
+  applyEvent,
+  foldEvents,
+  InvalidTransitionError,
+  type RunState,
+  transitionFor,
+  type WorkstreamState,
+} from "./workstream-state.ts";
 
 export class RunContext {
   readonly dependencies: SupervisorDependencies;
@@ -40,6 +47,13 @@ export class RunContext {
     workstream: string | null,
     data: Record<string, unknown> = {},
   ): Promise<JournalEvent> {
+    const transition = transitionFor(type);
+    if (workstream !== null && transition) {
+      // Checked before writing: an event the state machine would refuse must never reach the
+      // journal, or no resume (and no status, evidence or report) could fold it again.
+      const status = this.state.workstreams.get(workstream)?.status ?? "pending";
+      if (!transition.from.includes(status)) throw new InvalidTransitionError(workstream, status, type);
+    }
     const event = await this.dependencies.journal.append(type, workstream, data);
     applyEvent(this.state, event);
     this.dependencies.onEvent(event);

@@ -260,11 +260,17 @@ class Supervisor {
     const checkout = await this.ensureCheckout(id, workstream.branch);
 
     if (run.statusOf(id) === "verifying") {
-      // The supervisor died while verifying: the observations are repeated, never assumed.
-      const claim = run.workstreamState(id).claims.at(-1);
-      await run.record("claim.reverifying", id, { claim: claim?.id ?? null });
+      if (!this.verifier.isVerifying(id)) {
+        // The supervisor died while verifying: the observations are repeated, never assumed.
+        const claim = run.workstreamState(id).claims.at(-1);
+        await run.record("claim.reverifying", id, { claim: claim?.id ?? null });
+      }
+      // Its worker was stopped while the verdict was out: the one verification in flight decides.
       await this.verifier.verifyLastClaim(workstream, checkout.path);
     }
+
+    // A decision journaled just before a crash may not have been applied (an abort, more budget).
+    await this.escalations.applyDecisionEffect(id);
 
     if (run.statusOf(id) === "escalated") {
       // The worker that asked died with the previous supervisor; the decision goes to the next start.
@@ -281,8 +287,8 @@ class Supervisor {
       }
       const state = run.workstreamState(id);
       const attempt = state.attempt + 1;
-      // A human who granted more budget granted another start too.
-      const maxAttempts = 1 + workstream.stall.max_restarts + state.budgetExtensions;
+      // A human who let a stalled workstream go on (or granted more budget) granted another start too.
+      const maxAttempts = 1 + workstream.stall.max_restarts + state.extraStartsGranted;
       if (attempt > maxAttempts) {
         await run.record("workstream.blocked", id, {
           reason: `the worker stopped ${state.attempt} times without an accepted claim (limit ${maxAttempts})`,

@@ -78,6 +78,13 @@ export interface WorkstreamState {
   budgetExtensions: number;
   /** When the latest extension was granted: the time budget counts from there. */
   budgetExtendedAt: string | null;
+  /** Worker starts granted beyond `max_restarts` by humans who let a stalled workstream go on. */
+  extraStartsGranted: number;
+  /**
+   * What a decided escalation still has to do to the workstream (abort it, extend its budget),
+   * journaled as its own event right after the decision; pending here when a crash fell between.
+   */
+  decisionEffectPending: { escalation: string; effect: "abort" | "extend_budget" } | null;
   interventions: { playbook: string; signal: string; delivery: string; ts: string }[];
   escalations: {
     id: string;
@@ -126,6 +133,8 @@ export function initialWorkstreamState(id: string): WorkstreamState {
     escalationCount: 0,
     budgetExtensions: 0,
     budgetExtendedAt: null,
+    extraStartsGranted: 0,
+    decisionEffectPending: null,
     interventions: [],
     escalations: [],
     signals: [],
@@ -313,6 +322,16 @@ function applyWorkstreamDetails(workstream: WorkstreamState, event: JournalEvent
       workstream.pendingEscalation = null;
       {
         const record = workstream.escalations.find((candidate) => candidate.id === String(event.escalation));
+        const decision = String(event.decision);
+        const fromSupervisor = record?.source === "monitor" || record?.source === "budget";
+        if (fromSupervisor && decision !== "deny") workstream.extraStartsGranted += 1;
+        if (fromSupervisor && decision === "deny")
+          workstream.decisionEffectPending = { escalation: String(event.escalation), effect: "abort" };
+        else if (record?.source === "budget")
+          workstream.decisionEffectPending = {
+            escalation: String(event.escalation),
+            effect: "extend_budget",
+          };
         if (record) {
           record.decision = String(event.decision);
           record.note = typeof event.note === "string" ? event.note : null;
@@ -324,6 +343,7 @@ function applyWorkstreamDetails(workstream: WorkstreamState, event: JournalEvent
     case "budget.extended":
       workstream.budgetExtensions += 1;
       workstream.budgetExtendedAt = event.ts;
+      workstream.decisionEffectPending = null;
       break;
     case "signal.detected":
       workstream.signals.push({
@@ -343,6 +363,7 @@ function applyWorkstreamDetails(workstream: WorkstreamState, event: JournalEvent
     case "workstream.rejected":
     case "workstream.blocked":
     case "workstream.aborted":
+      workstream.decisionEffectPending = null;
       workstream.endedAt = event.ts;
       workstream.reason = String(event.reason ?? "");
       break;

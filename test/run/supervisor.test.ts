@@ -11,6 +11,7 @@ import { builtInPlaybooksDirectory, loadPlaybooks } from "../../src/monitor/play
 import type { Plan } from "../../src/plan/schema.ts";
 import { Journal, type JournalEvent } from "../../src/run/journal.ts";
 import { type CheckoutPort, runSupervisor } from "../../src/run/supervisor.ts";
+import { foldEvents } from "../../src/run/workstream-state.ts";
 import { FakeCommandRunner } from "../fakes/fake-command-runner.ts";
 import { testPlan, testWorkstream } from "../fakes/plan-builder.ts";
 
@@ -706,5 +707,62 @@ describe("the same error surviving edits", () => {
     expect(events.filter((event) => event.type === "signal.detected").map((event) => event.summary)).toEqual(
       [],
     );
+  });
+});
+
+describe("a worker stopped while the supervisor answers it", () => {
+  it("journals one decision when the worker dies while its ask_human waits", async () => {
+    const plan = testPlan([testWorkstream("a")]);
+    const human = (async () => {
+      const store = createEscalationStore(directory, new ManualClock(), { pollMs: 5 });
+      for (;;) {
+        const [pending] = (await store.list()).filter((record) => record.status === "pending");
+        if (pending) {
+          // Long enough for the run to restart the workstream and wait on the same escalation.
+          await new Promise((resolve) => setTimeout(resolve, 150));
+          return store.decide(pending.id, { kind: "reply", text: "yes", decidedBy: "tester" });
+        }
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+    })();
+    const { events, outcome } = await runPlan(plan, {
+      a: async (start, checkouts) => {
+        if (start.attempt > 1) return commitAndClaim(start, checkouts);
+        // Like a worker stopped by its time budget while a human has not answered yet.
+        void start.services.askHuman("May I?").catch(() => {});
+        await new Promise((resolve) => setTimeout(resolve, 30));
+        return { exitCode: null, isCanceled: true, description: "stopped" };
+      },
+    });
+    await human;
+    expect(events.filter((event) => event.type === "escalation.decided")).toHaveLength(1);
+    expect(outcome).toMatchObject({ kind: "finished", allAccepted: true });
+    expect(() => foldEvents(["a"], events)).not.toThrow();
+  });
+
+  it("verifies a claim once when its worker dies while the verdict is out", async () => {
+    class SlowRunner extends FakeCommandRunner {
+      override async run(request: Parameters<FakeCommandRunner["run"]>[0]) {
+        await new Promise((resolve) => setTimeout(resolve, 150));
+        return super.run(request);
+      }
+    }
+    const plan = testPlan([testWorkstream("a", { done: ["local_check"] })]);
+    const { events, outcome } = await runPlan(
+      plan,
+      {
+        a: async (start, checkouts) => {
+          checkouts.heads.set(start.checkoutPath, "c1");
+          void start.services.claimDone("done").catch(() => {});
+          await new Promise((resolve) => setTimeout(resolve, 30));
+          return { exitCode: null, isCanceled: true, description: "stopped" };
+        },
+      },
+      { runner: new SlowRunner() },
+    );
+    expect(events.filter((event) => event.type === "claim.accepted")).toHaveLength(1);
+    expect(types(events, "a")).not.toContain("claim.reverifying");
+    expect(outcome).toMatchObject({ kind: "finished", allAccepted: true });
+    expect(() => foldEvents(["a"], events)).not.toThrow();
   });
 });
