@@ -139,17 +139,32 @@ function cgroupProcessLimit(version: 1 | 2, runDirectory: string, maxProcesses: 
   };
 }
 
+/** How long a count of the user's tasks stands before the next command counts again. */
+const userTaskRecountMs = 10_000;
+
+/**
+ * RLIMIT_NPROC counts every task of the user, not only the command's: the user's own count
+ * drifts (a browser opens tabs, other workstreams run), so the limit is set from a recent count
+ * (at most ten seconds old) plus `max_processes`, never from the run's start alone.
+ */
 async function rlimitProcessLimit(userId: number, maxProcesses: number): Promise<ProcessLimit> {
-  const [hardLimit, userTasks] = await Promise.all([hardProcessLimit(), countUserTasks(userId)]);
-  const limit = Math.min(hardLimit, userTasks + maxProcesses);
+  const hardLimit = await hardProcessLimit();
+  let counted = { tasks: await countUserTasks(userId), atMs: Date.now() };
+  const limitNow = async () => {
+    if (Date.now() - counted.atMs > userTaskRecountMs) {
+      counted = { tasks: await countUserTasks(userId).catch(() => counted.tasks), atMs: Date.now() };
+    }
+    return Math.min(hardLimit, counted.tasks + maxProcesses);
+  };
+  const startLimit = await limitNow();
   return {
     facts: {
       kind: "rlimit",
-      maxProcesses: limit,
-      detail: `RLIMIT_NPROC ${limit}: the user's ${userTasks} tasks at the start of the run plus ${maxProcesses} (it counts all of the user's processes)`,
+      maxProcesses: startLimit,
+      detail: `RLIMIT_NPROC: the user's tasks (${counted.tasks} at the start of the run, recounted every ${userTaskRecountMs / 1000} s) plus ${maxProcesses}; it counts all of the user's processes`,
     },
     prepare: async () => ({
-      shellPrelude: `ulimit -u ${limit} || exit 125; `,
+      shellPrelude: `ulimit -u ${await limitNow()} || exit 125; `,
       release: async () => undefined,
     }),
     close: async () => undefined,
