@@ -1,6 +1,7 @@
 /**
- * The cost of starting the CLI once (`supervise --version`): every `supervise tool` call a command
- * worker makes pays at least this, so it explains most of the gap to the floor.
+ * The cost of starting the CLI once (`supervise --version`): what `supervise mcp` pays once per
+ * worker, and `supervise tool` pays per call only where the worker has no curl (the `supervise`
+ * shim answers tool calls through curl otherwise; see src/agent/bridge/worker-shim.ts).
  */
 import { performance } from "node:perf_hooks";
 import { execa } from "execa";

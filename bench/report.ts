@@ -15,7 +15,7 @@ const rows: Row[] = [
   },
   { name: "wall_ms_n50", label: "  supervisor wall, N=50", unit: "ms" },
   { name: "floor_wall_ms_n50", label: "  floor wall, N=50", unit: "ms" },
-  { name: "cli_start_ms", label: "  one CLI start (each `supervise tool` call)", unit: "ms" },
+  { name: "cli_start_ms", label: "  CLI start (`supervise mcp`, tool w/o curl)", unit: "ms" },
   {
     name: "cost_growth_200_over_10",
     label: "CPU per workstream, N=200 over N=10",

@@ -17,13 +17,7 @@ const procDirectory = "/proc";
 
 /** Pids of the processes whose environment holds exactly `name=value`, never our own. */
 export function findProcessesWithMarker(name: string, value: string): number[] {
-  const entry = Buffer.from(`${validMarkerName(name)}=${validMarkerValue(value)}`);
-  const reader = createProcFileReader();
-  return listProcessIds().filter((pid) => {
-    if (pid === process.pid) return false;
-    const environment = reader.read(pid, "environ");
-    return environment !== undefined && containsEntry(environment, entry);
-  });
+  return scanForMarker(markerEntry(name, value)).marked;
 }
 
 /**
@@ -51,16 +45,91 @@ export async function sweepProcessesWithMarker(
   value: string,
   options: SweepOptions = {},
 ): Promise<number[]> {
-  const rounds = options.rounds ?? 10;
-  const deathWaitMs = options.deathWaitMs ?? 1000;
   const killed = new Set<number>();
-  for (let round = 0; round < rounds; round++) {
-    const signalled = killProcessesWithMarker(name, value, "SIGKILL");
-    if (signalled.length === 0) break;
-    for (const pid of signalled) killed.add(pid);
-    await waitUntilDead(signalled, deathWaitMs);
+  await sweepRounds(markerEntry(name, value), options, killed);
+  return [...killed];
+}
+
+/**
+ * sweepProcessesWithMarker, and then sure of the processes its last scan could not judge. A
+ * process inside execve shows an empty environment for an instant (seen under load), so it may
+ * carry the marker unseen. Those few are read again after `recheckDelayMs`: unmarked, or still
+ * empty (a process started with no environment at all, which no scan can judge), the sweep is
+ * done; marked, or gone (it may have started others first), the whole sweep runs again. Rejected:
+ * a second full scan after every sweep, which cost a scan of every process on the machine and a
+ * fixed 10 ms per command, for a race that a scan almost never meets.
+ */
+export async function sweepProcessesWithMarkerSettled(
+  name: string,
+  value: string,
+  options: SweepOptions & { recheckDelayMs?: number } = {},
+): Promise<number[]> {
+  const entry = markerEntry(name, value);
+  const killed = new Set<number>();
+  const reader = createProcFileReader();
+  for (let attempt = 0; attempt < (options.rounds ?? 10); attempt++) {
+    const { blank } = await sweepRounds(entry, options, killed);
+    if (blank.length === 0) break;
+    await delay(options.recheckDelayMs ?? 10);
+    const isSettled = blank.every((pid) => {
+      const environment = reader.read(pid, "environ");
+      return environment !== undefined && !containsEntry(environment, entry);
+    });
+    if (isSettled) break;
   }
   return [...killed];
+}
+
+/** Kill rounds until a scan finds no marked process; returns that last scan. */
+async function sweepRounds(entry: Buffer, options: SweepOptions, killed: Set<number>): Promise<MarkerScan> {
+  const rounds = options.rounds ?? 10;
+  const deathWaitMs = options.deathWaitMs ?? 1000;
+  let scan = scanForMarker(entry);
+  for (let round = 0; round < rounds && scan.marked.length > 0; round++) {
+    const signalled = scan.marked.filter((pid) => sendSignal(pid, "SIGKILL"));
+    for (const pid of signalled) killed.add(pid);
+    await waitUntilDead(signalled, deathWaitMs);
+    scan = scanForMarker(entry);
+  }
+  return scan;
+}
+
+interface MarkerScan {
+  marked: number[];
+  /** Processes whose environment read as empty: inside execve, or started with none. */
+  blank: number[];
+}
+
+function scanForMarker(entry: Buffer): MarkerScan {
+  const reader = createProcFileReader();
+  const scan: MarkerScan = { marked: [], blank: [] };
+  for (const pid of listProcessIds()) {
+    if (pid === process.pid) continue;
+    // Unreadable (undefined): gone, not ours, a kernel thread, or exiting, past its last fork.
+    const environment = reader.read(pid, "environ");
+    if (environment === undefined) continue;
+    if (environment.length === 0) scan.blank.push(pid);
+    else if (containsEntry(environment, entry)) scan.marked.push(pid);
+  }
+  return scan;
+}
+
+function markerEntry(name: string, value: string): Buffer {
+  return Buffer.from(`${validMarkerName(name)}=${validMarkerValue(value)}`);
+}
+
+/**
+ * True once no process, not even a zombie, is left in the group: one signal-0 call, where listing
+ * the members takes a scan of every process.
+ */
+export function isProcessGroupGone(groupId: number): boolean {
+  try {
+    process.kill(-groupId, 0);
+    return false;
+  } catch (error) {
+    // EPERM: someone is there, though not ours to signal.
+    return (error as NodeJS.ErrnoException).code === "ESRCH";
+  }
 }
 
 /** False once the process has exited, even while it waits as a zombie for its parent to reap it. */
@@ -93,14 +162,26 @@ export async function waitUntilDead(pids: number[], timeoutMs: number): Promise<
   }
 }
 
-/** Fields of /proc/<pid>/stat: state is the 3rd, the process group the 5th. */
+const space = 0x20;
+const closingParenthesis = 0x29;
+
+/**
+ * Fields of /proc/<pid>/stat: state is the 3rd, the process group the 5th. Read from the bytes in
+ * place, without splitting the line into its fifty-odd fields: scans read one for every process.
+ */
 function readStatus(pid: number, reader: ProcFileReader): { state: string; groupId: number } | undefined {
   const bytes = reader.read(pid, "stat");
   if (bytes === undefined) return undefined;
-  const status = bytes.toString("utf8");
   // The fields follow the command name in parentheses, which may itself contain ") ".
-  const [state = "", , groupId = ""] = status.slice(status.lastIndexOf(")") + 2).split(" ");
-  return { state, groupId: Number(groupId) };
+  const stateAt = bytes.lastIndexOf(closingParenthesis) + 2;
+  const parentAt = bytes.indexOf(space, stateAt) + 1;
+  const groupAt = parentAt === 0 ? 0 : bytes.indexOf(space, parentAt) + 1;
+  const groupEnd = groupAt === 0 ? -1 : bytes.indexOf(space, groupAt);
+  if (stateAt < 2 || groupEnd === -1) return undefined;
+  return {
+    state: bytes.toString("latin1", stateAt, stateAt + 1),
+    groupId: Number(bytes.toString("latin1", groupAt, groupEnd)),
+  };
 }
 
 function listProcessIds(): number[] {
@@ -121,10 +202,11 @@ interface ProcFileReader {
 /**
  * Reads /proc files into one buffer reused for a whole scan: a scan reads a file of every process
  * on the machine after every command, and readFileSync's fstat and fresh buffer per file cost 40 %
- * more CPU (measured over 137 processes). A file larger than the buffer is read whole, the slow way.
+ * more CPU (measured over 137 processes) and were the supervisor's largest source of garbage. A
+ * file larger than the buffer (an environment past 16 KiB) is read whole, the slow way.
  */
 function createProcFileReader(): ProcFileReader {
-  const buffer = Buffer.allocUnsafe(64 * 1024);
+  const buffer = Buffer.allocUnsafe(16 * 1024);
   return {
     read(pid, file) {
       const path = `${procDirectory}/${pid}/${file}`;

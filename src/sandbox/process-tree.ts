@@ -4,7 +4,13 @@
  * its environment, which its children inherit even when they leave the group.
  */
 import type { ChildProcess } from "node:child_process";
-import { findProcessGroupMembers, sweepProcessesWithMarker, waitUntilDead } from "./process-sweep.ts";
+import {
+  findProcessGroupMembers,
+  isProcessGroupGone,
+  sweepProcessesWithMarker,
+  sweepProcessesWithMarkerSettled,
+  waitUntilDead,
+} from "./process-sweep.ts";
 
 export const processTreeMarker = "SUPERVISE_PROCESS_TREE";
 
@@ -21,7 +27,8 @@ export interface ProcessTree {
  * SIGKILLs the group and every marked process, and resolves once they are dead, so a command's
  * result always means its processes are gone. The group's members are waited for separately:
  * one may have dropped the marker, and a dying process loses its environment (so the marker
- * scan no longer sees it) before it is a zombie.
+ * scan no longer sees it) before it is a zombie; the usual empty group is told by one signal-0
+ * call, without a scan.
  *
  * Signalling the group after its leader exited is safe here although execa warns about it: a
  * group id stays reserved while any member lives, and once the group is empty Linux hands the
@@ -35,14 +42,13 @@ export async function killProcessTree(tree: ProcessTree): Promise<void> {
   } catch {
     // ESRCH: the group is already empty.
   }
-  await sweepProcessesWithMarker(processTreeMarker, tree.treeId);
-  // A child caught between fork and exec can show an empty environment for an instant and escape
-  // one scan (seen under load); a second scan a moment later finds it. A PID namespace needs none.
-  if (!tree.hasPidNamespace) {
-    await new Promise((resolve) => setTimeout(resolve, 10));
-    await sweepProcessesWithMarker(processTreeMarker, tree.treeId);
+  // A PID namespace needs one scan: its processes all die with the main one. Without one, a
+  // child caught inside execve can escape a scan, which the settled sweep reads again.
+  if (tree.hasPidNamespace) await sweepProcessesWithMarker(processTreeMarker, tree.treeId);
+  else await sweepProcessesWithMarkerSettled(processTreeMarker, tree.treeId);
+  if (!isProcessGroupGone(tree.groupId)) {
+    await waitUntilDead(findProcessGroupMembers(tree.groupId), 1000);
   }
-  await waitUntilDead(findProcessGroupMembers(tree.groupId), 1000);
 }
 
 export interface LingerWatch {

@@ -3,10 +3,12 @@
  * any config file runs (hooks, fsmonitor, filters, external diff, pagers, editors, credential and
  * signing helpers), and neither the machine's system nor the user's global config is read.
  */
+import { spawn } from "node:child_process";
 import { realpath, stat } from "node:fs/promises";
 import { dirname } from "node:path";
-import { GitError, simpleGit } from "simple-git";
+import { type Clock, systemClock } from "../clock.ts";
 import { ExitCode, SuperviseError } from "../errors.ts";
+import { createConfigListingCache } from "./config-listing-cache.ts";
 import { protectiveConfigArguments } from "./protective-config.ts";
 
 export interface SafeGit {
@@ -25,6 +27,8 @@ export interface SafeGit {
 export interface SafeGitOptions {
   /** Where PATH and HOME come from (the composition root passes its environment); nothing else is read. */
   environment?: Readonly<Record<string, string | undefined>>;
+  /** Dates the config listings the cache keeps (see config-listing-cache.ts); the system clock by default. */
+  clock?: Clock;
 }
 
 /** A git command the supervisor ran failed; the message names the command and git's own complaint. */
@@ -49,20 +53,6 @@ export class GitCommandError extends SuperviseError {
   }
 }
 
-/**
- * simple-git treats a non-zero exit with an empty stderr as success; this makes every one an error.
- * It extends GitError because simple-git re-wraps any other error and drops its fields.
- */
-class GitExit extends GitError {
-  readonly gitExitCode: number;
-  readonly stderr: string;
-  constructor(gitExitCode: number, stderr: string) {
-    super(undefined, stderr || `git exited with code ${gitExitCode}`);
-    this.gitExitCode = gitExitCode;
-    this.stderr = stderr;
-  }
-}
-
 /** The variables the supervisor's git gets besides PATH, HOME and LC_ALL; see safeEnvironment. */
 function gitVariables(directory: string): Record<string, string> {
   return {
@@ -76,9 +66,16 @@ function gitVariables(directory: string): Record<string, string> {
     // Repository discovery stops at the directory itself. A checkout whose .git a worker deleted
     // must fail, not resolve to an enclosing repository (the state dir may sit inside the user's).
     GIT_CEILING_DIRECTORIES: dirname(directory),
+    // Long options only in full (git otherwise takes `--upload-p=…` for `--upload-pack=…`), so
+    // the refused options below cannot be spelled around.
+    GIT_TEST_DISALLOW_ABBREVIATED_OPTIONS: "1",
   };
 }
 
+/**
+ * The complete environment of the supervisor's git: nothing else of the parent's is passed, so
+ * no GIT_DIR, GIT_CONFIG_PARAMETERS, GIT_EXEC_PATH, EDITOR or PAGER of the caller reaches it.
+ */
 export function safeEnvironment(
   directory: string,
   environment: SafeGitOptions["environment"],
@@ -92,72 +89,91 @@ export function safeEnvironment(
 }
 
 /**
- * simple-git v4 rejects `-c` writes of code-running keys and `GIT_CONFIG_GLOBAL` whatever their
- * value, so the guards our own overrides trip are lifted, and only those (alias, include,
- * url.insteadOf, protocol, template, exec-path and the rest stay on). The lift holds for callers'
- * arguments too, so `raw` refuses global options (`-c`, `-C`, `--git-dir`) outright, and callers
- * must not pass worker-written text as options: SHAs and workstream ids are checked before use.
+ * Options a caller may not pass, whatever the subcommand: they name programs or config for git to
+ * use (`--template` hooks, `--exec-path`, an upload/receive-pack program, a `--config` a clone
+ * keeps, other than the supervisor's own settings). SafeGit's own overrides come first and win over config files, but not over these.
+ * Callers never pass worker-written text as options (SHAs and workstream ids are checked before
+ * use); this is the net under that rule, as simple-git's argument guard was before it.
  */
-const liftedGuards = {
-  allowUnsafeConfigPaths: true, // GIT_CONFIG_GLOBAL=/dev/null
-  allowUnsafeHooksPath: true,
-  allowUnsafeFsMonitor: true,
-  allowUnsafePager: true,
-  allowUnsafeEditor: true,
-  allowUnsafeSshCommand: true,
-  allowUnsafeAskPass: true,
-  allowUnsafeCredentialHelper: true,
-  allowUnsafeDiffExternal: true,
-  allowUnsafeDiffTextConv: true,
-  allowUnsafeFilter: true,
-  allowUnsafeMergeDriver: true,
-  allowUnsafeGpgProgram: true,
-  allowUnsafePack: true, // uploadpack.packObjectsHook
-} as const;
+const refusedOptionPattern = /^--(template|exec-path|upload-pack|receive-pack|exec)(=|$)/;
+/** `clone --config` keys the supervisor's own clones set; any other is refused. */
+const allowedCloneConfigPattern =
+  /^(user\.name|user\.email|remote\.origin\.pushurl|gc\.auto|gc\.pruneExpire)=/;
 
-/** One serialized simple-git instance per repository (parallel commands in one repo race on its locks). */
+function checkCallerArguments(args: readonly string[]): void {
+  const [subcommand] = args;
+  if (subcommand === undefined || subcommand.startsWith("-")) {
+    throw new Error(
+      `SafeGit.raw takes a git subcommand first, got ${JSON.stringify(subcommand)}: global options are SafeGit's own.`,
+    );
+  }
+  const optionsEnd = args.indexOf("--");
+  const options = optionsEnd === -1 ? args : args.slice(0, optionsEnd);
+  for (let index = 1; index < options.length; index++) {
+    if (isRefusedOption(subcommand, options[index]!, options[index + 1])) {
+      throw new Error(
+        `SafeGit.raw refuses the option ${JSON.stringify(options[index])} in git ${subcommand}.`,
+      );
+    }
+  }
+}
+
+function isRefusedOption(subcommand: string, option: string, next: string | undefined): boolean {
+  if (refusedOptionPattern.test(option)) return true;
+  if (subcommand !== "clone") return false;
+  // clone's `-u` is --upload-pack and its `-c` writes config, alone or bundled (`-qu…`): short
+  // options are refused there, and `--config` is checked against the supervisor's own settings.
+  if (/^-[^-]/.test(option)) return true;
+  if (option.startsWith("--config="))
+    return !allowedCloneConfigPattern.test(option.slice("--config=".length));
+  if (option === "--config") return !allowedCloneConfigPattern.test(next ?? "");
+  return false;
+}
+
+/**
+ * One SafeGit per repository; its commands run one at a time (parallel commands in one repository
+ * race on its locks). Git is spawned directly: simple-git, used before, waited 50 ms after every
+ * command that printed nothing (a clean `status`, `update-ref`), which was most of the fixed cost
+ * of verifying a claim, and took twice the CPU per call of a bare spawn.
+ */
 export async function createSafeGit(repositoryPath: string, options: SafeGitOptions = {}): Promise<SafeGit> {
   const directory = await existingDirectory(repositoryPath);
   const environment = safeEnvironment(directory, options.environment ?? process.env);
-  const git = simpleGit({
-    baseDir: directory,
-    maxConcurrentProcesses: 1,
-    allowEnvironment: Object.keys(gitVariables(directory)),
-    unsafe: liftedGuards,
-    errors: (error, result) =>
-      result.exitCode === 0
-        ? error
-        : new GitExit(result.exitCode, Buffer.concat(result.stdErr).toString("utf8")),
-  }).env(environment);
+  const configListings = createConfigListingCache(directory, options.clock ?? systemClock);
+  let queue: Promise<unknown> = Promise.resolve();
+  /** The overrides of the last listing: the same text, kept by the cache, needs no parsing again. */
+  let overrides: { listing: string | undefined; arguments: string[] } = { listing: undefined, arguments: [] };
 
   async function run(args: readonly string[], shownArgs: readonly string[]): Promise<string> {
-    try {
-      return await git.raw([...args]);
-    } catch (error) {
-      if (!(error instanceof GitExit)) throw error;
-      throw new GitCommandError({
-        directory,
-        args: shownArgs,
-        gitExitCode: error.gitExitCode,
-        stderr: error.stderr,
-      });
+    const { exitCode, stdout, stderr } = await runGit(directory, args, environment);
+    if (exitCode !== 0) {
+      throw new GitCommandError({ directory, args: shownArgs, gitExitCode: exitCode, stderr });
     }
+    return stdout;
   }
 
-  async function raw(args: readonly string[]): Promise<string> {
-    if (args[0] === undefined || args[0].startsWith("-")) {
-      throw new Error(
-        `SafeGit.raw takes a git subcommand first, got ${JSON.stringify(args[0])}: global options are SafeGit's own.`,
-      );
-    }
-    // Listed right before each command, not once: a worker may add a filter driver at any time.
-    // Reading config runs nothing, and --includes follows include.path/includeIf as the command will.
-    // A worker still running could add a driver between the two processes; closing that window
-    // needs the worker stopped, or its .git/config read-only to it (the sandbox's job).
+  async function protectedCommand(args: readonly string[]): Promise<string> {
+    // Listed right before each command (or proven unchanged since; see config-listing-cache.ts),
+    // not once: a worker may add a filter driver at any time. Reading config runs nothing, and
+    // --includes follows include.path/includeIf as the command will. A worker still running could
+    // add a driver between the two processes; closing that window needs the worker stopped, or its
+    // .git/config read-only to it (the sandbox's job).
     const listingArgs = ["config", "--list", "-z", "--includes"];
-    const listing = await run(listingArgs, listingArgs);
+    const listing = await configListings.listing(() => run(listingArgs, listingArgs));
+    if (listing !== overrides.listing) overrides = { listing, arguments: protectiveConfigArguments(listing) };
     // --no-optional-locks: never rewrite a worker's index behind its back (status refreshes it).
-    return run(["--no-optional-locks", ...protectiveConfigArguments(listing), ...args], args);
+    return run(["--no-optional-locks", ...overrides.arguments, ...args], args);
+  }
+
+  function raw(args: readonly string[]): Promise<string> {
+    try {
+      checkCallerArguments(args);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    const result = queue.then(() => protectedCommand(args));
+    queue = result.catch(() => undefined);
+    return result;
   }
 
   return {
@@ -191,6 +207,38 @@ export async function createSafeGit(repositoryPath: string, options: SafeGitOpti
       return raw(["diff", "--no-ext-diff", "--no-textconv", ...args]);
     },
   };
+}
+
+/** One git process: stdin closed, the whole output collected, the exit code as git gave it. */
+function runGit(
+  directory: string,
+  args: readonly string[],
+  environment: Record<string, string>,
+): Promise<{ exitCode: number; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn("git", args, { cwd: directory, env: environment, stdio: ["ignore", "pipe", "pipe"] });
+    const stdout: Buffer[] = [];
+    const stderr: Buffer[] = [];
+    child.stdout.on("data", (chunk: Buffer) => stdout.push(chunk));
+    child.stderr.on("data", (chunk: Buffer) => stderr.push(chunk));
+    child.once("error", (error) => {
+      reject(
+        new SuperviseError(`git could not be started in ${directory}: ${error.message}`, {
+          exitCode: ExitCode.someNotAccepted,
+          hint: "The supervisor needs git on the PATH it was started with.",
+          cause: error,
+        }),
+      );
+    });
+    // "close", not "exit": the output is complete only once both pipes have closed.
+    child.once("close", (code, signal) => {
+      resolve({
+        exitCode: code ?? (signal ? 128 : 1),
+        stdout: Buffer.concat(stdout).toString("utf8"),
+        stderr: Buffer.concat(stderr).toString("utf8") || (signal ? `killed by ${signal}` : ""),
+      });
+    });
+  });
 }
 
 /** Porcelain v1 with -z: `XY path`, and for renames and copies a second record with the source. */

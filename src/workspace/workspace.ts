@@ -55,6 +55,11 @@ export class Workspace {
   private readonly repositories = new Map<string, Promise<SafeGit>>();
   /** The last operation per workstream: creating, reusing and removing a checkout never overlap. */
   private readonly workstreamQueues = new Map<string, Promise<unknown>>();
+  /**
+   * The base as prepare() fetched it. Only prepare() moves the mirror's base, so checkouts made
+   * after it start there without asking git again (a process per workstream, in the mirror's queue).
+   */
+  private preparedBaseSha: string | undefined;
 
   constructor(options: WorkspaceOptions) {
     this.stateDir = resolve(options.stateDir);
@@ -95,7 +100,9 @@ export class Workspace {
       this.userRepository,
       `+${baseRef}:${baseRef}`,
     ]);
-    return { baseSha: await this.mirrorBaseSha(mirror) };
+    const baseSha = await this.mirrorBaseSha(mirror);
+    this.preparedBaseSha = baseSha;
+    return { baseSha };
   }
 
   /** The workstream's checkout, made once and reused after; safe to call again after a crash. */
@@ -268,7 +275,7 @@ export class Workspace {
     workstream: { id: string; branch: string },
     path: string,
   ): Promise<Checkout> {
-    const baseSha = await this.mirrorBaseSha(mirror);
+    const baseSha = this.preparedBaseSha ?? (await this.mirrorBaseSha(mirror));
     // Recorded before the clone: once the rename commits the checkout, its base is known.
     await mirror.raw(["update-ref", baseRef(workstream.id), baseSha]);
 
@@ -277,7 +284,9 @@ export class Workspace {
     await rm(partialRoot, { recursive: true, force: true });
     await mkdir(partialRoot, { recursive: true });
     const partial = join(partialRoot, "clone");
-    const outside = await this.repository(join(this.stateDir, "checkouts"));
+    // Cloned from its own folder, not through one SafeGit of checkouts/: that one would make the
+    // clones of all workstreams wait for each other, and clones into separate folders never race.
+    const outside = await createSafeGit(partialRoot, { environment: this.environment });
     // --shared: objects are borrowed from the mirror through alternates; refs are the clone's own.
     // Commands here are not --quiet on purpose: simple-git waits 50 ms after a process that
     // printed nothing, and these run once per workstream on the way to the worker's first turn.

@@ -198,4 +198,27 @@ describe("createSafeGit", () => {
       /global options are SafeGit's own/,
     );
   });
+
+  it("refuses options that name a program or config for git to use", async () => {
+    const target = join(fixture.root, "refused-clone");
+    for (const args of [
+      ["clone", "--template=/tmp/hooks", "--", checkout.path, target],
+      ["clone", "--upload-pack=touch /tmp/x", "--", checkout.path, target],
+      ["clone", "-u", "touch /tmp/x", "--", checkout.path, target],
+      ["clone", "--config", "core.hooksPath=.", "--", checkout.path, target],
+      ["clone", "-c", "alias.status=!touch /tmp/x", "--", checkout.path, target],
+      ["clone", "-calias.status=!touch /tmp/x", "--", checkout.path, target],
+      ["clone", "-qu", "touch /tmp/x", "--", checkout.path, target],
+      ["fetch", "--exec=touch /tmp/x", checkout.path],
+    ]) {
+      await expect(git.raw(args), args.join(" ")).rejects.toThrow(/SafeGit.raw refuses the option/);
+    }
+    // Abbreviated long options are refused by git itself, so none of these can be spelled around.
+    await expect(git.raw(["clone", "--upload-p=touch /tmp/x", "--", checkout.path, target])).rejects.toThrow(
+      "fatal: disallowed abbreviated or ambiguous option 'upload-p'",
+    );
+    // The supervisor's own clone settings pass, and a path after `--` is never read as an option.
+    await git.raw(["clone", "--quiet", "--config", "gc.auto=0", "--", checkout.path, target]);
+    await expect(git.raw(["log", "--oneline", "--", "--template=x"])).resolves.toBe("");
+  });
 });

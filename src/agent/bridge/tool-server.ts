@@ -7,6 +7,7 @@ import { randomBytes, timingSafeEqual } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { ToolResult, WorkerServices } from "../tools/tool-definition.ts";
 import { callWorkerTool } from "../tools/tool-registry.ts";
+import { cliReplyStatus } from "./worker-shim.ts";
 
 export interface ToolServer {
   readonly socketPath: string;
@@ -34,7 +35,9 @@ export async function startToolServer(socketPath: string): Promise<ToolServer> {
   const grants = new Map<string, Grant>();
   const server = createServer((request, response) => {
     handleRequest(request, response, grants).catch((error: unknown) => {
-      respond(response, 500, { isError: true, text: `supervisor error: ${String(error)}` });
+      const result = { isError: true, text: `supervisor error: ${String(error)}` };
+      if (request.url?.endsWith("?reply=cli")) replyAsCli(response, 500, result);
+      else respond(response, 500, result);
     });
   });
   // Tool calls such as claim_done (gates) and ask_human (a person) may take many minutes.
@@ -69,38 +72,83 @@ function listen(server: Server, socketPath: string): Promise<void> {
   });
 }
 
+/**
+ * Two reply formats. JSON (the default) is a ToolResult for `supervise tool` and `supervise mcp` in
+ * Node. `?reply=cli` serves the shim's curl (worker-shim.ts): the body is exactly what `supervise
+ * tool` prints and the status names its exit code, so the shell needs no JSON parser.
+ */
 async function handleRequest(
   request: IncomingMessage,
   response: ServerResponse,
   grants: Map<string, Grant>,
 ): Promise<void> {
+  const match = /^\/tools\/([a-z_]+)(\?reply=cli)?$/.exec(request.url ?? "");
+  const reply = match?.[2] ? replyAsCli : replyAsJson;
   const grant = findGrant(request.headers.authorization, grants);
   if (!grant) {
-    respond(response, 401, {
+    reply(response, 401, {
       isError: true,
       text: "This worker token is not valid (any more): the supervisor refused the call.",
     });
     return;
   }
-  const match = /^\/tools\/([a-z_]+)$/.exec(request.url ?? "");
   if (request.method !== "POST" || !match) {
-    respond(response, 404, { isError: true, text: `Unknown endpoint ${request.method} ${request.url}` });
+    reply(response, 404, { isError: true, text: `Unknown endpoint ${request.method} ${request.url}` });
     return;
   }
   const body = await readBody(request);
-  let input: unknown;
-  try {
-    input = body.length === 0 ? {} : JSON.parse(body);
-  } catch {
-    respond(response, 200, { isError: true, text: "The tool input is not valid JSON." });
+  const input = reply === replyAsCli ? parseCliInput(body) : parseJsonInput(body);
+  if (input === invalidJson) {
+    if (reply === replyAsCli) {
+      // The CLI has its own message and exit code for input that is not JSON; the shim runs it.
+      response.writeHead(cliReplyStatus.askTheCli).end();
+    } else {
+      respond(response, 200, { isError: true, text: "The tool input is not valid JSON." });
+    }
     return;
   }
   const tool = match[1]!;
   grant.observer?.onCall(tool, input);
   const result = await callWorkerTool(tool, input, grant.services);
   grant.observer?.onResult(tool, result);
-  respond(response, 200, result);
+  reply(response, 200, result);
 }
+
+const invalidJson = Symbol("invalid JSON");
+
+function parseJsonInput(body: string): unknown {
+  try {
+    return body.length === 0 ? {} : JSON.parse(body);
+  } catch {
+    return invalidJson;
+  }
+}
+
+/** As the CLI reads `--input`: the shim sends the argument as is, and the CLI sends JSON.stringify(input ?? {}). */
+function parseCliInput(body: string): unknown {
+  let input: unknown;
+  try {
+    input = JSON.parse(body);
+  } catch {
+    return invalidJson;
+  }
+  return JSON.parse(JSON.stringify(input ?? {}));
+}
+
+type Reply = (response: ServerResponse, status: number, result: ToolResult) => void;
+
+const replyAsJson: Reply = respond;
+
+/** The CLI prints the text with a final newline and exits 2 on bad input, 1 on any other error. */
+const replyAsCli: Reply = (response, _status, result) => {
+  const status = result.isBadInput
+    ? cliReplyStatus.badInput
+    : result.isError
+      ? cliReplyStatus.toolError
+      : cliReplyStatus.success;
+  response.writeHead(status, { "content-type": "text/plain; charset=utf-8" });
+  response.end(result.text.endsWith("\n") ? result.text : `${result.text}\n`);
+};
 
 function findGrant(authorization: string | undefined, grants: Map<string, Grant>): Grant | undefined {
   const token = /^Bearer (\S+)$/.exec(authorization ?? "")?.[1];
