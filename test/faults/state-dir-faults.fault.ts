@@ -44,7 +44,9 @@ function writePlan(worker: string): void {
       "defaults:",
       "  done: [local_check]",
       '  commands: { check: "true", build: null, ci: null }',
-      "  stall: { max_restarts: 5 }",
+      // Rejections (the filler file is uncommitted) must not end the workstream before the full
+      // disk fails a journal write: a journal page still has room for a dozen small events.
+      "  stall: { max_restarts: 5, max_rejections: 10 }",
       "workstreams:",
       "  - { id: one, goal: make one.txt }",
     ].join("\n"),
