@@ -13,7 +13,6 @@ import { runCommandGate } from "./command-gate.ts";
 import { observeAndJudgeDiffScope } from "./diff-scope.ts";
 import { type ForgeGateContext, observeCiGreen, observeIssueClosed, observePrMerged } from "./forge-gates.ts";
 import { type GateResult, gateResult } from "./gate-result.ts";
-import { observeReview } from "./review-gate.ts";
 
 export interface ClaimUnderVerification {
   workstream: Workstream;
@@ -132,6 +131,8 @@ async function observeReviewGate(
   const reviewer = services.reviewerFor?.(claim.workstream) ?? null;
   if (!reviewer) return gateResult("review", "error", "no reviewer model is configured for this workstream");
   const transcript = services.transcriptFor?.(claim.workstream.id);
+  // Loaded here, not at the top: the review gate brings the model SDK, which most runs never need.
+  const { observeReview } = await import("./review-gate.ts");
   return observeReview({
     ...reviewer,
     goal: claim.workstream.goal,

@@ -59,7 +59,10 @@ describe("a branched cassette under the supervisor", () => {
   });
 
   it("refuses a branch that waits for a playbook the run does not have, before anything starts", async () => {
-    writeFileSync(join(workspace.directory, "cassette.yaml"), cassette.replace("failing-tests", "failing-test"));
+    writeFileSync(
+      join(workspace.directory, "cassette.yaml"),
+      cassette.replace("failing-tests", "failing-test"),
+    );
     workspace.writePlan(
       "plan.yaml",
       [
@@ -71,6 +74,8 @@ describe("a branched cassette under the supervisor", () => {
     );
     const result = await workspace.supervise(["plan.yaml"], { env: { ANTHROPIC_API_KEY: "" } });
     expect(result.exitCode).toBe(2);
-    expect(result.stderr).toContain('turns.0.branches.1.when.intervention: no playbook has the id "failing-test"');
+    expect(result.stderr).toContain(
+      'turns.0.branches.1.when.intervention: no playbook has the id "failing-test"',
+    );
   });
 });

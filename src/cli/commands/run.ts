@@ -5,26 +5,14 @@
 
 import { createHash } from "node:crypto";
 import { existsSync, mkdtempSync, realpathSync, rmSync } from "node:fs";
-import { mkdir } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { basename, join, resolve } from "node:path";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import type Anthropic from "@anthropic-ai/sdk";
 import { startToolServer } from "../../agent/bridge/tool-server.ts";
 import { writeSuperviseShim as writeWorkerShim } from "../../agent/bridge/worker-shim.ts";
 import { createCommandWorkerLauncher } from "../../agent/command-worker.ts";
-import { createAnthropicClient } from "../../agent/model/anthropic-client.ts";
-import { type Cassette, checkCassettePlaybooks, loadCassette } from "../../agent/model/cassette.ts";
-import { createCassetteRecorder, type TurnRecorder } from "../../agent/model/cassette-recorder.ts";
-import { createModelWorkerLauncher } from "../../agent/model/model-worker.ts";
-import { bundledPriceFile, loadPriceTable, type PricingTable } from "../../agent/model/price-table.ts";
-import { createReplayClientFor } from "../../agent/model/replay.ts";
-import {
-  createRedactor,
-  createTranscriptWriter,
-  type Redactor,
-  type TranscriptWriter,
-} from "../../agent/transcript.ts";
+import { bundledPriceFile, loadPriceTable } from "../../agent/model/price-table.ts";
+import { createRedactor, createTranscriptWriter, type TranscriptWriter } from "../../agent/transcript.ts";
 import type { WorkerLauncher } from "../../agent/worker.ts";
 import { systemClock } from "../../clock.ts";
 import {
@@ -39,12 +27,12 @@ import type { Reviewer } from "../../evidence/verify-claim.ts";
 import type { Forge } from "../../forge/forge.ts";
 import { createGithubForge, createLocalForge, type GithubRequestInfo } from "../../forge/index.ts";
 import { createEscalationStore } from "../../monitor/escalation-store.ts";
-import { loadPlaybooks, type Playbook, playbookDirectoriesFor } from "../../monitor/playbook.ts";
+import { loadPlaybooks, playbookDirectoriesFor } from "../../monitor/playbook.ts";
 import { type EscalationNotice, postEscalationNotice } from "../../monitor/webhook.ts";
 import { loadPlan } from "../../plan/index.ts";
 import type { Plan, Workstream } from "../../plan/schema.ts";
 import { createLiveView } from "../../report/live-view.ts";
-import { Journal, type JournalEvent, readJournal } from "../../run/journal.ts";
+import { Journal, readJournal } from "../../run/journal.ts";
 import { createRun, latestRun, newRunId, type RunInfo } from "../../run/run-store.ts";
 import { dependencyWaves } from "../../run/scheduler.ts";
 import { acquireStateLock } from "../../run/state-lock.ts";
@@ -130,12 +118,15 @@ export async function runCommand(args: string[], context: CommandContext): Promi
       },
     );
   }
-  const recordDirectory = recordDirectoryFor(values.record, plan, only, context.cwd);
   // Read and checked once, before anything starts: a broken price file is bad input (exit 2).
   const pricing = loadPriceTable(bundledPriceFile());
-  const cassettes = loadCassettes(plan);
-  checkCassettesAgainstPlaybooks(plan, cassettes, playbooks);
-  const reviewerCassettes = loadReviewerCassettes(plan);
+  // The model SDK is a quarter of the supervisor's memory: a plan of command workers never loads it.
+  const modelWiring = needsModelWiring(plan, values.record) ? await import("./model-wiring.ts") : undefined;
+  const modelInputs = modelWiring?.loadModelInputs(plan, playbooks, {
+    record: values.record,
+    only,
+    cwd: context.cwd,
+  });
   if (plan.sandbox.isolation === "bwrap") {
     const availability = await checkIsolationAvailable();
     if (!availability.available) {
@@ -277,13 +268,20 @@ export async function runCommand(args: string[], context: CommandContext): Promi
       markers,
       transcriptFor,
     });
-    const modelClients = createModelClients(plan, context.environment, cassettes, events, playbooks);
-    const recorders =
-      recordDirectory === undefined
-        ? new Map<string, TurnRecorder>()
-        : await createRecorders(plan, recordDirectory, redact, run === latest);
-    const modelLaunchers = createModelLaunchers(plan, modelClients, transcriptFor, { pricing, recorders });
-    const reviewers = createReviewers(plan, context.environment, reviewerCassettes, events);
+    const { launchers: modelLaunchers, reviewers } =
+      modelWiring && modelInputs
+        ? await modelWiring.createModelWorkers({
+            plan,
+            environment: context.environment,
+            inputs: modelInputs,
+            recordedEvents: events,
+            playbooks,
+            transcriptFor,
+            redact,
+            pricing,
+            isResume: run === latest,
+          })
+        : { launchers: new Map<string, WorkerLauncher>(), reviewers: new Map<string, Reviewer>() };
     const launcherFor = (workstream: Workstream): WorkerLauncher =>
       modelLaunchers.get(workstream.id) ?? commandLauncher;
 
@@ -359,193 +357,14 @@ export async function runCommand(args: string[], context: CommandContext): Promi
   }
 }
 
-/**
- * One model launcher per model workstream, built before the run starts so a bad cassette fails
- * with exit 2 at once instead of aborting a workstream mid-run.
- */
-/** Loads every cassette up front, so a broken one fails with exit 2 before anything starts. */
-function loadCassettes(plan: Plan): Map<string, Cassette> {
-  const cassettes = new Map<string, Cassette>();
-  for (const workstream of plan.workstreams) {
-    if (workstream.agent.provider === "replay")
-      cassettes.set(workstream.id, loadCassette(workstream.agent.cassette));
-  }
-  return cassettes;
-}
-
-function loadReviewerCassettes(plan: Plan): Map<string, Cassette> {
-  const cassettes = new Map<string, Cassette>();
-  for (const workstream of plan.workstreams) {
-    const reviewer = workstream.reviewer;
-    if (workstream.done.includes("review") && reviewer.provider === "replay") {
-      cassettes.set(workstream.id, loadCassette(reviewer.cassette));
-    }
-  }
-  return cassettes;
-}
-
-/**
- * The reviewer of each workstream whose `done` has `review`: a separate model from the worker.
- * A replayed reviewer resumes at the review turns the journal already used.
- */
-function createReviewers(
-  plan: Plan,
-  environment: NodeJS.ProcessEnv,
-  cassettes: Map<string, Cassette>,
-  recordedEvents: readonly JournalEvent[],
-): Map<string, Reviewer> {
-  const reviewers = new Map<string, Reviewer>();
-  let anthropic: Anthropic | undefined;
-  for (const workstream of plan.workstreams) {
-    if (!workstream.done.includes("review")) continue;
-    const reviewer = workstream.reviewer;
-    let client: Anthropic;
-    const cassette = cassettes.get(workstream.id);
-    if (reviewer.provider === "replay" && cassette) {
-      const startTurn = recordedEvents.filter(
-        (event) =>
-          event.workstream === workstream.id &&
-          event.gate === "review" &&
-          typeof (event.observed as { request_id?: unknown } | undefined)?.request_id === "string",
-      ).length;
-      client = createReplayClientFor(cassette, basename(reviewer.cassette), { startTurn });
-    } else {
-      anthropic ??= createAnthropicClient({
-        apiKey: environment.ANTHROPIC_API_KEY,
-        baseURL: environment.ANTHROPIC_BASE_URL || undefined,
-      });
-      client = anthropic;
-    }
-    reviewers.set(workstream.id, {
-      client,
-      model: reviewer.model,
-      maxTokens: reviewer.provider === "anthropic" ? reviewer.max_tokens : 4096,
-      diffLimitBytes: reviewer.diff_limit_bytes,
-    });
-  }
-  return reviewers;
-}
-
-function createModelClients(
-  plan: Plan,
-  environment: NodeJS.ProcessEnv,
-  cassettes: Map<string, Cassette>,
-  recordedEvents: readonly JournalEvent[],
-  playbooks: readonly Playbook[],
-): Map<string, Anthropic> {
-  const clients = new Map<string, Anthropic>();
-  const interventionTitles = new Map(playbooks.map((playbook) => [playbook.id, playbook.title]));
-  let anthropic: Anthropic | undefined;
-  for (const workstream of plan.workstreams) {
-    const agent = workstream.agent;
-    const cassette = cassettes.get(workstream.id);
-    if (agent.provider === "replay" && cassette) {
-      const startTurn = recordedEvents.filter(
-        (event) => event.type === "worker.usage" && event.workstream === workstream.id,
-      ).length;
-      clients.set(
-        workstream.id,
-        createReplayClientFor(cassette, basename(agent.cassette), { startTurn, interventionTitles }),
-      );
-    } else if (agent.provider === "anthropic") {
-      anthropic ??= createAnthropicClient({
-        apiKey: environment.ANTHROPIC_API_KEY,
-        baseURL: environment.ANTHROPIC_BASE_URL || undefined,
-      });
-      clients.set(workstream.id, anthropic);
-    }
-  }
-  return clients;
-}
-
-function createModelLaunchers(
-  plan: Plan,
-  clients: Map<string, Anthropic>,
-  transcriptFor: (id: string) => TranscriptWriter,
-  shared: { pricing: PricingTable; recorders: Map<string, TurnRecorder> },
-): Map<string, WorkerLauncher> {
-  const launchers = new Map<string, WorkerLauncher>();
-  for (const workstream of plan.workstreams) {
-    const agent = workstream.agent;
-    const client = clients.get(workstream.id);
-    if (agent.provider === "command" || !client) continue;
-    launchers.set(
-      workstream.id,
-      createModelWorkerLauncher({
-        client,
-        model: agent.model,
-        maxTokens: agent.provider === "anthropic" ? agent.max_tokens : 16_000,
-        transcriptFor,
-        clock: systemClock,
-        pricing: shared.pricing,
-        contextBudgetTokens: agent.context_budget_tokens,
-        thinkingBudgetTokens: agent.thinking?.budget_tokens,
-        recorder: shared.recorders.get(workstream.id),
-      }),
-    );
-  }
-  return launchers;
-}
-
-/**
- * `--record DIR`: one cassette per anthropic workstream, `DIR/<id>.yaml`, in the format
- * `agent: { provider: replay, cassette: DIR/<id>.yaml }` plays back.
- */
-function recordDirectoryFor(
-  value: string | undefined,
-  plan: Plan,
-  only: ReadonlySet<string> | undefined,
-  cwd: string,
-): string | undefined {
-  if (value === undefined) return undefined;
-  if (value === "")
-    throw new UsageError("--record needs a directory: --record DIR writes DIR/<workstream>.yaml.");
-  const recorded = plan.workstreams.filter(
-    (workstream) =>
-      (only === undefined || only.has(workstream.id)) && workstream.agent.provider === "anthropic",
+/** Whether the run has a model worker or reviewer (or records one): only then is the SDK loaded. */
+function needsModelWiring(plan: Plan, record: string | undefined): boolean {
+  return (
+    record !== undefined ||
+    plan.workstreams.some(
+      (workstream) => workstream.agent.provider !== "command" || workstream.done.includes("review"),
+    )
   );
-  if (recorded.length === 0) {
-    throw new UsageError(
-      "--record records the model turns of `agent: { provider: anthropic }` workstreams, and this run has none.",
-    );
-  }
-  return resolve(cwd, value);
-}
-
-/** A resumed run appends to what it recorded before; any other run starts its cassettes afresh. */
-async function createRecorders(
-  plan: Plan,
-  directory: string,
-  redact: Redactor,
-  isResume: boolean,
-): Promise<Map<string, TurnRecorder>> {
-  await mkdir(directory, { recursive: true });
-  const recorders = new Map<string, TurnRecorder>();
-  for (const workstream of plan.workstreams) {
-    if (workstream.agent.provider !== "anthropic") continue;
-    const file = join(directory, `${workstream.id}.yaml`);
-    const earlierTurns = isResume && existsSync(file) ? loadCassette(file).turns : [];
-    recorders.set(
-      workstream.id,
-      createCassetteRecorder({ file, workstreamId: workstream.id, redact, earlierTurns }),
-    );
-  }
-  return recorders;
-}
-
-/** A branch waiting for an intervention of a playbook the run does not have could never be taken. */
-function checkCassettesAgainstPlaybooks(
-  plan: Plan,
-  cassettes: Map<string, Cassette>,
-  playbooks: readonly Playbook[],
-): void {
-  const known = new Set(playbooks.map((playbook) => playbook.id));
-  for (const workstream of plan.workstreams) {
-    const cassette = cassettes.get(workstream.id);
-    if (cassette && workstream.agent.provider === "replay") {
-      checkCassettePlaybooks(cassette, known, workstream.agent.cassette);
-    }
-  }
 }
 
 interface ForgeWiring {

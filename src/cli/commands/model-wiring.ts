@@ -1,0 +1,253 @@
+/**
+ * The model side of a run, loaded only when the plan has a model worker or reviewer (or
+ * `--record`): cassettes read and checked before anything starts, the clients (the Messages API
+ * or a replay), one launcher per model workstream, the reviewers, and the `--record` recorders.
+ */
+import { existsSync } from "node:fs";
+import { mkdir } from "node:fs/promises";
+import { basename, join, resolve } from "node:path";
+import type Anthropic from "@anthropic-ai/sdk";
+import { createAnthropicClient } from "../../agent/model/anthropic-client.ts";
+import { type Cassette, checkCassettePlaybooks, loadCassette } from "../../agent/model/cassette.ts";
+import { createCassetteRecorder, type TurnRecorder } from "../../agent/model/cassette-recorder.ts";
+import { createModelWorkerLauncher } from "../../agent/model/model-worker.ts";
+import type { PricingTable } from "../../agent/model/price-table.ts";
+import { createReplayClientFor } from "../../agent/model/replay.ts";
+import type { Redactor, TranscriptWriter } from "../../agent/transcript.ts";
+import type { WorkerLauncher } from "../../agent/worker.ts";
+import { systemClock } from "../../clock.ts";
+import { UsageError } from "../../errors.ts";
+import type { Reviewer } from "../../evidence/verify-claim.ts";
+import type { Playbook } from "../../monitor/playbook.ts";
+import type { Plan } from "../../plan/schema.ts";
+import type { JournalEvent } from "../../run/journal.ts";
+
+export interface ModelInputs {
+  cassettes: Map<string, Cassette>;
+  reviewerCassettes: Map<string, Cassette>;
+  recordDirectory: string | undefined;
+}
+
+/** Everything read from disk before the state dir is touched: a bad cassette or flag is exit 2 at once. */
+export function loadModelInputs(
+  plan: Plan,
+  playbooks: readonly Playbook[],
+  options: { record: string | undefined; only: ReadonlySet<string> | undefined; cwd: string },
+): ModelInputs {
+  const recordDirectory = recordDirectoryFor(options.record, plan, options.only, options.cwd);
+  const cassettes = loadCassettes(plan);
+  checkCassettesAgainstPlaybooks(plan, cassettes, playbooks);
+  return { cassettes, reviewerCassettes: loadReviewerCassettes(plan), recordDirectory };
+}
+
+/** The launchers of the model workstreams and the reviewers of those whose `done` has `review`. */
+export async function createModelWorkers(input: {
+  plan: Plan;
+  environment: NodeJS.ProcessEnv;
+  inputs: ModelInputs;
+  recordedEvents: readonly JournalEvent[];
+  playbooks: readonly Playbook[];
+  transcriptFor: (id: string) => TranscriptWriter;
+  redact: Redactor;
+  pricing: PricingTable;
+  isResume: boolean;
+}): Promise<{ launchers: Map<string, WorkerLauncher>; reviewers: Map<string, Reviewer> }> {
+  const { plan, environment, inputs, recordedEvents } = input;
+  const clients = createModelClients(plan, environment, inputs.cassettes, recordedEvents, input.playbooks);
+  const recorders =
+    inputs.recordDirectory === undefined
+      ? new Map<string, TurnRecorder>()
+      : await createRecorders(plan, inputs.recordDirectory, input.redact, input.isResume);
+  return {
+    launchers: createModelLaunchers(plan, clients, input.transcriptFor, {
+      pricing: input.pricing,
+      recorders,
+    }),
+    reviewers: createReviewers(plan, environment, inputs.reviewerCassettes, recordedEvents),
+  };
+}
+
+/** Loads every cassette up front, so a broken one fails with exit 2 before anything starts. */
+function loadCassettes(plan: Plan): Map<string, Cassette> {
+  const cassettes = new Map<string, Cassette>();
+  for (const workstream of plan.workstreams) {
+    if (workstream.agent.provider === "replay")
+      cassettes.set(workstream.id, loadCassette(workstream.agent.cassette));
+  }
+  return cassettes;
+}
+
+function loadReviewerCassettes(plan: Plan): Map<string, Cassette> {
+  const cassettes = new Map<string, Cassette>();
+  for (const workstream of plan.workstreams) {
+    const reviewer = workstream.reviewer;
+    if (workstream.done.includes("review") && reviewer.provider === "replay") {
+      cassettes.set(workstream.id, loadCassette(reviewer.cassette));
+    }
+  }
+  return cassettes;
+}
+
+/**
+ * The reviewer of each workstream whose `done` has `review`: a separate model from the worker.
+ * A replayed reviewer resumes at the review turns the journal already used.
+ */
+function createReviewers(
+  plan: Plan,
+  environment: NodeJS.ProcessEnv,
+  cassettes: Map<string, Cassette>,
+  recordedEvents: readonly JournalEvent[],
+): Map<string, Reviewer> {
+  const reviewers = new Map<string, Reviewer>();
+  let anthropic: Anthropic | undefined;
+  for (const workstream of plan.workstreams) {
+    if (!workstream.done.includes("review")) continue;
+    const reviewer = workstream.reviewer;
+    let client: Anthropic;
+    const cassette = cassettes.get(workstream.id);
+    if (reviewer.provider === "replay" && cassette) {
+      const startTurn = recordedEvents.filter(
+        (event) =>
+          event.workstream === workstream.id &&
+          event.gate === "review" &&
+          typeof (event.observed as { request_id?: unknown } | undefined)?.request_id === "string",
+      ).length;
+      client = createReplayClientFor(cassette, basename(reviewer.cassette), { startTurn });
+    } else {
+      anthropic ??= createAnthropicClient({
+        apiKey: environment.ANTHROPIC_API_KEY,
+        baseURL: environment.ANTHROPIC_BASE_URL || undefined,
+      });
+      client = anthropic;
+    }
+    reviewers.set(workstream.id, {
+      client,
+      model: reviewer.model,
+      maxTokens: reviewer.provider === "anthropic" ? reviewer.max_tokens : 4096,
+      diffLimitBytes: reviewer.diff_limit_bytes,
+    });
+  }
+  return reviewers;
+}
+
+function createModelClients(
+  plan: Plan,
+  environment: NodeJS.ProcessEnv,
+  cassettes: Map<string, Cassette>,
+  recordedEvents: readonly JournalEvent[],
+  playbooks: readonly Playbook[],
+): Map<string, Anthropic> {
+  const clients = new Map<string, Anthropic>();
+  const interventionTitles = new Map(playbooks.map((playbook) => [playbook.id, playbook.title]));
+  let anthropic: Anthropic | undefined;
+  for (const workstream of plan.workstreams) {
+    const agent = workstream.agent;
+    const cassette = cassettes.get(workstream.id);
+    if (agent.provider === "replay" && cassette) {
+      const startTurn = recordedEvents.filter(
+        (event) => event.type === "worker.usage" && event.workstream === workstream.id,
+      ).length;
+      clients.set(
+        workstream.id,
+        createReplayClientFor(cassette, basename(agent.cassette), { startTurn, interventionTitles }),
+      );
+    } else if (agent.provider === "anthropic") {
+      anthropic ??= createAnthropicClient({
+        apiKey: environment.ANTHROPIC_API_KEY,
+        baseURL: environment.ANTHROPIC_BASE_URL || undefined,
+      });
+      clients.set(workstream.id, anthropic);
+    }
+  }
+  return clients;
+}
+
+function createModelLaunchers(
+  plan: Plan,
+  clients: Map<string, Anthropic>,
+  transcriptFor: (id: string) => TranscriptWriter,
+  shared: { pricing: PricingTable; recorders: Map<string, TurnRecorder> },
+): Map<string, WorkerLauncher> {
+  const launchers = new Map<string, WorkerLauncher>();
+  for (const workstream of plan.workstreams) {
+    const agent = workstream.agent;
+    const client = clients.get(workstream.id);
+    if (agent.provider === "command" || !client) continue;
+    launchers.set(
+      workstream.id,
+      createModelWorkerLauncher({
+        client,
+        model: agent.model,
+        maxTokens: agent.provider === "anthropic" ? agent.max_tokens : 16_000,
+        transcriptFor,
+        clock: systemClock,
+        pricing: shared.pricing,
+        contextBudgetTokens: agent.context_budget_tokens,
+        thinkingBudgetTokens: agent.thinking?.budget_tokens,
+        recorder: shared.recorders.get(workstream.id),
+      }),
+    );
+  }
+  return launchers;
+}
+
+/**
+ * `--record DIR`: one cassette per anthropic workstream, `DIR/<id>.yaml`, in the format
+ * `agent: { provider: replay, cassette: DIR/<id>.yaml }` plays back.
+ */
+function recordDirectoryFor(
+  value: string | undefined,
+  plan: Plan,
+  only: ReadonlySet<string> | undefined,
+  cwd: string,
+): string | undefined {
+  if (value === undefined) return undefined;
+  if (value === "")
+    throw new UsageError("--record needs a directory: --record DIR writes DIR/<workstream>.yaml.");
+  const recorded = plan.workstreams.filter(
+    (workstream) =>
+      (only === undefined || only.has(workstream.id)) && workstream.agent.provider === "anthropic",
+  );
+  if (recorded.length === 0) {
+    throw new UsageError(
+      "--record records the model turns of `agent: { provider: anthropic }` workstreams, and this run has none.",
+    );
+  }
+  return resolve(cwd, value);
+}
+
+/** A resumed run appends to what it recorded before; any other run starts its cassettes afresh. */
+async function createRecorders(
+  plan: Plan,
+  directory: string,
+  redact: Redactor,
+  isResume: boolean,
+): Promise<Map<string, TurnRecorder>> {
+  await mkdir(directory, { recursive: true });
+  const recorders = new Map<string, TurnRecorder>();
+  for (const workstream of plan.workstreams) {
+    if (workstream.agent.provider !== "anthropic") continue;
+    const file = join(directory, `${workstream.id}.yaml`);
+    const earlierTurns = isResume && existsSync(file) ? loadCassette(file).turns : [];
+    recorders.set(
+      workstream.id,
+      createCassetteRecorder({ file, workstreamId: workstream.id, redact, earlierTurns }),
+    );
+  }
+  return recorders;
+}
+
+/** A branch waiting for an intervention of a playbook the run does not have could never be taken. */
+function checkCassettesAgainstPlaybooks(
+  plan: Plan,
+  cassettes: Map<string, Cassette>,
+  playbooks: readonly Playbook[],
+): void {
+  const known = new Set(playbooks.map((playbook) => playbook.id));
+  for (const workstream of plan.workstreams) {
+    const cassette = cassettes.get(workstream.id);
+    if (cassette && workstream.agent.provider === "replay") {
+      checkCassettePlaybooks(cassette, known, workstream.agent.cassette);
+    }
+  }
+}
