@@ -31,6 +31,17 @@ function timeBudgetStartMs(state: WorkstreamState, nowMs: number): number {
   return since ? Date.parse(since) : nowMs;
 }
 
+/** What a new start may still spend: the effective limits less what earlier starts spent. */
+export function remainingBudget(budget: BudgetConfig, state: WorkstreamState): BudgetConfig {
+  const limits = effectiveBudget(budget, state);
+  return {
+    minutes: budget.minutes,
+    tokens: Math.max(0, limits.tokens - (state.inputTokens + state.outputTokens)),
+    usd: Math.max(0, limits.usd - state.costUsd),
+    turns: Math.max(0, limits.turns - state.turns),
+  };
+}
+
 export function remainingBudgetMs(budget: BudgetConfig, state: WorkstreamState, nowMs: number): number {
   return timeBudgetStartMs(state, nowMs) + budget.minutes * 60_000 - nowMs;
 }

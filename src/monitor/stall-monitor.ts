@@ -219,17 +219,15 @@ export class StallMonitor {
   }
 
   /**
-   * 80 % of any budget: a warning playbook for the running worker. All of it: the worker is
-   * stopped; the run then journals the signal and asks a human for more (see `handleSpentBudget`).
+   * 80 % of any budget: a warning playbook for the running worker. All of it ends the start on its
+   * own (a model worker stops before the call that would overspend; a command worker's time runs
+   * out); the run then journals the signal and asks a human for more (see `handleSpentBudget`).
    */
-  async checkBudget(workstream: Workstream, controller: AbortController): Promise<void> {
+  async checkBudget(workstream: Workstream): Promise<void> {
     const id = workstream.id;
     const state = this.run.workstreamState(id);
     if (state.status !== "running" && state.status !== "verifying") return;
-    if (this.exhaustedBudget(workstream)) {
-      controller.abort("budget");
-      return;
-    }
+    if (this.exhaustedBudget(workstream)) return;
     const lines = budgetLines(workstream.budget, state, this.run.dependencies.clock.now());
     const nearly = lines.find((line) => line.used >= 0.8 * line.limit);
     const warnedSinceExtension = state.signals.some(
@@ -238,9 +236,11 @@ export class StallMonitor {
         (!state.budgetExtendedAt || signal.ts >= state.budgetExtendedAt),
     );
     if (!nearly || warnedSinceExtension) return;
-    const evidence = lines
-      .map((line) => `- ${describeBudgetLine(line)} (${Math.round((100 * line.used) / line.limit)} %)`)
-      .join("\n");
+    const percent = (line: BudgetLine) => Math.round((100 * line.used) / line.limit);
+    const evidence = [
+      `${describeBudgetLine(nearly)} spent (${percent(nearly)} %).`,
+      ...lines.map((line) => `- ${describeBudgetLine(line)} (${percent(line)} %)`),
+    ].join("\n");
     await this.interveneNow(workstream, "budget_warning", evidence);
   }
 

@@ -8,7 +8,7 @@
  */
 import type { TurnUsage, WorkerExit } from "../agent/worker.ts";
 import { describeOsError, JournalWriteError, osErrorCode, StateError, SuperviseError } from "../errors.ts";
-import { effectiveBudget, remainingBudgetMs } from "../monitor/budget.ts";
+import { remainingBudget, remainingBudgetMs } from "../monitor/budget.ts";
 import { EscalationFlow } from "../monitor/escalation-flow.ts";
 import { StallMonitor } from "../monitor/stall-monitor.ts";
 import type { Workstream } from "../plan/schema.ts";
@@ -311,8 +311,10 @@ class Supervisor {
     const run = this.context;
     const id = planned.id;
     const state = run.workstreamState(id);
-    // The worker sees the budget as it stands, with every extension a human granted.
-    const workstream = { ...planned, budget: effectiveBudget(planned.budget, state) };
+    // The worker gets what is left of the budget (every extension a human granted, less what
+    // earlier starts spent): a model worker stops itself before the call that would overspend,
+    // after running the tool calls of its last turn, instead of being cut off mid-turn.
+    const workstream = { ...planned, budget: remainingBudget(planned.budget, state) };
     const launcher = this.dependencies.workerLauncherFor(workstream);
     const intervention = run.pendingRestartInterventions.get(id) ?? "";
     run.pendingRestartInterventions.delete(id);
@@ -346,7 +348,7 @@ class Supervisor {
         onActivity: idleWatch.onActivity,
         onUsage: async (usage) => {
           await this.recordUsage(id, attempt, usage);
-          await this.monitor.checkBudget(planned, controller);
+          await this.monitor.checkBudget(planned);
           await this.monitor.watchForProgress(planned, checkoutPath, usage.turns);
         },
       });
@@ -357,8 +359,6 @@ class Supervisor {
     }
     if (idleWatch.wasIdle())
       exit = { ...exit, description: `stopped after ${planned.stall.idle_seconds} s without activity` };
-    else if (controller.signal.reason === "budget")
-      exit = { ...exit, description: "stopped by the supervisor: its budget is spent" };
     await run.record("worker.exited", id, {
       attempt,
       exit_code: exit.exitCode,
@@ -366,8 +366,8 @@ class Supervisor {
       description: exit.description,
       duration_ms: exit.durationMs,
     });
-    const stoppedForBudget =
-      controller.signal.reason === "budget" || this.monitor.exhaustedBudget(planned) !== null;
+    // A start that ended on a spent budget goes to a human (the loop's next turn), not to a playbook.
+    const stoppedForBudget = this.monitor.exhaustedBudget(planned) !== null;
     if (!run.stopSignal.aborted && run.statusOf(id) === "running" && !stoppedForBudget) {
       const madeClaim = run.workstreamState(id).claims.length > claimsBefore;
       await this.monitor.afterWorkerStopped(planned, exit, idleWatch.wasIdle(), madeClaim);

@@ -49,7 +49,7 @@ export class WorkerServiceFactory {
           controller.signal,
         );
         await monitor.watchForRepeats(workstream, checkoutPath, command, result);
-        await monitor.checkBudget(workstream, controller);
+        await monitor.checkBudget(workstream);
         return result;
       },
       takeSupervisorMessages: () => run.takeToolMessages(workstream.id),

@@ -365,7 +365,7 @@ describe("the model worker loop", () => {
     expect(api.requests).toHaveLength(1);
     expect(exit.exitCode).toBe(1);
     expect(exit.description).toBe(
-      "stopped: turn budget reached (1 of 1 turns used by this start alone; earlier starts count toward the workstream's total too)",
+      "stopped: turn budget reached (1 of 1 turns used by this start, of what the workstream had left)",
     );
   });
 

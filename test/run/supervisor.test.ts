@@ -587,13 +587,13 @@ describe("the ci_red signal", () => {
 describe("a spent budget", () => {
   const budgetPlan = () =>
     testPlan([testWorkstream("a", { budget: { minutes: 60, turns: 3, tokens: 2_000_000, usd: 10 } })]);
-  /** A model worker that spends one turn at a time until the supervisor stops it, then claims on a later start. */
+  /** A model worker that spends the turns its start was given (as the model loop does), then claims on a later start. */
   const spendThenClaim =
     (starts: WorkerStart[]): Script =>
     async (start, checkouts) => {
       starts.push(start);
       if (start.attempt > 1) return commitAndClaim(start, checkouts);
-      for (let turn = 0; turn < 10 && !start.signal.aborted; turn++) {
+      for (let turn = 0; turn < start.workstream.budget.turns; turn++) {
         await start.onUsage({
           turns: 1,
           inputTokens: 10,
@@ -604,7 +604,7 @@ describe("a spent budget", () => {
           model: "claude-test",
         });
       }
-      return { exitCode: null, isCanceled: true, description: "stopped by the supervisor" };
+      return { exitCode: 1, description: "stopped: turn budget reached" };
     };
 
   it("stops the worker and asks a human instead of dropping the workstream", async () => {
@@ -612,8 +612,10 @@ describe("a spent budget", () => {
     const { events, outcome } = await runPlan(budgetPlan(), { a: spendThenClaim(starts) }, { noWait: true });
     expect(events.filter((event) => event.type === "worker.usage")).toHaveLength(3);
     expect(events.find((event) => event.type === "worker.exited")).toMatchObject({
-      description: "stopped by the supervisor: its budget is spent",
+      description: "stopped: turn budget reached",
     });
+    // A spent budget goes to a human, never to the stopped-without-claim playbook.
+    expect(events.filter((event) => event.type === "intervention.applied")).toEqual([]);
     expect(events.find((event) => event.type === "signal.detected")).toMatchObject({
       signal: "budget_exhausted",
       summary: "budget exhausted: 3 of 3 turns",
@@ -638,7 +640,8 @@ describe("a spent budget", () => {
     expect(outcome).toMatchObject({ kind: "finished", allAccepted: true });
     expect(types(events, "a")).toContain("budget.extended");
     expect(starts).toHaveLength(2);
-    expect(starts[1]!.workstream.budget.turns).toBe(6);
+    // What is left after the grant: 6 turns in all, 3 already spent.
+    expect(starts[1]!.workstream.budget.turns).toBe(3);
     expect(starts[1]!.prompt).toContain("approve — worth it");
   });
 

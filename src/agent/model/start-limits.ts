@@ -45,7 +45,8 @@ export function checkStartLimits(input: {
   timeoutMs: number;
 }): LimitReached | null {
   const { budget, usage } = input;
-  const ofThisStart = "by this start alone; earlier starts count toward the workstream's total too";
+  // The budget a start gets is what the workstream has left: earlier starts already spent the rest.
+  const ofThisStart = "by this start, of what the workstream had left";
   if (input.elapsedMs >= input.timeoutMs) {
     return {
       isTimedOut: true,
