@@ -9,14 +9,10 @@
  * conditional request whose resource did not change). Requests are put in steps by the journal
  * events around them.
  */
-import { execFileSync } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { systemClock } from "../src/clock.ts";
-import { createWorkspace } from "../test/fakes/cli-harness.ts";
-import { createGithubFake } from "../test/fakes/github-api.ts";
+import { createGithubCampaign } from "../test/fakes/github-campaign.ts";
 import type { RecordedExchange } from "../test/fakes/github-http.ts";
-import { createBareRemoteSync, startGithubLoopback } from "../test/fakes/github-loopback.ts";
 
 const token = "ghs_benchtoken0123456789abcdef";
 
@@ -54,36 +50,9 @@ const stepEnds: { step: string; endsWith: string }[] = [
 const lastStep = "bundle comments";
 
 export async function countGithubRequests(): Promise<GithubRequestCount> {
-  const workspace = createWorkspace({
-    "README.md": "# demo\n",
-    "src/value.txt": "1\n",
-    "check.sh": 'test "$(cat src/value.txt)" = 2\n',
-  });
-  const loopback = await startGithubLoopback();
+  const campaign = await createGithubCampaign({ token, webUrl: "https://github.bench.test" });
+  const { workspace, loopback, fake } = campaign;
   try {
-    const bare = join(workspace.directory, "origin.git");
-    execFileSync("git", ["init", "-q", "--bare", "-b", "main", bare]);
-    workspace.git(["remote", "add", "origin", bare]);
-    workspace.git(["push", "-q", "origin", "main"]);
-    const fake = createGithubFake({
-      apiUrl: loopback.url,
-      webUrl: "https://github.bench.test",
-      owner: "acme",
-      repo: "widget",
-      token,
-      clock: systemClock,
-    });
-    fake.addIssue({ number: 7, title: "The value should be 2" });
-    const sync = createBareRemoteSync({
-      bareRepository: bare,
-      fake,
-      onPush: (branch, sha) => {
-        if (branch === "main") return;
-        fake.completeCheckRun(fake.addCheckRun({ sha, name: "ci", status: "in_progress" }), "success");
-      },
-    });
-    loopback.serve(fake.respond, sync);
-
     const worker = workspace.writeWorker("worker.sh", workerScript);
     workspace.writePlan(
       "plan.yaml",
@@ -109,8 +78,7 @@ export async function countGithubRequests(): Promise<GithubRequestCount> {
     fake.assertHealthy();
     return countByStep(fake.exchanges, journalOf(workspace.directory));
   } finally {
-    await loopback.close();
-    workspace.cleanup();
+    await campaign.close();
   }
 }
 

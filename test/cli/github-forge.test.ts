@@ -2,10 +2,10 @@ import { execFileSync } from "node:child_process";
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { systemClock } from "../../src/clock.ts";
-import { createWorkspace, type Workspace } from "../fakes/cli-harness.ts";
-import { createGithubFake, type GithubFake } from "../fakes/github-api.ts";
-import { createBareRemoteSync, type GithubLoopback, startGithubLoopback } from "../fakes/github-loopback.ts";
+import type { Workspace } from "../fakes/cli-harness.ts";
+import type { GithubFake } from "../fakes/github-api.ts";
+import { createGithubCampaign, type GithubCampaign } from "../fakes/github-campaign.ts";
+import type { GithubLoopback } from "../fakes/github-loopback.ts";
 
 /**
  * The `supervise` CLI as a child process on `forge: { kind: github }`: its API is the GitHub fake
@@ -13,50 +13,19 @@ import { createBareRemoteSync, type GithubLoopback, startGithubLoopback } from "
  * talks to either; the worker, in its sandbox, reaches them through `supervise tool`.
  */
 const token = "test-token-5f2c9a";
+let campaign: GithubCampaign;
 let workspace: Workspace;
 let loopback: GithubLoopback;
 let fake: GithubFake;
 let ciConclusion: "success" | "failure";
 
 beforeEach(async () => {
-  workspace = createWorkspace({
-    "README.md": "# demo\n",
-    "src/value.txt": "1\n",
-    "check.sh": 'test "$(cat src/value.txt)" = 2\n',
-  });
-  const bare = join(workspace.directory, "origin.git");
-  execFileSync("git", ["init", "-q", "--bare", "-b", "main", bare]);
-  workspace.git(["remote", "add", "origin", bare]);
-  workspace.git(["push", "-q", "origin", "main"]);
-
-  loopback = await startGithubLoopback();
-  fake = createGithubFake({
-    apiUrl: loopback.url,
-    webUrl: "https://github.example",
-    owner: "acme",
-    repo: "widget",
-    token,
-    clock: systemClock,
-  });
-  fake.addIssue({ number: 7, title: "The value should be 2" });
   ciConclusion = "success";
-  // GitHub Actions, as the test decides: every pushed head gets one completed `ci` check run.
-  const sync = createBareRemoteSync({
-    bareRepository: bare,
-    fake,
-    onPush: (branch, sha) => {
-      if (branch === "main") return;
-      const run = fake.addCheckRun({ sha, name: "ci", status: "in_progress" });
-      fake.completeCheckRun(run, ciConclusion);
-    },
-  });
-  loopback.serve(fake.respond, sync);
+  campaign = await createGithubCampaign({ token, ciConclusion: () => ciConclusion });
+  ({ workspace, loopback, fake } = campaign);
 });
 
-afterEach(async () => {
-  await loopback.close();
-  workspace.cleanup();
-});
+afterEach(() => campaign.close());
 
 function plan(worker: string): string {
   return [

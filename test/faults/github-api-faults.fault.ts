@@ -1,12 +1,11 @@
-import { execFileSync } from "node:child_process";
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { systemClock } from "../../src/clock.ts";
-import { createWorkspace, type Workspace } from "../fakes/cli-harness.ts";
-import { createGithubFake, type GithubFake } from "../fakes/github-api.ts";
+import type { Workspace } from "../fakes/cli-harness.ts";
+import type { GithubFake } from "../fakes/github-api.ts";
+import { createGithubCampaign, type GithubCampaign } from "../fakes/github-campaign.ts";
 import type { FakeResponse } from "../fakes/github-http.ts";
-import { createBareRemoteSync, type GithubLoopback, startGithubLoopback } from "../fakes/github-loopback.ts";
+import type { GithubLoopback } from "../fakes/github-loopback.ts";
 import { faultSeed, seededRandom } from "./fault-seed.ts";
 
 /**
@@ -17,48 +16,19 @@ import { faultSeed, seededRandom } from "./fault-seed.ts";
  * must still end with the honest verdict and nothing done twice.
  */
 const token = "ghs_faultToken5f2c9a0123456789";
+let campaign: GithubCampaign;
 let workspace: Workspace;
 let loopback: GithubLoopback;
 let fake: GithubFake;
 
 beforeEach(async () => {
-  workspace = createWorkspace({
-    "README.md": "# demo\n",
-    "src/value.txt": "1\n",
-    "check.sh": 'test "$(cat src/value.txt)" = 2\n',
-  });
-  const bare = join(workspace.directory, "origin.git");
-  execFileSync("git", ["init", "-q", "--bare", "-b", "main", bare]);
-  workspace.git(["remote", "add", "origin", bare]);
-  workspace.git(["push", "-q", "origin", "main"]);
-  loopback = await startGithubLoopback();
-  fake = createGithubFake({
-    apiUrl: loopback.url,
-    webUrl: "https://github.example",
-    owner: "acme",
-    repo: "widget",
-    token,
-    clock: systemClock,
-  });
-  fake.addIssue({ number: 7, title: "The value should be 2" });
-  fake.state.deletesHeadBranchOnMerge = true;
-  const sync = createBareRemoteSync({
-    bareRepository: bare,
-    fake,
-    onPush: (branch, sha) => {
-      if (branch === "main") return;
-      fake.completeCheckRun(fake.addCheckRun({ sha, name: "ci", status: "in_progress" }), "success");
-    },
-  });
   const random = seededRandom(faultSeed("github-api-faults", 20261124));
-  loopback.serve(faultyResponder(fake, random), sync);
+  campaign = await createGithubCampaign({ token, responder: (target) => faultyResponder(target, random) });
+  ({ workspace, loopback, fake } = campaign);
+  fake.state.deletesHeadBranchOnMerge = true;
 });
 
-afterEach(async () => {
-  await loopback.close();
-  if (process.env.SUPERVISE_KEEP_TEST_DIRECTORY) process.stderr.write(`kept ${workspace.directory}\n`);
-  else workspace.cleanup();
-});
+afterEach(() => campaign.close());
 
 /** The mutations whose first attempt GitHub performs and whose answer is then lost. */
 const lostOnce: { method: string; path: RegExp; name: string }[] = [
