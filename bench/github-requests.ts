@@ -11,7 +11,7 @@
  */
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { createGithubCampaign } from "../test/fakes/github-campaign.ts";
+import { campaignPlan, createGithubCampaign } from "../test/fakes/github-campaign.ts";
 import type { RecordedExchange } from "../test/fakes/github-http.ts";
 
 const token = "ghs_benchtoken0123456789abcdef";
@@ -54,19 +54,7 @@ export async function countGithubRequests(): Promise<GithubRequestCount> {
   const { workspace, loopback, fake } = campaign;
   try {
     const worker = workspace.writeWorker("worker.sh", workerScript);
-    workspace.writePlan(
-      "plan.yaml",
-      [
-        "repo: ./repo",
-        "forge: { kind: github, owner: acme, repo: widget }",
-        "sandbox: { isolation: none }",
-        "defaults:",
-        "  done: [local_check, ci_green, pr_merged, issue_closed]",
-        "  commands: { check: bash check.sh, ci: bash check.sh }",
-        "workstreams:",
-        `  - { id: fix, issue: 7, goal: "set the value to 2", agent: { provider: command, command: "bash ${worker}" } }`,
-      ].join("\n"),
-    );
+    workspace.writePlan("plan.yaml", campaignPlan(worker, { sandbox: "{ isolation: none }" }));
     const result = await workspace.supervise(["plan.yaml"], {
       env: { GITHUB_TOKEN: token, GITHUB_API_URL: loopback.url },
     });

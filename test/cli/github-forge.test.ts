@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { Workspace } from "../fakes/cli-harness.ts";
 import type { GithubFake } from "../fakes/github-api.ts";
-import { createGithubCampaign, type GithubCampaign } from "../fakes/github-campaign.ts";
+import { campaignPlan, createGithubCampaign, type GithubCampaign } from "../fakes/github-campaign.ts";
 import type { GithubLoopback } from "../fakes/github-loopback.ts";
 
 /**
@@ -28,16 +28,7 @@ beforeEach(async () => {
 afterEach(() => campaign.close());
 
 function plan(worker: string): string {
-  return [
-    "repo: ./repo",
-    "forge: { kind: github, owner: acme, repo: widget }",
-    "defaults:",
-    "  done: [local_check, ci_green, pr_merged, issue_closed]",
-    "  commands: { check: bash check.sh, ci: bash check.sh }",
-    "  stall: { max_restarts: 1, max_rejections: 1 }",
-    "workstreams:",
-    `  - { id: fix, issue: 7, goal: "set the value to 2", agent: { provider: command, command: "bash ${worker}" } }`,
-  ].join("\n");
+  return campaignPlan(worker, { stall: "{ max_restarts: 1, max_rejections: 1 }" });
 }
 
 const workerScript = `#!/usr/bin/env bash

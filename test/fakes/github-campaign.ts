@@ -72,3 +72,18 @@ export async function createGithubCampaign(options: {
     },
   };
 }
+
+/** The campaign's plan: one workstream `fix` for issue #7, done when the four forge-backed gates pass. */
+export function campaignPlan(worker: string, extra: { sandbox?: string; stall?: string } = {}): string {
+  return [
+    "repo: ./repo",
+    "forge: { kind: github, owner: acme, repo: widget }",
+    ...(extra.sandbox ? [`sandbox: ${extra.sandbox}`] : []),
+    "defaults:",
+    "  done: [local_check, ci_green, pr_merged, issue_closed]",
+    "  commands: { check: bash check.sh, ci: bash check.sh }",
+    ...(extra.stall ? [`  stall: ${extra.stall}`] : []),
+    "workstreams:",
+    `  - { id: fix, issue: 7, goal: "set the value to 2", agent: { provider: command, command: "bash ${worker}" } }`,
+  ].join("\n");
+}
