@@ -9,5 +9,10 @@ if (major < 24) {
   );
   process.exit(1);
 }
+// V8's code cache and the type-stripped sources, kept on disk between runs (NODE_COMPILE_CACHE
+// chooses where; NODE_DISABLE_COMPILE_CACHE turns it off): the supervisor's start is mostly module
+// compilation, paid again by every `supervise` a shell or a test starts. It never throws.
+const { enableCompileCache } = await import("node:module");
+enableCompileCache?.();
 const { main } = await import("./cli/main.ts");
 process.exitCode = await main(process.argv.slice(2));

@@ -62,7 +62,8 @@ export class ClaimVerifier {
     const id = workstream.id;
     const claim = run.workstreamState(id).claims.at(-1);
     if (!claim) throw new Error(`workstream ${id} is verifying without a claim`);
-    const uncommitted = claim.commit === null ? await checkouts.uncommittedChanges(checkoutPath) : [];
+    const uncommitted =
+      claim.commit === null ? (await checkouts.readCheckout(checkoutPath)).uncommittedChanges : [];
     const requestsBefore = forgeRequestCount?.() ?? 0;
     const results = await verifyClaim(
       {

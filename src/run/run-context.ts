@@ -100,13 +100,7 @@ export class RunContext {
   /** HEAD and uncommitted paths of a checkout, read by the supervisor itself. */
   readCheckout(checkoutPath: string): () => Promise<{ head: string; uncommittedChanges: string[] }> {
     const checkouts = this.dependencies.checkouts;
-    return async () => {
-      const [head, uncommittedChanges] = await Promise.all([
-        checkouts.head(checkoutPath),
-        checkouts.uncommittedChanges(checkoutPath),
-      ]);
-      return { head, uncommittedChanges };
-    };
+    return () => checkouts.readCheckout(checkoutPath);
   }
 
   /** What the checkout looks like (HEAD, modified paths, diffstat): equal fingerprints mean no change. */

@@ -22,8 +22,8 @@ export interface CheckoutPort {
     id: string;
     branch: string;
   }): Promise<{ path: string; branch: string; baseSha: string; isNew: boolean }>;
-  head(path: string): Promise<string>;
-  uncommittedChanges(path: string): Promise<string[]>;
+  /** HEAD and the uncommitted paths, read together (one git process), by the supervisor itself. */
+  readCheckout(path: string): Promise<{ head: string; uncommittedChanges: string[] }>;
   /** Copies a checkout's commit into the supervisor's private mirror, the only place pushes start from. */ fetchIntoMirror(
     workstreamId: string,
     sha: string,

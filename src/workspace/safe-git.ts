@@ -20,6 +20,12 @@ export interface SafeGit {
   resolveCommit(revision: string): Promise<string | null>;
   /** Uncommitted changes as porcelain lines (`XY path`), untracked files included, ignored ones not. */
   changes(): Promise<string[]>;
+  /**
+   * HEAD's object and the uncommitted changes (as changes() gives them), read by one `git status`:
+   * the pair the supervisor reads around every claim and gate. `head` is null before the first
+   * commit. It is HEAD as written: a HEAD edited by hand to name a tag object reads as that object.
+   */
+  state(): Promise<{ head: string | null; changes: string[] }>;
   /** `git diff <args>` with external diff programs and textconv off, so the output is git's own. */
   diff(args: readonly string[]): Promise<string>;
 }
@@ -29,6 +35,12 @@ export interface SafeGitOptions {
   environment?: Readonly<Record<string, string | undefined>>;
   /** Dates the config listings the cache keeps (see config-listing-cache.ts); the system clock by default. */
   clock?: Clock;
+  /**
+   * The supervisor made this repository and has handed it to no one yet (a checkout being cloned
+   * in the state dir): its config holds only what the supervisor wrote, so no listing is needed
+   * to know it names no program. Never for a repository a worker has had.
+   */
+  isUnsharedClone?: boolean;
 }
 
 /** A git command the supervisor ran failed; the message names the command and git's own complaint. */
@@ -159,7 +171,9 @@ export async function createSafeGit(repositoryPath: string, options: SafeGitOpti
     // add a driver between the two processes; closing that window needs the worker stopped, or its
     // .git/config read-only to it (the sandbox's job).
     const listingArgs = ["config", "--list", "-z", "--includes"];
-    const listing = await configListings.listing(() => run(listingArgs, listingArgs));
+    const listing = options.isUnsharedClone
+      ? ""
+      : await configListings.listing(() => run(listingArgs, listingArgs));
     if (listing !== overrides.listing) overrides = { listing, arguments: protectiveConfigArguments(listing) };
     // --no-optional-locks: never rewrite a worker's index behind its back (status refreshes it).
     return run(["--no-optional-locks", ...overrides.arguments, ...args], args);
@@ -174,6 +188,20 @@ export async function createSafeGit(repositoryPath: string, options: SafeGitOpti
     const result = queue.then(() => protectedCommand(args));
     queue = result.catch(() => undefined);
     return result;
+  }
+
+  async function state(): Promise<{ head: string | null; changes: string[] }> {
+    // dirty: a submodule's own working tree is not inspected, which would run git with the
+    // submodule's config, whose drivers were never listed; a moved submodule commit still shows.
+    const output = await raw([
+      "status",
+      "--porcelain=v2",
+      "--branch",
+      "-z",
+      "--untracked-files=all",
+      "--ignore-submodules=dirty",
+    ]);
+    return parsePorcelainV2(output);
   }
 
   return {
@@ -192,17 +220,9 @@ export async function createSafeGit(repositoryPath: string, options: SafeGitOpti
       }
     },
     async changes() {
-      // dirty: a submodule's own working tree is not inspected, which would run git with the
-      // submodule's config, whose drivers were never listed; a moved submodule commit still shows.
-      const output = await raw([
-        "status",
-        "--porcelain=v1",
-        "-z",
-        "--untracked-files=all",
-        "--ignore-submodules=dirty",
-      ]);
-      return parsePorcelain(output);
+      return (await state()).changes;
     },
+    state,
     diff(args) {
       return raw(["diff", "--no-ext-diff", "--no-textconv", ...args]);
     },
@@ -241,23 +261,47 @@ function runGit(
   });
 }
 
-/** Porcelain v1 with -z: `XY path`, and for renames and copies a second record with the source. */
-export function parsePorcelain(output: string): string[] {
+const objectNamePattern = /^[0-9a-f]{40}([0-9a-f]{24})?$/;
+
+/**
+ * Porcelain v2 with --branch and -z, as the v1 lines changes() has always returned (`XY path`,
+ * `XY source -> target`, `?? path`; a space where v2 writes "." for "unchanged"), plus HEAD from
+ * the `# branch.oid` header ("(initial)" before the first commit: null).
+ */
+export function parsePorcelainV2(output: string): { head: string | null; changes: string[] } {
   const records = output.split("\0");
+  let head: string | null = null;
   const changes: string[] = [];
   for (let index = 0; index < records.length; index++) {
     const record = records[index]!;
-    if (record === "") continue;
-    const status = record.slice(0, 2);
-    const target = record.slice(3);
-    if (status.includes("R") || status.includes("C")) {
-      index++;
-      changes.push(`${status} ${records[index]} -> ${target}`);
-    } else {
-      changes.push(`${status} ${target}`);
+    if (record.startsWith("# branch.oid ")) {
+      const oid = record.slice("# branch.oid ".length);
+      head = objectNamePattern.test(oid) ? oid : null;
+      continue;
     }
+    const kind = record[0];
+    const status = record.slice(2, 4).replaceAll(".", " ");
+    if (kind === "1") {
+      changes.push(`${status} ${fieldsAfter(record, 8)}`);
+    } else if (kind === "2") {
+      // The source path is the next NUL-separated record.
+      index++;
+      changes.push(`${status} ${records[index]} -> ${fieldsAfter(record, 9)}`);
+    } else if (kind === "u") {
+      changes.push(`${status} ${fieldsAfter(record, 10)}`);
+    } else if (kind === "?") {
+      changes.push(`?? ${record.slice(2)}`);
+    }
+    // "#" headers other than the oid, and "!" (ignored files, never asked for), are not changes.
   }
-  return changes;
+  return { head, changes };
+}
+
+/** What follows the first `count` space-separated fields: the path, which may itself hold spaces. */
+function fieldsAfter(record: string, count: number): string {
+  let position = 0;
+  for (let field = 0; field < count; field++) position = record.indexOf(" ", position) + 1;
+  return record.slice(position);
 }
 
 async function existingDirectory(repositoryPath: string): Promise<string> {

@@ -119,15 +119,11 @@ export class Workspace {
     });
   }
 
-  async head(path: string): Promise<string> {
-    const sha = await (await this.repository(path)).resolveCommit("HEAD");
-    if (sha === null) throw new StateError(`The checkout ${path} has no commit at HEAD.`);
-    return sha;
-  }
-
-  async isClean(path: string): Promise<{ isClean: boolean; changes: string[] }> {
-    const changes = await (await this.repository(path)).changes();
-    return { isClean: changes.length === 0, changes };
+  /** HEAD and the uncommitted changes together, from one git process. */
+  async readCheckout(path: string): Promise<{ head: string; uncommittedChanges: string[] }> {
+    const { head, changes } = await (await this.repository(path)).state();
+    if (head === null) throw new StateError(`The checkout ${path} has no commit at HEAD.`);
+    return { head, uncommittedChanges: changes };
   }
 
   /** Deletes the checkout; the commits fetched from it stay in the mirror for the evidence. */
@@ -288,12 +284,14 @@ export class Workspace {
     // clones of all workstreams wait for each other, and clones into separate folders never race.
     const outside = await createSafeGit(partialRoot, { environment: this.environment });
     // --shared: objects are borrowed from the mirror through alternates; refs are the clone's own.
-    // Commands here are not --quiet on purpose: simple-git waits 50 ms after a process that
-    // printed nothing, and these run once per workstream on the way to the worker's first turn.
+    // The clone checks out the base itself and the branch is then renamed: two git commands where
+    // `clone --no-checkout`, `checkout -b` and deleting the local base took three, each preceded by
+    // a config listing (the clone's config is too new to be remembered; config-listing-cache.ts).
+    // The clone starts at the mirror's base, which is baseSha: only prepare() moves it, once, before
+    // any checkout, and the state dir's lock keeps every other supervisor out.
     await outside.raw([
       "clone",
       "--shared",
-      "--no-checkout",
       "--single-branch",
       "--no-tags",
       "--branch",
@@ -308,10 +306,10 @@ export class Workspace {
       this.mirrorPath,
       partial,
     ]);
-    const clone = await createSafeGit(partial, { environment: this.environment });
-    await clone.raw(["checkout", "-b", workstream.branch, baseSha]);
-    // The local base branch would only invite commits on the wrong branch; origin/<base> remains.
-    if (workstream.branch !== this.base) await clone.raw(["branch", "-D", this.base]);
+    const clone = await createSafeGit(partial, { environment: this.environment, isUnsharedClone: true });
+    // Renamed, so no local base branch is left to invite commits on the wrong branch; origin/<base>
+    // remains, and is the branch's upstream (`git status` tells the worker how far ahead it is).
+    if (workstream.branch !== this.base) await clone.raw(["branch", "-m", this.base, workstream.branch]);
 
     try {
       await rename(partial, path);

@@ -24,11 +24,8 @@ class FakeCheckouts implements CheckoutPort {
     if (isNew) this.heads.set(`/checkouts/${workstream.id}`, "base0");
     return { path: `/checkouts/${workstream.id}`, branch: workstream.branch, baseSha: "base0", isNew };
   }
-  async head(path: string) {
-    return this.heads.get(path) ?? "base0";
-  }
-  async uncommittedChanges(path: string) {
-    return this.dirty.get(path) ?? [];
+  async readCheckout(path: string) {
+    return { head: this.heads.get(path) ?? "base0", uncommittedChanges: this.dirty.get(path) ?? [] };
   }
   readonly mirrorPath = "/mirror.git";
   async diffStat() {

@@ -92,8 +92,8 @@ describe("the supervisor's git in a checkout with planted config", () => {
     await clearMarkers();
 
     const git = await workspace.repository(checkout.path);
-    expect(await workspace.isClean(checkout.path)).toEqual({ isClean: false, changes: [" M widget.txt"] });
-    const head = await workspace.head(checkout.path);
+    expect((await workspace.readCheckout(checkout.path)).uncommittedChanges).toEqual([" M widget.txt"]);
+    const head = (await workspace.readCheckout(checkout.path)).head;
     await workspace.fetchFromCheckout("ws1", head);
     expect(await git.diff(["--stat", "HEAD"])).toContain("widget.txt | 2 +-");
     expect(await git.diff(["HEAD~1", "HEAD"])).toContain("+same");
@@ -142,8 +142,8 @@ describe("the supervisor's git in a checkout with planted config", () => {
     await git.raw(["update-ref", "refs/heads/probe", "HEAD"]);
     await git.raw(["checkout", "-b", "probe-branch"]);
     await git.raw(["push", scratchRemote, "HEAD:refs/heads/probe"]);
-    await workspace.isClean(checkout.path);
-    await workspace.fetchFromCheckout("ws1", await workspace.head(checkout.path));
+    await workspace.readCheckout(checkout.path);
+    await workspace.fetchFromCheckout("ws1", (await workspace.readCheckout(checkout.path)).head);
     expect(await markersLeft()).toEqual([]);
     expect(await workerGit(["log", "-1", "--format=%an <%ae>"])).toBe(
       "supervise <supervisor@supervise.invalid>",
@@ -155,7 +155,7 @@ describe("the supervisor's git in a checkout with planted config", () => {
 
   it("refuses a config whose driver name it could not override", async () => {
     await workerGit(["config", "filter.a=b.clean", await plantScript("filter-clean")]);
-    await expect(workspace.isClean(checkout.path)).rejects.toThrow(UnsafeGitConfigError);
+    await expect(workspace.readCheckout(checkout.path)).rejects.toThrow(UnsafeGitConfigError);
   });
 });
 

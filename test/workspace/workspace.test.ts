@@ -40,7 +40,7 @@ describe("prepare", () => {
     await writeFile(join(checkout.path, "work.txt"), "work\n");
     await fixture.gitOk(checkout.path, ["add", "work.txt"]);
     await fixture.gitOk(checkout.path, ["commit", "--quiet", "-m", "work"]);
-    const workSha = await workspace.head(checkout.path);
+    const workSha = (await workspace.readCheckout(checkout.path)).head;
     await workspace.fetchFromCheckout("ws1", workSha);
     const superviseRefs = await fixture.gitOk(workspace.mirrorPath, ["for-each-ref", "refs/supervise/"]);
 
@@ -100,7 +100,7 @@ describe("ensureCheckout", () => {
     expect(workspace.checkoutPath("ws1")).toBe(path);
 
     expect(await fixture.gitOk(path, ["symbolic-ref", "HEAD"])).toBe("refs/heads/supervise/ws1");
-    expect(await workspace.head(path)).toBe(baseSha);
+    expect((await workspace.readCheckout(path)).head).toBe(baseSha);
     expect(await fixture.gitOk(path, ["branch", "--format=%(refname:short)"])).toBe("supervise/ws1");
     expect(await fixture.gitOk(path, ["rev-parse", "origin/main"])).toBe(baseSha);
     expect(await readdir(join(fixture.stateDir, "checkouts"))).toEqual([".partial", "ws1", "ws2"]);
@@ -149,7 +149,7 @@ describe("ensureCheckout", () => {
     expect(await fixture.gitOk(checkout.path, ["config", "remote.origin.pushurl"])).toBe(
       "/dev/null/push-disabled",
     );
-    expect(await workspace.isClean(checkout.path)).toEqual({ isClean: true, changes: [] });
+    expect((await workspace.readCheckout(checkout.path)).uncommittedChanges).toEqual([]);
     expect((await workspace.ensureCheckout({ id: "ws1", branch: "supervise/ws1" })).isNew).toBe(false);
   });
 
@@ -210,11 +210,11 @@ describe("a worker inside its checkout", () => {
   });
 });
 
-describe("isClean", () => {
+describe("readCheckout", () => {
   it("reports modified, staged and untracked files, and not ignored ones", async () => {
     await workspace.prepare();
     const { path } = await workspace.ensureCheckout({ id: "ws1", branch: "supervise/ws1" });
-    expect(await workspace.isClean(path)).toEqual({ isClean: true, changes: [] });
+    expect((await workspace.readCheckout(path)).uncommittedChanges).toEqual([]);
 
     await writeFile(join(path, ".gitignore"), "build/\n*.log\n");
     await fixture.gitOk(path, ["add", ".gitignore"]);
@@ -222,7 +222,7 @@ describe("isClean", () => {
     await mkdir(join(path, "build"));
     await writeFile(join(path, "build", "out.js"), "x");
     await writeFile(join(path, "debug.log"), "x");
-    expect(await workspace.isClean(path)).toEqual({ isClean: true, changes: [] });
+    expect((await workspace.readCheckout(path)).uncommittedChanges).toEqual([]);
 
     await writeFile(join(path, "widget.txt"), "changed\n");
     await writeFile(join(path, "staged.txt"), "new\n");
@@ -231,9 +231,30 @@ describe("isClean", () => {
     await mkdir(join(path, "src", "deep"), { recursive: true });
     await writeFile(join(path, "src", "deep", "untracked file.ts"), "x");
 
-    expect(await workspace.isClean(path)).toEqual({
-      isClean: false,
-      changes: ["R  README.md -> READ.md", "A  staged.txt", " M widget.txt", "?? src/deep/untracked file.ts"],
+    expect(await workspace.readCheckout(path)).toEqual({
+      head: (await fixture.gitOk(path, ["rev-parse", "HEAD"])).trim(),
+      uncommittedChanges: [
+        "R  README.md -> READ.md",
+        "A  staged.txt",
+        " M widget.txt",
+        "?? src/deep/untracked file.ts",
+      ],
+    });
+  });
+
+  it("reports a merge conflict as unmerged, and HEAD as the commit checked out", async () => {
+    await workspace.prepare();
+    const { path } = await workspace.ensureCheckout({ id: "ws1", branch: "supervise/ws1" });
+    await fixture.gitOk(path, ["checkout", "--quiet", "-b", "other"]);
+    await writeFile(join(path, "widget.txt"), "theirs\n");
+    await fixture.gitOk(path, ["commit", "--quiet", "-am", "theirs"]);
+    await fixture.gitOk(path, ["checkout", "--quiet", "supervise/ws1"]);
+    await writeFile(join(path, "widget.txt"), "ours\n");
+    await fixture.gitOk(path, ["commit", "--quiet", "-am", "ours"]);
+    await fixture.git(path, ["merge", "--quiet", "other"]);
+    expect(await workspace.readCheckout(path)).toEqual({
+      head: (await fixture.gitOk(path, ["rev-parse", "HEAD"])).trim(),
+      uncommittedChanges: ["UU widget.txt"],
     });
   });
 
@@ -244,7 +265,7 @@ describe("isClean", () => {
     const before = (await stat(index)).mtimeMs;
     await writeFile(join(path, "widget.txt"), "changed\n");
     await writeFile(join(path, "widget.txt"), "one\n");
-    await workspace.isClean(path);
+    await workspace.readCheckout(path);
     expect((await stat(index)).mtimeMs).toBe(before);
   });
 });
@@ -255,7 +276,7 @@ describe("fetchFromCheckout and removeCheckout", () => {
     const { path } = await workspace.ensureCheckout({ id: "ws1", branch: "supervise/ws1" });
     await fixture.gitOk(path, ["checkout", "--quiet", "--detach"]);
     await fixture.gitOk(path, ["commit", "--quiet", "--allow-empty", "-m", "detached work"]);
-    const sha = await workspace.head(path);
+    const sha = (await workspace.readCheckout(path)).head;
 
     await workspace.fetchFromCheckout("ws1", sha);
     await workspace.fetchFromCheckout("ws1", sha);
@@ -272,7 +293,7 @@ describe("fetchFromCheckout and removeCheckout", () => {
     await workspace.prepare();
     const { path } = await workspace.ensureCheckout({ id: "ws1", branch: "supervise/ws1" });
     await fixture.gitOk(path, ["commit", "--quiet", "--allow-empty", "-m", "work"]);
-    const sha = await workspace.head(path);
+    const sha = (await workspace.readCheckout(path)).head;
     await workspace.fetchFromCheckout("ws1", sha);
 
     await workspace.removeCheckout("ws1");

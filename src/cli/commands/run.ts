@@ -302,8 +302,7 @@ export async function runCommand(args: string[], context: CommandContext): Promi
       clock: systemClock,
       checkouts: {
         ensureCheckout: (workstream) => workspace.ensureCheckout(workstream),
-        head: (path) => workspace.head(path),
-        uncommittedChanges: async (path) => (await workspace.isClean(path)).changes,
+        readCheckout: (path) => workspace.readCheckout(path),
         fetchIntoMirror: (workstreamId, sha) => workspace.fetchFromCheckout(workstreamId, sha),
         mirrorPath: workspace.mirrorPath,
         diffStat: async (path, baseSha) =>
