@@ -26,6 +26,7 @@
  * without a writable pids cgroup runs unbounded, and the facts say so for status and bundles.
  */
 import { randomBytes } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { mkdir, readdir, readFile, rmdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { execa } from "execa";
@@ -59,6 +60,15 @@ export interface CommandProcessBound {
   shellPrelude: string;
   /** Kills whatever is still inside the bound and removes it. Never rejects. */
   release(): Promise<void>;
+  /**
+   * Present when the bound holds every process of the command, however it was started (a cgroup:
+   * children are born inside, and `setsid`, double forks and `env -i` do not leave it; only a
+   * privileged write to another cgroup's file does: the sandbox does not mount /sys at all, and
+   * `isolation: none` trusts its workers' processes anyway, as they could stop the supervisor).
+   * SIGKILLs everything inside and resolves once it is empty, keeping the bound. The runner then
+   * needs no scan of every process on the machine to find the command's leftovers.
+   */
+  killEveryProcess?(): Promise<void>;
 }
 
 export interface ProcessLimitOptions {
@@ -131,6 +141,7 @@ function cgroupProcessLimit(version: 1 | 2, runDirectory: string, maxProcesses: 
       return {
         shellPrelude: `echo 0 > ${entry} || { echo "supervise: could not enter the command's process limit (${entry})." >&2; exit 125; }; `,
         release: () => removeCgroup(directory),
+        killEveryProcess: () => emptyCgroup(directory),
       };
     },
     async close() {
@@ -272,15 +283,47 @@ async function removeCgroup(directory: string): Promise<void> {
       const code = (error as NodeJS.ErrnoException).code;
       if (code === "ENOENT" || code !== "EBUSY" || performance.now() > deadline) return;
     }
-    const pids = await readFile(join(directory, "cgroup.procs"), "utf8").catch(() => "");
-    for (const pid of pids.split("\n").filter((line) => line !== "")) {
-      try {
-        process.kill(Number(pid), "SIGKILL");
-      } catch {
-        // Already gone.
-      }
-    }
+    await killMembers(directory);
     await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+/**
+ * SIGKILLs the cgroup's processes until it lists none (a dying process stays listed until it is
+ * reaped or a zombie's parent lets go; a zombie is dead and stays, so only running ones count).
+ * Gives up at the deadline, as removeCgroup does.
+ */
+async function emptyCgroup(directory: string): Promise<void> {
+  const deadline = performance.now() + releaseDeadlineMs;
+  while ((await killMembers(directory)) > 0 && performance.now() <= deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+/** Signals every process listed in the cgroup that is not yet a zombie; returns how many. */
+async function killMembers(directory: string): Promise<number> {
+  const pids = await readFile(join(directory, "cgroup.procs"), "utf8").catch(() => "");
+  let signalled = 0;
+  for (const pid of pids.split("\n").filter((line) => line !== "")) {
+    if (isZombie(Number(pid))) continue;
+    try {
+      process.kill(Number(pid), "SIGKILL");
+      signalled++;
+    } catch {
+      // Already gone.
+    }
+  }
+  return signalled;
+}
+
+/** A zombie (or a pid already gone) runs nothing any more. */
+function isZombie(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "latin1");
+    // The state follows the command name, which is in parentheses and may itself hold spaces.
+    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) === "Z";
+  } catch {
+    return true;
   }
 }
 

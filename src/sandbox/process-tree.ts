@@ -21,10 +21,16 @@ export interface ProcessTree {
   treeId: string;
   /** Isolated in a PID namespace of its own: the kernel ends every process when the main one exits. */
   hasPidNamespace?: boolean;
+  /**
+   * The command's process bound, when it holds every process of the tree (its cgroup; see
+   * CommandProcessBound): emptying it replaces the scan of every process for the marker.
+   */
+  killEveryProcess?: () => Promise<void>;
 }
 
 /**
- * SIGKILLs the group and every marked process, and resolves once they are dead, so a command's
+ * SIGKILLs the group and every marked process (or every process in the command's cgroup, which
+ * holds them all), and resolves once they are dead, so a command's
  * result always means its processes are gone. The group's members are waited for separately:
  * one may have dropped the marker, and a dying process loses its environment (so the marker
  * scan no longer sees it) before it is a zombie; the usual empty group is told by one signal-0
@@ -44,7 +50,8 @@ export async function killProcessTree(tree: ProcessTree): Promise<void> {
   }
   // A PID namespace needs one scan: its processes all die with the main one. Without one, a
   // child caught inside execve can escape a scan, which the settled sweep reads again.
-  if (tree.hasPidNamespace) await sweepProcessesWithMarker(processTreeMarker, tree.treeId);
+  if (tree.killEveryProcess) await tree.killEveryProcess();
+  else if (tree.hasPidNamespace) await sweepProcessesWithMarker(processTreeMarker, tree.treeId);
   else await sweepProcessesWithMarkerSettled(processTreeMarker, tree.treeId);
   if (!isProcessGroupGone(tree.groupId)) {
     await waitUntilDead(findProcessGroupMembers(tree.groupId), 1000);

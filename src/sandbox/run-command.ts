@@ -140,7 +140,7 @@ async function runCommand(request: CommandRequest, settings: RunnerSettings): Pr
       treeId,
       hasPidNamespace: invocation.argv[0] !== unisolatedArgv[0],
       log,
-      shellPrelude: bound.shellPrelude,
+      bound,
     });
   } finally {
     // Kills what is still inside the bound: even a process that left the group and the marker.
@@ -158,15 +158,16 @@ async function runStarted(
     treeId: string;
     hasPidNamespace: boolean;
     log: LogFile | undefined;
-    shellPrelude: string;
+    bound: CommandProcessBound;
   },
 ): Promise<CommandResult> {
-  const { buffer, log } = context;
-  const subprocess = spawn(invocation, request, settings, context.shellPrelude);
+  const { buffer, log, bound } = context;
+  const subprocess = spawn(invocation, request, settings, bound.shellPrelude);
   const tree: ProcessTree = {
     groupId: subprocess.pid,
     treeId: context.treeId,
     hasPidNamespace: context.hasPidNamespace,
+    ...(bound.killEveryProcess ? { killEveryProcess: () => bound.killEveryProcess!() } : {}),
   };
   const output = connectOutput([subprocess.stdout, subprocess.stderr].filter(isReadable), {
     buffer,
