@@ -6,7 +6,7 @@
 import type { ToolResult } from "../agent/tools/tool-definition.ts";
 import { pullRequestFacts, settleWithin } from "../evidence/forge-gates.ts";
 import type { Forge, PullRequest } from "../forge/forge.ts";
-import { withoutForeignClosingReferences } from "../forge/index.ts";
+import { withoutForeignClosingReferences } from "../forge/local/closing-keywords.ts";
 import type { Plan, Workstream } from "../plan/schema.ts";
 
 /** Bounded, and quiet: the merge that follows reads CI itself and says why it refuses. */

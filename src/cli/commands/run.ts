@@ -25,7 +25,8 @@ import {
 } from "../../errors.ts";
 import type { Reviewer } from "../../evidence/verify-claim.ts";
 import type { Forge } from "../../forge/forge.ts";
-import { createGithubForge, createLocalForge, type GithubRequestInfo } from "../../forge/index.ts";
+import type { GithubRequestInfo } from "../../forge/github/github-client.ts";
+import { createLocalForge } from "../../forge/local/local-forge.ts";
 import { createEscalationStore } from "../../monitor/escalation-store.ts";
 import { loadPlaybooks, playbookDirectoriesFor } from "../../monitor/playbook.ts";
 import { type EscalationNotice, postEscalationNotice } from "../../monitor/webhook.ts";
@@ -182,7 +183,15 @@ export async function runCommand(args: string[], context: CommandContext): Promi
       base: plan.base,
       environment: context.environment,
     });
-    await preparingStateDirectory(stateDirectory, "the private mirror (git/)", () => workspace.prepare());
+    // The mirror, the forge and the process limit are made side by side: each is a chain of git
+    // processes or cgroup writes that waits on nothing of the others (a third of the start's time).
+    const mirrorReady = preparingStateDirectory(stateDirectory, "the private mirror (git/)", () =>
+      workspace.prepare(),
+    );
+    // Awaited below. Handled at once: a step in between may fail first, and then the run still
+    // waits for it to settle before it unlocks the state dir.
+    mirrorReady.catch(noop);
+    cleanups.push(() => mirrorReady.then(noop, noop));
 
     const redact = createRedactor(secretValues(context.environment, plan.secrets));
     const baseEnvironment = buildCommandEnvironment({
@@ -192,11 +201,15 @@ export async function runCommand(args: string[], context: CommandContext): Promi
     const markers = { SUPERVISE_STATE: stateMarker, SUPERVISE_RUN: run.id };
     const socketDirectory = mkdtempSync(join(tmpdir(), "supervise-"));
     cleanups.push(() => rmSync(socketDirectory, { recursive: true, force: true }));
-    const toolServer = await startToolServer(join(socketDirectory, "tools.sock"));
-    cleanups.push(() => toolServer.close());
-    const shimDirectory = await writeSuperviseShim(run.dir);
-    const processLimit = await createProcessLimit({ maxProcesses: plan.sandbox.max_processes });
-    cleanups.push(() => processLimit.close());
+    const [toolServer, shimDirectory, processLimit] = await settledInOrder(
+      [
+        startToolServer(join(socketDirectory, "tools.sock")),
+        writeSuperviseShim(run.dir),
+        createProcessLimit({ maxProcesses: plan.sandbox.max_processes }),
+      ] as const,
+      cleanups,
+      [(server) => server.close(), undefined, (limit) => limit.close()],
+    );
     let network: IsolationPolicy["network"] = plan.sandbox.network === "host" ? "host" : "none";
     if (allowedHosts !== undefined && networkBridge?.available) {
       const proxy = await startNetworkProxy({
@@ -233,7 +246,7 @@ export async function runCommand(args: string[], context: CommandContext): Promi
           },
     );
     let forgeRequests = 0;
-    const forge = createForge(plan, {
+    const forge = await createForge(plan, {
       stateDirectory,
       runner,
       environment: baseEnvironment,
@@ -243,13 +256,18 @@ export async function runCommand(args: string[], context: CommandContext): Promi
       },
     });
     cleanups.push(() => forge.close?.());
-    await preparingStateDirectory(stateDirectory, "the local forge (forge/)", () =>
+    const forgeReady = preparingStateDirectory(stateDirectory, "the local forge (forge/)", () =>
       forge.prepare({
         issues: plan.workstreams.flatMap((workstream) =>
           workstream.issue === undefined ? [] : [{ number: workstream.issue, title: workstream.goal }],
         ),
       }),
     );
+    forgeReady.catch(noop);
+    cleanups.push(() => forgeReady.then(noop, noop));
+    // The mirror's failures first: they name the user's repository and base plainly.
+    await mirrorReady;
+    await forgeReady;
 
     const transcripts = new Map<string, TranscriptWriter>();
     const transcriptFor = (id: string) => {
@@ -376,8 +394,13 @@ interface ForgeWiring {
   onGithubRequest: (info: GithubRequestInfo) => void;
 }
 
-function createForge(plan: Plan, wiring: ForgeWiring): Forge & { close?: () => Promise<void> } {
+async function createForge(
+  plan: Plan,
+  wiring: ForgeWiring,
+): Promise<Forge & { close?: () => Promise<void> }> {
   if (plan.forge.kind === "github") {
+    // Loaded only for a github plan: Octokit and its plugins are dozens of modules to start.
+    const { createGithubForge } = await import("../../forge/github/github-forge.ts");
     return createGithubForge({
       owner: plan.forge.owner,
       repo: plan.forge.repo,
@@ -451,6 +474,30 @@ function writeSuperviseShim(runDirectory: string): Promise<string> {
  * The state dir's own layout is broken (a file where a folder must be, no space): a clear error
  * naming the place, exit 2, instead of a stack trace. Nothing recorded is touched.
  */
+const noop = () => undefined;
+
+/**
+ * Awaits steps started together; each one that succeeded gets its cleanup registered even when
+ * another failed, so nothing made (a listening socket, a cgroup) outlives a failed start. The
+ * first failure is rethrown.
+ */
+async function settledInOrder<const T extends readonly Promise<unknown>[]>(
+  steps: T,
+  cleanups: (() => Promise<void> | void)[],
+  cleanupsOf: { [K in keyof T]: ((value: Awaited<T[K]>) => Promise<void> | void) | undefined },
+): Promise<{ [K in keyof T]: Awaited<T[K]> }> {
+  const outcomes = await Promise.allSettled(steps);
+  outcomes.forEach((outcome, index) => {
+    const cleanup = cleanupsOf[index] as ((value: unknown) => Promise<void> | void) | undefined;
+    if (outcome.status === "fulfilled" && cleanup) cleanups.push(() => cleanup(outcome.value));
+  });
+  const failure = outcomes.find((outcome) => outcome.status === "rejected");
+  if (failure) throw failure.reason;
+  return outcomes.map((outcome) => (outcome as PromiseFulfilledResult<unknown>).value) as {
+    [K in keyof T]: Awaited<T[K]>;
+  };
+}
+
 async function preparingStateDirectory<T>(
   stateDirectory: string,
   what: string,
