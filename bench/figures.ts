@@ -58,6 +58,7 @@ export function computeFigures(measurements: BenchMeasurements): Record<string, 
   );
   const supervisorWall50 = medianOf(at(50), (result) => result.supervisor.wallMs);
   const floorWall50 = medianOf(at(50), (result) => result.floorWallMs ?? Number.NaN);
+  const nodeFloorWall50 = medianOf(at(50), (result) => result.nodeFloorWallMs ?? Number.NaN);
   const sandbox = "addedMs" in measurements.sandbox ? measurements.sandbox : null;
   return {
     // The contract (README): these names are read by tooling.
@@ -101,6 +102,10 @@ export function computeFigures(measurements: BenchMeasurements): Record<string, 
       0,
     ),
     floor_wall_ms_n50: rounded(floorWall50, 0),
+    // What a Node program pays to start and spawn the floor's commands, doing nothing else: the
+    // least any Node supervisor's overhead_ratio_n50 can be here.
+    node_floor_wall_ms_n50: rounded(nodeFloorWall50, 0),
+    node_floor_ratio_n50: rounded(ratio(nodeFloorWall50, floorWall50)),
     wall_ms_n50_bwrap: rounded(
       medianOf(measurements.isolatedCampaigns, (result) => result.supervisor.wallMs),
       0,
@@ -172,6 +177,7 @@ function notesOf(measurements: BenchMeasurements): string[] {
       : `github_requests_20_workstreams_hour: null, ${githubPolling.unavailable}`,
     `verification_overhead_ratio: claims whose check takes ${measurements.slowGateSeconds} s; verification_fixed_ms_median is the fixed cost with trivial gates.`,
     "Campaigns run with `sandbox: { isolation: none }` so CPU accounting sees every child (bubblewrap's PID namespace hides them); wall_ms_n50_bwrap is the default-isolation run.",
+    "node_floor_ratio_n50: the floor's commands spawned by a fresh Node process that does nothing else (bench/node-floor.ts), over the bash floor: the least overhead_ratio_n50 a Node supervisor could reach on this machine.",
   ];
   if ("unavailable" in measurements.sandbox) {
     notes.push(

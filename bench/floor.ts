@@ -8,6 +8,7 @@
 import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
+import { fileURLToPath } from "node:url";
 import { execa } from "execa";
 
 export interface FloorOptions {
@@ -19,7 +20,16 @@ export interface FloorOptions {
   concurrency: number;
 }
 
-export async function measureFloor(options: FloorOptions): Promise<{ wallMs: number }> {
+export interface FloorMeasurement {
+  /** The floor as a bash script runs it. */
+  wallMs: number;
+  /** The same commands spawned by a fresh, otherwise idle Node process (node-floor.ts). */
+  nodeWallMs: number;
+}
+
+const nodeFloorPath = fileURLToPath(new URL("./node-floor.ts", import.meta.url));
+
+export async function measureFloor(options: FloorOptions): Promise<FloorMeasurement> {
   const stubDirectory = join(options.directory, "floor-bin");
   mkdirSync(stubDirectory, { recursive: true });
   writeFileSync(join(stubDirectory, "supervise"), "#!/bin/sh\nexit 0\n");
@@ -53,7 +63,20 @@ export async function measureFloor(options: FloorOptions): Promise<{ wallMs: num
   );
   const startedMs = performance.now();
   await execa("bash", [all], { cwd: options.directory });
-  return { wallMs: performance.now() - startedMs };
+  const wallMs = performance.now() - startedMs;
+  const nodeStartedMs = performance.now();
+  await execa(
+    process.execPath,
+    [
+      nodeFloorPath,
+      options.directory,
+      String(options.concurrency),
+      options.checkCommand,
+      ...options.workstreamIds,
+    ],
+    { cwd: options.directory },
+  );
+  return { wallMs, nodeWallMs: performance.now() - nodeStartedMs };
 }
 
 function shellQuote(text: string): string {

@@ -15,6 +15,7 @@ const rows: Row[] = [
   },
   { name: "wall_ms_n50", label: "  supervisor wall, N=50", unit: "ms" },
   { name: "floor_wall_ms_n50", label: "  floor wall, N=50", unit: "ms" },
+  { name: "node_floor_ratio_n50", label: "  the floor spawned by a bare Node, over the floor" },
   { name: "cli_start_ms", label: "  CLI start (`supervise mcp`, tool w/o curl)", unit: "ms" },
   {
     name: "cost_growth_200_over_10",

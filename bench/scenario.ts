@@ -4,7 +4,6 @@
  * The workspace is removed afterwards, whatever happened.
  */
 import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { measureFloor } from "./floor.ts";
 import { writeBenchPlan } from "./generate-plan.ts";
@@ -12,6 +11,7 @@ import { generateRepository } from "./generate-repository.ts";
 import { runSupervisorMeasured, type SupervisorMeasurement } from "./run-supervisor.ts";
 import { type ClaimVerification, claimVerifications } from "./verification-time.ts";
 import { type BenchVariant, writeWorkerScript } from "./worker-script.ts";
+import { benchWorkspaceRoot } from "./workspace-root.ts";
 
 export interface ScenarioOptions {
   workstreams: number;
@@ -26,11 +26,13 @@ export interface ScenarioResult {
   options: ScenarioOptions;
   supervisor: SupervisorMeasurement;
   floorWallMs: number | null;
+  /** The floor's commands spawned by a bare Node process (see node-floor.ts). */
+  nodeFloorWallMs: number | null;
   verifications: ClaimVerification[];
 }
 
 export async function runScenario(options: ScenarioOptions): Promise<ScenarioResult> {
-  const directory = mkdtempSync(join(tmpdir(), "supervise-bench-"));
+  const directory = mkdtempSync(join(benchWorkspaceRoot(), "supervise-bench-"));
   try {
     const repository = generateRepository(directory, options.workstreams);
     const workerScript = writeWorkerScript(join(directory, "worker.sh"), options.variant);
@@ -55,19 +57,23 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioRes
       );
     }
     const verifications = await claimVerifications(supervisor.journalFile);
-    const floorWallMs = options.withFloor
-      ? (
-          await measureFloor({
-            directory,
-            repository: repository.path,
-            workstreamIds: repository.workstreamIds,
-            workerScript,
-            checkCommand: options.checkCommand ?? "true",
-            concurrency: options.concurrency,
-          })
-        ).wallMs
+    const floor = options.withFloor
+      ? await measureFloor({
+          directory,
+          repository: repository.path,
+          workstreamIds: repository.workstreamIds,
+          workerScript,
+          checkCommand: options.checkCommand ?? "true",
+          concurrency: options.concurrency,
+        })
       : null;
-    return { options, supervisor, floorWallMs, verifications };
+    return {
+      options,
+      supervisor,
+      floorWallMs: floor?.wallMs ?? null,
+      nodeFloorWallMs: floor?.nodeWallMs ?? null,
+      verifications,
+    };
   } finally {
     rmSync(directory, { recursive: true, force: true });
   }
