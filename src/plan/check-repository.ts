@@ -4,8 +4,8 @@
  */
 import { stat } from "node:fs/promises";
 import path from "node:path";
-import { execa } from "execa";
 import type { PlanProblem } from "../errors.ts";
+import { runProgram } from "../sandbox/run-program.ts";
 import { closestMatch } from "./closest-match.ts";
 import { type PlanLocator, problemAt } from "./plan-locator.ts";
 import type { Plan } from "./schema.ts";
@@ -94,17 +94,26 @@ function firstFatalLine(stderr: string): string {
  * when supervise itself runs from a git hook.
  */
 function git(repo: string, args: readonly string[]) {
-  return execa("git", ["-c", "core.hooksPath=/dev/null", "-c", "core.fsmonitor=false", ...args], {
+  return runProgram("git", ["-c", "core.hooksPath=/dev/null", "-c", "core.fsmonitor=false", ...args], {
     cwd: repo,
-    reject: false,
-    env: {
-      GIT_DIR: undefined,
-      GIT_WORK_TREE: undefined,
-      GIT_COMMON_DIR: undefined,
-      GIT_INDEX_FILE: undefined,
-      GIT_OBJECT_DIRECTORY: undefined,
-      GIT_ALTERNATE_OBJECT_DIRECTORIES: undefined,
-      GIT_NAMESPACE: undefined,
-    },
+    env: withoutRedirectingGitVariables(process.env),
   });
+}
+
+const redirectingGitVariables = new Set([
+  "GIT_DIR",
+  "GIT_WORK_TREE",
+  "GIT_COMMON_DIR",
+  "GIT_INDEX_FILE",
+  "GIT_OBJECT_DIRECTORY",
+  "GIT_ALTERNATE_OBJECT_DIRECTORIES",
+  "GIT_NAMESPACE",
+]);
+
+function withoutRedirectingGitVariables(environment: NodeJS.ProcessEnv): Record<string, string> {
+  const kept: Record<string, string> = {};
+  for (const [name, value] of Object.entries(environment)) {
+    if (value !== undefined && !redirectingGitVariables.has(name)) kept[name] = value;
+  }
+  return kept;
 }

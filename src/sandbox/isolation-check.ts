@@ -4,8 +4,8 @@
  * all show up in that one run, which no flag or sysctl reading covers on its own.
  */
 import { platform } from "node:os";
-import { execa } from "execa";
 import { createIsolation, type IsolationOptions } from "./isolation.ts";
+import { runProgram } from "./run-program.ts";
 
 export interface IsolationAvailability {
   available: boolean;
@@ -40,25 +40,28 @@ export async function checkIsolationAvailable(
   );
   const invocation = await isolate({ argv: ["true"], cwd: "/", env: environment });
   const [file, ...args] = invocation.argv;
-  const result = await execa(file, args, {
+  const result = await runProgram(file, args, {
     cwd: invocation.cwd,
     env: invocation.env,
-    extendEnv: false,
-    stdin: "ignore",
-    timeout: timeoutMs,
-    reject: false,
+    timeoutMs,
   });
   if (result.exitCode === 0) return { available: true };
-  if (result.code === "ENOENT") {
+  if (result.startError?.includes("ENOENT")) {
     return { available: false, reason: `bubblewrap (${bwrapPath}) was not found. ${installHint}` };
   }
-  if (result.timedOut) {
+  if (result.startError !== null) {
+    return {
+      available: false,
+      reason: `bubblewrap (${bwrapPath}) could not be started: ${result.startError}`,
+    };
+  }
+  if (result.isTimedOut) {
     return {
       available: false,
       reason: `bubblewrap (${bwrapPath}) did not start a sandbox within ${timeoutMs} ms.`,
     };
   }
-  const message = `${result.stderr}`.trim() || `it exited with ${result.exitCode ?? result.signal}.`;
+  const message = result.stderr.trim() || `it exited with ${result.exitCode ?? result.signal}.`;
   return {
     available: false,
     reason: `bubblewrap could not start a sandbox: ${message}${namespaceHint(message)}`,

@@ -29,8 +29,8 @@ import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { mkdir, readdir, readFile, rmdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { execa } from "execa";
 import { type CgroupCandidate, cgroupCandidates } from "./cgroup-discovery.ts";
+import { runProgram } from "./run-program.ts";
 
 export type ProcessLimitKind = "cgroup-v2" | "cgroup-v1" | "rlimit" | "none";
 
@@ -214,13 +214,10 @@ async function openRunCgroup(candidate: CgroupCandidate): Promise<string | undef
     if (candidate.version === 2) await writeFile(join(runDirectory, "cgroup.subtree_control"), "+pids");
     await mkdir(probe);
     await writeFile(join(probe, "pids.max"), "8");
-    const entered = await execa(
+    const entered = await runProgram(
       "/bin/sh",
       ["-c", 'echo 0 > "$1"', "sh", join(probe, entryFile(candidate.version))],
-      {
-        reject: false,
-        stdin: "ignore",
-      },
+      { cwd: "/", env: {} },
     );
     if (entered.exitCode !== 0) throw new Error(`could not enter ${probe}`);
     await removeCgroup(probe);

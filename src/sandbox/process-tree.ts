@@ -1,6 +1,6 @@
 /**
  * The processes one command started, and how they end. Each command runs as the leader of its own
- * process group (execa's `killDescendants`) and carries a unique `SUPERVISE_PROCESS_TREE` marker in
+ * process group (process-group.ts) and carries a unique `SUPERVISE_PROCESS_TREE` marker in
  * its environment, which its children inherit even when they leave the group.
  */
 import type { ChildProcess } from "node:child_process";
@@ -36,7 +36,7 @@ export interface ProcessTree {
  * scan no longer sees it) before it is a zombie; the usual empty group is told by one signal-0
  * call, without a scan.
  *
- * Signalling the group after its leader exited is safe here although execa warns about it: a
+ * Signalling the group after its leader exited is safe here (execa warned against it): a
  * group id stays reserved while any member lives, and once the group is empty Linux hands the
  * number out again only after the pid counter wraps around. We kill within a second of the exit;
  * wrapping even a 32768 pid_max in that time would take tens of thousands of forks a second.

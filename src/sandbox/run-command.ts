@@ -6,9 +6,9 @@
 import { randomUUID } from "node:crypto";
 import { isAbsolute } from "node:path";
 import type { Readable } from "node:stream";
-import { execa, type Result } from "execa";
 import { connectOutput, type LogFile, openLogFile } from "./command-output.ts";
 import { OutputBuffer } from "./output-buffer.ts";
+import { startProcessGroup } from "./process-group.ts";
 import { type CommandProcessBound, type ProcessLimit, unboundedProcessLimit } from "./process-limit.ts";
 import {
   killProcessTree,
@@ -162,24 +162,32 @@ async function runStarted(
   },
 ): Promise<CommandResult> {
   const { buffer, log, bound } = context;
-  const subprocess = spawn(invocation, request, settings, bound.shellPrelude);
+  const started = startProcessGroup({
+    argv: mergeOutputArgv(invocation.argv, bound.shellPrelude),
+    cwd: invocation.cwd,
+    env: invocation.env,
+    ...(request.stdin === undefined ? {} : { stdin: request.stdin }),
+    timeoutMs: request.timeoutMs,
+    forceKillAfterMs: settings.forceKillAfterMs,
+    ...(request.signal ? { signal: request.signal } : {}),
+  });
   const tree: ProcessTree = {
-    groupId: subprocess.pid,
+    groupId: started.pid,
     treeId: context.treeId,
     hasPidNamespace: context.hasPidNamespace,
     ...(bound.killEveryProcess ? { killEveryProcess: () => bound.killEveryProcess!() } : {}),
   };
-  const output = connectOutput([subprocess.stdout, subprocess.stderr].filter(isReadable), {
+  const output = connectOutput([started.stdout, started.stderr].filter(isReadable), {
     buffer,
     log,
     onOutput: request.onOutput,
   });
-  const lingerWatch = watchForLingeringChildren(subprocess.nodeChildProcess, tree, {
+  const lingerWatch = watchForLingeringChildren(started.child, tree, {
     lingerGraceMs: settings.lingerGraceMs,
     abandonAfterMs: settings.forceKillAfterMs,
   });
 
-  const result = await subprocess;
+  const result = await started.outcome;
   await lingerWatch.stop();
   // Escapees that did not hold the pipes are still running: a command's processes never outlive it.
   await killProcessTree(tree);
@@ -189,41 +197,19 @@ async function runStarted(
     ? "A process the runner could not find or kill still held the output pipes open; stopped reading them."
     : null;
   return {
-    exitCode: result.exitCode ?? null,
-    signal: result.signal ?? null,
-    isTimedOut: result.timedOut,
+    exitCode: result.exitCode,
+    signal: result.signal,
+    isTimedOut: result.isTimedOut,
     isCanceled: result.isCanceled,
     durationMs: Math.round(result.durationMs),
     output: buffer.render(),
     outputBytes: buffer.totalBytes,
     isOutputTruncated: buffer.isTruncated,
-    error: startupError(result) ?? logError ?? abandonError,
+    error:
+      (result.startError === null ? null : `Could not start the command: ${result.startError}`) ??
+      logError ??
+      abandonError,
   };
-}
-
-function spawn(
-  invocation: CommandInvocation,
-  request: CommandRequest,
-  settings: RunnerSettings,
-  shellPrelude: string,
-) {
-  const [file, ...args] = mergeOutputArgv(invocation.argv, shellPrelude);
-  return execa(file, args, {
-    cwd: invocation.cwd,
-    env: invocation.env,
-    extendEnv: false,
-    ...(request.stdin === undefined ? { stdin: "ignore" as const } : { input: request.stdin }),
-    stdout: "pipe",
-    stderr: "pipe",
-    // We read the streams ourselves, in arrival order and capped; execa must not buffer them too.
-    buffer: false,
-    timeout: request.timeoutMs,
-    cancelSignal: request.signal,
-    forceKillAfterDelay: settings.forceKillAfterMs,
-    // Runs the command as a process group leader and signals the whole group (NOTES-deps §7).
-    killDescendants: true,
-    reject: false,
-  });
 }
 
 /**
@@ -242,14 +228,6 @@ function spawn(
  */
 function mergeOutputArgv(argv: readonly string[], shellPrelude: string): [string, ...string[]] {
   return ["/bin/bash", "--norc", "-c", `${shellPrelude}exec "$@" 2>&1`, "bash", ...argv];
-}
-
-/** The command never ran: execa reports no exit code, no signal, and no timeout or cancel. */
-function startupError(result: Result): string | null {
-  const isStarted =
-    result.exitCode !== undefined || result.signal !== undefined || result.timedOut || result.isCanceled;
-  if (isStarted) return null;
-  return `Could not start the command: ${result.originalMessage ?? result.shortMessage ?? "unknown error"}`;
 }
 
 function notStarted(error: string): CommandResult {

@@ -149,6 +149,23 @@ describe.skipIf(isSkipped)(`a fork storm under the process limit (${processLimit
   });
 });
 
+describe("ending a command inside its cgroup", () => {
+  it.skipIf(!processLimit.facts.kind.startsWith("cgroup"))(
+    "ends a leftover that holds the output and left both the group and the marker, by emptying the cgroup",
+    async () => {
+      // Neither the group kill (setsid) nor the marker scan (env -i) can find this sleep, and it
+      // holds the output pipe: without the cgroup the runner would have to abandon the output.
+      const runner = createCommandRunner({ processLimit, lingerGraceMs: 100, forceKillAfterMs: 5_000 });
+      const result = await runner.run(request(`setsid env -i /bin/sleep 300 & echo "leftover=$!"`));
+      expect(result).toMatchObject({ exitCode: 0, error: null, isTimedOut: false });
+      const leftover = Number(/^leftover=(\d+)$/m.exec(result.output)?.[1]);
+      expect(leftover).toBeGreaterThan(0);
+      expect(isRunning(leftover)).toBe(false);
+      expect(await leftoverCommandCgroups()).toEqual([]);
+    },
+  );
+});
+
 describe("the fallbacks without a pids cgroup", () => {
   it("bounds a non-root user with RLIMIT_NPROC, set by the wrapper's ulimit", async () => {
     const nobody = 65_534;

@@ -133,7 +133,7 @@ describe("createCommandRunner().run", () => {
       output: "",
       outputBytes: 0,
       isOutputTruncated: false,
-      error: `Could not start the command: The "cwd" option is invalid: ${missing}.\nENOENT: no such file or directory, stat '${missing}'\nspawn /bin/bash ENOENT`,
+      error: `Could not start the command: the working directory ${missing} does not exist (spawn /bin/bash ENOENT)`,
     });
   });
 

@@ -7,7 +7,7 @@
  * the person's global git config is read.
  */
 import { isAbsolute, resolve } from "node:path";
-import { execa } from "execa";
+import { runProgram } from "../../sandbox/run-program.ts";
 import { GithubForgeError } from "./github-forge-error.ts";
 
 export interface GitPushOptions {
@@ -83,17 +83,14 @@ export function createGitPusher(options: GitPushOptions): GitPusher {
   };
 
   async function git(args: readonly string[], cwd: string, extraEnvironment: Record<string, string> = {}) {
-    const result = await execa("git", [...hardeningArguments, ...args], {
+    const result = await runProgram("git", [...hardeningArguments, ...args], {
       cwd,
       env: { ...baseEnvironment, ...extraEnvironment },
-      extendEnv: false,
-      stdin: "ignore",
-      reject: false,
-      timeout: options.timeoutMs ?? defaultTimeoutMs,
-      forceKillAfterDelay: 5000,
+      timeoutMs: options.timeoutMs ?? defaultTimeoutMs,
+      forceKillAfterMs: 5000,
     });
-    if (result.exitCode === undefined) {
-      throw new GithubForgeError(`git could not be started: ${result.shortMessage}`, {
+    if (result.startError !== null) {
+      throw new GithubForgeError(`git could not be started: ${result.startError}`, {
         hint: "The github forge needs git on the PATH of the environment it was given.",
       });
     }
@@ -146,7 +143,7 @@ export function createGitPusher(options: GitPushOptions): GitPusher {
       credentialEnvironment(url, options.token),
     );
     if (result.exitCode !== 0)
-      throw failure(`push ${where} to ${redactUrl(url)}`, result.stderr, result.timedOut);
+      throw failure(`push ${where} to ${redactUrl(url)}`, result.stderr, result.isTimedOut);
   }
 
   return { remoteUrl, push };

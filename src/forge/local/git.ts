@@ -6,7 +6,7 @@
  * execa rather than simple-git: simple-git's environment guard strips or rejects `GIT_*`
  * variables, and here the exact environment is the point, so a bare spawn is the clearer tool.
  */
-import { execa } from "execa";
+import { runProgram } from "../../sandbox/run-program.ts";
 import { GitCommandError, LocalForgeError } from "./local-forge-error.ts";
 
 export interface GitCallOptions {
@@ -61,21 +61,20 @@ export function createGit(searchPath: string): Git {
 
   async function attempt(args: readonly string[], options: GitCallOptions = {}): Promise<GitOutcome> {
     const location = options.gitDirectory ? [`--git-dir=${options.gitDirectory}`] : [];
-    const result = await execa("git", [...hardeningArguments, ...location, ...args], {
-      ...(options.cwd ? { cwd: options.cwd } : {}),
-      ...(options.input === undefined ? { stdin: "ignore" as const } : { input: options.input }),
-      ...(options.signal ? { cancelSignal: options.signal } : {}),
+    const result = await runProgram("git", [...hardeningArguments, ...location, ...args], {
+      cwd: options.cwd ?? process.cwd(),
+      ...(options.input === undefined ? {} : { input: options.input }),
+      ...(options.signal ? { signal: options.signal } : {}),
       env: { ...baseEnvironment, ...options.environment },
-      extendEnv: false,
-      reject: false,
     });
     if (result.isCanceled) throw new LocalForgeError(`\`git ${args.join(" ")}\` was cancelled.`);
-    if (result.exitCode === undefined) {
-      throw new LocalForgeError(`git could not be started: ${result.shortMessage}`, {
+    if (result.startError !== null) {
+      throw new LocalForgeError(`git could not be started: ${result.startError}`, {
         hint: "The local forge needs git on the PATH of the environment it was given.",
       });
     }
-    return { exitCode: result.exitCode, stdout: result.stdout, stderr: result.stderr };
+    // A git killed by a signal (the OOM killer, say) failed: 128 + the signal, as a shell reports it.
+    return { exitCode: result.exitCode ?? 128, stdout: result.stdout, stderr: result.stderr };
   }
 
   async function run(args: readonly string[], options: GitCallOptions = {}): Promise<string> {
