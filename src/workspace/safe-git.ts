@@ -14,8 +14,8 @@ import { protectiveConfigArguments } from "./protective-config.ts";
 export interface SafeGit {
   /** The repository (or plain folder, for clones) the commands run in, symlinks resolved. */
   readonly directory: string;
-  /** `git <args>` with the protective overrides; resolves with stdout, untrimmed. */
-  raw(args: readonly string[]): Promise<string>;
+  /** `git <args>` with the protective overrides; resolves with stdout, untrimmed. `input` goes to stdin. */
+  raw(args: readonly string[], options?: { input?: string }): Promise<string>;
   /** The commit a revision names, or null when it names none. */
   resolveCommit(revision: string): Promise<string | null>;
   /** Uncommitted changes as porcelain lines (`XY path`), untracked files included, ignored ones not. */
@@ -156,15 +156,15 @@ export async function createSafeGit(repositoryPath: string, options: SafeGitOpti
   /** The overrides of the last listing: the same text, kept by the cache, needs no parsing again. */
   let overrides: { listing: string | undefined; arguments: string[] } = { listing: undefined, arguments: [] };
 
-  async function run(args: readonly string[], shownArgs: readonly string[]): Promise<string> {
-    const { exitCode, stdout, stderr } = await runGit(directory, args, environment);
+  async function run(args: readonly string[], shownArgs: readonly string[], input?: string): Promise<string> {
+    const { exitCode, stdout, stderr } = await runGit(directory, args, environment, input);
     if (exitCode !== 0) {
       throw new GitCommandError({ directory, args: shownArgs, gitExitCode: exitCode, stderr });
     }
     return stdout;
   }
 
-  async function protectedCommand(args: readonly string[]): Promise<string> {
+  async function protectedCommand(args: readonly string[], input?: string): Promise<string> {
     // Listed right before each command (or proven unchanged since; see config-listing-cache.ts),
     // not once: a worker may add a filter driver at any time. Reading config runs nothing, and
     // --includes follows include.path/includeIf as the command will. A worker still running could
@@ -176,16 +176,16 @@ export async function createSafeGit(repositoryPath: string, options: SafeGitOpti
       : await configListings.listing(() => run(listingArgs, listingArgs));
     if (listing !== overrides.listing) overrides = { listing, arguments: protectiveConfigArguments(listing) };
     // --no-optional-locks: never rewrite a worker's index behind its back (status refreshes it).
-    return run(["--no-optional-locks", ...overrides.arguments, ...args], args);
+    return run(["--no-optional-locks", ...overrides.arguments, ...args], args, input);
   }
 
-  function raw(args: readonly string[]): Promise<string> {
+  function raw(args: readonly string[], rawOptions: { input?: string } = {}): Promise<string> {
     try {
       checkCallerArguments(args);
     } catch (error) {
       return Promise.reject(error);
     }
-    const result = queue.then(() => protectedCommand(args));
+    const result = queue.then(() => protectedCommand(args, rawOptions.input));
     queue = result.catch(() => undefined);
     return result;
   }
@@ -234,13 +234,22 @@ function runGit(
   directory: string,
   args: readonly string[],
   environment: Record<string, string>,
+  input: string | undefined,
 ): Promise<{ exitCode: number; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn("git", args, { cwd: directory, env: environment, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn("git", args, {
+      cwd: directory,
+      env: environment,
+      stdio: [input === undefined ? "ignore" : "pipe", "pipe", "pipe"],
+    });
+    if (input !== undefined) {
+      child.stdin?.on("error", () => undefined);
+      child.stdin?.end(input);
+    }
     const stdout: Buffer[] = [];
     const stderr: Buffer[] = [];
-    child.stdout.on("data", (chunk: Buffer) => stdout.push(chunk));
-    child.stderr.on("data", (chunk: Buffer) => stderr.push(chunk));
+    child.stdout!.on("data", (chunk: Buffer) => stdout.push(chunk));
+    child.stderr!.on("data", (chunk: Buffer) => stderr.push(chunk));
     child.once("error", (error) => {
       reject(
         new SuperviseError(`git could not be started in ${directory}: ${error.message}`, {

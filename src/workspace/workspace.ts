@@ -60,6 +60,8 @@ export class Workspace {
    * after it start there without asking git again (a process per workstream, in the mirror's queue).
    */
   private preparedBaseSha: string | undefined;
+  /** Workstreams whose base prepare() recorded in the mirror (at preparedBaseSha). */
+  private readonly basesRecorded = new Set<string>();
 
   constructor(options: WorkspaceOptions) {
     this.stateDir = resolve(options.stateDir);
@@ -82,14 +84,18 @@ export class Workspace {
     return join(this.stateDir, "checkouts", workstreamId);
   }
 
-  /** Creates the mirror on first use, then fetches the base into it; returns the base's SHA. */
-  async prepare(): Promise<{ baseSha: string }> {
+  /**
+   * Creates the mirror on first use, then fetches the base into it; returns the base's SHA. The
+   * base of every listed workstream that has no checkout yet is recorded at once (one git process
+   * for all, where one per checkout queued behind each other in the mirror).
+   */
+  async prepare(options: { workstreamIds?: readonly string[] } = {}): Promise<{ baseSha: string }> {
     await this.checkUserRepository();
     if (!(await isDirectory(this.mirrorPath))) await this.createMirror();
     const mirror = await this.repository(this.mirrorPath);
     // Only the base is fetched, by an explicit refspec: refs/supervise/* are never touched, and
     // the user's repository is only read (no remote is configured in either direction).
-    const baseRef = `refs/heads/${this.base}`;
+    const baseBranchRef = `refs/heads/${this.base}`;
     await mirror.raw([
       "fetch",
       "--verbose", // output spares simple-git's 50 ms wait (see createCheckout)
@@ -98,10 +104,20 @@ export class Workspace {
       "--no-write-fetch-head",
       "--",
       this.userRepository,
-      `+${baseRef}:${baseRef}`,
+      `+${baseBranchRef}:${baseBranchRef}`,
     ]);
     const baseSha = await this.mirrorBaseSha(mirror);
     this.preparedBaseSha = baseSha;
+    const withoutCheckout: string[] = [];
+    for (const id of options.workstreamIds ?? []) {
+      if (!(await isDirectory(this.checkoutPath(id)))) withoutCheckout.push(id);
+    }
+    if (withoutCheckout.length > 0) {
+      await mirror.raw(["update-ref", "--stdin"], {
+        input: withoutCheckout.map((id) => `update ${baseRef(id)} ${baseSha}\n`).join(""),
+      });
+      for (const id of withoutCheckout) this.basesRecorded.add(id);
+    }
     return { baseSha };
   }
 
@@ -273,7 +289,9 @@ export class Workspace {
   ): Promise<Checkout> {
     const baseSha = this.preparedBaseSha ?? (await this.mirrorBaseSha(mirror));
     // Recorded before the clone: once the rename commits the checkout, its base is known.
-    await mirror.raw(["update-ref", baseRef(workstream.id), baseSha]);
+    if (!this.basesRecorded.has(workstream.id)) {
+      await mirror.raw(["update-ref", baseRef(workstream.id), baseSha]);
+    }
 
     // Whatever a crash left half-made is thrown away; nothing in it was ever handed to a worker.
     const partialRoot = this.partialRoot(workstream.id);

@@ -58,6 +58,36 @@ describe("prepare", () => {
     );
   });
 
+  it("records the base of the listed workstreams without a checkout, and leaves a made checkout's base alone", async () => {
+    const firstMain = (await workspace.prepare({ workstreamIds: ["ws1"] })).baseSha;
+    await workspace.ensureCheckout({ id: "ws1", branch: "supervise/ws1" });
+    await writeFile(join(fixture.userRepository, "widget.txt"), "two\n");
+    await fixture.gitOk(fixture.userRepository, ["commit", "--quiet", "-am", "two"], { asUser: true });
+
+    // A later run: the base moved; ws1 keeps its own, ws2 (no checkout yet) gets the new one at once.
+    const later = new Workspace({
+      stateDir: fixture.stateDir,
+      userRepository: fixture.userRepository,
+      base: "main",
+      environment: { PATH: process.env.PATH },
+    });
+    const newMain = (await later.prepare({ workstreamIds: ["ws1", "ws2"] })).baseSha;
+    expect(newMain).not.toBe(firstMain);
+    const bases = await fixture.gitOk(later.mirrorPath, [
+      "for-each-ref",
+      "--format=%(refname) %(objectname)",
+      "refs/supervise/",
+    ]);
+    expect(bases.split("\n").sort()).toEqual([
+      `refs/supervise/ws1/base ${firstMain}`,
+      `refs/supervise/ws2/base ${newMain}`,
+    ]);
+    const second = await later.ensureCheckout({ id: "ws2", branch: "supervise/ws2" });
+    expect(second.baseSha).toBe(newMain);
+    expect((await later.readCheckout(second.path)).head).toBe(newMain);
+    expect((await later.ensureCheckout({ id: "ws1", branch: "supervise/ws1" })).baseSha).toBe(firstMain);
+  });
+
   it("says so when the repository is missing, is not a repository, or lacks the base", async () => {
     const failure = async (options: { userRepository: string; base: string }) => {
       const error = await new Workspace({ stateDir: fixture.stateDir, ...options })

@@ -186,7 +186,11 @@ export async function runCommand(args: string[], context: CommandContext): Promi
     // The mirror, the forge and the process limit are made side by side: each is a chain of git
     // processes or cgroup writes that waits on nothing of the others (a third of the start's time).
     const mirrorReady = preparingStateDirectory(stateDirectory, "the private mirror (git/)", () =>
-      workspace.prepare(),
+      workspace.prepare({
+        workstreamIds: plan.workstreams
+          .map((workstream) => workstream.id)
+          .filter((id) => only === undefined || only.has(id)),
+      }),
     );
     // Awaited below. Handled at once: a step in between may fail first, and then the run still
     // waits for it to settle before it unlocks the state dir.
