@@ -2,12 +2,18 @@
  * Keeps the first and last bytes of a command's output and counts what it dropped in between, so
  * a 50 MB test log costs the same memory as a short one. The head shows how the command started
  * (which tool, which config), the tail shows how it ended (the failure and the summary).
+ *
+ * Memory is taken as output arrives (the head grows by doubling; the tail is made when the head is
+ * full), not for the whole cap up front: most commands print a few lines, and 64 KiB zeroed per
+ * command was most of what a campaign of 200 workstreams held between collections.
  */
 export class OutputBuffer {
-  private readonly head: Buffer;
+  private readonly headCapacity: number;
+  private head: Buffer = Buffer.alloc(0);
   private headLength = 0;
-  /** A ring: the newest `tail.length` bytes after the head, oldest at `tailStart`. */
-  private readonly tail: Buffer;
+  private readonly tailCapacity: number;
+  /** A ring: the newest `tailCapacity` bytes after the head, oldest at `tailStart`; made when first needed. */
+  private tail: Buffer | undefined;
   private tailStart = 0;
   private tailLength = 0;
   private total = 0;
@@ -17,8 +23,8 @@ export class OutputBuffer {
     if (!Number.isInteger(capBytes) || capBytes < 2) {
       throw new TypeError(`Expected the output cap to be an integer of at least 2 bytes, got ${capBytes}.`);
     }
-    this.head = Buffer.alloc(Math.floor(capBytes / 2));
-    this.tail = Buffer.alloc(capBytes - this.head.length);
+    this.headCapacity = Math.floor(capBytes / 2);
+    this.tailCapacity = capBytes - this.headCapacity;
   }
 
   get totalBytes(): number {
@@ -26,17 +32,18 @@ export class OutputBuffer {
   }
 
   get isTruncated(): boolean {
-    return this.total > this.head.length + this.tail.length;
+    return this.total > this.headCapacity + this.tailCapacity;
   }
 
   append(chunk: Uint8Array): void {
     this.total += chunk.length;
-    const headPart = Math.min(this.head.length - this.headLength, chunk.length);
+    const headPart = Math.min(this.headCapacity - this.headLength, chunk.length);
     if (headPart > 0) {
+      this.growHead(this.headLength + headPart);
       this.head.set(chunk.subarray(0, headPart), this.headLength);
       this.headLength += headPart;
     }
-    this.appendToTail(chunk.subarray(headPart));
+    if (headPart < chunk.length) this.appendToTail(chunk.subarray(headPart));
   }
 
   /**
@@ -45,17 +52,28 @@ export class OutputBuffer {
    */
   render(): string {
     const tail = this.tailBytes();
+    const keptHead = this.head.subarray(0, this.headLength);
     if (!this.isTruncated) {
-      return Buffer.concat([this.head.subarray(0, this.headLength), tail]).toString("utf8");
+      return Buffer.concat([keptHead, tail]).toString("utf8");
     }
-    const head = this.head.subarray(0, withoutPartialLastCharacter(this.head));
+    const head = keptHead.subarray(0, withoutPartialLastCharacter(keptHead));
     const wholeTail = tail.subarray(leadingContinuationBytes(tail));
     const elidedBytes = this.total - head.length - wholeTail.length;
     return `${head.toString("utf8")}\n[… ${elidedBytes} bytes elided …]\n${wholeTail.toString("utf8")}`;
   }
 
+  private growHead(needed: number): void {
+    if (needed <= this.head.length) return;
+    const grown = Buffer.allocUnsafe(
+      Math.min(this.headCapacity, Math.max(needed, this.head.length * 2, 1024)),
+    );
+    this.head.copy(grown, 0, 0, this.headLength);
+    this.head = grown;
+  }
+
   private appendToTail(bytes: Uint8Array): void {
-    const capacity = this.tail.length;
+    const capacity = this.tailCapacity;
+    this.tail ??= Buffer.allocUnsafe(capacity);
     if (bytes.length >= capacity) {
       this.tail.set(bytes.subarray(bytes.length - capacity));
       this.tailStart = 0;
@@ -74,6 +92,7 @@ export class OutputBuffer {
   }
 
   private tailBytes(): Buffer {
+    if (this.tail === undefined) return Buffer.alloc(0);
     const firstRun = this.tail.subarray(
       this.tailStart,
       Math.min(this.tailStart + this.tailLength, this.tail.length),

@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { OutputBuffer } from "../../src/sandbox/index.ts";
 
@@ -57,6 +58,31 @@ describe("OutputBuffer", () => {
     expect(text.endsWith(`${"y".repeat(505)}THE END`)).toBe(true);
     expect(text).toContain(`\n[… ${160 * 64 * 1024 + 7 - 1024} bytes elided …]\n`);
     expect(text.length).toBeLessThan(1100);
+  });
+
+  it("keeps exactly the first and last bytes of any sequence of ASCII chunks", () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 2, max: 5000 }),
+        fc.array(fc.string({ maxLength: 3000 }), { maxLength: 20 }),
+        (cap, chunks) => {
+          const buffer = new OutputBuffer(cap);
+          for (const chunk of chunks) buffer.append(Buffer.from(chunk));
+          const all = chunks.join("");
+          const headLength = Math.floor(cap / 2);
+          const tailLength = cap - headLength;
+          expect(buffer.totalBytes).toBe(all.length);
+          if (all.length <= cap) {
+            expect(buffer.render()).toBe(all);
+          } else {
+            const head = all.slice(0, headLength);
+            const tail = all.slice(all.length - tailLength);
+            expect(buffer.render()).toBe(`${head}\n[… ${all.length - cap} bytes elided …]\n${tail}`);
+          }
+        },
+      ),
+      { seed: 7, numRuns: 300 },
+    );
   });
 
   it("refuses a cap too small to hold a head and a tail", () => {
