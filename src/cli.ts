@@ -9,10 +9,16 @@ if (major < 24) {
   );
   process.exit(1);
 }
-// V8's code cache and the type-stripped sources, kept on disk between runs (NODE_COMPILE_CACHE
-// chooses where; NODE_DISABLE_COMPILE_CACHE turns it off): the supervisor's start is mostly module
-// compilation, paid again by every `supervise` a shell or a test starts. It never throws.
+// V8's code cache and the type-stripped sources, kept on disk between runs: the supervisor's start
+// is mostly module compilation, paid again by every `supervise` a shell or a test starts. Kept in
+// the installation's own node_modules/.cache, not the shared /tmp default, where another user
+// could plant compiled code; whoever can write there can change the code itself anyway.
+// NODE_COMPILE_CACHE chooses another place, NODE_DISABLE_COMPILE_CACHE turns it off; a folder
+// that cannot be written leaves it off. It never throws.
 const { enableCompileCache } = await import("node:module");
-enableCompileCache?.();
+enableCompileCache?.(
+  process.env.NODE_COMPILE_CACHE ||
+    decodeURIComponent(new URL("../node_modules/.cache/supervise-compile-cache", import.meta.url).pathname),
+);
 const { main } = await import("./cli/main.ts");
 process.exitCode = await main(process.argv.slice(2));

@@ -3,9 +3,10 @@
  * checkout with the prompt on stdin, reaching its tools through `supervise tool` / `supervise mcp`
  * on a socket bound to its workstream. It is sandboxed like every worker command.
  */
-import type { CommandRunner } from "../sandbox/run-command.ts";
+import type { CommandRunner, RunningCommand } from "../sandbox/run-command.ts";
 import type { ToolServer } from "./bridge/tool-server.ts";
 import { renderPrompt } from "./prompt-templates.ts";
+import type { WorkerServices } from "./tools/tool-definition.ts";
 import { workerTools } from "./tools/tool-registry.ts";
 import type { TranscriptWriter } from "./transcript.ts";
 import { describeExit, type WorkerExit, type WorkerLauncher, type WorkerStart } from "./worker.ts";
@@ -32,7 +33,22 @@ export function createCommandWorkerLauncher(options: CommandWorkerOptions): Work
       if (agent.provider !== "command")
         throw new Error(`command worker launched for provider ${agent.provider}`);
       const transcript = options.transcriptFor(start.workstream.id);
-      const token = options.toolServer.grant(start.workstream.id, start.services, {
+      let running: RunningCommand | undefined;
+      const services: WorkerServices = {
+        ...start.services,
+        // The agent's processes are stopped while its claim is verified: one it left in the
+        // background must not change the checkout under the gate and put it back before the
+        // supervisor reads it again. They go on once the verdict is in (the agent then reads it).
+        claimDone: async (summary) => {
+          const paused = await running?.pause();
+          try {
+            return await start.services.claimDone(summary);
+          } finally {
+            paused?.resume();
+          }
+        },
+      };
+      const token = options.toolServer.grant(start.workstream.id, services, {
         onCall: (tool, input) => {
           start.onActivity();
           transcript.write({ attempt: start.attempt, kind: "tool_call", tool, input });
@@ -67,6 +83,9 @@ export function createCommandWorkerLauncher(options: CommandWorkerOptions): Work
           timeoutMs: start.timeoutMs,
           signal: start.signal,
           markers: options.markers,
+          onStarted: (control) => {
+            running = control;
+          },
           onOutput: (chunk) => {
             start.onActivity();
             const lines = (pendingLine + chunk).split("\n");

@@ -79,8 +79,15 @@ export async function main(argv: string[], output: Output = processOutput(proces
     output.err("\nStopping: workers are being stopped and the journal closed (Ctrl-C again to force).\n");
     controller.abort();
   };
+  // The terminal went away (a closed SSH session): stop the same way, with no one left to tell.
+  const onHangup = () => {
+    if (controller.signal.aborted) process.exit(ExitCode.interrupted);
+    controller.abort();
+  };
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
+  process.on("SIGHUP", onHangup);
+  process.on("SIGQUIT", onSignal);
   const wantsJson = argv.includes("--json");
   try {
     const [first, ...rest] = argv;
@@ -107,6 +114,8 @@ export async function main(argv: string[], output: Output = processOutput(proces
   } finally {
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
+    process.off("SIGHUP", onHangup);
+    process.off("SIGQUIT", onSignal);
   }
 }
 

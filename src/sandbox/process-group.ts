@@ -23,6 +23,11 @@ export interface GroupRequest {
   timeoutMs: number;
   /** After SIGTERM, the group gets this long before SIGKILL. */
   forceKillAfterMs: number;
+  /**
+   * Once the leader exited, what it left holding the output pipes gets this long before the group
+   * is killed. Unset: the caller watches for leftovers itself (the runner's linger watch).
+   */
+  lingerAfterExitMs?: number;
   signal?: AbortSignal;
 }
 
@@ -38,7 +43,8 @@ export interface GroupOutcome {
 }
 
 export interface StartedGroup {
-  child: ChildProcess;
+  /** Undefined when spawning failed outright (see `outcome.startError`). */
+  child: ChildProcess | undefined;
   /** The leader's pid, which is the group id; undefined when it never started. */
   pid: number | undefined;
   stdout: Readable | null;
@@ -47,7 +53,10 @@ export interface StartedGroup {
   outcome: Promise<GroupOutcome>;
 }
 
-/** Groups still running, ended when the supervisor exits however it exits (as execa's `cleanup` did). */
+/**
+ * Groups still running, ended when the supervisor exits however it exits (as execa's `cleanup` did).
+ * Process-wide on purpose: so is the exit it answers.
+ */
 const liveGroups = new Set<number>();
 let isExitHookInstalled = false;
 
@@ -63,12 +72,19 @@ export function startProcessGroup(request: GroupRequest): StartedGroup {
   installExitHook();
   const startedMs = performance.now();
   const [file, ...args] = request.argv;
-  const child = spawn(file, args, {
-    cwd: request.cwd,
-    env: request.env,
-    detached: true,
-    stdio: [request.stdin === undefined ? "ignore" : "pipe", "pipe", "pipe"],
-  });
+  let child: ChildProcess;
+  try {
+    child = spawn(file, args, {
+      cwd: request.cwd,
+      env: request.env,
+      detached: true,
+      stdio: [request.stdin === undefined ? "ignore" : "pipe", "pipe", "pipe"],
+    });
+  } catch (error) {
+    // Some failures (an argument past the kernel's limit, E2BIG; a cwd that is a file) are thrown
+    // at once rather than emitted: they are still a command that could not start, not a crash.
+    return neverStarted(describeStartError(error as Error, request.cwd), startedMs);
+  }
   const pid = child.pid;
   if (pid !== undefined) liveGroups.add(pid);
   if (request.stdin !== undefined && child.stdin) {
@@ -81,12 +97,12 @@ export function startProcessGroup(request: GroupRequest): StartedGroup {
   let isCanceled = false;
   let hasExited = false;
   let forceKillTimer: NodeJS.Timeout | undefined;
+  let lingerTimer: NodeJS.Timeout | undefined;
   const terminate = () => {
     if (hasExited || pid === undefined) return;
     signalGroup(pid, "SIGTERM");
-    forceKillTimer ??= setTimeout(() => {
-      if (!hasExited) signalGroup(pid, "SIGKILL");
-    }, request.forceKillAfterMs);
+    // Not stopped by the leader's exit: a member that ignores SIGTERM may hold the pipes on.
+    forceKillTimer ??= setTimeout(() => signalGroup(pid, "SIGKILL"), request.forceKillAfterMs);
   };
   const timeoutTimer = setTimeout(() => {
     if (hasExited) return;
@@ -113,17 +129,39 @@ export function startProcessGroup(request: GroupRequest): StartedGroup {
     child.once("exit", (exitCode, signal) => resolve({ exitCode, signal, startError: null }));
   });
   const outcome = exited.then(async (exit) => {
-    // The leader's exit stops the kill sequence: what it left behind is the runner's affair.
+    // The leader's exit ends the timeout: what it left behind is the caller's affair, or is given
+    // lingerAfterExitMs to close the pipes.
     hasExited = true;
     clearTimeout(timeoutTimer);
-    clearTimeout(forceKillTimer);
     request.signal?.removeEventListener("abort", onAbort);
+    if (pid !== undefined && request.lingerAfterExitMs !== undefined) {
+      lingerTimer = setTimeout(() => signalGroup(pid, "SIGKILL"), request.lingerAfterExitMs);
+    }
     // Never started: there are no pipes to wait for.
     if (exit.startError === null) await Promise.all([closed(child.stdout), closed(child.stderr)]);
+    clearTimeout(forceKillTimer);
+    clearTimeout(lingerTimer);
     if (pid !== undefined) liveGroups.delete(pid);
     return { ...exit, isTimedOut, isCanceled, durationMs: performance.now() - startedMs };
   });
   return { child, pid, stdout: child.stdout, stderr: child.stderr, outcome };
+}
+
+function neverStarted(startError: string, startedMs: number): StartedGroup {
+  return {
+    child: undefined,
+    pid: undefined,
+    stdout: null,
+    stderr: null,
+    outcome: Promise.resolve({
+      exitCode: null,
+      signal: null,
+      isTimedOut: false,
+      isCanceled: false,
+      durationMs: performance.now() - startedMs,
+      startError,
+    }),
+  };
 }
 
 /**

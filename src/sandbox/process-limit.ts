@@ -61,14 +61,15 @@ export interface CommandProcessBound {
   /** Kills whatever is still inside the bound and removes it. Never rejects. */
   release(): Promise<void>;
   /**
-   * Present when the bound holds every process of the command, however it was started (a cgroup:
-   * children are born inside, and `setsid`, double forks and `env -i` do not leave it; only a
-   * privileged write to another cgroup's file does: the sandbox does not mount /sys at all, and
-   * `isolation: none` trusts its workers' processes anyway, as they could stop the supervisor).
-   * SIGKILLs everything inside and resolves once it is empty, keeping the bound. The runner then
-   * needs no scan of every process on the machine to find the command's leftovers.
+   * Present when the bound is a cgroup: children are born inside, and `setsid`, double forks and
+   * `env -i` do not leave it; only a write into another cgroup's `cgroup.procs` does, which the
+   * sandbox (no /sys) rules out but a command without isolation can do, as those files belong to
+   * the user it runs as. SIGKILLs everything inside and resolves once it is empty, keeping the
+   * bound: for an isolated command, the runner then needs no scan of every process on the machine.
    */
   killEveryProcess?(): Promise<void>;
+  /** With killEveryProcess: the processes inside the bound now. */
+  listProcesses?(): Promise<number[]>;
 }
 
 export interface ProcessLimitOptions {
@@ -142,6 +143,7 @@ function cgroupProcessLimit(version: 1 | 2, runDirectory: string, maxProcesses: 
         shellPrelude: `echo 0 > ${entry} || { echo "supervise: could not enter the command's process limit (${entry})." >&2; exit 125; }; `,
         release: () => removeCgroup(directory),
         killEveryProcess: () => emptyCgroup(directory),
+        listProcesses: () => cgroupMembers(directory),
       };
     },
     async close() {
@@ -297,14 +299,21 @@ async function emptyCgroup(directory: string): Promise<void> {
   }
 }
 
+async function cgroupMembers(directory: string): Promise<number[]> {
+  const pids = await readFile(join(directory, "cgroup.procs"), "utf8").catch(() => "");
+  return pids
+    .split("\n")
+    .filter((line) => line !== "")
+    .map(Number);
+}
+
 /** Signals every process listed in the cgroup that is not yet a zombie; returns how many. */
 async function killMembers(directory: string): Promise<number> {
-  const pids = await readFile(join(directory, "cgroup.procs"), "utf8").catch(() => "");
   let signalled = 0;
-  for (const pid of pids.split("\n").filter((line) => line !== "")) {
-    if (isZombie(Number(pid))) continue;
+  for (const pid of await cgroupMembers(directory)) {
+    if (isZombie(pid)) continue;
     try {
-      process.kill(Number(pid), "SIGKILL");
+      process.kill(pid, "SIGKILL");
       signalled++;
     } catch {
       // Already gone.

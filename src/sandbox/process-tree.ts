@@ -22,8 +22,8 @@ export interface ProcessTree {
   /** Isolated in a PID namespace of its own: the kernel ends every process when the main one exits. */
   hasPidNamespace?: boolean;
   /**
-   * The command's process bound, when it holds every process of the tree (its cgroup; see
-   * CommandProcessBound): emptying it replaces the scan of every process for the marker.
+   * Empties the command's cgroup, when it has one (see CommandProcessBound): for an isolated
+   * command that replaces the scan of every process for the marker.
    */
   killEveryProcess?: () => Promise<void>;
 }
@@ -50,8 +50,13 @@ export async function killProcessTree(tree: ProcessTree): Promise<void> {
   }
   // A PID namespace needs one scan: its processes all die with the main one. Without one, a
   // child caught inside execve can escape a scan, which the settled sweep reads again.
+  // The cgroup holds every process of an isolated command (the sandbox has no /sys to leave it
+  // by). Without isolation a process could write itself into another cgroup, whose files are its
+  // user's: the cgroup is emptied and the marker scanned for as well.
   if (tree.killEveryProcess) await tree.killEveryProcess();
-  else if (tree.hasPidNamespace) await sweepProcessesWithMarker(processTreeMarker, tree.treeId);
+  if (tree.killEveryProcess && tree.hasPidNamespace) {
+    // Done: the cgroup was the whole tree.
+  } else if (tree.hasPidNamespace) await sweepProcessesWithMarker(processTreeMarker, tree.treeId);
   else await sweepProcessesWithMarkerSettled(processTreeMarker, tree.treeId);
   if (!isProcessGroupGone(tree.groupId)) {
     await waitUntilDead(findProcessGroupMembers(tree.groupId), 1000);

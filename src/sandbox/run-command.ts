@@ -10,6 +10,8 @@ import { connectOutput, type LogFile, openLogFile } from "./command-output.ts";
 import { OutputBuffer } from "./output-buffer.ts";
 import { startProcessGroup } from "./process-group.ts";
 import { type CommandProcessBound, type ProcessLimit, unboundedProcessLimit } from "./process-limit.ts";
+import { type PausedProcesses, pauseProcesses } from "./process-pause.ts";
+import { findProcessesWithMarker, findProcessGroupMembers } from "./process-sweep.ts";
 import {
   killProcessTree,
   type ProcessTree,
@@ -41,6 +43,14 @@ export interface CommandRequest {
   onOutput?: (chunk: string) => void;
   /** More environment variables stamped on the process tree, e.g. `SUPERVISE_RUN` (see process-sweep.ts). */
   markers?: Record<string, string>;
+  /** Called once the command runs, with a way to pause all of its processes (see process-pause.ts). */
+  onStarted?(control: RunningCommand): void;
+}
+
+/** A command while it runs. */
+export interface RunningCommand {
+  /** Stops every process of the command until the returned resume(); after the command ended, nothing. */
+  pause(): Promise<PausedProcesses>;
 }
 
 export interface CommandResult {
@@ -112,6 +122,8 @@ interface RunnerSettings {
 
 async function runCommand(request: CommandRequest, settings: RunnerSettings): Promise<CommandResult> {
   validateRequest(request);
+  // Stopped before it began: nothing runs, not even for the instant a kill would take to land.
+  if (request.signal?.aborted) return { ...notStarted(null), isCanceled: true };
   const buffer = new OutputBuffer(request.outputCapBytes ?? defaultOutputCapBytes);
   const treeId = randomUUID();
 
@@ -177,15 +189,30 @@ async function runStarted(
     hasPidNamespace: context.hasPidNamespace,
     ...(bound.killEveryProcess ? { killEveryProcess: () => bound.killEveryProcess!() } : {}),
   };
+  // Without isolation a process of the command could write itself into another cgroup (the
+  // files are its user's), so the cgroup is not the whole list there: the group and the marker too.
+  const listProcesses = (): Promise<number[]> | number[] => {
+    const others =
+      started.pid === undefined || (bound.listProcesses && context.hasPidNamespace)
+        ? []
+        : [
+            ...findProcessGroupMembers(started.pid),
+            ...findProcessesWithMarker(processTreeMarker, context.treeId),
+          ];
+    return bound.listProcesses ? bound.listProcesses().then((inside) => [...inside, ...others]) : others;
+  };
+  request.onStarted?.({ pause: () => pauseProcesses(listProcesses) });
   const output = connectOutput([started.stdout, started.stderr].filter(isReadable), {
     buffer,
     log,
     onOutput: request.onOutput,
   });
-  const lingerWatch = watchForLingeringChildren(started.child, tree, {
-    lingerGraceMs: settings.lingerGraceMs,
-    abandonAfterMs: settings.forceKillAfterMs,
-  });
+  const lingerWatch = started.child
+    ? watchForLingeringChildren(started.child, tree, {
+        lingerGraceMs: settings.lingerGraceMs,
+        abandonAfterMs: settings.forceKillAfterMs,
+      })
+    : { stop: async () => undefined, isOutputAbandoned: false };
 
   const result = await started.outcome;
   await lingerWatch.stop();
@@ -230,7 +257,7 @@ function mergeOutputArgv(argv: readonly string[], shellPrelude: string): [string
   return ["/bin/bash", "--norc", "-c", `${shellPrelude}exec "$@" 2>&1`, "bash", ...argv];
 }
 
-function notStarted(error: string): CommandResult {
+function notStarted(error: string | null): CommandResult {
   return {
     exitCode: null,
     signal: null,

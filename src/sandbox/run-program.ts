@@ -44,6 +44,8 @@ export async function runProgram(
     ...(request.input === undefined ? {} : { stdin: request.input }),
     timeoutMs: request.timeoutMs ?? hangingProgramMs,
     forceKillAfterMs: request.forceKillAfterMs ?? 2000,
+    // A short program's leftovers (a daemon git started, say) must not hold its caller for ever.
+    lingerAfterExitMs: 1000,
     ...(request.signal ? { signal: request.signal } : {}),
   });
   const stdout: Buffer[] = [];

@@ -197,6 +197,8 @@ export async function createSafeGit(repositoryPath: string, options: SafeGitOpti
       "status",
       "--porcelain=v2",
       "--branch",
+      // An upstream a worker set could name a huge history: the branch header needs no counts.
+      "--no-ahead-behind",
       "-z",
       "--untracked-files=all",
       "--ignore-submodules=dirty",
@@ -280,7 +282,10 @@ const objectNamePattern = /^[0-9a-f]{40}([0-9a-f]{24})?$/;
 export function parsePorcelainV2(output: string): { head: string | null; changes: string[] } {
   const records = output.split("\0");
   let head: string | null = null;
-  const changes: string[] = [];
+  // v2 prints ordinary and renamed entries, then unmerged ones, then untracked; v1 (and so the
+  // claims recorded before) had every tracked entry in one list by path, untracked after.
+  const tracked: { path: string; line: string }[] = [];
+  const untracked: string[] = [];
   for (let index = 0; index < records.length; index++) {
     const record = records[index]!;
     if (record.startsWith("# branch.oid ")) {
@@ -291,19 +296,24 @@ export function parsePorcelainV2(output: string): { head: string | null; changes
     const kind = record[0];
     const status = record.slice(2, 4).replaceAll(".", " ");
     if (kind === "1") {
-      changes.push(`${status} ${fieldsAfter(record, 8)}`);
+      const path = fieldsAfter(record, 8);
+      tracked.push({ path, line: `${status} ${path}` });
     } else if (kind === "2") {
       // The source path is the next NUL-separated record.
       index++;
-      changes.push(`${status} ${records[index]} -> ${fieldsAfter(record, 9)}`);
+      const path = fieldsAfter(record, 9);
+      tracked.push({ path, line: `${status} ${records[index]} -> ${path}` });
     } else if (kind === "u") {
-      changes.push(`${status} ${fieldsAfter(record, 10)}`);
+      const path = fieldsAfter(record, 10);
+      tracked.push({ path, line: `${status} ${path}` });
     } else if (kind === "?") {
-      changes.push(`?? ${record.slice(2)}`);
+      untracked.push(`?? ${record.slice(2)}`);
     }
     // "#" headers other than the oid, and "!" (ignored files, never asked for), are not changes.
   }
-  return { head, changes };
+  // By bytes, as git compares paths (a stable sort keeps git's order for equal paths).
+  tracked.sort((left, right) => Buffer.compare(Buffer.from(left.path), Buffer.from(right.path)));
+  return { head, changes: [...tracked.map((entry) => entry.line), ...untracked] };
 }
 
 /** What follows the first `count` space-separated fields: the path, which may itself hold spaces. */

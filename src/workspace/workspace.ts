@@ -60,6 +60,7 @@ export class Workspace {
    * after it start there without asking git again (a process per workstream, in the mirror's queue).
    */
   private preparedBaseSha: string | undefined;
+  private userRepositoryCheck: Promise<void> | undefined;
   /** Workstreams whose base prepare() recorded in the mirror (at preparedBaseSha). */
   private readonly basesRecorded = new Set<string>();
 
@@ -192,7 +193,16 @@ export class Workspace {
     return git;
   }
 
-  private async checkUserRepository(): Promise<void> {
+  /**
+   * That the plan's repository is a git repository with the base branch; once per Workspace
+   * (prepare() asks again for nothing). The run awaits it before anything writes elsewhere.
+   */
+  checkUserRepository(): Promise<void> {
+    this.userRepositoryCheck ??= this.readUserRepository();
+    return this.userRepositoryCheck;
+  }
+
+  private async readUserRepository(): Promise<void> {
     const hint = "The plan's `repo` must be the top folder of a git repository (or a bare repository).";
     if (!(await isDirectory(this.userRepository))) {
       throw new SuperviseError(`The repository ${this.userRepository} does not exist.`, { hint });
@@ -326,8 +336,12 @@ export class Workspace {
     ]);
     const clone = await createSafeGit(partial, { environment: this.environment, isUnsharedClone: true });
     // Renamed, so no local base branch is left to invite commits on the wrong branch; origin/<base>
-    // remains, and is the branch's upstream (`git status` tells the worker how far ahead it is).
-    if (workstream.branch !== this.base) await clone.raw(["branch", "-m", this.base, workstream.branch]);
+    // remains. The clone made the base its upstream, which the rename keeps: removed, so that
+    // neither `git status` nor a refused `git push` suggests the base as where the work goes.
+    if (workstream.branch !== this.base) {
+      await clone.raw(["branch", "-m", this.base, workstream.branch]);
+      await clone.raw(["branch", "--unset-upstream", workstream.branch]);
+    }
 
     try {
       await rename(partial, path);

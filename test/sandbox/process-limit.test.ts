@@ -166,6 +166,27 @@ describe("ending a command inside its cgroup", () => {
   );
 });
 
+describe("a command that leaves its cgroup", () => {
+  it.skipIf(processLimit.facts.kind !== "cgroup-v1" || !isRoot)(
+    "is still ended without isolation, where it can write itself into another cgroup",
+    async () => {
+      const runner = createCommandRunner({ processLimit, lingerGraceMs: 100, forceKillAfterMs: 300 });
+      // The escapee moves itself to the root of the pids hierarchy: only the marker still finds it.
+      const result = await runner.run({
+        ...request(
+          `setsid bash -c 'echo $BASHPID > /sys/fs/cgroup/pids/cgroup.procs; exec /bin/sleep 300' </dev/null >/dev/null 2>&1 & echo "escapee=$!"; sleep 0.3`,
+        ),
+        markers: { SUPERVISE_TEST_STORM: "left-cgroup" },
+      });
+      expect(result).toMatchObject({ exitCode: 0, error: null });
+      const escapee = Number(/^escapee=(\d+)$/m.exec(result.output)?.[1]);
+      expect(escapee).toBeGreaterThan(0);
+      expect(isRunning(escapee)).toBe(false);
+      expect(await findProcessesWithMarker("SUPERVISE_TEST_STORM", "left-cgroup")).toEqual([]);
+    },
+  );
+});
+
 describe("the fallbacks without a pids cgroup", () => {
   it("bounds a non-root user with RLIMIT_NPROC, set by the wrapper's ulimit", async () => {
     const nobody = 65_534;

@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import { mkdtemp, open, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -135,6 +136,21 @@ describe("createCommandRunner().run", () => {
       isOutputTruncated: false,
       error: `Could not start the command: the working directory ${missing} does not exist (spawn /bin/bash ENOENT)`,
     });
+  });
+
+  it("reports a command the kernel refuses to start (an argument past its size limit) as an error", async () => {
+    const result = await runner.run(request(`echo ${"x".repeat(200 * 1024)}`));
+    expect(result).toMatchObject({ exitCode: null, isCanceled: false, output: "" });
+    expect(result.error).toMatch(/^Could not start the command: .*E2BIG/);
+  });
+
+  it("starts nothing when it is cancelled before it starts", async () => {
+    const marker = join(directory, "ran");
+    const controller = new AbortController();
+    controller.abort();
+    const result = await runner.run({ ...request(`touch ${marker}`), signal: controller.signal });
+    expect(result).toMatchObject({ exitCode: null, isCanceled: true, error: null });
+    expect(existsSync(marker)).toBe(false);
   });
 
   it("reports an unwritable log file as an error without running the command", async () => {

@@ -133,6 +133,9 @@ describe("ensureCheckout", () => {
     expect((await workspace.readCheckout(path)).head).toBe(baseSha);
     expect(await fixture.gitOk(path, ["branch", "--format=%(refname:short)"])).toBe("supervise/ws1");
     expect(await fixture.gitOk(path, ["rev-parse", "origin/main"])).toBe(baseSha);
+    // No upstream: nothing tells the worker that its work goes to the base.
+    expect((await fixture.git(path, ["rev-parse", "--abbrev-ref", "@{upstream}"])).exitCode).not.toBe(0);
+    expect(await fixture.gitOk(path, ["config", "--get-regexp", "^branch\\."]).catch(() => "")).toBe("");
     expect(await readdir(join(fixture.stateDir, "checkouts"))).toEqual([".partial", "ws1", "ws2"]);
     expect(await readdir(join(fixture.stateDir, "checkouts", ".partial"))).toEqual([]);
   });

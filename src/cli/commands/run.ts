@@ -185,6 +185,9 @@ export async function runCommand(args: string[], context: CommandContext): Promi
     });
     // The mirror, the forge and the process limit are made side by side: each is a chain of git
     // processes or cgroup writes that waits on nothing of the others (a third of the start's time).
+    // The user's repository is checked first: a wrong repo or base stops the run before the forge
+    // writes anything (its remote in the user's repository, pull requests on GitHub).
+    await workspace.checkUserRepository();
     const mirrorReady = preparingStateDirectory(stateDirectory, "the private mirror (git/)", () =>
       workspace.prepare({
         workstreamIds: plan.workstreams
@@ -213,7 +216,11 @@ export async function runCommand(args: string[], context: CommandContext): Promi
       ] as const,
       cleanups,
       [(server) => server.close(), undefined, (limit) => limit.close()],
-    );
+    ).catch(async (error: unknown) => {
+      // The mirror's failure, when it has one, is the one to report: it came first before.
+      await mirrorReady;
+      throw error;
+    });
     let network: IsolationPolicy["network"] = plan.sandbox.network === "host" ? "host" : "none";
     if (allowedHosts !== undefined && networkBridge?.available) {
       const proxy = await startNetworkProxy({
@@ -474,10 +481,6 @@ function writeSuperviseShim(runDirectory: string): Promise<string> {
   return writeWorkerShim(join(runDirectory, "bin"), { nodePath: process.execPath, cliPath: cliPath() });
 }
 
-/**
- * The state dir's own layout is broken (a file where a folder must be, no space): a clear error
- * naming the place, exit 2, instead of a stack trace. Nothing recorded is touched.
- */
 const noop = () => undefined;
 
 /**
@@ -502,6 +505,10 @@ async function settledInOrder<const T extends readonly Promise<unknown>[]>(
   };
 }
 
+/**
+ * The state dir's own layout is broken (a file where a folder must be, no space): a clear error
+ * naming the place, exit 2, instead of a stack trace. Nothing recorded is touched.
+ */
 async function preparingStateDirectory<T>(
   stateDirectory: string,
   what: string,
