@@ -5,6 +5,7 @@
  * code. A listed base run is cached per (base, command): N workstreams from one base run it once.
  */
 import { createHash } from "node:crypto";
+import { lstatSync } from "node:fs";
 import {
   copyFile,
   link,
@@ -45,6 +46,18 @@ export interface TestRunRequest {
 export interface BaseTestRunRequest extends TestRunRequest {
   /** The workstream's checkout: it holds the base commit, and the installed dependencies to lend. */
   checkoutPath: string;
+  /**
+   * A repository no worker writes to that holds the base (the supervisor's mirror), cloned instead
+   * of the checkout: a worker controls its checkout's .git (a FIFO or a dangling link among the
+   * objects stalled or failed the clone, so the base never ran).
+   */
+  cloneFrom?: string;
+  /**
+   * Lends its dependency folders first (the user's repository), so a worker cannot plant a
+   * `node_modules/.bin` that fakes the base run; the checkout's are lent only where it has none,
+   * and such a run is cached for this checkout alone.
+   */
+  trustedDependenciesPath?: string;
   /** A full SHA. */
   baseSha: string;
   /** Where listed base runs are kept as JSON; without it every call runs the base. */
@@ -89,7 +102,7 @@ export async function runTestsAtBase(request: BaseTestRunRequest): Promise<TestR
       const reason = `git could not check it out in a clone: ${cloneError}`;
       return { kind: "not-run", sha: request.baseSha, command: request.command, reason, log: null };
     }
-    await lendDependencies(request.checkoutPath, clone, request.dependencyFolders ?? ["node_modules"]);
+    await lendDependencies(dependencySources(request), clone, request.dependencyFolders ?? ["node_modules"]);
     const run = await runAndList(request, { cwd: clone, sha: request.baseSha, scratch: workDirectory });
     if (cacheFile && run.kind === "ran" && run.listing.kind === "listed") {
       await writeCachedRun(cacheFile, run, logFileOf(request));
@@ -108,13 +121,15 @@ async function cloneAt(request: BaseTestRunRequest, clone: string): Promise<stri
     // rest from the mirror, through the alternates it inherits: git still works inside the sandbox,
     // which shows the mirror but hides the checkout. --shared (borrowing from the checkout) broke
     // that; hard links would let the command rewrite the checkout's object files in place.
+    // From the mirror, --shared: its objects are borrowed (it is visible in the sandbox, and never
+    // collects garbage), nothing is copied.
     await outside.raw([
       "clone",
       "--quiet",
-      "--no-hardlinks",
+      request.cloneFrom ? "--shared" : "--no-hardlinks",
       "--no-checkout",
       "--",
-      request.checkoutPath,
+      request.cloneFrom ?? request.checkoutPath,
       clone,
     ]);
     const git = await createSafeGit(clone, { environment: request.gitEnvironment });
@@ -225,14 +240,45 @@ async function withoutDirectory(output: string, directory: string): Promise<stri
  * Symbolic links are recreated, never followed. A folder the base itself tracks, or one the
  * checkout lacks or holds as a link, is left alone.
  */
-async function lendDependencies(checkout: string, clone: string, folders: readonly string[]): Promise<void> {
+/** Where dependency folders are lent from, most trusted first. */
+function dependencySources(request: BaseTestRunRequest): string[] {
+  return request.trustedDependenciesPath
+    ? [request.trustedDependenciesPath, request.checkoutPath]
+    : [request.checkoutPath];
+}
+
+async function lendDependencies(
+  sources: readonly string[],
+  clone: string,
+  folders: readonly string[],
+): Promise<void> {
   for (const folder of folders) {
-    const source = join(checkout, folder);
     const target = join(clone, folder);
-    const sourceEntry = await lstat(source).catch(() => null);
-    const targetEntry = await lstat(target).catch(() => null);
-    if (sourceEntry?.isDirectory() && targetEntry === null) await linkTree(source, target);
+    if ((await lstat(target).catch(() => null)) !== null) continue;
+    for (const directory of sources) {
+      const source = join(directory, folder);
+      if ((await lstat(source).catch(() => null))?.isDirectory()) {
+        await linkTree(source, target);
+        break;
+      }
+    }
   }
+}
+
+/** The checkout, when one of its own dependency folders would be lent: its runs are its own. */
+function lentFromCheckout(request: BaseTestRunRequest): string {
+  const folders = request.dependencyFolders ?? ["node_modules"];
+  const trusted = request.trustedDependenciesPath;
+  const fromCheckout = folders.some(
+    (folder) =>
+      (trusted === undefined || !isDirectorySync(join(trusted, folder))) &&
+      isDirectorySync(join(request.checkoutPath, folder)),
+  );
+  return fromCheckout ? request.checkoutPath : "";
+}
+
+function isDirectorySync(path: string): boolean {
+  return lstatSync(path, { throwIfNoEntry: false })?.isDirectory() ?? false;
 }
 
 async function linkTree(source: string, target: string): Promise<void> {
@@ -268,7 +314,11 @@ const cacheRecordSchema = z.object({
 });
 
 function cacheFileName(request: BaseTestRunRequest): string {
-  const key = createHash("sha256").update(`${request.baseSha}\0${request.command}`).digest("hex");
+  // A run that borrowed a checkout's dependencies speaks for that checkout only: another
+  // workstream must not read a base listing one worker's node_modules shaped.
+  const key = createHash("sha256")
+    .update(`${request.baseSha}\0${request.command}\0${lentFromCheckout(request)}`)
+    .digest("hex");
   return `base-test-run-${key.slice(0, 32)}.json`;
 }
 

@@ -113,6 +113,10 @@ export function judgeDiffScope(observation: DiffScopeObservation, testRuns?: Tes
   }
   const testFileCount = files.filter((file) => roles.get(file) === "test").length;
   const detail = `source changed: ${listFiles(sourceFiles)}; ${plural(testFileCount, "test file")} changed, no test lost, skipped, weakened or excluded${runsDetail(testRuns)}`;
+  // "Every test that passed at the base still runs and passes" is unproven when the two runs could
+  // not be compared by name; a worker can bring that about on purpose (a runner whose output lists
+  // nothing, a base that will not run), so it is not a pass.
+  if (testRuns?.kind === "error") return gateResult("diff_scope", "error", detail, observed);
   return gateResult("diff_scope", "pass", detail, observed);
 }
 
@@ -121,9 +125,9 @@ function runsDetail(testRuns: TestRunEvidence | undefined): string {
     return `; ${plural(testRuns.comparison.keptCount, "test")} that passed at the base still pass`;
   }
   if (testRuns?.kind === "error") {
-    // Said, not hidden: the diff passed, but the runs could not be compared by name (a check that is
-    // not a test runner, or a reporter that lists no tests). The detail and `observed` carry why.
-    return `; tests NOT compared by name: ${testRuns.detail}`;
+    // The diff passed, but the runs could not be compared by name (a check that is not a test
+    // runner, or a reporter that lists no tests): the gate errs, and says why.
+    return `; but the tests could not be compared by name: ${testRuns.detail}`;
   }
   return testRuns?.kind === "not-compared" ? `; tests not run: ${testRuns.reason}` : "";
 }
@@ -131,6 +135,10 @@ function runsDetail(testRuns: TestRunEvidence | undefined): string {
 export interface DiffScopeRequest {
   /** A repository holding both commits: the supervisor's mirror or the workstream's checkout. */
   repositoryPath: string;
+  /** Where the base run's clone comes from when not repositoryPath: the mirror, which no worker writes. */
+  baseRepositoryPath?: string;
+  /** Installed dependencies lent to the base run from here first (the user's repository), then from the checkout. */
+  trustedDependenciesPath?: string;
   baseSha: string;
   commit: string;
   /** The plan's check command (`npm test`): the scripts and files it runs count as test selection. */
@@ -207,6 +215,8 @@ async function observeTestRuns(
   const base = await runTestsAtBase({
     ...common,
     checkoutPath: request.repositoryPath,
+    ...(request.baseRepositoryPath ? { cloneFrom: request.baseRepositoryPath } : {}),
+    ...(request.trustedDependenciesPath ? { trustedDependenciesPath: request.trustedDependenciesPath } : {}),
     baseSha: observation.baseSha,
     cacheDirectory: request.cacheDirectory,
     logPath: request.baseLogPath,

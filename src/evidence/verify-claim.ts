@@ -38,6 +38,11 @@ export interface GateServices {
   transcriptFor?(workstreamId: string): TranscriptWriter;
   /** How long ci_green waits for CI still running on the claimed commit. */
   ciWaitMs: number;
+  /**
+   * Repositories no worker writes to: diff_scope clones the base from the mirror (not from the
+   * worker's checkout, whose .git it controls) and lends the user's installed dependencies first.
+   */
+  trustedRepositories?: { mirror: string; user: string };
   signal?: AbortSignal;
 }
 
@@ -167,6 +172,12 @@ async function observeDiffScopeGate(
       : undefined;
   return observeAndJudgeDiffScope({
     repositoryPath: claim.checkoutPath,
+    ...(services.trustedRepositories
+      ? {
+          baseRepositoryPath: services.trustedRepositories.mirror,
+          trustedDependenciesPath: services.trustedRepositories.user,
+        }
+      : {}),
     baseSha: claim.baseSha,
     commit: claim.commit,
     ...(workstream.commands.check ? { checkCommand: workstream.commands.check } : {}),

@@ -263,12 +263,12 @@ describe("judgeDiffScope with test runs", () => {
     );
   });
 
-  it("says the runs were not compared, and passes on the diff alone, when the diff finds nothing", () => {
+  it("errs, saying the runs were not compared, when the diff finds nothing: no lost test is unproven", () => {
     const evidence = judgeTestRuns(ran(baseSha, "no lines"), ran(commitSha, outcomes(["passed", "a"])));
     const result = judgeDiffScope(observation(), evidence);
-    expect(result.status).toBe("pass");
+    expect(result.status).toBe("error");
     expect(result.detail).toMatch(
-      /; tests NOT compared by name: `npm test` at the base aaaaaaaaaaaa exited 0 and listed no tests by name: no lines$/,
+      /; but the tests could not be compared by name: `npm test` at the base aaaaaaaaaaaa exited 0 and listed no tests by name: no lines$/,
     );
     expect(result.observed.test_runs).toEqual(evidence.observed);
   });

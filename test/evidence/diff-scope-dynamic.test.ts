@@ -125,6 +125,50 @@ function judge(
 const kinds = (findings: unknown) => (findings as DiffScopeFinding[]).map((finding) => finding.kind);
 
 describe("diff_scope runs the check command at the base and at the claim", () => {
+  it("runs the base from the mirror with the user's dependencies: a worker's planted object or package changes nothing", async () => {
+    const mirror = join(root, "mirror.git");
+    await execa("git", ["clone", "--quiet", "--bare", repository, mirror], {
+      env: environment,
+      extendEnv: false,
+    });
+    const user = join(root, "user");
+    await mkdir(join(user, "node_modules", "greeting"), { recursive: true });
+    await writeFile(
+      join(user, "node_modules", "greeting", "package.json"),
+      '{ "name": "greeting", "type": "module", "main": "index.js" }\n',
+    );
+    await writeFile(join(user, "node_modules", "greeting", "index.js"), 'export const greeting = "hello";\n');
+    // The worker's tricks: a dangling link among its objects (a clone of the checkout fails), and
+    // a package that breaks a base test, so that test would "fail at the base" and may be dropped.
+    await execa("ln", ["-s", "/nonexistent", join(repository, ".git", "objects", "zz")]);
+    await writeFile(
+      join(repository, "node_modules", "greeting", "index.js"),
+      'export const greeting = "no";\n',
+    );
+    const claim = await commit({ "src/sum.js": "export const sum = (a, b) => b + a;\n" });
+
+    const logs = "evidence/ws1/logs/claim-1-diff_scope";
+    const result = await observeAndJudgeDiffScope({
+      repositoryPath: repository,
+      baseRepositoryPath: mirror,
+      trustedDependenciesPath: user,
+      baseSha,
+      commit: claim,
+      checkCommand: "node --test",
+      environment,
+      runner,
+      timeoutMs: 60_000,
+      cacheDirectory,
+      runDirectory,
+      baseLogPath: `${logs}-base.log`,
+      claimLogPath: `${logs}-claim.log`,
+    });
+    const runs = result.observed.test_runs as Record<string, Record<string, unknown>>;
+    expect(runs.base).toMatchObject({ source: "ran", counts: { passed: 3, failed: 0, skipped: 0, todo: 0 } });
+    expect(result.status).toBe("fail");
+    expect(result.detail).toContain("imports its dependency");
+  });
+
   it("passes an honest claim: the base's passing tests still pass, with the base's dependencies lent", async () => {
     const claim = await commit({
       "src/sum.js": "export const sum = (a, b) => a + b;\nexport const product = (a, b) => a * b;\n",
@@ -194,12 +238,12 @@ describe("diff_scope runs the check command at the base and at the claim", () =>
     expect(kinds(result.observed.findings)).toEqual(["test-broken"]);
   });
 
-  it("says so when the runner's output lists no tests, and how to fix it, passing on the diff alone", async () => {
+  it("errs when the runner's output lists no tests, saying how to fix it: nothing proves no test was lost", async () => {
     const claim = await commit({ "src/sum.js": "export const sum = (a, b) => b + a;\n" });
     const result = await judge(claim, { checkCommand: "node --test --test-reporter=dot" });
-    expect(result.status).toBe("pass");
+    expect(result.status).toBe("error");
     expect(result.detail).toContain(
-      `; tests NOT compared by name: \`node --test --test-reporter=dot\` at the base ${baseSha.slice(0, 12)} exited 0 and listed no tests by name (nor at the claimed commit): it has no per-test lines of a runner supervise reads; use a reporter that lists tests:`,
+      `; but the tests could not be compared by name: \`node --test --test-reporter=dot\` at the base ${baseSha.slice(0, 12)} exited 0 and listed no tests by name (nor at the claimed commit): it has no per-test lines of a runner supervise reads; use a reporter that lists tests:`,
     );
   });
 

@@ -365,6 +365,7 @@ export async function runCommand(args: string[], context: CommandContext): Promi
         runDirectory: run.dir,
         signal: context.signal,
         ciWaitMs,
+        trustedRepositories: { mirror: workspace.mirrorPath, user: plan.repo },
         reviewerFor: (workstream) => reviewers.get(workstream.id) ?? null,
         transcriptFor,
       },
