@@ -23,6 +23,10 @@ export interface CommandWorkerOptions {
   transcriptFor(workstreamId: string): TranscriptWriter;
 }
 
+/** A transcript line longer than this is cut; the worker's output past the total is left out. */
+const maxTranscriptLineLength = 16 * 1024;
+const maxTranscriptOutput = 32 * 1024 ** 2;
+
 export function createCommandWorkerLauncher(options: CommandWorkerOptions): WorkerLauncher {
   return {
     toolUsagePrompt: renderPrompt("command-tool-usage", {
@@ -74,6 +78,28 @@ export function createCommandWorkerLauncher(options: CommandWorkerOptions): Work
         prompt: start.prompt,
       });
       let pendingLine = "";
+      let outputWritten = 0;
+      let isOutputCapped = false;
+      // The transcript keeps a bounded record of the output: a worker printing without end must not
+      // fill the disk or the supervisor's memory (its last lines are also kept with its exit).
+      const writeOutputLine = (line: string) => {
+        if (isOutputCapped) return;
+        const text =
+          line.length > maxTranscriptLineLength
+            ? `${line.slice(0, maxTranscriptLineLength)} [… ${line.length - maxTranscriptLineLength} characters cut]`
+            : line;
+        outputWritten += text.length;
+        if (outputWritten > maxTranscriptOutput) {
+          isOutputCapped = true;
+          transcript.write({
+            attempt: start.attempt,
+            kind: "output",
+            text: `[supervise: the worker's output passed ${maxTranscriptOutput / 1024 ** 2} MB; the rest is not in the transcript]`,
+          });
+          return;
+        }
+        transcript.write({ attempt: start.attempt, kind: "output", text });
+      };
       try {
         const result = await options.runner.run({
           command: agent.command,
@@ -90,10 +116,15 @@ export function createCommandWorkerLauncher(options: CommandWorkerOptions): Work
             start.onActivity();
             const lines = (pendingLine + chunk).split("\n");
             pendingLine = lines.pop() ?? "";
-            for (const text of lines) transcript.write({ attempt: start.attempt, kind: "output", text });
+            // A line with no end in sight is written in pieces rather than held whole in memory.
+            if (pendingLine.length > maxTranscriptLineLength) {
+              lines.push(pendingLine);
+              pendingLine = "";
+            }
+            for (const text of lines) writeOutputLine(text);
           },
         });
-        if (pendingLine) transcript.write({ attempt: start.attempt, kind: "output", text: pendingLine });
+        if (pendingLine) writeOutputLine(pendingLine);
         const exit: WorkerExit = {
           exitCode: result.exitCode,
           signal: result.signal,

@@ -13,6 +13,7 @@ export type SelectionFileKind =
   | "cargo"
   | "maven"
   | "gradle"
+  | "package-manager-config"
   | "ignore-file";
 
 const runnerConfigName =
@@ -28,6 +29,11 @@ export function selectionFileKind(path: string): SelectionFileKind | null {
   if (name === "pom.xml") return "maven";
   if (/^build\.gradle(?:\.kts)?$/.test(name)) return "gradle";
   if (name === ".gitignore") return "ignore-file";
+  // They choose the shell npm runs scripts with (`script-shell`), Node's options, whether scripts
+  // run at all: a changed line can fake the whole test run, so every one counts.
+  if ([".npmrc", ".yarnrc", ".yarnrc.yml", ".pnpmfile.cjs", ".pnpmfile.js"].includes(name)) {
+    return "package-manager-config";
+  }
   return null;
 }
 
@@ -71,6 +77,11 @@ export function selectionChanges(
       return describeLines(path, "changes which tests Gradle runs", changes, (line) =>
         gradleSelection.test(line),
       );
+    case "package-manager-config":
+      return describeLines(path, "changes how the package manager runs the check", changes, (line) => {
+        const trimmed = line.trim();
+        return trimmed !== "" && !trimmed.startsWith("#") && !trimmed.startsWith(";");
+      });
     case "ignore-file":
       return describeLines(
         path,

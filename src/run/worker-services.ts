@@ -53,14 +53,35 @@ export class WorkerServiceFactory {
         return result;
       },
       takeSupervisorMessages: () => run.takeToolMessages(workstream.id),
-      push: () => pushAction(forgeContext()),
-      openPullRequest: (input) => openPullRequestAction(forgeContext(), input),
+      push: () => this.whileOpen(workstream, () => pushAction(forgeContext())),
+      openPullRequest: (input) =>
+        this.whileOpen(workstream, () => openPullRequestAction(forgeContext(), input)),
       ciStatus: () => ciStatusAction(forgeContext()),
-      mergePullRequest: (input) => mergePullRequestAction(forgeContext(), input),
-      closeIssue: (input) => closeIssueAction(forgeContext(), input),
+      mergePullRequest: (input) =>
+        this.whileOpen(workstream, () => mergePullRequestAction(forgeContext(), input)),
+      closeIssue: (input) => this.whileOpen(workstream, () => closeIssueAction(forgeContext(), input)),
       askHuman: (question) => escalations.askHuman(workstream, question),
       claimDone: (summary) => this.claimDone(workstream, checkoutPath, controller, summary),
     };
+  }
+
+  /**
+   * Forge changes are refused once the workstream's verdict is in: an accepted worker still
+   * running (it is given a moment to read its verdict) must not push, open or merge something
+   * that no verification saw.
+   */
+  private async whileOpen<T extends { isError: boolean; text: string }>(
+    workstream: Workstream,
+    action: () => Promise<T>,
+  ): Promise<T | { isError: true; text: string }> {
+    const status = this.parts.run.statusOf(workstream.id);
+    if (terminalStatuses.has(status)) {
+      return {
+        isError: true,
+        text: `Workstream ${workstream.id} is ${status}; the forge takes no more changes from this worker.`,
+      };
+    }
+    return action();
   }
 
   private async claimDone(

@@ -510,6 +510,12 @@ describe("tests excluded from the run", () => {
       "Cargo.toml changes which Rust tests build: `+autotests = false`",
     ],
     [".gitignore", "node_modules/\n", "node_modules/\ntests/\n", ".gitignore ignores test paths: `+tests/`"],
+    [
+      ".npmrc",
+      "save-exact=true\n",
+      "save-exact=true\nscript-shell=./tools/sh\n",
+      ".npmrc changes how the package manager runs the check: `+script-shell=./tools/sh`",
+    ],
   ])("reports a selection change in %s", (path, base, commit, detail) => {
     expect(findingsOf([source("src/sum.ts"), changed(path, base, commit)])).toEqual([
       { kind: "tests-excluded", file: path, detail },

@@ -175,6 +175,23 @@ describe("runSupervisor", () => {
     expect(events.at(-1)).toMatchObject({ type: "run.finished", verdicts: { a: "accepted" } });
   });
 
+  it("refuses forge changes from a worker whose workstream is already accepted", async () => {
+    const answers: { isError: boolean; text: string }[] = [];
+    const { outcome } = await runPlan(testPlan([testWorkstream("a", { done: ["local_check"] })]), {
+      a: async (start, checkouts) => {
+        await commitAndClaim(start, checkouts);
+        // Still running after its verdict: a merge or a push now would be seen by no verification.
+        answers.push(await start.services.mergePullRequest({}));
+        answers.push(await start.services.push());
+      },
+    });
+    expect(outcome.kind === "finished" && outcome.allAccepted).toBe(true);
+    expect(answers).toEqual([
+      { isError: true, text: "Workstream a is accepted; the forge takes no more changes from this worker." },
+      { isError: true, text: "Workstream a is accepted; the forge takes no more changes from this worker." },
+    ]);
+  });
+
   it("rejects a claim with uncommitted changes without running any command", async () => {
     const runner = new FakeCommandRunner();
     const plan = testPlan([

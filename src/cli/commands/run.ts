@@ -46,6 +46,7 @@ import {
   findNetworkBridge,
   type IsolationPolicy,
   sandboxFacts,
+  secretLookingPatterns,
   startNetworkProxy,
   sweepProcessesWithMarker,
 } from "../../sandbox/index.ts";
@@ -200,7 +201,12 @@ export async function runCommand(args: string[], context: CommandContext): Promi
     mirrorReady.catch(noop);
     cleanups.push(() => mirrorReady.then(noop, noop));
 
-    const redact = createRedactor(secretValues(context.environment, plan.secrets));
+    // Every value the worker's environment keeps from it (the plan's secrets and whatever looks like
+    // a secret): without isolation a worker can still read the supervisor's own environment.
+    const redact = createRedactor({
+      ...secretValues(context.environment, secretLookingPatterns, { minimumLength: 8 }),
+      ...secretValues(context.environment, plan.secrets),
+    });
     const baseEnvironment = buildCommandEnvironment({
       parent: context.environment,
       secretPatterns: plan.secrets,
@@ -536,6 +542,7 @@ async function preparingStateDirectory<T>(
 function secretValues(
   environment: NodeJS.ProcessEnv,
   patterns: readonly string[],
+  options: { minimumLength?: number } = {},
 ): Record<string, string | undefined> {
   const matchers = patterns.map((pattern) => new RegExp(`^${pattern.replaceAll("*", ".*")}$`, "i"));
   const values: Record<string, string | undefined> = {
@@ -545,6 +552,8 @@ function secretValues(
     GH_TOKEN: environment.GH_TOKEN,
   };
   for (const [name, value] of Object.entries(environment)) {
+    // A name that only looks secret (HAS_KEY=true) must not blank every "true" in the transcripts.
+    if (value !== undefined && value.length < (options.minimumLength ?? 0)) continue;
     if (matchers.some((matcher) => matcher.test(name))) values[name] = value;
   }
   return values;
