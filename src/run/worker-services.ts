@@ -102,7 +102,12 @@ export class WorkerServiceFactory {
     }
     this.verifying.add(id);
     try {
-      const { head, uncommittedChanges } = await run.readCheckout(checkoutPath)();
+      const { head, uncommittedChanges: visible } = await run.readCheckout(checkoutPath)();
+      // What status cannot show counts as uncommitted too: the gates would check other files.
+      const uncommittedChanges = [
+        ...visible,
+        ...(await run.dependencies.checkouts.hiddenChanges(checkoutPath)),
+      ];
       const claimId = run.workstreamState(id).claims.length + 1;
       await run.record("claim.made", id, {
         claim: claimId,

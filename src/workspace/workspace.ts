@@ -143,6 +143,33 @@ export class Workspace {
     return { head, uncommittedChanges: changes };
   }
 
+  /**
+   * What makes the tracked files differ from HEAD without `git status` showing it: index entries
+   * marked assume-unchanged or skip-worktree (status trusts them), and a HEAD that names a tag
+   * object rather than a commit. A claim with any of these names no commit the gates could speak
+   * for. Untracked files hidden by ignore rules are not counted: local_check runs in the worktree
+   * as it is, by design, and CI's fresh clone is the gate that sees what they hid.
+   */
+  async hiddenChanges(path: string): Promise<string[]> {
+    const git = await this.repository(path);
+    const problems: string[] = [];
+    const entries = (await git.raw(["ls-files", "-v", "-z"])).split("\0");
+    for (const entry of entries) {
+      const tag = entry.charAt(0);
+      const file = entry.slice(2);
+      if (tag === "S")
+        problems.push(`${file} (marked skip-worktree: its changes are hidden from git status)`);
+      else if (tag !== "" && tag === tag.toLowerCase() && tag !== tag.toUpperCase()) {
+        problems.push(`${file} (marked assume-unchanged: its changes are hidden from git status)`);
+      }
+    }
+    const { head } = await git.state();
+    const commit = await git.resolveCommit("HEAD");
+    if (head !== null && commit !== head)
+      problems.push(`HEAD (names ${head.slice(0, 12)}, which is not a commit)`);
+    return problems;
+  }
+
   /** Deletes the checkout; the commits fetched from it stay in the mirror for the evidence. */
   removeCheckout(workstreamId: string): Promise<void> {
     return this.queued(workstreamId, async () => {

@@ -27,6 +27,9 @@ class FakeCheckouts implements CheckoutPort {
   async readCheckout(path: string) {
     return { head: this.heads.get(path) ?? "base0", uncommittedChanges: this.dirty.get(path) ?? [] };
   }
+  async hiddenChanges() {
+    return [];
+  }
   readonly mirrorPath = "/mirror.git";
   async diffStat() {
     return " src/a.js | 2 +-";

@@ -291,6 +291,31 @@ describe("readCheckout", () => {
     });
   });
 
+  it("finds what git status hides of the tracked files: skip-worktree, assume-unchanged, a tag at HEAD", async () => {
+    await workspace.prepare();
+    const { path } = await workspace.ensureCheckout({ id: "ws1", branch: "supervise/ws1" });
+    expect(await workspace.hiddenChanges(path)).toEqual([]);
+
+    await fixture.gitOk(path, ["update-index", "--skip-worktree", "widget.txt"]);
+    await writeFile(join(path, "widget.txt"), "passes only here\n");
+    await fixture.gitOk(path, ["update-index", "--assume-unchanged", "README.md"]);
+    expect((await workspace.readCheckout(path)).uncommittedChanges).toEqual([]);
+    expect(await workspace.hiddenChanges(path)).toEqual([
+      "README.md (marked assume-unchanged: its changes are hidden from git status)",
+      "widget.txt (marked skip-worktree: its changes are hidden from git status)",
+    ]);
+
+    await fixture.gitOk(path, ["update-index", "--no-skip-worktree", "widget.txt"]);
+    await fixture.gitOk(path, ["update-index", "--no-assume-unchanged", "README.md"]);
+    await fixture.gitOk(path, ["checkout", "--", "widget.txt"]);
+    await fixture.gitOk(path, ["tag", "-a", "-m", "a tag", "v1"]);
+    const tagObject = await fixture.gitOk(path, ["rev-parse", "v1"]);
+    await writeFile(join(path, ".git", "HEAD"), `${tagObject}\n`);
+    expect(await workspace.hiddenChanges(path)).toEqual([
+      `HEAD (names ${tagObject.slice(0, 12)}, which is not a commit)`,
+    ]);
+  });
+
   it("does not write the worker's index (no optional locks)", async () => {
     await workspace.prepare();
     const { path } = await workspace.ensureCheckout({ id: "ws1", branch: "supervise/ws1" });

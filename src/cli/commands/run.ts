@@ -338,6 +338,7 @@ export async function runCommand(args: string[], context: CommandContext): Promi
       checkouts: {
         ensureCheckout: (workstream) => workspace.ensureCheckout(workstream),
         readCheckout: (path) => workspace.readCheckout(path),
+        hiddenChanges: (path) => workspace.hiddenChanges(path),
         fetchIntoMirror: (workstreamId, sha) => workspace.fetchFromCheckout(workstreamId, sha),
         mirrorPath: workspace.mirrorPath,
         diffStat: async (path, baseSha) =>
