@@ -8,3 +8,18 @@ export function indentLines(text: string, prefix: string): string {
     .map((line) => prefix + line)
     .join("\n");
 }
+
+/** Control characters other than newline and tab: C0, DEL and C1 (8-bit CSI included). */
+const controlCharacter = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g;
+
+/**
+ * Text a worker wrote (a claim's summary, command output, a PR title), made safe to print for a
+ * person: escape sequences could clear their screen, forge status lines or write their clipboard
+ * (OSC 52). Each control character is shown as `\u00XX`, which also keeps JSON text valid JSON.
+ */
+export function printable(text: string): string {
+  return text.replace(
+    controlCharacter,
+    (character) => `\\u${character.charCodeAt(0).toString(16).padStart(4, "0")}`,
+  );
+}

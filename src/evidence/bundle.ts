@@ -2,12 +2,14 @@
  * The evidence bundle of one workstream: built from the journal's record of what the supervisor
  * observed (never from anything the worker wrote), written as bundle.json and bundle.md.
  */
+
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import writeFileAtomic from "write-file-atomic";
 import type { Workstream } from "../plan/schema.ts";
 import type { WorkstreamState } from "../run/workstream-state.ts";
 import { describeSandbox, type SandboxFacts } from "../sandbox/sandbox-facts.ts";
+import { printable } from "../text.ts";
 
 export const bundleSchemaId = "supervise.bundle/v1";
 
@@ -167,7 +169,7 @@ export function renderBundleMarkdown(bundle: Bundle): string {
     "Logs of every gate command are under `logs/` beside this file.",
     "",
   );
-  return lines.join("\n");
+  return printable(lines.join("\n"));
 }
 
 function escapeCell(text: string): string {

@@ -2,12 +2,14 @@
  * What `supervise PLAN` shows while it runs: a table redrawn in place on a terminal, one plain
  * line per event otherwise, or one JSON object per event with `--json`.
  */
+
 import type { Redactor } from "../agent/transcript.ts";
 import type { Output } from "../cli/output.ts";
 import type { Plan } from "../plan/schema.ts";
 import type { JournalEvent } from "../run/journal.ts";
 import type { RunInfo } from "../run/run-store.ts";
 import { applyEvent, initialRunState, type RunState, terminalStatuses } from "../run/workstream-state.ts";
+import { printable } from "../text.ts";
 import { formatEventLine } from "./event-line.ts";
 import { renderStatusTable } from "./status-table.ts";
 
@@ -38,7 +40,7 @@ export function createLiveView(options: LiveViewOptions): LiveView {
   }
   if (!output.isTty) {
     return {
-      onEvent: (event) => output.out(`${redact(formatEventLine(event))}\n`),
+      onEvent: (event) => output.out(`${printable(redact(formatEventLine(event)))}\n`),
       finish: (state, stateDirectory, run) =>
         output.out(finalSummary(options.plan, state, stateDirectory, run)),
       close: () => {},

@@ -2,6 +2,7 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { ExitCode, StateError } from "../../errors.ts";
 import { bundleDirectory } from "../../evidence/bundle.ts";
+import { printable } from "../../text.ts";
 import {
   parseCommandArguments,
   readingOptions,
@@ -39,6 +40,7 @@ export async function evidenceCommand(args: string[], context: CommandContext): 
       },
     );
   }
-  context.output.out(text.endsWith("\n") ? text : `${text}\n`);
+  // Bundles written before printable() existed may still hold a worker's escape sequences.
+  context.output.out(printable(text.endsWith("\n") ? text : `${text}\n`));
   return ExitCode.allAccepted;
 }

@@ -5,6 +5,7 @@ import { buildCampaignReport } from "../../report/campaign-report.ts";
 import { renderHtmlReport } from "../../report/html-report.ts";
 import { renderMarkdownReport } from "../../report/markdown-report.ts";
 import { readReportFiles } from "../../report/report-files.ts";
+import { printable } from "../../text.ts";
 import { parseCommandArguments, readingOptions, rejectExtraPositionals } from "../arguments.ts";
 import { readLatestRun } from "./read-run.ts";
 import type { CommandContext } from "./run.ts";
@@ -38,12 +39,13 @@ export async function reportCommand(args: string[], context: CommandContext): Pr
     bundlesPresent: files.bundlesPresent,
     nowMs: Date.now(),
   });
-  const text =
+  const text = printable(
     format === "json"
       ? `${JSON.stringify(report, null, 2)}\n`
       : format === "html"
         ? renderHtmlReport(report, { runDirectoryHref: runDirectoryHref(outputFile, view.run.dir) })
-        : renderMarkdownReport(report);
+        : renderMarkdownReport(report),
+  );
   if (outputFile === null) {
     context.output.out(text);
   } else {
