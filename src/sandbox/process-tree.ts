@@ -56,8 +56,12 @@ export async function killProcessTree(tree: ProcessTree): Promise<void> {
   if (tree.killEveryProcess) await tree.killEveryProcess();
   if (tree.killEveryProcess && tree.hasPidNamespace) {
     // Done: the cgroup was the whole tree.
-  } else if (tree.hasPidNamespace) await sweepProcessesWithMarker(processTreeMarker, tree.treeId);
-  else await sweepProcessesWithMarkerSettled(processTreeMarker, tree.treeId);
+  } else if (tree.hasPidNamespace || tree.killEveryProcess) {
+    // One scan: in a PID namespace everything died with the main process; with a cgroup emptied,
+    // only a process that wrote itself out of it can be left, and it ran code to do so (it is
+    // past its execve, so its marker shows).
+    await sweepProcessesWithMarker(processTreeMarker, tree.treeId);
+  } else await sweepProcessesWithMarkerSettled(processTreeMarker, tree.treeId);
   if (!isProcessGroupGone(tree.groupId)) {
     await waitUntilDead(findProcessGroupMembers(tree.groupId), 1000);
   }

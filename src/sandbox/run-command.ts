@@ -189,17 +189,17 @@ async function runStarted(
     hasPidNamespace: context.hasPidNamespace,
     ...(bound.killEveryProcess ? { killEveryProcess: () => bound.killEveryProcess!() } : {}),
   };
-  // Without isolation a process of the command could write itself into another cgroup (the
-  // files are its user's), so the cgroup is not the whole list there: the group and the marker too.
+  // The processes to pause: the cgroup's, when there is one (a process that wrote itself into
+  // another cgroup, which only a command without isolation can, is not paused; the sweep at the
+  // end still finds it by its marker); otherwise the group's and the marked ones, which takes a
+  // scan of every process on the machine.
   const listProcesses = (): Promise<number[]> | number[] => {
-    const others =
-      started.pid === undefined || (bound.listProcesses && context.hasPidNamespace)
-        ? []
-        : [
-            ...findProcessGroupMembers(started.pid),
-            ...findProcessesWithMarker(processTreeMarker, context.treeId),
-          ];
-    return bound.listProcesses ? bound.listProcesses().then((inside) => [...inside, ...others]) : others;
+    if (bound.listProcesses) return bound.listProcesses();
+    if (started.pid === undefined) return [];
+    return [
+      ...findProcessGroupMembers(started.pid),
+      ...findProcessesWithMarker(processTreeMarker, context.treeId),
+    ];
   };
   request.onStarted?.({ pause: () => pauseProcesses(listProcesses) });
   const output = connectOutput([started.stdout, started.stderr].filter(isReadable), {
