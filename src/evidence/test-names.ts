@@ -29,7 +29,7 @@ interface RunnerParser {
 }
 
 export const listingAdvice =
-  "use a reporter that lists tests: node --test's default spec (or tap), vitest --reporter=verbose, jest --verbose, pytest -v, go test -v, cargo test";
+  "use a reporter that lists tests: node --test's default spec (or tap), vitest --reporter=verbose, jest --verbose, pytest -v, python -m unittest -v, go test -v, cargo test";
 
 // Logs keep the colours a runner printed when it thought it had a terminal.
 const ansiEscape = /\x1b\[[0-9;?]*[A-Za-z]/g;
@@ -466,12 +466,49 @@ const cargoParser: RunnerParser = {
   },
 };
 
+/** `test_adds (tests.test_sum.SumTest.test_adds) ... ok`; before Python 3.11 the id lacks the method. */
+const unittestLine = /^(\w+) \(([\w.]+)\)(?: \.\.\. (.*))?$/;
+const unittestOutcome = /^(ok|FAIL|ERROR|skipped\b.*|expected failure|unexpected success)$/;
+const unittestStatuses: Record<string, TestStatus> = {
+  ok: "passed",
+  FAIL: "failed",
+  ERROR: "failed",
+  "expected failure": "todo",
+  "unexpected success": "failed",
+};
+
+/**
+ * Python's unittest: `-v` prints `test_x (module.Class.test_x) ... ok` (with a docstring, the
+ * outcome ends the next line); without -v only dots, then `Ran N tests in 0.001s`.
+ */
+const unittestParser: RunnerParser = {
+  runner: "unittest",
+  parse(lines) {
+    const isUnittest = lines.some((line) => /^Ran \d+ tests? in \d+(?:\.\d+)?s$/.test(line));
+    const tests = new Map<string, TestStatus>();
+    for (let index = 0; index < lines.length; index++) {
+      const match = unittestLine.exec(lines[index]!);
+      if (!match) continue;
+      const [, method, id] = match;
+      // With a docstring, the outcome follows it on the next line: `Adds two numbers. ... ok`.
+      const outcome = match[3] ?? /\.\.\. (.*)$/.exec(lines[index + 1] ?? "")?.[1];
+      if (outcome === undefined || !unittestOutcome.test(outcome)) continue;
+      const name = id!.endsWith(`.${method}`) ? id! : `${id}.${method}`;
+      const status = outcome.startsWith("skipped") ? "skipped" : unittestStatuses[outcome]!;
+      record(tests, name, status);
+    }
+    if (tests.size > 0) return { tests: [...tests].map(([name, status]) => ({ name, status })) };
+    return isUnittest ? { unlisted: "unittest lists tests only when verbose; run it with -v" } : null;
+  },
+};
+
 const runnerParsers: readonly RunnerParser[] = [
   nodeSpecParser,
   tapParser,
   vitestParser,
   jestParser,
   pytestParser,
+  unittestParser,
   goParser,
   cargoParser,
 ];

@@ -220,6 +220,37 @@ describe("readTestListing on written output", () => {
     });
   });
 
+  it("reads Python's unittest -v, old and new ids, docstrings, skips and expected failures", () => {
+    const output = [
+      "test_adds (test_sum.SumTest.test_adds) ... ok",
+      "test_negatives (test_sum.SumTest) ... FAIL",
+      "test_documented (test_sum.SumTest.test_documented)",
+      "Adds with a docstring. ... ok",
+      "test_later (test_sum.SumTest.test_later) ... skipped 'not yet'",
+      "test_known (test_sum.SumTest.test_known) ... expected failure",
+      "",
+      "----------------------------------------------------------------------",
+      "Ran 5 tests in 0.001s",
+      "",
+      "FAILED (failures=1, skipped=1, expected failures=1)",
+    ].join("\n");
+    expect(readTestListing(output)).toEqual({
+      kind: "listed",
+      runners: ["unittest"],
+      tests: outcomes(
+        ["passed", "test_sum.SumTest.test_adds"],
+        ["failed", "test_sum.SumTest.test_negatives"],
+        ["passed", "test_sum.SumTest.test_documented"],
+        ["skipped", "test_sum.SumTest.test_later"],
+        ["todo", "test_sum.SumTest.test_known"],
+      ),
+    });
+    expect(readTestListing("..\n------\nRan 2 tests in 0.000s\n\nOK\n")).toEqual({
+      kind: "unlisted",
+      reason: "unittest lists tests only when verbose; run it with -v",
+    });
+  });
+
   it("refuses output whose middle the runner cut", () => {
     expect(readTestListing("✔ adds (1ms)\n[… 70000 bytes elided …]\n✔ b (1ms)\n")).toEqual({
       kind: "unlisted",
