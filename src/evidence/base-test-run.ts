@@ -102,7 +102,7 @@ export async function runTestsAtBase(request: BaseTestRunRequest): Promise<TestR
       const reason = `git could not check it out in a clone: ${cloneError}`;
       return { kind: "not-run", sha: request.baseSha, command: request.command, reason, log: null };
     }
-    await lendDependencies(dependencySources(request), clone, request.dependencyFolders ?? ["node_modules"]);
+    await lendDependencies(dependencySources(request), clone);
     const run = await runAndList(request, { cwd: clone, sha: request.baseSha, scratch: workDirectory });
     if (cacheFile && run.kind === "ran" && run.listing.kind === "listed") {
       await writeCachedRun(cacheFile, run, logFileOf(request));
@@ -234,45 +234,40 @@ async function withoutDirectory(output: string, directory: string): Promise<stri
 }
 
 /**
+ * Each dependency folder the base clone gets, and where from: the trusted repository's when it
+ * has one, else the checkout's. One rule for the lending and the cache key, so they agree.
+ */
+function dependencySources(request: BaseTestRunRequest): { folder: string; source: string }[] {
+  const candidates = request.trustedDependenciesPath
+    ? [request.trustedDependenciesPath, request.checkoutPath]
+    : [request.checkoutPath];
+  return (request.dependencyFolders ?? ["node_modules"]).flatMap((folder) => {
+    const directory = candidates.find((candidate) => isDirectorySync(join(candidate, folder)));
+    return directory === undefined ? [] : [{ folder, source: join(directory, folder) }];
+  });
+}
+
+/**
  * Hard links, file by file: a checkout's node_modules links in under a second where a copy of its
  * hundreds of megabytes takes many. Unlike git objects these are no evidence, only the packages the
  * worker installed; a base command that rewrote one in place would change the checkout's copy too.
  * Symbolic links are recreated, never followed. A folder the base itself tracks, or one the
  * checkout lacks or holds as a link, is left alone.
  */
-/** Where dependency folders are lent from, most trusted first. */
-function dependencySources(request: BaseTestRunRequest): string[] {
-  return request.trustedDependenciesPath
-    ? [request.trustedDependenciesPath, request.checkoutPath]
-    : [request.checkoutPath];
-}
-
 async function lendDependencies(
-  sources: readonly string[],
+  sources: readonly { folder: string; source: string }[],
   clone: string,
-  folders: readonly string[],
 ): Promise<void> {
-  for (const folder of folders) {
+  for (const { folder, source } of sources) {
     const target = join(clone, folder);
-    if ((await lstat(target).catch(() => null)) !== null) continue;
-    for (const directory of sources) {
-      const source = join(directory, folder);
-      if ((await lstat(source).catch(() => null))?.isDirectory()) {
-        await linkTree(source, target);
-        break;
-      }
-    }
+    if ((await lstat(target).catch(() => null)) === null) await linkTree(source, target);
   }
 }
 
-/** The checkout, when one of its own dependency folders would be lent: its runs are its own. */
+/** The checkout, when one of its own dependency folders is lent: such a base run is its own. */
 function lentFromCheckout(request: BaseTestRunRequest): string {
-  const folders = request.dependencyFolders ?? ["node_modules"];
-  const trusted = request.trustedDependenciesPath;
-  const fromCheckout = folders.some(
-    (folder) =>
-      (trusted === undefined || !isDirectorySync(join(trusted, folder))) &&
-      isDirectorySync(join(request.checkoutPath, folder)),
+  const fromCheckout = dependencySources(request).some(
+    ({ folder, source }) => source === join(request.checkoutPath, folder),
   );
   return fromCheckout ? request.checkoutPath : "";
 }

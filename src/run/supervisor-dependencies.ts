@@ -25,7 +25,7 @@ export interface CheckoutPort {
   /** HEAD and the uncommitted paths, read together (one git process), by the supervisor itself. */
   readCheckout(path: string): Promise<{ head: string; uncommittedChanges: string[] }>;
   /** Differences between the working tree and HEAD that `git status` does not show (see Workspace.hiddenChanges). */
-  hiddenChanges(path: string): Promise<string[]>;
+  hiddenChanges(path: string, head: string): Promise<string[]>;
   /** Copies a checkout's commit into the supervisor's private mirror, the only place pushes start from. */ fetchIntoMirror(
     workstreamId: string,
     sha: string,

@@ -106,7 +106,7 @@ export class WorkerServiceFactory {
       // What status cannot show counts as uncommitted too: the gates would check other files.
       const uncommittedChanges = [
         ...visible,
-        ...(await run.dependencies.checkouts.hiddenChanges(checkoutPath)),
+        ...(await run.dependencies.checkouts.hiddenChanges(checkoutPath, head)),
       ];
       const claimId = run.workstreamState(id).claims.length + 1;
       await run.record("claim.made", id, {

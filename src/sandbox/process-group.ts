@@ -97,7 +97,6 @@ export function startProcessGroup(request: GroupRequest): StartedGroup {
   let isCanceled = false;
   let hasExited = false;
   let forceKillTimer: NodeJS.Timeout | undefined;
-  let lingerTimer: NodeJS.Timeout | undefined;
   const terminate = () => {
     if (hasExited || pid === undefined) return;
     signalGroup(pid, "SIGTERM");
@@ -134,9 +133,10 @@ export function startProcessGroup(request: GroupRequest): StartedGroup {
     hasExited = true;
     clearTimeout(timeoutTimer);
     request.signal?.removeEventListener("abort", onAbort);
-    if (pid !== undefined && request.lingerAfterExitMs !== undefined) {
-      lingerTimer = setTimeout(() => signalGroup(pid, "SIGKILL"), request.lingerAfterExitMs);
-    }
+    const lingerTimer =
+      pid === undefined || request.lingerAfterExitMs === undefined
+        ? undefined
+        : setTimeout(() => signalGroup(pid, "SIGKILL"), request.lingerAfterExitMs);
     // Never started: there are no pipes to wait for.
     if (exit.startError === null) await Promise.all([closed(child.stdout), closed(child.stderr)]);
     clearTimeout(forceKillTimer);

@@ -26,10 +26,10 @@
  * without a writable pids cgroup runs unbounded, and the facts say so for status and bundles.
  */
 import { randomBytes } from "node:crypto";
-import { readFileSync } from "node:fs";
 import { mkdir, readdir, readFile, rmdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { type CgroupCandidate, cgroupCandidates } from "./cgroup-discovery.ts";
+import { isProcessAlive } from "./process-sweep.ts";
 import { runProgram } from "./run-program.ts";
 
 export type ProcessLimitKind = "cgroup-v2" | "cgroup-v1" | "rlimit" | "none";
@@ -311,7 +311,8 @@ async function cgroupMembers(directory: string): Promise<number[]> {
 async function killMembers(directory: string): Promise<number> {
   let signalled = 0;
   for (const pid of await cgroupMembers(directory)) {
-    if (isZombie(pid)) continue;
+    // A zombie (or a pid already gone) runs nothing any more.
+    if (!isProcessAlive(pid)) continue;
     try {
       process.kill(pid, "SIGKILL");
       signalled++;
@@ -320,17 +321,6 @@ async function killMembers(directory: string): Promise<number> {
     }
   }
   return signalled;
-}
-
-/** A zombie (or a pid already gone) runs nothing any more. */
-function isZombie(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "latin1");
-    // The state follows the command name, which is in parentheses and may itself hold spaces.
-    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) === "Z";
-  } catch {
-    return true;
-  }
 }
 
 async function hardProcessLimit(): Promise<number> {

@@ -5,11 +5,10 @@
  * checkout while the gate command runs and put it back before the supervisor looks again, so
  * that the gate passes on files the claimed commit does not hold.
  */
-import { readFileSync } from "node:fs";
+import { isProcessRunning, sendSignal } from "./process-sweep.ts";
 
-/** A paused command: resume() continues exactly the processes pause() stopped, and any new ones. */
+/** A paused command: resume() continues exactly the processes pause() stopped. */
 export interface PausedProcesses {
-  readonly stoppedCount: number;
   resume(): void;
 }
 
@@ -26,7 +25,7 @@ export async function pauseProcesses(
 ): Promise<PausedProcesses> {
   const stopped = new Set<number>();
   for (let round = 0; round < maximumRounds; round++) {
-    const running = (await listProcesses()).filter((pid) => pid !== process.pid && isRunning(pid));
+    const running = (await listProcesses()).filter((pid) => pid !== process.pid && isProcessRunning(pid));
     if (running.length === 0) break;
     for (const pid of running) {
       if (sendSignal(pid, "SIGSTOP")) stopped.add(pid);
@@ -34,41 +33,15 @@ export async function pauseProcesses(
     await waitUntilStopped(running);
   }
   return {
-    stoppedCount: stopped.size,
     resume() {
       for (const pid of stopped) sendSignal(pid, "SIGCONT");
     },
   };
 }
 
-/** Running, not stopped, not a zombie; false when the process is gone or unreadable. */
-function isRunning(pid: number): boolean {
-  const state = processState(pid);
-  return state !== undefined && state !== "T" && state !== "t" && state !== "Z" && state !== "X";
-}
-
-function processState(pid: number): string | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "latin1");
-    // The state follows the command name, which is in parentheses and may itself hold them.
-    return stat.charAt(stat.lastIndexOf(")") + 2);
-  } catch {
-    return undefined;
-  }
-}
-
 /** SIGSTOP is delivered asynchronously: a process keeps running until the kernel acts on it. */
 async function waitUntilStopped(pids: readonly number[]): Promise<void> {
-  for (let attempt = 0; attempt < 100 && pids.some(isRunning); attempt++) {
+  for (let attempt = 0; attempt < 100 && pids.some(isProcessRunning); attempt++) {
     await new Promise((resolve) => setTimeout(resolve, 1));
-  }
-}
-
-function sendSignal(pid: number, signal: NodeJS.Signals): boolean {
-  try {
-    process.kill(pid, signal);
-    return true;
-  } catch {
-    return false;
   }
 }

@@ -138,6 +138,12 @@ export function isProcessAlive(pid: number): boolean {
   return status !== undefined && !["Z", "X", "x"].includes(status.state);
 }
 
+/** Alive and not stopped (SIGSTOP or a tracer): a process that can still act. */
+export function isProcessRunning(pid: number): boolean {
+  const status = readStatus(pid, createProcFileReader());
+  return status !== undefined && !["Z", "X", "x", "T", "t"].includes(status.state);
+}
+
 /** Live processes (not zombies) whose process group is `groupId`, never our own. */
 export function findProcessGroupMembers(groupId: number): number[] {
   const reader = createProcFileReader();
@@ -244,7 +250,7 @@ function containsEntry(environment: Buffer, entry: Buffer): boolean {
   return false;
 }
 
-function sendSignal(pid: number, signal: NodeJS.Signals): boolean {
+export function sendSignal(pid: number, signal: NodeJS.Signals): boolean {
   try {
     process.kill(pid, signal);
     return true;

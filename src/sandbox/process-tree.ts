@@ -4,6 +4,7 @@
  * its environment, which its children inherit even when they leave the group.
  */
 import type { ChildProcess } from "node:child_process";
+import { signalGroup } from "./process-group.ts";
 import {
   findProcessGroupMembers,
   isProcessGroupGone,
@@ -43,11 +44,7 @@ export interface ProcessTree {
  */
 export async function killProcessTree(tree: ProcessTree): Promise<void> {
   if (tree.groupId === undefined) return;
-  try {
-    process.kill(-tree.groupId, "SIGKILL");
-  } catch {
-    // ESRCH: the group is already empty.
-  }
+  signalGroup(tree.groupId, "SIGKILL");
   // A PID namespace needs one scan: its processes all die with the main one. Without one, a
   // child caught inside execve can escape a scan, which the settled sweep reads again.
   // The cgroup holds every process of an isolated command (the sandbox has no /sys to leave it

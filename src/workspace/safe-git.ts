@@ -18,10 +18,9 @@ export interface SafeGit {
   raw(args: readonly string[], options?: { input?: string }): Promise<string>;
   /** The commit a revision names, or null when it names none. */
   resolveCommit(revision: string): Promise<string | null>;
-  /** Uncommitted changes as porcelain lines (`XY path`), untracked files included, ignored ones not. */
-  changes(): Promise<string[]>;
   /**
-   * HEAD's object and the uncommitted changes (as changes() gives them), read by one `git status`:
+   * HEAD's object and the uncommitted changes as porcelain lines (`XY path`; untracked files
+   * included, ignored ones not), read by one `git status`:
    * the pair the supervisor reads around every claim and gate. `head` is null before the first
    * commit. It is HEAD as written: a HEAD edited by hand to name a tag object reads as that object.
    */
@@ -221,9 +220,6 @@ export async function createSafeGit(repositoryPath: string, options: SafeGitOpti
         throw error;
       }
     },
-    async changes() {
-      return (await state()).changes;
-    },
     state,
     diff(args) {
       return raw(["diff", "--no-ext-diff", "--no-textconv", ...args]);
@@ -275,7 +271,7 @@ function runGit(
 const objectNamePattern = /^[0-9a-f]{40}([0-9a-f]{24})?$/;
 
 /**
- * Porcelain v2 with --branch and -z, as the v1 lines changes() has always returned (`XY path`,
+ * Porcelain v2 with --branch and -z, as the v1 lines the supervisor has always recorded (`XY path`,
  * `XY source -> target`, `?? path`; a space where v2 writes "." for "unchanged"), plus HEAD from
  * the `# branch.oid` header ("(initial)" before the first commit: null).
  */

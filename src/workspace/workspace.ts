@@ -150,7 +150,7 @@ export class Workspace {
    * for. Untracked files hidden by ignore rules are not counted: local_check runs in the worktree
    * as it is, by design, and CI's fresh clone is the gate that sees what they hid.
    */
-  async hiddenChanges(path: string): Promise<string[]> {
+  async hiddenChanges(path: string, head: string): Promise<string[]> {
     const git = await this.repository(path);
     const problems: string[] = [];
     const entries = (await git.raw(["ls-files", "-v", "-z"])).split("\0");
@@ -163,9 +163,8 @@ export class Workspace {
         problems.push(`${file} (marked assume-unchanged: its changes are hidden from git status)`);
       }
     }
-    const { head } = await git.state();
-    const commit = await git.resolveCommit("HEAD");
-    if (head !== null && commit !== head)
+    // `head` is HEAD as readCheckout() read it; peeled, a tag object becomes its commit.
+    if ((await git.resolveCommit("HEAD")) !== head)
       problems.push(`HEAD (names ${head.slice(0, 12)}, which is not a commit)`);
     return problems;
   }

@@ -65,9 +65,9 @@ async function touchTrackedFile(): Promise<void> {
 describe("the config listing before each supervisor git command", () => {
   it("is read once while the config stays as it was", async () => {
     const git = await safeGit();
-    await git.changes();
+    await git.state();
     await git.resolveCommit("HEAD");
-    await git.changes();
+    await git.state();
     expect(await listings()).toBe(1);
   });
 
@@ -75,17 +75,17 @@ describe("the config listing before each supervisor git command", () => {
     const config = join(checkout.path, ".git", "config");
     await writeFile(config, await readFile(config, "utf8"));
     const git = await safeGit(new ManualClock(Date.now()));
-    await git.changes();
-    await git.changes();
+    await git.state();
+    await git.state();
     expect(await listings()).toBe(2);
   });
 
   it("sees a filter a worker adds after a kept listing, and runs none", async () => {
     const git = await safeGit();
-    await git.changes();
+    await git.state();
     await plantFilter("added");
     await touchTrackedFile();
-    expect(await git.changes()).toContain(" M widget.txt");
+    expect((await git.state()).changes).toContain(" M widget.txt");
     expect(await listings()).toBe(2);
     expect(await readdir(markers)).toEqual([]);
   });
@@ -97,7 +97,7 @@ describe("the config listing before each supervisor git command", () => {
     const written = new Date("2026-01-01T00:00:00Z");
     await utimes(config, written, written);
     const git = await safeGit();
-    await git.changes();
+    await git.state();
     const text = await readFile(config, "utf8");
     // Same length, other driver: the planted filter is renamed, and only its new name matches.
     // Only the change time, which nobody but the kernel sets, still tells the two files apart.
@@ -105,7 +105,7 @@ describe("the config listing before each supervisor git command", () => {
     await utimes(config, written, written);
     await writeFile(join(checkout.path, ".gitattributes"), "* filter=wxyz\n");
     await touchTrackedFile();
-    await git.changes();
+    await git.state();
     expect(await listings()).toBe(2);
     expect(await readdir(markers)).toEqual([]);
   });
@@ -114,14 +114,14 @@ describe("the config listing before each supervisor git command", () => {
     await workerGit(["config", "include.path", "../included.cfg"]);
     await writeFile(join(checkout.path, "included.cfg"), "");
     const git: SafeGit = await safeGit();
-    await git.changes();
+    await git.state();
     const script = join(fixture.root, "filter-included.sh");
     await writeFile(script, `#!/bin/sh\ntouch '${join(markers, "included")}'\ncat\n`);
     await chmod(script, 0o755);
     await writeFile(join(checkout.path, "included.cfg"), `[filter "included"]\n\tclean = ${script}\n`);
     await writeFile(join(checkout.path, ".gitattributes"), "* filter=included\n");
     await touchTrackedFile();
-    await git.changes();
+    await git.state();
     expect(await listings()).toBe(2);
     expect(await readdir(markers)).toEqual([]);
   });
@@ -141,8 +141,8 @@ describe("the config listing before each supervisor git command", () => {
   it("is never kept when the git directory points to another one (commondir)", async () => {
     await writeFile(join(checkout.path, ".git", "commondir"), ".");
     const git = await safeGit();
-    await git.changes();
-    await git.changes();
+    await git.state();
+    await git.state();
     expect(await listings()).toBe(2);
   });
 });

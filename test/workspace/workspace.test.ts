@@ -294,13 +294,14 @@ describe("readCheckout", () => {
   it("finds what git status hides of the tracked files: skip-worktree, assume-unchanged, a tag at HEAD", async () => {
     await workspace.prepare();
     const { path } = await workspace.ensureCheckout({ id: "ws1", branch: "supervise/ws1" });
-    expect(await workspace.hiddenChanges(path)).toEqual([]);
+    const hidden = async () => workspace.hiddenChanges(path, (await workspace.readCheckout(path)).head);
+    expect(await hidden()).toEqual([]);
 
     await fixture.gitOk(path, ["update-index", "--skip-worktree", "widget.txt"]);
     await writeFile(join(path, "widget.txt"), "passes only here\n");
     await fixture.gitOk(path, ["update-index", "--assume-unchanged", "README.md"]);
     expect((await workspace.readCheckout(path)).uncommittedChanges).toEqual([]);
-    expect(await workspace.hiddenChanges(path)).toEqual([
+    expect(await hidden()).toEqual([
       "README.md (marked assume-unchanged: its changes are hidden from git status)",
       "widget.txt (marked skip-worktree: its changes are hidden from git status)",
     ]);
@@ -311,9 +312,7 @@ describe("readCheckout", () => {
     await fixture.gitOk(path, ["tag", "-a", "-m", "a tag", "v1"]);
     const tagObject = await fixture.gitOk(path, ["rev-parse", "v1"]);
     await writeFile(join(path, ".git", "HEAD"), `${tagObject}\n`);
-    expect(await workspace.hiddenChanges(path)).toEqual([
-      `HEAD (names ${tagObject.slice(0, 12)}, which is not a commit)`,
-    ]);
+    expect(await hidden()).toEqual([`HEAD (names ${tagObject.slice(0, 12)}, which is not a commit)`]);
   });
 
   it("does not write the worker's index (no optional locks)", async () => {

@@ -196,10 +196,7 @@ export async function runCommand(args: string[], context: CommandContext): Promi
           .filter((id) => only === undefined || only.has(id)),
       }),
     );
-    // Awaited below. Handled at once: a step in between may fail first, and then the run still
-    // waits for it to settle before it unlocks the state dir.
-    mirrorReady.catch(noop);
-    cleanups.push(() => mirrorReady.then(noop, noop));
+    awaitedBeforeUnlock(mirrorReady, cleanups);
 
     // Every value the worker's environment keeps from it (the plan's secrets and whatever looks like
     // a secret): without isolation a worker can still read the supervisor's own environment.
@@ -280,8 +277,7 @@ export async function runCommand(args: string[], context: CommandContext): Promi
         ),
       }),
     );
-    forgeReady.catch(noop);
-    cleanups.push(() => forgeReady.then(noop, noop));
+    awaitedBeforeUnlock(forgeReady, cleanups);
     // The mirror's failures first: they name the user's repository and base plainly.
     await mirrorReady;
     await forgeReady;
@@ -338,7 +334,7 @@ export async function runCommand(args: string[], context: CommandContext): Promi
       checkouts: {
         ensureCheckout: (workstream) => workspace.ensureCheckout(workstream),
         readCheckout: (path) => workspace.readCheckout(path),
-        hiddenChanges: (path) => workspace.hiddenChanges(path),
+        hiddenChanges: (path, head) => workspace.hiddenChanges(path, head),
         fetchIntoMirror: (workstreamId, sha) => workspace.fetchFromCheckout(workstreamId, sha),
         mirrorPath: workspace.mirrorPath,
         diffStat: async (path, baseSha) =>
@@ -490,6 +486,15 @@ function writeSuperviseShim(runDirectory: string): Promise<string> {
 }
 
 const noop = () => undefined;
+
+/**
+ * A step started now and awaited later: handled at once (a step in between may fail first, and
+ * its rejection must not go unhandled), and settled before the run unlocks the state dir.
+ */
+function awaitedBeforeUnlock(step: Promise<unknown>, cleanups: (() => Promise<void> | void)[]): void {
+  step.catch(noop);
+  cleanups.push(() => step.then(noop, noop));
+}
 
 /**
  * Awaits steps started together; each one that succeeded gets its cleanup registered even when
