@@ -122,7 +122,8 @@ export function judgeDiffScope(observation: DiffScopeObservation, testRuns?: Tes
 
 function runsDetail(testRuns: TestRunEvidence | undefined): string {
   if (testRuns?.kind === "compared") {
-    return `; ${plural(testRuns.comparison.keptCount, "test")} that passed at the base still pass`;
+    const kept = testRuns.comparison.keptCount;
+    return `; ${plural(kept, "test")} that passed at the base still ${kept === 1 ? "passes" : "pass"}`;
   }
   if (testRuns?.kind === "error") {
     // The diff passed, but the runs could not be compared by name (a check that is not a test
