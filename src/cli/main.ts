@@ -3,7 +3,7 @@
  * (SuperviseError) print their message and exit with their code; anything else is a bug.
  */
 import { ExitCode, PlanError, SuperviseError, UsageError } from "../errors.ts";
-import type { CommandContext } from "./commands/run.ts";
+import type { CommandContext } from "./commands/command-context.ts";
 import { type Output, processOutput } from "./output.ts";
 
 type CommandHandler = (args: string[], context: CommandContext) => Promise<number>;

@@ -2,8 +2,8 @@ import { ExitCode } from "../../errors.ts";
 import { acquireStateLock } from "../../run/state-lock.ts";
 import { Workspace } from "../../workspace/index.ts";
 import { parseCommandArguments, readingOptions, rejectExtraPositionals } from "../arguments.ts";
+import type { CommandContext } from "./command-context.ts";
 import { readLatestRun } from "./read-run.ts";
-import type { CommandContext } from "./run.ts";
 
 /** Checkouts are kept for review; this removes those whose workstream was accepted. */
 export async function cleanCommand(args: string[], context: CommandContext): Promise<number> {

@@ -9,8 +9,8 @@ import {
   rejectExtraPositionals,
   requirePositional,
 } from "../arguments.ts";
+import type { CommandContext } from "./command-context.ts";
 import { readLatestRun } from "./read-run.ts";
-import type { CommandContext } from "./run.ts";
 
 export async function evidenceCommand(args: string[], context: CommandContext): Promise<number> {
   const { values, positionals } = parseCommandArguments("evidence", args, readingOptions);

@@ -4,7 +4,7 @@ import { type JournalEvent, readJournal } from "../../run/journal.ts";
 import { latestRun, type RunInfo } from "../../run/run-store.ts";
 import { foldEvents, type RunState } from "../../run/workstream-state.ts";
 import { findStateDirectory } from "../state-location.ts";
-import type { CommandContext } from "./run.ts";
+import type { CommandContext } from "./command-context.ts";
 
 export interface RunView {
   stateDirectory: string;

@@ -7,8 +7,8 @@ import { renderMarkdownReport } from "../../report/markdown-report.ts";
 import { readReportFiles } from "../../report/report-files.ts";
 import { printable } from "../../text.ts";
 import { parseCommandArguments, readingOptions, rejectExtraPositionals } from "../arguments.ts";
+import type { CommandContext } from "./command-context.ts";
 import { readLatestRun } from "./read-run.ts";
-import type { CommandContext } from "./run.ts";
 
 const formats = ["md", "json", "html"] as const;
 

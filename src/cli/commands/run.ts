@@ -61,6 +61,7 @@ import {
 } from "../arguments.ts";
 import type { Output } from "../output.ts";
 import { stateDirectoryForPlan } from "../state-location.ts";
+import type { CommandContext } from "./command-context.ts";
 
 export const runOptions = {
   json: { type: "boolean" },
@@ -75,14 +76,6 @@ export const runOptions = {
 
 /** How long `ci_green` waits for CI that is still running on a claimed commit. */
 const ciWaitMs = 10 * 60_000;
-
-export interface CommandContext {
-  output: Output;
-  environment: NodeJS.ProcessEnv;
-  cwd: string;
-  /** Aborted on SIGINT/SIGTERM. */
-  signal: AbortSignal;
-}
 
 export async function runCommand(args: string[], context: CommandContext): Promise<number> {
   const { values, positionals } = parseCommandArguments("run", args, runOptions);

@@ -1,7 +1,7 @@
 import { ExitCode } from "../../errors.ts";
 import { planJsonSchema } from "../../plan/index.ts";
 import { parseCommandArguments, rejectExtraPositionals } from "../arguments.ts";
-import type { CommandContext } from "./run.ts";
+import type { CommandContext } from "./command-context.ts";
 
 export async function schemaCommand(args: string[], context: CommandContext): Promise<number> {
   const { positionals } = parseCommandArguments("schema", args, {});

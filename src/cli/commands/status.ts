@@ -2,8 +2,8 @@ import { ExitCode } from "../../errors.ts";
 import { renderStatusTable, statusRows } from "../../report/status-table.ts";
 import { describeSandbox, type SandboxFacts } from "../../sandbox/sandbox-facts.ts";
 import { parseCommandArguments, readingOptions, rejectExtraPositionals } from "../arguments.ts";
+import type { CommandContext } from "./command-context.ts";
 import { readLatestRun } from "./read-run.ts";
-import type { CommandContext } from "./run.ts";
 
 export async function statusCommand(args: string[], context: CommandContext): Promise<number> {
   const { values, positionals } = parseCommandArguments("status", args, readingOptions);

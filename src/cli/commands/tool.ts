@@ -6,7 +6,7 @@
 import { type BridgeAddress, callSupervisorTool } from "../../agent/bridge/tool-client.ts";
 import { ExitCode, SuperviseError, UsageError } from "../../errors.ts";
 import { parseCommandArguments, rejectExtraPositionals, requirePositional } from "../arguments.ts";
-import type { CommandContext } from "./run.ts";
+import type { CommandContext } from "./command-context.ts";
 
 function bridgeAddress(environment: NodeJS.ProcessEnv): BridgeAddress {
   const socketPath = environment.SUPERVISE_TOOL_SOCKET;

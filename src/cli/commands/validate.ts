@@ -2,7 +2,7 @@ import { ExitCode } from "../../errors.ts";
 import { loadPlaybooks, playbookDirectoriesFor } from "../../monitor/playbook.ts";
 import { loadPlan } from "../../plan/index.ts";
 import { parseCommandArguments, rejectExtraPositionals, requirePositional } from "../arguments.ts";
-import type { CommandContext } from "./run.ts";
+import type { CommandContext } from "./command-context.ts";
 
 export async function validateCommand(args: string[], context: CommandContext): Promise<number> {
   const { values, positionals } = parseCommandArguments("validate", args, { json: { type: "boolean" } });
