@@ -330,14 +330,7 @@ export async function runCommand(args: string[], context: CommandContext): Promi
         hiddenChanges: (path, head) => workspace.hiddenChanges(path, head),
         fetchIntoMirror: (workstreamId, sha) => workspace.fetchFromCheckout(workstreamId, sha),
         mirrorPath: workspace.mirrorPath,
-        diffStat: async (path, baseSha) =>
-          (await workspace.repository(path)).raw([
-            "diff",
-            "--stat",
-            "--no-ext-diff",
-            "--no-textconv",
-            baseSha,
-          ]),
+        diffStat: async (path, baseSha) => (await workspace.repository(path)).diff(["--stat", baseSha]),
       },
       forge,
       forgeRequestCount: () => forgeRequests,
