@@ -13,7 +13,7 @@ type CommandHandler = (args: string[], context: CommandContext) => Promise<numbe
  * loading the run, the forge and the SDK it never uses.
  */
 const commands: Record<string, () => Promise<CommandHandler>> = {
-  run: async () => (await import("./commands/run.ts")).runCommand,
+  run: async () => (await import("./commands/run/run-command.ts")).runCommand,
   validate: async () => (await import("./commands/validate.ts")).validateCommand,
   status: async () => (await import("./commands/status.ts")).statusCommand,
   evidence: async () => (await import("./commands/evidence.ts")).evidenceCommand,

@@ -8,13 +8,13 @@ import { existsSync, mkdtempSync, realpathSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { startToolServer } from "../../agent/bridge/tool-server.ts";
-import { writeSuperviseShim as writeWorkerShim } from "../../agent/bridge/worker-shim.ts";
-import { createCommandWorkerLauncher } from "../../agent/command-worker.ts";
-import { bundledPriceFile, loadPriceTable } from "../../agent/model/price-table.ts";
-import { createRedactor, createTranscriptWriter, type TranscriptWriter } from "../../agent/transcript.ts";
-import type { WorkerLauncher } from "../../agent/worker.ts";
-import { systemClock } from "../../clock.ts";
+import { startToolServer } from "../../../agent/bridge/tool-server.ts";
+import { writeSuperviseShim as writeWorkerShim } from "../../../agent/bridge/worker-shim.ts";
+import { createCommandWorkerLauncher } from "../../../agent/command-worker.ts";
+import { bundledPriceFile, loadPriceTable } from "../../../agent/model/price-table.ts";
+import { createRedactor, createTranscriptWriter, type TranscriptWriter } from "../../../agent/transcript.ts";
+import type { WorkerLauncher } from "../../../agent/worker.ts";
+import { systemClock } from "../../../clock.ts";
 import {
   describeOsError,
   ExitCode,
@@ -22,22 +22,22 @@ import {
   StateError,
   SuperviseError,
   UsageError,
-} from "../../errors.ts";
-import type { Reviewer } from "../../evidence/verify-claim.ts";
-import type { Forge } from "../../forge/forge.ts";
-import type { GithubRequestInfo } from "../../forge/github/github-client.ts";
-import { createLocalForge } from "../../forge/local/local-forge.ts";
-import { createEscalationStore } from "../../monitor/escalation-store.ts";
-import { loadPlaybooks, playbookDirectoriesFor } from "../../monitor/playbook.ts";
-import { type EscalationNotice, postEscalationNotice } from "../../monitor/webhook.ts";
-import { loadPlan } from "../../plan/index.ts";
-import type { Plan, Workstream } from "../../plan/schema.ts";
-import { createLiveView } from "../../report/live-view.ts";
-import { Journal, readJournal } from "../../run/journal.ts";
-import { createRun, latestRun, newRunId, type RunInfo } from "../../run/run-store.ts";
-import { dependencyWaves } from "../../run/scheduler.ts";
-import { acquireStateLock } from "../../run/state-lock.ts";
-import { type RunOutcome, runSupervisor } from "../../run/supervisor.ts";
+} from "../../../errors.ts";
+import type { Reviewer } from "../../../evidence/verify-claim.ts";
+import type { Forge } from "../../../forge/forge.ts";
+import type { GithubRequestInfo } from "../../../forge/github/github-client.ts";
+import { createLocalForge } from "../../../forge/local/local-forge.ts";
+import { createEscalationStore } from "../../../monitor/escalation-store.ts";
+import { loadPlaybooks, playbookDirectoriesFor } from "../../../monitor/playbook.ts";
+import { type EscalationNotice, postEscalationNotice } from "../../../monitor/webhook.ts";
+import { loadPlan } from "../../../plan/index.ts";
+import type { Plan, Workstream } from "../../../plan/schema.ts";
+import { createLiveView } from "../../../report/live-view.ts";
+import { Journal, readJournal } from "../../../run/journal.ts";
+import { createRun, latestRun, newRunId, type RunInfo } from "../../../run/run-store.ts";
+import { dependencyWaves } from "../../../run/scheduler.ts";
+import { acquireStateLock } from "../../../run/state-lock.ts";
+import { type RunOutcome, runSupervisor } from "../../../run/supervisor.ts";
 import {
   buildCommandEnvironment,
   checkIsolationAvailable,
@@ -49,19 +49,23 @@ import {
   secretLookingPatterns,
   startNetworkProxy,
   sweepProcessesWithMarker,
-} from "../../sandbox/index.ts";
-import type { CommandRunner } from "../../sandbox/run-command.ts";
-import { createRunIsolation, planReadablePaths, superviseInstallation } from "../../sandbox/run-isolation.ts";
-import { Workspace } from "../../workspace/index.ts";
+} from "../../../sandbox/index.ts";
+import type { CommandRunner } from "../../../sandbox/run-command.ts";
+import {
+  createRunIsolation,
+  planReadablePaths,
+  superviseInstallation,
+} from "../../../sandbox/run-isolation.ts";
+import { Workspace } from "../../../workspace/index.ts";
 import {
   parseCommandArguments,
   parsePositiveInteger,
   rejectExtraPositionals,
   requirePositional,
-} from "../arguments.ts";
-import type { Output } from "../output.ts";
-import { stateDirectoryForPlan } from "../state-location.ts";
-import type { CommandContext } from "./command-context.ts";
+} from "../../arguments.ts";
+import type { Output } from "../../output.ts";
+import { stateDirectoryForPlan } from "../../state-location.ts";
+import type { CommandContext } from "../command-context.ts";
 
 export const runOptions = {
   json: { type: "boolean" },
@@ -401,7 +405,7 @@ async function createForge(
 ): Promise<Forge & { close?: () => Promise<void> }> {
   if (plan.forge.kind === "github") {
     // Loaded only for a github plan: Octokit and its plugins are dozens of modules to start.
-    const { createGithubForge } = await import("../../forge/github/github-forge.ts");
+    const { createGithubForge } = await import("../../../forge/github/github-forge.ts");
     return createGithubForge({
       owner: plan.forge.owner,
       repo: plan.forge.repo,
@@ -552,7 +556,7 @@ function secretValues(
 }
 
 function cliPath(): string {
-  return fileURLToPath(new URL("../../cli.ts", import.meta.url));
+  return fileURLToPath(new URL("../../../cli.ts", import.meta.url));
 }
 
 function exitCodeOf(outcome: RunOutcome): number {
