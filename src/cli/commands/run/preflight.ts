@@ -1,0 +1,103 @@
+/**
+ * Everything checked before the state dir is touched: the credentials the plan needs, the price
+ * table, the model inputs, and the sandbox's host tools. A failure here is bad input or a missing
+ * tool (exit 2), and leaves nothing behind.
+ */
+import { bundledPriceFile, loadPriceTable, type PricingTable } from "../../../agent/model/price-table.ts";
+import { SuperviseError } from "../../../errors.ts";
+import type { Plan } from "../../../plan/schema.ts";
+import { checkIsolationAvailable, findNetworkBridge } from "../../../sandbox/index.ts";
+import type { CommandContext } from "../command-context.ts";
+import type { ModelInputs } from "./model-wiring.ts";
+import { isSelected, type RunRequest } from "./run-request.ts";
+
+export interface Preflight {
+  pricing: PricingTable;
+  /** The cassettes and the `--record` directory; undefined when no worker or reviewer is a model. */
+  modelInputs: ModelInputs | undefined;
+  /** `sandbox.network.allow` under bwrap: the hosts the proxy lets through, and the socat found for them. */
+  allowList: { hosts: string[]; bridgePath: string } | undefined;
+}
+
+export async function checkBeforeStarting(request: RunRequest, context: CommandContext): Promise<Preflight> {
+  checkCredentials(request, context.environment);
+  // Read and checked once, before anything starts: a broken price file is bad input (exit 2).
+  const pricing = loadPriceTable(bundledPriceFile());
+  const modelInputs = await loadModelInputsIfNeeded(request, context.cwd);
+  await checkIsolationAvailability(request.plan);
+  const allowList = await findAllowList(request.plan, context.environment);
+  return { pricing, modelInputs, allowList };
+}
+
+function checkCredentials(request: RunRequest, environment: NodeJS.ProcessEnv): void {
+  const { plan, only } = request;
+  if (plan.forge.kind === "github" && !environment.GITHUB_TOKEN) {
+    throw new SuperviseError(
+      `The plan's forge is github (${plan.forge.owner}/${plan.forge.repo}), and GITHUB_TOKEN is not set.`,
+      {
+        hint: "Export GITHUB_TOKEN (a token that can push, open and merge pull requests and close issues); for GitHub Enterprise also GITHUB_API_URL.",
+      },
+    );
+  }
+  const needsApiKey = plan.workstreams.find(
+    (workstream) =>
+      isSelected(only, workstream.id) &&
+      (workstream.agent.provider === "anthropic" ||
+        (workstream.done.includes("review") && workstream.reviewer.provider === "anthropic")),
+  );
+  if (needsApiKey && !environment.ANTHROPIC_API_KEY) {
+    throw new SuperviseError(
+      `Workstream ${needsApiKey.id} uses an anthropic model (its worker or its reviewer), and ANTHROPIC_API_KEY is not set.`,
+      {
+        hint: "Export ANTHROPIC_API_KEY (see .env.example), or use `agent: { provider: replay, cassette: … }` or a command worker.",
+      },
+    );
+  }
+}
+
+async function loadModelInputsIfNeeded(request: RunRequest, cwd: string): Promise<ModelInputs | undefined> {
+  if (!needsModelWiring(request.plan, request.record)) return undefined;
+  // The model SDK is a quarter of the supervisor's memory: a plan of command workers never loads it.
+  const { loadModelInputs } = await import("./model-wiring.ts");
+  return loadModelInputs(request.plan, request.playbooks, {
+    record: request.record,
+    only: request.only,
+    cwd,
+  });
+}
+
+/** Whether the run has a model worker or reviewer (or records one): only then is the SDK loaded. */
+function needsModelWiring(plan: Plan, record: string | undefined): boolean {
+  return (
+    record !== undefined ||
+    plan.workstreams.some(
+      (workstream) => workstream.agent.provider !== "command" || workstream.done.includes("review"),
+    )
+  );
+}
+
+async function checkIsolationAvailability(plan: Plan): Promise<void> {
+  if (plan.sandbox.isolation !== "bwrap") return;
+  const availability = await checkIsolationAvailable();
+  if (!availability.available) {
+    throw new SuperviseError(`OS isolation (bubblewrap) is not available here: ${availability.reason}`, {
+      hint: "Install it (Debian: apt-get install -y bubblewrap), or run without OS isolation by putting `sandbox: { isolation: none }` in the plan.",
+    });
+  }
+}
+
+/** An allow-list needs socat to bridge the sandbox's proxy socket; `none` and `host` need nothing. */
+async function findAllowList(plan: Plan, environment: NodeJS.ProcessEnv): Promise<Preflight["allowList"]> {
+  if (plan.sandbox.isolation !== "bwrap" || typeof plan.sandbox.network !== "object") return undefined;
+  const hosts = plan.sandbox.network.allow;
+  const networkBridge = await findNetworkBridge(environment.PATH ?? "/usr/bin:/bin");
+  if (!networkBridge.available) {
+    throw new SuperviseError(
+      `The plan allows a list of hosts (sandbox.network.allow): ${networkBridge.reason}`,
+      {
+        hint: "Install socat (Debian: apt-get install -y socat), or use `network: none` or `network: host` in the plan's sandbox.",
+      },
+    );
+  }
+  return { hosts, bridgePath: networkBridge.bridgePath };
+}

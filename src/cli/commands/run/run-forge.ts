@@ -1,0 +1,49 @@
+/** The forge the plan names: the local one in the state dir, or GitHub through its API. */
+import { systemClock } from "../../../clock.ts";
+import type { Forge } from "../../../forge/forge.ts";
+import type { GithubRequestInfo } from "../../../forge/github/github-client.ts";
+import { createLocalForge } from "../../../forge/local/local-forge.ts";
+import type { Plan } from "../../../plan/schema.ts";
+import type { CommandRunner } from "../../../sandbox/run-command.ts";
+
+export interface ForgeWiring {
+  stateDirectory: string;
+  runner: CommandRunner;
+  /** The scrubbed environment commands get (local CI runs in it; git finds its PATH there). */
+  environment: Record<string, string>;
+  /** The supervisor's own environment: the only place the GitHub token is read from. */
+  parentEnvironment: NodeJS.ProcessEnv;
+  onGithubRequest: (info: GithubRequestInfo) => void;
+}
+
+export async function createForge(
+  plan: Plan,
+  wiring: ForgeWiring,
+): Promise<Forge & { close?: () => Promise<void> }> {
+  if (plan.forge.kind === "github") {
+    // Loaded only for a github plan: Octokit and its plugins are dozens of modules to start.
+    const { createGithubForge } = await import("../../../forge/github/github-forge.ts");
+    return createGithubForge({
+      owner: plan.forge.owner,
+      repo: plan.forge.repo,
+      apiUrl: wiring.parentEnvironment.GITHUB_API_URL || "https://api.github.com",
+      token: wiring.parentEnvironment.GITHUB_TOKEN ?? "",
+      userRepository: plan.repo,
+      remote: plan.forge.remote,
+      base: plan.base,
+      clock: systemClock,
+      environment: wiring.environment,
+      onRequest: wiring.onGithubRequest,
+    });
+  }
+  return createLocalForge({
+    stateDir: wiring.stateDirectory,
+    userRepository: plan.repo,
+    base: plan.base,
+    ciCommandFor: (branch) =>
+      plan.workstreams.find((workstream) => workstream.branch === branch)?.commands.ci,
+    runner: wiring.runner,
+    environment: wiring.environment,
+    clock: systemClock,
+  });
+}

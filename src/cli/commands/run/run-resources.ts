@@ -1,0 +1,157 @@
+/**
+ * What a run works with, made once and undone by the run's cleanup stack: the workspace and its
+ * mirror, the worker tools' socket, the `supervise` shim, the process limit, the sandboxed command
+ * runner and the forge.
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { startToolServer, type ToolServer } from "../../../agent/bridge/tool-server.ts";
+import { describeOsError, osErrorCode, StateError } from "../../../errors.ts";
+import type { Forge } from "../../../forge/forge.ts";
+import type { RunInfo } from "../../../run/run-store.ts";
+import { buildCommandEnvironment, createProcessLimit, type ProcessLimit } from "../../../sandbox/index.ts";
+import type { CommandRunner } from "../../../sandbox/run-command.ts";
+import { Workspace } from "../../../workspace/index.ts";
+import type { CleanupStack } from "./cleanup-stack.ts";
+import type { Preflight } from "./preflight.ts";
+import { createForge } from "./run-forge.ts";
+import { isSelected, type RunRequest } from "./run-request.ts";
+import { createSandboxedRunner, startSandboxNetwork } from "./sandboxed-runner.ts";
+import { writeSuperviseShim } from "./supervise-shim.ts";
+
+export interface RunResources {
+  workspace: Workspace;
+  /** The scrubbed environment every command starts from: the plan's secrets are not in it. */
+  baseEnvironment: Record<string, string>;
+  toolServer: ToolServer;
+  /** The folder of the `supervise` shim a worker finds on its PATH. */
+  shimDirectory: string;
+  processLimit: ProcessLimit;
+  runner: CommandRunner;
+  forge: Forge;
+  /** HTTP requests the forge has made so far (GitHub). */
+  forgeRequestCount: () => number;
+}
+
+export async function buildRunResources(
+  input: {
+    request: RunRequest;
+    preflight: Preflight;
+    environment: NodeJS.ProcessEnv;
+    stateDirectory: string;
+    run: RunInfo;
+  },
+  cleanups: CleanupStack,
+): Promise<RunResources> {
+  const { request, environment, stateDirectory, run } = input;
+  const { plan } = request;
+  const workspace = new Workspace({
+    stateDir: stateDirectory,
+    userRepository: plan.repo,
+    base: plan.base,
+    environment,
+  });
+  // The mirror, the forge and the process limit are made side by side: each is a chain of git
+  // processes or cgroup writes that waits on nothing of the others (a third of the start's time).
+  // The user's repository is checked first: a wrong repo or base stops the run before the forge
+  // writes anything (its remote in the user's repository, pull requests on GitHub).
+  await workspace.checkUserRepository();
+  const mirrorReady = preparingStateDirectory(stateDirectory, "the private mirror (git/)", () =>
+    workspace.prepare({
+      workstreamIds: plan.workstreams
+        .map((workstream) => workstream.id)
+        .filter((id) => isSelected(request.only, id)),
+    }),
+  );
+  cleanups.awaitOnExit(mirrorReady);
+
+  const baseEnvironment = buildCommandEnvironment({ parent: environment, secretPatterns: plan.secrets });
+  const socketDirectory = mkdtempSync(join(tmpdir(), "supervise-"));
+  cleanups.defer(() => rmSync(socketDirectory, { recursive: true, force: true }));
+  const [toolServer, shimDirectory, processLimit] = await cleanups
+    .settledInOrder(
+      [
+        startToolServer(join(socketDirectory, "tools.sock")),
+        writeSuperviseShim(run.dir),
+        createProcessLimit({ maxProcesses: plan.sandbox.max_processes }),
+      ] as const,
+      [(server) => server.close(), undefined, (limit) => limit.close()],
+    )
+    .catch(async (error: unknown) => {
+      // The mirror's failure, when it has one, is the one to report: it came first before.
+      await mirrorReady;
+      throw error;
+    });
+  const network = await startSandboxNetwork(plan, input.preflight.allowList, socketDirectory, cleanups);
+  const runner = createSandboxedRunner({
+    plan,
+    stateDirectory,
+    workspace,
+    toolServer,
+    shimDirectory,
+    processLimit,
+    network,
+    home: environment.HOME,
+  });
+
+  let forgeRequests = 0;
+  const forge = await createForge(plan, {
+    stateDirectory,
+    runner,
+    environment: baseEnvironment,
+    parentEnvironment: environment,
+    onGithubRequest: () => {
+      forgeRequests += 1;
+    },
+  });
+  cleanups.defer(() => forge.close?.());
+  const forgeReady = preparingStateDirectory(stateDirectory, "the local forge (forge/)", () =>
+    forge.prepare({
+      issues: plan.workstreams.flatMap((workstream) =>
+        workstream.issue === undefined ? [] : [{ number: workstream.issue, title: workstream.goal }],
+      ),
+    }),
+  );
+  cleanups.awaitOnExit(forgeReady);
+  // The mirror's failures first: they name the user's repository and base plainly.
+  await mirrorReady;
+  await forgeReady;
+
+  return {
+    workspace,
+    baseEnvironment,
+    toolServer,
+    shimDirectory,
+    processLimit,
+    runner,
+    forge,
+    forgeRequestCount: () => forgeRequests,
+  };
+}
+
+/**
+ * The state dir's own layout is broken (a file where a folder must be, no space): a clear error
+ * naming the place, exit 2, instead of a stack trace. Nothing recorded is touched.
+ */
+async function preparingStateDirectory<T>(
+  stateDirectory: string,
+  what: string,
+  step: () => Promise<T>,
+): Promise<T> {
+  try {
+    return await step();
+  } catch (error) {
+    const code = osErrorCode(error);
+    if (code && ["ENOTDIR", "EEXIST", "EACCES", "EROFS", "ENOSPC", "EISDIR"].includes(code)) {
+      throw new StateError(
+        `Cannot prepare ${what} in the state dir ${stateDirectory}: ${describeOsError(error)}.`,
+        {
+          hint: "Something else occupies that path, or the disk is full or read-only; fix it (or pick another --state-dir) and run the same command again.",
+          cause: error,
+        },
+      );
+    }
+    throw error;
+  }
+}

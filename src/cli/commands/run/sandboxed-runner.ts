@@ -1,0 +1,76 @@
+/**
+ * The one command runner of a run (workers, gates, local CI): bounded in processes and, under
+ * `isolation: bwrap`, sandboxed by the run's isolation policy with the network the plan allows.
+ */
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import type { ToolServer } from "../../../agent/bridge/tool-server.ts";
+import type { Plan } from "../../../plan/schema.ts";
+import {
+  createCommandRunner,
+  type IsolationPolicy,
+  type ProcessLimit,
+  startNetworkProxy,
+} from "../../../sandbox/index.ts";
+import type { CommandRunner } from "../../../sandbox/run-command.ts";
+import {
+  createRunIsolation,
+  planReadablePaths,
+  superviseInstallation,
+} from "../../../sandbox/run-isolation.ts";
+import type { Workspace } from "../../../workspace/index.ts";
+import type { CleanupStack } from "./cleanup-stack.ts";
+import type { Preflight } from "./preflight.ts";
+import { cliPath } from "./supervise-shim.ts";
+
+/** The network a sandboxed command gets; an allow-list starts the filtering proxy it goes through. */
+export async function startSandboxNetwork(
+  plan: Plan,
+  allowList: Preflight["allowList"],
+  socketDirectory: string,
+  cleanups: CleanupStack,
+): Promise<IsolationPolicy["network"]> {
+  if (allowList === undefined) return plan.sandbox.network === "host" ? "host" : "none";
+  const proxy = await startNetworkProxy({
+    socketPath: join(socketDirectory, "proxy.sock"),
+    allow: allowList.hosts,
+  });
+  cleanups.defer(() => proxy.close());
+  return { proxySocketPath: proxy.socketPath, bridgePath: allowList.bridgePath };
+}
+
+export function createSandboxedRunner(options: {
+  plan: Plan;
+  stateDirectory: string;
+  workspace: Workspace;
+  toolServer: ToolServer;
+  shimDirectory: string;
+  processLimit: ProcessLimit;
+  network: IsolationPolicy["network"];
+  home: string | undefined;
+}): CommandRunner {
+  const { plan, processLimit } = options;
+  if (plan.sandbox.isolation === "none") return createCommandRunner({ processLimit });
+  return createCommandRunner({
+    processLimit,
+    isolate: createRunIsolation({
+      stateDirectory: options.stateDirectory,
+      userRepository: plan.repo,
+      mirrorPath: options.workspace.mirrorPath,
+      socketPath: options.toolServer.socketPath,
+      readOnly: [
+        ...superviseInstallation(cliPath(), process.execPath),
+        options.shimDirectory,
+        ...planReadablePaths(
+          plan.file,
+          plan.workstreams.flatMap((workstream) =>
+            workstream.agent.provider === "command" ? [workstream.agent.command] : [],
+          ),
+          existsSync,
+        ),
+      ],
+      network: options.network,
+      home: options.home,
+    }),
+  });
+}

@@ -1,0 +1,90 @@
+/**
+ * The supervisor's dependencies, wired from what the run made: every side effect the supervisor
+ * has reaches it through these (see src/run/supervisor-dependencies.ts).
+ */
+import type { Redactor } from "../../../agent/transcript.ts";
+import { systemClock } from "../../../clock.ts";
+import { createEscalationStore } from "../../../monitor/escalation-store.ts";
+import { type EscalationNotice, postEscalationNotice } from "../../../monitor/webhook.ts";
+import type { Journal, JournalEvent } from "../../../run/journal.ts";
+import type { RunInfo } from "../../../run/run-store.ts";
+import type { SupervisorDependencies } from "../../../run/supervisor.ts";
+import { sandboxFacts } from "../../../sandbox/index.ts";
+import type { Preflight } from "./preflight.ts";
+import type { RunRequest } from "./run-request.ts";
+import type { RunResources } from "./run-resources.ts";
+import type { RunWorkers } from "./run-workers.ts";
+
+/** How long `ci_green` waits for CI that is still running on a claimed commit. */
+const ciWaitMs = 10 * 60_000;
+
+export function supervisorDependencies(input: {
+  request: RunRequest;
+  preflight: Preflight;
+  resources: RunResources;
+  workers: RunWorkers;
+  run: RunInfo;
+  journal: Journal;
+  recordedEvents: readonly JournalEvent[];
+  markers: Record<string, string>;
+  redact: Redactor;
+  onEvent: (event: JournalEvent) => void;
+  /** Aborted on Ctrl-C. */
+  signal: AbortSignal;
+}): SupervisorDependencies {
+  const { request, resources, workers, run, signal } = input;
+  const { plan } = request;
+  const { workspace, runner, baseEnvironment } = resources;
+  return {
+    plan,
+    runId: run.id,
+    runDirectory: run.dir,
+    journal: input.journal,
+    recordedEvents: input.recordedEvents,
+    clock: systemClock,
+    checkouts: {
+      ensureCheckout: (workstream) => workspace.ensureCheckout(workstream),
+      readCheckout: (path) => workspace.readCheckout(path),
+      hiddenChanges: (path, head) => workspace.hiddenChanges(path, head),
+      fetchIntoMirror: (workstreamId, sha) => workspace.fetchFromCheckout(workstreamId, sha),
+      mirrorPath: workspace.mirrorPath,
+      diffStat: async (path, baseSha) => (await workspace.repository(path)).diff(["--stat", baseSha]),
+    },
+    forge: resources.forge,
+    forgeRequestCount: resources.forgeRequestCount,
+    escalations: createEscalationStore(run.dir, systemClock),
+    playbooks: request.playbooks,
+    ...(plan.notify
+      ? {
+          notifyEscalation: (notice: EscalationNotice) =>
+            postEscalationNotice(notice, { url: plan.notify!.webhook }),
+        }
+      : {}),
+    redact: input.redact,
+    sandboxFacts: sandboxFacts(plan.sandbox, resources.processLimit.facts),
+    pricesEffective: input.preflight.pricing.effectiveDate,
+    runWorkerCommand: (checkoutPath, command, timeoutMs, commandSignal) =>
+      runner.run({
+        command,
+        cwd: checkoutPath,
+        env: baseEnvironment,
+        timeoutMs,
+        markers: input.markers,
+        signal: commandSignal,
+      }),
+    workerLauncherFor: workers.workerLauncherFor,
+    gateServices: {
+      runner,
+      environment: { ...baseEnvironment },
+      runDirectory: run.dir,
+      signal,
+      ciWaitMs,
+      trustedRepositories: { mirror: workspace.mirrorPath, user: plan.repo },
+      reviewerFor: workers.reviewerFor,
+      transcriptFor: workers.transcriptFor,
+    },
+    onEvent: input.onEvent,
+    signal,
+    options: { only: request.only, concurrency: request.concurrency, noWait: request.noWait },
+  };
+}
