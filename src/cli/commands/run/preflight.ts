@@ -8,7 +8,7 @@ import { SuperviseError } from "../../../errors.ts";
 import type { Plan } from "../../../plan/schema.ts";
 import { checkIsolationAvailable, findNetworkBridge } from "../../../sandbox/index.ts";
 import type { CommandContext } from "../command-context.ts";
-import type { ModelInputs } from "./model-wiring.ts";
+import { loadModelInputs, type ModelInputs } from "./model-inputs.ts";
 import { isSelected, type RunRequest } from "./run-request.ts";
 
 export interface Preflight {
@@ -23,7 +23,7 @@ export async function checkBeforeStarting(request: RunRequest, context: CommandC
   checkCredentials(request, context.environment);
   // Read and checked once, before anything starts: a broken price file is bad input (exit 2).
   const pricing = loadPriceTable(bundledPriceFile());
-  const modelInputs = await loadModelInputsIfNeeded(request, context.cwd);
+  const modelInputs = loadModelInputsIfNeeded(request, context.cwd);
   await checkIsolationAvailability(request.plan);
   const allowList = await findAllowList(request.plan, context.environment);
   return { pricing, modelInputs, allowList };
@@ -55,10 +55,8 @@ function checkCredentials(request: RunRequest, environment: NodeJS.ProcessEnv): 
   }
 }
 
-async function loadModelInputsIfNeeded(request: RunRequest, cwd: string): Promise<ModelInputs | undefined> {
+function loadModelInputsIfNeeded(request: RunRequest, cwd: string): ModelInputs | undefined {
   if (!needsModelWiring(request.plan, request.record)) return undefined;
-  // The model SDK is a quarter of the supervisor's memory: a plan of command workers never loads it.
-  const { loadModelInputs } = await import("./model-wiring.ts");
   return loadModelInputs(request.plan, request.playbooks, {
     record: request.record,
     only: request.only,
@@ -66,7 +64,7 @@ async function loadModelInputsIfNeeded(request: RunRequest, cwd: string): Promis
   });
 }
 
-/** Whether the run has a model worker or reviewer (or records one): only then is the SDK loaded. */
+/** Whether the run has a model worker or reviewer (or records one): only then are its inputs read. */
 function needsModelWiring(plan: Plan, record: string | undefined): boolean {
   return (
     record !== undefined ||

@@ -54,8 +54,9 @@ export async function createRunWorkers(input: {
     markers: input.markers,
     transcriptFor,
   });
+  // The model SDK is a quarter of the supervisor's memory: a plan of command workers never loads it.
   const { launchers: modelLaunchers, reviewers } = preflight.modelInputs
-    ? await (await import("./model-wiring.ts")).createModelWorkers({
+    ? await (await import("./model-workers.ts")).createModelWorkers({
         plan: request.plan,
         environment: input.environment,
         inputs: preflight.modelInputs,

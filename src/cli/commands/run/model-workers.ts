@@ -1,14 +1,14 @@
 /**
- * The model side of a run, loaded only when the plan has a model worker or reviewer (or
- * `--record`): cassettes read and checked before anything starts, the clients (the Messages API
- * or a replay), one launcher per model workstream, the reviewers, and the `--record` recorders.
+ * The model workers and reviewers of a run, loaded only when the plan has one (or `--record`):
+ * the clients (the Messages API or a replay), one launcher per model workstream, the reviewers,
+ * and the `--record` recorders.
  */
 import { existsSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
-import { basename, join, resolve } from "node:path";
+import { basename, join } from "node:path";
 import type Anthropic from "@anthropic-ai/sdk";
 import { createAnthropicClient } from "../../../agent/model/anthropic-client.ts";
-import { type Cassette, checkCassettePlaybooks, loadCassette } from "../../../agent/model/cassette.ts";
+import { type Cassette, loadCassette } from "../../../agent/model/cassette.ts";
 import { createCassetteRecorder, type TurnRecorder } from "../../../agent/model/cassette-recorder.ts";
 import { createModelWorkerLauncher } from "../../../agent/model/model-worker.ts";
 import type { PricingTable } from "../../../agent/model/price-table.ts";
@@ -16,29 +16,11 @@ import { createReplayClientFor } from "../../../agent/model/replay.ts";
 import type { Redactor, TranscriptWriter } from "../../../agent/transcript.ts";
 import type { WorkerLauncher } from "../../../agent/worker.ts";
 import { systemClock } from "../../../clock.ts";
-import { UsageError } from "../../../errors.ts";
 import type { Reviewer } from "../../../evidence/verify-claim.ts";
 import type { Playbook } from "../../../monitor/playbook.ts";
 import type { Plan } from "../../../plan/schema.ts";
 import type { JournalEvent } from "../../../run/journal.ts";
-
-export interface ModelInputs {
-  cassettes: Map<string, Cassette>;
-  reviewerCassettes: Map<string, Cassette>;
-  recordDirectory: string | undefined;
-}
-
-/** Everything read from disk before the state dir is touched: a bad cassette or flag is exit 2 at once. */
-export function loadModelInputs(
-  plan: Plan,
-  playbooks: readonly Playbook[],
-  options: { record: string | undefined; only: ReadonlySet<string> | undefined; cwd: string },
-): ModelInputs {
-  const recordDirectory = recordDirectoryFor(options.record, plan, options.only, options.cwd);
-  const cassettes = loadCassettes(plan);
-  checkCassettesAgainstPlaybooks(plan, cassettes, playbooks);
-  return { cassettes, reviewerCassettes: loadReviewerCassettes(plan), recordDirectory };
-}
+import type { ModelInputs } from "./model-inputs.ts";
 
 /** The launchers of the model workstreams and the reviewers of those whose `done` has `review`. */
 export async function createModelWorkers(input: {
@@ -65,69 +47,6 @@ export async function createModelWorkers(input: {
     }),
     reviewers: createReviewers(plan, environment, inputs.reviewerCassettes, recordedEvents),
   };
-}
-
-/** Loads every cassette up front, so a broken one fails with exit 2 before anything starts. */
-function loadCassettes(plan: Plan): Map<string, Cassette> {
-  const cassettes = new Map<string, Cassette>();
-  for (const workstream of plan.workstreams) {
-    if (workstream.agent.provider === "replay")
-      cassettes.set(workstream.id, loadCassette(workstream.agent.cassette));
-  }
-  return cassettes;
-}
-
-function loadReviewerCassettes(plan: Plan): Map<string, Cassette> {
-  const cassettes = new Map<string, Cassette>();
-  for (const workstream of plan.workstreams) {
-    const reviewer = workstream.reviewer;
-    if (workstream.done.includes("review") && reviewer.provider === "replay") {
-      cassettes.set(workstream.id, loadCassette(reviewer.cassette));
-    }
-  }
-  return cassettes;
-}
-
-/**
- * The reviewer of each workstream whose `done` has `review`: a separate model from the worker.
- * A replayed reviewer resumes at the review turns the journal already used.
- */
-function createReviewers(
-  plan: Plan,
-  environment: NodeJS.ProcessEnv,
-  cassettes: Map<string, Cassette>,
-  recordedEvents: readonly JournalEvent[],
-): Map<string, Reviewer> {
-  const reviewers = new Map<string, Reviewer>();
-  let anthropic: Anthropic | undefined;
-  for (const workstream of plan.workstreams) {
-    if (!workstream.done.includes("review")) continue;
-    const reviewer = workstream.reviewer;
-    let client: Anthropic;
-    const cassette = cassettes.get(workstream.id);
-    if (reviewer.provider === "replay" && cassette) {
-      const startTurn = recordedEvents.filter(
-        (event) =>
-          event.workstream === workstream.id &&
-          event.gate === "review" &&
-          typeof (event.observed as { request_id?: unknown } | undefined)?.request_id === "string",
-      ).length;
-      client = createReplayClientFor(cassette, basename(reviewer.cassette), { startTurn });
-    } else {
-      anthropic ??= createAnthropicClient({
-        apiKey: environment.ANTHROPIC_API_KEY,
-        baseURL: environment.ANTHROPIC_BASE_URL || undefined,
-      });
-      client = anthropic;
-    }
-    reviewers.set(workstream.id, {
-      client,
-      model: reviewer.model,
-      maxTokens: reviewer.provider === "anthropic" ? reviewer.max_tokens : 4096,
-      diffLimitBytes: reviewer.diff_limit_bytes,
-    });
-  }
-  return reviewers;
 }
 
 function createModelClients(
@@ -192,28 +111,45 @@ function createModelLaunchers(
 }
 
 /**
- * `--record DIR`: one cassette per anthropic workstream, `DIR/<id>.yaml`, in the format
- * `agent: { provider: replay, cassette: DIR/<id>.yaml }` plays back.
+ * The reviewer of each workstream whose `done` has `review`: a separate model from the worker.
+ * A replayed reviewer resumes at the review turns the journal already used.
  */
-function recordDirectoryFor(
-  value: string | undefined,
+function createReviewers(
   plan: Plan,
-  only: ReadonlySet<string> | undefined,
-  cwd: string,
-): string | undefined {
-  if (value === undefined) return undefined;
-  if (value === "")
-    throw new UsageError("--record needs a directory: --record DIR writes DIR/<workstream>.yaml.");
-  const recorded = plan.workstreams.filter(
-    (workstream) =>
-      (only === undefined || only.has(workstream.id)) && workstream.agent.provider === "anthropic",
-  );
-  if (recorded.length === 0) {
-    throw new UsageError(
-      "--record records the model turns of `agent: { provider: anthropic }` workstreams, and this run has none.",
-    );
+  environment: NodeJS.ProcessEnv,
+  cassettes: Map<string, Cassette>,
+  recordedEvents: readonly JournalEvent[],
+): Map<string, Reviewer> {
+  const reviewers = new Map<string, Reviewer>();
+  let anthropic: Anthropic | undefined;
+  for (const workstream of plan.workstreams) {
+    if (!workstream.done.includes("review")) continue;
+    const reviewer = workstream.reviewer;
+    let client: Anthropic;
+    const cassette = cassettes.get(workstream.id);
+    if (reviewer.provider === "replay" && cassette) {
+      const startTurn = recordedEvents.filter(
+        (event) =>
+          event.workstream === workstream.id &&
+          event.gate === "review" &&
+          typeof (event.observed as { request_id?: unknown } | undefined)?.request_id === "string",
+      ).length;
+      client = createReplayClientFor(cassette, basename(reviewer.cassette), { startTurn });
+    } else {
+      anthropic ??= createAnthropicClient({
+        apiKey: environment.ANTHROPIC_API_KEY,
+        baseURL: environment.ANTHROPIC_BASE_URL || undefined,
+      });
+      client = anthropic;
+    }
+    reviewers.set(workstream.id, {
+      client,
+      model: reviewer.model,
+      maxTokens: reviewer.provider === "anthropic" ? reviewer.max_tokens : 4096,
+      diffLimitBytes: reviewer.diff_limit_bytes,
+    });
   }
-  return resolve(cwd, value);
+  return reviewers;
 }
 
 /** A resumed run appends to what it recorded before; any other run starts its cassettes afresh. */
@@ -235,19 +171,4 @@ async function createRecorders(
     );
   }
   return recorders;
-}
-
-/** A branch waiting for an intervention of a playbook the run does not have could never be taken. */
-function checkCassettesAgainstPlaybooks(
-  plan: Plan,
-  cassettes: Map<string, Cassette>,
-  playbooks: readonly Playbook[],
-): void {
-  const known = new Set(playbooks.map((playbook) => playbook.id));
-  for (const workstream of plan.workstreams) {
-    const cassette = cassettes.get(workstream.id);
-    if (cassette && workstream.agent.provider === "replay") {
-      checkCassettePlaybooks(cassette, known, workstream.agent.cassette);
-    }
-  }
 }
