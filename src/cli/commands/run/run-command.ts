@@ -4,11 +4,9 @@
  * each step below lives in its own file.
  */
 
-import { systemClock } from "../../../clock.ts";
 import { ExitCode } from "../../../errors.ts";
 import { createLiveView } from "../../../report/live-view.ts";
-import { Journal } from "../../../run/journal.ts";
-import { createRun, latestRun, newRunId } from "../../../run/run-store.ts";
+import { latestRun } from "../../../run/run-store.ts";
 import { type RunOutcome, runSupervisor } from "../../../run/supervisor.ts";
 import { stateDirectoryForPlan } from "../../state-location.ts";
 import type { CommandContext } from "../command-context.ts";
@@ -16,6 +14,7 @@ import { CleanupStack } from "./cleanup-stack.ts";
 import { printDryRun } from "./dry-run.ts";
 import { reportFinishedRun } from "./finished-run.ts";
 import { lockStateDirectory } from "./lock-state-directory.ts";
+import { openRun } from "./open-run.ts";
 import { checkBeforeStarting } from "./preflight.ts";
 import { createRunRedactor } from "./run-redactor.ts";
 import { readRunRequest } from "./run-request.ts";
@@ -44,34 +43,21 @@ export async function runCommand(args: string[], context: CommandContext): Promi
   if (latest?.isFinished && !request.wantsNewRun) {
     return await reportFinishedRun(latest, request.plan, context.output, request.wantsJson);
   }
-  const run =
-    latest && !latest.isFinished && !request.wantsNewRun
-      ? latest
-      : await createRun(stateDirectory, newRunId(systemClock));
-  const { journal, events } = await Journal.open(run.journalFile, { clock: systemClock });
-  cleanups.defer(() => journal.close());
-
-  const redact = createRunRedactor(context.environment, request.plan);
-  const markers = { SUPERVISE_STATE: stateMarker, SUPERVISE_RUN: run.id };
-  const environment = context.environment;
-  const resources = await buildRunResources(
-    { request, preflight, environment, stateDirectory, run },
+  const opened = await openRun(
+    { stateDirectory, stateMarker, latest, wantsNewRun: request.wantsNewRun },
     cleanups,
   );
-  const workers = await createRunWorkers({
-    request,
-    preflight,
-    resources,
-    environment,
-    run,
-    isResume: run === latest,
-    recordedEvents: events,
-    markers,
-    redact,
-  });
+
+  const redact = createRunRedactor(context.environment, request.plan);
+  const { environment } = context;
+  const resources = await buildRunResources(
+    { request, preflight, environment, stateDirectory, run: opened.run },
+    cleanups,
+  );
+  const workers = await createRunWorkers({ request, preflight, resources, opened, environment, redact });
   const view = createLiveView({
     plan: request.plan,
-    runId: run.id,
+    runId: opened.run.id,
     output: context.output,
     json: request.wantsJson,
     redact,
@@ -83,16 +69,13 @@ export async function runCommand(args: string[], context: CommandContext): Promi
       preflight,
       resources,
       workers,
-      run,
-      journal,
-      recordedEvents: events,
-      markers,
+      opened,
       redact,
       onEvent: (event) => view.onEvent(event),
       signal: context.signal,
     }),
   );
-  view.finish(outcome.state, stateDirectory, run);
+  view.finish(outcome.state, stateDirectory, opened.run);
   return exitCodeOf(outcome);
 }
 

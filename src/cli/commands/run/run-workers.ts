@@ -10,8 +10,7 @@ import type { WorkerLauncher } from "../../../agent/worker.ts";
 import { systemClock } from "../../../clock.ts";
 import type { Reviewer } from "../../../evidence/verify-claim.ts";
 import type { Workstream } from "../../../plan/schema.ts";
-import type { JournalEvent } from "../../../run/journal.ts";
-import type { RunInfo } from "../../../run/run-store.ts";
+import type { OpenedRun } from "./open-run.ts";
 import type { Preflight } from "./preflight.ts";
 import type { RunRequest } from "./run-request.ts";
 import type { RunResources } from "./run-resources.ts";
@@ -27,21 +26,20 @@ export async function createRunWorkers(input: {
   request: RunRequest;
   preflight: Preflight;
   resources: RunResources;
+  opened: OpenedRun;
   environment: NodeJS.ProcessEnv;
-  run: RunInfo;
-  /** Whether this run resumes one the journal already has: recorded cassettes are appended to. */
-  isResume: boolean;
-  recordedEvents: readonly JournalEvent[];
-  /** Set on every worker command, so a later supervisor can find and stop what this one left. */
-  markers: Record<string, string>;
   redact: Redactor;
 }): Promise<RunWorkers> {
-  const { request, preflight, resources, run, redact } = input;
+  const { request, preflight, resources, opened, redact } = input;
   const transcripts = new Map<string, TranscriptWriter>();
   const transcriptFor = (id: string) => {
     let writer = transcripts.get(id);
     if (!writer) {
-      writer = createTranscriptWriter(join(run.dir, "transcripts", `${id}.jsonl`), systemClock, redact);
+      writer = createTranscriptWriter(
+        join(opened.run.dir, "transcripts", `${id}.jsonl`),
+        systemClock,
+        redact,
+      );
       transcripts.set(id, writer);
     }
     return writer;
@@ -51,7 +49,7 @@ export async function createRunWorkers(input: {
     toolServer: resources.toolServer,
     baseEnvironment: resources.baseEnvironment,
     shimDirectory: resources.shimDirectory,
-    markers: input.markers,
+    markers: opened.markers,
     transcriptFor,
   });
   // The model SDK is a quarter of the supervisor's memory: a plan of command workers never loads it.
@@ -60,12 +58,12 @@ export async function createRunWorkers(input: {
         plan: request.plan,
         environment: input.environment,
         inputs: preflight.modelInputs,
-        recordedEvents: input.recordedEvents,
+        recordedEvents: opened.recordedEvents,
         playbooks: request.playbooks,
         transcriptFor,
         redact,
         pricing: preflight.pricing,
-        isResume: input.isResume,
+        isResume: opened.isResume,
       })
     : { launchers: new Map<string, WorkerLauncher>(), reviewers: new Map<string, Reviewer>() };
   return {

@@ -6,10 +6,10 @@ import type { Redactor } from "../../../agent/transcript.ts";
 import { systemClock } from "../../../clock.ts";
 import { createEscalationStore } from "../../../monitor/escalation-store.ts";
 import { type EscalationNotice, postEscalationNotice } from "../../../monitor/webhook.ts";
-import type { Journal, JournalEvent } from "../../../run/journal.ts";
-import type { RunInfo } from "../../../run/run-store.ts";
+import type { JournalEvent } from "../../../run/journal.ts";
 import type { SupervisorDependencies } from "../../../run/supervisor.ts";
 import { sandboxFacts } from "../../../sandbox/index.ts";
+import type { OpenedRun } from "./open-run.ts";
 import type { Preflight } from "./preflight.ts";
 import type { RunRequest } from "./run-request.ts";
 import type { RunResources } from "./run-resources.ts";
@@ -23,24 +23,22 @@ export function supervisorDependencies(input: {
   preflight: Preflight;
   resources: RunResources;
   workers: RunWorkers;
-  run: RunInfo;
-  journal: Journal;
-  recordedEvents: readonly JournalEvent[];
-  markers: Record<string, string>;
+  opened: OpenedRun;
   redact: Redactor;
   onEvent: (event: JournalEvent) => void;
   /** Aborted on Ctrl-C. */
   signal: AbortSignal;
 }): SupervisorDependencies {
-  const { request, resources, workers, run, signal } = input;
+  const { request, resources, workers, opened, signal } = input;
+  const { run } = opened;
   const { plan } = request;
   const { workspace, runner, baseEnvironment } = resources;
   return {
     plan,
     runId: run.id,
     runDirectory: run.dir,
-    journal: input.journal,
-    recordedEvents: input.recordedEvents,
+    journal: opened.journal,
+    recordedEvents: opened.recordedEvents,
     clock: systemClock,
     checkouts: {
       ensureCheckout: (workstream) => workspace.ensureCheckout(workstream),
@@ -69,7 +67,7 @@ export function supervisorDependencies(input: {
         cwd: checkoutPath,
         env: baseEnvironment,
         timeoutMs,
-        markers: input.markers,
+        markers: opened.markers,
         signal: commandSignal,
       }),
     workerLauncherFor: workers.workerLauncherFor,

@@ -1,0 +1,43 @@
+import { systemClock } from "../../../clock.ts";
+import { Journal, type JournalEvent } from "../../../run/journal.ts";
+import { createRun, newRunId, type RunInfo } from "../../../run/run-store.ts";
+import type { CleanupStack } from "./cleanup-stack.ts";
+
+export interface OpenedRun {
+  run: RunInfo;
+  /** Open for appending; closed by the cleanup stack. */
+  journal: Journal;
+  /** Events already in the journal (a resume), folded before anything starts. */
+  recordedEvents: readonly JournalEvent[];
+  /** Whether this resumes the plan's unfinished run: recorded cassettes are appended to, not restarted. */
+  isResume: boolean;
+  /** Set on every command the run starts, so a later supervisor can find and stop what this one left. */
+  markers: Record<string, string>;
+}
+
+/** Resumes the plan's unfinished run, or starts a new one (`--new-run`, or none to resume), and opens its journal. */
+export async function openRun(
+  input: {
+    stateDirectory: string;
+    /** The state dir's marker, from lockStateDirectory. */
+    stateMarker: string;
+    latest: RunInfo | null;
+    wantsNewRun: boolean;
+  },
+  cleanups: CleanupStack,
+): Promise<OpenedRun> {
+  const { latest } = input;
+  const run =
+    latest && !latest.isFinished && !input.wantsNewRun
+      ? latest
+      : await createRun(input.stateDirectory, newRunId(systemClock));
+  const { journal, events } = await Journal.open(run.journalFile, { clock: systemClock });
+  cleanups.defer(() => journal.close());
+  return {
+    run,
+    journal,
+    recordedEvents: events,
+    isResume: run === latest,
+    markers: { SUPERVISE_STATE: input.stateMarker, SUPERVISE_RUN: run.id },
+  };
+}
