@@ -56,7 +56,7 @@ function checkCredentials(request: RunRequest, environment: NodeJS.ProcessEnv): 
 }
 
 function loadModelInputsIfNeeded(request: RunRequest, cwd: string): ModelInputs | undefined {
-  if (!needsModelWiring(request.plan, request.record)) return undefined;
+  if (!needsModelInputs(request.plan, request.record)) return undefined;
   return loadModelInputs(request.plan, request.playbooks, {
     record: request.record,
     only: request.only,
@@ -65,7 +65,7 @@ function loadModelInputsIfNeeded(request: RunRequest, cwd: string): ModelInputs 
 }
 
 /** Whether the run has a model worker or reviewer (or records one): only then are its inputs read. */
-function needsModelWiring(plan: Plan, record: string | undefined): boolean {
+function needsModelInputs(plan: Plan, record: string | undefined): boolean {
   return (
     record !== undefined ||
     plan.workstreams.some(
