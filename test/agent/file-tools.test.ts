@@ -1,3 +1,5 @@
+import { execFileSync } from "node:child_process";
+import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -81,6 +83,14 @@ describe("read_file", () => {
     });
   });
 
+  it("refuses a FIFO at once instead of waiting for a writer", async () => {
+    execFileSync("mkfifo", [join(checkout, "pipe")]);
+    expect(await callWorkerTool("read_file", { path: "pipe" }, services)).toEqual({
+      isError: true,
+      text: '"pipe" is not a regular file (a device, socket or pipe); file tools read files.',
+    });
+  });
+
   it("refuses binary and oversized files with a way to read them in parts", async () => {
     await writeFile(join(checkout, "image.bin"), Buffer.from([0x89, 0x50, 0x00, 0x01]));
     await writeFile(join(checkout, "big.log"), "x".repeat(200 * 1024));
@@ -120,11 +130,37 @@ describe("write_file", () => {
 
   it("refuses a dangling symlink, whose target writing would create", async () => {
     await symlink(join(outside, "created-by-worker.txt"), join(checkout, "dangling"));
+    await symlink("src/not-yet.ts", join(checkout, "dangling-inside"));
     const result = await callWorkerTool("write_file", { path: "dangling", content: "x" }, services);
-    expect(result).toEqual({
+    expect(result.text).toMatch(
+      /^"dangling" resolves through a symlink to .*created-by-worker\.txt, outside the checkout\./,
+    );
+    expect(await callWorkerTool("write_file", { path: "dangling-inside", content: "x" }, services)).toEqual({
       isError: true,
-      text: '"dangling" goes through a symlink whose target does not exist; file tools do not follow it. Use a path relative to the checkout root, e.g. "src/index.ts".',
+      text: '"dangling-inside" goes through a symlink whose target does not exist; file tools do not follow it. Use a path relative to the checkout root, e.g. "src/index.ts".',
     });
+    expect(existsSync(join(outside, "created-by-worker.txt"))).toBe(false);
+  });
+
+  it("writes through a relative symlink that stays inside, and refuses one that climbs out", async () => {
+    await symlink("../src", join(checkout, "docs-link"));
+    await mkdir(join(checkout, "nested"));
+    await symlink("../../outside", join(checkout, "nested", "up"));
+    expect(
+      await callWorkerTool("write_file", { path: "nested/up/secret.txt", content: "owned" }, services),
+    ).toEqual({
+      isError: true,
+      text: `"nested/up/secret.txt" resolves through a symlink to ${join(checkout, "..", "outside")}, outside the checkout. File tools reach only files inside the checkout.`,
+    });
+    await mkdir(join(checkout, "sub"));
+    await symlink("../src/app.ts", join(checkout, "sub", "app-link.ts"));
+    expect(await callWorkerTool("write_file", { path: "sub/app-link.ts", content: "x\n" }, services)).toEqual(
+      {
+        isError: false,
+        text: "Wrote 2 bytes to src/app.ts.",
+      },
+    );
+    expect(await readFile(join(outside, "secret.txt"), "utf8")).toBe("not for workers\n");
   });
 
   it("refuses ../ and absolute paths", async () => {

@@ -1,6 +1,5 @@
-import { readFile, writeFile } from "node:fs/promises";
 import { z } from "zod";
-import { resolveCheckoutPath } from "./checkout-path.ts";
+import { openInCheckout, replaceContent } from "./checkout-path.ts";
 import { describeMissing } from "./read-file.ts";
 import { defineTool, toolError } from "./tool-definition.ts";
 
@@ -12,37 +11,40 @@ export const editFileTool = defineTool({
     new_string: z.string().describe("The replacement text."),
   }),
   async handle(input, services) {
-    const resolved = await resolveCheckoutPath(services.checkoutPath, input.path, "write");
-    if (!resolved.isInside) return toolError(resolved.problem);
-    let content: string;
+    const opening = await openInCheckout(services.checkoutPath, input.path, "edit");
+    if (!opening.isInside) {
+      if (opening.missing)
+        return toolError(`${describeMissing(input.path)} To create a file, use write_file.`);
+      return toolError(opening.problem);
+    }
+    const { handle, relativePath } = opening;
     try {
-      content = await readFile(resolved.absolutePath, "utf8");
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      if (code === "EISDIR") return toolError(`"${input.path}" is a directory; edit_file needs a file.`);
-      return toolError(`${describeMissing(input.path, error)} To create a file, use write_file.`);
+      if (opening.isDirectory) return toolError(`"${input.path}" is a directory; edit_file needs a file.`);
+      const content = (await handle.readFile()).toString("utf8");
+      if (input.old_string === input.new_string) {
+        return toolError("old_string and new_string are the same, so the edit would change nothing.");
+      }
+      const matches = countOccurrences(content, input.old_string);
+      if (matches === 0) {
+        return toolError(
+          `old_string does not occur in ${relativePath}. It must match the file exactly, ` +
+            "whitespace and indentation included: read_file the file and copy the text from it.",
+        );
+      }
+      if (matches > 1) {
+        return toolError(
+          `old_string occurs ${matches} times in ${relativePath}; it must occur exactly once. ` +
+            "Include more of the surrounding lines so it is unique, or make one edit per occurrence.",
+        );
+      }
+      const index = content.indexOf(input.old_string);
+      const updated =
+        content.slice(0, index) + input.new_string + content.slice(index + input.old_string.length);
+      await replaceContent(handle, Buffer.from(updated, "utf8"));
+      return { isError: false, text: `Replaced 1 occurrence in ${relativePath}.` };
+    } finally {
+      await handle.close();
     }
-    if (input.old_string === input.new_string) {
-      return toolError("old_string and new_string are the same, so the edit would change nothing.");
-    }
-    const matches = countOccurrences(content, input.old_string);
-    if (matches === 0) {
-      return toolError(
-        `old_string does not occur in ${resolved.relativePath}. It must match the file exactly, ` +
-          "whitespace and indentation included: read_file the file and copy the text from it.",
-      );
-    }
-    if (matches > 1) {
-      return toolError(
-        `old_string occurs ${matches} times in ${resolved.relativePath}; it must occur exactly once. ` +
-          "Include more of the surrounding lines so it is unique, or make one edit per occurrence.",
-      );
-    }
-    const index = content.indexOf(input.old_string);
-    const updated =
-      content.slice(0, index) + input.new_string + content.slice(index + input.old_string.length);
-    await writeFile(resolved.absolutePath, updated, "utf8");
-    return { isError: false, text: `Replaced 1 occurrence in ${resolved.relativePath}.` };
   },
 });
 

@@ -1,6 +1,5 @@
-import { readFile, stat } from "node:fs/promises";
 import { z } from "zod";
-import { resolveCheckoutPath } from "./checkout-path.ts";
+import { openInCheckout } from "./checkout-path.ts";
 import { defineTool, toolError } from "./tool-definition.ts";
 
 /** About 25k tokens: a bigger file would crowd the conversation; the worker pages it with bash. */
@@ -12,40 +11,39 @@ export const readFileTool = defineTool({
     path: z.string().describe("Path relative to the checkout root."),
   }),
   async handle(input, services) {
-    const resolved = await resolveCheckoutPath(services.checkoutPath, input.path, "read");
-    if (!resolved.isInside) return toolError(resolved.problem);
-    let size: number;
+    const opening = await openInCheckout(services.checkoutPath, input.path, "read");
+    if (!opening.isInside) return toolError(opening.missing ? describeMissing(input.path) : opening.problem);
+    const { handle, relativePath } = opening;
     try {
-      const stats = await stat(resolved.absolutePath);
-      if (stats.isDirectory()) {
+      if (opening.isDirectory) {
+        return toolError(`"${input.path}" is a directory. List it with bash, e.g. \`ls ${relativePath}\`.`);
+      }
+      // The size is read from the open file, so a file grown after the check is still cut there.
+      const { size } = await handle.stat();
+      if (size > readFileMaxBytes) {
         return toolError(
-          `"${input.path}" is a directory. List it with bash, e.g. \`ls ${resolved.relativePath}\`.`,
+          `"${input.path}" is ${size} bytes, more than read_file returns (${readFileMaxBytes}). ` +
+            `Read parts of it with bash, e.g. \`sed -n '1,200p' ${relativePath}\` or \`grep -n PATTERN ${relativePath}\`.`,
         );
       }
-      size = stats.size;
-    } catch (error) {
-      return toolError(describeMissing(input.path, error));
+      const buffer = Buffer.alloc(size);
+      const { bytesRead } = await handle.read(buffer, 0, size, 0);
+      const content = buffer.subarray(0, bytesRead);
+      if (content.subarray(0, 8192).includes(0)) {
+        return toolError(
+          `"${input.path}" is a binary file (it contains NUL bytes); inspect it with bash, e.g. \`file ${relativePath}\`.`,
+        );
+      }
+      return {
+        isError: false,
+        text: content.length === 0 ? "(the file is empty)" : content.toString("utf8"),
+      };
+    } finally {
+      await handle.close();
     }
-    if (size > readFileMaxBytes) {
-      return toolError(
-        `"${input.path}" is ${size} bytes, more than read_file returns (${readFileMaxBytes}). ` +
-          `Read parts of it with bash, e.g. \`sed -n '1,200p' ${resolved.relativePath}\` or \`grep -n PATTERN ${resolved.relativePath}\`.`,
-      );
-    }
-    const content = await readFile(resolved.absolutePath);
-    if (content.subarray(0, 8192).includes(0)) {
-      return toolError(
-        `"${input.path}" is a binary file (it contains NUL bytes); inspect it with bash, e.g. \`file ${resolved.relativePath}\`.`,
-      );
-    }
-    return { isError: false, text: content.length === 0 ? "(the file is empty)" : content.toString("utf8") };
   },
 });
 
-export function describeMissing(path: string, error: unknown): string {
-  const code = (error as NodeJS.ErrnoException).code;
-  if (code === "ENOENT" || code === "ENOTDIR") {
-    return `"${path}" does not exist in the checkout. Find files with bash, e.g. \`git ls-files | grep NAME\`.`;
-  }
-  return `Could not read "${path}": ${(error as Error).message}`;
+export function describeMissing(path: string): string {
+  return `"${path}" does not exist in the checkout. Find files with bash, e.g. \`git ls-files | grep NAME\`.`;
 }
