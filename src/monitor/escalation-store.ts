@@ -2,9 +2,15 @@
  * Escalations on disk: `runs/<run>/escalations/<id>.json`. The supervisor opens one and waits;
  * a human decides from the CLI (`approve`, `deny`, `reply`), which writes the decision into the
  * same file. The file is the meeting point, so a decision survives a supervisor restart.
+ *
+ * A decision counts only with its proof: an HMAC, under a key that only the supervisor and the
+ * CLI's user can read (`runs/<run>/decision.key`, mode 0600, in the state dir no sandbox mounts),
+ * over the escalation and everything the decision says. A decision written by anything else (a
+ * worker that reached the file) is read as no decision at all.
  */
-import { type FileHandle, mkdir, open, readdir, readFile, rm } from "node:fs/promises";
-import { join } from "node:path";
+import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
+import { type FileHandle, link, mkdir, open, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { dirname, join } from "node:path";
 import writeFileAtomic from "write-file-atomic";
 import type { Clock } from "../clock.ts";
 
@@ -39,6 +45,8 @@ export interface EscalationRecord {
     decided_by: string;
     /** Gates an approval waives: recorded as `waived`, never as `pass`. */
     waive: string[];
+    /** HMAC-SHA256 of the escalation and this decision under the run's decision key. */
+    proof?: string;
   } | null;
 }
 
@@ -100,17 +108,25 @@ export function createEscalationStore(
   const directory = join(runDirectory, "escalations");
   const pollMs = options.pollMs ?? 500;
   const fileOf = (id: string) => join(directory, `${id}.json`);
+  let decisionKey: Promise<Buffer> | undefined;
+  const keyOf = () => {
+    decisionKey ??= loadOrCreateDecisionKey(join(runDirectory, "decision.key"));
+    return decisionKey;
+  };
   const write = async (record: EscalationRecord) => {
     await mkdir(directory, { recursive: true });
     await writeFileAtomic(fileOf(record.id), `${JSON.stringify(record, null, 2)}\n`);
   };
   const read = async (id: string): Promise<EscalationRecord | null> => {
+    let record: EscalationRecord;
     try {
-      return JSON.parse(await readFile(fileOf(id), "utf8")) as EscalationRecord;
+      record = JSON.parse(await readFile(fileOf(id), "utf8")) as EscalationRecord;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === "ENOENT") return null;
       throw error;
     }
+    if (record.decision === null || hasValidProof(record, await keyOf())) return record;
+    return { ...record, status: "pending", decision: null };
   };
   return {
     directory,
@@ -158,17 +174,18 @@ export function createEscalationStore(
         const record = await read(id);
         if (!record) throw new EscalationNotFoundError(id);
         if (record.status !== "pending") throw new EscalationAlreadyDecidedError(record);
+        const decisionMade = {
+          kind: decision.kind,
+          note: decision.note ?? null,
+          text: decision.text ?? null,
+          decided_at: new Date(clock.now()).toISOString(),
+          decided_by: decision.decidedBy,
+          waive: decision.waive ?? [],
+        };
         const decided: EscalationRecord = {
           ...record,
           status: statusOfDecision[decision.kind],
-          decision: {
-            kind: decision.kind,
-            note: decision.note ?? null,
-            text: decision.text ?? null,
-            decided_at: new Date(clock.now()).toISOString(),
-            decided_by: decision.decidedBy,
-            waive: decision.waive ?? [],
-          },
+          decision: { ...decisionMade, proof: proofOf(record, decisionMade, await keyOf()) },
         };
         await write(decided);
         return decided;
@@ -196,4 +213,53 @@ export function createEscalationStore(
       }
     },
   };
+}
+
+type DecisionFields = Omit<NonNullable<EscalationRecord["decision"]>, "proof">;
+
+function proofOf(record: EscalationRecord, decision: DecisionFields, key: Buffer): string {
+  const signed = JSON.stringify([
+    record.id,
+    record.workstream,
+    record.question,
+    record.source,
+    record.opened_at,
+    decision.kind,
+    decision.note,
+    decision.text,
+    decision.decided_at,
+    decision.decided_by,
+    decision.waive,
+  ]);
+  return createHmac("sha256", key).update(signed).digest("hex");
+}
+
+function hasValidProof(record: EscalationRecord, key: Buffer): boolean {
+  const decision = record.decision;
+  if (!decision || typeof decision.proof !== "string") return false;
+  const { proof, ...fields } = decision;
+  const expected = Buffer.from(proofOf(record, fields, key), "hex");
+  const given = Buffer.from(proof, "hex");
+  return given.length === expected.length && timingSafeEqual(given, expected);
+}
+
+/** The run's decision key: made once, by whichever of the supervisor and the CLI comes first. */
+async function loadOrCreateDecisionKey(file: string): Promise<Buffer> {
+  await mkdir(dirname(file), { recursive: true });
+  // Written aside, then linked into place: link fails when the key exists, so two processes making
+  // it at once agree on the one that won, and neither ever reads a half-written key.
+  const candidate = `${file}.${randomBytes(8).toString("hex")}`;
+  await writeFile(candidate, randomBytes(32).toString("hex"), { mode: 0o600 });
+  try {
+    await link(candidate, file);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+  } finally {
+    await rm(candidate, { force: true });
+  }
+  const text = (await readFile(file, "utf8")).trim();
+  if (!/^[0-9a-f]{64}$/.test(text)) {
+    throw new Error(`the decision key ${file} is damaged; delete it and decide the open escalations again`);
+  }
+  return Buffer.from(text, "hex");
 }
