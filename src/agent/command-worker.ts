@@ -21,6 +21,8 @@ export interface CommandWorkerOptions {
   /** Markers stamped on the worker's process tree, so a resumed supervisor can find and stop leftovers. */
   markers: Record<string, string>;
   transcriptFor(workstreamId: string): TranscriptWriter;
+  /** The files an agent command names, readable by that command alone under isolation. */
+  readablePathsOf?(command: string): string[];
 }
 
 /** A transcript line longer than this is cut; the worker's output past the total is left out. */
@@ -106,6 +108,7 @@ export function createCommandWorkerLauncher(options: CommandWorkerOptions): Work
           cwd: start.checkoutPath,
           env: environment,
           stdin: start.prompt,
+          readOnly: options.readablePathsOf?.(agent.command) ?? [],
           timeoutMs: start.timeoutMs,
           signal: start.signal,
           markers: options.markers,

@@ -45,6 +45,11 @@ export interface CommandRequest {
   markers?: Record<string, string>;
   /** Called once the command runs, with a way to pause all of its processes (see process-pause.ts). */
   onStarted?(control: RunningCommand): void;
+  /**
+   * Paths this command alone may read under isolation (a CLI agent's own script or install), on
+   * top of the run's: never the plan's folder, so a gate or CI cannot read what sits beside it.
+   */
+  readOnly?: readonly string[];
 }
 
 /** A command while it runs. */
@@ -81,6 +86,8 @@ export interface CommandInvocation {
   argv: readonly [string, ...string[]];
   cwd: string;
   env: Record<string, string>;
+  /** Read-only paths of this command only (`CommandRequest.readOnly`). */
+  readOnly?: readonly string[];
 }
 
 /**
@@ -132,6 +139,7 @@ async function runCommand(request: CommandRequest, settings: RunnerSettings): Pr
     argv: unisolatedArgv,
     cwd: request.cwd,
     env: { ...request.env, ...request.markers, [processTreeMarker]: treeId },
+    ...(request.readOnly ? { readOnly: request.readOnly } : {}),
   });
 
   let bound: CommandProcessBound;

@@ -1,8 +1,9 @@
 /**
  * The isolation policy of one run: every command (a worker's, a gate's, local CI's) may write
  * only the directory it runs in — its checkout or CI clone — and read the system, the mirror its
- * checkout borrows objects from, and supervise itself (for the `supervise` shim). The state dir,
- * the user's repository and other checkouts stay hidden.
+ * checkout borrows objects from, and supervise itself (for the `supervise` shim); a CLI agent's
+ * command also reads the files its command line names. The state dir, the user's repository,
+ * the plan's folder and other checkouts stay hidden.
  */
 import { dirname } from "node:path";
 import { createIsolation, type IsolationPolicy } from "./isolation.ts";
@@ -28,38 +29,29 @@ export function createRunIsolation(options: RunIsolationOptions): IsolateCommand
   return (invocation) =>
     createIsolation({
       writable: [invocation.cwd],
-      readOnly: readOnly.filter((path) => path !== invocation.cwd),
+      readOnly: [...readOnly, ...(invocation.readOnly ?? [])].filter((path) => path !== invocation.cwd),
       hidden,
       sockets: [options.socketPath],
       network: options.network,
     })(invocation);
 }
 
-/** The directories the `supervise` shim needs inside the sandbox: this installation and Node. */
 /**
- * What a plan's worker commands need to read beyond the checkout: the plan's own folder (worker
- * scripts, cassettes and prompts usually sit beside the plan) and the folder of every absolute
- * path the agent command names (`bash /opt/agents/run.sh`). Hidden paths inside them stay hidden.
+ * What a CLI agent's command needs to read beyond the checkout: every existing absolute path it
+ * names (`bash /opt/agents/run.sh`), the path itself and nothing beside it. The plan's folder is
+ * not among them: it may hold `.env` files or keys, and the supervisor reads the plan itself.
+ * These are mounted for the agent's command only, never for gates or CI.
  */
-export function planReadablePaths(
-  planFile: string,
-  agentCommands: readonly string[],
-  exists: (path: string) => boolean,
-): string[] {
-  const paths = new Set<string>([dirname(planFile)]);
-  for (const command of agentCommands) {
-    for (const word of command.split(/\s+/)) {
-      const candidate = word.replace(/^['"]|['"]$/g, "");
-      if (!candidate.startsWith("/") || !exists(candidate)) continue;
-      // The folder (siblings the script sources) and the path itself: when the folder is hidden (the
-      // user's repository), the deeper mount of the file alone still lets the command start.
-      paths.add(dirname(candidate));
-      paths.add(candidate);
-    }
+export function agentCommandPaths(command: string, exists: (path: string) => boolean): string[] {
+  const paths = new Set<string>();
+  for (const word of command.split(/\s+/)) {
+    const candidate = word.replace(/^['"]|['"]$/g, "");
+    if (candidate.startsWith("/") && exists(candidate)) paths.add(candidate);
   }
   return [...paths];
 }
 
+/** The directories the `supervise` shim needs inside the sandbox: this installation and Node. */
 export function superviseInstallation(cliPath: string, nodePath: string): string[] {
   return [dirname(dirname(cliPath)), dirname(nodePath)];
 }

@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createWorkspace, type Workspace } from "../fakes/cli-harness.ts";
@@ -160,6 +160,39 @@ supervise tool claim_done --input '{"summary": "done"}'
       "utf8",
     );
     expect(stolen).not.toContain("run.started");
+  });
+
+  it("keeps the files beside the plan out of the worker's and the gates' sight", async () => {
+    writeFileSync(join(workspace.directory, ".env"), "DEPLOY_KEY=beside-the-plan-7f3a\n");
+    const worker = workspace.writeWorker(
+      "nosy.sh",
+      `#!/usr/bin/env bash
+cat >/dev/null
+cat ${workspace.directory}/.env > seen-by-worker.txt 2>&1 || true
+cat "$(dirname "$0")/.env" >> seen-by-worker.txt 2>&1 || true
+echo 2 > src/value.txt
+git add -A && git commit -qm "value is 2"
+supervise tool claim_done --input '{"summary": "done"}'
+`,
+    );
+    workspace.writePlan(
+      "plan.yaml",
+      plan({ nosy: worker }).replace(
+        '  commands: { check: "test \\"$(cat src/value.txt)\\" = 2" }',
+        `  commands: { check: "cat ${workspace.directory}/.env; test \\"$(cat src/value.txt)\\" = 2" }`,
+      ),
+    );
+    const result = await workspace.supervise(["plan.yaml"]);
+    expect(result.exitCode).toBe(0);
+    const checkout = join(workspace.directory, ".supervise", "checkouts", "nosy");
+    expect(readFileSync(join(checkout, "seen-by-worker.txt"), "utf8")).not.toContain("beside-the-plan");
+    const run = readdirSync(join(workspace.directory, ".supervise", "runs"))[0]!;
+    const logs = join(workspace.directory, ".supervise", "runs", run, "evidence", "nosy", "logs");
+    const gateLogs = readdirSync(logs, { recursive: true, withFileTypes: true })
+      .filter((entry) => entry.isFile())
+      .map((entry) => readFileSync(join(entry.parentPath, entry.name), "utf8"));
+    expect(gateLogs.join("\n")).toContain("No such file or directory");
+    expect(gateLogs.join("\n")).not.toContain("beside-the-plan");
   });
 
   it("refuses a second supervisor on the same state dir with exit 2", async () => {

@@ -3,6 +3,7 @@
  * runs the plan's agent command) and the reviewers, all writing one transcript per workstream.
  */
 
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { createCommandWorkerLauncher } from "../../../agent/command-worker.ts";
 import { createTranscriptWriter, type Redactor, type TranscriptWriter } from "../../../agent/transcript.ts";
@@ -10,6 +11,7 @@ import type { WorkerLauncher } from "../../../agent/worker.ts";
 import { systemClock } from "../../../clock.ts";
 import type { Reviewer } from "../../../evidence/verify-claim.ts";
 import type { Workstream } from "../../../plan/schema.ts";
+import { agentCommandPaths } from "../../../sandbox/run-isolation.ts";
 import type { OpenedRun } from "./open-run.ts";
 import type { Preflight } from "./preflight.ts";
 import type { RunRequest } from "./run-request.ts";
@@ -51,6 +53,7 @@ export async function createRunWorkers(input: {
     shimDirectory: resources.shimDirectory,
     markers: opened.markers,
     transcriptFor,
+    readablePathsOf: (command) => agentCommandPaths(command, existsSync),
   });
   // The model SDK is a quarter of the supervisor's memory: a plan of command workers never loads it.
   const { launchers: modelLaunchers, reviewers } = preflight.modelInputs

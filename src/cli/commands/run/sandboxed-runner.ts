@@ -2,7 +2,6 @@
  * The one command runner of a run (workers, gates, local CI): bounded in processes and, under
  * `isolation: bwrap`, sandboxed by the run's isolation policy with the network the plan allows.
  */
-import { existsSync } from "node:fs";
 import { join } from "node:path";
 import type { ToolServer } from "../../../agent/bridge/tool-server.ts";
 import type { Plan } from "../../../plan/schema.ts";
@@ -13,11 +12,7 @@ import {
   startNetworkProxy,
 } from "../../../sandbox/index.ts";
 import type { CommandRunner } from "../../../sandbox/run-command.ts";
-import {
-  createRunIsolation,
-  planReadablePaths,
-  superviseInstallation,
-} from "../../../sandbox/run-isolation.ts";
+import { createRunIsolation, superviseInstallation } from "../../../sandbox/run-isolation.ts";
 import type { Workspace } from "../../../workspace/index.ts";
 import type { CleanupStack } from "./cleanup-stack.ts";
 import type { Preflight } from "./preflight.ts";
@@ -61,13 +56,6 @@ export function createSandboxedRunner(options: {
       readOnly: [
         ...superviseInstallation(cliPath(), process.execPath),
         options.shimDirectory,
-        ...planReadablePaths(
-          plan.file,
-          plan.workstreams.flatMap((workstream) =>
-            workstream.agent.provider === "command" ? [workstream.agent.command] : [],
-          ),
-          existsSync,
-        ),
       ],
       network: options.network,
       home: options.home,
