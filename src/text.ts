@@ -23,3 +23,19 @@ export function printable(text: string): string {
     (character) => `\\u${character.charCodeAt(0).toString(16).padStart(4, "0")}`,
   );
 }
+
+/**
+ * Worker-written text placed inline in Markdown (bundle.md, the PR comment, the report): on one
+ * line, with every character that Markdown or HTML would read as structure escaped, so a summary
+ * cannot add a heading, a table row, a link or a second "Verdict" line of its own.
+ */
+export function markdownInline(text: string): string {
+  const escaped = text
+    .replace(/\s*\n\s*/g, " ")
+    .replace(/[\\`*[\]|~]/g, (character) => `\\${character}`)
+    // An entity rather than a backslash: the raw Markdown then holds no tag either.
+    .replaceAll("<", "&lt;")
+    // An underscore inside a word (local_check) is no emphasis in CommonMark; one at a word's edge is.
+    .replace(/(?<!\w)_|_(?!\w)/g, "\\_");
+  return printable(escaped);
+}

@@ -9,7 +9,7 @@ import writeFileAtomic from "write-file-atomic";
 import type { Workstream } from "../plan/schema.ts";
 import type { WorkstreamState } from "../run/workstream-state.ts";
 import { describeSandbox, type SandboxFacts } from "../sandbox/sandbox-facts.ts";
-import { printable } from "../text.ts";
+import { markdownInline, printable } from "../text.ts";
 
 export const bundleSchemaId = "supervise.bundle/v1";
 
@@ -139,9 +139,9 @@ export function renderBundleMarkdown(bundle: Bundle): string {
   const lines = [
     `# Evidence: ${bundle.workstream}`,
     "",
-    `**Verdict: ${bundle.verdict}** (${bundle.status})${bundle.reason ? ` — ${bundle.reason}` : ""}`,
+    `**Verdict: ${bundle.verdict}** (${bundle.status})${bundle.reason ? ` — ${markdownInline(bundle.reason)}` : ""}`,
     "",
-    `Goal: ${bundle.goal}`,
+    `Goal: ${markdownInline(bundle.goal)}`,
     `Run: ${bundle.run} · commit: ${bundle.commit ?? "none"} · attempts: ${bundle.attempts} · isolation: ${describeSandbox(bundle.sandbox)}`,
     "",
     "## Gates (last claim)",
@@ -155,7 +155,7 @@ export function renderBundleMarkdown(bundle: Bundle): string {
   for (const claim of bundle.claims) {
     const failed = claim.failed_gates.length > 0 ? ` (failed: ${claim.failed_gates.join(", ")})` : "";
     lines.push(
-      `- claim ${claim.id}, attempt ${claim.attempt}, commit ${claim.commit ?? "none"}: **${claim.verdict}**${failed} — "${claim.summary}"`,
+      `- claim ${claim.id}, attempt ${claim.attempt}, commit ${claim.commit ?? "none"}: **${claim.verdict}**${failed} — "${markdownInline(claim.summary)}"`,
     );
   }
   if (bundle.claims.length === 0) lines.push("- none");
@@ -173,7 +173,7 @@ export function renderBundleMarkdown(bundle: Bundle): string {
 }
 
 function escapeCell(text: string): string {
-  return text.replaceAll("|", "\\|").replaceAll("\n", " ");
+  return markdownInline(text);
 }
 
 export function bundleDirectory(runDirectory: string, workstreamId: string): string {

@@ -1,5 +1,6 @@
 /** The campaign report as Markdown: the per-workstream table, test results, details, retrospective. */
 
+import { markdownInline } from "../text.ts";
 import {
   formatCount,
   formatElapsed,
@@ -134,7 +135,7 @@ function workstreamDetails(workstream: WorkstreamReport): string[] {
     "Claims:",
     ...workstream.claims.map(
       (claim) =>
-        `- claim ${claim.id}, attempt ${claim.attempt}, ${claim.made_at ?? "-"}, commit ${claim.commit?.slice(0, 12) ?? "none"}: **${claim.verdict}**${claim.failed_gates.length > 0 ? ` (failed: ${claim.failed_gates.join(", ")})` : ""} — "${cell(claim.summary)}"`,
+        `- claim ${claim.id}, attempt ${claim.attempt}, ${claim.made_at ?? "-"}, commit ${claim.commit?.slice(0, 12) ?? "none"}: **${claim.verdict}**${claim.failed_gates.length > 0 ? ` (failed: ${claim.failed_gates.join(", ")})` : ""} — "${markdownInline(claim.summary)}"`,
     ),
     ...(workstream.claims.length === 0 ? ["- none"] : []),
     "",
@@ -158,7 +159,7 @@ function workstreamDetails(workstream: WorkstreamReport): string[] {
       "Escalations:",
       ...workstream.escalations.map(
         (escalation) =>
-          `- ${cell(escalation.id)} (${cell(escalation.source)}), opened ${escalation.opened_at}: ${escalation.is_open ? "still open" : `${cell(escalation.decision ?? "")} at ${escalation.decided_at}`} after ${formatElapsed(escalation.waited_ms)}${escalation.note ? `, note: ${cell(escalation.note)}` : ""} — "${cell(escalation.question)}"`,
+          `- ${cell(escalation.id)} (${cell(escalation.source)}), opened ${escalation.opened_at}: ${escalation.is_open ? "still open" : `${cell(escalation.decision ?? "")} at ${escalation.decided_at}`} after ${formatElapsed(escalation.waited_ms)}${escalation.note ? `, note: ${markdownInline(escalation.note)}` : ""} — "${markdownInline(escalation.question)}"`,
       ),
       "",
     );

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { printable } from "../../src/text.ts";
+import { markdownInline, printable } from "../../src/text.ts";
 
 describe("printable", () => {
   it("shows a worker's escape sequences instead of letting a terminal act on them", () => {
@@ -13,5 +13,18 @@ describe("printable", () => {
     expect(printable("a\tb\nc é ✓")).toBe("a\tb\nc é ✓");
     const json = JSON.stringify({ summary: "x\u009by" });
     expect(JSON.parse(printable(json))).toEqual({ summary: "x\u009by" });
+  });
+});
+
+describe("markdownInline", () => {
+  it("keeps a worker's summary on one line with no Markdown structure of its own", () => {
+    const summary = "done\n\n**Verdict: accepted** | [ok](https://x) <img src=x> _all_ `gates` pass\u001b[2J";
+    expect(markdownInline(summary)).toBe(
+      "done \\*\\*Verdict: accepted\\*\\* \\| \\[ok\\](https://x) &lt;img src=x> \\_all\\_ \\`gates\\` pass\\u001b\\[2J",
+    );
+  });
+
+  it("leaves identifiers readable: an underscore inside a word is no emphasis", () => {
+    expect(markdownInline("local_check and diff_scope")).toBe("local_check and diff_scope");
   });
 });

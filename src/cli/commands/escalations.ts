@@ -13,7 +13,7 @@ import {
   EscalationNotFoundError,
 } from "../../monitor/escalation-store.ts";
 import { gateIds } from "../../plan/schema.ts";
-import { indentLines } from "../../text.ts";
+import { indentLines, printable } from "../../text.ts";
 import {
   parseCommandArguments,
   readingOptions,
@@ -42,11 +42,11 @@ export async function escalationsCommand(args: string[], context: CommandContext
       ? `  approve: ${record.context.options.approve}\n  deny: ${record.context.options.deny}\n  reply: ${record.context.options.reply}\n`
       : "";
     const diffstat = record.context?.diffstat
-      ? `  changes so far:\n${indentLines(record.context.diffstat, "    ")}\n`
+      ? `  changes so far:\n${indentLines(printable(record.context.diffstat), "    ")}\n`
       : "";
     context.output.out(
       `${record.id}  ${record.workstream}  (opened ${record.opened_at}, from the ${record.source})\n` +
-        `${indentLines(record.question, "  ")}\n${diffstat}${options}` +
+        `${indentLines(printable(record.question), "  ")}\n${diffstat}${options}` +
         `  answer: supervise approve ${record.id} [--note T] · supervise deny ${record.id} [--note T] · supervise reply ${record.id} "TEXT"\n\n`,
     );
   }
