@@ -1,7 +1,7 @@
 /**
  * The processes one command started, and how they end. Each command runs as the leader of its own
- * process group (process-group.ts) and carries a unique `SUPERVISE_PROCESS_TREE` marker in
- * its environment, which its children inherit even when they leave the group.
+ * process group (process-group.ts) and carries a unique marker in its environment, which its
+ * children inherit even when they leave the group.
  */
 import type { ChildProcess } from "node:child_process";
 import { signalGroup } from "./process-group.ts";
@@ -13,7 +13,12 @@ import {
   waitUntilDead,
 } from "./process-sweep.ts";
 
-export const processTreeMarker = "SUPERVISE_PROCESS_TREE";
+/**
+ * The marker's name and form are systemd's own (`INVOCATION_ID`, 32 hex digits), which many a
+ * machine's processes carry anyway: a gate or CI command must not be able to tell from its
+ * environment that it runs under supervision, or code could behave only while it is judged.
+ */
+export const processTreeMarker = "INVOCATION_ID";
 
 export interface ProcessTree {
   /** The main process's pid, which is also the group id; undefined when it never started. */

@@ -132,7 +132,7 @@ async function runCommand(request: CommandRequest, settings: RunnerSettings): Pr
   // Stopped before it began: nothing runs, not even for the instant a kill would take to land.
   if (request.signal?.aborted) return { ...notStarted(null), isCanceled: true };
   const buffer = new OutputBuffer(request.outputCapBytes ?? defaultOutputCapBytes);
-  const treeId = randomUUID();
+  const treeId = randomUUID().replaceAll("-", "");
 
   const unisolatedArgv: readonly [string, ...string[]] = ["/bin/bash", "--norc", "-c", request.command];
   const invocation = await settings.isolate({

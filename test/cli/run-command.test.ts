@@ -162,7 +162,7 @@ supervise tool claim_done --input '{"summary": "done"}'
     expect(stolen).not.toContain("run.started");
   });
 
-  it("keeps the files beside the plan out of the worker's and the gates' sight", async () => {
+  it("keeps the files beside the plan out of the worker's and the gates' sight, and supervision out of the gates' environment", async () => {
     writeFileSync(join(workspace.directory, ".env"), "DEPLOY_KEY=beside-the-plan-7f3a\n");
     const worker = workspace.writeWorker(
       "nosy.sh",
@@ -179,7 +179,7 @@ supervise tool claim_done --input '{"summary": "done"}'
       "plan.yaml",
       plan({ nosy: worker }).replace(
         '  commands: { check: "test \\"$(cat src/value.txt)\\" = 2" }',
-        `  commands: { check: "cat ${workspace.directory}/.env; test \\"$(cat src/value.txt)\\" = 2" }`,
+        `  commands: { check: "env | sed -n 's/^SUPERV\\\\(ISE[A-Z_]*\\\\)=.*/found SUPERV\\\\1/p'; cat ${workspace.directory}/.env; test \\"$(cat src/value.txt)\\" = 2" }`,
       ),
     );
     const result = await workspace.supervise(["plan.yaml"]);
@@ -193,6 +193,7 @@ supervise tool claim_done --input '{"summary": "done"}'
       .map((entry) => readFileSync(join(entry.parentPath, entry.name), "utf8"));
     expect(gateLogs.join("\n")).toContain("No such file or directory");
     expect(gateLogs.join("\n")).not.toContain("beside-the-plan");
+    expect(gateLogs.join("\n")).not.toContain("found SUPERVISE");
   });
 
   it("refuses a second supervisor on the same state dir with exit 2", async () => {

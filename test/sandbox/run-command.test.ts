@@ -95,7 +95,7 @@ describe("createCommandRunner().run", () => {
       HOME: directory,
       LANG: "C.UTF-8",
       SUPERVISE_RUN: "run-42",
-      SUPERVISE_PROCESS_TREE: expect.stringMatching(/^[0-9a-f-]{36}$/),
+      INVOCATION_ID: expect.stringMatching(/^[0-9a-f]{32}$/),
       // Set by bash itself.
       PWD: directory,
       SHLVL: expect.any(String),
