@@ -31,6 +31,7 @@ import {
   selectionChanges,
   selectionFileKind,
 } from "./test-selection.ts";
+import { toolchainShadowing } from "./toolchain-shadowing.ts";
 
 export type DiffScopeFindingKind =
   | "no-source-change"
@@ -43,7 +44,9 @@ export type DiffScopeFindingKind =
   /** Passed when the check command ran at the base; absent from its run at the claimed commit. */
   | "test-lost"
   /** Passed at the base; failed, skipped or todo at the claimed commit. */
-  | "test-broken";
+  | "test-broken"
+  /** A program or package the gates would run in place of the toolchain (toolchain-shadowing.ts). */
+  | "toolchain-replaced";
 
 export interface DiffScopeFinding {
   kind: DiffScopeFindingKind;
@@ -78,7 +81,7 @@ export function judgeDiffScope(observation: DiffScopeObservation, testRuns?: Tes
     findings.push({ kind: "no-source-change", file: null, detail: onlyNonSourceDetail([...roles.values()]) });
   }
   const tests = testChangeFindings(files, observation.limits.maxFileBytes);
-  findings.push(...tests.findings, ...selectionFindings(observation));
+  findings.push(...tests.findings, ...selectionFindings(observation), ...toolchainFindings(files));
   if (testRuns?.kind === "compared") findings.push(...testRunFindings(testRuns.comparison));
 
   const observed = {
@@ -289,6 +292,14 @@ function selectionFindings(observation: DiffScopeObservation): DiffScopeFinding[
 function textOf(content: FileContent): string | null | undefined {
   if (content.kind === "text") return content.text;
   return content.kind === "absent" ? null : undefined;
+}
+
+function toolchainFindings(files: readonly ChangedFile[]): DiffScopeFinding[] {
+  return files.flatMap((file) => {
+    if (file.status === "deleted" || isFixture(file.path)) return [];
+    const detail = toolchainShadowing(file.path);
+    return detail === null ? [] : [{ kind: "toolchain-replaced" as const, file: file.path, detail }];
+  });
 }
 
 function isFixture(path: string): boolean {

@@ -598,3 +598,48 @@ describe("the detail line", () => {
     );
   });
 });
+
+describe("diff_scope on programs the claim brings in place of the toolchain", () => {
+  function findingsOf(files: ChangedFile[]): DiffScopeFinding[] {
+    return (judge([source("src/math.js"), ...files]).observed.findings as DiffScopeFinding[]) ?? [];
+  }
+
+  it("fails a committed node_modules shim, a toolchain-named program in bin/ and a Python start-up hook", () => {
+    expect(
+      findingsOf([
+        changed("node_modules/.bin/node", null, '#!/bin/sh\nexec /usr/bin/node "$@" | sed s/fail/pass/\n'),
+        changed("tools/bin/python3", null, "#!/bin/sh\n"),
+        changed("src/sitecustomize.py", null, "import unittest\n"),
+      ]),
+    ).toEqual([
+      {
+        kind: "toolchain-replaced",
+        file: "node_modules/.bin/node",
+        detail:
+          "node_modules/.bin/node is installed code committed under node_modules: the check, build and CI commands would load or run it in place of the real package",
+      },
+      {
+        kind: "toolchain-replaced",
+        file: "tools/bin/python3",
+        detail:
+          "tools/bin/python3 is a program named like the toolchain's `python3`: a command that puts tools/bin on its PATH would run it instead",
+      },
+      {
+        kind: "toolchain-replaced",
+        file: "src/sitecustomize.py",
+        detail:
+          "src/sitecustomize.py is a Python start-up hook: it runs inside every Python process, the test runner's included",
+      },
+    ]);
+  });
+
+  it("leaves a project's own scripts in bin/, fixtures and removed shims alone", () => {
+    expect(
+      findingsOf([
+        changed("bin/release", null, "#!/bin/sh\n"),
+        changed("test/fixtures/app/node_modules/left-pad/index.js", null, "module.exports = 1;\n"),
+        changed("node_modules/.bin/node", "#!/bin/sh\n", null),
+      ]),
+    ).toEqual([]);
+  });
+});
