@@ -74,6 +74,8 @@ export function hasTestFileName(path: string): boolean {
   return (
     testSuffix.test(name) ||
     /^test_[^/]*\.py$/.test(name) ||
+    // node --test's own default patterns: test-*.js and test.js, wherever they sit.
+    /^test(?:-[^/]*)?\.[cm]?[jt]sx?$/.test(name) ||
     name === "conftest.py" ||
     /(?:Test|Tests|Spec|[a-z0-9]IT)\.(?:java|kt|kts|scala|groovy|cs)$/.test(name) ||
     /^Test[A-Z]\w*\.(?:java|kt|cs)$/.test(name)

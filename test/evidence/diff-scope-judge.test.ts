@@ -5,6 +5,7 @@ import {
   type DiffScopeObservation,
   defaultDiffScopeLimits,
 } from "../../src/evidence/diff-scope-observation.ts";
+import { classifyPath } from "../../src/evidence/file-roles.ts";
 import { lineChanges } from "../../src/evidence/line-changes.ts";
 
 const baseSha = "a".repeat(40);
@@ -641,5 +642,22 @@ describe("diff_scope on programs the claim brings in place of the toolchain", ()
         changed("node_modules/.bin/node", "#!/bin/sh\n", null),
       ]),
     ).toEqual([]);
+  });
+});
+
+describe("which files are tests", () => {
+  it("counts what node --test collects by default as tests, whatever folder they sit in", () => {
+    expect(
+      ["test-mul.js", "lib/test.mjs", "src/test-utils.ts", "src/testing.js", "src/contest.js"].map((path) => [
+        path,
+        classifyPath(path),
+      ]),
+    ).toEqual([
+      ["test-mul.js", "test"],
+      ["lib/test.mjs", "test"],
+      ["src/test-utils.ts", "test"],
+      ["src/testing.js", "source"],
+      ["src/contest.js", "source"],
+    ]);
   });
 });
