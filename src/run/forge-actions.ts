@@ -3,6 +3,7 @@
  * credentials and no remote. Each effect is journaled as an intent before it happens and as a
  * result after, so a resumed run can tell what was already done.
  */
+import { renderPrompt } from "../agent/prompt-templates.ts";
 import type { ToolResult } from "../agent/tools/tool-definition.ts";
 import { pullRequestFacts, settleWithin } from "../evidence/forge-gates.ts";
 import type { Forge, PullRequest } from "../forge/forge.ts";
@@ -25,11 +26,30 @@ export interface ForgeActionContext {
   forge: Forge;
   /** The checkout's HEAD and uncommitted changes, read by the supervisor. */
   readCheckout(): Promise<{ head: string; uncommittedChanges: string[] }>;
-  /** Brings a checkout commit into the supervisor's mirror, whence it is pushed. */
-  fetchIntoMirror(sha: string): Promise<void>;
+  /**
+   * Brings a checkout commit into the supervisor's mirror, whence it is pushed; returns the commits
+   * of it another workstream pushed first (not on this one's base), which are never pushed as this one's.
+   */
+  fetchIntoMirror(sha: string): Promise<{ commits: string[]; owners: string[] }>;
+  /** The base this workstream's checkout was made from. */
+  baseSha: string;
   mirrorPath: string;
   record(type: string, data: Record<string, unknown>): Promise<void>;
   redact(text: string): string;
+}
+
+export function foreignCommitsRefusal(
+  head: string,
+  baseSha: string,
+  foreign: { commits: string[]; owners: string[] },
+): string {
+  return renderPrompt("foreign-commits", {
+    head: head.slice(0, 12),
+    count: String(foreign.commits.length),
+    owners: foreign.owners.join(", ") || "another",
+    example: foreign.commits[0]!.slice(0, 12),
+    base: baseSha.slice(0, 12),
+  });
 }
 
 function ok(text: string): ToolResult {
@@ -48,8 +68,9 @@ async function pushHead(context: ForgeActionContext): Promise<{ sha: string; not
       `Nothing to push: HEAD (${head.slice(0, 12)}) is the base ${context.plan.base}. Commit your change first.`,
     );
   }
+  const foreign = await context.fetchIntoMirror(head);
+  if (foreign.commits.length > 0) return failure(foreignCommitsRefusal(head, context.baseSha, foreign));
   await context.record("push.intended", { sha: head, branch: context.workstream.branch });
-  await context.fetchIntoMirror(head);
   await context.forge.push({
     fromRepository: context.mirrorPath,
     sha: head,

@@ -26,10 +26,12 @@ export interface CheckoutPort {
   readCheckout(path: string): Promise<{ head: string; uncommittedChanges: string[] }>;
   /** Differences between the working tree and HEAD that `git status` does not show (see Workspace.hiddenChanges). */
   hiddenChanges(path: string, head: string): Promise<string[]>;
-  /** Copies a checkout's commit into the supervisor's private mirror, the only place pushes start from. */ fetchIntoMirror(
-    workstreamId: string,
-    sha: string,
-  ): Promise<void>;
+  /**
+   * Copies a checkout's commit into the supervisor's private mirror, the only place pushes start
+   * from, as the workstream's own; unless it carries commits another workstream pushed first,
+   * which are returned (non-empty `commits`) and keep it from being recorded as this one's.
+   */
+  fetchIntoMirror(workstreamId: string, sha: string): Promise<{ commits: string[]; owners: string[] }>;
   readonly mirrorPath: string;
   /** `git diff --stat` of the checkout's working tree (commits and uncommitted edits) against `baseSha`. */
   diffStat(path: string, baseSha: string): Promise<string>;

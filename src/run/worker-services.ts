@@ -12,6 +12,7 @@ import {
   ciStatusAction,
   closeIssueAction,
   type ForgeActionContext,
+  foreignCommitsRefusal,
   mergePullRequestAction,
   openPullRequestAction,
   pushAction,
@@ -108,6 +109,14 @@ export class WorkerServiceFactory {
         ...visible,
         ...(await run.dependencies.checkouts.hiddenChanges(checkoutPath, head)),
       ];
+      const baseSha = run.workstreamState(id).baseSha ?? run.dependencies.plan.base;
+      if (uncommittedChanges.length === 0 && head !== baseSha) {
+        // Another workstream's pushed work is readable in the mirror; it is never this one's claim.
+        const foreign = await run.dependencies.checkouts.fetchIntoMirror(id, head);
+        if (foreign.commits.length > 0) {
+          return { isError: true, text: foreignCommitsRefusal(head, baseSha, foreign) };
+        }
+      }
       const claimId = run.workstreamState(id).claims.length + 1;
       await run.record("claim.made", id, {
         claim: claimId,
@@ -137,6 +146,7 @@ export class WorkerServiceFactory {
       forge,
       readCheckout: run.readCheckout(checkoutPath),
       fetchIntoMirror: (sha) => checkouts.fetchIntoMirror(workstream.id, sha),
+      baseSha: run.workstreamState(workstream.id).baseSha ?? plan.base,
       mirrorPath: checkouts.mirrorPath,
       record: async (type, data) => {
         verifier.forgetForgeFacts(workstream.id);

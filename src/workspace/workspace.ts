@@ -179,13 +179,18 @@ export class Workspace {
     });
   }
 
-  /** Copies `sha` and its history from the checkout into the mirror, kept at refs/supervise/<id>/commits/<sha>. */
-  async fetchFromCheckout(workstreamId: string, sha: string): Promise<void> {
+  /**
+   * Copies `sha` and its history from the checkout into the mirror, and keeps it at
+   * refs/supervise/<id>/commits/<sha> unless it carries commits another workstream pushed first
+   * (see foreignCommits): those are returned, and the commit is not recorded as this one's.
+   */
+  async fetchFromCheckout(workstreamId: string, sha: string): Promise<ForeignCommits> {
     if (!shaPattern.test(sha)) throw new SuperviseError(`"${sha}" is not a full commit SHA.`);
     const path = this.checkoutPath(workstreamId);
     if (!(await isDirectory(path)))
       throw new StateError(`The workstream ${workstreamId} has no checkout at ${path}.`);
     const mirror = await this.repository(this.mirrorPath);
+    const incoming = `refs/supervise-incoming/${workstreamId}/${sha}`;
     // git clears our -c overrides for the upload-pack it starts in the checkout (local transports
     // reset GIT_CONFIG_PARAMETERS), so that side reads the worker's config as is. upload-pack runs
     // no hooks and takes packObjectsHook only from protected config: nothing there runs code.
@@ -197,13 +202,65 @@ export class Workspace {
       "--no-write-fetch-head",
       "--",
       path,
-      `${sha}:${commitRef(workstreamId, sha)}`,
+      `${sha}:${incoming}`,
     ]);
-    if ((await mirror.resolveCommit(commitRef(workstreamId, sha))) !== sha) {
-      throw new StateError(
-        `Fetching ${sha} from the checkout of ${workstreamId} did not bring that commit into the mirror.`,
-      );
+    try {
+      if ((await mirror.resolveCommit(incoming)) !== sha) {
+        throw new StateError(
+          `Fetching ${sha} from the checkout of ${workstreamId} did not bring that commit into the mirror.`,
+        );
+      }
+      const foreign = await this.foreignCommits(workstreamId, sha);
+      if (foreign.commits.length === 0) await mirror.raw(["update-ref", commitRef(workstreamId, sha), sha]);
+      return foreign;
+    } finally {
+      await mirror.raw(["update-ref", "-d", incoming]);
     }
+  }
+
+  /**
+   * Commits of `sha` (already in the mirror) that another workstream pushed and that are not on
+   * this workstream's base: a worker can read every pushed commit in the mirror its checkout
+   * borrows objects from, and must not take another's work as its own.
+   */
+  async foreignCommits(workstreamId: string, sha: string): Promise<ForeignCommits> {
+    const mirror = await this.repository(this.mirrorPath);
+    const ownBase = baseRef(workstreamId);
+    if ((await mirror.resolveCommit(ownBase)) === null) return { commits: [], owners: [] };
+    const othersPushed = (
+      await mirror.raw(["for-each-ref", "--format=%(objectname) %(refname)", "refs/supervise/"])
+    )
+      .split("\n")
+      .map((line) => line.split(" "))
+      .filter(([, ref]) => ref !== undefined && /^refs\/supervise\/[^/]+\/commits\//.test(ref))
+      .filter(([, ref]) => !ref!.startsWith(`refs/supervise/${workstreamId}/`))
+      .map(([objectName]) => objectName!);
+    if (othersPushed.length === 0) return { commits: [], owners: [] };
+    const listed = (output: string) => output.split("\n").filter((line) => line !== "");
+    const unmerged = listed(await mirror.raw(["rev-list", "--stdin"], { input: `${sha}\n^${ownBase}\n` }));
+    const ownOnly = new Set(
+      listed(
+        await mirror.raw(["rev-list", "--stdin"], {
+          input: [sha, `^${ownBase}`, ...othersPushed.map((other) => `^${other}`)].join("\n"),
+        }),
+      ),
+    );
+    const commits = unmerged.filter((commit) => !ownOnly.has(commit));
+    if (commits.length === 0) return { commits, owners: [] };
+    const owners = new Set(
+      listed(
+        await mirror.raw([
+          "for-each-ref",
+          "--format=%(refname)",
+          "--contains",
+          commits[0]!,
+          "refs/supervise/",
+        ]),
+      )
+        .map((ref) => ref.split("/")[2]!)
+        .filter((owner) => owner !== workstreamId),
+    );
+    return { commits, owners: [...owners] };
   }
 
   /** The SafeGit of a repository under this workspace (a checkout, the mirror), for diffs and logs. */
@@ -395,6 +452,12 @@ export class Workspace {
     );
     return next;
   }
+}
+
+/** Commits another workstream pushed first, and which workstreams did. */
+export interface ForeignCommits {
+  commits: string[];
+  owners: string[];
 }
 
 function baseRef(workstreamId: string): string {

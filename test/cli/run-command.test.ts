@@ -196,6 +196,51 @@ supervise tool claim_done --input '{"summary": "done"}'
     expect(gateLogs.join("\n")).not.toContain("found SUPERVISE");
   });
 
+  it("never lets a worker push or claim another workstream's pushed commit as its own", async () => {
+    const victim = workspace.writeWorker(
+      "victim.sh",
+      `#!/usr/bin/env bash
+cat >/dev/null
+echo 2 > src/value.txt
+git commit -qam "value is 2, by the victim"
+supervise tool push
+supervise tool claim_done --input '{"summary": "value set to 2"}'
+`,
+    );
+    const thief = workspace.writeWorker(
+      "thief.sh",
+      `#!/usr/bin/env bash
+cat >/dev/null
+mirror=$(dirname "$(cat .git/objects/info/alternates)")
+for _ in $(seq 1 600); do
+  stolen=$(git --git-dir="$mirror" for-each-ref --format='%(objectname)' refs/supervise/victim/commits/ | head -1)
+  [ -n "$stolen" ] && break
+  sleep 0.1
+done
+git reset -q --hard "$stolen"
+echo "push: $(supervise tool push 2>&1)"
+echo "claim: $(supervise tool claim_done --input '{"summary": "mine"}' 2>&1)"
+`,
+    );
+    workspace.writePlan("plan.yaml", plan({ victim, thief }).replace("max_restarts: 1", "max_restarts: 0"));
+    const result = await workspace.supervise(["plan.yaml", "--json"]);
+    expect(result.exitCode).toBe(1);
+    expect(readBundle("victim")).toMatchObject({ verdict: "accepted" });
+    expect(readBundle("thief")).toMatchObject({ verdict: "rejected", claims: [] });
+    const run = readdirSync(join(workspace.directory, ".supervise", "runs"))[0]!;
+    const transcript = readFileSync(
+      join(workspace.directory, ".supervise", "runs", run, "transcripts", "thief.jsonl"),
+      "utf8",
+    );
+    expect(transcript).toMatch(
+      /push: Refused: HEAD \([0-9a-f]{12}\) contains 1 commit\(s\) that workstream victim pushed/,
+    );
+    expect(transcript).toMatch(
+      /claim: Refused: HEAD \([0-9a-f]{12}\) contains 1 commit\(s\) that workstream victim pushed/,
+    );
+    expect(result.stdout).not.toContain('"type":"push.completed","workstream":"thief"');
+  });
+
   it("refuses a second supervisor on the same state dir with exit 2", async () => {
     const worker = workspace.writeWorker("slow.sh", "#!/usr/bin/env bash\ncat >/dev/null\nsleep 30\n");
     workspace.writePlan("plan.yaml", plan({ slow: worker }));

@@ -34,7 +34,9 @@ class FakeCheckouts implements CheckoutPort {
   async diffStat() {
     return " src/a.js | 2 +-";
   }
-  async fetchIntoMirror() {}
+  async fetchIntoMirror() {
+    return { commits: [], owners: [] };
+  }
 }
 
 /** A scripted worker: each start runs the script for (workstream, attempt). */
