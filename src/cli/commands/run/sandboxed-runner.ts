@@ -53,10 +53,7 @@ export function createSandboxedRunner(options: {
       userRepository: plan.repo,
       mirrorPath: options.workspace.mirrorPath,
       socketPath: options.toolServer.socketPath,
-      readOnly: [
-        ...superviseInstallation(cliPath(), process.execPath),
-        options.shimDirectory,
-      ],
+      readOnly: [...superviseInstallation(cliPath(), process.execPath), options.shimDirectory],
       network: options.network,
       home: options.home,
     }),
