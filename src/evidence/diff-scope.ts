@@ -45,6 +45,8 @@ export type DiffScopeFindingKind =
   | "test-lost"
   /** Passed at the base; failed, skipped or todo at the claimed commit. */
   | "test-broken"
+  /** An existing test's assertion now expects something else (another value or matcher). */
+  | "expectation-changed"
   /** A program or package the gates would run in place of the toolchain (toolchain-shadowing.ts). */
   | "toolchain-replaced";
 

@@ -12,6 +12,8 @@ import type { ChangedFile, FileContent } from "./diff-scope-observation.ts";
 import { classifyPath, hasTestFileName, languageOf, type TestLanguage } from "./file-roles.ts";
 import { multisetDifference, significantLines } from "./line-changes.ts";
 import {
+  assertionPatternSource,
+  countAssertions,
   inventoryOf,
   isTriviallyTrue,
   rustTestRegion,
@@ -71,6 +73,7 @@ export function testChangeFindings(files: readonly ChangedFile[], maxFileBytes: 
   findings.push(...lost.findings);
   findings.push(...weakenedAssertions(changes, lost.filesKeepingTheirTests, lost.findings.length > 0));
   findings.push(...addedLineFindings(changes));
+  findings.push(...changedExpectations(changes));
   for (const { change } of changes) {
     if (change.previousPath && hasTestFileName(change.previousPath) && !hasTestFileName(change.path)) {
       findings.push({
@@ -182,6 +185,48 @@ function weakenedAssertions(
     });
   }
   return findings;
+}
+
+/** The parts of an assertion that say what is expected: literals, and the matcher's own words. */
+const expectationToken =
+  /-?\b\d+(?:\.\d+)?(?:e[+-]?\d+)?\b|"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|`(?:[^`\\]|\\.)*`|\b(?:to[A-Z]\w*|assert\w*|not\w*|equals?|strictEqual|deepStrictEqual|deepEqual|ok|throws|rejects|match(?:es)?|true|false|True|False|None|null|undefined|nil|Some|Ok|Err)\b|[<>!=]=?=?/g;
+
+/**
+ * An existing test's expectation changed: assertion lines the change removed from a test file that
+ * had tests at the base, replaced by assertions that expect something else (another value, another
+ * matcher). A rename (`add(1, 2)` to `sum(1, 2)`) keeps every expectation and is no finding; fitting
+ * a test to broken code is one, and needs a person's (or the review gate's) judgement.
+ */
+function changedExpectations(changes: readonly TestFileChange[]): DiffScopeFinding[] {
+  const findings: DiffScopeFinding[] = [];
+  for (const { base, commit } of changes) {
+    if (!base || !commit || base.inventory.names.length === 0) continue;
+    const isAssertion = (line: CodeLine) => countAssertions(commit.language, line.text) > 0;
+    const removed = multisetDifference(linesOf(base), linesOf(commit), keyOf).filter(isAssertion);
+    // An assertion that cannot fail is its own finding (trivial-assertion).
+    const added = multisetDifference(linesOf(commit), linesOf(base), keyOf)
+      .filter(isAssertion)
+      .filter((line) => !isTriviallyTrue(line.text, line.blanked));
+    if (removed.length === 0 || added.length === 0) continue;
+    // From the assertion on: a test's name on the same line (`it("works", () => expect(…))`) is no expectation.
+    const expectations = (lines: readonly CodeLine[]) =>
+      lines.flatMap((line) => assertionPart(commit.language, line.text).match(expectationToken) ?? []).sort();
+    const before = expectations(removed);
+    const after = expectations(added);
+    // Added assertions may also expect more than before; only expectations that went away count.
+    if (multisetDifference(before, after).length === 0) continue;
+    findings.push({
+      kind: "expectation-changed",
+      file: commit.path,
+      detail: `${commit.path} changes what an existing test expects: ${code(removed[0]!.text)} became ${code(added[0]!.text)}${removed.length > 1 ? ` (and ${removed.length - 1} more assertion line${removed.length > 2 ? "s" : ""})` : ""}; a person or the review gate must approve it`,
+    });
+  }
+  return findings;
+}
+
+function assertionPart(language: TestLanguage, line: string): string {
+  const start = line.search(new RegExp(assertionPatternSource(language)));
+  return start < 0 ? line : line.slice(start);
 }
 
 const goBuildConstraint = /^\/\/\s*(?:go:build|\+build)\b/;

@@ -137,6 +137,11 @@ const assertionPatterns: Record<TestLanguage, RegExp> = {
   ruby: /\bexpect\s*[({]|\bassert\w*\b|\.\s*should\b|\bis_expected\b/g,
 };
 
+/** The assertion pattern of a language, to build a one-off (non-global) search from. */
+export function assertionPatternSource(language: TestLanguage): string {
+  return assertionPatterns[language].source;
+}
+
 export function countAssertions(language: TestLanguage, code: string): number {
   return code.match(assertionPatterns[language])?.length ?? 0;
 }

@@ -661,3 +661,32 @@ describe("which files are tests", () => {
     ]);
   });
 });
+
+describe("diff_scope on expectations an existing test changed", () => {
+  const base = `test("mul", () => {\n  assert.equal(mul(2, 3), 6);\n  expect(mul(0, 5)).toBe(0);\n});\n`;
+
+  it("fails a test whose expected value or matcher was changed to fit the code", () => {
+    const fitted = base.replace("assert.equal(mul(2, 3), 6)", "assert.equal(mul(2, 3), 5)");
+    const loosened = base.replace("expect(mul(0, 5)).toBe(0)", "expect(mul(0, 5)).toBeDefined()");
+    expect(findingsOf([source("src/mul.js"), changed("test/mul.test.js", base, fitted)])).toEqual([
+      {
+        kind: "expectation-changed",
+        file: "test/mul.test.js",
+        detail:
+          "test/mul.test.js changes what an existing test expects: `assert.equal(mul(2, 3), 6);` became `assert.equal(mul(2, 3), 5);`; a person or the review gate must approve it",
+      },
+    ]);
+    expect(
+      findingsOf([source("src/mul.js"), changed("test/mul.test.js", base, loosened)]).map(
+        (finding) => finding.kind,
+      ),
+    ).toEqual(["expectation-changed"]);
+  });
+
+  it("passes a rename that keeps every expectation, and assertions only added", () => {
+    const renamed = base.replaceAll("mul(", "multiply(");
+    const extended = base.replace("});\n", "  assert.equal(mul(4, 4), 16);\n});\n");
+    expect(findingsOf([source("src/mul.js"), changed("test/mul.test.js", base, renamed)])).toEqual([]);
+    expect(findingsOf([source("src/mul.js"), changed("test/mul.test.js", base, extended)])).toEqual([]);
+  });
+});
