@@ -7,13 +7,13 @@
 import { renderPrompt } from "../agent/prompt-templates.ts";
 import type { WorkerExit } from "../agent/worker.ts";
 import type { Workstream } from "../plan/schema.ts";
+import type { EscalationFlow } from "../run/escalation-flow.ts";
 import type { RunContext } from "../run/run-context.ts";
 import { definitionOfDone } from "../run/worker-prompt.ts";
 import { playbookAttempts } from "../run/workstream-state.ts";
 import type { CommandResult } from "../sandbox/run-command.ts";
 import { type BudgetLine, budgetLines, describeBudgetLine, remainingBudgetMs } from "./budget.ts";
 import { errorSignature } from "./error-signature.ts";
-import type { EscalationFlow } from "./escalation-flow.ts";
 import { renderPlaybook, type SignalKind } from "./playbook.ts";
 import { choosePlaybook, type Signal } from "./playbook-matcher.ts";
 

@@ -3,16 +3,16 @@
  * recording every step in the journal before acting on it. State changes only through journal
  * events folded by the state machine, so a resume after a crash continues exactly where the run
  * stopped. The parts it drives: the monitor (src/monitor/stall-monitor.ts), the escalation flow
- * (src/monitor/escalation-flow.ts), the claim verifier (./claim-verifier.ts) and the worker's
+ * (./escalation-flow.ts), the claim verifier (./claim-verifier.ts) and the worker's
  * services (./worker-services.ts).
  */
 import type { TurnUsage, WorkerExit } from "../agent/worker.ts";
 import { describeOsError, JournalWriteError, osErrorCode, StateError, SuperviseError } from "../errors.ts";
 import { remainingBudget, remainingBudgetMs } from "../monitor/budget.ts";
-import { EscalationFlow } from "../monitor/escalation-flow.ts";
 import { StallMonitor } from "../monitor/stall-monitor.ts";
 import type { Workstream } from "../plan/schema.ts";
 import { ClaimVerifier } from "./claim-verifier.ts";
+import { EscalationFlow } from "./escalation-flow.ts";
 import { RunContext } from "./run-context.ts";
 import { decideSchedule, isSelected } from "./scheduler.ts";
 import type { RunOutcome, SupervisorDependencies } from "./supervisor-dependencies.ts";

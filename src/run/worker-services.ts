@@ -4,10 +4,10 @@
  * effect goes through here, is journaled, and feeds the monitor.
  */
 import type { WorkerServices } from "../agent/tools/tool-definition.ts";
-import type { EscalationFlow } from "../monitor/escalation-flow.ts";
 import type { StallMonitor } from "../monitor/stall-monitor.ts";
 import type { Workstream } from "../plan/schema.ts";
 import type { ClaimVerifier } from "./claim-verifier.ts";
+import type { EscalationFlow } from "./escalation-flow.ts";
 import {
   ciStatusAction,
   closeIssueAction,
