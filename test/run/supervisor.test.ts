@@ -19,7 +19,14 @@ import { testPlan, testWorkstream } from "../fakes/plan-builder.ts";
 class FakeCheckouts implements CheckoutPort {
   readonly heads = new Map<string, string>();
   readonly dirty = new Map<string, string[]>();
+  private readonly ensured = new Map<string, number>();
+  private readonly ensureWaits: { id: string; times: number; resolve: () => void }[] = [];
   async ensureCheckout(workstream: { id: string; branch: string }) {
+    const times = (this.ensured.get(workstream.id) ?? 0) + 1;
+    this.ensured.set(workstream.id, times);
+    for (const wait of this.ensureWaits.filter((candidate) => candidate.id === workstream.id)) {
+      if (times >= wait.times) wait.resolve();
+    }
     const isNew = !this.heads.has(`/checkouts/${workstream.id}`);
     if (isNew) this.heads.set(`/checkouts/${workstream.id}`, "base0");
     return { path: `/checkouts/${workstream.id}`, branch: workstream.branch, baseSha: "base0", isNew };
@@ -35,6 +42,45 @@ class FakeCheckouts implements CheckoutPort {
     return " src/a.js | 2 +-";
   }
   async fetchIntoMirror() {}
+  /**
+   * Resolves once the run has asked for the workstream's checkout `times` times. Each task that
+   * drives the workstream asks first, so the second ask is the run taking it up again after its
+   * worker stopped; what that task waits on it reaches before any I/O.
+   */
+  whenEnsured(id: string, times: number): Promise<void> {
+    const { promise, resolve } = Promise.withResolvers<void>();
+    if ((this.ensured.get(id) ?? 0) >= times) resolve();
+    else this.ensureWaits.push({ id, times, resolve });
+    return promise;
+  }
+}
+
+/** The run's events as they are recorded, so a test waits on what happened instead of on time. */
+class RecordedEvents {
+  private readonly waits: { type: string; resolve: (event: JournalEvent) => void }[] = [];
+  readonly onEvent = (event: JournalEvent) => {
+    for (const wait of this.waits.filter((candidate) => candidate.type === event.type)) {
+      this.waits.splice(this.waits.indexOf(wait), 1);
+      wait.resolve(event);
+    }
+  };
+  /** The next event of this type. */
+  next(type: string): Promise<JournalEvent> {
+    const { promise, resolve } = Promise.withResolvers<JournalEvent>();
+    this.waits.push({ type, resolve });
+    return promise;
+  }
+}
+
+/** A human who answers the next escalation the run opens, once `until` has come. */
+async function answerNextEscalation(
+  recorded: RecordedEvents,
+  decision: Parameters<ReturnType<typeof createEscalationStore>["decide"]>[1],
+  until: Promise<void> = Promise.resolve(),
+) {
+  const opened = await recorded.next("escalation.opened");
+  await until;
+  return createEscalationStore(directory, new ManualClock()).decide(String(opened.escalation), decision);
 }
 
 /** A scripted worker: each start runs the script for (workstream, attempt). */
@@ -97,10 +143,12 @@ async function runPlan(
     log?: string[];
     forge?: Forge;
     clock?: ManualClock;
+    checkouts?: FakeCheckouts;
+    recorded?: RecordedEvents;
   } = {},
 ) {
   const clock = options.clock ?? new ManualClock();
-  const checkouts = new FakeCheckouts();
+  const checkouts = options.checkouts ?? new FakeCheckouts();
   const log: string[] = options.log ?? [];
   const { journal, events } = await Journal.open(join(directory, "journal.jsonl"), { clock });
   const outcome = await runSupervisor({
@@ -133,7 +181,7 @@ async function runPlan(
       isOutputTruncated: false,
       error: null,
     }),
-    onEvent: () => {},
+    onEvent: options.recorded?.onEvent ?? (() => {}),
     signal: new AbortController().signal,
     options: {
       only: undefined,
@@ -324,21 +372,22 @@ describe("runSupervisor escalations", () => {
   it("blocks a worker's ask_human until a human decides, and hands it the answer", async () => {
     const answers: string[] = [];
     const plan = testPlan([testWorkstream("a")]);
-    const human = (async () => {
-      const store = createEscalationStore(directory, new ManualClock(), { pollMs: 5 });
-      for (;;) {
-        const pending = (await store.list()).filter((record) => record.status === "pending");
-        if (pending[0])
-          return store.decide(pending[0].id, { kind: "reply", text: "use the v2 API", decidedBy: "tester" });
-        await new Promise((resolve) => setTimeout(resolve, 5));
-      }
-    })();
-    const { events, outcome } = await runPlan(plan, {
-      a: async (start, checkouts) => {
-        answers.push((await start.services.askHuman("Which API version?")).text);
-        await commitAndClaim(start, checkouts);
-      },
+    const recorded = new RecordedEvents();
+    const human = answerNextEscalation(recorded, {
+      kind: "reply",
+      text: "use the v2 API",
+      decidedBy: "tester",
     });
+    const { events, outcome } = await runPlan(
+      plan,
+      {
+        a: async (start, checkouts) => {
+          answers.push((await start.services.askHuman("Which API version?")).text);
+          await commitAndClaim(start, checkouts);
+        },
+      },
+      { recorded },
+    );
     await human;
     expect(outcome.kind === "finished" && outcome.allAccepted).toBe(true);
     expect(answers[0]).toContain("**replied**");
@@ -478,21 +527,13 @@ describe("an approval with a waiver", () => {
   it("turns the named failed gates into waived (never pass) and accepts the claim as it stands", async () => {
     const failing = new FakeCommandRunner(() => 1);
     const plan = testPlan([testWorkstream("a", { done: ["local_check"] })]);
-    const human = (async () => {
-      const store = createEscalationStore(directory, new ManualClock(), { pollMs: 5 });
-      for (;;) {
-        const pending = (await store.list()).filter((record) => record.status === "pending");
-        if (pending[0]) {
-          return store.decide(pending[0].id, {
-            kind: "approve",
-            note: "the suite needs a GPU",
-            decidedBy: "lead",
-            waive: ["local_check"],
-          });
-        }
-        await new Promise((resolve) => setTimeout(resolve, 5));
-      }
-    })();
+    const recorded = new RecordedEvents();
+    const human = answerNextEscalation(recorded, {
+      kind: "approve",
+      note: "the suite needs a GPU",
+      decidedBy: "lead",
+      waive: ["local_check"],
+    });
     const answers: string[] = [];
     const { events, outcome } = await runPlan(
       plan,
@@ -505,7 +546,7 @@ describe("an approval with a waiver", () => {
           );
         },
       },
-      { runner: failing },
+      { runner: failing, recorded },
     );
     await human;
     expect(outcome.kind === "finished" && outcome.allAccepted).toBe(true);
@@ -733,27 +774,29 @@ describe("the same error surviving edits", () => {
 describe("a worker stopped while the supervisor answers it", () => {
   it("journals one decision when the worker dies while its ask_human waits", async () => {
     const plan = testPlan([testWorkstream("a")]);
-    const human = (async () => {
-      const store = createEscalationStore(directory, new ManualClock(), { pollMs: 5 });
-      for (;;) {
-        const [pending] = (await store.list()).filter((record) => record.status === "pending");
-        if (pending) {
-          // Long enough for the run to restart the workstream and wait on the same escalation.
-          await new Promise((resolve) => setTimeout(resolve, 150));
-          return store.decide(pending.id, { kind: "reply", text: "yes", decidedBy: "tester" });
-        }
-        await new Promise((resolve) => setTimeout(resolve, 5));
-      }
-    })();
-    const { events, outcome } = await runPlan(plan, {
-      a: async (start, checkouts) => {
-        if (start.attempt > 1) return commitAndClaim(start, checkouts);
-        // Like a worker stopped by its time budget while a human has not answered yet.
-        void start.services.askHuman("May I?").catch(() => {});
-        await new Promise((resolve) => setTimeout(resolve, 30));
-        return { exitCode: null, isCanceled: true, description: "stopped" };
+    const recorded = new RecordedEvents();
+    const checkouts = new FakeCheckouts();
+    const opened = recorded.next("escalation.opened");
+    // The human answers only once the run has taken the workstream up again and waits on the
+    // same escalation as the stopped worker's ask_human.
+    const human = answerNextEscalation(
+      recorded,
+      { kind: "reply", text: "yes", decidedBy: "tester" },
+      checkouts.whenEnsured("a", 2),
+    );
+    const { events, outcome } = await runPlan(
+      plan,
+      {
+        a: async (start, checkouts) => {
+          if (start.attempt > 1) return commitAndClaim(start, checkouts);
+          // Like a worker stopped by its time budget while a human has not answered yet.
+          void start.services.askHuman("May I?").catch(() => {});
+          await opened;
+          return { exitCode: null, isCanceled: true, description: "stopped" };
+        },
       },
-    });
+      { recorded, checkouts },
+    );
     await human;
     expect(events.filter((event) => event.type === "escalation.decided")).toHaveLength(1);
     expect(outcome).toMatchObject({ kind: "finished", allAccepted: true });
@@ -761,12 +804,20 @@ describe("a worker stopped while the supervisor answers it", () => {
   });
 
   it("verifies a claim once when its worker dies while the verdict is out", async () => {
-    class SlowRunner extends FakeCommandRunner {
+    /** A gate command that starts, then finishes only when the test lets it. */
+    class HeldRunner extends FakeCommandRunner {
+      readonly started = Promise.withResolvers<void>();
+      readonly release = Promise.withResolvers<void>();
       override async run(request: Parameters<FakeCommandRunner["run"]>[0]) {
-        await new Promise((resolve) => setTimeout(resolve, 150));
+        this.started.resolve();
+        await this.release.promise;
         return super.run(request);
       }
     }
+    const runner = new HeldRunner();
+    const checkouts = new FakeCheckouts();
+    // The verdict comes once the run has taken the workstream up again, so it joins this verification.
+    void checkouts.whenEnsured("a", 2).then(() => runner.release.resolve());
     const plan = testPlan([testWorkstream("a", { done: ["local_check"] })]);
     const { events, outcome } = await runPlan(
       plan,
@@ -774,11 +825,11 @@ describe("a worker stopped while the supervisor answers it", () => {
         a: async (start, checkouts) => {
           checkouts.heads.set(start.checkoutPath, "c1");
           void start.services.claimDone("done").catch(() => {});
-          await new Promise((resolve) => setTimeout(resolve, 30));
+          await runner.started.promise;
           return { exitCode: null, isCanceled: true, description: "stopped" };
         },
       },
-      { runner: new SlowRunner() },
+      { runner, checkouts },
     );
     expect(events.filter((event) => event.type === "claim.accepted")).toHaveLength(1);
     expect(types(events, "a")).not.toContain("claim.reverifying");
