@@ -211,7 +211,7 @@ describe("runSupervisor", () => {
         a: commitAndClaim,
       },
     );
-    expect(outcome.kind === "finished" && outcome.allAccepted).toBe(true);
+    expect(outcome).toMatchObject({ kind: "finished", allAccepted: true });
     expect(types(events, "a")).toEqual([
       "workstream.started",
       "checkout.created",
@@ -236,7 +236,7 @@ describe("runSupervisor", () => {
         answers.push(await start.services.push());
       },
     });
-    expect(outcome.kind === "finished" && outcome.allAccepted).toBe(true);
+    expect(outcome).toMatchObject({ kind: "finished", allAccepted: true });
     expect(answers).toEqual([
       { isError: true, text: "Workstream a is accepted; the forge takes no more changes from this worker." },
       { isError: true, text: "Workstream a is accepted; the forge takes no more changes from this worker." },
@@ -260,7 +260,7 @@ describe("runSupervisor", () => {
       },
       { runner },
     );
-    expect(outcome.kind === "finished" && outcome.allAccepted).toBe(false);
+    expect(outcome).toMatchObject({ kind: "finished", allAccepted: false });
     expect(runner.requests).toEqual([]);
     expect(events.find((event) => event.type === "gate.failed")).toMatchObject({
       gate: "local_check",
@@ -331,7 +331,7 @@ describe("runSupervisor", () => {
     }
     await first.journal.close();
     const { log, events, outcome } = await runPlan(plan, { a: commitAndClaim, b: commitAndClaim });
-    expect(outcome.kind === "finished" && outcome.allAccepted).toBe(true);
+    expect(outcome).toMatchObject({ kind: "finished", allAccepted: true });
     expect(log).toEqual(["start b#1", "exit b#1"]);
     // The worker of `a` was running when the journal stopped; the resume records that it is gone.
     expect(events.filter((event) => event.type === "worker.exited" && event.workstream === "a")).toHaveLength(
@@ -360,7 +360,7 @@ describe("runSupervisor scheduling races", () => {
       d: commitAndClaim,
       e: commitAndClaim,
     });
-    expect(outcome.kind === "finished" && outcome.allAccepted).toBe(true);
+    expect(outcome).toMatchObject({ kind: "finished", allAccepted: true });
     const starts = events
       .filter((event) => event.type === "workstream.started")
       .map((event) => event.workstream);
@@ -389,7 +389,7 @@ describe("runSupervisor escalations", () => {
       { recorded },
     );
     await human;
-    expect(outcome.kind === "finished" && outcome.allAccepted).toBe(true);
+    expect(outcome).toMatchObject({ kind: "finished", allAccepted: true });
     expect(answers[0]).toContain("**replied**");
     expect(answers[0]).toContain("Their reply: use the v2 API");
     expect(events.filter((event) => event.type.startsWith("escalation."))).toMatchObject([
@@ -427,7 +427,7 @@ describe("--no-wait", () => {
       decidedBy: "tester",
     });
     const second = await runPlan(plan, scripts, { noWait: true });
-    expect(second.outcome.kind === "finished" && second.outcome.allAccepted).toBe(true);
+    expect(second.outcome).toMatchObject({ kind: "finished", allAccepted: true });
     expect(prompts).toHaveLength(2);
     expect(prompts[1]).toContain(
       'A human decided your last escalation: a-1 ("May I drop the legacy endpoint?"): approve — yes, it is dead',
@@ -549,7 +549,7 @@ describe("an approval with a waiver", () => {
       { runner: failing, recorded },
     );
     await human;
-    expect(outcome.kind === "finished" && outcome.allAccepted).toBe(true);
+    expect(outcome).toMatchObject({ kind: "finished", allAccepted: true });
     expect(answers[0]).toContain("accepted with that waiver");
     expect(
       events.filter((event) =>
