@@ -52,7 +52,7 @@ export interface MonitorInputs {
   };
   forge: Pick<Forge, "findPullRequest">;
   /** A workstream's state as folded from the journal. */
-  workstreamState(id: string): WorkstreamState;
+  workstreamState(id: string): Readonly<WorkstreamState>;
   /** How many times each playbook was applied to a workstream, from its journaled interventions. */
   playbookAttempts(id: string): ReadonlyMap<string, number>;
   /** A workstream's definition of done as the worker's prompt explains it; playbooks quote it. */
@@ -254,8 +254,8 @@ export class StallMonitor {
       : null;
     const detected = judgeStoppedWorker(exit, { ...observed, pullRequest });
     if (!detected) return null;
-    if (exit.blockedReason === "spend_limit") {
-      // No playbook is tried where none could help: a spend limit is lifted by a human, not a restart.
+    if (!detected.canRestartHelp) {
+      // No playbook is tried where none could help: a human decides at once.
       return {
         kind: "escalate",
         signal: this.asSignal(detected),

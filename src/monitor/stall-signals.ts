@@ -193,6 +193,12 @@ export function needsPullRequest(exit: WorkerExit, wasIdle: boolean): boolean {
   return !wasIdle && !exit.blockedReason;
 }
 
+/** Why a worker stopped, and whether starting it again could help at all. */
+export interface StoppedWorkerSignal extends DetectedSignal {
+  /** False for a spend limit: a human lifts it, no restart does. */
+  canRestartHelp: boolean;
+}
+
 /**
  * A worker stopped without an accepted claim: which signal that is. Null when its claims were
  * rejected and it gave up, since the rejection evidence is in the restart prompt already.
@@ -201,21 +207,27 @@ export function needsPullRequest(exit: WorkerExit, wasIdle: boolean): boolean {
 export function judgeStoppedWorker(
   exit: WorkerExit,
   observed: { wasIdle: boolean; madeClaim: boolean; pullRequest: PullRequest | null },
-): DetectedSignal | null {
+): StoppedWorkerSignal | null {
   const lastOutput = exit.outputTail ? `; its last output:\n${exit.outputTail.slice(-1500)}` : "";
-  const stopped: DetectedSignal = {
+  const stopped: StoppedWorkerSignal = {
     kind: "stopped_without_claim",
     evidence: `the worker ${exit.description}${lastOutput}`,
+    canRestartHelp: true,
   };
   if (observed.wasIdle) return { ...stopped, kind: "idle" };
   if (exit.blockedReason === "spend_limit") {
-    return { kind: "model_blocked", evidence: `the model API failed: ${exit.description}` };
+    return {
+      kind: "model_blocked",
+      evidence: `the model API failed: ${exit.description}`,
+      canRestartHelp: false,
+    };
   }
   if (exit.blockedReason) {
     // The model is unreachable or refused: the playbook retries once, then a human decides.
     return {
       kind: "model_blocked",
       evidence: `the model ${exit.blockedReason === "refusal" ? "refused" : "API failed"}: ${exit.description}`,
+      canRestartHelp: true,
     };
   }
   const pullRequest = observed.pullRequest;
@@ -223,6 +235,7 @@ export function judgeStoppedWorker(
     return {
       kind: "stopped_after_pr",
       evidence: `pull request #${pullRequest.number} (${pullRequest.url}) is open and not merged; head ${pullRequest.headSha}. The worker ${exit.description}.`,
+      canRestartHelp: true,
     };
   }
   return observed.madeClaim ? null : stopped;

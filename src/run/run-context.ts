@@ -1,7 +1,8 @@
 /**
  * What the parts of a run share: the dependencies, the folded state, and the one way to change it
- * (`record`: journal first, then fold). The supervisor, the monitor, the escalation flow and the
- * claim verifier each hold this object instead of reaching into each other.
+ * (`record`: journal first, then fold). The supervisor, the escalation flow, the claim verifier
+ * and `Monitoring` (which applies the monitor's decisions) each hold this object instead of
+ * reaching into each other; the monitor itself holds none of it and only reads what it is passed.
  */
 
 import type { Workstream } from "../plan/schema.ts";

@@ -483,6 +483,17 @@ describe("a worker stopped without an accepted claim", () => {
     expect(world.pullRequestLookups).toBe(0);
   });
 
+  it("is idle when the idle watch stopped it, even if the model API then failed on a spend limit", async () => {
+    const world = new MonitorWorld();
+    const decision = await world
+      .monitor()
+      .afterWorkerStopped(workstream, exit({ description: "stopped", blockedReason: "spend_limit" }), {
+        wasIdle: true,
+        madeClaim: false,
+      });
+    expect(decision).toEqual(restartWith("idle", "the worker stopped"));
+  });
+
   it("is model_blocked when the model refused or its API failed", async () => {
     const world = new MonitorWorld();
     const monitor = world.monitor();
