@@ -56,6 +56,17 @@ export function budgetLines(budget: BudgetConfig, state: WorkstreamState, nowMs:
   ];
 }
 
+/** The first budget line spent, if any: the time budget, tokens, dollars or turns. */
+export function exhaustedBudget(
+  budget: BudgetConfig,
+  state: WorkstreamState,
+  nowMs: number,
+): BudgetLine | null {
+  const lines = budgetLines(budget, state, nowMs);
+  if (remainingBudgetMs(budget, state, nowMs) <= 0) return lines[0]!;
+  return lines.find((line) => line.used >= line.limit) ?? null;
+}
+
 export function describeBudgetLine(line: BudgetLine): string {
   return `${formatAmount(line.used)} of ${formatAmount(line.limit)} ${line.name}`;
 }

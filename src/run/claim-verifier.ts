@@ -9,8 +9,8 @@ import { type Bundle, buildBundle, renderBundleMarkdown, writeBundle } from "../
 import { issueFacts, pullRequestFacts } from "../evidence/forge-gates.ts";
 import type { GateResult } from "../evidence/gate-result.ts";
 import { verifyClaim } from "../evidence/verify-claim.ts";
-import type { StallMonitor } from "../monitor/stall-monitor.ts";
 import type { Workstream } from "../plan/schema.ts";
+import type { Monitoring } from "./monitoring.ts";
 import type { RunContext } from "./run-context.ts";
 import { describeFailures } from "./worker-prompt.ts";
 
@@ -18,7 +18,7 @@ type ForgeFacts = { pr: Record<string, unknown> | null; issue: Record<string, un
 
 export class ClaimVerifier {
   private readonly run: RunContext;
-  private readonly monitor: StallMonitor;
+  private readonly monitor: Monitoring;
   /** Per workstream: the PR and issue as the last verification observed them. */
   private readonly forgeFactsSeen = new Map<string, ForgeFacts>();
   /** Per workstream: the verification running now. */
@@ -26,7 +26,7 @@ export class ClaimVerifier {
   /** Per workstream: the reviewed part of the bundle last posted on its PR. */
   private readonly postedBundles = new Map<string, string>();
 
-  constructor(run: RunContext, monitor: StallMonitor) {
+  constructor(run: RunContext, monitor: Monitoring) {
     this.run = run;
     this.monitor = monitor;
   }

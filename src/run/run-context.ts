@@ -1,7 +1,8 @@
 /**
  * What the parts of a run share: the dependencies, the folded state, and the one way to change it
- * (`record`: journal first, then fold). The supervisor, the monitor, the escalation flow and the
- * claim verifier each hold this object instead of reaching into each other.
+ * (`record`: journal first, then fold). The supervisor, the escalation flow, the claim verifier
+ * and `Monitoring` (which applies the monitor's decisions) each hold this object instead of
+ * reaching into each other; the monitor itself holds none of it and only reads what it is passed.
  */
 
 import type { Workstream } from "../plan/schema.ts";
@@ -23,8 +24,6 @@ export class RunContext {
   readonly workerControllers = new Map<string, AbortController>();
   /** Playbook guidance waiting for a running worker's next tool result. */
   private readonly pendingToolMessages = new Map<string, string[]>();
-  /** Playbook guidance or a human's answer waiting for the next start of a workstream's worker. */
-  readonly pendingRestartInterventions = new Map<string, string>();
   /** Stops every worker and wait of this run: on Ctrl-C, or when --no-wait finds only humans left to wait for. */
   readonly stopController = new AbortController();
   /** Resolved and replaced whenever the schedule loop should look again (an escalation opened). */
@@ -101,12 +100,5 @@ export class RunContext {
   readCheckout(checkoutPath: string): () => Promise<{ head: string; uncommittedChanges: string[] }> {
     const checkouts = this.dependencies.checkouts;
     return () => checkouts.readCheckout(checkoutPath);
-  }
-
-  /** What the checkout looks like (HEAD, modified paths, diffstat): equal fingerprints mean no change. */
-  async checkoutFingerprint(checkoutPath: string): Promise<string> {
-    const { head, uncommittedChanges } = await this.readCheckout(checkoutPath)();
-    const diffStat = await this.dependencies.checkouts.diffStat(checkoutPath, head).catch(() => "");
-    return `${head}\n${uncommittedChanges.join("\n")}\n${diffStat}`;
   }
 }

@@ -2,23 +2,24 @@
  * The run: schedules workstreams, starts workers, and drives each workstream until a verdict,
  * recording every step in the journal before acting on it. State changes only through journal
  * events folded by the state machine, so a resume after a crash continues exactly where the run
- * stopped. The parts it drives: the monitor (src/monitor/stall-monitor.ts), the escalation flow
- * (src/monitor/escalation-flow.ts), the claim verifier (./claim-verifier.ts) and the worker's
- * services (./worker-services.ts).
+ * stopped. The parts it drives: the monitor (src/monitor/stall-monitor.ts), whose decisions
+ * ./monitoring.ts applies, the escalation flow (./escalation-flow.ts), the claim verifier
+ * (./claim-verifier.ts) and the worker's services (./worker-services.ts).
  */
 import type { TurnUsage, WorkerExit } from "../agent/worker.ts";
 import { describeOsError, JournalWriteError, osErrorCode, StateError, SuperviseError } from "../errors.ts";
 import { remainingBudget, remainingBudgetMs } from "../monitor/budget.ts";
-import { EscalationFlow } from "../monitor/escalation-flow.ts";
 import { StallMonitor } from "../monitor/stall-monitor.ts";
 import type { Workstream } from "../plan/schema.ts";
 import { ClaimVerifier } from "./claim-verifier.ts";
+import { EscalationFlow } from "./escalation-flow.ts";
+import { Monitoring } from "./monitoring.ts";
 import { RunContext } from "./run-context.ts";
 import { decideSchedule, isSelected } from "./scheduler.ts";
 import type { RunOutcome, SupervisorDependencies } from "./supervisor-dependencies.ts";
-import { workerPrompt } from "./worker-prompt.ts";
+import { definitionOfDone, workerPrompt } from "./worker-prompt.ts";
 import { WorkerServiceFactory } from "./worker-services.ts";
-import { terminalStatuses, type WorkstreamState } from "./workstream-state.ts";
+import { playbookAttempts, terminalStatuses, type WorkstreamState } from "./workstream-state.ts";
 
 export type {
   CheckoutPort,
@@ -35,19 +36,32 @@ class Supervisor {
   private readonly context: RunContext;
   private readonly escalations: EscalationFlow;
   private readonly monitor: StallMonitor;
+  private readonly monitoring: Monitoring;
   private readonly verifier: ClaimVerifier;
   private readonly services: WorkerServiceFactory;
   private readonly tasks = new Map<string, Promise<void>>();
   private stopReason: "interrupted" | "waiting_on_human" | null = null;
 
   constructor(dependencies: SupervisorDependencies) {
-    this.context = new RunContext(dependencies);
-    this.escalations = new EscalationFlow(this.context);
-    this.monitor = new StallMonitor(this.context, this.escalations);
-    this.verifier = new ClaimVerifier(this.context, this.monitor);
+    const context = new RunContext(dependencies);
+    this.context = context;
+    this.escalations = new EscalationFlow(context);
+    // The monitor reads the run through these and returns decisions; `Monitoring` applies them.
+    this.monitor = new StallMonitor({
+      clock: dependencies.clock,
+      playbooks: dependencies.playbooks,
+      base: dependencies.plan.base,
+      checkouts: dependencies.checkouts,
+      forge: dependencies.forge,
+      workstreamState: (id) => context.workstreamState(id),
+      playbookAttempts: (id) => playbookAttempts(context.workstreamState(id)),
+      definitionOfDone,
+    });
+    this.monitoring = new Monitoring(context, this.monitor, this.escalations);
+    this.verifier = new ClaimVerifier(context, this.monitoring);
     this.services = new WorkerServiceFactory({
-      run: this.context,
-      monitor: this.monitor,
+      run: context,
+      monitor: this.monitoring,
       escalations: this.escalations,
       verifier: this.verifier,
     });
@@ -279,12 +293,10 @@ class Supervisor {
     }
 
     let lastExit: WorkerExit | null = null;
+    // Playbook guidance or a human's answer, carried into the next start's prompt.
+    let intervention = "";
     while (!signal.aborted && run.statusOf(id) === "running") {
-      const spent = this.monitor.exhaustedBudget(workstream);
-      if (spent) {
-        await this.monitor.handleSpentBudget(workstream, spent);
-        continue;
-      }
+      if (await this.monitoring.handleSpentBudget(workstream)) continue;
       const state = run.workstreamState(id);
       const attempt = state.attempt + 1;
       // A human who let a stalled workstream go on (or granted more budget) granted another start too.
@@ -295,19 +307,25 @@ class Supervisor {
         });
         break;
       }
-      lastExit = await this.startWorker(workstream, checkout.path, attempt, maxAttempts, lastExit);
+      const stopped = await this.startWorker(workstream, checkout.path, {
+        attempt,
+        maxAttempts,
+        lastExit,
+        intervention,
+      });
+      lastExit = stopped.exit;
+      intervention = stopped.nextIntervention ?? "";
     }
     await this.verifier.writeBundleFor(id);
   }
 
-  /** One start of the worker, watched by the monitor; returns how it ended. */
+  /** One start of the worker, watched by the monitor; returns how it ended and what the next start carries. */
   private async startWorker(
     planned: Workstream,
     checkoutPath: string,
-    attempt: number,
-    maxAttempts: number,
-    lastExit: WorkerExit | null,
-  ): Promise<WorkerExit> {
+    start: { attempt: number; maxAttempts: number; lastExit: WorkerExit | null; intervention: string },
+  ): Promise<{ exit: WorkerExit; nextIntervention: string | null }> {
+    const { attempt, maxAttempts, lastExit, intervention } = start;
     const run = this.context;
     const id = planned.id;
     const state = run.workstreamState(id);
@@ -316,8 +334,6 @@ class Supervisor {
     // after running the tool calls of its last turn, instead of being cut off mid-turn.
     const workstream = { ...planned, budget: remainingBudget(planned.budget, state) };
     const launcher = this.dependencies.workerLauncherFor(workstream);
-    const intervention = run.pendingRestartInterventions.get(id) ?? "";
-    run.pendingRestartInterventions.delete(id);
     const prompt = workerPrompt({
       plan: this.dependencies.plan,
       workstream,
@@ -334,7 +350,8 @@ class Supervisor {
     run.workerControllers.set(id, controller);
     await run.record("worker.started", id, { attempt, provider: workstream.agent.provider });
     const claimsBefore = state.claims.length;
-    const idleWatch = this.monitor.watchForIdle(workstream, controller, checkoutPath);
+    const idleWatch = this.monitor.watchForIdle(workstream, checkoutPath);
+    void idleWatch.restart.then(() => controller.abort("idle"));
     let exit: WorkerExit;
     try {
       exit = await launcher.start({
@@ -348,8 +365,8 @@ class Supervisor {
         onActivity: idleWatch.onActivity,
         onUsage: async (usage) => {
           await this.recordUsage(id, attempt, usage);
-          await this.monitor.checkBudget(planned);
-          await this.monitor.watchForProgress(planned, checkoutPath, usage.turns);
+          await this.monitoring.checkBudget(planned);
+          await this.monitoring.watchForProgress(planned, checkoutPath, usage.turns);
         },
       });
     } finally {
@@ -368,11 +385,15 @@ class Supervisor {
     });
     // A start that ended on a spent budget goes to a human (the loop's next turn), not to a playbook.
     const stoppedForBudget = this.monitor.exhaustedBudget(planned) !== null;
-    if (!run.stopSignal.aborted && run.statusOf(id) === "running" && !stoppedForBudget) {
-      const madeClaim = run.workstreamState(id).claims.length > claimsBefore;
-      await this.monitor.afterWorkerStopped(planned, exit, idleWatch.wasIdle(), madeClaim);
+    if (run.stopSignal.aborted || run.statusOf(id) !== "running" || stoppedForBudget) {
+      return { exit, nextIntervention: null };
     }
-    return exit;
+    const madeClaim = run.workstreamState(id).claims.length > claimsBefore;
+    const nextIntervention = await this.monitoring.afterWorkerStopped(planned, exit, {
+      wasIdle: idleWatch.wasIdle(),
+      madeClaim,
+    });
+    return { exit, nextIntervention };
   }
 
   private async recordUsage(id: string, attempt: number, usage: TurnUsage): Promise<void> {

@@ -4,10 +4,9 @@
  * effect goes through here, is journaled, and feeds the monitor.
  */
 import type { WorkerServices } from "../agent/tools/tool-definition.ts";
-import type { EscalationFlow } from "../monitor/escalation-flow.ts";
-import type { StallMonitor } from "../monitor/stall-monitor.ts";
 import type { Workstream } from "../plan/schema.ts";
 import type { ClaimVerifier } from "./claim-verifier.ts";
+import type { EscalationFlow } from "./escalation-flow.ts";
 import {
   ciStatusAction,
   closeIssueAction,
@@ -17,12 +16,13 @@ import {
   openPullRequestAction,
   pushAction,
 } from "./forge-actions.ts";
+import type { Monitoring } from "./monitoring.ts";
 import type { RunContext } from "./run-context.ts";
 import { terminalStatuses } from "./workstream-state.ts";
 
 export interface WorkerServiceParts {
   run: RunContext;
-  monitor: StallMonitor;
+  monitor: Monitoring;
   escalations: EscalationFlow;
   verifier: ClaimVerifier;
 }

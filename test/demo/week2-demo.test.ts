@@ -44,7 +44,8 @@ describe("the week-2 demo", () => {
       JSON.parse((await supervise(["evidence", workstream, "--json"])).stdout);
     const honest = await evidence("fix-slugify");
     expect(honest.claims).toHaveLength(1);
-    expect(honest.gates.every((gate: { status: string }) => gate.status === "pass")).toBe(true);
+    const honestStatuses = honest.gates.map((gate: { status: string }) => gate.status);
+    expect(honestStatuses).toEqual(honestStatuses.map(() => "pass"));
 
     const stoppedAtPr = await evidence("word-count-whitespace");
     expect(stoppedAtPr.claims.map((claim: { verdict: string }) => claim.verdict)).toEqual([

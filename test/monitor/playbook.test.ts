@@ -48,7 +48,7 @@ describe("the built-in playbooks", () => {
         base: "main",
         branch: "supervise/ws1",
       });
-      expect(text.includes("EVIDENCE-MARKER") || text.includes("the goal")).toBe(true);
+      expect(text).toMatch(/EVIDENCE-MARKER|the goal/);
     }
   });
 

@@ -19,7 +19,14 @@ import { testPlan, testWorkstream } from "../fakes/plan-builder.ts";
 class FakeCheckouts implements CheckoutPort {
   readonly heads = new Map<string, string>();
   readonly dirty = new Map<string, string[]>();
+  private readonly ensured = new Map<string, number>();
+  private readonly ensureWaits: { id: string; times: number; resolve: () => void }[] = [];
   async ensureCheckout(workstream: { id: string; branch: string }) {
+    const times = (this.ensured.get(workstream.id) ?? 0) + 1;
+    this.ensured.set(workstream.id, times);
+    for (const wait of this.ensureWaits.filter((candidate) => candidate.id === workstream.id)) {
+      if (times >= wait.times) wait.resolve();
+    }
     const isNew = !this.heads.has(`/checkouts/${workstream.id}`);
     if (isNew) this.heads.set(`/checkouts/${workstream.id}`, "base0");
     return { path: `/checkouts/${workstream.id}`, branch: workstream.branch, baseSha: "base0", isNew };
@@ -37,6 +44,45 @@ class FakeCheckouts implements CheckoutPort {
   async fetchIntoMirror() {
     return { commits: [], owners: [] };
   }
+  /**
+   * Resolves once the run has asked for the workstream's checkout `times` times. Each task that
+   * drives the workstream asks first, so the second ask is the run taking it up again after its
+   * worker stopped; what that task waits on it reaches before any I/O.
+   */
+  whenEnsured(id: string, times: number): Promise<void> {
+    const { promise, resolve } = Promise.withResolvers<void>();
+    if ((this.ensured.get(id) ?? 0) >= times) resolve();
+    else this.ensureWaits.push({ id, times, resolve });
+    return promise;
+  }
+}
+
+/** The run's events as they are recorded, so a test waits on what happened instead of on time. */
+class RecordedEvents {
+  private readonly waits: { type: string; resolve: (event: JournalEvent) => void }[] = [];
+  readonly onEvent = (event: JournalEvent) => {
+    for (const wait of this.waits.filter((candidate) => candidate.type === event.type)) {
+      this.waits.splice(this.waits.indexOf(wait), 1);
+      wait.resolve(event);
+    }
+  };
+  /** The next event of this type. */
+  next(type: string): Promise<JournalEvent> {
+    const { promise, resolve } = Promise.withResolvers<JournalEvent>();
+    this.waits.push({ type, resolve });
+    return promise;
+  }
+}
+
+/** A human who answers the next escalation the run opens, once `until` has come. */
+async function answerNextEscalation(
+  recorded: RecordedEvents,
+  decision: Parameters<ReturnType<typeof createEscalationStore>["decide"]>[1],
+  until: Promise<void> = Promise.resolve(),
+) {
+  const opened = await recorded.next("escalation.opened");
+  await until;
+  return createEscalationStore(directory, new ManualClock()).decide(String(opened.escalation), decision);
 }
 
 /** A scripted worker: each start runs the script for (workstream, attempt). */
@@ -99,10 +145,12 @@ async function runPlan(
     log?: string[];
     forge?: Forge;
     clock?: ManualClock;
+    checkouts?: FakeCheckouts;
+    recorded?: RecordedEvents;
   } = {},
 ) {
   const clock = options.clock ?? new ManualClock();
-  const checkouts = new FakeCheckouts();
+  const checkouts = options.checkouts ?? new FakeCheckouts();
   const log: string[] = options.log ?? [];
   const { journal, events } = await Journal.open(join(directory, "journal.jsonl"), { clock });
   const outcome = await runSupervisor({
@@ -135,7 +183,7 @@ async function runPlan(
       isOutputTruncated: false,
       error: null,
     }),
-    onEvent: () => {},
+    onEvent: options.recorded?.onEvent ?? (() => {}),
     signal: new AbortController().signal,
     options: {
       only: undefined,
@@ -165,7 +213,7 @@ describe("runSupervisor", () => {
         a: commitAndClaim,
       },
     );
-    expect(outcome.kind === "finished" && outcome.allAccepted).toBe(true);
+    expect(outcome).toMatchObject({ kind: "finished", allAccepted: true });
     expect(types(events, "a")).toEqual([
       "workstream.started",
       "checkout.created",
@@ -190,7 +238,7 @@ describe("runSupervisor", () => {
         answers.push(await start.services.push());
       },
     });
-    expect(outcome.kind === "finished" && outcome.allAccepted).toBe(true);
+    expect(outcome).toMatchObject({ kind: "finished", allAccepted: true });
     expect(answers).toEqual([
       { isError: true, text: "Workstream a is accepted; the forge takes no more changes from this worker." },
       { isError: true, text: "Workstream a is accepted; the forge takes no more changes from this worker." },
@@ -214,7 +262,7 @@ describe("runSupervisor", () => {
       },
       { runner },
     );
-    expect(outcome.kind === "finished" && outcome.allAccepted).toBe(false);
+    expect(outcome).toMatchObject({ kind: "finished", allAccepted: false });
     expect(runner.requests).toEqual([]);
     expect(events.find((event) => event.type === "gate.failed")).toMatchObject({
       gate: "local_check",
@@ -285,7 +333,7 @@ describe("runSupervisor", () => {
     }
     await first.journal.close();
     const { log, events, outcome } = await runPlan(plan, { a: commitAndClaim, b: commitAndClaim });
-    expect(outcome.kind === "finished" && outcome.allAccepted).toBe(true);
+    expect(outcome).toMatchObject({ kind: "finished", allAccepted: true });
     expect(log).toEqual(["start b#1", "exit b#1"]);
     // The worker of `a` was running when the journal stopped; the resume records that it is gone.
     expect(events.filter((event) => event.type === "worker.exited" && event.workstream === "a")).toHaveLength(
@@ -314,7 +362,7 @@ describe("runSupervisor scheduling races", () => {
       d: commitAndClaim,
       e: commitAndClaim,
     });
-    expect(outcome.kind === "finished" && outcome.allAccepted).toBe(true);
+    expect(outcome).toMatchObject({ kind: "finished", allAccepted: true });
     const starts = events
       .filter((event) => event.type === "workstream.started")
       .map((event) => event.workstream);
@@ -326,23 +374,24 @@ describe("runSupervisor escalations", () => {
   it("blocks a worker's ask_human until a human decides, and hands it the answer", async () => {
     const answers: string[] = [];
     const plan = testPlan([testWorkstream("a")]);
-    const human = (async () => {
-      const store = createEscalationStore(directory, new ManualClock(), { pollMs: 5 });
-      for (;;) {
-        const pending = (await store.list()).filter((record) => record.status === "pending");
-        if (pending[0])
-          return store.decide(pending[0].id, { kind: "reply", text: "use the v2 API", decidedBy: "tester" });
-        await new Promise((resolve) => setTimeout(resolve, 5));
-      }
-    })();
-    const { events, outcome } = await runPlan(plan, {
-      a: async (start, checkouts) => {
-        answers.push((await start.services.askHuman("Which API version?")).text);
-        await commitAndClaim(start, checkouts);
-      },
+    const recorded = new RecordedEvents();
+    const human = answerNextEscalation(recorded, {
+      kind: "reply",
+      text: "use the v2 API",
+      decidedBy: "tester",
     });
+    const { events, outcome } = await runPlan(
+      plan,
+      {
+        a: async (start, checkouts) => {
+          answers.push((await start.services.askHuman("Which API version?")).text);
+          await commitAndClaim(start, checkouts);
+        },
+      },
+      { recorded },
+    );
     await human;
-    expect(outcome.kind === "finished" && outcome.allAccepted).toBe(true);
+    expect(outcome).toMatchObject({ kind: "finished", allAccepted: true });
     expect(answers[0]).toContain("**replied**");
     expect(answers[0]).toContain("Their reply: use the v2 API");
     expect(events.filter((event) => event.type.startsWith("escalation."))).toMatchObject([
@@ -380,7 +429,7 @@ describe("--no-wait", () => {
       decidedBy: "tester",
     });
     const second = await runPlan(plan, scripts, { noWait: true });
-    expect(second.outcome.kind === "finished" && second.outcome.allAccepted).toBe(true);
+    expect(second.outcome).toMatchObject({ kind: "finished", allAccepted: true });
     expect(prompts).toHaveLength(2);
     expect(prompts[1]).toContain(
       'A human decided your last escalation: a-1 ("May I drop the legacy endpoint?"): approve — yes, it is dead',
@@ -480,21 +529,13 @@ describe("an approval with a waiver", () => {
   it("turns the named failed gates into waived (never pass) and accepts the claim as it stands", async () => {
     const failing = new FakeCommandRunner(() => 1);
     const plan = testPlan([testWorkstream("a", { done: ["local_check"] })]);
-    const human = (async () => {
-      const store = createEscalationStore(directory, new ManualClock(), { pollMs: 5 });
-      for (;;) {
-        const pending = (await store.list()).filter((record) => record.status === "pending");
-        if (pending[0]) {
-          return store.decide(pending[0].id, {
-            kind: "approve",
-            note: "the suite needs a GPU",
-            decidedBy: "lead",
-            waive: ["local_check"],
-          });
-        }
-        await new Promise((resolve) => setTimeout(resolve, 5));
-      }
-    })();
+    const recorded = new RecordedEvents();
+    const human = answerNextEscalation(recorded, {
+      kind: "approve",
+      note: "the suite needs a GPU",
+      decidedBy: "lead",
+      waive: ["local_check"],
+    });
     const answers: string[] = [];
     const { events, outcome } = await runPlan(
       plan,
@@ -507,10 +548,10 @@ describe("an approval with a waiver", () => {
           );
         },
       },
-      { runner: failing },
+      { runner: failing, recorded },
     );
     await human;
-    expect(outcome.kind === "finished" && outcome.allAccepted).toBe(true);
+    expect(outcome).toMatchObject({ kind: "finished", allAccepted: true });
     expect(answers[0]).toContain("accepted with that waiver");
     expect(
       events.filter((event) =>
@@ -735,27 +776,29 @@ describe("the same error surviving edits", () => {
 describe("a worker stopped while the supervisor answers it", () => {
   it("journals one decision when the worker dies while its ask_human waits", async () => {
     const plan = testPlan([testWorkstream("a")]);
-    const human = (async () => {
-      const store = createEscalationStore(directory, new ManualClock(), { pollMs: 5 });
-      for (;;) {
-        const [pending] = (await store.list()).filter((record) => record.status === "pending");
-        if (pending) {
-          // Long enough for the run to restart the workstream and wait on the same escalation.
-          await new Promise((resolve) => setTimeout(resolve, 150));
-          return store.decide(pending.id, { kind: "reply", text: "yes", decidedBy: "tester" });
-        }
-        await new Promise((resolve) => setTimeout(resolve, 5));
-      }
-    })();
-    const { events, outcome } = await runPlan(plan, {
-      a: async (start, checkouts) => {
-        if (start.attempt > 1) return commitAndClaim(start, checkouts);
-        // Like a worker stopped by its time budget while a human has not answered yet.
-        void start.services.askHuman("May I?").catch(() => {});
-        await new Promise((resolve) => setTimeout(resolve, 30));
-        return { exitCode: null, isCanceled: true, description: "stopped" };
+    const recorded = new RecordedEvents();
+    const checkouts = new FakeCheckouts();
+    const opened = recorded.next("escalation.opened");
+    // The human answers only once the run has taken the workstream up again and waits on the
+    // same escalation as the stopped worker's ask_human.
+    const human = answerNextEscalation(
+      recorded,
+      { kind: "reply", text: "yes", decidedBy: "tester" },
+      checkouts.whenEnsured("a", 2),
+    );
+    const { events, outcome } = await runPlan(
+      plan,
+      {
+        a: async (start, checkouts) => {
+          if (start.attempt > 1) return commitAndClaim(start, checkouts);
+          // Like a worker stopped by its time budget while a human has not answered yet.
+          void start.services.askHuman("May I?").catch(() => {});
+          await opened;
+          return { exitCode: null, isCanceled: true, description: "stopped" };
+        },
       },
-    });
+      { recorded, checkouts },
+    );
     await human;
     expect(events.filter((event) => event.type === "escalation.decided")).toHaveLength(1);
     expect(outcome).toMatchObject({ kind: "finished", allAccepted: true });
@@ -763,12 +806,20 @@ describe("a worker stopped while the supervisor answers it", () => {
   });
 
   it("verifies a claim once when its worker dies while the verdict is out", async () => {
-    class SlowRunner extends FakeCommandRunner {
+    /** A gate command that starts, then finishes only when the test lets it. */
+    class HeldRunner extends FakeCommandRunner {
+      readonly started = Promise.withResolvers<void>();
+      readonly release = Promise.withResolvers<void>();
       override async run(request: Parameters<FakeCommandRunner["run"]>[0]) {
-        await new Promise((resolve) => setTimeout(resolve, 150));
+        this.started.resolve();
+        await this.release.promise;
         return super.run(request);
       }
     }
+    const runner = new HeldRunner();
+    const checkouts = new FakeCheckouts();
+    // The verdict comes once the run has taken the workstream up again, so it joins this verification.
+    void checkouts.whenEnsured("a", 2).then(() => runner.release.resolve());
     const plan = testPlan([testWorkstream("a", { done: ["local_check"] })]);
     const { events, outcome } = await runPlan(
       plan,
@@ -776,11 +827,11 @@ describe("a worker stopped while the supervisor answers it", () => {
         a: async (start, checkouts) => {
           checkouts.heads.set(start.checkoutPath, "c1");
           void start.services.claimDone("done").catch(() => {});
-          await new Promise((resolve) => setTimeout(resolve, 30));
+          await runner.started.promise;
           return { exitCode: null, isCanceled: true, description: "stopped" };
         },
       },
-      { runner: new SlowRunner() },
+      { runner, checkouts },
     );
     expect(events.filter((event) => event.type === "claim.accepted")).toHaveLength(1);
     expect(types(events, "a")).not.toContain("claim.reverifying");

@@ -54,8 +54,8 @@ describe("OutputBuffer", () => {
     for (let index = 0; index < 160; index++) buffer.append(chunk);
     buffer.append(Buffer.from("THE END"));
     const text = buffer.render();
-    expect(text.startsWith("y".repeat(512))).toBe(true);
-    expect(text.endsWith(`${"y".repeat(505)}THE END`)).toBe(true);
+    expect(text.slice(0, 512)).toBe("y".repeat(512));
+    expect(text.slice(-512)).toBe(`${"y".repeat(505)}THE END`);
     expect(text).toContain(`\n[… ${160 * 64 * 1024 + 7 - 1024} bytes elided …]\n`);
     expect(text.length).toBeLessThan(1100);
   });

@@ -202,6 +202,6 @@ describe("the commit's CI state", () => {
     };
     const summary = checkFromRun(long).summary ?? "";
     expect(summary.length).toBe(2001);
-    expect(summary.endsWith("END")).toBe(true);
+    expect(summary.slice(-3)).toBe("END");
   });
 });

@@ -193,7 +193,7 @@ describe("git push", () => {
       expect(new Set(server.authorizations)).toEqual(new Set([`Basic ${basic}`]));
       const log = await fixture.invocations();
       const argvLines = log.split("\n").filter((line) => line.startsWith("argv:"));
-      expect(argvLines.some((line) => line.includes(" push "))).toBe(true);
+      expect(argvLines).toContainEqual(expect.stringContaining(" push "));
       for (const line of argvLines) {
         expect(line).not.toContain(token);
         expect(line).not.toContain(basic);

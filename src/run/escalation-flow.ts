@@ -6,12 +6,12 @@
  */
 import { renderPrompt } from "../agent/prompt-templates.ts";
 import type { ToolResult } from "../agent/tools/tool-definition.ts";
+import type { EscalationContext, EscalationRecord } from "../monitor/escalation-store.ts";
+import type { Signal } from "../monitor/playbook-matcher.ts";
+import type { EscalationNotice } from "../monitor/webhook.ts";
 import type { Workstream } from "../plan/schema.ts";
-import type { RunContext } from "../run/run-context.ts";
-import { describeFailures } from "../run/worker-prompt.ts";
-import type { EscalationContext, EscalationRecord } from "./escalation-store.ts";
-import type { Signal } from "./playbook-matcher.ts";
-import type { EscalationNotice } from "./webhook.ts";
+import type { RunContext } from "./run-context.ts";
+import { describeFailures } from "./worker-prompt.ts";
 
 /** Why an escalation was opened; the decision means something different for each. */
 export type EscalationSource = EscalationRecord["source"];
