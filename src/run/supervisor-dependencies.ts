@@ -10,7 +10,7 @@ import type { EscalationStore } from "../monitor/escalation-store.ts";
 import type { Playbook } from "../monitor/playbook.ts";
 import type { EscalationNotice } from "../monitor/webhook.ts";
 import type { Plan, Workstream } from "../plan/schema.ts";
-import type { CommandResult } from "../sandbox/run-command.ts";
+import type { CommandResult, RunningCommand } from "../sandbox/run-command.ts";
 import type { SandboxFacts } from "../sandbox/sandbox-facts.ts";
 import type { Journal, JournalEvent } from "./journal.ts";
 import type { ScheduleOptions } from "./scheduler.ts";
@@ -67,6 +67,8 @@ export interface SupervisorDependencies {
     command: string,
     timeoutMs: number,
     signal: AbortSignal,
+    /** Called once the command runs, with the way to pause every process it started. */
+    onStarted?: (control: RunningCommand) => void,
   ): Promise<CommandResult>;
   redact(text: string): string;
   /** The isolation in force, with how the process limit is enforced: journaled and shown in bundles. */

@@ -5,6 +5,7 @@
  */
 import type { WorkerServices } from "../agent/tools/tool-definition.ts";
 import type { Workstream } from "../plan/schema.ts";
+import type { RunningCommand } from "../sandbox/run-command.ts";
 import type { ClaimVerifier } from "./claim-verifier.ts";
 import type { EscalationFlow } from "./escalation-flow.ts";
 import {
@@ -31,6 +32,10 @@ export class WorkerServiceFactory {
   private readonly parts: WorkerServiceParts;
   /** Workstreams with a claim being verified: one verification at a time. */
   private readonly verifying = new Set<string>();
+  /** Per workstream, the bash tool's commands still running: paused while a claim is verified. */
+  private readonly toolCommands = new Map<string, Set<RunningCommand>>();
+  /** Per workstream, resolved when the claim being verified has its verdict. */
+  private readonly verdictReached = new Map<string, Promise<void>>();
 
   constructor(parts: WorkerServiceParts) {
     this.parts = parts;
@@ -43,12 +48,18 @@ export class WorkerServiceFactory {
       checkoutPath,
       // The worker's own signal: a bash command dies with the worker it belongs to.
       runCommand: async (command, timeoutMs) => {
-        const result = await run.dependencies.runWorkerCommand(
-          checkoutPath,
-          command,
-          timeoutMs,
-          controller.signal,
-        );
+        // Nothing new starts under a gate: a command asked for meanwhile waits for the verdict.
+        await this.verdictReached.get(workstream.id);
+        const running = this.toolCommandsOf(workstream.id);
+        let control: RunningCommand | undefined;
+        const result = await run.dependencies
+          .runWorkerCommand(checkoutPath, command, timeoutMs, controller.signal, (started) => {
+            control = started;
+            running.add(started);
+          })
+          .finally(() => {
+            if (control) running.delete(control);
+          });
         await monitor.watchForRepeats(workstream, checkoutPath, command, result);
         await monitor.checkBudget(workstream);
         return result;
@@ -102,6 +113,12 @@ export class WorkerServiceFactory {
       };
     }
     this.verifying.add(id);
+    const verdict = Promise.withResolvers<void>();
+    this.verdictReached.set(id, verdict.promise);
+    // Every process the worker started through the bash tool (a background swapper included) is
+    // stopped until the verdict, as the command worker's own processes are: none may change the
+    // checkout under a gate and restore it before the supervisor reads it again.
+    const paused = await Promise.all([...this.toolCommandsOf(id)].map((command) => command.pause()));
     try {
       const { head, uncommittedChanges: visible } = await run.readCheckout(checkoutPath)();
       // What status cannot show counts as uncommitted too: the gates would check other files.
@@ -132,8 +149,20 @@ export class WorkerServiceFactory {
       }
       return result;
     } finally {
+      for (const processes of paused) processes.resume();
+      this.verdictReached.delete(id);
+      verdict.resolve();
       this.verifying.delete(id);
     }
+  }
+
+  private toolCommandsOf(workstreamId: string): Set<RunningCommand> {
+    let running = this.toolCommands.get(workstreamId);
+    if (!running) {
+      running = new Set();
+      this.toolCommands.set(workstreamId, running);
+    }
+    return running;
   }
 
   private forgeActionContext(workstream: Workstream, checkoutPath: string): ForgeActionContext {

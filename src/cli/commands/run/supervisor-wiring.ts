@@ -61,8 +61,9 @@ export function supervisorDependencies(input: {
     redact: input.redact,
     sandboxFacts: sandboxFacts(plan.sandbox, resources.processLimit.facts),
     pricesEffective: input.preflight.pricing.effectiveDate,
-    runWorkerCommand: (checkoutPath, command, timeoutMs, commandSignal) =>
+    runWorkerCommand: (checkoutPath, command, timeoutMs, commandSignal, onStarted) =>
       runner.run({
+        ...(onStarted ? { onStarted } : {}),
         command,
         cwd: checkoutPath,
         env: baseEnvironment,
