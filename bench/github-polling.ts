@@ -117,6 +117,7 @@ export async function countGithubPolling(
         readCheckout: async () => ({ head: heads.get(workstream.id) ?? "", uncommittedChanges: [] }),
         fetchIntoMirror: async () => ({ commits: [], owners: [] }),
         baseSha: plan.base,
+        checkoutGatesFailingAt: async () => [],
         mirrorPath: "/nonexistent/mirror.git",
         record: async () => {},
         redact: (text) => text,

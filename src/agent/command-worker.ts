@@ -40,19 +40,22 @@ export function createCommandWorkerLauncher(options: CommandWorkerOptions): Work
         throw new Error(`command worker launched for provider ${agent.provider}`);
       const transcript = options.transcriptFor(start.workstream.id);
       let running: RunningCommand | undefined;
+      // The agent's processes are stopped while the supervisor's gates look at its checkout (a
+      // claim's verification, the checks before a merge): one it left in the background must not
+      // change the checkout under a gate and put it back before the supervisor reads it again.
+      // They go on once the answer is in (the agent then reads it).
+      const whileStopped = async <T>(action: () => Promise<T>): Promise<T> => {
+        const paused = await running?.pause();
+        try {
+          return await action();
+        } finally {
+          paused?.resume();
+        }
+      };
       const services: WorkerServices = {
         ...start.services,
-        // The agent's processes are stopped while its claim is verified: one it left in the
-        // background must not change the checkout under the gate and put it back before the
-        // supervisor reads it again. They go on once the verdict is in (the agent then reads it).
-        claimDone: async (summary) => {
-          const paused = await running?.pause();
-          try {
-            return await start.services.claimDone(summary);
-          } finally {
-            paused?.resume();
-          }
-        },
+        claimDone: (summary) => whileStopped(() => start.services.claimDone(summary)),
+        mergePullRequest: (input) => whileStopped(() => start.services.mergePullRequest(input)),
       };
       const token = options.toolServer.grant(start.workstream.id, services, {
         onCall: (tool, input) => {

@@ -23,7 +23,12 @@ export interface ClaimUnderVerification {
   checkoutPath: string;
   /** The commit the checkout started from; diff_scope compares the claim with it. */
   baseSha: string;
+  /** Names the gates' logs (`<label>-<gate>.log`); default `claim-<claimId>`. */
+  logLabel?: string;
 }
+
+/** The gates observed in the checkout alone, with no forge: what must pass before anything lands. */
+export const checkoutGates: readonly GateId[] = ["local_check", "release_build", "diff_scope"];
 
 export interface GateServices {
   runner: CommandRunner;
@@ -108,6 +113,10 @@ async function observeGate(
   }
 }
 
+function logLabelOf(claim: ClaimUnderVerification): string {
+  return claim.logLabel ?? `claim-${claim.claimId}`;
+}
+
 export interface Reviewer {
   client: Anthropic;
   model: string;
@@ -164,7 +173,7 @@ async function observeDiffScopeGate(
   earlier: readonly GateResult[],
 ): Promise<GateResult> {
   const workstream = claim.workstream;
-  const logs = `evidence/${workstream.id}/logs/claim-${claim.claimId}-diff_scope`;
+  const logs = `evidence/${workstream.id}/logs/${logLabelOf(claim)}-diff_scope`;
   const localCheck = earlier.find((result) => result.id === "local_check")?.command;
   const claimedRunOutput =
     localCheck && !localCheck.isTimedOut
@@ -220,7 +229,7 @@ async function observeCommandGate(
     environment: services.environment,
     timeoutMs: workstream.budget.minutes * 60_000,
     runDirectory: services.runDirectory,
-    logPath: `evidence/${workstream.id}/logs/claim-${claim.claimId}-${gate}.log`,
+    logPath: `evidence/${workstream.id}/logs/${logLabelOf(claim)}-${gate}.log`,
     ...(services.signal ? { signal: services.signal } : {}),
   });
   // The result speaks for the claimed commit only if the checkout still is that commit, unchanged.

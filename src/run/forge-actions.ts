@@ -6,6 +6,7 @@
 import { renderPrompt } from "../agent/prompt-templates.ts";
 import type { ToolResult } from "../agent/tools/tool-definition.ts";
 import { pullRequestFacts, settleWithin } from "../evidence/forge-gates.ts";
+import type { GateResult } from "../evidence/gate-result.ts";
 import type { Forge, PullRequest } from "../forge/forge.ts";
 import { withoutForeignClosingReferences } from "../forge/local/closing-keywords.ts";
 import type { Plan, Workstream } from "../plan/schema.ts";
@@ -33,6 +34,11 @@ export interface ForgeActionContext {
   fetchIntoMirror(sha: string): Promise<{ commits: string[]; owners: string[] }>;
   /** The base this workstream's checkout was made from. */
   baseSha: string;
+  /**
+   * Runs the workstream's checkout gates (local_check, release_build, diff_scope) at `head` and
+   * returns those that did not pass: a worker lands nothing these have not seen.
+   */
+  checkoutGatesFailingAt(head: string, pullRequest: number): Promise<GateResult[]>;
   mirrorPath: string;
   record(type: string, data: Record<string, unknown>): Promise<void>;
   redact(text: string): string;
@@ -210,6 +216,20 @@ export async function mergePullRequestAction(
   if (head !== pullRequest.headSha) {
     return failure(
       `Your HEAD ${head.slice(0, 12)} is not the PR head ${pullRequest.headSha.slice(0, 12)}: push (open_pull_request) first, wait for CI, then merge.`,
+    );
+  }
+  const failing = await context.checkoutGatesFailingAt(head, pullRequest.number);
+  if (failing.length > 0) {
+    await context.record("merge.refused", {
+      number: pullRequest.number,
+      reason: "gates_failed",
+      message: failing.map((result) => `${result.id}: ${result.status}`).join(", "),
+    });
+    return failure(
+      renderPrompt("merge-gates-failed", {
+        head: head.slice(0, 12),
+        gates: failing.map((result) => `- ${result.id}: ${result.status} — ${result.detail}`).join("\n"),
+      }),
     );
   }
   // Like auto-merge: wait (bounded) for CI still running on the head, then let the forge decide.

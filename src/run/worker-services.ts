@@ -4,6 +4,7 @@
  * effect goes through here, is journaled, and feeds the monitor.
  */
 import type { WorkerServices } from "../agent/tools/tool-definition.ts";
+import { checkoutGates, verifyClaim } from "../evidence/verify-claim.ts";
 import type { Workstream } from "../plan/schema.ts";
 import type { RunningCommand } from "../sandbox/run-command.ts";
 import type { ClaimVerifier } from "./claim-verifier.ts";
@@ -70,7 +71,9 @@ export class WorkerServiceFactory {
         this.whileOpen(workstream, () => openPullRequestAction(forgeContext(), input)),
       ciStatus: () => ciStatusAction(forgeContext()),
       mergePullRequest: (input) =>
-        this.whileOpen(workstream, () => mergePullRequestAction(forgeContext(), input)),
+        this.whileOpen(workstream, () =>
+          this.withToolCommandsStopped(workstream.id, () => mergePullRequestAction(forgeContext(), input)),
+        ),
       closeIssue: (input) => this.whileOpen(workstream, () => closeIssueAction(forgeContext(), input)),
       askHuman: (question) => escalations.askHuman(workstream, question),
       claimDone: (summary) => this.claimDone(workstream, checkoutPath, controller, summary),
@@ -113,47 +116,74 @@ export class WorkerServiceFactory {
       };
     }
     this.verifying.add(id);
-    const verdict = Promise.withResolvers<void>();
-    this.verdictReached.set(id, verdict.promise);
-    // Every process the worker started through the bash tool (a background swapper included) is
-    // stopped until the verdict, as the command worker's own processes are: none may change the
-    // checkout under a gate and restore it before the supervisor reads it again.
-    const paused = await Promise.all([...this.toolCommandsOf(id)].map((command) => command.pause()));
     try {
-      const { head, uncommittedChanges: visible } = await run.readCheckout(checkoutPath)();
-      // What status cannot show counts as uncommitted too: the gates would check other files.
-      const uncommittedChanges = [
-        ...visible,
-        ...(await run.dependencies.checkouts.hiddenChanges(checkoutPath, head)),
-      ];
-      const baseSha = run.workstreamState(id).baseSha ?? run.dependencies.plan.base;
-      if (uncommittedChanges.length === 0 && head !== baseSha) {
-        // Another workstream's pushed work is readable in the mirror; it is never this one's claim.
-        const foreign = await run.dependencies.checkouts.fetchIntoMirror(id, head);
-        if (foreign.commits.length > 0) {
-          return { isError: true, text: foreignCommitsRefusal(head, baseSha, foreign) };
-        }
-      }
-      const claimId = run.workstreamState(id).claims.length + 1;
-      await run.record("claim.made", id, {
-        claim: claimId,
-        summary: run.dependencies.redact(summary),
-        commit: uncommittedChanges.length === 0 ? head : null,
-        head,
-        uncommitted_changes: uncommittedChanges,
-      });
-      const result = await verifier.verifyLastClaim(workstream, checkoutPath);
-      if (terminalStatuses.has(run.statusOf(id))) {
-        // The workstream is over either way; give the worker a moment to read its verdict and exit.
-        setTimeout(() => controller.abort(), run.dependencies.exitGraceMs ?? 5_000).unref();
-      }
-      return result;
+      return await this.withToolCommandsStopped(id, () =>
+        this.verifyClaim(workstream, checkoutPath, controller, summary),
+      );
     } finally {
-      for (const processes of paused) processes.resume();
-      this.verdictReached.delete(id);
-      verdict.resolve();
       this.verifying.delete(id);
     }
+  }
+
+  /**
+   * Runs `action` with every process the worker started through the bash tool (a background
+   * swapper included) stopped, as the command worker stops its own: none may change the checkout
+   * under a gate and restore it before the supervisor reads it again. A bash command asked for
+   * meanwhile waits until the action is over.
+   */
+  private async withToolCommandsStopped<T>(workstreamId: string, action: () => Promise<T>): Promise<T> {
+    const over = Promise.withResolvers<void>();
+    const earlier = this.verdictReached.get(workstreamId);
+    this.verdictReached.set(workstreamId, over.promise);
+    await earlier;
+    const paused = await Promise.all(
+      [...this.toolCommandsOf(workstreamId)].map((command) => command.pause()),
+    );
+    try {
+      return await action();
+    } finally {
+      for (const processes of paused) processes.resume();
+      if (this.verdictReached.get(workstreamId) === over.promise) this.verdictReached.delete(workstreamId);
+      over.resolve();
+    }
+  }
+
+  private async verifyClaim(
+    workstream: Workstream,
+    checkoutPath: string,
+    controller: AbortController,
+    summary: string,
+  ) {
+    const { run, verifier } = this.parts;
+    const id = workstream.id;
+    const { head, uncommittedChanges: visible } = await run.readCheckout(checkoutPath)();
+    // What status cannot show counts as uncommitted too: the gates would check other files.
+    const uncommittedChanges = [
+      ...visible,
+      ...(await run.dependencies.checkouts.hiddenChanges(checkoutPath, head)),
+    ];
+    const baseSha = run.workstreamState(id).baseSha ?? run.dependencies.plan.base;
+    if (uncommittedChanges.length === 0 && head !== baseSha) {
+      // Another workstream's pushed work is readable in the mirror; it is never this one's claim.
+      const foreign = await run.dependencies.checkouts.fetchIntoMirror(id, head);
+      if (foreign.commits.length > 0) {
+        return { isError: true, text: foreignCommitsRefusal(head, baseSha, foreign) };
+      }
+    }
+    const claimId = run.workstreamState(id).claims.length + 1;
+    await run.record("claim.made", id, {
+      claim: claimId,
+      summary: run.dependencies.redact(summary),
+      commit: uncommittedChanges.length === 0 ? head : null,
+      head,
+      uncommitted_changes: uncommittedChanges,
+    });
+    const result = await verifier.verifyLastClaim(workstream, checkoutPath);
+    if (terminalStatuses.has(run.statusOf(id))) {
+      // The workstream is over either way; give the worker a moment to read its verdict and exit.
+      setTimeout(() => controller.abort(), run.dependencies.exitGraceMs ?? 5_000).unref();
+    }
+    return result;
   }
 
   private toolCommandsOf(workstreamId: string): Set<RunningCommand> {
@@ -176,6 +206,25 @@ export class WorkerServiceFactory {
       readCheckout: run.readCheckout(checkoutPath),
       fetchIntoMirror: (sha) => checkouts.fetchIntoMirror(workstream.id, sha),
       baseSha: run.workstreamState(workstream.id).baseSha ?? plan.base,
+      checkoutGatesFailingAt: async (head, pullRequest) => {
+        const done = workstream.done.filter((gate) => checkoutGates.includes(gate));
+        if (done.length === 0) return [];
+        const { uncommittedChanges } = await run.readCheckout(checkoutPath)();
+        const results = await verifyClaim(
+          {
+            workstream: { ...workstream, done },
+            claimId: 0,
+            logLabel: `merge-pr${pullRequest}-${head.slice(0, 12)}`,
+            commit: uncommittedChanges.length === 0 ? head : null,
+            uncommittedChanges,
+            checkoutPath,
+            baseSha: run.workstreamState(workstream.id).baseSha ?? plan.base,
+          },
+          { ...gateServices, forge, plan, readCheckout: run.readCheckout(checkoutPath) },
+          async () => {},
+        );
+        return results.filter((result) => result.status === "fail" || result.status === "error");
+      },
       mirrorPath: checkouts.mirrorPath,
       record: async (type, data) => {
         verifier.forgetForgeFacts(workstream.id);

@@ -47,6 +47,39 @@ function bundle(): Record<string, any> {
 }
 
 describe("the definition of done on the local forge", () => {
+  it("lands nothing the checkout's gates have not passed, even with green CI", async () => {
+    const worker = workspace.writeWorker(
+      "lander.sh",
+      `#!/usr/bin/env bash
+set -u
+cat >/dev/null
+echo 3 > src/value.txt
+git commit -qam "value is 3"
+supervise tool open_pull_request --input '{"title": "Set the value", "body": "Done."}' >/dev/null
+${waitForCi}
+echo "merge: $(supervise tool merge_pull_request 2>&1)"
+`,
+    );
+    workspace.writePlan(
+      "plan.yaml",
+      plan(worker).replace("ci: bash check.sh", "ci: 'true'").replace("max_restarts: 1", "max_restarts: 0"),
+    );
+    const result = await workspace.supervise(["plan.yaml", "--json"]);
+    expect(result.exitCode).toBe(1);
+    const refused = result.stdout
+      .split("\n")
+      .filter((line) => line.includes('"type":"merge.refused"'))
+      .map((line) => JSON.parse(line));
+    expect(refused).toMatchObject([{ reason: "gates_failed", message: "local_check: fail" }]);
+    expect(result.stdout).not.toContain('"type":"merge.completed"');
+    const runs = join(workspace.directory, ".supervise", "runs");
+    const transcript = readFileSync(join(runs, readdirSync(runs)[0]!, "transcripts", "fix.jsonl"), "utf8");
+    expect(transcript).toContain("merge: Not merged: before a pull request lands");
+    expect(readdirSync(join(runs, readdirSync(runs)[0]!, "evidence", "fix", "logs"))).toContainEqual(
+      expect.stringMatching(/^merge-pr8-[0-9a-f]{12}-local_check\.log$/),
+    );
+  });
+
   it("accepts a worker that fixes, opens a PR, waits for green CI, merges and claims", async () => {
     const worker = workspace.writeWorker(
       "honest.sh",
