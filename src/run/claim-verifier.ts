@@ -11,6 +11,7 @@ import type { GateResult } from "../evidence/gate-result.ts";
 import { verifyClaim } from "../evidence/verify-claim.ts";
 import type { StallMonitor } from "../monitor/stall-monitor.ts";
 import type { Workstream } from "../plan/schema.ts";
+import { gateEventTypeOf } from "./events.ts";
 import type { RunContext } from "./run-context.ts";
 import { describeFailures } from "./worker-prompt.ts";
 
@@ -76,7 +77,7 @@ export class ClaimVerifier {
       },
       { ...gateServices, forge, plan, readCheckout: run.readCheckout(checkoutPath) },
       async (result) => {
-        await run.record(`gate.${eventVerbOf(result.status)}`, id, {
+        await run.record(gateEventTypeOf(result.status), id, {
           claim: claim.id,
           gate: result.id,
           detail: result.detail,
@@ -247,20 +248,5 @@ export class ClaimVerifier {
         issue: workstream.issue === undefined ? null : { number: workstream.issue, error: reason },
       };
     }
-  }
-}
-
-function eventVerbOf(status: GateResult["status"]): string {
-  switch (status) {
-    case "pass":
-      return "passed";
-    case "fail":
-      return "failed";
-    case "skipped":
-      return "skipped";
-    case "waived":
-      return "waived";
-    default:
-      return "errored";
   }
 }

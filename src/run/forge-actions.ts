@@ -8,6 +8,20 @@ import { pullRequestFacts, settleWithin } from "../evidence/forge-gates.ts";
 import type { Forge, PullRequest } from "../forge/forge.ts";
 import { withoutForeignClosingReferences } from "../forge/local/closing-keywords.ts";
 import type { Plan, Workstream } from "../plan/schema.ts";
+import type { JournalEventData } from "./events.ts";
+
+/** The events of forge actions: each effect's intent, then its result. */
+export type ForgeEventType =
+  | "push.intended"
+  | "push.completed"
+  | "pull_request.intended"
+  | "pull_request.opened"
+  | "pull_request.updated"
+  | "merge.intended"
+  | "merge.completed"
+  | "merge.refused"
+  | "issue.close_intended"
+  | "issue.closed";
 
 /** Bounded, and quiet: the merge that follows reads CI itself and says why it refuses. */
 async function settleCi(context: ForgeActionContext, sha: string): Promise<void> {
@@ -28,7 +42,7 @@ export interface ForgeActionContext {
   /** Brings a checkout commit into the supervisor's mirror, whence it is pushed. */
   fetchIntoMirror(sha: string): Promise<void>;
   mirrorPath: string;
-  record(type: string, data: Record<string, unknown>): Promise<void>;
+  record<Type extends ForgeEventType>(type: Type, data: JournalEventData<Type>): Promise<void>;
   redact(text: string): string;
 }
 
@@ -117,7 +131,7 @@ export async function openPullRequestAction(
   const isUpdate = existing?.state === "open" && existing.number === pullRequest.number;
   await context.record(
     isUpdate ? "pull_request.updated" : "pull_request.opened",
-    pullRequestFacts(pullRequest) ?? {},
+    pullRequestFacts(pullRequest),
   );
   const foreignNote =
     scoped.removed.length > 0

@@ -12,6 +12,7 @@ import { remainingBudget, remainingBudgetMs } from "../monitor/budget.ts";
 import { EscalationFlow } from "../monitor/escalation-flow.ts";
 import { StallMonitor } from "../monitor/stall-monitor.ts";
 import type { Workstream } from "../plan/schema.ts";
+import { usageRecordOf } from "../usage.ts";
 import { ClaimVerifier } from "./claim-verifier.ts";
 import { RunContext } from "./run-context.ts";
 import { decideSchedule, isSelected } from "./scheduler.ts";
@@ -376,16 +377,7 @@ class Supervisor {
   }
 
   private async recordUsage(id: string, attempt: number, usage: TurnUsage): Promise<void> {
-    await this.context.record("worker.usage", id, {
-      attempt,
-      model: usage.model,
-      turns: usage.turns,
-      input_tokens: usage.inputTokens,
-      output_tokens: usage.outputTokens,
-      cache_read_tokens: usage.cacheReadTokens,
-      cache_write_tokens: usage.cacheWriteTokens,
-      cost_usd: usage.costUsd,
-    });
+    await this.context.record("worker.usage", id, { attempt, model: usage.model, ...usageRecordOf(usage) });
   }
 }
 

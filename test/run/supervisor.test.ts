@@ -9,7 +9,8 @@ import type { Forge } from "../../src/forge/forge.ts";
 import { createEscalationStore } from "../../src/monitor/escalation-store.ts";
 import { builtInPlaybooksDirectory, loadPlaybooks } from "../../src/monitor/playbook.ts";
 import type { Plan } from "../../src/plan/schema.ts";
-import { Journal, type JournalEvent } from "../../src/run/journal.ts";
+import type { JournalEvent } from "../../src/run/events.ts";
+import { Journal } from "../../src/run/journal.ts";
 import { type CheckoutPort, runSupervisor } from "../../src/run/supervisor.ts";
 import { foldEvents } from "../../src/run/workstream-state.ts";
 import { FakeCommandRunner } from "../fakes/fake-command-runner.ts";
@@ -270,18 +271,28 @@ describe("runSupervisor", () => {
     const plan = testPlan([testWorkstream("a"), testWorkstream("b", { dependsOn: ["a"] })]);
     const clock = new ManualClock();
     const file = join(directory, "journal.jsonl");
-    const first = await Journal.open(file, { clock });
-    for (const [type, workstream, data] of [
-      ["run.started", null, { run: "run-1", workstreams: ["a", "b"] }],
-      ["workstream.started", "a", {}],
-      ["worker.started", "a", { attempt: 1 }],
-      ["claim.made", "a", { claim: 1, summary: "done", commit: "a-commit-1" }],
-      ["gate.passed", "a", { claim: 1, gate: "local_check", detail: "ok" }],
-      ["claim.accepted", "a", { claim: 1, commit: "a-commit-1" }],
-    ] as const) {
-      await first.journal.append(type, workstream, data);
-    }
-    await first.journal.close();
+    const { journal } = await Journal.open(file, { clock });
+    await journal.append("run.started", null, {
+      run: "run-1",
+      plan: plan.file,
+      workstreams: ["a", "b"],
+      only: null,
+      concurrency: plan.concurrency,
+      sandbox: plan.sandbox,
+      repo: plan.repo,
+    });
+    await journal.append("workstream.started", "a", { goal: "a" });
+    await journal.append("worker.started", "a", { attempt: 1, provider: "command" });
+    const claim = { claim: 1, commit: "a-commit-1" };
+    await journal.append("claim.made", "a", {
+      ...claim,
+      summary: "done",
+      head: "a-commit-1",
+      uncommitted_changes: [],
+    });
+    await journal.append("gate.passed", "a", { claim: 1, gate: "local_check", detail: "ok", observed: {} });
+    await journal.append("claim.accepted", "a", claim);
+    await journal.close();
     const { log, events, outcome } = await runPlan(plan, { a: commitAndClaim, b: commitAndClaim });
     expect(outcome.kind === "finished" && outcome.allAccepted).toBe(true);
     expect(log).toEqual(["start b#1", "exit b#1"]);

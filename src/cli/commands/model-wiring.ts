@@ -20,7 +20,7 @@ import { UsageError } from "../../errors.ts";
 import type { Reviewer } from "../../evidence/verify-claim.ts";
 import type { Playbook } from "../../monitor/playbook.ts";
 import type { Plan } from "../../plan/schema.ts";
-import type { JournalEvent } from "../../run/journal.ts";
+import { isGateEvent, type JournalEvent } from "../../run/events.ts";
 
 export interface ModelInputs {
   cassettes: Map<string, Cassette>;
@@ -108,9 +108,10 @@ function createReviewers(
     if (reviewer.provider === "replay" && cassette) {
       const startTurn = recordedEvents.filter(
         (event) =>
+          isGateEvent(event) &&
           event.workstream === workstream.id &&
           event.gate === "review" &&
-          typeof (event.observed as { request_id?: unknown } | undefined)?.request_id === "string",
+          typeof event.observed.request_id === "string",
       ).length;
       client = createReplayClientFor(cassette, basename(reviewer.cassette), { startTurn });
     } else {

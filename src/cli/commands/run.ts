@@ -465,7 +465,7 @@ function parseOnly(value: string | undefined, plan: Plan): ReadonlySet<string> |
 async function reportFinishedRun(run: RunInfo, plan: Plan, output: Output, json: boolean): Promise<number> {
   const { events } = await readJournal(run.journalFile);
   const finished = events.findLast((event) => event.type === "run.finished");
-  const verdicts = (finished?.verdicts as Record<string, string> | undefined) ?? {};
+  const verdicts = finished?.verdicts ?? {};
   const allAccepted = plan.workstreams.every((workstream) => verdicts[workstream.id] === "accepted");
   if (json) {
     output.out(`${JSON.stringify({ type: "run.already_finished", run: run.id, verdicts })}\n`);
