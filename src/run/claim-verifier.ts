@@ -59,19 +59,18 @@ export class ClaimVerifier {
 
   private async verify(workstream: Workstream, checkoutPath: string): Promise<ToolResult> {
     const run = this.run;
-    const { checkouts, forge, plan, gateServices, forgeRequestCount } = run.dependencies;
+    const { forge, plan, gateServices, forgeRequestCount } = run.dependencies;
     const id = workstream.id;
     const claim = run.workstreamState(id).claims.at(-1);
     if (!claim) throw new Error(`workstream ${id} is verifying without a claim`);
-    const uncommitted =
-      claim.commit === null ? (await checkouts.readCheckout(checkoutPath)).uncommittedChanges : [];
     const requestsBefore = forgeRequestCount?.() ?? 0;
     const results = await verifyClaim(
       {
         workstream,
         claimId: claim.id,
         commit: claim.commit,
-        uncommittedChanges: uncommitted,
+        // As the claim recorded them: `git status` alone would not name a skip-worktree file.
+        uncommittedChanges: claim.uncommittedChanges,
         checkoutPath,
         baseSha: run.workstreamState(id).baseSha ?? plan.base,
       },

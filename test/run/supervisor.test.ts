@@ -20,6 +20,8 @@ import { testPlan, testWorkstream } from "../fakes/plan-builder.ts";
 class FakeCheckouts implements CheckoutPort {
   readonly heads = new Map<string, string>();
   readonly dirty = new Map<string, string[]>();
+  /** What `git status` cannot show (skip-worktree, assume-unchanged), by checkout path. */
+  readonly hidden = new Map<string, string[]>();
   async ensureCheckout(workstream: { id: string; branch: string }) {
     const isNew = !this.heads.has(`/checkouts/${workstream.id}`);
     if (isNew) this.heads.set(`/checkouts/${workstream.id}`, "base0");
@@ -28,8 +30,8 @@ class FakeCheckouts implements CheckoutPort {
   async readCheckout(path: string) {
     return { head: this.heads.get(path) ?? "base0", uncommittedChanges: this.dirty.get(path) ?? [] };
   }
-  async hiddenChanges() {
-    return [];
+  async hiddenChanges(path: string) {
+    return this.hidden.get(path) ?? [];
   }
   readonly mirrorPath = "/mirror.git";
   async diffStat() {
@@ -221,6 +223,38 @@ describe("runSupervisor", () => {
     });
     expect(events.find((event) => event.type === "workstream.rejected")).toMatchObject({
       reason: expect.stringContaining("1 claims rejected"),
+    });
+  });
+
+  it("rejects a claim with changes git status cannot show, naming the file, without reading git again", async () => {
+    const runner = new FakeCommandRunner();
+    const plan = testPlan([
+      testWorkstream("a", {
+        stall: { idle_seconds: 600, repeat_limit: 3, max_rejections: 1, max_restarts: 0, ci_red_minutes: 15 },
+      }),
+    ]);
+    const hidden = "src/feature.js (marked skip-worktree: its changes are hidden from git status)";
+    const { events } = await runPlan(
+      plan,
+      {
+        a: async (start, checkouts) => {
+          checkouts.heads.set(start.checkoutPath, "a-commit-1");
+          checkouts.hidden.set(start.checkoutPath, [hidden]);
+          await start.services.claimDone("Implementation complete");
+        },
+      },
+      { runner },
+    );
+    expect(runner.requests).toEqual([]);
+    expect(events.find((event) => event.type === "claim.made")).toMatchObject({
+      commit: null,
+      head: "a-commit-1",
+      uncommitted_changes: [hidden],
+    });
+    expect(events.find((event) => event.type === "gate.failed")).toMatchObject({
+      gate: "local_check",
+      detail: `the claim names no commit: uncommitted changes in ${hidden}`,
+      observed: { uncommitted_changes: [hidden] },
     });
   });
 
