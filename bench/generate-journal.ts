@@ -69,12 +69,20 @@ function eventsOfWorkstream(id: string, index: number, usageEvents: number): Pen
   events.push(
     { type: "push.intended", workstream: id, data: { sha: commit, branch: `supervise/${id}` } },
     { type: "push.completed", workstream: id, data: { sha: commit, branch: `supervise/${id}` } },
-    { type: "pull_request.intended", workstream: id, data: { head: `supervise/${id}`, base: "main" } },
-    { type: "merge.intended", workstream: id, data: { number: index + 101, head_sha: commit } },
+    {
+      type: "pull_request.intended",
+      workstream: id,
+      data: { head: `supervise/${id}`, base: "main", sha: commit },
+    },
+    {
+      type: "merge.intended",
+      workstream: id,
+      data: { number: index + 101, expected_head: commit, method: "squash" },
+    },
     {
       type: "merge.completed",
       workstream: id,
-      data: { number: index + 101, merge_commit_sha: sha(index + 7) },
+      data: { number: index + 101, merge_commit: sha(index + 7) },
     },
     {
       type: "claim.made",
@@ -85,7 +93,7 @@ function eventsOfWorkstream(id: string, index: number, usageEvents: number): Pen
     gate("release_build"),
     gate("ci_green"),
     gate("pr_merged"),
-    { type: "claim.accepted", workstream: id, data: { claim: 1, commit } },
+    { type: "claim.accepted", workstream: id, data: { claim: 1, commit, forge_requests: 4 } },
     {
       type: "worker.exited",
       workstream: id,
@@ -105,7 +113,20 @@ export function generateJournal(
   const workstreamIds = Array.from({ length: options.workstreams }, (_, index) => `ws-${index + 1}`);
   const usageTotal = options.events - 2 - options.workstreams * fixedEventsPerWorkstream;
   const pending: PendingEvent[] = [
-    { type: "run.started", workstream: null, data: { run: "bench", workstreams: workstreamIds } },
+    {
+      type: "run.started",
+      workstream: null,
+      data: {
+        run: "bench",
+        plan: "bench.yaml",
+        workstreams: workstreamIds,
+        only: null,
+        concurrency: 4,
+        sandbox: { isolation: "none", network: "host" },
+        forge: "local",
+        repo: ".",
+      },
+    },
   ];
   workstreamIds.forEach((id, index) => {
     const share =

@@ -4,6 +4,7 @@
  * between (as its command runner measured them). The difference is verification's own cost:
  * reading the checkout, journaling each gate, the forge reads of the forge gates.
  */
+import { isGateEvent } from "../src/run/events.ts";
 import { readJournal } from "../src/run/journal.ts";
 
 export interface ClaimVerification {
@@ -18,21 +19,19 @@ export async function claimVerifications(journalFile: string): Promise<ClaimVeri
   const open = new Map<string, { madeMs: number; gateCommandMs: number }>();
   const verifications: ClaimVerification[] = [];
   for (const event of events) {
-    if (event.workstream === null) continue;
-    const key = `${event.workstream}#${String(event.claim)}`;
     if (event.type === "claim.made") {
-      open.set(key, { madeMs: Date.parse(event.ts), gateCommandMs: 0 });
-    } else if (event.type.startsWith("gate.")) {
-      const command = event.command as { durationMs?: number } | undefined;
-      const claim = open.get(key);
-      if (claim && typeof command?.durationMs === "number") claim.gateCommandMs += command.durationMs;
+      open.set(`${event.workstream}#${event.claim}`, { madeMs: Date.parse(event.ts), gateCommandMs: 0 });
+    } else if (isGateEvent(event)) {
+      const claim = open.get(`${event.workstream}#${event.claim}`);
+      if (claim && event.command) claim.gateCommandMs += event.command.durationMs;
     } else if (event.type === "claim.accepted" || event.type === "claim.rejected") {
+      const key = `${event.workstream}#${event.claim}`;
       const claim = open.get(key);
       if (!claim) continue;
       open.delete(key);
       verifications.push({
         workstream: event.workstream,
-        claim: Number(event.claim),
+        claim: event.claim,
         verifyMs: Date.parse(event.ts) - claim.madeMs,
         gateCommandMs: claim.gateCommandMs,
       });

@@ -3,6 +3,7 @@
  * The run decides when to start one and with which prompt; the worker reports how it ended.
  */
 import type { Workstream } from "../plan/schema.ts";
+import type { Usage } from "../usage.ts";
 import type { WorkerServices } from "./tools/tool-definition.ts";
 
 export interface WorkerStart {
@@ -20,13 +21,8 @@ export interface WorkerStart {
   onUsage(usage: TurnUsage): Promise<void>;
 }
 
-export interface TurnUsage {
-  turns: number;
-  inputTokens: number;
-  outputTokens: number;
-  cacheReadTokens: number;
-  cacheWriteTokens: number;
-  costUsd: number;
+/** One model turn's usage, and the model that was billed for it. */
+export interface TurnUsage extends Usage {
   model: string;
 }
 

@@ -7,9 +7,11 @@ import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import writeFileAtomic from "write-file-atomic";
 import type { Workstream } from "../plan/schema.ts";
-import type { WorkstreamState } from "../run/workstream-state.ts";
+import type { ClaimSummary, GateSummary, WorkstreamState } from "../run/workstream-state.ts";
 import { describeSandbox, type SandboxFacts } from "../sandbox/sandbox-facts.ts";
 import { markdownInline, printable } from "../text.ts";
+import { type UsageRecord, usageRecordOf } from "../usage.ts";
+import type { GateStatus } from "./gate-result.ts";
 
 export const bundleSchemaId = "supervise.bundle/v1";
 
@@ -23,7 +25,8 @@ export interface Bundle {
   reason: string | null;
   commit: string | null;
   done: string[];
-  gates: Record<string, unknown>[];
+  /** The gates of the last claim. */
+  gates: (BundleGate | BundleCommandGate)[];
   pr: Record<string, unknown> | null;
   issue: Record<string, unknown> | null;
   claims: {
@@ -31,18 +34,12 @@ export interface Bundle {
     attempt: number;
     summary: string;
     commit: string | null;
-    verdict: string;
+    verdict: ClaimSummary["verdict"];
     failed_gates: string[];
   }[];
-  interventions: Record<string, unknown>[];
-  escalations: Record<string, unknown>[];
-  usage: {
-    turns: number;
-    input_tokens: number;
-    output_tokens: number;
-    cache_read_tokens: number;
-    cache_write_tokens: number;
-    cost_usd: number;
+  interventions: WorkstreamState["interventions"];
+  escalations: WorkstreamState["escalations"];
+  usage: UsageRecord & {
     /** The effective date of the price table cost_usd was estimated with; null when not known. */
     prices_effective: string | null;
   };
@@ -50,6 +47,26 @@ export interface Bundle {
   sandbox: SandboxFacts;
   started_at: string | null;
   ended_at: string | null;
+}
+
+/** One gate of the last claim, as bundle.json holds it. */
+export interface BundleGate {
+  id: string;
+  status: GateStatus;
+  detail: string;
+  observed: Record<string, unknown>;
+}
+
+/** A command gate's observation in the bundle's words: the command, exit code, duration and log path. */
+export interface BundleCommandGate extends BundleGate {
+  command: string;
+  exit_code: number | null;
+  signal: string | null;
+  timed_out: boolean;
+  duration_ms: number;
+  /** Absolute. */
+  log: string;
+  output_tail: string;
 }
 
 export interface BundleInput {
@@ -85,13 +102,7 @@ export function buildBundle(input: BundleInput): Bundle {
     reason: state.reason,
     commit: lastClaim?.commit ?? null,
     done: [...workstream.done],
-    gates: (lastClaim?.gates ?? []).map((gate) => ({
-      id: gate.gate,
-      status: gate.status,
-      detail: gate.detail,
-      observed: gate.observed,
-      ...(gate.command ? commandFields(gate.command, input.runDirectory) : {}),
-    })),
+    gates: (lastClaim?.gates ?? []).map((gate) => bundleGate(gate, input.runDirectory)),
     pr: input.pr ?? null,
     issue: input.issue ?? null,
     claims: state.claims.map((claim) => ({
@@ -107,11 +118,7 @@ export function buildBundle(input: BundleInput): Bundle {
     interventions: state.interventions.map((intervention) => ({ ...intervention })),
     escalations: state.escalations.map((escalation) => ({ ...escalation })),
     usage: {
-      turns: state.turns,
-      input_tokens: state.inputTokens,
-      output_tokens: state.outputTokens,
-      cache_read_tokens: state.cacheReadTokens,
-      cache_write_tokens: state.cacheWriteTokens,
+      ...usageRecordOf(state),
       cost_usd: Number(state.costUsd.toFixed(6)),
       prices_effective: input.pricesEffective ?? null,
     },
@@ -122,16 +129,19 @@ export function buildBundle(input: BundleInput): Bundle {
   };
 }
 
-/** A command gate's observation in the bundle's words: the command, exit code, duration and log path. */
-function commandFields(command: Record<string, unknown>, runDirectory: string): Record<string, unknown> {
+function bundleGate(gate: GateSummary, runDirectory: string): BundleGate | BundleCommandGate {
+  const judged = { id: gate.gate, status: gate.status, detail: gate.detail, observed: gate.observed };
+  const command = gate.command;
+  if (command === null) return judged;
   return {
+    ...judged,
     command: command.command,
-    exit_code: command.exitCode ?? null,
-    signal: command.signal ?? null,
-    timed_out: command.isTimedOut ?? false,
-    duration_ms: command.durationMs ?? null,
-    log: typeof command.log === "string" ? join(runDirectory, command.log) : null,
-    output_tail: command.outputTail ?? "",
+    exit_code: command.exitCode,
+    signal: command.signal,
+    timed_out: command.isTimedOut,
+    duration_ms: command.durationMs,
+    log: join(runDirectory, command.log),
+    output_tail: command.outputTail,
   };
 }
 
@@ -148,7 +158,7 @@ export function renderBundleMarkdown(bundle: Bundle): string {
     "",
     "| gate | status | observed |",
     "| --- | --- | --- |",
-    ...bundle.gates.map((gate) => `| ${gate.id} | ${gate.status} | ${escapeCell(String(gate.detail))} |`),
+    ...bundle.gates.map((gate) => `| ${gate.id} | ${gate.status} | ${escapeCell(gate.detail)} |`),
   ];
   if (bundle.gates.length === 0) lines.push("| — | — | no claim verified yet |");
   lines.push("", "## Claims", "");

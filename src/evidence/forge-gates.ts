@@ -16,7 +16,22 @@ export interface ForgeGateContext {
   ciWaitMs: number;
 }
 
-export function pullRequestFacts(pullRequest: PullRequest | null): Record<string, unknown> | null {
+/** A pull request as the journal (`pull_request.opened`), gates and bundles record it. */
+export type PullRequestFacts = {
+  number: number;
+  url: string;
+  head: string;
+  head_sha: string;
+  base: string;
+  state: PullRequest["state"];
+  merged: boolean;
+  merge_commit: string | null;
+  merged_at: string | null;
+};
+
+export function pullRequestFacts(pullRequest: PullRequest): PullRequestFacts;
+export function pullRequestFacts(pullRequest: PullRequest | null): PullRequestFacts | null;
+export function pullRequestFacts(pullRequest: PullRequest | null): PullRequestFacts | null {
   if (!pullRequest) return null;
   return {
     number: pullRequest.number,

@@ -1,7 +1,19 @@
 /** What one gate observed and concluded; the unit of evidence in a bundle. */
 import type { GateId } from "../plan/schema.ts";
 
-export type GateStatus = "pass" | "fail" | "error" | "skipped" | "waived";
+/**
+ * A gate's status, and the verb of the journal event that records it (`gate.passed`, …): one table,
+ * read both ways (see run/events.ts), so the status and its event cannot disagree.
+ */
+export const gateEventVerbs = {
+  pass: "passed",
+  fail: "failed",
+  error: "errored",
+  skipped: "skipped",
+  waived: "waived",
+} as const;
+
+export type GateStatus = keyof typeof gateEventVerbs;
 
 export interface CommandObservation {
   command: string;

@@ -8,6 +8,7 @@ import type { Message, Tool } from "@anthropic-ai/sdk/resources/messages";
 import { z } from "zod";
 import { defaultPricing, estimateCostUsd, type PricingTable } from "../agent/model/pricing.ts";
 import { readPromptTemplate } from "../agent/prompt-templates.ts";
+import type { UsageRecord } from "../usage.ts";
 import { type GateResult, gateResult } from "./gate-result.ts";
 
 export const submitReviewToolName = "submit_review";
@@ -37,14 +38,8 @@ const finishedStopReasons = new Set(["tool_use", "end_turn", "stop_sequence"]);
 /** Longest one-line detail; the full reasons are in `observed`. */
 const detailCharacters = 600;
 
-export interface ReviewUsage {
-  model: string;
-  input_tokens: number;
-  output_tokens: number;
-  cache_read_tokens: number;
-  cache_write_tokens: number;
-  cost_usd: number;
-}
+/** The reviewer's one call, recorded in the gate's `observed`: a review is not a worker turn. */
+export type ReviewUsage = { model: string } & Omit<UsageRecord, "turns">;
 
 export function reviewUsageOf(
   message: Message,

@@ -4,15 +4,15 @@
  * retrospective; the timeline. Pure: the caller reads the files and passes the clock's time.
  */
 import { verdictOf } from "../evidence/bundle.ts";
-import type { JournalEvent } from "../run/journal.ts";
+import type { JournalEvent } from "../run/events.ts";
 import type { RunState, WorkstreamState } from "../run/workstream-state.ts";
+import { addUsage, emptyUsage, type UsageRecord, usageOf, usageRecordOf } from "../usage.ts";
 import {
   type CampaignReport,
   type EscalationReport,
   type ReportTotals,
   reportSchemaId,
   type TestSummary,
-  type Usage,
   type WorkstreamReport,
 } from "./report-model.ts";
 import { buildRetrospective, roundUsd } from "./retrospective.ts";
@@ -82,7 +82,7 @@ function workstreamReport(
 ): WorkstreamReport {
   const own = events.filter((event) => event.workstream === id);
   const claimTimes = new Map(
-    own.filter((event) => event.type === "claim.made").map((event) => [Number(event.claim), event.ts]),
+    own.filter((event) => event.type === "claim.made").map((event) => [event.claim, event.ts]),
   );
   const startedMs = state?.startedAt ? Date.parse(state.startedAt) : null;
   const untilMs = state?.endedAt ? Date.parse(state.endedAt) : endMs;
@@ -97,7 +97,7 @@ function workstreamReport(
     duration_ms: startedMs === null ? null : Math.max(0, untilMs - startedMs),
     worker_ms: own
       .filter((event) => event.type === "worker.exited")
-      .reduce((sum, event) => sum + (Number(event.duration_ms) || 0), 0),
+      .reduce((sum, event) => sum + (event.duration_ms ?? 0), 0),
     attempts: state?.attempt ?? 0,
     gates: (lastClaim?.gates ?? []).map((gate) => ({
       id: gate.gate,
@@ -140,7 +140,7 @@ function workstreamReport(
       }),
     ),
     signals: state?.signals.length ?? 0,
-    usage: usageOf(state),
+    usage: workstreamUsage(state),
     tests: {
       local_check: state ? localCheckTests(state, input.logs) : null,
       ci: state ? ciTests(state, input.logs) : null,
@@ -153,15 +153,9 @@ function workstreamReport(
   };
 }
 
-function usageOf(state: WorkstreamState | null): Usage {
-  return {
-    turns: state?.turns ?? 0,
-    input_tokens: state?.inputTokens ?? 0,
-    output_tokens: state?.outputTokens ?? 0,
-    cache_read_tokens: state?.cacheReadTokens ?? 0,
-    cache_write_tokens: state?.cacheWriteTokens ?? 0,
-    cost_usd: roundUsd(state?.costUsd ?? 0),
-  };
+function workstreamUsage(state: WorkstreamState | null): UsageRecord {
+  const usage = usageRecordOf(state ?? emptyUsage());
+  return { ...usage, cost_usd: roundUsd(usage.cost_usd) };
 }
 
 function totalsOf(workstreams: readonly WorkstreamReport[]): ReportTotals {
@@ -184,17 +178,17 @@ function totalsOf(workstreams: readonly WorkstreamReport[]): ReportTotals {
     ),
     interventions: count((workstream) => workstream.interventions.length),
     escalations: count((workstream) => workstream.escalations.length),
-    usage: {
-      turns: count((workstream) => workstream.usage.turns),
-      input_tokens: count((workstream) => workstream.usage.input_tokens),
-      output_tokens: count((workstream) => workstream.usage.output_tokens),
-      cache_read_tokens: count((workstream) => workstream.usage.cache_read_tokens),
-      cache_write_tokens: count((workstream) => workstream.usage.cache_write_tokens),
-      cost_usd: roundUsd(count((workstream) => workstream.usage.cost_usd)),
-    },
+    usage: totalUsage(workstreams),
     tests: testSummary(workstreams.map((workstream) => workstream.tests.local_check)),
     ci_tests: testSummary(workstreams.map((workstream) => workstream.tests.ci)),
   };
+}
+
+function totalUsage(workstreams: readonly WorkstreamReport[]): UsageRecord {
+  const total = emptyUsage();
+  for (const workstream of workstreams) addUsage(total, usageOf(workstream.usage));
+  const usage = usageRecordOf(total);
+  return { ...usage, cost_usd: roundUsd(usage.cost_usd) };
 }
 
 function testSummary(

@@ -1,5 +1,5 @@
 /** One journal event as one plain line a person can read in a log or a pipe. */
-import type { JournalEvent } from "../run/journal.ts";
+import { isGateEvent, type JournalEvent } from "../run/events.ts";
 
 export function formatEventLine(event: JournalEvent): string {
   const time = event.ts.slice(11, 19);
@@ -10,6 +10,7 @@ export function formatEventLine(event: JournalEvent): string {
 }
 
 function describeEvent(event: JournalEvent): string {
+  if (isGateEvent(event)) return ` ${event.gate}: ${event.detail}`;
   switch (event.type) {
     case "worker.started":
       return ` attempt ${event.attempt} (${event.provider})`;
@@ -17,16 +18,10 @@ function describeEvent(event: JournalEvent): string {
       return ` attempt ${event.attempt}: ${event.description}`;
     case "claim.made":
       return event.commit
-        ? ` claim ${event.claim} at ${String(event.commit).slice(0, 12)}: ${event.summary}`
+        ? ` claim ${event.claim} at ${event.commit.slice(0, 12)}: ${event.summary}`
         : ` claim ${event.claim} with uncommitted changes: ${event.summary}`;
-    case "gate.passed":
-    case "gate.failed":
-    case "gate.errored":
-    case "gate.skipped":
-    case "gate.waived":
-      return ` ${event.gate}: ${event.detail}`;
     case "claim.rejected":
-      return ` claim ${event.claim}: failed ${(event.failed_gates as string[] | undefined)?.join(", ") ?? ""}`;
+      return ` claim ${event.claim}: failed ${event.failed_gates.join(", ")}`;
     case "claim.accepted":
       return ` claim ${event.claim} at ${String(event.commit).slice(0, 12)}`;
     case "workstream.blocked":
@@ -50,9 +45,9 @@ function describeEvent(event: JournalEvent): string {
       return ` #${event.number} as ${String(event.merge_commit).slice(0, 12)}`;
     case "pull_request.opened":
     case "pull_request.updated":
-      return ` #${event.number} at ${String(event.head_sha).slice(0, 12)}`;
+      return ` #${event.number} at ${event.head_sha.slice(0, 12)}`;
     case "push.completed":
-      return ` ${String(event.sha).slice(0, 12)} to ${event.branch}`;
+      return ` ${event.sha.slice(0, 12)} to ${event.branch}`;
     case "checkout.created":
       return ` ${event.path} on ${event.branch}`;
     case "run.started":

@@ -6,7 +6,7 @@
 import type { Redactor } from "../agent/transcript.ts";
 import type { Output } from "../cli/output.ts";
 import type { Plan } from "../plan/schema.ts";
-import type { JournalEvent } from "../run/journal.ts";
+import type { JournalEvent } from "../run/events.ts";
 import type { RunInfo } from "../run/run-store.ts";
 import { applyEvent, initialRunState, type RunState, terminalStatuses } from "../run/workstream-state.ts";
 import { printable } from "../text.ts";

@@ -2,7 +2,9 @@
  * The campaign report as data: what `supervise report --format json` prints and what the Markdown
  * and HTML renderers draw. Field names follow the journal and bundle.json (snake_case, units in names).
  */
+import type { GateStatus } from "../evidence/gate-result.ts";
 import type { WorkstreamStatus } from "../run/workstream-state.ts";
+import type { UsageRecord } from "../usage.ts";
 import type { TestTally } from "./test-results.ts";
 
 export const reportSchemaId = "supervise.report/v1";
@@ -39,20 +41,11 @@ export interface ReportTotals {
   rejected_claims: number;
   interventions: number;
   escalations: number;
-  usage: Usage;
+  usage: UsageRecord;
   /** Added up from each workstream's latest local_check log. */
   tests: TestSummary | null;
   /** Added up from each workstream's latest CI log. */
   ci_tests: TestSummary | null;
-}
-
-export interface Usage {
-  turns: number;
-  input_tokens: number;
-  output_tokens: number;
-  cache_read_tokens: number;
-  cache_write_tokens: number;
-  cost_usd: number;
 }
 
 export interface TestSummary extends TestTally {
@@ -74,12 +67,12 @@ export interface WorkstreamReport {
   worker_ms: number;
   attempts: number;
   /** The gates of the last claim. */
-  gates: { id: string; status: string; detail: string }[];
+  gates: { id: string; status: GateStatus; detail: string }[];
   claims: ClaimReport[];
   interventions: { playbook: string; signal: string; delivery: string; at: string }[];
   escalations: EscalationReport[];
   signals: number;
-  usage: Usage;
+  usage: UsageRecord;
   tests: { local_check: TestEvidence | null; ci: TestEvidence | null };
   bundle: { markdown: string; json: string; is_present: boolean };
 }

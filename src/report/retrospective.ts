@@ -2,7 +2,7 @@
  * The retrospective: what failed, which playbooks helped, time lost to stalls, cost per accepted
  * workstream and how long humans were waited on, all read back from the journal.
  */
-import type { JournalEvent } from "../run/journal.ts";
+import type { JournalEvent, JournalEventType } from "../run/events.ts";
 import type { RunState } from "../run/workstream-state.ts";
 import type { Retrospective, StallInterval, WorkstreamReport } from "./report-model.ts";
 
@@ -17,7 +17,11 @@ export interface RetrospectiveInput {
 
 // A budget warning is advice to a worker that is still working, not a stop.
 const nonStallSignals = new Set(["budget_warning"]);
-const workstreamEndTypes = new Set(["workstream.rejected", "workstream.blocked", "workstream.aborted"]);
+const workstreamEndTypes: ReadonlySet<JournalEventType> = new Set([
+  "workstream.rejected",
+  "workstream.blocked",
+  "workstream.aborted",
+]);
 
 export function buildRetrospective(input: RetrospectiveInput): Retrospective {
   const escalations = input.workstreams.flatMap((workstream) => workstream.escalations);
@@ -74,7 +78,7 @@ function playbookOutcomes(events: readonly JournalEvent[]): Retrospective["playb
   for (const event of events) {
     if (event.workstream === null) continue;
     if (event.type === "intervention.applied") {
-      const playbook = String(event.playbook);
+      const playbook = event.playbook;
       const entry = byPlaybook.get(playbook) ?? {
         signals: new Set(),
         applied: 0,
@@ -82,7 +86,7 @@ function playbookOutcomes(events: readonly JournalEvent[]): Retrospective["playb
         followedByAcceptance: 0,
       };
       entry.applied += 1;
-      entry.signals.add(String(event.signal));
+      entry.signals.add(event.signal);
       entry.workstreams.add(event.workstream);
       byPlaybook.set(playbook, entry);
       lastPlaybookOf.set(event.workstream, playbook);
@@ -123,9 +127,9 @@ function stallIntervals(input: RetrospectiveInput): StallInterval[] {
   for (const event of input.events) {
     const workstream = event.workstream;
     if (workstream === null) continue;
-    if (event.type === "signal.detected" && !nonStallSignals.has(String(event.signal))) {
+    if (event.type === "signal.detected" && !nonStallSignals.has(event.signal)) {
       const interval = open.get(workstream) ?? { signals: [], from: event.ts };
-      interval.signals.push(String(event.signal));
+      interval.signals.push(event.signal);
       open.set(workstream, interval);
     } else if (event.type === "claim.made") {
       close(workstream, event.ts, "claim");

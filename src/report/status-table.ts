@@ -1,5 +1,6 @@
 /** The per-workstream table shared by `supervise status` and the live view. */
 import { verdictOf } from "../evidence/bundle.ts";
+import type { GateStatus } from "../evidence/gate-result.ts";
 import type { RunState, WorkstreamState } from "../run/workstream-state.ts";
 
 const colors: Partial<Record<WorkstreamState["status"], string>> = {
@@ -20,7 +21,7 @@ export interface StatusRow {
   /** The bundle's word for how it ended: accepted, rejected, or pending while it is open. */
   verdict: "accepted" | "rejected" | "pending";
   /** Each gate of the last claim with its status. */
-  gates: { id: string; status: string }[];
+  gates: { id: string; status: GateStatus }[];
   gates_passed: number;
   gates_failed: number;
   attempts: number;

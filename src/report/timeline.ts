@@ -1,8 +1,8 @@
 /** The run's timeline: the journal events a person follows a workstream by, with a short label each. */
-import type { JournalEvent } from "../run/journal.ts";
+import type { JournalEvent, JournalEventOf, JournalEventType } from "../run/events.ts";
 import type { TimelineEntry } from "./report-model.ts";
 
-const timelineTypes = new Set([
+const timelineTypes = [
   "run.started",
   "run.resumed",
   "run.stopped",
@@ -19,60 +19,64 @@ const timelineTypes = new Set([
   "workstream.rejected",
   "workstream.blocked",
   "workstream.aborted",
-]);
+] as const satisfies readonly JournalEventType[];
+
+type TimelineEvent = JournalEventOf<(typeof timelineTypes)[number]>;
+
+const timelineTypeSet: ReadonlySet<string> = new Set(timelineTypes);
+
+function isTimelineEvent(event: JournalEvent): event is TimelineEvent {
+  return timelineTypeSet.has(event.type);
+}
 
 export function buildTimeline(events: readonly JournalEvent[]): TimelineEntry[] {
   const startMs = events.length > 0 ? Date.parse(events[0]!.ts) : 0;
-  return events
-    .filter((event) => timelineTypes.has(event.type))
-    .map((event) => ({
-      at: event.ts,
-      offset_ms: Math.max(0, Date.parse(event.ts) - startMs),
-      workstream: event.workstream,
-      type: event.type,
-      label: labelOf(event),
-    }));
+  return events.filter(isTimelineEvent).map((event) => ({
+    at: event.ts,
+    offset_ms: Math.max(0, Date.parse(event.ts) - startMs),
+    workstream: event.workstream,
+    type: event.type,
+    label: labelOf(event),
+  }));
 }
 
-function labelOf(event: JournalEvent): string {
+function labelOf(event: TimelineEvent): string {
   switch (event.type) {
     case "run.started":
+      return `run started (${event.run})`;
     case "run.resumed":
-      return `${event.type === "run.started" ? "run started" : "run resumed"} (${text(event.run)})`;
+      return `run resumed (${event.run})`;
     case "run.stopped":
-      return `run stopped: ${text(event.reason)}`;
+      return `run stopped: ${event.reason}`;
     case "run.finished":
       return "run finished";
     case "workstream.started":
       return "workstream started";
     case "worker.started":
-      return `worker started, attempt ${text(event.attempt)}`;
+      return `worker started, attempt ${event.attempt}`;
     case "claim.made":
-      return typeof event.commit === "string"
-        ? `claim ${text(event.claim)} made at ${event.commit.slice(0, 12)}`
-        : `claim ${text(event.claim)} made with uncommitted changes`;
+      return event.commit !== null
+        ? `claim ${event.claim} made at ${event.commit.slice(0, 12)}`
+        : `claim ${event.claim} made with uncommitted changes`;
     case "claim.rejected": {
-      const gates = Array.isArray(event.failed_gates) ? event.failed_gates.join(", ") : "";
-      return `claim ${text(event.claim)} rejected${gates ? `: ${gates} failed` : ""}`;
+      const gates = event.failed_gates.join(", ");
+      return `claim ${event.claim} rejected${gates ? `: ${gates} failed` : ""}`;
     }
     case "claim.accepted":
-      return `claim ${text(event.claim)} accepted`;
+      return `claim ${event.claim} accepted`;
     case "signal.detected":
-      return `signal ${text(event.signal)}`;
+      return `signal ${event.signal}`;
     case "intervention.applied":
-      return `intervention: playbook ${text(event.playbook)} for ${text(event.signal)}`;
+      return `intervention: playbook ${event.playbook} for ${event.signal}`;
     case "escalation.opened":
-      return `escalation ${text(event.escalation)} opened: ${firstLine(text(event.question))}`;
+      return `escalation ${event.escalation} opened: ${firstLine(event.question)}`;
     case "escalation.decided":
-      return `escalation ${text(event.escalation)} decided: ${text(event.decision)}`;
-    default:
-      // workstream.rejected, .blocked, .aborted
-      return `${event.type.slice("workstream.".length)}: ${text(event.reason)}`;
+      return `escalation ${event.escalation} decided: ${event.decision}`;
+    case "workstream.rejected":
+    case "workstream.blocked":
+    case "workstream.aborted":
+      return `${event.type.slice("workstream.".length)}: ${event.reason}`;
   }
-}
-
-function text(value: unknown): string {
-  return value === undefined || value === null ? "" : String(value);
 }
 
 function firstLine(value: string): string {

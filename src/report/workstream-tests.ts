@@ -14,17 +14,16 @@ export function testLogReferences(workstream: WorkstreamState): string[] {
   const localCheck = latestGate(workstream.claims, "local_check", (gate) => gate.command !== null);
   const ci = latestGate(workstream.claims, "ci_green", () => true);
   const localLog = localCheck?.gate.command?.log;
-  return [...(typeof localLog === "string" ? [localLog] : []), ...(ci ? ciLogPaths(ci.gate) : [])];
+  return [...(localLog === undefined ? [] : [localLog]), ...(ci ? ciLogPaths(ci.gate) : [])];
 }
 
 export function localCheckTests(workstream: WorkstreamState, logs: LogTexts): TestEvidence | null {
   const found = latestGate(workstream.claims, "local_check", (gate) => gate.command !== null);
   if (!found) return null;
-  const command = found.gate.command!;
-  const log = typeof command.log === "string" ? command.log : null;
-  const fullText = log === null ? undefined : logs.get(log);
+  const { log, outputTail } = found.gate.command!;
+  const fullText = logs.get(log);
   // A deleted or unreadable log still leaves the tail the journal kept, which holds the summary.
-  const text = fullText ?? (typeof command.outputTail === "string" ? command.outputTail : "");
+  const text = fullText ?? outputTail;
   return evidence(found.claim.id, "local_check", log, fullText === undefined ? "output_tail" : "log", text);
 }
 

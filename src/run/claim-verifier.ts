@@ -10,6 +10,7 @@ import { issueFacts, pullRequestFacts } from "../evidence/forge-gates.ts";
 import type { GateResult } from "../evidence/gate-result.ts";
 import { verifyClaim } from "../evidence/verify-claim.ts";
 import type { Workstream } from "../plan/schema.ts";
+import { gateEventTypeOf } from "./events.ts";
 import type { Monitoring } from "./monitoring.ts";
 import type { RunContext } from "./run-context.ts";
 import { describeFailures } from "./worker-prompt.ts";
@@ -58,25 +59,24 @@ export class ClaimVerifier {
 
   private async verify(workstream: Workstream, checkoutPath: string): Promise<ToolResult> {
     const run = this.run;
-    const { checkouts, forge, plan, gateServices, forgeRequestCount } = run.dependencies;
+    const { forge, plan, gateServices, forgeRequestCount } = run.dependencies;
     const id = workstream.id;
     const claim = run.workstreamState(id).claims.at(-1);
     if (!claim) throw new Error(`workstream ${id} is verifying without a claim`);
-    const uncommitted =
-      claim.commit === null ? (await checkouts.readCheckout(checkoutPath)).uncommittedChanges : [];
     const requestsBefore = forgeRequestCount?.() ?? 0;
     const results = await verifyClaim(
       {
         workstream,
         claimId: claim.id,
         commit: claim.commit,
-        uncommittedChanges: uncommitted,
+        // As the claim recorded them: `git status` alone would not name a skip-worktree file.
+        uncommittedChanges: claim.uncommittedChanges,
         checkoutPath,
         baseSha: run.workstreamState(id).baseSha ?? plan.base,
       },
       { ...gateServices, forge, plan, readCheckout: run.readCheckout(checkoutPath) },
       async (result) => {
-        await run.record(`gate.${eventVerbOf(result.status)}`, id, {
+        await run.record(gateEventTypeOf(result.status), id, {
           claim: claim.id,
           gate: result.id,
           detail: result.detail,
@@ -247,20 +247,5 @@ export class ClaimVerifier {
         issue: workstream.issue === undefined ? null : { number: workstream.issue, error: reason },
       };
     }
-  }
-}
-
-function eventVerbOf(status: GateResult["status"]): string {
-  switch (status) {
-    case "pass":
-      return "passed";
-    case "fail":
-      return "failed";
-    case "skipped":
-      return "skipped";
-    case "waived":
-      return "waived";
-    default:
-      return "errored";
   }
 }

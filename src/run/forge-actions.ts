@@ -10,6 +10,20 @@ import type { GateResult } from "../evidence/gate-result.ts";
 import type { Forge, PullRequest } from "../forge/forge.ts";
 import { withoutForeignClosingReferences } from "../forge/local/closing-keywords.ts";
 import type { Plan, Workstream } from "../plan/schema.ts";
+import type { JournalEventData } from "./events.ts";
+
+/** The events of forge actions: each effect's intent, then its result. */
+export type ForgeEventType =
+  | "push.intended"
+  | "push.completed"
+  | "pull_request.intended"
+  | "pull_request.opened"
+  | "pull_request.updated"
+  | "merge.intended"
+  | "merge.completed"
+  | "merge.refused"
+  | "issue.close_intended"
+  | "issue.closed";
 
 /** Bounded, and quiet: the merge that follows reads CI itself and says why it refuses. */
 async function settleCi(context: ForgeActionContext, sha: string): Promise<void> {
@@ -40,7 +54,7 @@ export interface ForgeActionContext {
    */
   checkoutGatesFailingAt(head: string, pullRequest: number): Promise<GateResult[]>;
   mirrorPath: string;
-  record(type: string, data: Record<string, unknown>): Promise<void>;
+  record<Type extends ForgeEventType>(type: Type, data: JournalEventData<Type>): Promise<void>;
   redact(text: string): string;
 }
 
@@ -144,7 +158,7 @@ export async function openPullRequestAction(
   const isUpdate = existing?.state === "open" && existing.number === pullRequest.number;
   await context.record(
     isUpdate ? "pull_request.updated" : "pull_request.opened",
-    pullRequestFacts(pullRequest) ?? {},
+    pullRequestFacts(pullRequest),
   );
   const foreignNote =
     scoped.removed.length > 0

@@ -2,7 +2,8 @@
  * The run's journal: `runs/<run-id>/journal.jsonl`, one event a line, append-only. It is the
  * single source of truth (DESIGN.md "State"): an event is durable on disk before `append`
  * resolves, and resume replays exactly what `open` returns. A damaged journal is never repaired
- * beyond dropping a torn last line, so no recorded event is ever lost.
+ * beyond dropping a torn last line, so no recorded event is ever lost. Each line is read into a
+ * typed event (./events.ts) here, once; an event that does not fit its type is never written.
  */
 
 import { createHash } from "node:crypto";
@@ -10,14 +11,13 @@ import { open as openFile, readFile } from "node:fs/promises";
 import { dirname } from "node:path";
 import type { Clock } from "../clock.ts";
 import { describeOsError, JournalWriteError, osErrorCode, StateError } from "../errors.ts";
-
-export interface JournalEvent {
-  seq: number;
-  ts: string;
-  type: string;
-  workstream: string | null;
-  [field: string]: unknown;
-}
+import {
+  type JournalEvent,
+  type JournalEventData,
+  type JournalEventOf,
+  type JournalEventType,
+  parseJournalEvent,
+} from "./events.ts";
 
 /** The file operations the journal needs, narrow so a test can inject an fsync EIO or ENOSPC. */
 export interface JournalFileSystem {
@@ -102,9 +102,9 @@ export function parseJournalLine(line: string): ParsedJournalLine {
   } catch {
     return { problem: "it is not complete JSON", isTorn: true };
   }
-  const shapeProblem = describeShapeProblem(value);
-  if (shapeProblem !== null) return { problem: shapeProblem, isTorn: false };
-  return { event: value as JournalEvent };
+  // Intact bytes that are no event this version knows are damage, never a torn write to drop.
+  const parsed = parseJournalEvent(value);
+  return "event" in parsed ? parsed : { problem: parsed.problem, isTorn: false };
 }
 
 export interface ParsedJournalText {
@@ -225,17 +225,17 @@ export class Journal {
    * JournalWriteError, and every later append rejects with the same error: it is never retried,
    * since after a failed fsync the kernel may have dropped the data it reported as written.
    */
-  async append(
-    type: string,
+  async append<Type extends JournalEventType>(
+    type: Type,
     workstream: string | null,
-    data: Record<string, unknown> = {},
-  ): Promise<JournalEvent> {
+    data: JournalEventData<Type>,
+  ): Promise<JournalEventOf<Type>> {
     if (this.isClosed) throw new Error(`The journal ${this.file} is closed; cannot append "${type}".`);
     // Checked and serialized now, before queueing: a bad call throws without using up a seq.
     const dataJson = serializeData(type, workstream, data);
     const result = this.pending.then(() => this.write(type, workstream, dataJson));
     this.pending = result.catch(() => {});
-    return result;
+    return result as Promise<JournalEventOf<Type>>;
   }
 
   /** Waits for queued appends, then closes the file. */
@@ -275,11 +275,18 @@ export class Journal {
       throw this.failure;
     }
     this.lastSeq = seq;
-    return JSON.parse(body) as JournalEvent;
+    // The event as a resume will read it back, defaults and all; serializeData checked it fits.
+    return eventOf(JSON.parse(body));
   }
 }
 
-function serializeData(type: string, workstream: string | null, data: Record<string, unknown>): string {
+function eventOf(value: unknown): JournalEvent {
+  const parsed = parseJournalEvent(value);
+  if ("problem" in parsed) throw new TypeError(`A journal event could not be read back: ${parsed.problem}.`);
+  return parsed.event;
+}
+
+function serializeData(type: string, workstream: string | null, data: object): string {
   if (typeof type !== "string" || type === "") throw new TypeError("A journal event needs a non-empty type.");
   if (workstream !== null && typeof workstream !== "string") {
     throw new TypeError(`The journal event "${type}" needs a workstream id or null.`);
@@ -299,19 +306,11 @@ function serializeData(type: string, workstream: string | null, data: Record<str
       );
     }
   }
+  // An event no resume could read back must never reach the journal: a bug in its writer.
+  const parsed = parseJournalEvent({ seq: 0, ts: "", type, workstream, ...JSON.parse(dataJson) });
+  if ("problem" in parsed)
+    throw new TypeError(`The journal event "${type}" cannot be written: ${parsed.problem}.`);
   return dataJson;
-}
-
-function describeShapeProblem(value: unknown): string | null {
-  if (typeof value !== "object" || value === null || Array.isArray(value)) return "it is not a JSON object";
-  const event = value as Record<string, unknown>;
-  if (!Number.isInteger(event.seq)) return "its seq is not an integer";
-  if (typeof event.ts !== "string") return "its ts is not a string";
-  if (typeof event.type !== "string" || event.type === "") return "its type is not a non-empty string";
-  if (event.workstream !== null && typeof event.workstream !== "string") {
-    return "its workstream is neither a string nor null";
-  }
-  return null;
 }
 
 function isJson(text: string): boolean {

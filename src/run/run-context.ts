@@ -6,7 +6,7 @@
  */
 
 import type { Workstream } from "../plan/schema.ts";
-import type { JournalEvent } from "./journal.ts";
+import type { JournalEventData, JournalEventOf, JournalEventType } from "./events.ts";
 import type { SupervisorDependencies } from "./supervisor-dependencies.ts";
 import {
   applyEvent,
@@ -41,11 +41,12 @@ export class RunContext {
     return this.stopController.signal;
   }
 
-  async record(
-    type: string,
+  /** Journals one event (its data type-checked against the event's schema), then folds it in. */
+  async record<Type extends JournalEventType>(
+    type: Type,
     workstream: string | null,
-    data: Record<string, unknown> = {},
-  ): Promise<JournalEvent> {
+    data: JournalEventData<Type>,
+  ): Promise<JournalEventOf<Type>> {
     const transition = transitionFor(type);
     if (workstream !== null && transition) {
       // Checked before writing: an event the state machine would refuse must never reach the

@@ -9,7 +9,8 @@ import { type FileHandle, mkdir, open, readdir, stat } from "node:fs/promises";
 import { join } from "node:path";
 import type { Clock } from "../clock.ts";
 import { describeOsError, osErrorCode, StateError } from "../errors.ts";
-import { type JournalEvent, parseJournalLine } from "./journal.ts";
+import type { JournalEvent } from "./events.ts";
+import { parseJournalLine } from "./journal.ts";
 
 export interface RunInfo {
   id: string;

@@ -12,7 +12,8 @@ import type { EscalationNotice } from "../monitor/webhook.ts";
 import type { Plan, Workstream } from "../plan/schema.ts";
 import type { CommandResult, RunningCommand } from "../sandbox/run-command.ts";
 import type { SandboxFacts } from "../sandbox/sandbox-facts.ts";
-import type { Journal, JournalEvent } from "./journal.ts";
+import type { JournalEvent } from "./events.ts";
+import type { Journal } from "./journal.ts";
 import type { ScheduleOptions } from "./scheduler.ts";
 import type { RunState } from "./workstream-state.ts";
 

@@ -11,6 +11,7 @@ import { describeOsError, JournalWriteError, osErrorCode, StateError, SuperviseE
 import { remainingBudget, remainingBudgetMs } from "../monitor/budget.ts";
 import { StallMonitor } from "../monitor/stall-monitor.ts";
 import type { Workstream } from "../plan/schema.ts";
+import { usageRecordOf } from "../usage.ts";
 import { ClaimVerifier } from "./claim-verifier.ts";
 import { EscalationFlow } from "./escalation-flow.ts";
 import { Monitoring } from "./monitoring.ts";
@@ -397,16 +398,7 @@ class Supervisor {
   }
 
   private async recordUsage(id: string, attempt: number, usage: TurnUsage): Promise<void> {
-    await this.context.record("worker.usage", id, {
-      attempt,
-      model: usage.model,
-      turns: usage.turns,
-      input_tokens: usage.inputTokens,
-      output_tokens: usage.outputTokens,
-      cache_read_tokens: usage.cacheReadTokens,
-      cache_write_tokens: usage.cacheWriteTokens,
-      cost_usd: usage.costUsd,
-    });
+    await this.context.record("worker.usage", id, { attempt, model: usage.model, ...usageRecordOf(usage) });
   }
 }
 

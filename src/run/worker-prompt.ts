@@ -4,6 +4,7 @@
  */
 import { renderPrompt } from "../agent/prompt-templates.ts";
 import type { WorkerExit } from "../agent/worker.ts";
+import type { CommandObservation, GateStatus } from "../evidence/gate-result.ts";
 import type { Plan, Workstream } from "../plan/schema.ts";
 import { indentLines } from "../text.ts";
 import type { WorkstreamState } from "./workstream-state.ts";
@@ -56,12 +57,12 @@ export function definitionOfDone(workstream: Workstream): string {
 }
 
 export function describeFailures(
-  gates: { gate: string; status: string; detail: string; command?: unknown }[],
+  gates: { gate: string; status: GateStatus; detail: string; command: CommandObservation | null }[],
 ): string {
   return gates
     .filter((gate) => gate.status === "fail" || gate.status === "error")
     .map((gate) => {
-      const command = gate.command as { outputTail?: string; log?: string } | null | undefined;
+      const command = gate.command;
       const tail = command?.outputTail
         ? `\n  Output (tail):\n${indentLines(command.outputTail.slice(-1500), "    ")}`
         : "";

@@ -2,7 +2,16 @@
  * The per-workstream state machine. State changes only by folding journal events through
  * `applyEvent`, so a resumed run rebuilds exactly the state the crashed one had.
  */
-import type { JournalEvent } from "./journal.ts";
+import type { CommandObservation, GateStatus } from "../evidence/gate-result.ts";
+import { addUsage, emptyUsage, type Usage, usageOf } from "../usage.ts";
+import {
+  type GateEvent,
+  gateStatusOf,
+  isGateEvent,
+  type JournalEvent,
+  type JournalEventOf,
+  type JournalEventType,
+} from "./events.ts";
 
 export type WorkstreamStatus =
   | "pending"
@@ -25,10 +34,10 @@ export const activeStatuses: ReadonlySet<WorkstreamStatus> = new Set(["running",
 
 export interface GateSummary {
   gate: string;
-  status: "pass" | "fail" | "error" | "skipped" | "waived";
+  status: GateStatus;
   detail: string;
   observed: Record<string, unknown>;
-  command: Record<string, unknown> | null;
+  command: CommandObservation | null;
 }
 
 export interface ClaimSummary {
@@ -36,23 +45,20 @@ export interface ClaimSummary {
   attempt: number;
   summary: string;
   commit: string | null;
+  /** Why the claim names no commit: what `git status` showed, and the changes it cannot show. */
+  uncommittedChanges: string[];
   verdict: "pending" | "accepted" | "rejected";
   gates: GateSummary[];
 }
 
-export interface WorkstreamState {
+/** The workstream's model usage so far, summed over every worker start. */
+export interface WorkstreamState extends Usage {
   id: string;
   status: WorkstreamStatus;
   /** Worker starts so far (the `SUPERVISE_ATTEMPT` of the latest one). */
   attempt: number;
   rejections: number;
   claims: ClaimSummary[];
-  turns: number;
-  inputTokens: number;
-  outputTokens: number;
-  cacheReadTokens: number;
-  cacheWriteTokens: number;
-  costUsd: number;
   startedAt: string | null;
   endedAt: string | null;
   /** Why the workstream ended (or is waiting), for status and the report. */
@@ -89,7 +95,7 @@ export interface WorkstreamState {
   escalations: {
     id: string;
     question: string;
-    source: string;
+    source: JournalEventOf<"escalation.opened">["source"];
     opened_at: string;
     decision: string | null;
     note: string | null;
@@ -115,12 +121,7 @@ export function initialWorkstreamState(id: string): WorkstreamState {
     attempt: 0,
     rejections: 0,
     claims: [],
-    turns: 0,
-    inputTokens: 0,
-    outputTokens: 0,
-    cacheReadTokens: 0,
-    cacheWriteTokens: 0,
-    costUsd: 0,
+    ...emptyUsage(),
     startedAt: null,
     endedAt: null,
     reason: null,
@@ -159,8 +160,10 @@ export class InvalidTransitionError extends Error {
   }
 }
 
+type Transition = { from: readonly WorkstreamStatus[]; to: WorkstreamStatus };
+
 /** The transitions: event type → statuses it may come from → status it leads to. */
-const transitions: Record<string, { from: readonly WorkstreamStatus[]; to: WorkstreamStatus }> = {
+const transitions: Partial<Record<JournalEventType, Transition>> = {
   "workstream.started": { from: ["pending"], to: "running" },
   "claim.made": { from: ["running"], to: "verifying" },
   "claim.rejected": { from: ["verifying"], to: "running" },
@@ -174,9 +177,7 @@ const transitions: Record<string, { from: readonly WorkstreamStatus[]; to: Works
   "workstream.aborted": { from: ["pending", "running", "verifying", "escalated"], to: "aborted" },
 };
 
-export function transitionFor(
-  eventType: string,
-): { from: readonly WorkstreamStatus[]; to: WorkstreamStatus } | undefined {
+export function transitionFor(eventType: JournalEventType): Transition | undefined {
   return transitions[eventType];
 }
 
@@ -204,105 +205,81 @@ export function applyEvent(state: RunState, event: JournalEvent): RunState {
   return state;
 }
 
-function applyRunEvent(state: RunState, event: JournalEvent): void {
+type RunEvent = Extract<JournalEvent, { workstream: null }>;
+type WorkstreamEvent = Exclude<JournalEvent, RunEvent>;
+
+function applyRunEvent(state: RunState, event: RunEvent): void {
   if (event.type === "run.started") {
-    state.runId = typeof event.run === "string" ? event.run : state.runId;
+    state.runId = event.run;
     state.startedAt = event.ts;
   } else if (event.type === "run.finished") {
     state.isFinished = true;
   }
 }
 
-function applyWorkstreamDetails(workstream: WorkstreamState, event: JournalEvent): void {
+function applyWorkstreamDetails(workstream: WorkstreamState, event: WorkstreamEvent): void {
   workstream.lastActivity = event.ts;
+  if (isGateEvent(event)) {
+    applyGateEvent(workstream, event);
+    return;
+  }
   switch (event.type) {
     case "workstream.started":
       workstream.startedAt = event.ts;
       break;
     case "checkout.created":
-      workstream.checkoutPath = String(event.path);
-      workstream.baseSha = typeof event.base_sha === "string" ? event.base_sha : null;
+      workstream.checkoutPath = event.path;
+      workstream.baseSha = event.base_sha;
       break;
-    case "worker.started": {
-      const attempt = Number(event.attempt);
-      workstream.attempt = attempt;
-      workstream.liveWorkerAttempts.push(attempt);
+    case "worker.started":
+      workstream.attempt = event.attempt;
+      workstream.liveWorkerAttempts.push(event.attempt);
       break;
-    }
-    case "worker.exited": {
-      const attempt = Number(event.attempt);
-      workstream.liveWorkerAttempts = workstream.liveWorkerAttempts.filter((live) => live !== attempt);
+    case "worker.exited":
+      workstream.liveWorkerAttempts = workstream.liveWorkerAttempts.filter((live) => live !== event.attempt);
       break;
-    }
     case "worker.usage":
-      workstream.turns += Number(event.turns ?? 0);
-      workstream.inputTokens += Number(event.input_tokens ?? 0);
-      workstream.outputTokens += Number(event.output_tokens ?? 0);
-      workstream.cacheReadTokens += Number(event.cache_read_tokens ?? 0);
-      workstream.cacheWriteTokens += Number(event.cache_write_tokens ?? 0);
-      workstream.costUsd += Number(event.cost_usd ?? 0);
+      addUsage(workstream, usageOf(event));
       break;
     case "claim.made":
       workstream.claims.push({
-        id: Number(event.claim),
+        id: event.claim,
         attempt: workstream.attempt,
-        summary: String(event.summary ?? ""),
-        commit: typeof event.commit === "string" ? event.commit : null,
+        summary: event.summary,
+        commit: event.commit,
+        uncommittedChanges: event.uncommitted_changes,
         verdict: "pending",
         gates: [],
       });
       break;
-    case "gate.passed":
-    case "gate.failed":
-    case "gate.errored":
-    case "gate.skipped":
-    case "gate.waived": {
-      const claim = workstream.claims.find((candidate) => candidate.id === Number(event.claim));
-      const waivedGate =
-        event.type === "gate.waived"
-          ? claim?.gates.find((gate) => gate.gate === String(event.gate))
-          : undefined;
-      if (waivedGate) {
-        // A waiver changes how the failed gate counts; what was observed stays beside it.
-        waivedGate.status = "waived";
-        waivedGate.detail = String(event.detail ?? "");
-        break;
-      }
-      claim?.gates.push({
-        gate: String(event.gate),
-        status: gateStatusOf(event.type),
-        detail: String(event.detail ?? ""),
-        observed: (event.observed as Record<string, unknown> | undefined) ?? {},
-        command: (event.command as Record<string, unknown> | undefined) ?? null,
-      });
-      break;
-    }
     case "claim.accepted_with_waiver": {
-      const claim = workstream.claims.find((candidate) => candidate.id === Number(event.claim));
+      const claim = claimOf(workstream, event.claim);
       if (claim) claim.verdict = "accepted";
       workstream.endedAt = event.ts;
-      workstream.reason = `accepted with a waiver of ${((event.waived as string[] | undefined) ?? []).join(", ")} by ${String(event.decided_by ?? "a human")}`;
+      workstream.reason = `accepted with a waiver of ${event.waived.join(", ")} by ${event.decided_by}`;
       break;
     }
-    case "claim.accepted":
+    case "claim.accepted": {
+      const claim = claimOf(workstream, event.claim);
+      if (claim) claim.verdict = "accepted";
+      workstream.endedAt = event.ts;
+      workstream.reason = null;
+      break;
+    }
     case "claim.rejected": {
-      const claim = workstream.claims.find((candidate) => candidate.id === Number(event.claim));
-      if (claim) claim.verdict = event.type === "claim.accepted" ? "accepted" : "rejected";
-      if (event.type === "claim.rejected") workstream.rejections += 1;
-      else {
-        workstream.endedAt = event.ts;
-        workstream.reason = null;
-      }
+      const claim = claimOf(workstream, event.claim);
+      if (claim) claim.verdict = "rejected";
+      workstream.rejections += 1;
       break;
     }
     case "escalation.opened":
-      workstream.reason = `waiting on a human: ${String(event.question ?? "")}`;
-      workstream.pendingEscalation = { id: String(event.escalation), question: String(event.question ?? "") };
+      workstream.reason = `waiting on a human: ${event.question}`;
+      workstream.pendingEscalation = { id: event.escalation, question: event.question };
       workstream.escalationCount += 1;
       workstream.escalations.push({
-        id: String(event.escalation),
-        question: String(event.question ?? ""),
-        source: String(event.source ?? "worker"),
+        id: event.escalation,
+        question: event.question,
+        source: event.source,
         opened_at: event.ts,
         decision: null,
         note: null,
@@ -311,34 +288,7 @@ function applyWorkstreamDetails(workstream: WorkstreamState, event: JournalEvent
       });
       break;
     case "escalation.decided":
-      workstream.reason = null;
-      workstream.lastDecision = {
-        escalation: String(event.escalation),
-        question: workstream.pendingEscalation?.question ?? "",
-        decision: String(event.decision),
-        note: typeof event.note === "string" ? event.note : null,
-        text: typeof event.text === "string" ? event.text : null,
-      };
-      workstream.pendingEscalation = null;
-      {
-        const record = workstream.escalations.find((candidate) => candidate.id === String(event.escalation));
-        const decision = String(event.decision);
-        const fromSupervisor = record?.source === "monitor" || record?.source === "budget";
-        if (fromSupervisor && decision !== "deny") workstream.extraStartsGranted += 1;
-        if (fromSupervisor && decision === "deny")
-          workstream.decisionEffectPending = { escalation: String(event.escalation), effect: "abort" };
-        else if (record?.source === "budget")
-          workstream.decisionEffectPending = {
-            escalation: String(event.escalation),
-            effect: "extend_budget",
-          };
-        if (record) {
-          record.decision = String(event.decision);
-          record.note = typeof event.note === "string" ? event.note : null;
-          record.text = typeof event.text === "string" ? event.text : null;
-          record.decided_at = event.ts;
-        }
-      }
+      applyDecision(workstream, event);
       break;
     case "budget.extended":
       workstream.budgetExtensions += 1;
@@ -346,17 +296,13 @@ function applyWorkstreamDetails(workstream: WorkstreamState, event: JournalEvent
       workstream.decisionEffectPending = null;
       break;
     case "signal.detected":
-      workstream.signals.push({
-        signal: String(event.signal),
-        summary: String(event.summary ?? ""),
-        ts: event.ts,
-      });
+      workstream.signals.push({ signal: event.signal, summary: event.summary, ts: event.ts });
       break;
     case "intervention.applied":
       workstream.interventions.push({
-        playbook: String(event.playbook),
-        signal: String(event.signal),
-        delivery: String(event.delivery),
+        playbook: event.playbook,
+        signal: event.signal,
+        delivery: event.delivery,
         ts: event.ts,
       });
       break;
@@ -365,23 +311,56 @@ function applyWorkstreamDetails(workstream: WorkstreamState, event: JournalEvent
     case "workstream.aborted":
       workstream.decisionEffectPending = null;
       workstream.endedAt = event.ts;
-      workstream.reason = String(event.reason ?? "");
+      workstream.reason = event.reason;
       break;
   }
 }
 
-function gateStatusOf(eventType: string): GateSummary["status"] {
-  switch (eventType) {
-    case "gate.passed":
-      return "pass";
-    case "gate.failed":
-      return "fail";
-    case "gate.skipped":
-      return "skipped";
-    case "gate.waived":
-      return "waived";
-    default:
-      return "error";
+function claimOf(workstream: WorkstreamState, id: number): ClaimSummary | undefined {
+  return workstream.claims.find((candidate) => candidate.id === id);
+}
+
+function applyGateEvent(workstream: WorkstreamState, event: GateEvent): void {
+  const claim = claimOf(workstream, event.claim);
+  const waivedGate =
+    event.type === "gate.waived" ? claim?.gates.find((gate) => gate.gate === event.gate) : undefined;
+  if (waivedGate) {
+    // A waiver changes how the failed gate counts; what was observed stays beside it.
+    waivedGate.status = "waived";
+    waivedGate.detail = event.detail;
+    return;
+  }
+  claim?.gates.push({
+    gate: event.gate,
+    status: gateStatusOf(event.type),
+    detail: event.detail,
+    observed: event.observed,
+    command: event.command ?? null,
+  });
+}
+
+function applyDecision(workstream: WorkstreamState, event: JournalEventOf<"escalation.decided">): void {
+  workstream.reason = null;
+  workstream.lastDecision = {
+    escalation: event.escalation,
+    question: workstream.pendingEscalation?.question ?? "",
+    decision: event.decision,
+    note: event.note,
+    text: event.text,
+  };
+  workstream.pendingEscalation = null;
+  const record = workstream.escalations.find((candidate) => candidate.id === event.escalation);
+  const fromSupervisor = record?.source === "monitor" || record?.source === "budget";
+  if (fromSupervisor && event.decision !== "deny") workstream.extraStartsGranted += 1;
+  if (fromSupervisor && event.decision === "deny")
+    workstream.decisionEffectPending = { escalation: event.escalation, effect: "abort" };
+  else if (record?.source === "budget")
+    workstream.decisionEffectPending = { escalation: event.escalation, effect: "extend_budget" };
+  if (record) {
+    record.decision = event.decision;
+    record.note = event.note;
+    record.text = event.text;
+    record.decided_at = event.ts;
   }
 }
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { defaultPricing, estimateCostUsd, pricesFor } from "../../src/agent/model/pricing.ts";
-import { checkStartLimits, emptyStartUsage } from "../../src/agent/model/start-limits.ts";
+import { checkStartLimits } from "../../src/agent/model/start-limits.ts";
+import { emptyUsage } from "../../src/usage.ts";
 
 describe("pricing", () => {
   it("prices by model family and charges cache writes by their TTL", () => {
@@ -25,8 +26,8 @@ describe("pricing", () => {
 
 describe("start limits", () => {
   const budget = { minutes: 60, turns: 10, tokens: 1000, usd: 1 };
-  const check = (usage: Partial<ReturnType<typeof emptyStartUsage>>, elapsedMs = 0) =>
-    checkStartLimits({ budget, usage: { ...emptyStartUsage(), ...usage }, elapsedMs, timeoutMs: 60_000 });
+  const check = (usage: Partial<ReturnType<typeof emptyUsage>>, elapsedMs = 0) =>
+    checkStartLimits({ budget, usage: { ...emptyUsage(), ...usage }, elapsedMs, timeoutMs: 60_000 });
 
   it("lets a start within its budget go on", () => {
     expect(

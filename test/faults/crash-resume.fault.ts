@@ -1,7 +1,8 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { type JournalEvent, readJournal } from "../../src/run/journal.ts";
+import type { JournalEvent } from "../../src/run/events.ts";
+import { readJournal } from "../../src/run/journal.ts";
 import { killProcessesWithMarker } from "../../src/sandbox/index.ts";
 import { createWorkspace, type Workspace } from "../fakes/cli-harness.ts";
 import { faultSeed, seededRandom } from "./fault-seed.ts";

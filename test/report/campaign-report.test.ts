@@ -6,8 +6,9 @@ import { buildCampaignReport } from "../../src/report/campaign-report.ts";
 import { renderMarkdownReport } from "../../src/report/markdown-report.ts";
 import { readReportFiles } from "../../src/report/report-files.ts";
 import type { CampaignReport } from "../../src/report/report-model.ts";
-import type { JournalEvent } from "../../src/run/journal.ts";
+import type { JournalEvent } from "../../src/run/events.ts";
 import { foldEvents } from "../../src/run/workstream-state.ts";
+import { journalEvent } from "../fakes/journal-events.ts";
 import {
   imageQuestion,
   runStartMs,
@@ -347,28 +348,34 @@ describe("readReportFiles", () => {
     try {
       await writeFile(join(outside, "secret.log"), "Tests:       1 passed, 1 total\n");
       await mkdir(join(synthetic.run.dir, "evidence"), { recursive: true });
-      const gate = (log: string) => ({
-        seq: 1,
-        ts: "2026-01-01T09:00:00.000Z",
-        type: "gate.passed",
-        workstream: "ws-accepted",
-        claim: 1,
-        gate: "local_check",
-        detail: "",
-        command: { command: "npm test", log, outputTail: "" },
-      });
+      const ts = "2026-01-01T09:00:00.000Z";
+      const gate = (log: string) =>
+        journalEvent(3, ts, "gate.passed", "ws-accepted", {
+          claim: 1,
+          gate: "local_check",
+          detail: "",
+          observed: {},
+          command: {
+            command: "npm test",
+            exitCode: 0,
+            signal: null,
+            isTimedOut: false,
+            durationMs: 10,
+            log,
+            outputTail: "",
+          },
+        });
       for (const log of [join(outside, "secret.log"), `../../../${outside}/secret.log`]) {
         const state = foldEvents(
           ["ws-accepted"],
           [
-            { seq: 0, ts: "2026-01-01T09:00:00.000Z", type: "workstream.started", workstream: "ws-accepted" },
-            {
-              seq: 0,
-              ts: "2026-01-01T09:00:00.000Z",
-              type: "claim.made",
-              workstream: "ws-accepted",
+            journalEvent(1, ts, "workstream.started", "ws-accepted", { goal: "g" }),
+            journalEvent(2, ts, "claim.made", "ws-accepted", {
               claim: 1,
-            },
+              summary: "",
+              commit: "c",
+              head: "c",
+            }),
             gate(log),
           ],
         );

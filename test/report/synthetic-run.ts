@@ -7,7 +7,8 @@ import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ManualClock } from "../../src/clock.ts";
-import { Journal, type JournalEvent, readJournal } from "../../src/run/journal.ts";
+import type { JournalEvent, JournalEventData, JournalEventType } from "../../src/run/events.ts";
+import { Journal, readJournal } from "../../src/run/journal.ts";
 import { createRun, type RunInfo } from "../../src/run/run-store.ts";
 import { foldEvents, type RunState } from "../../src/run/workstream-state.ts";
 
@@ -54,11 +55,11 @@ export async function writeSyntheticRun(): Promise<SyntheticRun> {
   const clock = new ManualClock(runStartMs);
   const { journal } = await Journal.open(run.journalFile, { clock });
   const at = (seconds: number) => clock.advance(runStartMs + seconds * 1000 - clock.now());
-  const append = (
+  const append = <Type extends JournalEventType>(
     seconds: number,
-    type: string,
+    type: Type,
     workstream: string | null,
-    data: Record<string, unknown> = {},
+    data: JournalEventData<Type>,
   ) => {
     at(seconds);
     return journal.append(type, workstream, data);
@@ -76,13 +77,27 @@ export async function writeSyntheticRun(): Promise<SyntheticRun> {
     outputTail,
   });
 
-  await append(0, "run.started", null, { run: runId, workstreams: workstreamIds, concurrency: 2 });
+  await append(0, "run.started", null, {
+    run: runId,
+    plan: "plan.yaml",
+    workstreams: workstreamIds,
+    only: null,
+    concurrency: 2,
+    sandbox: null,
+    repo: "../widget",
+  });
   await append(0, "workstream.started", "ws-accepted", { goal: "Fix the widget." });
   await append(0, "workstream.started", "ws-rejected", { goal: "Count words." });
   await append(1, "worker.started", "ws-accepted", { attempt: 1, provider: "command" });
   await append(1, "worker.started", "ws-rejected", { attempt: 1, provider: "command" });
 
-  await append(10, "claim.made", "ws-accepted", { claim: 1, summary: scriptSummary, commit: "a".repeat(40) });
+  await append(10, "claim.made", "ws-accepted", {
+    claim: 1,
+    summary: scriptSummary,
+    commit: "a".repeat(40),
+    head: "a".repeat(40),
+    uncommitted_changes: [],
+  });
   await append(12, "gate.failed", "ws-accepted", {
     claim: 1,
     gate: "local_check",
@@ -94,6 +109,7 @@ export async function writeSyntheticRun(): Promise<SyntheticRun> {
   await append(12, "signal.detected", "ws-accepted", {
     signal: "claim_rejected",
     summary: "local_check failed",
+    failing_gates: ["local_check"],
   });
   await append(12, "intervention.applied", "ws-accepted", {
     playbook: "failing-tests",
@@ -104,6 +120,7 @@ export async function writeSyntheticRun(): Promise<SyntheticRun> {
   });
   await append(20, "worker.usage", "ws-accepted", {
     attempt: 1,
+    model: "claude-sonnet-5-5",
     turns: 5,
     input_tokens: 1000,
     output_tokens: 200,
@@ -115,6 +132,8 @@ export async function writeSyntheticRun(): Promise<SyntheticRun> {
     claim: 2,
     summary: "fixed for real",
     commit: "b".repeat(40),
+    head: "b".repeat(40),
+    uncommitted_changes: [],
   });
   await append(32, "gate.passed", "ws-accepted", {
     claim: 2,
@@ -133,10 +152,17 @@ export async function writeSyntheticRun(): Promise<SyntheticRun> {
     },
   });
   await append(33, "claim.accepted", "ws-accepted", { claim: 2, commit: "b".repeat(40) });
-  await append(34, "worker.exited", "ws-accepted", { attempt: 1, exit_code: 0, duration_ms: 33_000 });
+  await append(34, "worker.exited", "ws-accepted", {
+    attempt: 1,
+    exit_code: 0,
+    signal: null,
+    description: "exited 0",
+    duration_ms: 33_000,
+  });
 
   await append(40, "worker.usage", "ws-rejected", {
     attempt: 1,
+    model: "claude-sonnet-5-5",
     turns: 8,
     input_tokens: 2000,
     output_tokens: 400,
@@ -147,10 +173,15 @@ export async function writeSyntheticRun(): Promise<SyntheticRun> {
   await append(60, "worker.exited", "ws-rejected", {
     attempt: 1,
     exit_code: null,
+    signal: null,
     description: "stopped after 30 s without activity",
     duration_ms: 59_000,
   });
-  await append(60, "signal.detected", "ws-rejected", { signal: "idle", summary: "no activity" });
+  await append(60, "signal.detected", "ws-rejected", {
+    signal: "idle",
+    summary: "no activity",
+    failing_gates: [],
+  });
   await append(60, "playbook.exhausted", "ws-rejected", { playbook: "idle", signal: "idle" });
   await append(60, "escalation.opened", "ws-rejected", {
     escalation: "ws-rejected-1",
@@ -159,14 +190,19 @@ export async function writeSyntheticRun(): Promise<SyntheticRun> {
   });
   await append(180, "escalation.decided", "ws-rejected", {
     escalation: "ws-rejected-1",
+    decided_by: "ann",
     decision: "approve",
     note: "go on",
+    text: null,
+    waive: [],
   });
   await append(181, "worker.started", "ws-rejected", { attempt: 2, provider: "command" });
   await append(190, "claim.made", "ws-rejected", {
     claim: 1,
     summary: "words counted",
     commit: "c".repeat(40),
+    head: "c".repeat(40),
+    uncommitted_changes: [],
   });
   await append(192, "gate.failed", "ws-rejected", {
     claim: 1,
@@ -179,8 +215,15 @@ export async function writeSyntheticRun(): Promise<SyntheticRun> {
   await append(192, "signal.detected", "ws-rejected", {
     signal: "claim_rejected",
     summary: "local_check failed",
+    failing_gates: ["local_check"],
   });
-  await append(200, "claim.made", "ws-rejected", { claim: 2, summary: "committed now", commit: null });
+  await append(200, "claim.made", "ws-rejected", {
+    claim: 2,
+    summary: "committed now",
+    commit: null,
+    head: "c".repeat(40),
+    uncommitted_changes: ["?? src/words.ts"],
+  });
   await append(200, "gate.failed", "ws-rejected", {
     claim: 2,
     gate: "local_check",
@@ -189,7 +232,13 @@ export async function writeSyntheticRun(): Promise<SyntheticRun> {
   });
   await append(200, "claim.rejected", "ws-rejected", { claim: 2, failed_gates: ["local_check"] });
   await append(200, "workstream.rejected", "ws-rejected", { reason: rejectionReason });
-  await append(201, "worker.exited", "ws-rejected", { attempt: 2, exit_code: 0, duration_ms: 20_000 });
+  await append(201, "worker.exited", "ws-rejected", {
+    attempt: 2,
+    exit_code: 0,
+    signal: null,
+    description: "exited 0",
+    duration_ms: 20_000,
+  });
   await append(202, "run.finished", null, {
     verdicts: { "ws-accepted": "accepted", "ws-rejected": "rejected" },
   });

@@ -31,14 +31,41 @@ async function rejection(promise: Promise<unknown>): Promise<StateError> {
   throw new Error("expected a StateError");
 }
 
+type SampleType = "run.started" | "run.finished" | "worker.started" | "gate.failed" | "workstream.accepted";
+
+const runStarted = {
+  run: "r1",
+  plan: "plan.yaml",
+  workstreams: ["ws1"],
+  only: null,
+  concurrency: 1,
+  sandbox: null,
+  repo: ".",
+};
+
 /** Appends events of the given types to a run's journal through the real Journal. */
-async function record(journalFile: string, types: string[]): Promise<void> {
+async function record(journalFile: string, types: SampleType[]): Promise<void> {
   const { journal } = await Journal.open(journalFile, { clock });
   for (const type of types) {
-    await journal.append(type, null);
+    await appendSample(journal, type);
     clock.advance(1000);
   }
   await journal.close();
+}
+
+function appendSample(journal: Journal, type: SampleType): Promise<unknown> {
+  switch (type) {
+    case "run.started":
+      return journal.append(type, null, runStarted);
+    case "run.finished":
+      return journal.append(type, null, { verdicts: { ws1: "accepted" } });
+    case "worker.started":
+      return journal.append(type, "ws1", { attempt: 1, provider: "command" });
+    case "gate.failed":
+      return journal.append(type, "ws1", { claim: 1, gate: "local_check", detail: "exited 1", observed: {} });
+    case "workstream.accepted":
+      return journal.append(type, "ws1", { claim: 1, commit: "abc" });
+  }
 }
 
 describe("newRunId", () => {
@@ -138,16 +165,12 @@ describe("listRuns and latestRun", () => {
     const lines: string[] = [];
     const padding = "x".repeat(500);
     for (let seq = 1; seq <= 400; seq++) {
-      const type = seq === 400 ? "run.finished" : "turn.completed";
-      lines.push(
-        encodeJournalLine(
-          seq,
-          `2026-11-24T09:00:${String(seq % 60).padStart(2, "0")}.000Z`,
-          type,
-          "ws1",
-          JSON.stringify({ padding }),
-        ).line,
-      );
+      const ts = `2026-11-24T09:00:${String(seq % 60).padStart(2, "0")}.000Z`;
+      const line =
+        seq === 400
+          ? encodeJournalLine(seq, ts, "run.finished", null, '{"verdicts":{}}')
+          : encodeJournalLine(seq, ts, "workstream.started", "ws1", JSON.stringify({ goal: padding }));
+      lines.push(line.line);
     }
     // Damage far from both ends: reading the whole journal would refuse it, the tail read never sees it.
     lines[200] = `${lines[200]!.slice(0, 30)}\n`;
@@ -162,10 +185,12 @@ describe("listRuns and latestRun", () => {
   it("does not count a torn run.finished line, nor one only mentioned inside another event", async () => {
     const run = await createRun(stateDir, "20261124-085348-a1b2");
     const { journal } = await Journal.open(run.journalFile, { clock });
-    await journal.append("run.started", null);
-    await journal.append("worker.said", "ws1", {
-      text: '{"type":"run.finished"}',
-      nested: { type: "run.finished" },
+    await journal.append("run.started", null, runStarted);
+    await journal.append("gate.failed", "ws1", {
+      claim: 1,
+      gate: "local_check",
+      detail: '{"type":"run.finished"}',
+      observed: { nested: { type: "run.finished" } },
     });
     await journal.close();
     const { line } = encodeJournalLine(3, "2026-11-24T09:00:00.000Z", "run.finished", null, "{}");

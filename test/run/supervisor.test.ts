@@ -9,7 +9,8 @@ import type { Forge } from "../../src/forge/forge.ts";
 import { createEscalationStore } from "../../src/monitor/escalation-store.ts";
 import { builtInPlaybooksDirectory, loadPlaybooks } from "../../src/monitor/playbook.ts";
 import type { Plan } from "../../src/plan/schema.ts";
-import { Journal, type JournalEvent } from "../../src/run/journal.ts";
+import type { JournalEvent } from "../../src/run/events.ts";
+import { Journal } from "../../src/run/journal.ts";
 import { type CheckoutPort, runSupervisor } from "../../src/run/supervisor.ts";
 import { foldEvents } from "../../src/run/workstream-state.ts";
 import { FakeCommandRunner } from "../fakes/fake-command-runner.ts";
@@ -21,6 +22,8 @@ class FakeCheckouts implements CheckoutPort {
   readonly dirty = new Map<string, string[]>();
   private readonly ensured = new Map<string, number>();
   private readonly ensureWaits: { id: string; times: number; resolve: () => void }[] = [];
+  /** What `git status` cannot show (skip-worktree, assume-unchanged), by checkout path. */
+  readonly hidden = new Map<string, string[]>();
   async ensureCheckout(workstream: { id: string; branch: string }) {
     const times = (this.ensured.get(workstream.id) ?? 0) + 1;
     this.ensured.set(workstream.id, times);
@@ -34,8 +37,8 @@ class FakeCheckouts implements CheckoutPort {
   async readCheckout(path: string) {
     return { head: this.heads.get(path) ?? "base0", uncommittedChanges: this.dirty.get(path) ?? [] };
   }
-  async hiddenChanges() {
-    return [];
+  async hiddenChanges(path: string) {
+    return this.hidden.get(path) ?? [];
   }
   readonly mirrorPath = "/mirror.git";
   async diffStat() {
@@ -67,9 +70,9 @@ class RecordedEvents {
     }
   };
   /** The next event of this type. */
-  next(type: string): Promise<JournalEvent> {
-    const { promise, resolve } = Promise.withResolvers<JournalEvent>();
-    this.waits.push({ type, resolve });
+  next<Type extends JournalEvent["type"]>(type: Type): Promise<Extract<JournalEvent, { type: Type }>> {
+    const { promise, resolve } = Promise.withResolvers<Extract<JournalEvent, { type: Type }>>();
+    this.waits.push({ type, resolve: resolve as (event: JournalEvent) => void });
     return promise;
   }
 }
@@ -273,6 +276,38 @@ describe("runSupervisor", () => {
     });
   });
 
+  it("rejects a claim with changes git status cannot show, naming the file, without reading git again", async () => {
+    const runner = new FakeCommandRunner();
+    const plan = testPlan([
+      testWorkstream("a", {
+        stall: { idle_seconds: 600, repeat_limit: 3, max_rejections: 1, max_restarts: 0, ci_red_minutes: 15 },
+      }),
+    ]);
+    const hidden = "src/feature.js (marked skip-worktree: its changes are hidden from git status)";
+    const { events } = await runPlan(
+      plan,
+      {
+        a: async (start, checkouts) => {
+          checkouts.heads.set(start.checkoutPath, "a-commit-1");
+          checkouts.hidden.set(start.checkoutPath, [hidden]);
+          await start.services.claimDone("Implementation complete");
+        },
+      },
+      { runner },
+    );
+    expect(runner.requests).toEqual([]);
+    expect(events.find((event) => event.type === "claim.made")).toMatchObject({
+      commit: null,
+      head: "a-commit-1",
+      uncommitted_changes: [hidden],
+    });
+    expect(events.find((event) => event.type === "gate.failed")).toMatchObject({
+      gate: "local_check",
+      detail: `the claim names no commit: uncommitted changes in ${hidden}`,
+      observed: { uncommitted_changes: [hidden] },
+    });
+  });
+
   it("restarts a worker that exits without a claim, then blocks it at the limit", async () => {
     const plan = testPlan([
       testWorkstream("a", {
@@ -320,18 +355,28 @@ describe("runSupervisor", () => {
     const plan = testPlan([testWorkstream("a"), testWorkstream("b", { dependsOn: ["a"] })]);
     const clock = new ManualClock();
     const file = join(directory, "journal.jsonl");
-    const first = await Journal.open(file, { clock });
-    for (const [type, workstream, data] of [
-      ["run.started", null, { run: "run-1", workstreams: ["a", "b"] }],
-      ["workstream.started", "a", {}],
-      ["worker.started", "a", { attempt: 1 }],
-      ["claim.made", "a", { claim: 1, summary: "done", commit: "a-commit-1" }],
-      ["gate.passed", "a", { claim: 1, gate: "local_check", detail: "ok" }],
-      ["claim.accepted", "a", { claim: 1, commit: "a-commit-1" }],
-    ] as const) {
-      await first.journal.append(type, workstream, data);
-    }
-    await first.journal.close();
+    const { journal } = await Journal.open(file, { clock });
+    await journal.append("run.started", null, {
+      run: "run-1",
+      plan: plan.file,
+      workstreams: ["a", "b"],
+      only: null,
+      concurrency: plan.concurrency,
+      sandbox: plan.sandbox,
+      repo: plan.repo,
+    });
+    await journal.append("workstream.started", "a", { goal: "a" });
+    await journal.append("worker.started", "a", { attempt: 1, provider: "command" });
+    const claim = { claim: 1, commit: "a-commit-1" };
+    await journal.append("claim.made", "a", {
+      ...claim,
+      summary: "done",
+      head: "a-commit-1",
+      uncommitted_changes: [],
+    });
+    await journal.append("gate.passed", "a", { claim: 1, gate: "local_check", detail: "ok", observed: {} });
+    await journal.append("claim.accepted", "a", claim);
+    await journal.close();
     const { log, events, outcome } = await runPlan(plan, { a: commitAndClaim, b: commitAndClaim });
     expect(outcome).toMatchObject({ kind: "finished", allAccepted: true });
     expect(log).toEqual(["start b#1", "exit b#1"]);

@@ -1,31 +1,56 @@
 import { describe, expect, it } from "vitest";
-import type { JournalEvent } from "../../src/run/journal.ts";
+import type { JournalEvent } from "../../src/run/events.ts";
 import { foldEvents, InvalidTransitionError } from "../../src/run/workstream-state.ts";
+import { journalEvent } from "../fakes/journal-events.ts";
 
 let seq = 0;
 function event(type: string, workstream: string | null, data: Record<string, unknown> = {}): JournalEvent {
   seq += 1;
-  return { seq, ts: `2026-01-01T00:00:${String(seq).padStart(2, "0")}.000Z`, type, workstream, ...data };
+  return journalEvent(seq, `2026-01-01T00:00:${String(seq).padStart(2, "0")}.000Z`, type, workstream, data);
 }
+
+const started = { run: "r1", plan: "plan.yaml", workstreams: ["ws1"], only: null, concurrency: 1 };
+const claimMade = (claim: number, commit: string | null, uncommittedChanges: string[] = []) =>
+  event("claim.made", "ws1", {
+    claim,
+    summary: `claim ${claim}`,
+    commit,
+    head: commit ?? "def",
+    uncommitted_changes: uncommittedChanges,
+  });
+const gate = (type: string, claim: number, name: string, detail: string) =>
+  event(type, "ws1", { claim, gate: name, detail, observed: { exit_code: 0 } });
 
 describe("the workstream state machine", () => {
   it("folds a rejected then accepted claim into the final state", () => {
     const state = foldEvents(
       ["ws1"],
       [
-        event("run.started", null, { run: "r1" }),
-        event("workstream.started", "ws1"),
-        event("checkout.created", "ws1", { path: "/c/ws1", branch: "supervise/ws1" }),
-        event("worker.started", "ws1", { attempt: 1 }),
-        event("claim.made", "ws1", { claim: 1, summary: "done", commit: "abc" }),
+        event("run.started", null, started),
+        event("workstream.started", "ws1", { goal: "g" }),
+        event("checkout.created", "ws1", { path: "/c/ws1", branch: "supervise/ws1", base_sha: "base" }),
+        event("worker.started", "ws1", { attempt: 1, provider: "command" }),
+        event("claim.made", "ws1", {
+          claim: 1,
+          summary: "done",
+          commit: "abc",
+          head: "abc",
+          uncommitted_changes: [],
+        }),
         event("gate.failed", "ws1", {
           claim: 1,
           gate: "local_check",
           detail: "`npm test` exited 1",
           observed: { exit_code: 1 },
         }),
-        event("claim.rejected", "ws1", { claim: 1 }),
-        event("claim.made", "ws1", { claim: 2, summary: "fixed", commit: "def" }),
+        event("claim.rejected", "ws1", { claim: 1, failed_gates: ["local_check"] }),
+        event("claim.made", "ws1", {
+          claim: 2,
+          summary: "fixed",
+          commit: "def",
+          head: "def",
+          uncommitted_changes: [],
+        }),
         event("gate.passed", "ws1", {
           claim: 2,
           gate: "local_check",
@@ -33,13 +58,14 @@ describe("the workstream state machine", () => {
           observed: { exit_code: 0 },
         }),
         event("claim.accepted", "ws1", { claim: 2, commit: "def" }),
-        event("worker.exited", "ws1", { attempt: 1 }),
+        event("worker.exited", "ws1", { attempt: 1, exit_code: 0, description: "exited 0" }),
       ],
     );
     const workstream = state.workstreams.get("ws1")!;
     expect(state.runId).toBe("r1");
     expect(workstream.status).toBe("accepted");
     expect(workstream.rejections).toBe(1);
+    expect(workstream.baseSha).toBe("base");
     expect(workstream.liveWorkerAttempts).toEqual([]);
     expect(workstream.claims).toEqual([
       {
@@ -47,6 +73,7 @@ describe("the workstream state machine", () => {
         attempt: 1,
         summary: "done",
         commit: "abc",
+        uncommittedChanges: [],
         verdict: "rejected",
         gates: [
           {
@@ -63,6 +90,7 @@ describe("the workstream state machine", () => {
         attempt: 1,
         summary: "fixed",
         commit: "def",
+        uncommittedChanges: [],
         verdict: "accepted",
         gates: [
           {
@@ -78,16 +106,80 @@ describe("the workstream state machine", () => {
   });
 
   it("refuses an edge the machine does not have", () => {
-    expect(() => foldEvents(["ws1"], [event("claim.made", "ws1", { claim: 1 })])).toThrow(
-      InvalidTransitionError,
-    );
+    expect(() => foldEvents(["ws1"], [claimMade(1, "abc")])).toThrow(InvalidTransitionError);
   });
 
   it("remembers workers that were started and never seen to exit", () => {
     const state = foldEvents(
       ["ws1"],
-      [event("workstream.started", "ws1"), event("worker.started", "ws1", { attempt: 1 })],
+      [
+        event("workstream.started", "ws1", { goal: "g" }),
+        event("worker.started", "ws1", { attempt: 1, provider: "command" }),
+      ],
     );
     expect(state.workstreams.get("ws1")?.liveWorkerAttempts).toEqual([1]);
+  });
+
+  it("keeps what kept a claim from naming a commit, as the claim recorded it", () => {
+    const hidden = "src/a.js (marked skip-worktree: its changes are hidden from git status)";
+    const state = foldEvents(
+      ["ws1"],
+      [event("workstream.started", "ws1", { goal: "g" }), claimMade(1, null, ["?? notes.txt", hidden])],
+    );
+    expect(state.workstreams.get("ws1")?.claims.at(-1)?.uncommittedChanges).toEqual(["?? notes.txt", hidden]);
+  });
+
+  it("takes each gate's status from its event, and a waiver keeps what was observed", () => {
+    const state = foldEvents(
+      ["ws1"],
+      [
+        event("workstream.started", "ws1", { goal: "g" }),
+        claimMade(1, "abc"),
+        gate("gate.passed", 1, "local_check", "ok"),
+        gate("gate.errored", 1, "ci_green", "the forge did not answer"),
+        gate("gate.skipped", 1, "review", "not run"),
+        gate("gate.failed", 1, "diff_scope", "only tests changed"),
+        event("claim.rejected", "ws1", { claim: 1, failed_gates: ["ci_green", "diff_scope"] }),
+        gate("gate.waived", 1, "diff_scope", "waived by ann"),
+      ],
+    );
+    expect(
+      state.workstreams
+        .get("ws1")
+        ?.claims[0]?.gates.map(({ gate, status, detail, observed }) => ({ gate, status, detail, observed })),
+    ).toEqual([
+      { gate: "local_check", status: "pass", detail: "ok", observed: { exit_code: 0 } },
+      { gate: "ci_green", status: "error", detail: "the forge did not answer", observed: { exit_code: 0 } },
+      { gate: "review", status: "skipped", detail: "not run", observed: { exit_code: 0 } },
+      { gate: "diff_scope", status: "waived", detail: "waived by ann", observed: { exit_code: 0 } },
+    ]);
+  });
+
+  it("folds an escalation journaled before its source and decider were recorded", () => {
+    const opened = event("escalation.opened", "ws1", { escalation: "ws1-1", question: "May I?" });
+    const decided = event("escalation.decided", "ws1", {
+      escalation: "ws1-1",
+      decision: "approve",
+      note: null,
+      text: null,
+    });
+    const state = foldEvents(["ws1"], [event("workstream.started", "ws1", { goal: "g" }), opened, decided]);
+    const workstream = state.workstreams.get("ws1")!;
+    expect(workstream.status).toBe("running");
+    expect(workstream.escalations).toEqual([
+      {
+        id: "ws1-1",
+        question: "May I?",
+        source: "worker",
+        opened_at: opened.ts,
+        decision: "approve",
+        note: null,
+        text: null,
+        decided_at: decided.ts,
+      },
+    ]);
+    // A worker's question is answered; only the supervisor's own escalations grant another start.
+    expect(workstream.extraStartsGranted).toBe(0);
+    expect(workstream.decisionEffectPending).toBeNull();
   });
 });

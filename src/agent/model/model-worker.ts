@@ -16,6 +16,7 @@ import type {
   ToolUseBlock,
 } from "@anthropic-ai/sdk/resources/messages";
 import type { Clock } from "../../clock.ts";
+import { addUsage, emptyUsage, type Usage } from "../../usage.ts";
 import { renderPrompt } from "../prompt-templates.ts";
 import { callWorkerTool, workerTools } from "../tools/tool-registry.ts";
 import type { TranscriptWriter } from "../transcript.ts";
@@ -27,7 +28,7 @@ import { ContextKeeper } from "./context-keeper.ts";
 import { Conversation, toRequestContent, withoutToolUses } from "./conversation.ts";
 import { nextStepAfter } from "./next-step.ts";
 import { defaultPricing, type PricingTable, turnUsageOf } from "./pricing.ts";
-import { addTurnUsage, checkStartLimits, emptyStartUsage, type StartUsage } from "./start-limits.ts";
+import { checkStartLimits } from "./start-limits.ts";
 import { untilAborted } from "./until-aborted.ts";
 import { fixedRequestCharacters, workerRequest } from "./worker-request.ts";
 
@@ -71,7 +72,7 @@ class ModelWorkerSession {
   private readonly start: WorkerStart;
   private readonly transcript: TranscriptWriter;
   private readonly conversation: Conversation;
-  private readonly usage: StartUsage = emptyStartUsage();
+  private readonly usage: Usage = emptyUsage();
   /** Aborted when the run stops this worker or the start's time runs out; passed to the SDK. */
   private readonly stopController = new AbortController();
   private readonly startedMs: number;
@@ -271,7 +272,7 @@ class ModelWorkerSession {
   private async recordUsage(message: Message): Promise<void> {
     const model = message.model || this.options.model;
     const turn = turnUsageOf(message.usage, model, this.pricing);
-    addTurnUsage(this.usage, turn);
+    addUsage(this.usage, turn);
     await this.start.onUsage(turn);
   }
 

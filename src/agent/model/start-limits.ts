@@ -4,33 +4,11 @@
  * it stops when its own usage reaches the budget and says so. The run's own checks cover the sum.
  */
 import type { BudgetConfig } from "../../plan/schema.ts";
-
-export interface StartUsage {
-  turns: number;
-  /** Uncached input tokens, as the API's `input_tokens`; cache reads and writes are counted apart. */
-  inputTokens: number;
-  outputTokens: number;
-  cacheReadTokens: number;
-  cacheWriteTokens: number;
-  costUsd: number;
-}
+import type { Usage } from "../../usage.ts";
 
 export interface LimitReached {
   isTimedOut: boolean;
   description: string;
-}
-
-export function addTurnUsage(total: StartUsage, turn: StartUsage): void {
-  total.turns += turn.turns;
-  total.inputTokens += turn.inputTokens;
-  total.outputTokens += turn.outputTokens;
-  total.cacheReadTokens += turn.cacheReadTokens;
-  total.cacheWriteTokens += turn.cacheWriteTokens;
-  total.costUsd += turn.costUsd;
-}
-
-export function emptyStartUsage(): StartUsage {
-  return { turns: 0, inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, costUsd: 0 };
 }
 
 /**
@@ -40,7 +18,8 @@ export function emptyStartUsage(): StartUsage {
  */
 export function checkStartLimits(input: {
   budget: BudgetConfig;
-  usage: StartUsage;
+  /** What this start has used so far. */
+  usage: Usage;
   elapsedMs: number;
   timeoutMs: number;
 }): LimitReached | null {

@@ -15,7 +15,7 @@ export async function cleanCommand(args: string[], context: CommandContext): Pro
     const started = view.events.find((event) => event.type === "run.started");
     const workspace = new Workspace({
       stateDir: view.stateDirectory,
-      userRepository: String(started?.repo ?? ""),
+      userRepository: started?.repo ?? "",
       base: "",
     });
     const removed: string[] = [];

@@ -1,6 +1,7 @@
 /** Shared by the reading commands: locate the state dir and fold the latest run's journal. */
 import { StateError } from "../../errors.ts";
-import { type JournalEvent, readJournal } from "../../run/journal.ts";
+import type { JournalEvent } from "../../run/events.ts";
+import { readJournal } from "../../run/journal.ts";
 import { latestRun, type RunInfo } from "../../run/run-store.ts";
 import { foldEvents, type RunState } from "../../run/workstream-state.ts";
 import { findStateDirectory } from "../state-location.ts";
@@ -32,6 +33,6 @@ export async function readLatestRun(
   }
   const { events } = await readJournal(run.journalFile);
   const started = events.find((event) => event.type === "run.started");
-  const workstreamIds = Array.isArray(started?.workstreams) ? (started.workstreams as string[]) : [];
+  const workstreamIds = started ? [...started.workstreams] : [];
   return { stateDirectory, run, events, workstreamIds, state: foldEvents(workstreamIds, events) };
 }

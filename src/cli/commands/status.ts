@@ -1,6 +1,6 @@
 import { ExitCode } from "../../errors.ts";
 import { renderStatusTable, statusRows } from "../../report/status-table.ts";
-import { describeSandbox, type SandboxFacts } from "../../sandbox/sandbox-facts.ts";
+import { describeSandbox } from "../../sandbox/sandbox-facts.ts";
 import { parseCommandArguments, readingOptions, rejectExtraPositionals } from "../arguments.ts";
 import type { CommandContext } from "./command-context.ts";
 import { readLatestRun } from "./read-run.ts";
@@ -14,10 +14,10 @@ export async function statusCommand(args: string[], context: CommandContext): Pr
   const runState = view.state.isFinished
     ? "finished"
     : lastEvent?.type === "run.stopped"
-      ? `stopped (${String(lastEvent.reason)})`
+      ? `stopped (${lastEvent.reason})`
       : "unfinished";
   const started = view.events.find((event) => event.type === "run.started");
-  const sandbox = (started?.sandbox as SandboxFacts | undefined) ?? null;
+  const sandbox = started?.sandbox ?? null;
   if (values.json) {
     context.output.out(
       `${JSON.stringify({

@@ -16,7 +16,7 @@ export async function reportFinishedRun(
 ): Promise<number> {
   const { events } = await readJournal(run.journalFile);
   const finished = events.findLast((event) => event.type === "run.finished");
-  const verdicts = (finished?.verdicts as Record<string, string> | undefined) ?? {};
+  const verdicts = finished?.verdicts ?? {};
   const allAccepted = plan.workstreams.every((workstream) => verdicts[workstream.id] === "accepted");
   if (wantsJson) {
     output.out(`${JSON.stringify({ type: "run.already_finished", run: run.id, verdicts })}\n`);

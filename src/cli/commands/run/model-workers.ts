@@ -19,7 +19,7 @@ import { systemClock } from "../../../clock.ts";
 import type { Reviewer } from "../../../evidence/verify-claim.ts";
 import type { Playbook } from "../../../monitor/playbook.ts";
 import type { Plan } from "../../../plan/schema.ts";
-import type { JournalEvent } from "../../../run/journal.ts";
+import { isGateEvent, type JournalEvent } from "../../../run/events.ts";
 import type { ModelInputs } from "./model-inputs.ts";
 
 /** The launchers of the model workstreams and the reviewers of those whose `done` has `review`. */
@@ -130,9 +130,10 @@ function createReviewers(
     if (reviewer.provider === "replay" && cassette) {
       const startTurn = recordedEvents.filter(
         (event) =>
+          isGateEvent(event) &&
           event.workstream === workstream.id &&
           event.gate === "review" &&
-          typeof (event.observed as { request_id?: unknown } | undefined)?.request_id === "string",
+          typeof event.observed.request_id === "string",
       ).length;
       client = createReplayClientFor(cassette, basename(reviewer.cassette), { startTurn });
     } else {

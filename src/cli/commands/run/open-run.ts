@@ -1,5 +1,6 @@
 import { systemClock } from "../../../clock.ts";
-import { Journal, type JournalEvent } from "../../../run/journal.ts";
+import type { JournalEvent } from "../../../run/events.ts";
+import { Journal } from "../../../run/journal.ts";
 import { createRun, newRunId, type RunInfo } from "../../../run/run-store.ts";
 import type { CleanupStack } from "./cleanup-stack.ts";
 

@@ -6,7 +6,7 @@ import type { Redactor } from "../../../agent/transcript.ts";
 import { systemClock } from "../../../clock.ts";
 import { createEscalationStore } from "../../../monitor/escalation-store.ts";
 import { type EscalationNotice, postEscalationNotice } from "../../../monitor/webhook.ts";
-import type { JournalEvent } from "../../../run/journal.ts";
+import type { JournalEvent } from "../../../run/events.ts";
 import type { SupervisorDependencies } from "../../../run/supervisor.ts";
 import { sandboxFacts } from "../../../sandbox/index.ts";
 import type { OpenedRun } from "./open-run.ts";

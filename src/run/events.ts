@@ -1,0 +1,286 @@
+/**
+ * Every journal event: its type and the data it carries, one zod schema each. A journal line is
+ * parsed into an event once, where its bytes are read (./journal.ts), and an event is checked
+ * against the same schema before it is written; everything after (the fold, bundles, the report,
+ * the CLI) reads typed data and never coerces a field.
+ *
+ * Field names are the journal's on-disk contract and never change. A field added after an event
+ * type was first written is lenient: a default here (or optional where nobody reads it), so a
+ * journal written before it still resumes.
+ */
+import { z } from "zod";
+import { type CommandObservation, type GateStatus, gateEventVerbs } from "../evidence/gate-result.ts";
+import type { SandboxFacts } from "../sandbox/sandbox-facts.ts";
+import type { UsageRecord } from "../usage.ts";
+
+const count = z.number().int().nonnegative();
+const sha = z.string();
+
+const commandObservation = z.object({
+  command: z.string(),
+  exitCode: z.number().nullable(),
+  signal: z.string().nullable(),
+  isTimedOut: z.boolean(),
+  durationMs: z.number(),
+  log: z.string(),
+  outputTail: z.string(),
+}) satisfies z.ZodType<CommandObservation>;
+
+const sandboxFacts = z.object({
+  isolation: z.string(),
+  network: z.union([z.string(), z.object({ allow: z.array(z.string()) })]),
+  max_processes: z.number().optional(),
+  process_limit: z
+    .object({
+      kind: z.enum(["cgroup-v2", "cgroup-v1", "rlimit", "none"]),
+      max_processes: z.number().nullable(),
+      detail: z.string(),
+    })
+    .optional(),
+}) satisfies z.ZodType<SandboxFacts>;
+
+const usageRecord = {
+  turns: z.number(),
+  input_tokens: z.number(),
+  output_tokens: z.number(),
+  cache_read_tokens: z.number(),
+  cache_write_tokens: z.number(),
+  cost_usd: z.number(),
+} satisfies Record<keyof UsageRecord, z.ZodNumber>;
+
+const pullRequestFacts = {
+  number: count,
+  url: z.string(),
+  /** Absent in journals written before the branch and state were recorded. */
+  head: z.string().optional(),
+  head_sha: sha,
+  base: z.string(),
+  state: z.enum(["open", "closed"]).optional(),
+  merged: z.boolean(),
+  merge_commit: sha.nullable(),
+  merged_at: z.string().nullable().optional(),
+};
+
+const issueClosedBy = z
+  .discriminatedUnion("kind", [
+    z.object({ kind: z.literal("pull_request"), pullRequest: count, commitSha: sha }),
+    z.object({ kind: z.literal("manual") }),
+  ])
+  .nullable();
+
+const gateData = {
+  claim: count,
+  gate: z.string(),
+  /** One line a person reads first: what the supervisor saw. */
+  detail: z.string(),
+  observed: z.record(z.string(), z.unknown()),
+  command: commandObservation.optional(),
+};
+
+const reason = { reason: z.string() };
+
+/**
+ * The data of each event type, by type. Events of the run (`run.*`) carry `workstream: null`; every
+ * other event belongs to one workstream.
+ */
+const eventData = {
+  "run.started": {
+    run: z.string(),
+    plan: z.string(),
+    workstreams: z.array(z.string()),
+    only: z.array(z.string()).nullable(),
+    concurrency: count,
+    /** Null in journals written before isolation was recorded. */
+    sandbox: sandboxFacts.nullable().default(null),
+    forge: z.string().optional(),
+    /** The plan's repository; empty in journals written before it was recorded. */
+    repo: z.string().default(""),
+  },
+  "run.resumed": { run: z.string() },
+  "run.stopped": {
+    reason: z.enum(["error", "interrupted", "waiting_on_human", "only"]),
+    error: z.string().optional(),
+    pending_escalations: z.array(z.string()).optional(),
+    verdicts: z.record(z.string(), z.string()).optional(),
+  },
+  "run.finished": { verdicts: z.record(z.string(), z.string()) },
+
+  "workstream.started": { goal: z.string() },
+  "workstream.accepted": { claim: count, commit: sha.nullable(), waived: z.literal(true).optional() },
+  "workstream.rejected": reason,
+  "workstream.blocked": reason,
+  "workstream.aborted": reason,
+  "checkout.created": {
+    path: z.string(),
+    branch: z.string(),
+    /** The commit the checkout was made from; diff_scope compares claims with it. */
+    base_sha: sha.nullable().default(null),
+  },
+
+  "worker.started": { attempt: count, provider: z.string() },
+  "worker.exited": {
+    attempt: count,
+    exit_code: z.number().nullable(),
+    /** Absent for a worker lost with a crashed supervisor. */
+    signal: z.string().nullable().optional(),
+    description: z.string(),
+    duration_ms: z.number().optional(),
+  },
+  "worker.usage": { attempt: count, model: z.string(), ...usageRecord },
+
+  "claim.made": {
+    claim: count,
+    summary: z.string(),
+    /** HEAD when it names what the gates can check; null when the checkout had uncommitted changes. */
+    commit: sha.nullable(),
+    head: sha,
+    /** What kept the claim from naming a commit: `git status` lines and changes status cannot show. */
+    uncommitted_changes: z.array(z.string()).default([]),
+  },
+  "claim.reverifying": { claim: count.nullable() },
+  "claim.accepted": { claim: count, commit: sha.nullable(), forge_requests: count.optional() },
+  "claim.rejected": { claim: count, forge_requests: count.optional(), failed_gates: z.array(z.string()) },
+  /** A human approved the last rejected claim, waiving the gates that failed. */
+  "claim.accepted_with_waiver": {
+    claim: count,
+    commit: sha.nullable(),
+    waived: z.array(z.string()),
+    decided_by: z.string(),
+    escalation: z.string(),
+  },
+  "gate.passed": gateData,
+  "gate.failed": gateData,
+  "gate.errored": gateData,
+  "gate.skipped": gateData,
+  "gate.waived": gateData,
+
+  "signal.detected": { signal: z.string(), summary: z.string(), failing_gates: z.array(z.string()) },
+  "intervention.applied": {
+    playbook: z.string(),
+    signal: z.string(),
+    delivery: z.string(),
+    attempt: count,
+    max_attempts: count,
+  },
+  "playbook.exhausted": { playbook: z.string(), signal: z.string() },
+  "escalation.opened": {
+    escalation: z.string(),
+    question: z.string(),
+    source: z.enum(["worker", "monitor", "budget"]).default("worker"),
+  },
+  "escalation.decided": {
+    escalation: z.string(),
+    /** The OS user; null in journals written before it was recorded. */
+    decided_by: z.string().nullable().default(null),
+    decision: z.string(),
+    note: z.string().nullable(),
+    text: z.string().nullable(),
+    /** Gates an approval waives; empty in journals written before waivers existed. */
+    waive: z.array(z.string()).default([]),
+  },
+  "budget.extended": { escalation: z.string() },
+  "notification.delivered": { escalation: z.string(), attempts: count, error: z.string().optional() },
+  "notification.failed": { escalation: z.string(), attempts: count, error: z.string().optional() },
+  "comment.posted": {
+    pr: count,
+    url: z.string(),
+    action: z.enum(["created", "updated", "unchanged"]),
+    escalation: z.string().optional(),
+  },
+  "comment.failed": { pr: count.optional(), escalation: z.string().optional(), error: z.string() },
+
+  "push.intended": { sha, branch: z.string() },
+  "push.completed": { sha, branch: z.string() },
+  "pull_request.intended": { head: z.string(), base: z.string(), sha },
+  "pull_request.opened": pullRequestFacts,
+  "pull_request.updated": pullRequestFacts,
+  "merge.intended": { number: count, expected_head: sha, method: z.enum(["squash", "merge", "rebase"]) },
+  "merge.completed": { number: count, merge_commit: sha.nullable() },
+  "merge.refused": { number: count, reason: z.string(), message: z.string() },
+  "issue.close_intended": { number: count },
+  "issue.closed": { number: count, closed_by: issueClosedBy },
+} satisfies Record<string, z.ZodRawShape>;
+
+type EventData = typeof eventData;
+export type JournalEventType = keyof EventData;
+
+/** Run events carry no workstream; every other event names one. */
+type WorkstreamFieldOf<Type extends JournalEventType> = Type extends `run.${string}` ? null : string;
+
+type EventOfType<Type extends JournalEventType> = {
+  seq: number;
+  ts: string;
+  type: Type;
+  workstream: WorkstreamFieldOf<Type>;
+} & z.output<z.ZodObject<EventData[Type]>>;
+
+/** One event as the journal holds it: seq, ts, type, workstream, then its data. */
+export type JournalEvent = { [Type in JournalEventType]: EventOfType<Type> }[JournalEventType];
+
+export type JournalEventOf<Type extends JournalEventType> = Extract<JournalEvent, { type: Type }>;
+
+/** What the writer of an event passes: its data without seq, ts, type and workstream. */
+export type JournalEventData<Type extends JournalEventType> = z.output<z.ZodObject<EventData[Type]>>;
+
+export type GateEventType = `gate.${(typeof gateEventVerbs)[GateStatus]}`;
+export type GateEvent = JournalEventOf<GateEventType>;
+
+/** The event that records a gate of this status: `fail` → `gate.failed`. */
+export function gateEventTypeOf(status: GateStatus): GateEventType {
+  return `gate.${gateEventVerbs[status]}`;
+}
+
+const gateStatusByEventType = new Map(
+  (Object.entries(gateEventVerbs) as [GateStatus, string][]).map(([status, verb]) => [
+    `gate.${verb}`,
+    status,
+  ]),
+);
+
+/** The gate status an event records: `gate.failed` → `fail`. */
+export function gateStatusOf(type: GateEventType): GateStatus {
+  return gateStatusByEventType.get(type)!;
+}
+
+export function isGateEvent(event: JournalEvent): event is GateEvent {
+  return gateStatusByEventType.has(event.type);
+}
+
+const dataSchemas = new Map<string, z.ZodObject>(
+  Object.entries(eventData).map(([type, shape]) => [type, z.object(shape)]),
+);
+
+export type ParsedEvent = { event: JournalEvent } | { problem: string };
+
+/**
+ * Pure: checks one parsed journal line (or an event about to be written) and returns it typed,
+ * with the defaults an older journal lacks filled in; or says what is wrong with it.
+ */
+export function parseJournalEvent(value: unknown): ParsedEvent {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    return { problem: "it is not a JSON object" };
+  }
+  const fields = value as Record<string, unknown>;
+  const { seq, ts, type, workstream } = fields;
+  if (!Number.isInteger(seq)) return { problem: "its seq is not an integer" };
+  if (typeof ts !== "string") return { problem: "its ts is not a string" };
+  if (typeof type !== "string" || type === "") return { problem: "its type is not a non-empty string" };
+  if (workstream !== null && typeof workstream !== "string") {
+    return { problem: "its workstream is neither a string nor null" };
+  }
+  const schema = dataSchemas.get(type);
+  if (schema === undefined)
+    return { problem: `its type "${type}" is not an event this version of supervise knows` };
+  const isRunEvent = type.startsWith("run.");
+  if (isRunEvent && workstream !== null) return { problem: `the run event ${type} names a workstream` };
+  if (!isRunEvent && workstream === null) return { problem: `the event ${type} names no workstream` };
+  const data = schema.safeParse(fields);
+  if (!data.success) return { problem: `its data does not fit ${type}: ${describeIssues(data.error)}` };
+  return { event: { seq, ts, type, workstream, ...data.data } as JournalEvent };
+}
+
+function describeIssues(error: z.ZodError): string {
+  return error.issues
+    .map((issue) => (issue.path.length > 0 ? `${issue.path.join(".")}: ${issue.message}` : issue.message))
+    .join("; ");
+}
