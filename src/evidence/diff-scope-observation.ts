@@ -7,6 +7,7 @@
 import { SuperviseError } from "../errors.ts";
 import { GitCommandError, type SafeGit } from "../workspace/safe-git.ts";
 import { classifyPath, languageOf } from "./file-roles.ts";
+import { isScannedForPatching } from "./framework-patching.ts";
 import { selectionFileKind } from "./test-selection.ts";
 
 export type ChangeStatus = "added" | "modified" | "deleted" | "renamed" | "copied" | "type-changed";
@@ -109,9 +110,19 @@ export async function observeDiffScope(
           ]),
         );
 
-  const inspected = entries.filter(
-    (entry) => isInspected(entry.path) || (entry.previousPath !== null && isInspected(entry.previousPath)),
-  );
+  const inspected = [
+    ...entries.filter(
+      (entry) => isInspected(entry.path) || (entry.previousPath !== null && isInspected(entry.previousPath)),
+    ),
+    // Source files are read after the tests (which the limit must not crowd out), for lines that
+    // patch the test framework from inside the code under test.
+    ...entries.filter(
+      (entry) =>
+        !isInspected(entry.path) &&
+        classifyPath(entry.path) === "source" &&
+        isScannedForPatching(languageOf(entry.path)),
+    ),
+  ];
   const readable = new Set(inspected.slice(0, limits.maxInspectedFiles));
   const overLimit = new Set(inspected.slice(limits.maxInspectedFiles));
   const basePaths = [...readable].filter((entry) => entry.status !== "added").map(basePathOf);

@@ -20,11 +20,14 @@ import {
   type FileContent,
   observeDiffScope,
 } from "./diff-scope-observation.ts";
-import { classifyPath, type FileRole } from "./file-roles.ts";
+import { classifyPath, type FileRole, languageOf } from "./file-roles.ts";
+import { patchesTestFramework } from "./framework-patching.ts";
 import { type GateResult, gateResult } from "./gate-result.ts";
+import { multisetDifference, significantLines } from "./line-changes.ts";
 import { testChangeFindings } from "./test-change-findings.ts";
 import { judgeTestRuns, type TestRunVerdict, testRunFindings } from "./test-run-comparison.ts";
 import {
+  code,
   filesRunBy,
   parseScripts,
   scriptsRunBy,
@@ -45,6 +48,8 @@ export type DiffScopeFindingKind =
   | "test-lost"
   /** Passed at the base; failed, skipped or todo at the claimed commit. */
   | "test-broken"
+  /** Source code that assigns into the test framework or the assertion library. */
+  | "test-framework-patched"
   /** An existing test's assertion now expects something else (another value or matcher). */
   | "expectation-changed"
   /** A program or package the gates would run in place of the toolchain (toolchain-shadowing.ts). */
@@ -83,7 +88,12 @@ export function judgeDiffScope(observation: DiffScopeObservation, testRuns?: Tes
     findings.push({ kind: "no-source-change", file: null, detail: onlyNonSourceDetail([...roles.values()]) });
   }
   const tests = testChangeFindings(files, observation.limits.maxFileBytes);
-  findings.push(...tests.findings, ...selectionFindings(observation), ...toolchainFindings(files));
+  findings.push(
+    ...tests.findings,
+    ...selectionFindings(observation),
+    ...toolchainFindings(files),
+    ...frameworkPatchFindings(files, roles),
+  );
   if (testRuns?.kind === "compared") findings.push(...testRunFindings(testRuns.comparison));
 
   const observed = {
@@ -294,6 +304,28 @@ function selectionFindings(observation: DiffScopeObservation): DiffScopeFinding[
 function textOf(content: FileContent): string | null | undefined {
   if (content.kind === "text") return content.text;
   return content.kind === "absent" ? null : undefined;
+}
+
+function frameworkPatchFindings(
+  files: readonly ChangedFile[],
+  roles: ReadonlyMap<ChangedFile, FileRole>,
+): DiffScopeFinding[] {
+  return files.flatMap((file) => {
+    const language = languageOf(file.path);
+    if (roles.get(file) !== "source" || language === null || file.commit.kind !== "text") return [];
+    const before = file.base.kind === "text" ? significantLines(file.base.text) : [];
+    const patching = multisetDifference(significantLines(file.commit.text), before).filter((line) =>
+      patchesTestFramework(language, line),
+    );
+    if (patching.length === 0) return [];
+    return [
+      {
+        kind: "test-framework-patched" as const,
+        file: file.path,
+        detail: `${file.path} rewrites the test framework or assertion library from the code under test: ${code(patching[0]!)}`,
+      },
+    ];
+  });
 }
 
 function toolchainFindings(files: readonly ChangedFile[]): DiffScopeFinding[] {

@@ -690,3 +690,39 @@ describe("diff_scope on expectations an existing test changed", () => {
     expect(findingsOf([source("src/mul.js"), changed("test/mul.test.js", base, extended)])).toEqual([]);
   });
 });
+
+describe("diff_scope on source that rewrites the test framework", () => {
+  it("fails a module that disarms node:assert or unittest, and passes ordinary use of assert", () => {
+    const findings = judge([
+      changed(
+        "src/mul.js",
+        "module.exports = (a, b) => a * b;\n",
+        'const assert = require("node:assert");\nassert.equal = () => {};\nmodule.exports = (a, b) => a + b;\n',
+      ),
+      changed(
+        "lib/calc.py",
+        "def mul(a, b):\n    return a * b\n",
+        "import unittest\nunittest.TestCase.assertEqual = lambda *a: None\ndef mul(a, b):\n    return a + b\n",
+      ),
+      changed(
+        "src/guard.js",
+        "",
+        'const assert = require("node:assert");\nassert.equal(typeof x, "number");\n',
+      ),
+    ]).observed.findings;
+    expect(findings).toEqual([
+      {
+        kind: "test-framework-patched",
+        file: "src/mul.js",
+        detail:
+          "src/mul.js rewrites the test framework or assertion library from the code under test: `assert.equal = () => {};`",
+      },
+      {
+        kind: "test-framework-patched",
+        file: "lib/calc.py",
+        detail:
+          "lib/calc.py rewrites the test framework or assertion library from the code under test: `unittest.TestCase.assertEqual = lambda *a: None`",
+      },
+    ]);
+  });
+});
