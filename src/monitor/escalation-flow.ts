@@ -6,6 +6,7 @@
  */
 import { renderPrompt } from "../agent/prompt-templates.ts";
 import type { ToolResult } from "../agent/tools/tool-definition.ts";
+import { errorMessage } from "../errors.ts";
 import type { Workstream } from "../plan/schema.ts";
 import type { RunContext } from "../run/run-context.ts";
 import { describeFailures } from "../run/worker-prompt.ts";
@@ -270,7 +271,7 @@ export class EscalationFlow {
       await this.run
         .record("comment.failed", workstream, {
           escalation,
-          error: error instanceof Error ? error.message : String(error),
+          error: errorMessage(error),
         })
         .catch(() => {});
     }
@@ -314,9 +315,7 @@ export class EscalationFlow {
     if (state.checkoutPath && state.baseSha) {
       diffstat = await this.run.dependencies.checkouts
         .diffStat(state.checkoutPath, state.baseSha)
-        .catch(
-          (error: unknown) => `(no diffstat: ${error instanceof Error ? error.message : String(error)})`,
-        );
+        .catch((error: unknown) => `(no diffstat: ${errorMessage(error)})`);
     }
     const lastClaim = state.claims.at(-1);
     const lastEvidence = lastClaim?.verdict === "rejected" ? describeFailures(lastClaim.gates) : evidence;

@@ -9,7 +9,7 @@ import { createHash } from "node:crypto";
 import { open as openFile, readFile } from "node:fs/promises";
 import { dirname } from "node:path";
 import type { Clock } from "../clock.ts";
-import { describeOsError, JournalWriteError, osErrorCode, StateError } from "../errors.ts";
+import { errorMessage, JournalWriteError, osErrorCode, StateError } from "../errors.ts";
 
 export interface JournalEvent {
   seq: number;
@@ -147,7 +147,7 @@ export async function readJournal(
   } catch (error) {
     // A run whose supervisor has not opened its journal yet simply has no events.
     if (osErrorCode(error) === "ENOENT") return { events: [], droppedTail: null };
-    throw new StateError(`Cannot read the journal ${file}: ${describeOsError(error)}.`, { cause: error });
+    throw new StateError(`Cannot read the journal ${file}: ${errorMessage(error)}.`, { cause: error });
   }
   const parsed = parseJournalText(textDecoder.decode(bytes));
   if (parsed.corruptLine) throw damagedJournalError(file, parsed.corruptLine);
@@ -191,13 +191,13 @@ export class Journal {
     try {
       handle = await fileSystem.open(file);
     } catch (error) {
-      throw new StateError(`Cannot open the journal ${file}: ${describeOsError(error)}.`, { cause: error });
+      throw new StateError(`Cannot open the journal ${file}: ${errorMessage(error)}.`, { cause: error });
     }
     try {
       text = textDecoder.decode(await handle.readAll());
     } catch (error) {
       await handle.close().catch(() => {});
-      throw new StateError(`Cannot read the journal ${file}: ${describeOsError(error)}.`, { cause: error });
+      throw new StateError(`Cannot read the journal ${file}: ${errorMessage(error)}.`, { cause: error });
     }
     const parsed = parseJournalText(text);
     if (parsed.corruptLine) {
@@ -333,7 +333,7 @@ function damagedJournalError(file: string, corruptLine: { lineNumber: number; re
 
 function writeError(file: string, error: unknown): JournalWriteError {
   return new JournalWriteError(
-    `Could not write the journal ${file}: ${describeOsError(error)}. ` +
+    `Could not write the journal ${file}: ${errorMessage(error)}. ` +
       "The run stops here; a failed journal write is never retried.",
     {
       hint: "Fix the cause (disk space, file system), then run the same command again to resume from the last recorded event.",

@@ -15,14 +15,7 @@ import { bundledPriceFile, loadPriceTable } from "../../agent/model/price-table.
 import { createRedactor, createTranscriptWriter, type TranscriptWriter } from "../../agent/transcript.ts";
 import type { WorkerLauncher } from "../../agent/worker.ts";
 import { systemClock } from "../../clock.ts";
-import {
-  describeOsError,
-  ExitCode,
-  osErrorCode,
-  StateError,
-  SuperviseError,
-  UsageError,
-} from "../../errors.ts";
+import { ExitCode, errorMessage, osErrorCode, StateError, SuperviseError, UsageError } from "../../errors.ts";
 import type { Reviewer } from "../../evidence/verify-claim.ts";
 import type { Forge } from "../../forge/forge.ts";
 import type { GithubRequestInfo } from "../../forge/github/github-client.ts";
@@ -533,7 +526,7 @@ async function preparingStateDirectory<T>(
     const code = osErrorCode(error);
     if (code && ["ENOTDIR", "EEXIST", "EACCES", "EROFS", "ENOSPC", "EISDIR"].includes(code)) {
       throw new StateError(
-        `Cannot prepare ${what} in the state dir ${stateDirectory}: ${describeOsError(error)}.`,
+        `Cannot prepare ${what} in the state dir ${stateDirectory}: ${errorMessage(error)}.`,
         {
           hint: "Something else occupies that path, or the disk is full or read-only; fix it (or pick another --state-dir) and run the same command again.",
           cause: error,
