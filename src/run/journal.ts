@@ -10,6 +10,7 @@ import { open as openFile, readFile } from "node:fs/promises";
 import { dirname } from "node:path";
 import type { Clock } from "../clock.ts";
 import { errorMessage, JournalWriteError, osErrorCode, StateError } from "../errors.ts";
+import { createSerialQueue } from "../serial-queue.ts";
 
 export interface JournalEvent {
   seq: number;
@@ -164,8 +165,8 @@ export class Journal {
   private readonly handle: JournalFileHandle;
   private readonly clock: Clock;
   private lastSeq: number;
-  /** Appends run one after another so seq order is file order; this is the end of the chain. */
-  private pending: Promise<unknown> = Promise.resolve();
+  /** Appends run one after another so seq order is file order. */
+  private readonly appends = createSerialQueue();
   private failure: JournalWriteError | null = null;
   private isClosed = false;
 
@@ -233,16 +234,14 @@ export class Journal {
     if (this.isClosed) throw new Error(`The journal ${this.file} is closed; cannot append "${type}".`);
     // Checked and serialized now, before queueing: a bad call throws without using up a seq.
     const dataJson = serializeData(type, workstream, data);
-    const result = this.pending.then(() => this.write(type, workstream, dataJson));
-    this.pending = result.catch(() => {});
-    return result;
+    return this.appends(() => this.write(type, workstream, dataJson));
   }
 
   /** Waits for queued appends, then closes the file. */
   async close(): Promise<void> {
     if (this.isClosed) return;
     this.isClosed = true;
-    await this.pending;
+    await this.appends(async () => undefined);
     await this.handle.close();
   }
 

@@ -8,6 +8,7 @@ import { realpath, stat } from "node:fs/promises";
 import { dirname } from "node:path";
 import { type Clock, systemClock } from "../clock.ts";
 import { ExitCode, SuperviseError } from "../errors.ts";
+import { createSerialQueue } from "../serial-queue.ts";
 import { createConfigListingCache } from "./config-listing-cache.ts";
 import { protectiveConfigArguments } from "./protective-config.ts";
 
@@ -151,7 +152,7 @@ export async function createSafeGit(repositoryPath: string, options: SafeGitOpti
   const directory = await existingDirectory(repositoryPath);
   const environment = safeEnvironment(directory, options.environment ?? process.env);
   const configListings = createConfigListingCache(directory, options.clock ?? systemClock);
-  let queue: Promise<unknown> = Promise.resolve();
+  const commands = createSerialQueue();
   /** The overrides of the last listing: the same text, kept by the cache, needs no parsing again. */
   let overrides: { listing: string | undefined; arguments: string[] } = { listing: undefined, arguments: [] };
 
@@ -184,9 +185,7 @@ export async function createSafeGit(repositoryPath: string, options: SafeGitOpti
     } catch (error) {
       return Promise.reject(error);
     }
-    const result = queue.then(() => protectedCommand(args, rawOptions.input));
-    queue = result.catch(() => undefined);
-    return result;
+    return commands(() => protectedCommand(args, rawOptions.input));
   }
 
   async function state(): Promise<{ head: string | null; changes: string[] }> {

@@ -13,6 +13,7 @@ import { mkdir, rename, rm, stat } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { StateError, SuperviseError } from "../errors.ts";
 import { workstreamIdPattern } from "../plan/schema.ts";
+import { createSerialQueue, type SerialQueue } from "../serial-queue.ts";
 import { createSafeGit, GitCommandError, type SafeGit, type SafeGitOptions } from "./safe-git.ts";
 
 export interface Checkout {
@@ -54,7 +55,7 @@ export class Workspace {
   /** One SafeGit per directory, so commands in one repository never run in parallel. */
   private readonly repositories = new Map<string, Promise<SafeGit>>();
   /** The last operation per workstream: creating, reusing and removing a checkout never overlap. */
-  private readonly workstreamQueues = new Map<string, Promise<unknown>>();
+  private readonly workstreamQueues = new Map<string, SerialQueue>();
   /**
    * The base as prepare() fetched it. Only prepare() moves the mirror's base, so checkouts made
    * after it start there without asking git again (a process per workstream, in the mirror's queue).
@@ -387,13 +388,12 @@ export class Workspace {
   }
 
   private queued<T>(workstreamId: string, operation: () => Promise<T>): Promise<T> {
-    const previous = this.workstreamQueues.get(workstreamId) ?? Promise.resolve();
-    const next = previous.then(operation, operation);
-    this.workstreamQueues.set(
-      workstreamId,
-      next.catch(() => undefined),
-    );
-    return next;
+    let queue = this.workstreamQueues.get(workstreamId);
+    if (!queue) {
+      queue = createSerialQueue();
+      this.workstreamQueues.set(workstreamId, queue);
+    }
+    return queue(operation);
   }
 }
 
