@@ -5,7 +5,7 @@
 import { stat } from "node:fs/promises";
 import path from "node:path";
 import type { PlanProblem } from "../errors.ts";
-import { runProgram } from "../sandbox/run-program.ts";
+import { runGit } from "../workspace/run-git.ts";
 import { closestMatch } from "./closest-match.ts";
 import { type PlanLocator, problemAt } from "./plan-locator.ts";
 import type { Plan } from "./schema.ts";
@@ -88,32 +88,7 @@ function firstFatalLine(stderr: string): string {
   return (lines.find((line) => line.startsWith("fatal: ")) ?? lines[0] ?? "").replace(/^fatal: /, "");
 }
 
-/**
- * Read-only git with the repository's hooks and fsmonitor turned off (the plan may point at a
- * repository we do not trust), and without ambient GIT_* variables that would redirect git, as
- * when supervise itself runs from a git hook.
- */
+/** Read-only git, hardened (the plan may point at a repository we do not trust). */
 function git(repo: string, args: readonly string[]) {
-  return runProgram("git", ["-c", "core.hooksPath=/dev/null", "-c", "core.fsmonitor=false", ...args], {
-    cwd: repo,
-    env: withoutRedirectingGitVariables(process.env),
-  });
-}
-
-const redirectingGitVariables = new Set([
-  "GIT_DIR",
-  "GIT_WORK_TREE",
-  "GIT_COMMON_DIR",
-  "GIT_INDEX_FILE",
-  "GIT_OBJECT_DIRECTORY",
-  "GIT_ALTERNATE_OBJECT_DIRECTORIES",
-  "GIT_NAMESPACE",
-]);
-
-function withoutRedirectingGitVariables(environment: NodeJS.ProcessEnv): Record<string, string> {
-  const kept: Record<string, string> = {};
-  for (const [name, value] of Object.entries(environment)) {
-    if (value !== undefined && !redirectingGitVariables.has(name)) kept[name] = value;
-  }
-  return kept;
+  return runGit({ cwd: repo, args, environment: process.env });
 }

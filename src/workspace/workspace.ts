@@ -14,7 +14,8 @@ import { join, resolve } from "node:path";
 import { StateError, SuperviseError } from "../errors.ts";
 import { workstreamIdPattern } from "../plan/schema.ts";
 import { createSerialQueue, type SerialQueue } from "../serial-queue.ts";
-import { createSafeGit, GitCommandError, type SafeGit, type SafeGitOptions } from "./safe-git.ts";
+import { GitCommandError } from "./git-command-error.ts";
+import { createSafeGit, type SafeGit, type SafeGitOptions } from "./safe-git.ts";
 
 export interface Checkout {
   workstream: string;
