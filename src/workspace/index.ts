@@ -11,6 +11,7 @@ export {
 } from "./protective-config.ts";
 export { type GitOutcome, type GitRequest, runGit } from "./run-git.ts";
 export { createSafeGit, type SafeGit, type SafeGitOptions } from "./safe-git.ts";
+export { inspectUserRepository, type UserRepositoryFinding } from "./user-repository.ts";
 export {
   type Checkout,
   disabledPushUrl,

@@ -14,8 +14,8 @@ import { join, resolve } from "node:path";
 import { StateError, SuperviseError } from "../errors.ts";
 import { workstreamIdPattern } from "../plan/schema.ts";
 import { createSerialQueue, type SerialQueue } from "../serial-queue.ts";
-import { GitCommandError } from "./git-command-error.ts";
 import { createSafeGit, type SafeGit, type SafeGitOptions } from "./safe-git.ts";
+import { inspectUserRepository } from "./user-repository.ts";
 
 export interface Checkout {
   workstream: string;
@@ -231,35 +231,27 @@ export class Workspace {
   }
 
   private async readUserRepository(): Promise<void> {
+    const finding = await inspectUserRepository(this.userRepository, this.base, this.environment);
     const hint = "The plan's `repo` must be the top folder of a git repository (or a bare repository).";
-    if (!(await isDirectory(this.userRepository))) {
-      throw new SuperviseError(`The repository ${this.userRepository} does not exist.`, { hint });
-    }
-    const user = await this.repository(this.userRepository);
-    try {
-      await user.raw(["rev-parse", "--git-dir"]);
-    } catch (error) {
-      if (!(error instanceof GitCommandError)) throw error;
-      throw new SuperviseError(`${this.userRepository} is not a git repository.`, { hint, cause: error });
-    }
-    // The base goes into a refspec: only a name git keeps as is for a branch is accepted.
-    const baseRef = `refs/heads/${this.base}`;
-    const normalized = await user
-      .raw(["check-ref-format", "--normalize", baseRef])
-      .catch((error: unknown) => {
-        if (error instanceof GitCommandError) return "";
-        throw error;
-      });
-    if (normalized.trim() !== baseRef) {
-      throw new SuperviseError(`"${this.base}" is not a valid branch name for the plan's base.`);
-    }
-    if ((await user.resolveCommit(`refs/heads/${this.base}`)) === null) {
-      throw new SuperviseError(
-        `The repository ${this.userRepository} has no branch "${this.base}", the plan's base.`,
-        {
-          hint: "Create the branch, or set `base` in the plan to an existing branch.",
-        },
-      );
+    switch (finding.kind) {
+      case "ready":
+        return;
+      case "missing":
+      case "file":
+        throw new SuperviseError(`The repository ${this.userRepository} does not exist.`, { hint });
+      case "not_a_repository":
+      case "unreadable":
+        throw new SuperviseError(`${this.userRepository} is not a git repository.`, {
+          hint,
+          cause: finding.cause,
+        });
+      case "invalid_base":
+        throw new SuperviseError(`"${this.base}" is not a valid branch name for the plan's base.`);
+      case "no_base":
+        throw new SuperviseError(
+          `The repository ${this.userRepository} has no branch "${this.base}", the plan's base.`,
+          { hint: "Create the branch, or set `base` in the plan to an existing branch." },
+        );
     }
   }
 
