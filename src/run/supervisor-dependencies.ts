@@ -26,10 +26,8 @@ export interface CheckoutPort {
   readCheckout(path: string): Promise<{ head: string; uncommittedChanges: string[] }>;
   /** Differences between the working tree and HEAD that `git status` does not show (see Workspace.hiddenChanges). */
   hiddenChanges(path: string, head: string): Promise<string[]>;
-  /** Copies a checkout's commit into the supervisor's private mirror, the only place pushes start from. */ fetchIntoMirror(
-    workstreamId: string,
-    sha: string,
-  ): Promise<void>;
+  /** Copies a checkout's commit into the supervisor's private mirror, the only place pushes start from. */
+  fetchIntoMirror(workstreamId: string, sha: string): Promise<void>;
   readonly mirrorPath: string;
   /** `git diff --stat` of the checkout's working tree (commits and uncommitted edits) against `baseSha`. */
   diffStat(path: string, baseSha: string): Promise<string>;

@@ -35,7 +35,6 @@ export function createRunIsolation(options: RunIsolationOptions): IsolateCommand
     })(invocation);
 }
 
-/** The directories the `supervise` shim needs inside the sandbox: this installation and Node. */
 /**
  * What a plan's worker commands need to read beyond the checkout: the plan's own folder (worker
  * scripts, cassettes and prompts usually sit beside the plan) and the folder of every absolute
@@ -60,6 +59,7 @@ export function planReadablePaths(
   return [...paths];
 }
 
+/** The directories the `supervise` shim needs inside the sandbox: this installation and Node. */
 export function superviseInstallation(cliPath: string, nodePath: string): string[] {
   return [dirname(dirname(cliPath)), dirname(nodePath)];
 }

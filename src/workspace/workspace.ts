@@ -101,7 +101,6 @@ export class Workspace {
     const baseBranchRef = `refs/heads/${this.base}`;
     await mirror.raw([
       "fetch",
-      "--verbose", // output spares simple-git's 50 ms wait (see createCheckout)
       "--no-tags",
       "--no-recurse-submodules",
       "--no-write-fetch-head",
@@ -193,7 +192,6 @@ export class Workspace {
     // no hooks and takes packObjectsHook only from protected config: nothing there runs code.
     await mirror.raw([
       "fetch",
-      "--verbose", // output spares simple-git's 50 ms wait (see createCheckout)
       "--no-tags",
       "--no-recurse-submodules",
       "--no-write-fetch-head",
