@@ -50,7 +50,7 @@ export class EscalationFlow {
     if (this.run.statusOf(id) === "accepted") {
       return {
         isError: false,
-        text: `${this.decisionText(decided)}\n\nThe workstream is accepted with that waiver; stop now.`,
+        text: renderPrompt("accepted-with-waiver", { answer: this.decisionText(decided) }),
       };
     }
     return { isError: false, text: this.decisionText(decided) };

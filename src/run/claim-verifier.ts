@@ -152,7 +152,7 @@ export class ClaimVerifier {
       // A human waived what failed while this verdict waited on the escalation it opened.
       return {
         isError: false,
-        text: `${intervention}\n\nThe workstream is accepted with that waiver; stop now.`,
+        text: renderPrompt("accepted-with-waiver", { answer: intervention }),
       };
     }
     return {
