@@ -99,15 +99,7 @@ export class Workspace {
     // Only the base is fetched, by an explicit refspec: refs/supervise/* are never touched, and
     // the user's repository is only read (no remote is configured in either direction).
     const baseBranchRef = `refs/heads/${this.base}`;
-    await mirror.raw([
-      "fetch",
-      "--no-tags",
-      "--no-recurse-submodules",
-      "--no-write-fetch-head",
-      "--",
-      this.userRepository,
-      `+${baseBranchRef}:${baseBranchRef}`,
-    ]);
+    await fetchExactly(mirror, this.userRepository, `+${baseBranchRef}:${baseBranchRef}`);
     const baseSha = await this.mirrorBaseSha(mirror);
     this.preparedBaseSha = baseSha;
     const withoutCheckout: string[] = [];
@@ -190,15 +182,7 @@ export class Workspace {
     // git clears our -c overrides for the upload-pack it starts in the checkout (local transports
     // reset GIT_CONFIG_PARAMETERS), so that side reads the worker's config as is. upload-pack runs
     // no hooks and takes packObjectsHook only from protected config: nothing there runs code.
-    await mirror.raw([
-      "fetch",
-      "--no-tags",
-      "--no-recurse-submodules",
-      "--no-write-fetch-head",
-      "--",
-      path,
-      `${sha}:${commitRef(workstreamId, sha)}`,
-    ]);
+    await fetchExactly(mirror, path, `${sha}:${commitRef(workstreamId, sha)}`);
     if ((await mirror.resolveCommit(commitRef(workstreamId, sha))) !== sha) {
       throw new StateError(
         `Fetching ${sha} from the checkout of ${workstreamId} did not bring that commit into the mirror.`,
@@ -386,6 +370,19 @@ export class Workspace {
     }
     return queue(operation);
   }
+}
+
+/** Fetches what `refspec` names and nothing more: no tags, no submodules, no FETCH_HEAD. */
+async function fetchExactly(repository: SafeGit, source: string, refspec: string): Promise<void> {
+  await repository.raw([
+    "fetch",
+    "--no-tags",
+    "--no-recurse-submodules",
+    "--no-write-fetch-head",
+    "--",
+    source,
+    refspec,
+  ]);
 }
 
 function baseRef(workstreamId: string): string {
