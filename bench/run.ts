@@ -9,6 +9,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
+import { errorMessage } from "../src/errors.ts";
 import { measureCachedInputShare } from "./cache-share.ts";
 import { measureCliStart } from "./cli-start.ts";
 import { type BenchMeasurements, computeFigures } from "./figures.ts";
@@ -120,7 +121,7 @@ try {
 } catch (error) {
   // The github forge and its fake are young; a change there must not cost the other figures.
   measurements.github = {
-    unavailable: `the count failed: ${error instanceof Error ? error.message : String(error)}`,
+    unavailable: `the count failed: ${errorMessage(error)}`,
   };
 }
 progress("GitHub requests of 20 PRs polled for a simulated hour …");
@@ -128,7 +129,7 @@ try {
   measurements.githubPolling = await countGithubPolling();
 } catch (error) {
   measurements.githubPolling = {
-    unavailable: `the count failed: ${error instanceof Error ? error.message : String(error)}`,
+    unavailable: `the count failed: ${errorMessage(error)}`,
   };
 }
 

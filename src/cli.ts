@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// The `supervise` binary. Node 24 is required (execa 10, msw 3 and type stripping); the version
-// check runs before any import that would fail on an older Node with a confusing error.
+// The `supervise` binary. Node 24 is required (the sources are TypeScript, run by its type
+// stripping); the version check runs before any import that would fail on an older Node with a
+// confusing error.
 const major = Number(process.versions.node.split(".")[0]);
 if (major < 24) {
   process.stderr.write(

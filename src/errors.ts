@@ -93,7 +93,7 @@ export function osErrorCode(error: unknown): string | undefined {
   return typeof code === "string" ? code : undefined;
 }
 
-/** An OS error's message for a person. */
-export function describeOsError(error: unknown): string {
+/** The message of anything thrown: an Error's own message, anything else as text. */
+export function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }

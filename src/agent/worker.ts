@@ -41,7 +41,7 @@ export interface WorkerExit {
 }
 
 export interface WorkerLauncher {
-  /** Names of the tools this kind of worker is told about. */
+  /** How this kind of worker calls its tools, for the task prompt (prompts/*-tool-usage.md). */
   readonly toolUsagePrompt: string;
   start(start: WorkerStart): Promise<WorkerExit>;
 }

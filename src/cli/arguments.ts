@@ -1,6 +1,6 @@
 /** Argument parsing for every subcommand: strict, so a mistyped flag is an error, never ignored. */
 import { type ParseArgsConfig, parseArgs } from "node:util";
-import { UsageError } from "../errors.ts";
+import { errorMessage, UsageError } from "../errors.ts";
 
 type Options = NonNullable<ParseArgsConfig["options"]>;
 
@@ -14,7 +14,7 @@ export function parseCommandArguments<T extends Options>(command: string, args: 
   try {
     return parseArgs({ args, options, allowPositionals: true, strict: true });
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
+    const message = errorMessage(error);
     throw new UsageError(
       `supervise ${command}: ${message.replace(/\. To specify a positional argument.*$/s, ".")}`,
     );

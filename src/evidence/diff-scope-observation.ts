@@ -5,10 +5,12 @@
  * capped in size; every other file is known by its path, status and line counts.
  */
 import { SuperviseError } from "../errors.ts";
-import { GitCommandError, type SafeGit } from "../workspace/safe-git.ts";
+import { GitCommandError } from "../workspace/git-command-error.ts";
+import type { SafeGit } from "../workspace/safe-git.ts";
 import { classifyPath, languageOf } from "./file-roles.ts";
 import { isScannedForPatching } from "./framework-patching.ts";
 import { selectionFileKind } from "./test-selection.ts";
+import { type TreeEntry, treeEntries } from "./tree-entries.ts";
 
 export type ChangeStatus = "added" | "modified" | "deleted" | "renamed" | "copied" | "type-changed";
 
@@ -247,32 +249,6 @@ export function parseDiff(output: string): DiffEntry[] {
       entry.addedLines = Number(added);
       entry.removedLines = Number(removed);
     }
-  }
-  return entries;
-}
-
-interface TreeEntry {
-  type: string;
-  object: string;
-  bytes: number;
-}
-
-/** `git ls-tree -l` for just these paths: each blob's id and size, so no file is read blind. */
-async function treeEntries(
-  git: SafeGit,
-  commit: string,
-  paths: readonly string[],
-): Promise<Map<string, TreeEntry>> {
-  const entries = new Map<string, TreeEntry>();
-  if (paths.length === 0) return entries;
-  // :(literal) keeps a path with `*` or `?` from matching other files as a glob.
-  const pathspecs = [...new Set(paths)].map((path) => `:(literal)${path}`);
-  const output = await git.raw(["ls-tree", "-r", "-l", "-z", "--full-tree", commit, "--", ...pathspecs]);
-  for (const record of output.split("\0")) {
-    const tab = record.indexOf("\t");
-    if (tab === -1) continue;
-    const [, type, object, size] = record.slice(0, tab).split(/ +/);
-    if (type && object) entries.set(record.slice(tab + 1), { type, object, bytes: Number(size) });
   }
   return entries;
 }

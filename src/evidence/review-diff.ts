@@ -8,6 +8,7 @@
 import type { SafeGit } from "../workspace/safe-git.ts";
 import { type ChangeStatus, forkPoint, parseDiff, resolve } from "./diff-scope-observation.ts";
 import { capPatch } from "./review-patch.ts";
+import { literal, pathsPerCommand, type TreeEntry, treeEntries } from "./tree-entries.ts";
 
 export interface ReviewedFile {
   path: string;
@@ -56,9 +57,6 @@ const pinnedDiffOptions = [
   "--ignore-submodules=none",
   "-O/dev/null",
 ];
-
-/** Paths per git command, so one command line stays small whatever the change's size. */
-const pathsPerCommand = 200;
 
 export async function observeReviewDiff(git: SafeGit, request: ReviewDiffRequest): Promise<ReviewDiff> {
   const requestedBase = await resolve(git, request.baseSha, "base");
@@ -135,46 +133,23 @@ async function blobSizes(
   commit: string,
   files: readonly ReviewedFile[],
 ): Promise<Map<ReviewedFile, { largest: number; both: number }>> {
-  const atBase = await treeSizes(
+  const atBase = await treeEntries(
     git,
     baseSha,
     files.filter((file) => file.status !== "added").map((file) => file.previousPath ?? file.path),
   );
-  const atCommit = await treeSizes(
+  const atCommit = await treeEntries(
     git,
     commit,
     files.filter((file) => file.status !== "deleted").map((file) => file.path),
   );
+  // A submodule's size is NaN: it is a commit, not a blob, and its patch is one line.
+  const bytesOf = (entry: TreeEntry | undefined) => (entry && Number.isFinite(entry.bytes) ? entry.bytes : 0);
   const sizes = new Map<ReviewedFile, { largest: number; both: number }>();
   for (const file of files) {
-    const before = file.status === "added" ? 0 : (atBase.get(file.previousPath ?? file.path) ?? 0);
-    const after = file.status === "deleted" ? 0 : (atCommit.get(file.path) ?? 0);
+    const before = file.status === "added" ? 0 : bytesOf(atBase.get(file.previousPath ?? file.path));
+    const after = file.status === "deleted" ? 0 : bytesOf(atCommit.get(file.path));
     sizes.set(file, { largest: Math.max(before, after), both: before + after });
   }
   return sizes;
-}
-
-async function treeSizes(
-  git: SafeGit,
-  revision: string,
-  paths: readonly string[],
-): Promise<Map<string, number>> {
-  const sizes = new Map<string, number>();
-  for (let start = 0; start < paths.length; start += pathsPerCommand) {
-    const pathspecs = paths.slice(start, start + pathsPerCommand).map(literal);
-    const listing = await git.raw(["ls-tree", "-r", "-l", "-z", "--full-tree", revision, "--", ...pathspecs]);
-    for (const record of listing.split("\0")) {
-      const tab = record.indexOf("\t");
-      if (tab === -1) continue;
-      // A submodule's size is "-": it is a commit, not a blob, and its patch is one line.
-      const size = Number(record.slice(0, tab).split(/ +/)[3]);
-      sizes.set(record.slice(tab + 1), Number.isFinite(size) ? size : 0);
-    }
-  }
-  return sizes;
-}
-
-/** :(literal) keeps a path with `*` or `?` from matching other files as a glob. */
-function literal(path: string): string {
-  return `:(literal)${path}`;
 }

@@ -17,5 +17,5 @@ export { createGithubForge, type GithubForge, type GithubForgeOptions } from "./
 export { GithubForgeError } from "./github/github-forge-error.ts";
 export { issuesClosedBy, withoutForeignClosingReferences } from "./local/closing-keywords.ts";
 export { createLocalForge, type LocalForge, type LocalForgeOptions } from "./local/local-forge.ts";
-export { GitCommandError, LocalForgeError } from "./local/local-forge-error.ts";
+export { LocalForgeError } from "./local/local-forge-error.ts";
 export { superviseRemoteName } from "./local/origin-repository.ts";

@@ -2,6 +2,8 @@
  * Escalation notifications to a plan's webhook: one JSON POST per escalation, retried with
  * backoff, never blocking the run (the escalation is on disk and in the journal either way).
  */
+import { errorMessage } from "../errors.ts";
+
 export interface EscalationNotice {
   type: "escalation.opened";
   run: string;
@@ -44,7 +46,7 @@ export async function postEscalationNotice(
       // A 4xx other than 408/429 will not get better by trying again.
       if (response.status < 500 && response.status !== 408 && response.status !== 429) break;
     } catch (error) {
-      lastError = error instanceof Error ? error.message : String(error);
+      lastError = errorMessage(error);
     }
     if (attempt < attempts)
       await new Promise((resolve) => setTimeout(resolve, attempt * (options.backoffMs ?? 1_000)));

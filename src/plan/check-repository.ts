@@ -1,11 +1,11 @@
 /**
- * The one plan check that looks outside the file: `repo` is an existing git repository and `base`
- * is one of its local branches. Thin I/O around git; problems point at the `repo` / `base` fields.
+ * The one plan check that looks outside the file: `repo` is the top folder of a git repository
+ * and `base` is one of its local branches (workspace/user-repository.ts finds out; the workspace
+ * asks the same before it fetches). Problems point at the `repo` / `base` fields.
  */
-import { stat } from "node:fs/promises";
 import path from "node:path";
 import type { PlanProblem } from "../errors.ts";
-import { runProgram } from "../sandbox/run-program.ts";
+import { inspectUserRepository } from "../workspace/user-repository.ts";
 import { closestMatch } from "./closest-match.ts";
 import { type PlanLocator, problemAt } from "./plan-locator.ts";
 import type { Plan } from "./schema.ts";
@@ -23,33 +23,33 @@ export async function checkRepository(plan: Plan, locate: PlanLocator): Promise<
       locate.has([field]) ? locate.valueAt([field]) : { line: 1, column: 1 },
     );
   const written = displayedRepo(plan);
-
-  const kind = await fileKind(plan.repo);
-  if (kind === "missing")
-    return [at("repo", `repository ${written} does not exist (resolved to ${plan.repo})`)];
-  if (kind === "file")
-    return [at("repo", `repository ${written} is a file, not a directory (resolved to ${plan.repo})`)];
-
-  const gitDirectory = await git(plan.repo, ["rev-parse", "--git-dir"]);
-  if (gitDirectory.exitCode !== 0) {
-    const reason = firstFatalLine(gitDirectory.stderr);
+  const finding = await inspectUserRepository(plan.repo, plan.base, process.env);
+  switch (finding.kind) {
+    case "ready":
+      return [];
+    case "missing":
+      return [at("repo", `repository ${written} does not exist (resolved to ${plan.repo})`)];
+    case "file":
+      return [at("repo", `repository ${written} is a file, not a directory (resolved to ${plan.repo})`)];
+    case "not_a_repository":
+      return [at("repo", `repository ${written} is not a git repository (resolved to ${plan.repo})`)];
     // Other failures (e.g. git's "dubious ownership" refusal) must not be reported as "not a repository".
-    const message = reason.startsWith("not a git repository")
-      ? `repository ${written} is not a git repository (resolved to ${plan.repo})`
-      : `git cannot read repository ${written} (resolved to ${plan.repo}): ${reason}`;
-    return [at("repo", message)];
+    case "unreadable":
+      return [
+        at("repo", `git cannot read repository ${written} (resolved to ${plan.repo}): ${finding.reason}`),
+      ];
+    case "invalid_base":
+    case "no_base": {
+      const suggestion = closestMatch(plan.base, finding.branches);
+      const didYouMean = suggestion === undefined ? "" : `did you mean "${suggestion}"? `;
+      return [
+        at(
+          "base",
+          `branch "${plan.base}" does not exist in ${plan.repo} (${didYouMean}${describeBranches(finding.branches)})`,
+        ),
+      ];
+    }
   }
-
-  const branches = await localBranches(plan.repo);
-  if (branches.includes(plan.base)) return [];
-  const suggestion = closestMatch(plan.base, branches);
-  const didYouMean = suggestion === undefined ? "" : `did you mean "${suggestion}"? `;
-  return [
-    at(
-      "base",
-      `branch "${plan.base}" does not exist in ${plan.repo} (${didYouMean}${describeBranches(branches)})`,
-    ),
-  ];
 }
 
 /** The repo as the plan wrote it, relative to the plan file. */
@@ -57,63 +57,9 @@ function displayedRepo(plan: Plan): string {
   return path.relative(path.dirname(plan.file), plan.repo) || ".";
 }
 
-async function fileKind(file: string): Promise<"missing" | "file" | "directory"> {
-  try {
-    return (await stat(file)).isDirectory() ? "directory" : "file";
-  } catch (error) {
-    if (
-      (error as NodeJS.ErrnoException).code === "ENOENT" ||
-      (error as NodeJS.ErrnoException).code === "ENOTDIR"
-    ) {
-      return "missing";
-    }
-    throw error;
-  }
-}
-
-async function localBranches(repo: string): Promise<string[]> {
-  const result = await git(repo, ["for-each-ref", "--format=%(refname:strip=2)", "refs/heads/"]);
-  return result.stdout.split("\n").filter((line) => line !== "");
-}
-
 function describeBranches(branches: string[]): string {
   if (branches.length === 0) return "it has no branches yet: commit something first";
   const listed = branches.slice(0, listedBranchLimit).join(", ");
   const more = branches.length > listedBranchLimit ? `, and ${branches.length - listedBranchLimit} more` : "";
   return `branches: ${listed}${more}`;
-}
-
-function firstFatalLine(stderr: string): string {
-  const lines = stderr.split("\n");
-  return (lines.find((line) => line.startsWith("fatal: ")) ?? lines[0] ?? "").replace(/^fatal: /, "");
-}
-
-/**
- * Read-only git with the repository's hooks and fsmonitor turned off (the plan may point at a
- * repository we do not trust), and without ambient GIT_* variables that would redirect git, as
- * when supervise itself runs from a git hook.
- */
-function git(repo: string, args: readonly string[]) {
-  return runProgram("git", ["-c", "core.hooksPath=/dev/null", "-c", "core.fsmonitor=false", ...args], {
-    cwd: repo,
-    env: withoutRedirectingGitVariables(process.env),
-  });
-}
-
-const redirectingGitVariables = new Set([
-  "GIT_DIR",
-  "GIT_WORK_TREE",
-  "GIT_COMMON_DIR",
-  "GIT_INDEX_FILE",
-  "GIT_OBJECT_DIRECTORY",
-  "GIT_ALTERNATE_OBJECT_DIRECTORIES",
-  "GIT_NAMESPACE",
-]);
-
-function withoutRedirectingGitVariables(environment: NodeJS.ProcessEnv): Record<string, string> {
-  const kept: Record<string, string> = {};
-  for (const [name, value] of Object.entries(environment)) {
-    if (value !== undefined && !redirectingGitVariables.has(name)) kept[name] = value;
-  }
-  return kept;
 }

@@ -25,7 +25,7 @@ export interface CampaignReportInput {
   workstreamIds: readonly string[];
   events: readonly JournalEvent[];
   state: RunState;
-  /** Log texts by the path the journal names them by (see `reportFileReferences`). */
+  /** Log texts by the path the journal names them by (see `testLogReferences`). */
   logs: LogTexts;
   /** Workstreams whose evidence/<ws>/bundle.md exists. */
   bundlesPresent: ReadonlySet<string>;

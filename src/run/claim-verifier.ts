@@ -5,6 +5,7 @@
  */
 import { renderPrompt } from "../agent/prompt-templates.ts";
 import type { ToolResult } from "../agent/tools/tool-definition.ts";
+import { errorMessage } from "../errors.ts";
 import { type Bundle, buildBundle, renderBundleMarkdown, writeBundle } from "../evidence/bundle.ts";
 import { issueFacts, pullRequestFacts } from "../evidence/forge-gates.ts";
 import type { GateResult } from "../evidence/gate-result.ts";
@@ -151,7 +152,7 @@ export class ClaimVerifier {
       // A human waived what failed while this verdict waited on the escalation it opened.
       return {
         isError: false,
-        text: `${intervention}\n\nThe workstream is accepted with that waiver; stop now.`,
+        text: renderPrompt("accepted-with-waiver", { answer: intervention }),
       };
     }
     return {
@@ -212,7 +213,7 @@ export class ClaimVerifier {
     } catch (error) {
       await this.run.record("comment.failed", id, {
         pr: number,
-        error: error instanceof Error ? error.message : String(error),
+        error: errorMessage(error),
       });
     }
   }
@@ -241,7 +242,7 @@ export class ClaimVerifier {
       const issue = workstream.issue === undefined ? null : await forge.getIssue(workstream.issue);
       return { pr: pullRequestFacts(pullRequest), issue: issueFacts(issue) };
     } catch (error) {
-      const reason = error instanceof Error ? error.message : String(error);
+      const reason = errorMessage(error);
       return {
         pr: null,
         issue: workstream.issue === undefined ? null : { number: workstream.issue, error: reason },

@@ -6,6 +6,7 @@
  */
 import { renderPrompt } from "../agent/prompt-templates.ts";
 import type { ToolResult } from "../agent/tools/tool-definition.ts";
+import { errorMessage } from "../errors.ts";
 import type { EscalationContext, EscalationRecord } from "../monitor/escalation-store.ts";
 import type { Signal } from "../monitor/playbook-matcher.ts";
 import type { EscalationNotice } from "../monitor/webhook.ts";
@@ -49,7 +50,7 @@ export class EscalationFlow {
     if (this.run.statusOf(id) === "accepted") {
       return {
         isError: false,
-        text: `${this.decisionText(decided)}\n\nThe workstream is accepted with that waiver; stop now.`,
+        text: renderPrompt("accepted-with-waiver", { answer: this.decisionText(decided) }),
       };
     }
     return { isError: false, text: this.decisionText(decided) };
@@ -270,7 +271,7 @@ export class EscalationFlow {
       await this.run
         .record("comment.failed", workstream, {
           escalation,
-          error: error instanceof Error ? error.message : String(error),
+          error: errorMessage(error),
         })
         .catch(() => {});
     }
@@ -314,9 +315,7 @@ export class EscalationFlow {
     if (state.checkoutPath && state.baseSha) {
       diffstat = await this.run.dependencies.checkouts
         .diffStat(state.checkoutPath, state.baseSha)
-        .catch(
-          (error: unknown) => `(no diffstat: ${error instanceof Error ? error.message : String(error)})`,
-        );
+        .catch((error: unknown) => `(no diffstat: ${errorMessage(error)})`);
     }
     const lastClaim = state.claims.at(-1);
     const lastEvidence = lastClaim?.verdict === "rejected" ? describeFailures(lastClaim.gates) : evidence;

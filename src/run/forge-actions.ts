@@ -25,6 +25,8 @@ export type ForgeEventType =
   | "issue.close_intended"
   | "issue.closed";
 
+import { indentLines } from "../text.ts";
+
 /** Bounded, and quiet: the merge that follows reads CI itself and says why it refuses. */
 async function settleCi(context: ForgeActionContext, sha: string): Promise<void> {
   await settleWithin(context.forge, sha, context.ciWaitMs).catch(() => undefined);
@@ -79,13 +81,16 @@ function failure(text: string): ToolResult {
   return { isError: true, text };
 }
 
-/** Pushes the checkout's HEAD to the workstream branch; returns the pushed SHA, or a tool error. */
+/**
+ * Pushes the checkout's HEAD to the workstream branch; returns the pushed SHA and the note on
+ * uncommitted changes left behind (empty when there are none), or a tool error.
+ */
 async function pushHead(context: ForgeActionContext): Promise<{ sha: string; note: string } | ToolResult> {
   const { head, uncommittedChanges } = await context.readCheckout();
   const base = await context.forge.baseSha(context.plan.base);
   if (head === base) {
     return failure(
-      `Nothing to push: HEAD (${head.slice(0, 12)}) is the base ${context.plan.base}. Commit your change first.`,
+      renderPrompt("forge-results/nothing-to-push", { head: head.slice(0, 12), base: context.plan.base }),
     );
   }
   const foreign = await context.fetchIntoMirror(head);
@@ -99,7 +104,10 @@ async function pushHead(context: ForgeActionContext): Promise<{ sha: string; not
   await context.record("push.completed", { sha: head, branch: context.workstream.branch });
   const note =
     uncommittedChanges.length > 0
-      ? ` Note: ${uncommittedChanges.length} uncommitted change(s) were not pushed (${uncommittedChanges.slice(0, 3).join(", ")}); commit them and push again.`
+      ? renderPrompt("forge-results/uncommitted-not-pushed", {
+          count: uncommittedChanges.length,
+          changes: uncommittedChanges.slice(0, 3).join(", "),
+        })
       : "";
   return { sha: head, note };
 }
@@ -108,7 +116,11 @@ export async function pushAction(context: ForgeActionContext): Promise<ToolResul
   const pushed = await pushHead(context);
   if ("isError" in pushed) return pushed;
   return ok(
-    `Pushed ${pushed.sha} to ${context.workstream.branch}. CI runs on it; call ci_status to see it.${pushed.note}`,
+    renderPrompt("forge-results/pushed", {
+      sha: pushed.sha,
+      branch: context.workstream.branch,
+      uncommitted_note: pushed.note,
+    }),
   );
 }
 
@@ -133,7 +145,11 @@ export async function openPullRequestAction(
     const { head } = await context.readCheckout();
     if (head === previous.headSha) {
       return ok(
-        `Pull request #${previous.number} (${previous.url}) for this HEAD is already merged as ${previous.mergeCommitSha}; nothing to open.`,
+        renderPrompt("forge-results/pull-request-merged-already", {
+          number: previous.number,
+          url: previous.url,
+          merge_commit: String(previous.mergeCommitSha),
+        }),
       );
     }
   }
@@ -160,14 +176,25 @@ export async function openPullRequestAction(
     isUpdate ? "pull_request.updated" : "pull_request.opened",
     pullRequestFacts(pullRequest),
   );
-  const foreignNote =
+  const otherIssuesNote =
     scoped.removed.length > 0
-      ? ` The body named other issues as closed (${scoped.removed.map((number) => `#${number}`).join(", ")}); they are only referenced now: this workstream closes #${context.workstream.issue ?? "none"} only.`
+      ? renderPrompt("forge-results/other-issues-referenced", {
+          issues: scoped.removed.map((number) => `#${number}`).join(", "),
+          issue: context.workstream.issue ?? "none",
+        })
       : "";
-  const verb = isUpdate ? "Updated" : "Opened";
   return ok(
-    `${verb} pull request #${pullRequest.number} (${pullRequest.url}) from ${pullRequest.head} into ${pullRequest.base} at ${pullRequest.headSha}. ` +
-      `A PR is not done: CI must be green on this head, then merge it with merge_pull_request.${pushed.note}${foreignNote}`,
+    renderPrompt("forge-results/pull-request-opened", {
+      is_update: isUpdate ? "yes" : "",
+      is_new: isUpdate ? "" : "yes",
+      number: pullRequest.number,
+      url: pullRequest.url,
+      head: pullRequest.head,
+      base: pullRequest.base,
+      sha: pullRequest.headSha,
+      uncommitted_note: pushed.note,
+      other_issues_note: otherIssuesNote,
+    }),
   );
 }
 
@@ -186,8 +213,7 @@ async function currentPullRequest(context: ForgeActionContext): Promise<PullRequ
 
 export async function ciStatusAction(context: ForgeActionContext): Promise<ToolResult> {
   const pullRequest = await currentPullRequest(context);
-  if (!pullRequest)
-    return failure("There is no pull request for this workstream yet: call open_pull_request first.");
+  if (!pullRequest) return failure(renderPrompt("forge-results/no-pull-request", {}));
   // A worker polls this as fast as it likes; the forge answers on its own poll schedule.
   const status = await context.forge.ciStatus(pullRequest.headSha, { isPolling: true });
   await context.onCiObserved?.({
@@ -202,18 +228,28 @@ export async function ciStatusAction(context: ForgeActionContext): Promise<ToolR
       .join("\n"),
   });
   const { head } = await context.readCheckout();
-  const staleNote =
-    head !== pullRequest.headSha
-      ? `\nYour HEAD ${head.slice(0, 12)} is not pushed: the PR head is ${pullRequest.headSha.slice(0, 12)}.`
-      : "";
   const checks = status.checks
-    .map(
-      (check) =>
-        `- ${check.name}: ${check.status}${check.conclusion ? ` (${check.conclusion})` : ""}${check.summary ? `\n${indent(check.summary)}` : ""}${check.detailsUrl ? `\n  log: ${check.detailsUrl}` : ""}`,
+    .map((check) =>
+      renderPrompt("forge-results/ci-check", {
+        name: check.name,
+        status: check.status,
+        conclusion: check.conclusion ?? "",
+        summary: check.summary ? indentLines(check.summary, "    ") : "",
+        log: check.detailsUrl ?? "",
+      }),
     )
     .join("\n");
+  const isHeadPushed = head === pullRequest.headSha;
   return ok(
-    `CI on PR #${pullRequest.number} head ${pullRequest.headSha}: ${status.state}.\n${checks || "(no checks)"}${staleNote}`,
+    renderPrompt("forge-results/ci-status", {
+      number: pullRequest.number,
+      sha: pullRequest.headSha,
+      state: status.state,
+      checks,
+      no_checks: checks === "" ? "yes" : "",
+      unpushed_head: isHeadPushed ? "" : head.slice(0, 12),
+      pull_request_head: pullRequest.headSha.slice(0, 12),
+    }),
   );
 }
 
@@ -222,14 +258,22 @@ export async function mergePullRequestAction(
   input: { method?: "squash" | "merge" | "rebase" | undefined },
 ): Promise<ToolResult> {
   const pullRequest = await currentPullRequest(context);
-  if (!pullRequest)
-    return failure("There is no pull request for this workstream yet: call open_pull_request first.");
-  if (pullRequest.isMerged)
-    return ok(`Pull request #${pullRequest.number} is already merged as ${pullRequest.mergeCommitSha}.`);
+  if (!pullRequest) return failure(renderPrompt("forge-results/no-pull-request", {}));
+  if (pullRequest.isMerged) {
+    return ok(
+      renderPrompt("forge-results/merged-already", {
+        number: pullRequest.number,
+        merge_commit: String(pullRequest.mergeCommitSha),
+      }),
+    );
+  }
   const { head } = await context.readCheckout();
   if (head !== pullRequest.headSha) {
     return failure(
-      `Your HEAD ${head.slice(0, 12)} is not the PR head ${pullRequest.headSha.slice(0, 12)}: push (open_pull_request) first, wait for CI, then merge.`,
+      renderPrompt("forge-results/head-not-pull-request-head", {
+        head: head.slice(0, 12),
+        pull_request_head: pullRequest.headSha.slice(0, 12),
+      }),
     );
   }
   const failing = await context.checkoutGatesFailingAt(head, pullRequest.number);
@@ -264,7 +308,11 @@ export async function mergePullRequestAction(
       merge_commit: result.mergeCommitSha,
     });
     return ok(
-      `Merged pull request #${pullRequest.number} into ${context.plan.base} as ${result.mergeCommitSha}.`,
+      renderPrompt("forge-results/merged", {
+        number: pullRequest.number,
+        base: context.plan.base,
+        merge_commit: result.mergeCommitSha,
+      }),
     );
   }
   await context.record("merge.refused", {
@@ -273,7 +321,11 @@ export async function mergePullRequestAction(
     message: result.message,
   });
   return failure(
-    `The forge refused the merge of #${pullRequest.number} (${result.reason}): ${result.message}`,
+    renderPrompt("forge-results/merge-refused", {
+      number: pullRequest.number,
+      reason: result.reason,
+      message: result.message,
+    }),
   );
 }
 
@@ -282,22 +334,19 @@ export async function closeIssueAction(
   input: { comment?: string | undefined },
 ): Promise<ToolResult> {
   const number = context.workstream.issue;
-  if (number === undefined) return failure("This workstream has no issue to close.");
+  if (number === undefined) return failure(renderPrompt("forge-results/no-issue", {}));
   await context.record("issue.close_intended", { number });
   const issue = await context.forge.closeIssue({
     number,
     ...(input.comment ? { comment: context.redact(input.comment) } : {}),
   });
   await context.record("issue.closed", { number, closed_by: issue.closedBy });
-  const how =
-    issue.closedBy?.kind === "pull_request" ? `by pull request #${issue.closedBy.pullRequest}` : "manually";
-  return ok(`Issue #${number} is closed (${how}).`);
-}
-
-function indent(text: string): string {
-  return text
-    .trimEnd()
-    .split("\n")
-    .map((line) => `    ${line}`)
-    .join("\n");
+  const pullRequest = issue.closedBy?.kind === "pull_request" ? issue.closedBy.pullRequest : undefined;
+  return ok(
+    renderPrompt("forge-results/issue-closed", {
+      number,
+      pull_request: pullRequest ?? "",
+      manually: pullRequest === undefined ? "yes" : "",
+    }),
+  );
 }

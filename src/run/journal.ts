@@ -10,7 +10,8 @@ import { createHash } from "node:crypto";
 import { open as openFile, readFile } from "node:fs/promises";
 import { dirname } from "node:path";
 import type { Clock } from "../clock.ts";
-import { describeOsError, JournalWriteError, osErrorCode, StateError } from "../errors.ts";
+import { errorMessage, JournalWriteError, osErrorCode, StateError } from "../errors.ts";
+import { createSerialQueue } from "../serial-queue.ts";
 import {
   type JournalEvent,
   type JournalEventData,
@@ -147,7 +148,7 @@ export async function readJournal(
   } catch (error) {
     // A run whose supervisor has not opened its journal yet simply has no events.
     if (osErrorCode(error) === "ENOENT") return { events: [], droppedTail: null };
-    throw new StateError(`Cannot read the journal ${file}: ${describeOsError(error)}.`, { cause: error });
+    throw new StateError(`Cannot read the journal ${file}: ${errorMessage(error)}.`, { cause: error });
   }
   const parsed = parseJournalText(textDecoder.decode(bytes));
   if (parsed.corruptLine) throw damagedJournalError(file, parsed.corruptLine);
@@ -164,8 +165,8 @@ export class Journal {
   private readonly handle: JournalFileHandle;
   private readonly clock: Clock;
   private lastSeq: number;
-  /** Appends run one after another so seq order is file order; this is the end of the chain. */
-  private pending: Promise<unknown> = Promise.resolve();
+  /** Appends run one after another so seq order is file order. */
+  private readonly appends = createSerialQueue();
   private failure: JournalWriteError | null = null;
   private isClosed = false;
 
@@ -191,13 +192,13 @@ export class Journal {
     try {
       handle = await fileSystem.open(file);
     } catch (error) {
-      throw new StateError(`Cannot open the journal ${file}: ${describeOsError(error)}.`, { cause: error });
+      throw new StateError(`Cannot open the journal ${file}: ${errorMessage(error)}.`, { cause: error });
     }
     try {
       text = textDecoder.decode(await handle.readAll());
     } catch (error) {
       await handle.close().catch(() => {});
-      throw new StateError(`Cannot read the journal ${file}: ${describeOsError(error)}.`, { cause: error });
+      throw new StateError(`Cannot read the journal ${file}: ${errorMessage(error)}.`, { cause: error });
     }
     const parsed = parseJournalText(text);
     if (parsed.corruptLine) {
@@ -233,16 +234,14 @@ export class Journal {
     if (this.isClosed) throw new Error(`The journal ${this.file} is closed; cannot append "${type}".`);
     // Checked and serialized now, before queueing: a bad call throws without using up a seq.
     const dataJson = serializeData(type, workstream, data);
-    const result = this.pending.then(() => this.write(type, workstream, dataJson));
-    this.pending = result.catch(() => {});
-    return result as Promise<JournalEventOf<Type>>;
+    return this.appends(() => this.write(type, workstream, dataJson)) as Promise<JournalEventOf<Type>>;
   }
 
   /** Waits for queued appends, then closes the file. */
   async close(): Promise<void> {
     if (this.isClosed) return;
     this.isClosed = true;
-    await this.pending;
+    await this.appends(async () => undefined);
     await this.handle.close();
   }
 
@@ -332,7 +331,7 @@ function damagedJournalError(file: string, corruptLine: { lineNumber: number; re
 
 function writeError(file: string, error: unknown): JournalWriteError {
   return new JournalWriteError(
-    `Could not write the journal ${file}: ${describeOsError(error)}. ` +
+    `Could not write the journal ${file}: ${errorMessage(error)}. ` +
       "The run stops here; a failed journal write is never retried.",
     {
       hint: "Fix the cause (disk space, file system), then run the same command again to resume from the last recorded event.",

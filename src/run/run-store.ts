@@ -8,7 +8,7 @@ import { randomBytes } from "node:crypto";
 import { type FileHandle, mkdir, open, readdir, stat } from "node:fs/promises";
 import { join } from "node:path";
 import type { Clock } from "../clock.ts";
-import { describeOsError, osErrorCode, StateError } from "../errors.ts";
+import { errorMessage, osErrorCode, StateError } from "../errors.ts";
 import type { JournalEvent } from "./events.ts";
 import { parseJournalLine } from "./journal.ts";
 
@@ -74,7 +74,7 @@ export async function listRuns(stateDir: string): Promise<RunInfo[]> {
     names = (await readdir(runsDir)).filter((name) => !name.startsWith("."));
   } catch (error) {
     if (osErrorCode(error) === "ENOENT") return [];
-    throw new StateError(`Cannot list the runs in ${runsDir}: ${describeOsError(error)}.`, {
+    throw new StateError(`Cannot list the runs in ${runsDir}: ${errorMessage(error)}.`, {
       hint: `${runsDir} must be a readable directory; move aside whatever is in its place.`,
       cause: error,
     });
@@ -121,7 +121,7 @@ async function readRunInfo(runsDir: string, id: string): Promise<{ info: RunInfo
     createdMs = status.birthtimeMs > 0 ? status.birthtimeMs : status.mtimeMs;
   } catch (error) {
     if (error instanceof StateError) throw error;
-    throw new StateError(`Cannot read the run ${dir}: ${describeOsError(error)}.`, { cause: error });
+    throw new StateError(`Cannot read the run ${dir}: ${errorMessage(error)}.`, { cause: error });
   }
   const journalFile = join(dir, "journal.jsonl");
   const { firstEvent, isFinished } = await readJournalEnds(journalFile);
@@ -137,7 +137,7 @@ async function readJournalEnds(
     handle = await open(file, "r");
   } catch (error) {
     if (osErrorCode(error) === "ENOENT") return { firstEvent: null, isFinished: false };
-    throw new StateError(`Cannot read the journal ${file}: ${describeOsError(error)}.`, { cause: error });
+    throw new StateError(`Cannot read the journal ${file}: ${errorMessage(error)}.`, { cause: error });
   }
   try {
     const { size } = await handle.stat();
@@ -146,7 +146,7 @@ async function readJournalEnds(
       isFinished: await hasFinishedEventInTail(handle, size),
     };
   } catch (error) {
-    throw new StateError(`Cannot read the journal ${file}: ${describeOsError(error)}.`, { cause: error });
+    throw new StateError(`Cannot read the journal ${file}: ${errorMessage(error)}.`, { cause: error });
   } finally {
     await handle.close();
   }
@@ -192,7 +192,7 @@ async function readAt(handle: FileHandle, position: number, length: number): Pro
 }
 
 function cannotCreateError(dir: string, error: unknown): StateError {
-  return new StateError(`Cannot create ${dir}: ${describeOsError(error)}.`, {
+  return new StateError(`Cannot create ${dir}: ${errorMessage(error)}.`, {
     hint: "Make the state dir writable, or pick another with --state-dir or SUPERVISE_STATE_DIR.",
     cause: error,
   });

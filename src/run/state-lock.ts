@@ -14,7 +14,7 @@ import { link, mkdir, open, readFile, unlink } from "node:fs/promises";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { type Clock, systemClock } from "../clock.ts";
-import { StateError } from "../errors.ts";
+import { errorMessage, StateError } from "../errors.ts";
 
 export interface StateLock {
   release(): Promise<void>;
@@ -203,7 +203,7 @@ function busyError(stateDir: string, lockFile: string, holder: LockRecord, ownHo
 }
 
 function unwritableStateDirError(stateDir: string, error: unknown): StateError {
-  const reason = error instanceof Error ? error.message : String(error);
+  const reason = errorMessage(error);
   return new StateError(`Cannot use the state dir ${stateDir}: ${reason}.`, {
     hint: "Make it writable, or pick another with --state-dir or SUPERVISE_STATE_DIR.",
     cause: error,

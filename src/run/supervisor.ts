@@ -7,7 +7,7 @@
  * (./claim-verifier.ts) and the worker's services (./worker-services.ts).
  */
 import type { TurnUsage, WorkerExit } from "../agent/worker.ts";
-import { describeOsError, JournalWriteError, osErrorCode, StateError, SuperviseError } from "../errors.ts";
+import { errorMessage, JournalWriteError, osErrorCode, StateError, SuperviseError } from "../errors.ts";
 import { remainingBudget, remainingBudgetMs } from "../monitor/budget.ts";
 import { StallMonitor } from "../monitor/stall-monitor.ts";
 import type { Workstream } from "../plan/schema.ts";
@@ -102,7 +102,7 @@ class Supervisor {
         await this.context
           .record("run.stopped", null, {
             reason: "error",
-            error: error instanceof Error ? error.message : String(error),
+            error: errorMessage(error),
           })
           .catch(() => {});
       }
@@ -232,7 +232,7 @@ class Supervisor {
         // can be resumed once it is fixed); the workstream itself did nothing wrong.
         if (error instanceof SuperviseError) throw error;
         // A bug in one workstream must not take the run down silently: record it and end the workstream.
-        const reason = `internal error: ${error instanceof Error ? error.message : String(error)}`;
+        const reason = `internal error: ${errorMessage(error)}`;
         if (!terminalStatuses.has(this.context.statusOf(id)) && !this.context.stopSignal.aborted) {
           await this.context.record("workstream.aborted", id, { reason });
           await this.verifier.writeBundleFor(id);
@@ -249,13 +249,10 @@ class Supervisor {
         const code = osErrorCode(error);
         if (!code || !["ENOTDIR", "EEXIST", "EACCES", "EROFS", "ENOSPC", "EISDIR"].includes(code))
           throw error;
-        throw new StateError(
-          `Cannot make the checkout of ${id} in the state dir: ${describeOsError(error)}.`,
-          {
-            hint: "Something else occupies that path, or the disk is full or read-only; fix it and run the same command again to resume.",
-            cause: error,
-          },
-        );
+        throw new StateError(`Cannot make the checkout of ${id} in the state dir: ${errorMessage(error)}.`, {
+          hint: "Something else occupies that path, or the disk is full or read-only; fix it and run the same command again to resume.",
+          cause: error,
+        });
       });
     if (this.context.workstreamState(id).checkoutPath !== checkout.path) {
       await this.context.record("checkout.created", id, {

@@ -51,9 +51,12 @@ export function workerPrompt(input: WorkerPromptInput): string {
   });
 }
 
-/** The gates of a workstream, one line each, as the worker and the playbooks show them. */
+/** The gates of a workstream, one line each (prompts/gates/), as the worker and the playbooks show them. */
 export function definitionOfDone(workstream: Workstream): string {
-  return workstream.done.map((gate) => `- ${gateExplanation(gate, workstream)}`).join("\n");
+  const commands = { check: workstream.commands.check ?? "", build: workstream.commands.build ?? "" };
+  return workstream.done
+    .map((gate) => `- ${renderPrompt(`gates/${gate}`, { ...commands, issue: workstream.issue ?? "" })}`)
+    .join("\n");
 }
 
 export function describeFailures(
@@ -70,23 +73,4 @@ export function describeFailures(
       return `- ${gate.gate}: ${gate.status} — ${gate.detail}${tail}${log}`;
     })
     .join("\n");
-}
-
-function gateExplanation(gate: string, workstream: Workstream): string {
-  switch (gate) {
-    case "local_check":
-      return `local_check: \`${workstream.commands.check}\` passes in your checkout at the claimed commit`;
-    case "release_build":
-      return `release_build: \`${workstream.commands.build}\` passes at the claimed commit`;
-    case "ci_green":
-      return "ci_green: CI is green on the pull request's head, which must be the claimed commit";
-    case "pr_merged":
-      return "pr_merged: the pull request is merged into the base";
-    case "issue_closed":
-      return `issue_closed: issue #${workstream.issue} is closed by the merged pull request`;
-    case "diff_scope":
-      return "diff_scope: the change touches real source, and no test is deleted, skipped or weakened";
-    default:
-      return `${gate}: a reviewer judges the diff against the goal`;
-  }
 }

@@ -91,7 +91,7 @@ export interface CommandInvocation {
 }
 
 /**
- * Wraps an invocation in OS isolation, e.g. prefixing `bwrap … --` (a later issue). It must keep
+ * Wraps an invocation in OS isolation, e.g. prefixing `bwrap … --` (isolation.ts). It must keep
  * the environment's markers on the isolated process tree, so the sweep can still find it.
  */
 export type IsolateCommand = (

@@ -1,5 +1,5 @@
 /**
- * One short program whose output is wanted whole: git for the forge and the plan's checks, the
+ * One short program whose output is wanted whole: the supervisor's git (workspace/run-git.ts), the
  * probes of isolation and of the process limit. Commands a plan or a worker names go through the
  * CommandRunner instead (capped output, logs, process bounds, isolation).
  */
@@ -16,13 +16,15 @@ export interface ProgramRequest {
   /** After SIGTERM on timeout or cancel, the program's group gets this long before SIGKILL. Default 2000. */
   forceKillAfterMs?: number;
   signal?: AbortSignal;
+  /** Output exactly as written, final newline included (git's `-z` lists, file contents). */
+  keepsFinalNewline?: boolean;
 }
 
 export interface ProgramResult {
   /** Null when a signal ended it, or it never started (then `startError` says why). */
   exitCode: number | null;
   signal: NodeJS.Signals | null;
-  /** Without the one final newline, as a shell's `$(…)` would give it. */
+  /** Without the one final newline, as a shell's `$(…)` would give it (unless `keepsFinalNewline`). */
   stdout: string;
   stderr: string;
   isTimedOut: boolean;
@@ -53,11 +55,15 @@ export async function runProgram(
   started.stdout?.on("data", (chunk: Buffer) => stdout.push(chunk));
   started.stderr?.on("data", (chunk: Buffer) => stderr.push(chunk));
   const outcome = await started.outcome;
+  const text = (chunks: Buffer[]) => {
+    const whole = Buffer.concat(chunks).toString("utf8");
+    return request.keepsFinalNewline ? whole : withoutFinalNewline(whole);
+  };
   return {
     exitCode: outcome.exitCode,
     signal: outcome.signal,
-    stdout: withoutFinalNewline(Buffer.concat(stdout).toString("utf8")),
-    stderr: withoutFinalNewline(Buffer.concat(stderr).toString("utf8")),
+    stdout: text(stdout),
+    stderr: text(stderr),
     isTimedOut: outcome.isTimedOut,
     isCanceled: outcome.isCanceled,
     startError: outcome.startError,

@@ -16,7 +16,7 @@
  *   (a pointer to another git directory), or a `config` that is a symlink.
  * Where there is no config file at all (a folder that is no repository, such as the one clones are
  * made in), the listing is known to be empty without asking git: system and global config are
- * never read (safe-git.ts), so only the repository's own file could name a program.
+ * never read (run-git.ts), so only the repository's own file could name a program.
  * It assumes a local POSIX file system that keeps change times (not a network mount).
  */
 import { lstatSync } from "node:fs";

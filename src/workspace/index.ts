@@ -1,13 +1,17 @@
 // Owns the supervisor's private git: the bare mirror of the user's repository, one clone per workstream, and safe git.
 // Must never write to the user's repository or the forge, nor let a worker's repository config run code in the supervisor.
+export { GitCommandError } from "./git-command-error.ts";
 export {
   type ConfigEntry,
+  driverOverrideArguments,
   parseConfigListing,
-  protectiveConfigArguments,
+  pinnedSettingArguments,
   supervisorIdentity,
   UnsafeGitConfigError,
 } from "./protective-config.ts";
-export { createSafeGit, GitCommandError, type SafeGit, type SafeGitOptions } from "./safe-git.ts";
+export { type GitOutcome, type GitRequest, runGit } from "./run-git.ts";
+export { createSafeGit, type SafeGit, type SafeGitOptions } from "./safe-git.ts";
+export { inspectUserRepository, type UserRepositoryFinding } from "./user-repository.ts";
 export {
   type Checkout,
   disabledPushUrl,

@@ -108,14 +108,20 @@ function driverNames(entries: readonly ConfigEntry[], section: string): Set<stri
   return names;
 }
 
+/** The `-c key=value` arguments that pin every program-valued setting; every git command gets them. */
+export const pinnedSettingArguments: readonly string[] = fixedOverrides.flatMap(([key, value]) => [
+  "-c",
+  `${key}=${value}`,
+]);
+
 /**
- * The `-c key=value` arguments that disable every program the listed config could make git run.
- * `-c` splits at the first `=`, so a driver named with `=` could not be overridden: such a config
- * is refused rather than half-neutralized.
+ * The `-c key=value` arguments that disable every filter, diff and merge driver the listed config
+ * defines, to go after pinnedSettingArguments. `-c` splits at the first `=`, so a driver named
+ * with `=` could not be overridden: such a config is refused rather than half-neutralized.
  */
-export function protectiveConfigArguments(listing: string): string[] {
+export function driverOverrideArguments(listing: string): string[] {
   const entries = parseConfigListing(listing);
-  const pairs: Array<readonly [string, string]> = [...fixedOverrides];
+  const pairs: Array<readonly [string, string]> = [];
   for (const [section, variables] of Object.entries(driverOverrides)) {
     for (const name of driverNames(entries, section)) {
       if (name.includes("=")) {

@@ -1,15 +1,16 @@
 /**
- * Git as the supervisor runs it, on repositories a worker may have written to: no program named by
- * any config file runs (hooks, fsmonitor, filters, external diff, pagers, editors, credential and
- * signing helpers), and neither the machine's system nor the user's global config is read.
+ * Git as the supervisor runs it on repositories a worker may have written to: the hardened runner
+ * (run-git.ts), and on top of it every filter, diff and merge driver the repository's config
+ * defines turned off, the caller's options checked, and one command at a time.
  */
-import { spawn } from "node:child_process";
 import { realpath, stat } from "node:fs/promises";
-import { dirname } from "node:path";
 import { type Clock, systemClock } from "../clock.ts";
-import { ExitCode, SuperviseError } from "../errors.ts";
+import { SuperviseError } from "../errors.ts";
+import { createSerialQueue } from "../serial-queue.ts";
 import { createConfigListingCache } from "./config-listing-cache.ts";
-import { protectiveConfigArguments } from "./protective-config.ts";
+import { GitCommandError } from "./git-command-error.ts";
+import { driverOverrideArguments } from "./protective-config.ts";
+import { runGit } from "./run-git.ts";
 
 export interface SafeGit {
   /** The repository (or plain folder, for clones) the commands run in, symlinks resolved. */
@@ -42,69 +43,12 @@ export interface SafeGitOptions {
   isUnsharedClone?: boolean;
 }
 
-/** A git command the supervisor ran failed; the message names the command and git's own complaint. */
-export class GitCommandError extends SuperviseError {
-  /** The caller's arguments, without SafeGit's protective prefix. */
-  readonly args: readonly string[];
-  readonly gitExitCode: number;
-  readonly stderr: string;
-
-  constructor(options: { directory: string; args: readonly string[]; gitExitCode: number; stderr: string }) {
-    const { directory, args, gitExitCode, stderr } = options;
-    const complaint =
-      stderr.split("\n").find((line) => /^(fatal|error): /.test(line)) ??
-      (stderr.trim() || `exit code ${gitExitCode}`);
-    super(`git ${args.join(" ")} failed in ${directory}: ${complaint}`, {
-      exitCode: ExitCode.someNotAccepted,
-    });
-    this.name = "GitCommandError";
-    this.args = args;
-    this.gitExitCode = gitExitCode;
-    this.stderr = stderr;
-  }
-}
-
-/** The variables the supervisor's git gets besides PATH, HOME and LC_ALL; see safeEnvironment. */
-function gitVariables(directory: string): Record<string, string> {
-  return {
-    GIT_CONFIG_NOSYSTEM: "1",
-    // /dev/null is an empty file: the user's ~/.gitconfig (aliases, hooksPath, filters) is not read.
-    GIT_CONFIG_GLOBAL: "/dev/null",
-    GIT_TERMINAL_PROMPT: "0",
-    // A worker could plant refs/replace/* so that the supervisor's diff sees other objects than the
-    // commit holds (a deleted test "still there"); evidence reads the real objects only.
-    GIT_NO_REPLACE_OBJECTS: "1",
-    // Repository discovery stops at the directory itself. A checkout whose .git a worker deleted
-    // must fail, not resolve to an enclosing repository (the state dir may sit inside the user's).
-    GIT_CEILING_DIRECTORIES: dirname(directory),
-    // Long options only in full (git otherwise takes `--upload-p=…` for `--upload-pack=…`), so
-    // the refused options below cannot be spelled around.
-    GIT_TEST_DISALLOW_ABBREVIATED_OPTIONS: "1",
-  };
-}
-
-/**
- * The complete environment of the supervisor's git: nothing else of the parent's is passed, so
- * no GIT_DIR, GIT_CONFIG_PARAMETERS, GIT_EXEC_PATH, EDITOR or PAGER of the caller reaches it.
- */
-export function safeEnvironment(
-  directory: string,
-  environment: SafeGitOptions["environment"],
-): Record<string, string> {
-  const kept: Record<string, string> = { LC_ALL: "C" };
-  for (const name of ["PATH", "HOME"]) {
-    const value = environment?.[name];
-    if (value !== undefined) kept[name] = value;
-  }
-  return { ...kept, ...gitVariables(directory) };
-}
-
 /**
  * Options a caller may not pass, whatever the subcommand: they name programs or config for git to
  * use (`--template` hooks, `--exec-path`, an upload/receive-pack program, a `--config` a clone
- * keeps, other than the supervisor's own settings). SafeGit's own overrides come first and win over config files, but not over these.
- * Callers never pass worker-written text as options (SHAs and workstream ids are checked before
- * use); this is the net under that rule, as simple-git's argument guard was before it.
+ * keeps, other than the supervisor's own settings). The pinned settings win over config files, but
+ * not over these. Callers never pass worker-written text as options (SHAs and workstream ids are
+ * checked before use); this is the net under that rule.
  */
 const refusedOptionPattern = /^--(template|exec-path|upload-pack|receive-pack|exec)(=|$)/;
 /** `clone --config` keys the supervisor's own clones set; any other is refused. */
@@ -143,20 +87,23 @@ function isRefusedOption(subcommand: string, option: string, next: string | unde
 
 /**
  * One SafeGit per repository; its commands run one at a time (parallel commands in one repository
- * race on its locks). Git is spawned directly: simple-git, used before, waited 50 ms after every
- * command that printed nothing (a clean `status`, `update-ref`), which was most of the fixed cost
- * of verifying a claim, and took twice the CPU per call of a bare spawn.
+ * race on its locks).
  */
 export async function createSafeGit(repositoryPath: string, options: SafeGitOptions = {}): Promise<SafeGit> {
   const directory = await existingDirectory(repositoryPath);
-  const environment = safeEnvironment(directory, options.environment ?? process.env);
+  const environment = options.environment ?? process.env;
   const configListings = createConfigListingCache(directory, options.clock ?? systemClock);
-  let queue: Promise<unknown> = Promise.resolve();
+  const commands = createSerialQueue();
   /** The overrides of the last listing: the same text, kept by the cache, needs no parsing again. */
   let overrides: { listing: string | undefined; arguments: string[] } = { listing: undefined, arguments: [] };
 
   async function run(args: readonly string[], shownArgs: readonly string[], input?: string): Promise<string> {
-    const { exitCode, stdout, stderr } = await runGit(directory, args, environment, input);
+    const { exitCode, stdout, stderr } = await runGit({
+      cwd: directory,
+      args,
+      environment,
+      ...(input === undefined ? {} : { input }),
+    });
     if (exitCode !== 0) {
       throw new GitCommandError({ directory, args: shownArgs, gitExitCode: exitCode, stderr });
     }
@@ -173,9 +120,8 @@ export async function createSafeGit(repositoryPath: string, options: SafeGitOpti
     const listing = options.isUnsharedClone
       ? ""
       : await configListings.listing(() => run(listingArgs, listingArgs));
-    if (listing !== overrides.listing) overrides = { listing, arguments: protectiveConfigArguments(listing) };
-    // --no-optional-locks: never rewrite a worker's index behind its back (status refreshes it).
-    return run(["--no-optional-locks", ...overrides.arguments, ...args], args, input);
+    if (listing !== overrides.listing) overrides = { listing, arguments: driverOverrideArguments(listing) };
+    return run([...overrides.arguments, ...args], args, input);
   }
 
   function raw(args: readonly string[], rawOptions: { input?: string } = {}): Promise<string> {
@@ -184,9 +130,7 @@ export async function createSafeGit(repositoryPath: string, options: SafeGitOpti
     } catch (error) {
       return Promise.reject(error);
     }
-    const result = queue.then(() => protectedCommand(args, rawOptions.input));
-    queue = result.catch(() => undefined);
-    return result;
+    return commands(() => protectedCommand(args, rawOptions.input));
   }
 
   async function state(): Promise<{ head: string | null; changes: string[] }> {
@@ -225,47 +169,6 @@ export async function createSafeGit(repositoryPath: string, options: SafeGitOpti
       return raw(["diff", "--no-ext-diff", "--no-textconv", ...args]);
     },
   };
-}
-
-/** One git process: stdin closed, the whole output collected, the exit code as git gave it. */
-function runGit(
-  directory: string,
-  args: readonly string[],
-  environment: Record<string, string>,
-  input: string | undefined,
-): Promise<{ exitCode: number; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn("git", args, {
-      cwd: directory,
-      env: environment,
-      stdio: [input === undefined ? "ignore" : "pipe", "pipe", "pipe"],
-    });
-    if (input !== undefined) {
-      child.stdin?.on("error", () => undefined);
-      child.stdin?.end(input);
-    }
-    const stdout: Buffer[] = [];
-    const stderr: Buffer[] = [];
-    child.stdout!.on("data", (chunk: Buffer) => stdout.push(chunk));
-    child.stderr!.on("data", (chunk: Buffer) => stderr.push(chunk));
-    child.once("error", (error) => {
-      reject(
-        new SuperviseError(`git could not be started in ${directory}: ${error.message}`, {
-          exitCode: ExitCode.someNotAccepted,
-          hint: "The supervisor needs git on the PATH it was started with.",
-          cause: error,
-        }),
-      );
-    });
-    // "close", not "exit": the output is complete only once both pipes have closed.
-    child.once("close", (code, signal) => {
-      resolve({
-        exitCode: code ?? (signal ? 128 : 1),
-        stdout: Buffer.concat(stdout).toString("utf8"),
-        stderr: Buffer.concat(stderr).toString("utf8") || (signal ? `killed by ${signal}` : ""),
-      });
-    });
-  });
 }
 
 const objectNamePattern = /^[0-9a-f]{40}([0-9a-f]{24})?$/;

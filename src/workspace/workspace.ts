@@ -13,7 +13,9 @@ import { mkdir, rename, rm, stat } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { StateError, SuperviseError } from "../errors.ts";
 import { workstreamIdPattern } from "../plan/schema.ts";
-import { createSafeGit, GitCommandError, type SafeGit, type SafeGitOptions } from "./safe-git.ts";
+import { createSerialQueue, type SerialQueue } from "../serial-queue.ts";
+import { createSafeGit, type SafeGit, type SafeGitOptions } from "./safe-git.ts";
+import { inspectUserRepository } from "./user-repository.ts";
 
 export interface Checkout {
   workstream: string;
@@ -54,7 +56,7 @@ export class Workspace {
   /** One SafeGit per directory, so commands in one repository never run in parallel. */
   private readonly repositories = new Map<string, Promise<SafeGit>>();
   /** The last operation per workstream: creating, reusing and removing a checkout never overlap. */
-  private readonly workstreamQueues = new Map<string, Promise<unknown>>();
+  private readonly workstreamQueues = new Map<string, SerialQueue>();
   /**
    * The base as prepare() fetched it. Only prepare() moves the mirror's base, so checkouts made
    * after it start there without asking git again (a process per workstream, in the mirror's queue).
@@ -97,16 +99,7 @@ export class Workspace {
     // Only the base is fetched, by an explicit refspec: refs/supervise/* are never touched, and
     // the user's repository is only read (no remote is configured in either direction).
     const baseBranchRef = `refs/heads/${this.base}`;
-    await mirror.raw([
-      "fetch",
-      "--verbose", // output spares simple-git's 50 ms wait (see createCheckout)
-      "--no-tags",
-      "--no-recurse-submodules",
-      "--no-write-fetch-head",
-      "--",
-      this.userRepository,
-      `+${baseBranchRef}:${baseBranchRef}`,
-    ]);
+    await fetchExactly(mirror, this.userRepository, `+${baseBranchRef}:${baseBranchRef}`);
     const baseSha = await this.mirrorBaseSha(mirror);
     this.preparedBaseSha = baseSha;
     const withoutCheckout: string[] = [];
@@ -194,16 +187,7 @@ export class Workspace {
     // git clears our -c overrides for the upload-pack it starts in the checkout (local transports
     // reset GIT_CONFIG_PARAMETERS), so that side reads the worker's config as is. upload-pack runs
     // no hooks and takes packObjectsHook only from protected config: nothing there runs code.
-    await mirror.raw([
-      "fetch",
-      "--verbose", // output spares simple-git's 50 ms wait (see createCheckout)
-      "--no-tags",
-      "--no-recurse-submodules",
-      "--no-write-fetch-head",
-      "--",
-      path,
-      `${sha}:${incoming}`,
-    ]);
+    await fetchExactly(mirror, path, `${sha}:${incoming}`);
     try {
       if ((await mirror.resolveCommit(incoming)) !== sha) {
         throw new StateError(
@@ -286,35 +270,27 @@ export class Workspace {
   }
 
   private async readUserRepository(): Promise<void> {
+    const finding = await inspectUserRepository(this.userRepository, this.base, this.environment);
     const hint = "The plan's `repo` must be the top folder of a git repository (or a bare repository).";
-    if (!(await isDirectory(this.userRepository))) {
-      throw new SuperviseError(`The repository ${this.userRepository} does not exist.`, { hint });
-    }
-    const user = await this.repository(this.userRepository);
-    try {
-      await user.raw(["rev-parse", "--git-dir"]);
-    } catch (error) {
-      if (!(error instanceof GitCommandError)) throw error;
-      throw new SuperviseError(`${this.userRepository} is not a git repository.`, { hint, cause: error });
-    }
-    // The base goes into a refspec: only a name git keeps as is for a branch is accepted.
-    const baseRef = `refs/heads/${this.base}`;
-    const normalized = await user
-      .raw(["check-ref-format", "--normalize", baseRef])
-      .catch((error: unknown) => {
-        if (error instanceof GitCommandError) return "";
-        throw error;
-      });
-    if (normalized.trim() !== baseRef) {
-      throw new SuperviseError(`"${this.base}" is not a valid branch name for the plan's base.`);
-    }
-    if ((await user.resolveCommit(`refs/heads/${this.base}`)) === null) {
-      throw new SuperviseError(
-        `The repository ${this.userRepository} has no branch "${this.base}", the plan's base.`,
-        {
-          hint: "Create the branch, or set `base` in the plan to an existing branch.",
-        },
-      );
+    switch (finding.kind) {
+      case "ready":
+        return;
+      case "missing":
+      case "file":
+        throw new SuperviseError(`The repository ${this.userRepository} does not exist.`, { hint });
+      case "not_a_repository":
+      case "unreadable":
+        throw new SuperviseError(`${this.userRepository} is not a git repository.`, {
+          hint,
+          cause: finding.cause,
+        });
+      case "invalid_base":
+        throw new SuperviseError(`"${this.base}" is not a valid branch name for the plan's base.`);
+      case "no_base":
+        throw new SuperviseError(
+          `The repository ${this.userRepository} has no branch "${this.base}", the plan's base.`,
+          { hint: "Create the branch, or set `base` in the plan to an existing branch." },
+        );
     }
   }
 
@@ -444,13 +420,12 @@ export class Workspace {
   }
 
   private queued<T>(workstreamId: string, operation: () => Promise<T>): Promise<T> {
-    const previous = this.workstreamQueues.get(workstreamId) ?? Promise.resolve();
-    const next = previous.then(operation, operation);
-    this.workstreamQueues.set(
-      workstreamId,
-      next.catch(() => undefined),
-    );
-    return next;
+    let queue = this.workstreamQueues.get(workstreamId);
+    if (!queue) {
+      queue = createSerialQueue();
+      this.workstreamQueues.set(workstreamId, queue);
+    }
+    return queue(operation);
   }
 }
 
@@ -458,6 +433,19 @@ export class Workspace {
 export interface ForeignCommits {
   commits: string[];
   owners: string[];
+}
+
+/** Fetches what `refspec` names and nothing more: no tags, no submodules, no FETCH_HEAD. */
+async function fetchExactly(repository: SafeGit, source: string, refspec: string): Promise<void> {
+  await repository.raw([
+    "fetch",
+    "--no-tags",
+    "--no-recurse-submodules",
+    "--no-write-fetch-head",
+    "--",
+    source,
+    refspec,
+  ]);
 }
 
 function baseRef(workstreamId: string): string {

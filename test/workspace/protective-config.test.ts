@@ -1,17 +1,13 @@
 import { describe, expect, it } from "vitest";
 import {
+  driverOverrideArguments,
   parseConfigListing,
-  protectiveConfigArguments,
+  pinnedSettingArguments,
   UnsafeGitConfigError,
 } from "../../src/workspace/protective-config.ts";
 
-/** The overrides every command gets, whatever the repository's config. */
-const fixed = protectiveConfigArguments("");
-
 function overridesFor(listing: string): string[] {
-  return protectiveConfigArguments(listing)
-    .slice(fixed.length)
-    .filter((argument) => argument !== "-c");
+  return driverOverrideArguments(listing).filter((argument) => argument !== "-c");
 }
 
 describe("parseConfigListing", () => {
@@ -24,9 +20,9 @@ describe("parseConfigListing", () => {
   });
 });
 
-describe("protectiveConfigArguments", () => {
+describe("pinnedSettingArguments", () => {
   it("pins every code-running setting and the supervisor's identity", () => {
-    expect(fixed.filter((argument) => argument !== "-c")).toEqual([
+    expect(pinnedSettingArguments.filter((argument) => argument !== "-c")).toEqual([
       "core.hooksPath=/dev/null",
       "core.fsmonitor=false",
       "core.pager=cat",
@@ -48,7 +44,9 @@ describe("protectiveConfigArguments", () => {
       "user.email=supervisor@supervise.invalid",
     ]);
   });
+});
 
+describe("driverOverrideArguments", () => {
   it("disarms each filter, diff and merge driver the config names, keeping the name's case and dots", () => {
     const listing = [
       "filter.lfs.clean\ngit-lfs clean -- %f",
@@ -75,8 +73,8 @@ describe("protectiveConfigArguments", () => {
   });
 
   it("refuses a driver name with `=`, which `-c` would split in the wrong place", () => {
-    expect(() => protectiveConfigArguments("filter.a=b.clean\n./evil\0")).toThrow(UnsafeGitConfigError);
-    expect(() => protectiveConfigArguments("filter.a=b.clean\n./evil\0")).toThrowErrorMatchingInlineSnapshot(
+    expect(() => driverOverrideArguments("filter.a=b.clean\n./evil\0")).toThrow(UnsafeGitConfigError);
+    expect(() => driverOverrideArguments("filter.a=b.clean\n./evil\0")).toThrowErrorMatchingInlineSnapshot(
       `[UnsafeGitConfigError: The git config defines a filter driver named "a=b"; a "=" in a driver name cannot be overridden safely.]`,
     );
   });

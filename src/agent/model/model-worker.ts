@@ -16,6 +16,7 @@ import type {
   ToolUseBlock,
 } from "@anthropic-ai/sdk/resources/messages";
 import type { Clock } from "../../clock.ts";
+import { errorMessage } from "../../errors.ts";
 import { addUsage, emptyUsage, type Usage } from "../../usage.ts";
 import { renderPrompt } from "../prompt-templates.ts";
 import { callWorkerTool, workerTools } from "../tools/tool-registry.ts";
@@ -265,7 +266,7 @@ class ModelWorkerSession {
       await this.options.recorder?.record(message);
     } catch (error) {
       this.isRecording = false;
-      this.write({ kind: "record_failed", error: error instanceof Error ? error.message : String(error) });
+      this.write({ kind: "record_failed", error: errorMessage(error) });
     }
   }
 

@@ -3,6 +3,7 @@
  * every failure returned as an error result the worker can act on, never thrown at it.
  */
 import type { z } from "zod";
+import { errorMessage } from "../../errors.ts";
 import { askHumanTool } from "./ask-human.ts";
 import { bashTool } from "./bash.ts";
 import { claimDoneTool } from "./claim-done.ts";
@@ -66,9 +67,7 @@ export async function callWorkerTool(
     result = await tool.handle(parsed.data, services);
   } catch (error) {
     // A failing handler is the supervisor's problem to record, but the worker still gets an answer.
-    result = toolError(
-      `The tool ${name} failed inside the supervisor: ${error instanceof Error ? error.message : String(error)}`,
-    );
+    result = toolError(`The tool ${name} failed inside the supervisor: ${errorMessage(error)}`);
   }
   return withSupervisorMessages(result, services.takeSupervisorMessages());
 }

@@ -3,11 +3,12 @@
  * its mirror. The mirror has no remotes, so the URL is read from the user's repository. The token
  * reaches git only through this one process's environment, as an Authorization header scoped to
  * that URL (`GIT_CONFIG_COUNT`/`KEY`/`VALUE`, which git treats as command-line config): never in
- * argv, a URL, a config file or a credential store. No hook runs, and neither the machine's nor
+ * argv, a URL, a config file or a credential store. Git runs through the supervisor's hardened
+ * runner (workspace/run-git.ts): no hook or credential helper runs, and neither the machine's nor
  * the person's global git config is read.
  */
 import { isAbsolute, resolve } from "node:path";
-import { runProgram } from "../../sandbox/run-program.ts";
+import { runGit } from "../../workspace/run-git.ts";
 import { GithubForgeError } from "./github-forge-error.ts";
 
 export interface GitPushOptions {
@@ -24,20 +25,6 @@ export interface GitPusher {
   remoteUrl(): Promise<string>;
   push(request: { fromRepository: string; sha: string; branch: string }): Promise<void>;
 }
-
-const hardeningArguments = [
-  "-c",
-  "core.hooksPath=/dev/null",
-  "-c",
-  "core.fsmonitor=false",
-  // An empty value empties the helper list: no stored credential is read or written.
-  "-c",
-  "credential.helper=",
-  "-c",
-  "core.askPass=",
-  "-c",
-  "core.sshCommand=ssh",
-];
 
 const defaultTimeoutMs = 10 * 60 * 1000;
 
@@ -71,30 +58,21 @@ export function redactUrl(text: string): string {
 
 export function createGitPusher(options: GitPushOptions): GitPusher {
   const { environment } = options;
-  const baseEnvironment: Record<string, string> = {
-    PATH: environment.PATH ?? "/usr/local/bin:/usr/bin:/bin",
-    ...(environment.HOME ? { HOME: environment.HOME } : {}),
-    ...(environment.SSH_AUTH_SOCK ? { SSH_AUTH_SOCK: environment.SSH_AUTH_SOCK } : {}),
-    GIT_CONFIG_NOSYSTEM: "1",
-    GIT_NO_REPLACE_OBJECTS: "1",
-    GIT_CONFIG_GLOBAL: "/dev/null",
-    GIT_TERMINAL_PROMPT: "0",
-    LC_ALL: "C",
-  };
+  const gitEnvironment = { PATH: environment.PATH ?? "/usr/local/bin:/usr/bin:/bin", HOME: environment.HOME };
+  // An ssh remote authenticates through the person's agent.
+  const sshAgent: Record<string, string> = environment.SSH_AUTH_SOCK
+    ? { SSH_AUTH_SOCK: environment.SSH_AUTH_SOCK }
+    : {};
 
-  async function git(args: readonly string[], cwd: string, extraEnvironment: Record<string, string> = {}) {
-    const result = await runProgram("git", [...hardeningArguments, ...args], {
+  function git(args: readonly string[], cwd: string, variables: Record<string, string> = {}) {
+    return runGit({
       cwd,
-      env: { ...baseEnvironment, ...extraEnvironment },
+      args,
+      environment: gitEnvironment,
+      variables: { ...sshAgent, ...variables },
       timeoutMs: options.timeoutMs ?? defaultTimeoutMs,
       forceKillAfterMs: 5000,
     });
-    if (result.startError !== null) {
-      throw new GithubForgeError(`git could not be started: ${result.startError}`, {
-        hint: "The github forge needs git on the PATH of the environment it was given.",
-      });
-    }
-    return result;
   }
 
   function failure(action: string, stderr: string, timedOut = false): GithubForgeError {

@@ -1,4 +1,4 @@
-import { ExitCode, SuperviseError, type SuperviseErrorOptions } from "../../errors.ts";
+import { ExitCode, errorMessage, SuperviseError, type SuperviseErrorOptions } from "../../errors.ts";
 
 /**
  * Something the github forge could not do: GitHub refused or failed a request after the retries
@@ -72,7 +72,7 @@ export function githubMessage(error: RequestFailure): string {
 export function describeRequestFailure(error: unknown, action: string): GithubForgeError {
   if (error instanceof GithubForgeError) return error;
   if (!isRequestError(error)) {
-    const reason = error instanceof Error ? error.message : String(error);
+    const reason = errorMessage(error);
     return new GithubForgeError(`Could not ${action}: ${reason}`, {
       hint: "Check the network connection to GITHUB_API_URL.",
       cause: error,

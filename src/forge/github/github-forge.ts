@@ -7,6 +7,7 @@
  */
 import { setTimeout as sleepFor } from "node:timers/promises";
 import type { Clock } from "../../clock.ts";
+import { createSerialQueue } from "../../serial-queue.ts";
 import type { CiStatus, Forge, MergeResult, PullRequestComment } from "../forge.ts";
 import { createCiPoller } from "./ci-poller.ts";
 import { type Repository, readCiStatus } from "./ci-reader.ts";
@@ -82,7 +83,10 @@ export function createGithubForge(options: GithubForgeOptions): GithubForge {
   const memory = createPullRequestMemory();
   const context = { client, repository, sleep, retryAfterBaseValueMs, memory };
   const timing = { ...defaultCiSettleTiming, ...options.ciSettleTiming };
-  const exclusive = createMutex();
+  // Forge operations that read, then write (find-or-create, merge after a CI check) run one at a
+  // time: two interleaved would create a pull request twice. The supervisor holds the state dir's
+  // lock, so this process is the only writer.
+  const exclusive = createSerialQueue();
 
   const ciPoller = createCiPoller({
     read: (sha) => readCiStatus(client, repository, sha, () => options.clock.now()),
@@ -187,19 +191,5 @@ export function createGithubForge(options: GithubForgeOptions): GithubForge {
       }),
     isAncestorOfBase,
     commentOnPullRequest: (request) => exclusive(() => upsertPullRequestComment(context, request)),
-  };
-}
-
-/**
- * Forge operations that read, then write (find-or-create, merge after a CI check) run one at a
- * time: two interleaved would create a pull request twice. The supervisor holds the state dir's
- * lock, so this process is the only writer.
- */
-function createMutex(): <T>(task: () => Promise<T>) => Promise<T> {
-  let tail: Promise<unknown> = Promise.resolve();
-  return <T>(task: () => Promise<T>): Promise<T> => {
-    const result = tail.then(task);
-    tail = result.catch(() => {});
-    return result;
   };
 }

@@ -9,6 +9,7 @@
  * one policy, with a spacing tests can set to zero.
  */
 import type { Clock } from "../../clock.ts";
+import { createSerialQueue } from "../../serial-queue.ts";
 
 export interface RequestGateOptions {
   maxInFlight: number;
@@ -25,7 +26,7 @@ export interface RequestGate {
 
 export function createRequestGate(options: RequestGateOptions): RequestGate {
   const slots = createSemaphore(options.maxInFlight);
-  let writeTail: Promise<unknown> = Promise.resolve();
+  const writes = createSerialQueue();
   let lastWriteEndMs = Number.NEGATIVE_INFINITY;
 
   async function runWrite<T>(task: () => Promise<T>): Promise<T> {
@@ -41,9 +42,7 @@ export function createRequestGate(options: RequestGateOptions): RequestGate {
   return {
     run<T>(kind: "read" | "write", task: () => Promise<T>): Promise<T> {
       if (kind === "read") return slots.hold(task);
-      const result = writeTail.then(() => runWrite(task));
-      writeTail = result.catch(() => {});
-      return result;
+      return writes(() => runWrite(task));
     },
   };
 }

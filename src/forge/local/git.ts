@@ -1,13 +1,11 @@
 /**
- * Every git command the local forge runs, hardened: no hooks, no fsmonitor, no system or global
- * config, no prompts. The repositories it touches may have been written by a worker (the
- * supervisor's mirror shares config with worker worktrees), so nothing in them may run code.
- *
- * execa rather than simple-git: simple-git's environment guard strips or rejects `GIT_*`
- * variables, and here the exact environment is the point, so a bare spawn is the clearer tool.
+ * Every git command the local forge runs, through the supervisor's hardened runner
+ * (workspace/run-git.ts): the repositories it touches may have been written by a worker, so
+ * nothing in them may run code. Only PATH is passed: git reads no HOME of the person's.
  */
-import { runProgram } from "../../sandbox/run-program.ts";
-import { GitCommandError, LocalForgeError } from "./local-forge-error.ts";
+import { GitCommandError } from "../../workspace/git-command-error.ts";
+import { type GitOutcome, runGit } from "../../workspace/run-git.ts";
+import { LocalForgeError } from "./local-forge-error.ts";
 
 export interface GitCallOptions {
   /** Working directory; for a bare repository pass `gitDirectory` instead. */
@@ -20,12 +18,6 @@ export interface GitCallOptions {
   signal?: AbortSignal;
 }
 
-export interface GitOutcome {
-  exitCode: number;
-  stdout: string;
-  stderr: string;
-}
-
 export interface Git {
   /** Runs git and returns its trimmed stdout; throws GitCommandError on a non-zero exit. */
   run(args: readonly string[], options?: GitCallOptions): Promise<string>;
@@ -33,53 +25,35 @@ export interface Git {
   attempt(args: readonly string[], options?: GitCallOptions): Promise<GitOutcome>;
 }
 
-const hardeningArguments = [
-  "-c",
-  "core.hooksPath=/dev/null",
-  "-c",
-  "core.fsmonitor=false",
-  "-c",
-  "user.name=supervise",
-  "-c",
-  "user.email=supervise@localhost",
-  "-c",
-  "advice.detachedHead=false",
-  "-c",
-  "init.defaultBranch=main",
-];
+/** The forge's own settings, for the bare origin it initializes and the CI checkouts it detaches. */
+const forgeSettingArguments = ["-c", "advice.detachedHead=false", "-c", "init.defaultBranch=main"];
 
 /** `searchPath` is the PATH git itself is found on; nothing else of the caller's environment leaks in. */
 export function createGit(searchPath: string): Git {
-  const baseEnvironment = {
-    PATH: searchPath,
-    GIT_CONFIG_NOSYSTEM: "1",
-    GIT_NO_REPLACE_OBJECTS: "1",
-    GIT_CONFIG_GLOBAL: "/dev/null",
-    GIT_TERMINAL_PROMPT: "0",
-    LC_ALL: "C",
-  };
-
   async function attempt(args: readonly string[], options: GitCallOptions = {}): Promise<GitOutcome> {
     const location = options.gitDirectory ? [`--git-dir=${options.gitDirectory}`] : [];
-    const result = await runProgram("git", [...hardeningArguments, ...location, ...args], {
+    const outcome = await runGit({
       cwd: options.cwd ?? process.cwd(),
+      args: [...forgeSettingArguments, ...location, ...args],
+      environment: { PATH: searchPath },
+      ...(options.environment ? { variables: options.environment } : {}),
       ...(options.input === undefined ? {} : { input: options.input }),
       ...(options.signal ? { signal: options.signal } : {}),
-      env: { ...baseEnvironment, ...options.environment },
     });
-    if (result.isCanceled) throw new LocalForgeError(`\`git ${args.join(" ")}\` was cancelled.`);
-    if (result.startError !== null) {
-      throw new LocalForgeError(`git could not be started: ${result.startError}`, {
-        hint: "The local forge needs git on the PATH of the environment it was given.",
-      });
-    }
-    // A git killed by a signal (the OOM killer, say) failed: 128 + the signal, as a shell reports it.
-    return { exitCode: result.exitCode ?? 128, stdout: result.stdout, stderr: result.stderr };
+    if (outcome.isCanceled) throw new LocalForgeError(`\`git ${args.join(" ")}\` was cancelled.`);
+    return outcome;
   }
 
   async function run(args: readonly string[], options: GitCallOptions = {}): Promise<string> {
     const outcome = await attempt(args, options);
-    if (outcome.exitCode !== 0) throw new GitCommandError(args, outcome.exitCode, outcome.stderr);
+    if (outcome.exitCode !== 0) {
+      throw new GitCommandError({
+        directory: options.gitDirectory ?? options.cwd ?? process.cwd(),
+        args,
+        gitExitCode: outcome.exitCode,
+        stderr: outcome.stderr,
+      });
+    }
     return outcome.stdout.trim();
   }
 

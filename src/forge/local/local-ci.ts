@@ -6,6 +6,7 @@
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Clock } from "../../clock.ts";
+import { errorMessage } from "../../errors.ts";
 import type { CommandResult, CommandRunner } from "../../sandbox/run-command.ts";
 import type { CiStatus } from "../forge.ts";
 import {
@@ -98,7 +99,7 @@ export function createLocalCi(options: LocalCiOptions): LocalCi {
   }
 
   async function recordInfrastructureFailure(record: CiRunRecord, error: unknown): Promise<void> {
-    const message = error instanceof Error ? error.message : String(error);
+    const message = errorMessage(error);
     await writeFile(ciLogPath(layout, record.sha), `CI could not run the command: ${message}\n`);
     await writeRecord(ciRunPath(layout, record.sha), {
       ...record,

@@ -10,6 +10,7 @@ import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { Clock } from "../../clock.ts";
 import type { CommandRunner } from "../../sandbox/run-command.ts";
+import { createSerialQueue } from "../../serial-queue.ts";
 import type { CiStatus, Forge, MergeResult, PullRequest } from "../forge.ts";
 import {
   forgeLayout,
@@ -73,7 +74,10 @@ export function createLocalForge(options: LocalForgeOptions): LocalForge {
     timeoutMs: options.ciTimeoutMs ?? defaultCiTimeoutMs,
     temporaryDirectory,
   });
-  const exclusive = createMutex();
+  // Mutations run one at a time: numbering, the open-or-update check and a merge each read then
+  // write records, and two interleaved would duplicate a pull request or merge twice. The
+  // supervisor holds the state dir's lock, so one process is the only writer.
+  const exclusive = createSerialQueue();
   const now = () => new Date(options.clock.now()).toISOString();
   const issues = createIssueTracker(layout, now);
 
@@ -283,19 +287,5 @@ export function createLocalForge(options: LocalForgeOptions): LocalForge {
     baseSha,
     isAncestorOfBase: (request) => origin.isAncestor(request.sha, request.base),
     close: () => ci.close(),
-  };
-}
-
-/**
- * Mutations run one at a time: numbering, the open-or-update check and a merge each read then
- * write records, and two interleaved would duplicate a pull request or merge twice. The supervisor
- * holds the state dir's lock, so one process is the only writer.
- */
-function createMutex(): <T>(task: () => Promise<T>) => Promise<T> {
-  let tail: Promise<unknown> = Promise.resolve();
-  return <T>(task: () => Promise<T>): Promise<T> => {
-    const result = tail.then(task);
-    tail = result.catch(() => {});
-    return result;
   };
 }

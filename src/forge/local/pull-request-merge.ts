@@ -6,8 +6,9 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { Clock } from "../../clock.ts";
+import { GitCommandError } from "../../workspace/git-command-error.ts";
+import { supervisorIdentity } from "../../workspace/protective-config.ts";
 import type { Git } from "./git.ts";
-import { GitCommandError } from "./local-forge-error.ts";
 import { pullRequestTrailer } from "./origin-repository.ts";
 
 export interface LandRequest {
@@ -92,11 +93,12 @@ async function landOnce(
     );
     if (updated.exitCode === 0) return { kind: "landed", commitSha };
     if ((await git.run(["rev-parse", baseRef], inOrigin)) !== baseBefore) return { kind: "base_moved" };
-    throw new GitCommandError(
-      ["update-ref", baseRef, commitSha, baseBefore],
-      updated.exitCode,
-      updated.stderr,
-    );
+    throw new GitCommandError({
+      directory: options.originPath,
+      args: ["update-ref", baseRef, commitSha, baseBefore],
+      gitExitCode: updated.exitCode,
+      stderr: updated.stderr,
+    });
   } finally {
     await rm(workDirectory, { recursive: true, force: true });
   }
@@ -117,8 +119,8 @@ async function commitIdentity(
   ).split("\0");
   return {
     ...identity,
-    GIT_AUTHOR_NAME: name ?? "supervise",
-    GIT_AUTHOR_EMAIL: email ?? "supervise@localhost",
+    GIT_AUTHOR_NAME: name ?? supervisorIdentity.name,
+    GIT_AUTHOR_EMAIL: email ?? supervisorIdentity.email,
   };
 }
 

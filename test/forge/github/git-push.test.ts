@@ -12,6 +12,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ManualClock } from "../../../src/clock.ts";
 import { credentialEnvironment, redactUrl, resolveRemoteUrl } from "../../../src/forge/github/git-push.ts";
 import { createGithubForge, type GithubForge } from "../../../src/forge/index.ts";
+import { pinnedSettingArguments } from "../../../src/workspace/protective-config.ts";
 import { type GitHttpServer, startGitHttpServer } from "../../fakes/github-git-server.ts";
 
 const token = "ghs_PUSHsecret0123456789abcdef";
@@ -137,7 +138,7 @@ describe("git push", () => {
       const log = await fixture.invocations();
       const push = log.split("\n").find((line) => line.startsWith("argv:") && line.includes(" push "));
       expect(push).toBe(
-        `argv: -c core.hooksPath=/dev/null -c core.fsmonitor=false -c credential.helper= -c core.askPass= -c core.sshCommand=ssh push --force --no-verify --quiet ${fixture.remote} ${fixture.sha}:refs/heads/supervise/ws1`,
+        `argv: --no-optional-locks ${pinnedSettingArguments.join(" ")} push --force --no-verify --quiet ${fixture.remote} ${fixture.sha}:refs/heads/supervise/ws1`,
       );
       expect(log).not.toContain(token);
       expect(log).not.toContain(basic);

@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startToolServer, type ToolServer } from "../../../agent/bridge/tool-server.ts";
-import { describeOsError, osErrorCode, StateError } from "../../../errors.ts";
+import { errorMessage, osErrorCode, StateError } from "../../../errors.ts";
 import type { Forge } from "../../../forge/forge.ts";
 import type { RunInfo } from "../../../run/run-store.ts";
 import { buildCommandEnvironment, createProcessLimit, type ProcessLimit } from "../../../sandbox/index.ts";
@@ -145,7 +145,7 @@ async function preparingStateDirectory<T>(
     const code = osErrorCode(error);
     if (code && ["ENOTDIR", "EEXIST", "EACCES", "EROFS", "ENOSPC", "EISDIR"].includes(code)) {
       throw new StateError(
-        `Cannot prepare ${what} in the state dir ${stateDirectory}: ${describeOsError(error)}.`,
+        `Cannot prepare ${what} in the state dir ${stateDirectory}: ${errorMessage(error)}.`,
         {
           hint: "Something else occupies that path, or the disk is full or read-only; fix it (or pick another --state-dir) and run the same command again.",
           cause: error,
