@@ -1,5 +1,6 @@
 import { readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { execa } from "execa";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { commitFile, createForgeFixture, type ForgeFixture, git } from "./local-forge-fixture.ts";
 
@@ -156,6 +157,30 @@ describe("CI", () => {
     } finally {
       delete process.env.ANTHROPIC_API_KEY;
     }
+  });
+
+  it("refuses to check out a commit whose few pushed bytes expand past the tree limits", async () => {
+    // 25,000 entries naming one empty blob: a few hundred KB pushed, 25,000 files once checked out.
+    await fixture.startBranch("ws-bomb");
+    await writeFile(join(fixture.root, "empty"), "");
+    const blob = await git(fixture.mirror, "hash-object", "-w", join(fixture.root, "empty"));
+    const listing = Array.from({ length: 25_000 }, (_, index) => `100644 blob ${blob}\tf${index}\n`).join("");
+    const tree = (
+      await execa("git", ["mktree"], {
+        cwd: fixture.mirror,
+        input: listing,
+        env: { PATH: process.env.PATH ?? "" },
+      })
+    ).stdout.trim();
+    const sha = await git(fixture.mirror, "commit-tree", tree, "-p", "HEAD", "-m", "many files");
+    fixture.ciCommands["ws-bomb"] = "echo never";
+    await fixture.forge.push({ fromRepository: fixture.mirror, sha, branch: "ws-bomb" });
+    const status = await fixture.forge.whenCiSettled(sha);
+    expect(status.state).toBe("failure");
+    expect(status.checks[0]?.summary).toMatch(
+      /^CI did not check the commit out: the commit's tree holds 25000 files and 0\.0 MB, past what CI checks out \(20000 files/,
+    );
+    expect(await readdir(fixture.temporaryDirectory)).toEqual([]);
   });
 
   it("runs once per commit, reports none for an unknown commit, and nothing for a branch without CI", async () => {

@@ -3,6 +3,7 @@
  * only the environment the caller built, so a missing install step or an untracked file the
  * worker relied on fails here as it would on a real CI. One run per commit, recorded on disk.
  */
+
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Clock } from "../../clock.ts";
@@ -19,6 +20,7 @@ import {
   writeRecord,
 } from "./forge-store.ts";
 import type { Git } from "./git.ts";
+import { treeLimitProblem, treeSizeOf } from "./tree-limits.ts";
 
 export interface LocalCiOptions {
   layout: ForgeLayout;
@@ -79,6 +81,25 @@ export function createLocalCi(options: LocalCiOptions): LocalCi {
       await git.run(["clone", "--quiet", "--no-hardlinks", "--no-checkout", layout.origin, checkout], {
         signal,
       });
+      const listTree = async (treeish: string) =>
+        treeSizeOf(
+          await git.run(["ls-tree", "-r", "-l", "-z", "--full-tree", treeish], { cwd: checkout, signal }),
+        );
+      const tooLarge = treeLimitProblem(
+        await listTree(queued.sha),
+        await listTree("HEAD").catch(() => ({ files: 0, bytes: 0 })),
+      );
+      if (tooLarge !== null) {
+        await writeFile(logFile, `CI did not check the commit out: ${tooLarge}.\n`);
+        await writeRecord(ciRunPath(layout, queued.sha), {
+          ...running,
+          status: "completed",
+          conclusion: "failure",
+          completedAt: now(),
+          summary: `CI did not check the commit out: ${tooLarge}`,
+        });
+        return;
+      }
       await git.run(["checkout", "--quiet", "--detach", queued.sha], { cwd: checkout, signal });
       const result = await options.runner.run({
         command: queued.command,
