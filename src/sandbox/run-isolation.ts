@@ -19,21 +19,26 @@ export interface RunIsolationOptions {
   /** Read-only extras: the supervise installation and the Node binary the shim runs. */
   readOnly: string[];
   network: IsolationPolicy["network"];
+  /** The supervisor user's HOME: none of it is ever visible inside a sandbox. */
   home: string | undefined;
 }
 
 export function createRunIsolation(options: RunIsolationOptions): IsolateCommand {
-  const hidden = [options.stateDirectory, options.userRepository];
-  if (options.home) hidden.push(options.home);
   const readOnly = [options.mirrorPath, ...options.readOnly];
-  return (invocation) =>
-    createIsolation({
+  return (invocation) => {
+    const hidden = [options.stateDirectory, options.userRepository];
+    // A command whose HOME is the user's gets an empty, writable, private tmpfs there instead (see
+    // isolation.ts): agents, go, npm and cargo keep their caches and settings in HOME and fail on a
+    // read-only one, and nothing of the user's home shows either way. Any other HOME hides it.
+    if (options.home && invocation.env.HOME !== options.home) hidden.push(options.home);
+    return createIsolation({
       writable: [invocation.cwd],
       readOnly: [...readOnly, ...(invocation.readOnly ?? [])].filter((path) => path !== invocation.cwd),
       hidden,
       sockets: [options.socketPath],
       network: options.network,
     })(invocation);
+  };
 }
 
 /**
