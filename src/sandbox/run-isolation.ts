@@ -56,6 +56,30 @@ export function agentCommandPaths(command: string, exists: (path: string) => boo
   return [...paths];
 }
 
+/**
+ * Toolchains installed under the user's HOME, which the sandbox otherwise hides: rustup's
+ * `~/.cargo` (with `~/.rustup`, where its toolchains live), pyenv, nvm, bun, a custom npm prefix.
+ * Each PATH entry inside HOME brings its install root (the first folder under HOME), read-only;
+ * `~/.local/bin` brings only itself, since `~/.local` also holds keyrings and app data. Nothing else
+ * of HOME becomes visible.
+ */
+export function toolchainPaths(
+  home: string | undefined,
+  path: string | undefined,
+  exists: (path: string) => boolean,
+): string[] {
+  if (!home || home === "/" || !path) return [];
+  const roots = new Set<string>();
+  for (const entry of path.split(":")) {
+    if (!entry.startsWith(`${home}/`) || !exists(entry)) continue;
+    const first = entry.slice(home.length + 1).split("/")[0]!;
+    if (first === ".local") roots.add(entry);
+    else roots.add(`${home}/${first}`);
+    if (first === ".cargo" && exists(`${home}/.rustup`)) roots.add(`${home}/.rustup`);
+  }
+  return [...roots];
+}
+
 /** The directories the `supervise` shim needs inside the sandbox: this installation and Node. */
 export function superviseInstallation(cliPath: string, nodePath: string): string[] {
   return [dirname(dirname(cliPath)), dirname(nodePath)];

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { agentCommandPaths } from "../../src/sandbox/run-isolation.ts";
+import { agentCommandPaths, toolchainPaths } from "../../src/sandbox/run-isolation.ts";
 
 describe("agentCommandPaths", () => {
   it("names every existing absolute path of the agent command, and nothing beside it", () => {
@@ -10,5 +10,31 @@ describe("agentCommandPaths", () => {
         (path) => existing.has(path),
       ),
     ).toEqual(["/work/repo/worker.sh", "/opt/agents/run"]);
+  });
+});
+
+describe("toolchainPaths", () => {
+  it("mounts the install roots of toolchains on PATH under HOME, and nothing else of HOME", () => {
+    const existing = new Set([
+      "/home/alice/.cargo/bin",
+      "/home/alice/.rustup",
+      "/home/alice/.pyenv/shims",
+      "/home/alice/.local/bin",
+      "/home/alice/.nvm/versions/node/v22.0.0/bin",
+    ]);
+    expect(
+      toolchainPaths(
+        "/home/alice",
+        "/home/alice/.cargo/bin:/home/alice/.pyenv/shims:/home/alice/.local/bin:/home/alice/.nvm/versions/node/v22.0.0/bin:/home/alice/missing/bin:/usr/bin:/bin",
+        (path) => existing.has(path),
+      ),
+    ).toEqual([
+      "/home/alice/.cargo",
+      "/home/alice/.rustup",
+      "/home/alice/.pyenv",
+      "/home/alice/.local/bin",
+      "/home/alice/.nvm",
+    ]);
+    expect(toolchainPaths(undefined, "/usr/bin", () => true)).toEqual([]);
   });
 });

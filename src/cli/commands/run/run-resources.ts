@@ -93,6 +93,7 @@ export async function buildRunResources(
     processLimit,
     network,
     home: environment.HOME,
+    path: environment.PATH,
   });
 
   let forgeRequests = 0;

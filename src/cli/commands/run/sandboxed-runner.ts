@@ -2,6 +2,7 @@
  * The one command runner of a run (workers, gates, local CI): bounded in processes and, under
  * `isolation: bwrap`, sandboxed by the run's isolation policy with the network the plan allows.
  */
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import type { ToolServer } from "../../../agent/bridge/tool-server.ts";
 import type { Plan } from "../../../plan/schema.ts";
@@ -12,7 +13,7 @@ import {
   startNetworkProxy,
 } from "../../../sandbox/index.ts";
 import type { CommandRunner } from "../../../sandbox/run-command.ts";
-import { createRunIsolation, superviseInstallation } from "../../../sandbox/run-isolation.ts";
+import { createRunIsolation, superviseInstallation, toolchainPaths } from "../../../sandbox/run-isolation.ts";
 import type { Workspace } from "../../../workspace/index.ts";
 import type { CleanupStack } from "./cleanup-stack.ts";
 import type { Preflight } from "./preflight.ts";
@@ -43,6 +44,8 @@ export function createSandboxedRunner(options: {
   processLimit: ProcessLimit;
   network: IsolationPolicy["network"];
   home: string | undefined;
+  /** The PATH commands get: toolchains on it under HOME are mounted read-only. */
+  path: string | undefined;
 }): CommandRunner {
   const { plan, processLimit } = options;
   if (plan.sandbox.isolation === "none") return createCommandRunner({ processLimit });
@@ -53,7 +56,11 @@ export function createSandboxedRunner(options: {
       userRepository: plan.repo,
       mirrorPath: options.workspace.mirrorPath,
       socketPath: options.toolServer.socketPath,
-      readOnly: [...superviseInstallation(cliPath(), process.execPath), options.shimDirectory],
+      readOnly: [
+        ...superviseInstallation(cliPath(), process.execPath),
+        options.shimDirectory,
+        ...toolchainPaths(options.home, options.path, existsSync),
+      ],
       network: options.network,
       home: options.home,
     }),
