@@ -26,7 +26,7 @@ import {
   type SandboxLayout,
   type SystemEntry,
 } from "./isolation-arguments.ts";
-import { bridgeArgv, type ProxiedNetwork, proxyEnvironment } from "./network-bridge.ts";
+import { bridgeArgv, bridgePort, type ProxiedNetwork, proxyEnvironment } from "./network-bridge.ts";
 import type { CommandInvocation, IsolateCommand } from "./run-command.ts";
 
 export interface IsolationPolicy {
@@ -110,12 +110,17 @@ export function createIsolation(policy: IsolationPolicy, options: IsolationOptio
     system ??= inspectSystem(policy.network);
     const layout = await inspectLayout(policy, invocation, await system);
     const proxied = typeof policy.network === "object" ? policy.network : undefined;
+    const bridges = [
+      ...(proxied === undefined ? [] : [{ port: bridgePort, socketPath: proxied.proxySocketPath }]),
+      ...(invocation.loopback?.bridges ?? []),
+    ];
+    const socatPath = proxied?.bridgePath ?? invocation.loopback?.socatPath;
     return {
       argv: [
         bwrapPath,
         ...isolationArguments(layout),
         "--",
-        ...(proxied === undefined ? [] : bridgeArgv(proxied)),
+        ...(bridges.length === 0 || socatPath === undefined ? [] : bridgeArgv(socatPath, bridges)),
         ...invocation.argv,
       ],
       cwd: invocation.cwd,
@@ -135,9 +140,18 @@ async function inspectLayout(
   system: SystemEntry[],
 ): Promise<SandboxLayout> {
   const proxied = typeof policy.network === "object" ? policy.network : undefined;
-  const sockets = proxied === undefined ? policy.sockets : [...policy.sockets, proxied.proxySocketPath];
+  const loopback = invocation.loopback;
+  const sockets = [
+    ...policy.sockets,
+    ...(proxied === undefined ? [] : [proxied.proxySocketPath]),
+    ...(loopback?.bridges.map((bridge) => bridge.socketPath) ?? []),
+  ];
   // socat must be visible inside; it usually is, under /usr, and then this mount is skipped.
-  const readOnly = proxied === undefined ? policy.readOnly : [...policy.readOnly, proxied.bridgePath];
+  const readOnly = [
+    ...policy.readOnly,
+    ...(proxied === undefined ? [] : [proxied.bridgePath]),
+    ...(loopback === undefined ? [] : [loopback.socatPath]),
+  ];
   const [writable, readOnlyPaths, socketPaths, hidden, home, workingDirectory] = await Promise.all([
     Promise.all(policy.writable.map((path) => requiredRealPath(path, "writable"))),
     Promise.all(readOnly.map((path) => requiredRealPath(path, "read-only"))),

@@ -52,28 +52,55 @@ export function proxyEnvironment(): Record<string, string> {
   };
 }
 
+/** A loopback port inside the sandbox that leads to a unix socket of the supervisor's. */
+export interface LoopbackBridge {
+  port: number;
+  socketPath: string;
+}
+
+/** The port, inside each sandbox, of the run's model gateway (see src/gateway). */
+export const gatewayBridgePort = 3129;
+
 /**
- * The argv prefix that starts the bridge inside the sandbox, waits until it listens, then execs
- * the command (which stays the sandbox's main process, so its exit still ends the sandbox and the
- * bridge with it). Waiting matters: a command that connects before socat listens would fail at
- * random. The wait reads /proc/net/tcp with builtins only (no process per check), and gives up
- * when socat exits, e.g. because the socket is gone.
+ * The argv prefix that starts one socat per bridge inside the sandbox, waits until every one
+ * listens, then execs the command (which stays the sandbox's main process, so its exit still ends
+ * the sandbox and the bridges with it). Waiting matters: a command that connects before socat
+ * listens would fail at random. The wait reads /proc/net/tcp with builtins only (no process per
+ * check), and gives up when a socat exits, e.g. because its socket is gone.
  */
-export function bridgeArgv(network: ProxiedNetwork): string[] {
-  const listening = `: 0100007F:${bridgePort.toString(16).toUpperCase().padStart(4, "0")} 00000000:0000 0A `;
+export function bridgeArgv(socatPath: string, bridges: readonly LoopbackBridge[]): string[] {
   const script = [
-    `"$1" TCP-LISTEN:${bridgePort},bind=127.0.0.1,reuseaddr,fork "UNIX-CONNECT:$2" </dev/null >/dev/null 2>&1 &`,
-    "bridge=$!",
-    "shift 2",
-    `until mapfile -t lines </proc/net/tcp; [[ "\${lines[*]}" == *"${listening}"* ]]; do`,
-    "  if ! kill -0 $bridge 2>/dev/null; then",
-    '    echo "supervise: the network bridge (socat) to the sandbox proxy did not start." >&2',
-    "    exit 125",
-    "  fi",
+    'socat="$1"; count="$2"; shift 2',
+    "pids=(); wanted=()",
+    "for ((i = 0; i < count; i++)); do",
+    '  "$socat" "TCP-LISTEN:$1,bind=127.0.0.1,reuseaddr,fork" "UNIX-CONNECT:$2" </dev/null >/dev/null 2>&1 &',
+    "  pids+=($!)",
+    '  printf -v hex "%04X" "$1"',
+    '  wanted+=(": 0100007F:$hex 00000000:0000 0A ")',
+    "  shift 2",
+    "done",
+    "until mapfile -t lines </proc/net/tcp; all=1",
+    '  for want in "${wanted[@]}"; do [[ "${lines[*]}" == *"$want"* ]] || all=0; done',
+    "  ((all)); do",
+    '  for pid in "${pids[@]}"; do',
+    '    if ! kill -0 "$pid" 2>/dev/null; then',
+    '      echo "supervise: a loopback bridge (socat) into the sandbox did not start." >&2',
+    "      exit 125",
+    "    fi",
+    "  done",
     "done",
     'exec "$@"',
   ].join("\n");
-  return ["/bin/bash", "--norc", "-c", script, "bash", network.bridgePath, network.proxySocketPath];
+  return [
+    "/bin/bash",
+    "--norc",
+    "-c",
+    script,
+    "bash",
+    socatPath,
+    String(bridges.length),
+    ...bridges.flatMap((bridge) => [String(bridge.port), bridge.socketPath]),
+  ];
 }
 
 export type NetworkBridgeAvailability =

@@ -7,6 +7,7 @@ import { randomUUID } from "node:crypto";
 import { isAbsolute } from "node:path";
 import type { Readable } from "node:stream";
 import { connectOutput, type LogFile, openLogFile } from "./command-output.ts";
+import type { LoopbackBridge } from "./network-bridge.ts";
 import { OutputBuffer } from "./output-buffer.ts";
 import { startProcessGroup } from "./process-group.ts";
 import { type CommandProcessBound, type ProcessLimit, unboundedProcessLimit } from "./process-limit.ts";
@@ -50,6 +51,11 @@ export interface CommandRequest {
    * top of the run's: never the plan's folder, so a gate or CI cannot read what sits beside it.
    */
   readOnly?: readonly string[];
+  /**
+   * Under isolation, loopback ports that lead to the supervisor's sockets (a CLI agent's model
+   * gateway); without isolation the command shares the supervisor's loopback and needs none.
+   */
+  loopback?: LoopbackBridges;
 }
 
 /** A command while it runs. */
@@ -88,6 +94,14 @@ export interface CommandInvocation {
   env: Record<string, string>;
   /** Read-only paths of this command only (`CommandRequest.readOnly`). */
   readOnly?: readonly string[];
+  /** Loopback ports of this command only (`CommandRequest.loopback`). */
+  loopback?: LoopbackBridges;
+}
+
+/** Loopback ports inside the sandbox that lead to the supervisor's unix sockets, through socat. */
+export interface LoopbackBridges {
+  socatPath: string;
+  bridges: readonly LoopbackBridge[];
 }
 
 /**
@@ -140,6 +154,7 @@ async function runCommand(request: CommandRequest, settings: RunnerSettings): Pr
     cwd: request.cwd,
     env: { ...request.env, ...request.markers, [processTreeMarker]: treeId },
     ...(request.readOnly ? { readOnly: request.readOnly } : {}),
+    ...(request.loopback ? { loopback: request.loopback } : {}),
   });
 
   let bound: CommandProcessBound;

@@ -34,13 +34,24 @@ describe("the network bridge", () => {
     });
   });
 
-  it("starts socat on loopback port 3128, waits for it to listen, then execs the command", () => {
-    const argv = bridgeArgv({ proxySocketPath: "/run/s/proxy.sock", bridgePath: "/usr/bin/socat" });
+  it("starts one socat per loopback port, waits for all to listen, then execs the command", () => {
+    const argv = bridgeArgv("/usr/bin/socat", [
+      { port: 3128, socketPath: "/run/s/proxy.sock" },
+      { port: 3129, socketPath: "/run/s/gateway.sock" },
+    ]);
     expect(argv.slice(0, 3)).toEqual(["/bin/bash", "--norc", "-c"]);
-    expect(argv.slice(4)).toEqual(["bash", "/usr/bin/socat", "/run/s/proxy.sock"]);
-    expect(argv[3]).toContain('"$1" TCP-LISTEN:3128,bind=127.0.0.1,reuseaddr,fork "UNIX-CONNECT:$2"');
-    // 3128 is 0x0C38; 0A is LISTEN in /proc/net/tcp.
-    expect(argv[3]).toContain(": 0100007F:0C38 00000000:0000 0A ");
+    expect(argv.slice(4)).toEqual([
+      "bash",
+      "/usr/bin/socat",
+      "2",
+      "3128",
+      "/run/s/proxy.sock",
+      "3129",
+      "/run/s/gateway.sock",
+    ]);
+    expect(argv[3]).toContain('"$socat" "TCP-LISTEN:$1,bind=127.0.0.1,reuseaddr,fork" "UNIX-CONNECT:$2"');
+    // 0A is LISTEN in /proc/net/tcp; the port is written in hex as the kernel does.
+    expect(argv[3]).toContain('wanted+=(": 0100007F:$hex 00000000:0000 0A ")');
     expect(argv[3]).toMatch(/exec "\$@"$/);
   });
 
