@@ -3,8 +3,12 @@
  * checkout with the prompt on stdin, reaching its tools through `supervise tool` / `supervise mcp`
  * on a socket bound to its workstream. It is sandboxed like every worker command.
  */
-import type { CommandRunner, RunningCommand } from "../sandbox/run-command.ts";
+import { type ModelGateway, workerModelEnvironment } from "../gateway/index.ts";
+import { isCliAgent } from "../plan/schema.ts";
+import type { CommandRunner, LoopbackBridges, RunningCommand } from "../sandbox/run-command.ts";
 import type { ToolServer } from "./bridge/tool-server.ts";
+import { cliAgentCommand } from "./cli-agent-command.ts";
+import type { GatewayDispatch } from "./model-access.ts";
 import { renderPrompt } from "./prompt-templates.ts";
 import type { WorkerServices } from "./tools/tool-definition.ts";
 import { workerTools } from "./tools/tool-registry.ts";
@@ -23,6 +27,17 @@ export interface CommandWorkerOptions {
   transcriptFor(workstreamId: string): TranscriptWriter;
   /** The files an agent command names, readable by that command alone under isolation. */
   readablePathsOf?(command: string): string[];
+  /** The run's model gateway, when it has one: the agent's model traffic goes through it. */
+  modelAccess?: CommandWorkerModelAccess;
+}
+
+export interface CommandWorkerModelAccess {
+  gateway: Pick<ModelGateway, "grant" | "revoke">;
+  dispatch: GatewayDispatch;
+  /** The gateway as the agent's command reaches it: the loopback bridge inside a sandbox, or its TCP origin. */
+  origin: string;
+  /** The bridge that makes `origin` lead to the gateway inside a sandbox; none where loopback is shared. */
+  loopback?: LoopbackBridges;
 }
 
 /** A transcript line longer than this is cut; the worker's output past the total is left out. */
@@ -36,8 +51,8 @@ export function createCommandWorkerLauncher(options: CommandWorkerOptions): Work
     }),
     async start(start: WorkerStart): Promise<WorkerExit> {
       const agent = start.workstream.agent;
-      if (agent.provider !== "command")
-        throw new Error(`command worker launched for provider ${agent.provider}`);
+      if (!isCliAgent(agent)) throw new Error(`command worker launched for provider ${agent.provider}`);
+      const command = cliAgentCommand(agent);
       const transcript = options.transcriptFor(start.workstream.id);
       let running: RunningCommand | undefined;
       // The agent's processes are stopped while the supervisor's gates look at its checkout (a
@@ -76,10 +91,11 @@ export function createCommandWorkerLauncher(options: CommandWorkerOptions): Work
         SUPERVISE_TOOL_SOCKET: options.toolServer.socketPath,
         SUPERVISE_TOOL_TOKEN: token,
       };
+      const model = openModelAccess(options.modelAccess, start, transcript);
       transcript.write({
         attempt: start.attempt,
         kind: "start",
-        command: agent.command,
+        command,
         prompt: start.prompt,
       });
       let pendingLine = "";
@@ -107,11 +123,12 @@ export function createCommandWorkerLauncher(options: CommandWorkerOptions): Work
       };
       try {
         const result = await options.runner.run({
-          command: agent.command,
+          command,
           cwd: start.checkoutPath,
-          env: environment,
+          env: { ...environment, ...model.environment },
           stdin: start.prompt,
-          readOnly: options.readablePathsOf?.(agent.command) ?? [],
+          readOnly: options.readablePathsOf?.(command) ?? [],
+          ...(model.loopback ? { loopback: model.loopback } : {}),
           timeoutMs: start.timeoutMs,
           signal: start.signal,
           markers: options.markers,
@@ -139,6 +156,7 @@ export function createCommandWorkerLauncher(options: CommandWorkerOptions): Work
           durationMs: result.durationMs,
           description: result.error ? `could not start: ${result.error}` : describeExit(result),
           outputTail: result.output.slice(-2000),
+          ...(model.isBlocked() ? { blockedReason: "api_error" as const } : {}),
         };
         transcript.write({
           attempt: start.attempt,
@@ -148,8 +166,66 @@ export function createCommandWorkerLauncher(options: CommandWorkerOptions): Work
         });
         return exit;
       } finally {
+        model.close();
         options.toolServer.revoke(token);
       }
+    },
+  };
+}
+
+/** Upstream failures in a row past which an agent that then stops is blocked, not lazy. */
+const failuresMeaningBlocked = 3;
+
+/**
+ * The start's way to its model: a gateway token for the workstream in place of any key, the
+ * gateway's traffic for it turned into the start's usage, activity and transcript, and requests
+ * refused once the start is stopped (its budget spent). Nothing without a gateway.
+ */
+function openModelAccess(
+  access: CommandWorkerModelAccess | undefined,
+  start: WorkerStart,
+  transcript: TranscriptWriter,
+): { environment: Record<string, string>; loopback?: LoopbackBridges; isBlocked(): boolean; close(): void } {
+  if (!access) return { environment: {}, isBlocked: () => false, close: () => {} };
+  const workstreamId = start.workstream.id;
+  const { token } = access.gateway.grant(workstreamId);
+  let failuresInRow = 0;
+  let usage = Promise.resolve();
+  const unregister = access.dispatch.register(workstreamId, {
+    onUsage: (turn) => {
+      failuresInRow = 0;
+      const {
+        provider: _provider,
+        isCostKnown: _isCostKnown,
+        areTokensKnown: _areTokensKnown,
+        ...counted
+      } = turn;
+      // In order, one at a time: the run journals each and checks the budget after it.
+      usage = usage.then(() => start.onUsage(counted)).catch(() => {});
+    },
+    onActivity: () => start.onActivity(),
+    onExchange: (exchange) =>
+      transcript.write({ attempt: start.attempt, kind: "model_exchange", ...exchange }),
+    onUpstreamFailure: (failure) => {
+      failuresInRow += 1;
+      transcript.write({ attempt: start.attempt, kind: "model_failure", ...failure });
+    },
+    isStopped: () => start.signal.aborted,
+  });
+  return {
+    environment: {
+      ...workerModelEnvironment(access.origin, token),
+      // Claude Code otherwise waits on hosts no sandbox reaches (telemetry, updates).
+      CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1",
+      DISABLE_AUTOUPDATER: "1",
+      // Claude Code bypasses its permission prompts as root only when told it is in a sandbox, which it is.
+      IS_SANDBOX: "1",
+    },
+    ...(access.loopback ? { loopback: access.loopback } : {}),
+    isBlocked: () => failuresInRow >= failuresMeaningBlocked,
+    close: () => {
+      unregister();
+      access.gateway.revoke(workstreamId);
     },
   };
 }

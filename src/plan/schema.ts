@@ -67,10 +67,55 @@ const commandAgentSchema = z.strictObject({
     .describe("Shell command of a CLI agent; runs in the checkout with the worker prompt on stdin."),
 });
 
+/** Claude Code and Codex, with the command line, MCP configuration and tool permissions built in. */
+const presetFields = {
+  model: z
+    .string()
+    .min(1)
+    .optional()
+    .describe("The model the agent asks for (`--model` / `-m`); default the agent's own."),
+  args: z
+    .array(z.string())
+    .default([])
+    .describe("More arguments for the agent's command line, appended as given."),
+  path: z
+    .string()
+    .min(1)
+    .optional()
+    .describe("The agent's executable; default the name (`claude`, `codex`) found on the supervisor's PATH."),
+};
+
+const claudeCodeAgentSchema = z
+  .strictObject({ provider: z.literal("claude-code"), ...presetFields })
+  .describe(
+    "Claude Code (`claude -p`), reaching its worker tools through `supervise mcp` and its model through the run's gateway.",
+  );
+
+const codexAgentSchema = z
+  .strictObject({ provider: z.literal("codex"), ...presetFields })
+  .describe(
+    "Codex (`codex exec`), reaching its worker tools through `supervise mcp` and its model through the run's gateway.",
+  );
+
 export const agentSchema = z
-  .discriminatedUnion("provider", [anthropicAgentSchema, replayAgentSchema, commandAgentSchema])
-  .describe("The worker: the supervisor's own Anthropic loop, a replayed cassette, or any CLI agent.");
+  .discriminatedUnion("provider", [
+    anthropicAgentSchema,
+    replayAgentSchema,
+    commandAgentSchema,
+    claudeCodeAgentSchema,
+    codexAgentSchema,
+  ])
+  .describe(
+    "The worker: the supervisor's own Anthropic loop, a replayed cassette, Claude Code, Codex, or any CLI agent.",
+  );
 export type AgentConfig = z.infer<typeof agentSchema>;
+
+/** A worker that is a process of its own (a CLI agent), as opposed to the supervisor's model loop. */
+export type CliAgentConfig = Extract<AgentConfig, { provider: "command" | "claude-code" | "codex" }>;
+
+export function isCliAgent(agent: AgentConfig): agent is CliAgentConfig {
+  return agent.provider === "command" || agent.provider === "claude-code" || agent.provider === "codex";
+}
 
 // null removes a built-in command (a project without a build step); a gate that needs it is then an error.
 const commandSchema = z.string().min(1).nullable().optional();

@@ -18,7 +18,7 @@ import type { WorkerLauncher } from "../../../agent/worker.ts";
 import { systemClock } from "../../../clock.ts";
 import type { Reviewer } from "../../../evidence/verify-claim.ts";
 import type { Playbook } from "../../../monitor/playbook.ts";
-import type { Plan } from "../../../plan/schema.ts";
+import { isCliAgent, type Plan } from "../../../plan/schema.ts";
 import { isGateEvent, type JournalEvent } from "../../../run/events.ts";
 import type { ModelInputs } from "./model-inputs.ts";
 
@@ -91,7 +91,7 @@ function createModelLaunchers(
   for (const workstream of plan.workstreams) {
     const agent = workstream.agent;
     const client = clients.get(workstream.id);
-    if (agent.provider === "command" || !client) continue;
+    if (isCliAgent(agent) || !client) continue;
     launchers.set(
       workstream.id,
       createModelWorkerLauncher({

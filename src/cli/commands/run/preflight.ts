@@ -5,7 +5,7 @@
  */
 import { bundledPriceFile, loadPriceTable, type PricingTable } from "../../../agent/model/price-table.ts";
 import { SuperviseError } from "../../../errors.ts";
-import type { Plan } from "../../../plan/schema.ts";
+import { isCliAgent, type Plan } from "../../../plan/schema.ts";
 import { checkIsolationAvailable, findNetworkBridge } from "../../../sandbox/index.ts";
 import type { CommandContext } from "../command-context.ts";
 import { loadModelInputs, type ModelInputs } from "./model-inputs.ts";
@@ -17,6 +17,8 @@ export interface Preflight {
   modelInputs: ModelInputs | undefined;
   /** `sandbox.network.allow` under bwrap: the hosts the proxy lets through, and the socat found for them. */
   allowList: { hosts: string[]; bridgePath: string } | undefined;
+  /** socat, when found: it bridges the model gateway into each CLI agent's sandbox. */
+  socatPath: string | undefined;
 }
 
 export async function checkBeforeStarting(request: RunRequest, context: CommandContext): Promise<Preflight> {
@@ -26,7 +28,10 @@ export async function checkBeforeStarting(request: RunRequest, context: CommandC
   const modelInputs = loadModelInputsIfNeeded(request, context.cwd);
   await checkIsolationAvailability(request.plan);
   const allowList = await findAllowList(request.plan, context.environment);
-  return { pricing, modelInputs, allowList };
+  const socat = await findNetworkBridge(context.environment.PATH ?? "");
+  const socatPath = socat.available ? socat.bridgePath : undefined;
+  checkGatewayBridge(request.plan, socatPath);
+  return { pricing, modelInputs, allowList, socatPath };
 }
 
 function checkCredentials(request: RunRequest, environment: NodeJS.ProcessEnv): void {
@@ -43,13 +48,25 @@ function checkCredentials(request: RunRequest, environment: NodeJS.ProcessEnv): 
     (workstream) =>
       isSelected(only, workstream.id) &&
       (workstream.agent.provider === "anthropic" ||
+        workstream.agent.provider === "claude-code" ||
         (workstream.done.includes("review") && workstream.reviewer.provider === "anthropic")),
   );
   if (needsApiKey && !environment.ANTHROPIC_API_KEY) {
     throw new SuperviseError(
-      `Workstream ${needsApiKey.id} uses an anthropic model (its worker or its reviewer), and ANTHROPIC_API_KEY is not set.`,
+      `Workstream ${needsApiKey.id} uses an anthropic model (its worker, Claude Code through the run's model gateway, or its reviewer), and ANTHROPIC_API_KEY is not set.`,
       {
-        hint: "Export ANTHROPIC_API_KEY (see .env.example), or use `agent: { provider: replay, cassette: … }` or a command worker.",
+        hint: "Export ANTHROPIC_API_KEY (see .env.example): the supervisor keeps it and hands workers a gateway token instead; or use `agent: { provider: replay, cassette: … }`.",
+      },
+    );
+  }
+  const needsOpenAiKey = plan.workstreams.find(
+    (workstream) => isSelected(only, workstream.id) && workstream.agent.provider === "codex",
+  );
+  if (needsOpenAiKey && !environment.OPENAI_API_KEY) {
+    throw new SuperviseError(
+      `Workstream ${needsOpenAiKey.id} runs Codex, which reaches its model through the run's model gateway with the supervisor's OPENAI_API_KEY, and OPENAI_API_KEY is not set.`,
+      {
+        hint: "Export OPENAI_API_KEY (and OPENAI_BASE_URL for another endpoint): workers get a gateway token, never the key.",
       },
     );
   }
@@ -68,10 +85,23 @@ function loadModelInputsIfNeeded(request: RunRequest, cwd: string): ModelInputs 
 function needsModelInputs(plan: Plan, record: string | undefined): boolean {
   return (
     record !== undefined ||
-    plan.workstreams.some(
-      (workstream) => workstream.agent.provider !== "command" || workstream.done.includes("review"),
-    )
+    plan.workstreams.some((workstream) => !isCliAgent(workstream.agent) || workstream.done.includes("review"))
   );
+}
+
+/** Claude Code and Codex cannot reach their model from a sandbox without the bridge to the gateway. */
+function checkGatewayBridge(plan: Plan, socatPath: string | undefined): void {
+  if (plan.sandbox.isolation !== "bwrap" || plan.sandbox.network === "host" || socatPath !== undefined)
+    return;
+  const preset = plan.workstreams.find(
+    (workstream) => workstream.agent.provider === "claude-code" || workstream.agent.provider === "codex",
+  );
+  if (preset) {
+    throw new SuperviseError(
+      `Workstream ${preset.id} runs ${preset.agent.provider}, which reaches its model through the run's gateway over a loopback bridge into its sandbox, and socat was not found.`,
+      { hint: "Install socat (Debian and Ubuntu: `apt-get install -y socat`)." },
+    );
+  }
 }
 
 async function checkIsolationAvailability(plan: Plan): Promise<void> {

@@ -51,7 +51,7 @@ export async function runCommand(args: string[], context: CommandContext): Promi
   const redact = createRunRedactor(context.environment, request.plan);
   const { environment } = context;
   const resources = await buildRunResources(
-    { request, preflight, environment, stateDirectory, run: opened.run },
+    { request, preflight, environment, stateDirectory, run: opened.run, redact },
     cleanups,
   );
   const workers = await createRunWorkers({ request, preflight, resources, opened, environment, redact });

@@ -7,8 +7,11 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startToolServer, type ToolServer } from "../../../agent/bridge/tool-server.ts";
+import type { CommandWorkerModelAccess } from "../../../agent/command-worker.ts";
+import type { Redactor } from "../../../agent/transcript.ts";
 import { errorMessage, osErrorCode, StateError } from "../../../errors.ts";
 import type { Forge } from "../../../forge/forge.ts";
+import { isCliAgent } from "../../../plan/schema.ts";
 import type { RunInfo } from "../../../run/run-store.ts";
 import { buildCommandEnvironment, createProcessLimit, type ProcessLimit } from "../../../sandbox/index.ts";
 import type { CommandRunner } from "../../../sandbox/run-command.ts";
@@ -16,6 +19,7 @@ import { Workspace } from "../../../workspace/index.ts";
 import type { CleanupStack } from "./cleanup-stack.ts";
 import type { Preflight } from "./preflight.ts";
 import { createForge } from "./run-forge.ts";
+import { startRunModelGateway } from "./run-model-gateway.ts";
 import { isSelected, type RunRequest } from "./run-request.ts";
 import { createSandboxedRunner, startSandboxNetwork } from "./sandboxed-runner.ts";
 import { writeSuperviseShim } from "./supervise-shim.ts";
@@ -32,6 +36,8 @@ export interface RunResources {
   forge: Forge;
   /** HTTP requests the forge has made so far (GitHub). */
   forgeRequestCount: () => number;
+  /** The run's model gateway as CLI agents reach it; none when no workstream is a CLI agent. */
+  modelAccess: CommandWorkerModelAccess | undefined;
 }
 
 export async function buildRunResources(
@@ -41,6 +47,7 @@ export async function buildRunResources(
     environment: NodeJS.ProcessEnv;
     stateDirectory: string;
     run: RunInfo;
+    redact: Redactor;
   },
   cleanups: CleanupStack,
 ): Promise<RunResources> {
@@ -96,6 +103,20 @@ export async function buildRunResources(
     path: environment.PATH,
   });
 
+  const modelAccess = plan.workstreams.some(
+    (workstream) => isSelected(request.only, workstream.id) && isCliAgent(workstream.agent),
+  )
+    ? await startRunModelGateway({
+        plan,
+        environment,
+        pricing: input.preflight.pricing,
+        socketPath: join(socketDirectory, "gateway.sock"),
+        socatPath: input.preflight.socatPath,
+        redact: input.redact,
+        cleanups,
+      })
+    : undefined;
+
   let forgeRequests = 0;
   const forge = await createForge(plan, {
     stateDirectory,
@@ -128,6 +149,7 @@ export async function buildRunResources(
     runner,
     forge,
     forgeRequestCount: () => forgeRequests,
+    modelAccess,
   };
 }
 

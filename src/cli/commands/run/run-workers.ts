@@ -54,6 +54,7 @@ export async function createRunWorkers(input: {
     markers: opened.markers,
     transcriptFor,
     readablePathsOf: (command) => agentCommandPaths(command, existsSync),
+    ...(resources.modelAccess ? { modelAccess: resources.modelAccess } : {}),
   });
   // The model SDK is a quarter of the supervisor's memory: a plan of command workers never loads it.
   const { launchers: modelLaunchers, reviewers } = preflight.modelInputs
