@@ -29,6 +29,7 @@ import { type Endpoint, gatewayBaseUrl, type Provider, routeOf, upstreamUrlOf } 
 import { createGatewayTokens, presentedCredentials } from "./gateway-tokens.ts";
 import type { GatewayUsage } from "./gateway-usage.ts";
 import { type GatewayProblem, providerErrorResponse } from "./provider-errors.ts";
+import { createNodeHttpTransport, type UpstreamTransport } from "./upstream-transport.ts";
 
 /** Where one provider's API is and the supervisor's key for it; read from its environment by the caller. */
 export interface UpstreamCredential {
@@ -46,8 +47,8 @@ export interface ModelGatewayOptions {
   upstreams: Partial<Record<Provider, UpstreamCredential>>;
   pricing: PricingTable;
   clock: Clock;
-  /** Default: the global fetch, looked up on each request. */
-  fetch?: typeof fetch;
+  /** How requests reach the providers; default node:http(s) with kept-alive connections, closed with the gateway. */
+  transport?: UpstreamTransport;
   /** Also listen here (a stale socket file is replaced); the folder should be the supervisor's own. */
   socketPath?: string;
   /** Applied to every text handed to onExchange and onUpstreamFailure, after the real keys are hidden. */
@@ -88,6 +89,7 @@ export interface ModelGateway {
 
 export async function startModelGateway(options: ModelGatewayOptions): Promise<ModelGateway> {
   const tokens = createGatewayTokens();
+  const transport = options.transport ?? createNodeHttpTransport();
   const exchangesUnderWay = new Map<string, Set<AbortController>>();
   const failuresInRow = new Map<string, number>();
   const lastActivityMs = new Map<string, number>();
@@ -201,7 +203,7 @@ export async function startModelGateway(options: ModelGatewayOptions): Promise<M
           apiKey: upstream.apiKey,
         },
         {
-          fetch: options.fetch ?? ((input, init) => globalThis.fetch(input, init)),
+          transport,
           excerptLimitBytes: options.excerptLimitBytes ?? 16 * 1024,
           signal: controller.signal,
           onProgress: () => noteActivity(workstreamId),
@@ -256,6 +258,7 @@ export async function startModelGateway(options: ModelGatewayOptions): Promise<M
             }),
         ),
       );
+      if (options.transport === undefined) transport.close();
       if (options.socketPath !== undefined) await rm(options.socketPath, { force: true });
     },
   };
