@@ -12,6 +12,7 @@ import { parseArgs } from "node:util";
 import { measureCachedInputShare } from "./cache-share.ts";
 import { measureCliStart } from "./cli-start.ts";
 import { type BenchMeasurements, computeFigures } from "./figures.ts";
+import { measureGateway } from "./gateway.ts";
 import { generateJournal } from "./generate-journal.ts";
 import { countGithubPolling } from "./github-polling.ts";
 import { countGithubRequests } from "./github-requests.ts";
@@ -58,6 +59,7 @@ const measurements: BenchMeasurements = {
   cliStartMs: Number.NaN,
   github: { unavailable: "not measured" },
   githubPolling: { unavailable: "not measured" },
+  gateway: { unavailable: "not measured" },
 };
 
 // Repetitions are the outer loop, so a burst of load on the machine spreads over every size.
@@ -129,6 +131,15 @@ try {
 } catch (error) {
   measurements.githubPolling = {
     unavailable: `the count failed: ${error instanceof Error ? error.message : String(error)}`,
+  };
+}
+
+progress("model gateway: added latency and memory at 50 streaming workers …");
+try {
+  measurements.gateway = await measureGateway({ samples: isQuick ? 200 : 500, streams: 50 });
+} catch (error) {
+  measurements.gateway = {
+    unavailable: `the measurement failed: ${error instanceof Error ? error.message : String(error)}`,
   };
 }
 
