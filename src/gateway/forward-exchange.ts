@@ -80,6 +80,8 @@ export async function forwardExchange(
   outgoing.on("close", onClientClose);
   options.signal.addEventListener("abort", onOutsideStop);
   if (options.signal.aborted) stop("stopped");
+  // The agent may have gone while the budget was asked, before the listener above was there.
+  if (outgoing.destroyed) stop("client_disconnected");
 
   const requestExcerpt = createBodyExcerpt(options.excerptLimitBytes);
   const responseExcerpt = createBodyExcerpt(options.excerptLimitBytes);

@@ -150,15 +150,12 @@ export async function startModelGateway(options: ModelGatewayOptions): Promise<M
       send(outgoing, route.provider, { kind: "not_found", message: route.reason });
       return;
     }
-    const workstreamId = presentedCredentials(incoming.headers)
-      .map((credential) => tokens.workstreamOf(credential))
-      .find((found) => found !== undefined);
-    if (workstreamId === undefined) {
-      send(outgoing, route.provider, {
-        kind: "unauthenticated",
-        message:
-          "the API key is not a live gateway token of this run (unknown, or revoked when its worker stopped).",
-      });
+    const credential = presentedCredentials(incoming.headers).find(
+      (each) => tokens.workstreamOf(each) !== undefined,
+    );
+    const workstreamId = credential === undefined ? undefined : tokens.workstreamOf(credential);
+    if (credential === undefined || workstreamId === undefined) {
+      send(outgoing, route.provider, { kind: "unauthenticated", message: unauthenticatedMessage });
       return;
     }
     noteActivity(workstreamId);
@@ -186,6 +183,11 @@ export async function startModelGateway(options: ModelGatewayOptions): Promise<M
         send(outgoing, route.provider, { kind: "refused_by_budget", message: decision.message });
         const refused = exchangeRecordOf(factsOf(gatewayAnswer(400, "completed", null)), null, null, redact);
         safely(() => options.onExchange?.(workstreamId, { ...refused, end: "refused_by_budget" }));
+        return;
+      }
+      // The worker may have stopped (its token revoked) while its budget was being asked.
+      if (tokens.workstreamOf(credential) !== workstreamId) {
+        send(outgoing, route.provider, { kind: "unauthenticated", message: unauthenticatedMessage });
         return;
       }
     }
@@ -263,6 +265,9 @@ export async function startModelGateway(options: ModelGatewayOptions): Promise<M
     },
   };
 }
+
+const unauthenticatedMessage =
+  "the API key is not a live gateway token of this run (unknown, or revoked when its worker stopped).";
 
 /** An exchange the gateway answered itself, in the shape of a forwarded one for the report. */
 function gatewayAnswer(

@@ -428,6 +428,33 @@ describe("budgets", () => {
     expect(upstream.requests).toEqual([]);
     expect((await exchanges.next())[1]).toMatchObject({ status: 400, end: "refused_by_budget", usage: null });
   });
+  it("refuses a request whose token was revoked while its budget was being asked", async () => {
+    let allow: () => void = () => {};
+    let onAsked: () => void = () => {};
+    const isAsked = new Promise<void>((resolve) => {
+      onAsked = resolve;
+    });
+    const { gateway, upstream } = await start({
+      beforeRequest: () =>
+        new Promise((resolve) => {
+          allow = () => resolve({ allowed: true });
+          onAsked();
+        }),
+    });
+    const { token } = gateway.grant("ws-a");
+
+    const answering = call(gateway, {
+      path: "/anthropic/v1/messages",
+      headers: anthropicHeaders(token),
+      body: messagesRequest(true),
+    });
+    await isAsked;
+    gateway.revoke("ws-a");
+    allow();
+
+    expect((await answering).status).toBe(401);
+    expect(upstream.requests).toEqual([]);
+  });
 });
 
 describe("upstream failures", () => {
