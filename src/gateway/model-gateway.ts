@@ -9,9 +9,7 @@
  * idle signal, and upstream failures for model_blocked. The gateway keeps no counts of its own
  * beyond failures in a row: budgets are the caller's, asked before each request.
  */
-import { rm } from "node:fs/promises";
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import type { PricingTable } from "../agent/model/pricing.ts";
 import { createRedactor, type Redactor } from "../agent/transcript.ts";
 import type { Clock } from "../clock.ts";
@@ -25,6 +23,7 @@ import {
   usageOfExchange,
 } from "./exchange-report.ts";
 import { forwardExchange } from "./forward-exchange.ts";
+import { listenForGateway } from "./gateway-listeners.ts";
 import { type Endpoint, gatewayBaseUrl, type Provider, routeOf, upstreamUrlOf } from "./gateway-routes.ts";
 import { createGatewayTokens, presentedCredentials } from "./gateway-tokens.ts";
 import type { GatewayUsage } from "./gateway-usage.ts";
@@ -226,18 +225,8 @@ export async function startModelGateway(options: ModelGatewayOptions): Promise<M
       else outgoing.destroy();
     });
   };
-  const servers: Server[] = [];
-  const tcpServer = createServer(onRequest);
-  servers.push(tcpServer);
-  await listen(tcpServer, { host: "127.0.0.1", port: 0 });
-  const origin = `http://127.0.0.1:${(tcpServer.address() as AddressInfo).port}`;
-  if (options.socketPath !== undefined) {
-    const socketServer = createServer(onRequest);
-    servers.push(socketServer);
-    // A socket file left by a supervisor that died would make listen fail with EADDRINUSE.
-    await rm(options.socketPath, { force: true });
-    await listen(socketServer, { path: options.socketPath });
-  }
+  const listeners = await listenForGateway(onRequest, options.socketPath);
+  const { origin } = listeners;
 
   return {
     origin,
@@ -251,17 +240,8 @@ export async function startModelGateway(options: ModelGatewayOptions): Promise<M
     async close() {
       tokens.revokeAll();
       for (const workstreamId of [...exchangesUnderWay.keys()]) stopExchanges(workstreamId);
-      await Promise.all(
-        servers.map(
-          (server) =>
-            new Promise<void>((resolve) => {
-              server.close(() => resolve());
-              server.closeAllConnections();
-            }),
-        ),
-      );
+      await listeners.close();
       if (options.transport === undefined) transport.close();
-      if (options.socketPath !== undefined) await rm(options.socketPath, { force: true });
     },
   };
 }
@@ -292,14 +272,4 @@ function send(outgoing: ServerResponse, provider: Provider | null, problem: Gate
   const error = providerErrorResponse(provider, problem);
   outgoing.writeHead(error.status, error.headers);
   outgoing.end(error.body);
-}
-
-function listen(server: Server, address: { host: string; port: number } | { path: string }): Promise<void> {
-  return new Promise((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(address, () => {
-      server.off("error", reject);
-      resolve();
-    });
-  });
 }

@@ -428,6 +428,7 @@ describe("budgets", () => {
     expect(upstream.requests).toEqual([]);
     expect((await exchanges.next())[1]).toMatchObject({ status: 400, end: "refused_by_budget", usage: null });
   });
+
   it("refuses a request whose token was revoked while its budget was being asked", async () => {
     let allow: () => void = () => {};
     let onAsked: () => void = () => {};
