@@ -3,6 +3,7 @@
  * written down in one place. Every figure is a median over the repetitions; null when the run
  * did not measure it (e.g. N = 200 under --quick).
  */
+import type { GatewayBenchResult } from "./gateway.ts";
 import type { GithubPollingCount } from "./github-polling.ts";
 import type { GithubRequestCount } from "./github-requests.ts";
 import type { ScenarioResult } from "./scenario.ts";
@@ -25,6 +26,7 @@ export interface BenchMeasurements {
   cliStartMs: number;
   github: GithubRequestCount | { unavailable: string };
   githubPolling: GithubPollingCount | { unavailable: string };
+  gateway: GatewayBenchResult | { unavailable: string };
 }
 
 const perWorkstream = (results: ScenarioResult[] | undefined, pick: (result: ScenarioResult) => number) =>
@@ -60,6 +62,7 @@ export function computeFigures(measurements: BenchMeasurements): Record<string, 
   const floorWall50 = medianOf(at(50), (result) => result.floorWallMs ?? Number.NaN);
   const nodeFloorWall50 = medianOf(at(50), (result) => result.nodeFloorWallMs ?? Number.NaN);
   const sandbox = "addedMs" in measurements.sandbox ? measurements.sandbox : null;
+  const gateway = "addedMedianMs" in measurements.gateway ? measurements.gateway : null;
   return {
     // The contract (README): these names are read by tooling.
     overhead_ratio_n50: rounded(ratio(supervisorWall50, floorWall50)),
@@ -81,6 +84,9 @@ export function computeFigures(measurements: BenchMeasurements): Record<string, 
       "workstream" in measurements.github ? measurements.github.workstream : null,
     github_requests_20_workstreams_hour:
       "counted" in measurements.githubPolling ? measurements.githubPolling.counted : null,
+    gateway_added_ms_median: rounded(gateway?.addedMedianMs ?? null, 2),
+    gateway_added_ms_p99: rounded(gateway?.addedP99Ms ?? null, 2),
+    gateway_rss_mb_50_streams: rounded(gateway?.peakRssMb ?? null, 1),
     // Details behind the figures.
     cost_growth_50_over_10: rounded(ratio(cpuPerWorkstream(50), cpuPerWorkstream(10))),
     cpu_ms_per_workstream_n10: rounded(cpuPerWorkstream(10), 0),
@@ -158,6 +164,15 @@ export function computeFigures(measurements: BenchMeasurements): Record<string, 
     github_requests_prepare_per_run: "prepare" in measurements.github ? measurements.github.prepare : null,
     github_requests_20_workstreams_hour_total:
       "total" in measurements.githubPolling ? measurements.githubPolling.total : null,
+    gateway_cpu_ms_per_request: rounded(gateway?.gatewayCpuMsPerRequest ?? null, 2),
+    gateway_direct_ms_median: rounded(gateway?.directMedianMs ?? null, 2),
+    gateway_via_ms_median: rounded(gateway?.gatewayMedianMs ?? null, 2),
+    gateway_rss_added_mb_50_streams: rounded(
+      gateway === null ? null : gateway.peakRssMb - gateway.idleRssMb,
+      1,
+    ),
+    gateway_heap_mb_50_streams: rounded(gateway?.peakHeapMb ?? null, 1),
+    gateway_idle_rss_mb: rounded(gateway?.idleRssMb ?? null, 1),
     notes: notesOf(measurements),
   };
 }
@@ -179,6 +194,11 @@ function notesOf(measurements: BenchMeasurements): string[] {
     "Campaigns run with `sandbox: { isolation: none }` so CPU accounting sees every child (bubblewrap's PID namespace hides them); wall_ms_n50_bwrap is the default-isolation run.",
     "node_floor_ratio_n50: the floor's commands spawned by a fresh Node process that does nothing else (bench/node-floor.ts), over the bash floor: the least overhead_ratio_n50 a Node supervisor could reach on this machine.",
   ];
+  notes.push(
+    "gateway" in measurements && "addedMedianMs" in measurements.gateway
+      ? `gateway_added_ms_*: a streamed Messages call (32 KB request, 20-event answer) by fetch straight to a loopback fake and through the gateway in its own process, ${measurements.gateway.samples} of each, alternated; the p99 figure is the difference of the two p99s. gateway_rss_mb_50_streams: the gateway process's peak RSS while ${measurements.gateway.streams} workers stream at once (idle after GC ${rounded(measurements.gateway.idleRssMb, 1)} MB, most of it Node, type stripping and the price table's zod and yaml).`
+      : `gateway_added_ms_median: null, ${"unavailable" in measurements.gateway ? measurements.gateway.unavailable : "not measured"}`,
+  );
   if ("unavailable" in measurements.sandbox) {
     notes.push(
       `sandbox_added_ms_median: null, OS isolation is unavailable here: ${measurements.sandbox.unavailable}`,

@@ -86,6 +86,17 @@ const rows: Row[] = [
     goal: { comparison: "<=", value: 1000 },
   },
   { name: "github_requests_20_workstreams_hour_total", label: "  with 304s" },
+  {
+    name: "gateway_added_ms_median",
+    label: "model gateway added per request, median",
+    goal: { comparison: "<=", value: 2 },
+    unit: "ms",
+  },
+  { name: "gateway_added_ms_p99", label: "  added, p99", unit: "ms" },
+  { name: "gateway_cpu_ms_per_request", label: "  gateway CPU per request", unit: "ms" },
+  { name: "gateway_rss_mb_50_streams", label: "  gateway peak RSS, 50 workers streaming", unit: "MB" },
+  { name: "gateway_rss_added_mb_50_streams", label: "  of which over its idle size", unit: "MB" },
+  { name: "gateway_heap_mb_50_streams", label: "  gateway peak JS heap, 50 streaming", unit: "MB" },
 ];
 
 export function renderTable(figures: Record<string, unknown>): string {

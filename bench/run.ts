@@ -13,6 +13,7 @@ import { errorMessage } from "../src/errors.ts";
 import { measureCachedInputShare } from "./cache-share.ts";
 import { measureCliStart } from "./cli-start.ts";
 import { type BenchMeasurements, computeFigures } from "./figures.ts";
+import { measureGateway } from "./gateway.ts";
 import { generateJournal } from "./generate-journal.ts";
 import { countGithubPolling } from "./github-polling.ts";
 import { countGithubRequests } from "./github-requests.ts";
@@ -59,6 +60,7 @@ const measurements: BenchMeasurements = {
   cliStartMs: Number.NaN,
   github: { unavailable: "not measured" },
   githubPolling: { unavailable: "not measured" },
+  gateway: { unavailable: "not measured" },
 };
 
 // Repetitions are the outer loop, so a burst of load on the machine spreads over every size.
@@ -130,6 +132,15 @@ try {
 } catch (error) {
   measurements.githubPolling = {
     unavailable: `the count failed: ${errorMessage(error)}`,
+  };
+}
+
+progress("model gateway: added latency and memory at 50 streaming workers …");
+try {
+  measurements.gateway = await measureGateway({ samples: isQuick ? 200 : 500, streams: 50 });
+} catch (error) {
+  measurements.gateway = {
+    unavailable: `the measurement failed: ${error instanceof Error ? error.message : String(error)}`,
   };
 }
 

@@ -8,15 +8,17 @@
  * with backoff, and a retry here would multiply theirs. An unreachable upstream is a provider-
  * shaped 502, which they retry too. A stream that breaks off upstream is cut off at the agent as
  * well (the socket destroyed, never a clean end), so the SDK reports it instead of accepting a
- * truncated message. Redirects are not followed: the key would follow them.
+ * truncated message.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Readable } from "node:stream";
 import { anthropicMessagesUsageReader } from "./anthropic-usage.ts";
 import { createBodyExcerpt, type ExcerptSnapshot } from "./body-excerpt.ts";
 import { clientResponseHeaders, upstreamRequestHeaders } from "./forwarded-headers.ts";
 import type { Endpoint, Provider } from "./gateway-routes.ts";
 import { chatCompletionsUsageReader, responsesUsageReader } from "./openai-usage.ts";
 import { type GatewayProblem, providerErrorResponse } from "./provider-errors.ts";
+import type { UpstreamResponse, UpstreamTransport } from "./upstream-transport.ts";
 import type { UsageReader, UsageReading } from "./usage-reading.ts";
 
 export interface ExchangeTarget {
@@ -27,7 +29,7 @@ export interface ExchangeTarget {
 }
 
 export interface ForwardOptions {
-  fetch: typeof fetch;
+  transport: UpstreamTransport;
   excerptLimitBytes: number;
   /** Stops the exchange from outside: the workstream's token was revoked, or the gateway is closing. */
   signal: AbortSignal;
@@ -78,6 +80,8 @@ export async function forwardExchange(
   outgoing.on("close", onClientClose);
   options.signal.addEventListener("abort", onOutsideStop);
   if (options.signal.aborted) stop("stopped");
+  // The agent may have gone while the budget was asked, before the listener above was there.
+  if (outgoing.destroyed) stop("client_disconnected");
 
   const requestExcerpt = createBodyExcerpt(options.excerptLimitBytes);
   const responseExcerpt = createBodyExcerpt(options.excerptLimitBytes);
@@ -95,20 +99,18 @@ export async function forwardExchange(
 
   try {
     const hasBody = incoming.method !== "GET" && incoming.method !== "HEAD";
-    let response: Response;
+    let response: UpstreamResponse;
     try {
-      response = await options.fetch(target.url, {
+      const sending = options.transport.send({
+        url: target.url,
         method: incoming.method ?? "GET",
         headers: upstreamRequestHeaders(incoming.headers, target.provider, target.apiKey),
-        ...(hasBody
-          ? {
-              body: requestBodyStream(incoming, requestExcerpt.add, () => stop("client_disconnected")),
-              duplex: "half",
-            }
-          : {}),
-        redirect: "manual",
+        body: hasBody ? incoming : null,
         signal: controller.signal,
       });
+      // After send, which has piped the body: a listener added first would start the flow early.
+      if (hasBody) incoming.on("data", requestExcerpt.add);
+      response = await sending;
     } catch (error) {
       const end = endOf("upstream_unreachable");
       if (end === "client_disconnected") return result({ status: 499, end });
@@ -116,46 +118,69 @@ export async function forwardExchange(
         answer(outgoing, target.provider, { kind: "unauthenticated", message: revokedMessage });
         return result({ status: 401, end });
       }
-      const failureMessage = `cannot reach the ${target.provider} API: ${describeFetchError(error)}`;
+      const failureMessage = `cannot reach the ${target.provider} API: ${describeError(error)}`;
       answer(outgoing, target.provider, { kind: "upstream_unreachable", message: failureMessage });
       return result({ status: 502, end, failureMessage });
     }
 
-    const contentType = response.headers.get("content-type");
+    const contentType = headerValue(response.headers["content-type"]);
     const isStreamed = contentType?.toLowerCase().includes("text/event-stream") ?? false;
-    const reader = response.ok ? usageReaderFor(target.endpoint, isStreamed) : null;
+    const isOk = response.status >= 200 && response.status < 300;
+    const reader = isOk ? usageReaderFor(target.endpoint, isStreamed) : null;
     outgoing.writeHead(response.status, clientResponseHeaders(response.headers));
-    // Headers now, not with the first chunk: the agent's request timer sees the stream open.
-    outgoing.flushHeaders();
-    const streamed = { status: response.status, contentType, isStreamed };
-    try {
-      if (response.body) {
-        for await (const chunk of response.body) {
-          if (!outgoing.write(chunk)) await drained(outgoing);
-          reader?.push(chunk);
-          responseExcerpt.add(chunk);
-          options.onProgress();
-        }
-      }
-    } catch (error) {
+    // A stream's headers go now, not with its first event, which may come after the model thought
+    // for a while: the agent sees the stream open. A JSON body's go with the body, in one write.
+    if (isStreamed) outgoing.flushHeaders();
+    const failure = await relay(response.body, outgoing, (chunk) => {
+      reader?.push(chunk);
+      responseExcerpt.add(chunk);
+      options.onProgress();
+    });
+    const streamed = { status: response.status, contentType, isStreamed, reading: reader?.finish() ?? null };
+    if (failure !== null) {
       const end = endOf("upstream_broke_off");
       outgoing.destroy();
-      return result({
-        ...streamed,
-        end,
-        reading: reader?.finish() ?? null,
-        failureMessage:
-          end === "upstream_broke_off"
-            ? `the ${target.provider} API's response broke off: ${describeFetchError(error)}`
-            : null,
-      });
+      const failureMessage =
+        end === "upstream_broke_off"
+          ? `the ${target.provider} API's response broke off: ${describeError(failure)}`
+          : null;
+      return result({ ...streamed, end, failureMessage });
     }
     outgoing.end();
-    return result({ ...streamed, end: endOf("completed"), reading: reader?.finish() ?? null });
+    return result({ ...streamed, end: endOf("completed") });
   } finally {
+    incoming.off("data", requestExcerpt.add);
     outgoing.off("close", onClientClose);
     options.signal.removeEventListener("abort", onOutsideStop);
   }
+}
+
+/**
+ * Copies the upstream body to the agent, pausing while the agent's socket is full, and calls
+ * `onChunk` after each write. Resolves null at a clean end, or the error that ended it early
+ * (also when an abort destroyed it: the caller tells which by the abort's reason).
+ */
+function relay(
+  source: Readable,
+  outgoing: ServerResponse,
+  onChunk: (chunk: Buffer) => void,
+): Promise<Error | null> {
+  return new Promise((resolve) => {
+    const resume = () => source.resume();
+    source.on("data", (chunk: Buffer) => {
+      if (!outgoing.write(chunk)) {
+        source.pause();
+        outgoing.once("drain", resume);
+      }
+      onChunk(chunk);
+    });
+    source.once("end", () => resolve(null));
+    source.once("error", (error) => resolve(error));
+    source.once("close", () => {
+      outgoing.off("drain", resume);
+      if (!source.readableEnded) resolve(new Error("the connection closed before the response ended"));
+    });
+  });
 }
 
 const revokedMessage = "this workstream's gateway token was revoked while the request was under way.";
@@ -173,54 +198,6 @@ function usageReaderFor(endpoint: Endpoint, isStreamed: boolean): UsageReader | 
   }
 }
 
-/**
- * The agent's request body as a stream the fetch pulls from, copying each chunk into the excerpt.
- * A body that fails (the agent hung up mid-upload) stops the exchange as a disconnect. If the
- * upstream answers before reading it all, the rest is drained, not destroyed: destroying the
- * request would close the socket the answer still has to go back on.
- */
-function requestBodyStream(
-  incoming: IncomingMessage,
-  onChunk: (chunk: Uint8Array) => void,
-  onClientFailure: () => void,
-): ReadableStream<Uint8Array> {
-  const chunks = incoming[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
-  return new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      let next: IteratorResult<Buffer>;
-      try {
-        next = await chunks.next();
-      } catch (error) {
-        onClientFailure();
-        controller.error(error);
-        return;
-      }
-      if (next.done) {
-        controller.close();
-        return;
-      }
-      onChunk(next.value);
-      controller.enqueue(next.value);
-    },
-    cancel() {
-      incoming.resume();
-    },
-  });
-}
-
-/** Resolves when the agent can take more, or when it is gone (then the abort ends the loop). */
-function drained(outgoing: ServerResponse): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      outgoing.off("drain", done);
-      outgoing.off("close", done);
-      resolve();
-    };
-    outgoing.on("drain", done);
-    outgoing.on("close", done);
-  });
-}
-
 function answer(outgoing: ServerResponse, provider: Provider, problem: GatewayProblem): void {
   if (outgoing.headersSent || outgoing.destroyed) return;
   const error = providerErrorResponse(provider, problem);
@@ -228,9 +205,10 @@ function answer(outgoing: ServerResponse, provider: Provider, problem: GatewayPr
   outgoing.end(error.body);
 }
 
-/** undici's "fetch failed" says nothing; its cause (ECONNREFUSED 127.0.0.1:443, …) says what. */
-function describeFetchError(error: unknown): string {
-  const cause = (error as { cause?: unknown } | null)?.cause;
-  const describe = (value: unknown) => (value instanceof Error ? value.message : String(value));
-  return cause === undefined ? describe(error) : `${describe(error)} (${describe(cause)})`;
+function describeError(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+function headerValue(value: string | string[] | undefined): string | null {
+  return (Array.isArray(value) ? value[0] : value) ?? null;
 }

@@ -2,18 +2,18 @@
  * Which headers cross the gateway. Upstream: the agent's headers (anthropic-version,
  * anthropic-beta, openai-beta, content-type, accept, user-agent, x-stainless-*) minus every
  * credential it presented, plus the supervisor's real one. Back to the agent: the provider's
- * headers (request-id, rate-limit and retry hints) minus those that describe a hop or an encoding
- * the gateway's fetch already undid. Pure.
+ * headers (request-id, rate-limit and retry hints) minus those that describe a hop. Both bodies
+ * pass unchanged, so their lengths and encodings stay true. Pure.
  */
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from "node:http";
 import type { Provider } from "./gateway-routes.ts";
 
 /**
  * Never sent upstream. Credentials: the worker's token must never leave the gateway. Hop-by-hop
- * headers and the length: the fetch frames its own request. Account selectors (OpenAI
+ * headers: they describe the agent's connection, not the gateway's. Account selectors (OpenAI
  * organisation and project, ChatGPT account): they belong with the credential, so a worker cannot
- * bill another project the supervisor's key can reach. accept-encoding: the fetch negotiates and
- * decodes, so the usage reader sees plain bytes.
+ * bill another project the supervisor's key can reach. accept-encoding: without it the provider
+ * answers uncompressed, so the usage readers see plain bytes (upstream-transport.ts).
  */
 const neverForwardedUpstream = new Set([
   "authorization",
@@ -30,17 +30,13 @@ const neverForwardedUpstream = new Set([
   "trailer",
   "upgrade",
   "expect",
-  "content-length",
   "accept-encoding",
   "openai-organization",
   "openai-project",
   "chatgpt-account-id",
 ]);
 
-/**
- * Never sent back. content-encoding and content-length: the fetch decoded the body, so both would
- * describe bytes the agent does not get. set-cookie: a provider's cookies are for its own clients.
- */
+/** Never sent back: hop-by-hop headers, and set-cookie (a provider's cookies are for its own clients). */
 const neverForwardedBack = new Set([
   "connection",
   "keep-alive",
@@ -49,8 +45,6 @@ const neverForwardedBack = new Set([
   "te",
   "trailer",
   "upgrade",
-  "content-encoding",
-  "content-length",
   "set-cookie",
 ]);
 
@@ -69,10 +63,10 @@ export function upstreamRequestHeaders(
   return headers;
 }
 
-export function clientResponseHeaders(upstream: Headers): OutgoingHttpHeaders {
+export function clientResponseHeaders(upstream: IncomingHttpHeaders): OutgoingHttpHeaders {
   const headers: OutgoingHttpHeaders = {};
-  upstream.forEach((value, name) => {
-    if (!neverForwardedBack.has(name)) headers[name] = value;
-  });
+  for (const [name, value] of Object.entries(upstream)) {
+    if (value !== undefined && !neverForwardedBack.has(name)) headers[name] = value;
+  }
   return headers;
 }

@@ -7,7 +7,7 @@
  * timing (a caller cannot steer which digest bytes match), and the final comparison is
  * `timingSafeEqual`, so no early exit reveals how much of a guessed token was right.
  */
-import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
+import { hash, randomBytes, timingSafeEqual } from "node:crypto";
 
 /** Says what the value is to anyone who finds one in a log: not a provider key. */
 export const gatewayTokenPrefix = "supervise-gateway-";
@@ -62,7 +62,7 @@ export function createGatewayTokens(random: (size: number) => Buffer = randomByt
 }
 
 function digestOf(token: string): Buffer {
-  return createHash("sha256").update(token).digest();
+  return hash("sha256", token, "buffer");
 }
 
 /**

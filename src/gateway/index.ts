@@ -29,4 +29,10 @@ export {
 } from "./model-gateway.ts";
 export { chatCompletionsUsageReader, responsesUsageReader } from "./openai-usage.ts";
 export { type GatewayErrorResponse, type GatewayProblem, providerErrorResponse } from "./provider-errors.ts";
+export {
+  createNodeHttpTransport,
+  type UpstreamRequest,
+  type UpstreamResponse,
+  type UpstreamTransport,
+} from "./upstream-transport.ts";
 export type { TokenCounts, UsageReader, UsageReading } from "./usage-reading.ts";

@@ -9,9 +9,7 @@
  * idle signal, and upstream failures for model_blocked. The gateway keeps no counts of its own
  * beyond failures in a row: budgets are the caller's, asked before each request.
  */
-import { rm } from "node:fs/promises";
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import type { PricingTable } from "../agent/model/pricing.ts";
 import { createRedactor, type Redactor } from "../agent/transcript.ts";
 import type { Clock } from "../clock.ts";
@@ -25,10 +23,12 @@ import {
   usageOfExchange,
 } from "./exchange-report.ts";
 import { forwardExchange } from "./forward-exchange.ts";
+import { listenForGateway } from "./gateway-listeners.ts";
 import { type Endpoint, gatewayBaseUrl, type Provider, routeOf, upstreamUrlOf } from "./gateway-routes.ts";
 import { createGatewayTokens, presentedCredentials } from "./gateway-tokens.ts";
 import type { GatewayUsage } from "./gateway-usage.ts";
 import { type GatewayProblem, providerErrorResponse } from "./provider-errors.ts";
+import { createNodeHttpTransport, type UpstreamTransport } from "./upstream-transport.ts";
 
 /** Where one provider's API is and the supervisor's key for it; read from its environment by the caller. */
 export interface UpstreamCredential {
@@ -46,8 +46,8 @@ export interface ModelGatewayOptions {
   upstreams: Partial<Record<Provider, UpstreamCredential>>;
   pricing: PricingTable;
   clock: Clock;
-  /** Default: the global fetch, looked up on each request. */
-  fetch?: typeof fetch;
+  /** How requests reach the providers; default node:http(s) with kept-alive connections, closed with the gateway. */
+  transport?: UpstreamTransport;
   /** Also listen here (a stale socket file is replaced); the folder should be the supervisor's own. */
   socketPath?: string;
   /** Applied to every text handed to onExchange and onUpstreamFailure, after the real keys are hidden. */
@@ -88,6 +88,7 @@ export interface ModelGateway {
 
 export async function startModelGateway(options: ModelGatewayOptions): Promise<ModelGateway> {
   const tokens = createGatewayTokens();
+  const transport = options.transport ?? createNodeHttpTransport();
   const exchangesUnderWay = new Map<string, Set<AbortController>>();
   const failuresInRow = new Map<string, number>();
   const lastActivityMs = new Map<string, number>();
@@ -148,15 +149,12 @@ export async function startModelGateway(options: ModelGatewayOptions): Promise<M
       send(outgoing, route.provider, { kind: "not_found", message: route.reason });
       return;
     }
-    const workstreamId = presentedCredentials(incoming.headers)
-      .map((credential) => tokens.workstreamOf(credential))
-      .find((found) => found !== undefined);
-    if (workstreamId === undefined) {
-      send(outgoing, route.provider, {
-        kind: "unauthenticated",
-        message:
-          "the API key is not a live gateway token of this run (unknown, or revoked when its worker stopped).",
-      });
+    const credential = presentedCredentials(incoming.headers).find(
+      (each) => tokens.workstreamOf(each) !== undefined,
+    );
+    const workstreamId = credential === undefined ? undefined : tokens.workstreamOf(credential);
+    if (credential === undefined || workstreamId === undefined) {
+      send(outgoing, route.provider, { kind: "unauthenticated", message: unauthenticatedMessage });
       return;
     }
     noteActivity(workstreamId);
@@ -186,6 +184,11 @@ export async function startModelGateway(options: ModelGatewayOptions): Promise<M
         safely(() => options.onExchange?.(workstreamId, { ...refused, end: "refused_by_budget" }));
         return;
       }
+      // The worker may have stopped (its token revoked) while its budget was being asked.
+      if (tokens.workstreamOf(credential) !== workstreamId) {
+        send(outgoing, route.provider, { kind: "unauthenticated", message: unauthenticatedMessage });
+        return;
+      }
     }
     const controller = new AbortController();
     const underWay = exchangesUnderWay.get(workstreamId) ?? new Set();
@@ -201,7 +204,7 @@ export async function startModelGateway(options: ModelGatewayOptions): Promise<M
           apiKey: upstream.apiKey,
         },
         {
-          fetch: options.fetch ?? ((input, init) => globalThis.fetch(input, init)),
+          transport,
           excerptLimitBytes: options.excerptLimitBytes ?? 16 * 1024,
           signal: controller.signal,
           onProgress: () => noteActivity(workstreamId),
@@ -222,18 +225,8 @@ export async function startModelGateway(options: ModelGatewayOptions): Promise<M
       else outgoing.destroy();
     });
   };
-  const servers: Server[] = [];
-  const tcpServer = createServer(onRequest);
-  servers.push(tcpServer);
-  await listen(tcpServer, { host: "127.0.0.1", port: 0 });
-  const origin = `http://127.0.0.1:${(tcpServer.address() as AddressInfo).port}`;
-  if (options.socketPath !== undefined) {
-    const socketServer = createServer(onRequest);
-    servers.push(socketServer);
-    // A socket file left by a supervisor that died would make listen fail with EADDRINUSE.
-    await rm(options.socketPath, { force: true });
-    await listen(socketServer, { path: options.socketPath });
-  }
+  const listeners = await listenForGateway(onRequest, options.socketPath);
+  const { origin } = listeners;
 
   return {
     origin,
@@ -247,19 +240,14 @@ export async function startModelGateway(options: ModelGatewayOptions): Promise<M
     async close() {
       tokens.revokeAll();
       for (const workstreamId of [...exchangesUnderWay.keys()]) stopExchanges(workstreamId);
-      await Promise.all(
-        servers.map(
-          (server) =>
-            new Promise<void>((resolve) => {
-              server.close(() => resolve());
-              server.closeAllConnections();
-            }),
-        ),
-      );
-      if (options.socketPath !== undefined) await rm(options.socketPath, { force: true });
+      await listeners.close();
+      if (options.transport === undefined) transport.close();
     },
   };
 }
+
+const unauthenticatedMessage =
+  "the API key is not a live gateway token of this run (unknown, or revoked when its worker stopped).";
 
 /** An exchange the gateway answered itself, in the shape of a forwarded one for the report. */
 function gatewayAnswer(
@@ -284,14 +272,4 @@ function send(outgoing: ServerResponse, provider: Provider | null, problem: Gate
   const error = providerErrorResponse(provider, problem);
   outgoing.writeHead(error.status, error.headers);
   outgoing.end(error.body);
-}
-
-function listen(server: Server, address: { host: string; port: number } | { path: string }): Promise<void> {
-  return new Promise((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(address, () => {
-      server.off("error", reject);
-      resolve();
-    });
-  });
 }

@@ -226,8 +226,13 @@ function answer(
 }
 
 function json(outgoing: ServerResponse, value: unknown): void {
-  outgoing.writeHead(200, { "content-type": "application/json", "request-id": "req_fake_1" });
-  outgoing.end(JSON.stringify(value));
+  const body = JSON.stringify(value);
+  outgoing.writeHead(200, {
+    "content-type": "application/json",
+    "content-length": String(Buffer.byteLength(body)),
+    "request-id": "req_fake_1",
+  });
+  outgoing.end(body);
 }
 
 function sse(events: Record<string, unknown>[], options: { named: boolean }): string {

@@ -65,19 +65,30 @@ describe("Anthropic Messages", () => {
 
     const answer = await call(gateway, {
       path: "/anthropic/v1/messages?beta=true",
-      headers: anthropicHeaders(token),
+      headers: {
+        ...anthropicHeaders(token),
+        authorization: `Bearer ${token}`,
+        "accept-encoding": "gzip, br",
+        "user-agent": "claude-cli/2.1.0 (external, cli)",
+      },
       body: messagesRequest(false),
     });
 
     expect(answer.status).toBe(200);
     expect(JSON.parse(answer.body)).toMatchObject({ type: "message", usage: anthropicUsage });
     expect(answer.headers["request-id"]).toBe("req_fake_1");
+    expect(answer.headers["content-length"]).toBe(String(Buffer.byteLength(answer.body)));
     expect(upstream.requests.map((request) => request.path)).toEqual(["/v1/messages?beta=true"]);
-    expect(upstream.requests[0]?.headers).toMatchObject({
+    const forwarded = upstream.requests[0]?.headers;
+    expect(forwarded).toMatchObject({
       "x-api-key": anthropicKey,
       "anthropic-version": "2023-06-01",
       "anthropic-beta": "interleaved-thinking-2025-05-14",
+      "user-agent": "claude-cli/2.1.0 (external, cli)",
+      "content-length": String(JSON.stringify(messagesRequest(false)).length),
     });
+    // Uncompressed answers, so usage can be read off them as they pass.
+    expect(forwarded?.["accept-encoding"]).toBeUndefined();
     expect(await usage.next()).toEqual(["ws-a", anthropicTurn]);
     const [workstreamId, exchange] = await exchanges.next();
     expect(workstreamId).toBe("ws-a");
@@ -416,6 +427,34 @@ describe("budgets", () => {
     `);
     expect(upstream.requests).toEqual([]);
     expect((await exchanges.next())[1]).toMatchObject({ status: 400, end: "refused_by_budget", usage: null });
+  });
+
+  it("refuses a request whose token was revoked while its budget was being asked", async () => {
+    let allow: () => void = () => {};
+    let onAsked: () => void = () => {};
+    const isAsked = new Promise<void>((resolve) => {
+      onAsked = resolve;
+    });
+    const { gateway, upstream } = await start({
+      beforeRequest: () =>
+        new Promise((resolve) => {
+          allow = () => resolve({ allowed: true });
+          onAsked();
+        }),
+    });
+    const { token } = gateway.grant("ws-a");
+
+    const answering = call(gateway, {
+      path: "/anthropic/v1/messages",
+      headers: anthropicHeaders(token),
+      body: messagesRequest(true),
+    });
+    await isAsked;
+    gateway.revoke("ws-a");
+    allow();
+
+    expect((await answering).status).toBe(401);
+    expect(upstream.requests).toEqual([]);
   });
 });
 
