@@ -39,6 +39,8 @@ export interface Bundle {
   }[];
   interventions: WorkstreamState["interventions"];
   escalations: WorkstreamState["escalations"];
+  /** What the monitor saw, latest last; a stopped worker's carry the last lines it printed. */
+  signals: WorkstreamState["signals"];
   usage: UsageRecord & {
     /** The effective date of the price table cost_usd was estimated with; null when not known. */
     prices_effective: string | null;
@@ -117,6 +119,7 @@ export function buildBundle(input: BundleInput): Bundle {
     })),
     interventions: state.interventions.map((intervention) => ({ ...intervention })),
     escalations: state.escalations.map((escalation) => ({ ...escalation })),
+    signals: state.signals.map((signal) => ({ ...signal })),
     usage: {
       ...usageRecordOf(state),
       cost_usd: Number(state.costUsd.toFixed(6)),
@@ -169,6 +172,13 @@ export function renderBundleMarkdown(bundle: Bundle): string {
     );
   }
   if (bundle.claims.length === 0) lines.push("- none");
+  if (bundle.signals.length > 0) {
+    lines.push("", "## Signals", "");
+    for (const signal of bundle.signals) {
+      lines.push(`- ${signal.ts} ${signal.signal}: ${markdownInline(signal.summary)}`);
+      if (signal.last_output) lines.push(...fenced(signal.last_output, "  "));
+    }
+  }
   const usage = bundle.usage;
   lines.push(
     "",
@@ -180,6 +190,13 @@ export function renderBundleMarkdown(bundle: Bundle): string {
     "",
   );
   return printable(lines.join("\n"));
+}
+
+/** A code block that no backtick run inside `text` can close early. */
+function fenced(text: string, indent: string): string[] {
+  const longestRun = Math.max(0, ...(text.match(/`+/g) ?? []).map((run) => run.length));
+  const fence = "`".repeat(Math.max(3, longestRun + 1));
+  return [`${indent}${fence}`, ...text.split("\n").map((line) => `${indent}${line}`), `${indent}${fence}`];
 }
 
 function escapeCell(text: string): string {

@@ -48,9 +48,27 @@ export interface PlaybookContext {
   attemptsUsed: ReadonlyMap<string, number>;
 }
 
-/** The first line of the evidence: what `signal.detected` says. */
+/**
+ * What `signal.detected` says in one line: the evidence's first line, and for a worker that
+ * stopped, the last line it printed (the reason people look for: "Not logged in", "command not
+ * found"), which the first line only announces.
+ */
 export function summarizeSignal(signal: Signal): string {
-  return signal.evidence.split("\n")[0]!.slice(0, 300);
+  const [first = "", ...rest] = signal.evidence.split("\n");
+  const lastLine = first.endsWith("its last output:") ? lastOutputLines(signal, 1) : "";
+  return (lastLine ? `${first} ${lastLine.trim()}` : first).slice(0, 300);
+}
+
+/** The last `count` non-blank lines a stopped worker printed, from its signal's evidence; "" for none. */
+export function lastOutputLines(signal: Signal, count: number): string {
+  const marker = signal.evidence.indexOf("its last output:\n");
+  if (marker < 0) return "";
+  const output = signal.evidence.slice(marker + "its last output:\n".length);
+  return output
+    .split("\n")
+    .filter((line) => line.trim() !== "")
+    .slice(-count)
+    .join("\n");
 }
 
 /**

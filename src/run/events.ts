@@ -154,7 +154,13 @@ const eventData = {
   "gate.skipped": gateData,
   "gate.waived": gateData,
 
-  "signal.detected": { signal: z.string(), summary: z.string(), failing_gates: z.array(z.string()) },
+  "signal.detected": {
+    signal: z.string(),
+    summary: z.string(),
+    failing_gates: z.array(z.string()),
+    /** The last lines a stopped worker printed, redacted. */
+    last_output: z.string().optional(),
+  },
   "intervention.applied": {
     playbook: z.string(),
     signal: z.string(),

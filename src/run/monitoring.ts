@@ -4,7 +4,7 @@
  * playbook), then the effect: a human asked, or the text delivered to the worker.
  */
 import type { WorkerExit } from "../agent/worker.ts";
-import type { Delivery, SignalMonitorDecision } from "../monitor/monitor-decision.ts";
+import { type Delivery, lastOutputLines, type SignalMonitorDecision } from "../monitor/monitor-decision.ts";
 import type { Signal } from "../monitor/playbook-matcher.ts";
 import type { StallMonitor } from "../monitor/stall-monitor.ts";
 import type { Workstream } from "../plan/schema.ts";
@@ -84,10 +84,12 @@ export class Monitoring {
   private async apply(workstream: Workstream, decision: SignalMonitorDecision): Promise<string | null> {
     const id = workstream.id;
     const { signal } = decision;
+    const lastOutput = lastOutputLines(signal, 20);
     await this.run.record("signal.detected", id, {
       signal: signal.kind,
       summary: decision.summary,
       failing_gates: signal.failingGates,
+      ...(lastOutput ? { last_output: this.run.dependencies.redact(lastOutput) } : {}),
     });
     if (decision.kind === "intervene") {
       await this.run.record("intervention.applied", id, {

@@ -102,7 +102,8 @@ export interface WorkstreamState extends Usage {
     text: string | null;
     decided_at: string | null;
   }[];
-  signals: { signal: string; summary: string; ts: string }[];
+  /** Signals, latest last; a stopped worker's carry the last lines it printed. */
+  signals: { signal: string; summary: string; ts: string; last_output?: string }[];
 }
 
 export interface RunState {
@@ -296,7 +297,12 @@ function applyWorkstreamDetails(workstream: WorkstreamState, event: WorkstreamEv
       workstream.decisionEffectPending = null;
       break;
     case "signal.detected":
-      workstream.signals.push({ signal: event.signal, summary: event.summary, ts: event.ts });
+      workstream.signals.push({
+        signal: event.signal,
+        summary: event.summary,
+        ts: event.ts,
+        ...(event.last_output === undefined ? {} : { last_output: event.last_output }),
+      });
       break;
     case "intervention.applied":
       workstream.interventions.push({

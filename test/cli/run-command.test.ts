@@ -241,6 +241,30 @@ echo "claim: $(supervise tool claim_done --input '{"summary": "mine"}' 2>&1)"
     expect(result.stdout).not.toContain('"type":"push.completed","workstream":"thief"');
   });
 
+  it("says why a worker stopped: its last lines in the signal, the journal and the evidence", async () => {
+    const worker = workspace.writeWorker(
+      "lost.sh",
+      "#!/usr/bin/env bash\ncat >/dev/null\necho starting\necho 'Not logged in · Please run /login' >&2\nexit 1\n",
+    );
+    workspace.writePlan("plan.yaml", plan({ lost: worker }).replace("max_restarts: 1", "max_restarts: 0"));
+    const result = await workspace.supervise(["plan.yaml", "--json"]);
+    expect(result.exitCode).toBe(1);
+    const signal = result.stdout
+      .split("\n")
+      .filter((line) => line.includes('"type":"signal.detected"'))
+      .map((line) => JSON.parse(line))[0];
+    expect(signal).toMatchObject({
+      summary: "the worker exited 1; its last output: Not logged in · Please run /login",
+      last_output: "starting\nNot logged in · Please run /login",
+    });
+    const run = readdirSync(join(workspace.directory, ".supervise", "runs"))[0]!;
+    const bundleMarkdown = readFileSync(
+      join(workspace.directory, ".supervise", "runs", run, "evidence", "lost", "bundle.md"),
+      "utf8",
+    );
+    expect(bundleMarkdown).toContain("  Not logged in · Please run /login\n  ```");
+  });
+
   it("refuses a second supervisor on the same state dir with exit 2", async () => {
     const worker = workspace.writeWorker("slow.sh", "#!/usr/bin/env bash\ncat >/dev/null\nsleep 30\n");
     workspace.writePlan("plan.yaml", plan({ slow: worker }));

@@ -417,10 +417,10 @@ describe("a worker stopped without an accepted claim", () => {
     outputTail: "",
     ...overrides,
   });
-  const restartWith = (kind: SignalKind, evidence: string) => ({
+  const restartWith = (kind: SignalKind, evidence: string, summary = evidence.split("\n")[0]) => ({
     kind: "intervene",
     signal: { kind, failingGates: [], logText: evidence, evidence },
-    summary: evidence.split("\n")[0],
+    summary,
     delivery: "restart_prompt",
     playbook: stopped,
     attempt: 1,
@@ -433,7 +433,11 @@ describe("a worker stopped without an accepted claim", () => {
       .monitor()
       .afterWorkerStopped(workstream, exit({ outputTail: "bye\n" }), { wasIdle: false, madeClaim: false });
     expect(decision).toEqual(
-      restartWith("stopped_without_claim", "the worker exited 0; its last output:\nbye\n"),
+      restartWith(
+        "stopped_without_claim",
+        "the worker exited 0; its last output:\nbye\n",
+        "the worker exited 0; its last output: bye",
+      ),
     );
   });
 
