@@ -61,6 +61,18 @@ export function cliAgentCommand(agent: CliAgentConfig): string {
         // supervise's sandbox is the boundary; Codex's own cannot start inside it.
         "--dangerously-bypass-approvals-and-sandbox",
         "--skip-git-repo-check",
+        // A provider of its own, at the run's gateway (OPENAI_BASE_URL, expanded by the shell that
+        // runs this line): Codex's built-in one tries a WebSocket to api.openai.com first.
+        "-c",
+        "model_provider=supervise",
+        "-c",
+        quote('model_providers.supervise.name="supervise"'),
+        "-c",
+        '"model_providers.supervise.base_url=\\"$OPENAI_BASE_URL\\""',
+        "-c",
+        quote('model_providers.supervise.env_key="OPENAI_API_KEY"'),
+        "-c",
+        quote('model_providers.supervise.wire_api="responses"'),
         "-c",
         quote('mcp_servers.supervise.command="supervise"'),
         "-c",
