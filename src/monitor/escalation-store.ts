@@ -198,9 +198,13 @@ export function createEscalationStore(
       // Polling a small file is simpler and sturdier than fs.watch across editors, atomic renames and NFS.
       for (;;) {
         signal.throwIfAborted();
-        const record = await read(id);
-        if (!record) throw new EscalationNotFoundError(id);
-        if (record.status !== "pending") return record;
+        // A file caught mid-write by someone else (or damaged) is read again at the next poll.
+        const record = await read(id).catch((error: unknown) => {
+          if (error instanceof SyntaxError) return undefined;
+          throw error;
+        });
+        if (record === null) throw new EscalationNotFoundError(id);
+        if (record !== undefined && record.status !== "pending") return record;
         await new Promise<void>((resolve) => {
           const timer = setTimeout(done, pollMs);
           function done() {

@@ -307,7 +307,9 @@ supervise tool claim_done --input '{"summary": "done; s3cr3t-deploy-value-42"}'
     const runs = join(workspace.directory, ".supervise", "runs");
     const run = join(runs, readdirSync(runs)[0]!);
     const transcript = readFileSync(join(run, "transcripts", "leaky.jsonl"), "utf8");
-    expect(transcript).toContain("seen: [unset] [unset]");
+    // The model key variable holds the run's gateway token for this workstream, never the key.
+    expect(transcript).toMatch(/seen: \[unset\] \[supervise-gateway-[\w-]{43}\]/);
+    expect(transcript).not.toContain("sk-test-key-0123456789");
     expect(transcript).toContain("the literal: [REDACTED:DEPLOY_THING]");
     for (const text of [
       transcript,

@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -25,7 +25,9 @@ async function openTwo() {
 async function forge(id: string, edit: (record: EscalationRecord) => EscalationRecord): Promise<void> {
   const file = join(runDirectory, "escalations", `${id}.json`);
   const record = JSON.parse(await readFile(file, "utf8")) as EscalationRecord;
-  await writeFile(file, JSON.stringify(edit(record)));
+  // Written aside and renamed, as a careful forger would: a reader never sees half a file.
+  await writeFile(`${file}.forged`, JSON.stringify(edit(record)));
+  await rename(`${file}.forged`, file);
 }
 
 const forgedApproval = {

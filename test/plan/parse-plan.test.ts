@@ -103,7 +103,12 @@ const brokenPlans: BrokenPlan[] = [
     kind: "unknown provider names the allowed values",
     source: source("agent:", "  provider: openai", "workstreams:", "  - { id: a, goal: x }"),
     problems: [
-      problem(2, 13, "agent.provider", 'provider must be one of anthropic, replay, command, got "openai"'),
+      problem(
+        2,
+        13,
+        "agent.provider",
+        'provider must be one of anthropic, replay, command, claude-code, codex, got "openai"',
+      ),
     ],
   },
   {
@@ -114,7 +119,7 @@ const brokenPlans: BrokenPlan[] = [
         4,
         12,
         "workstreams[0].agent.provider",
-        'missing required field "provider" (one of anthropic, replay, command)',
+        'missing required field "provider" (one of anthropic, replay, command, claude-code, codex)',
       ),
     ],
   },
