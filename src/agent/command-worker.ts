@@ -3,12 +3,13 @@
  * checkout with the prompt on stdin, reaching its tools through `supervise tool` / `supervise mcp`
  * on a socket bound to its workstream. It is sandboxed like every worker command.
  */
+
+import type { TranscriptWriter } from "../model/transcript.ts";
+import { renderPrompt } from "../prompts/prompt-templates.ts";
 import type { CommandRunner, RunningCommand } from "../sandbox/run-command.ts";
 import type { ToolServer } from "./bridge/tool-server.ts";
-import { renderPrompt } from "./prompt-templates.ts";
 import type { WorkerServices } from "./tools/tool-definition.ts";
 import { workerTools } from "./tools/tool-registry.ts";
-import type { TranscriptWriter } from "./transcript.ts";
 import { describeExit, type WorkerExit, type WorkerLauncher, type WorkerStart } from "./worker.ts";
 
 export interface CommandWorkerOptions {

@@ -8,11 +8,11 @@
 import type Anthropic from "@anthropic-ai/sdk";
 import { AnthropicError } from "@anthropic-ai/sdk";
 import type { Message } from "@anthropic-ai/sdk/resources/messages";
-import { describeApiError } from "../agent/model/api-error.ts";
-import type { PricingTable } from "../agent/model/pricing.ts";
-import { renderPrompt } from "../agent/prompt-templates.ts";
-import type { TranscriptWriter } from "../agent/transcript.ts";
 import { SuperviseError } from "../errors.ts";
+import { describeApiError } from "../model/api-error.ts";
+import type { PricingTable } from "../model/pricing.ts";
+import type { TranscriptWriter } from "../model/transcript.ts";
+import { renderPrompt } from "../prompts/prompt-templates.ts";
 import { createSafeGit, type SafeGitOptions } from "../workspace/safe-git.ts";
 import { type GateResult, gateResult } from "./gate-result.ts";
 import { observeReviewDiff, type ReviewDiff } from "./review-diff.ts";

@@ -5,8 +5,8 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import type Anthropic from "@anthropic-ai/sdk";
-import type { TranscriptWriter } from "../agent/transcript.ts";
 import type { Forge } from "../forge/forge.ts";
+import type { TranscriptWriter } from "../model/transcript.ts";
 import type { GateId, Plan, Workstream } from "../plan/schema.ts";
 import type { CommandRunner } from "../sandbox/run-command.ts";
 import { runCommandGate } from "./command-gate.ts";

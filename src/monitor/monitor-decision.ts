@@ -3,8 +3,9 @@
  * hands the worker a playbook, asks a human, stops the worker, or only keeps the record. The
  * monitor never writes run state; `decideOnSignal` is pure.
  */
-import { renderPrompt } from "../agent/prompt-templates.ts";
+
 import type { Workstream } from "../plan/schema.ts";
+import { renderPrompt } from "../prompts/prompt-templates.ts";
 import { type Playbook, renderPlaybook } from "./playbook.ts";
 import { choosePlaybook, type Signal } from "./playbook-matcher.ts";
 

@@ -8,10 +8,10 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { LineCounter, parseDocument } from "yaml";
 import { z } from "zod";
-import { fillTemplate } from "../agent/prompt-templates.ts";
 import { PlanError, type PlanProblem } from "../errors.ts";
 import { createPlanLocator, formatPlanPath } from "../plan/plan-locator.ts";
 import { gateIds } from "../plan/schema.ts";
+import { fillTemplate } from "../prompts/prompt-templates.ts";
 
 export const signalKinds = [
   "claim_rejected",

@@ -3,8 +3,8 @@
  * line per event otherwise, or one JSON object per event with `--json`.
  */
 
-import type { Redactor } from "../agent/transcript.ts";
 import type { Output } from "../cli/output.ts";
+import type { Redactor } from "../model/transcript.ts";
 import type { Plan } from "../plan/schema.ts";
 import type { JournalEvent } from "../run/events.ts";
 import type { RunInfo } from "../run/run-store.ts";

@@ -6,8 +6,10 @@
  * ./monitoring.ts applies, the escalation flow (./escalation-flow.ts), the claim verifier
  * (./claim-verifier.ts) and the worker's services (./worker-services.ts).
  */
-import type { TurnUsage, WorkerExit } from "../agent/worker.ts";
+
+import type { WorkerExit } from "../agent/worker.ts";
 import { errorMessage, JournalWriteError, osErrorCode, StateError, SuperviseError } from "../errors.ts";
+import type { TurnUsage } from "../model/pricing.ts";
 import { remainingBudget, remainingBudgetMs } from "../monitor/budget.ts";
 import { StallMonitor } from "../monitor/stall-monitor.ts";
 import type { Workstream } from "../plan/schema.ts";

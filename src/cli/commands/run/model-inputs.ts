@@ -4,8 +4,8 @@
  * flag is exit 2 at once. Nothing here loads the model SDK.
  */
 import { resolve } from "node:path";
-import { type Cassette, checkCassettePlaybooks, loadCassette } from "../../../agent/model/cassette.ts";
 import { UsageError } from "../../../errors.ts";
+import { type Cassette, checkCassettePlaybooks, loadCassette } from "../../../model/cassette.ts";
 import type { Playbook } from "../../../monitor/playbook.ts";
 import type { Plan } from "../../../plan/schema.ts";
 import { isSelected } from "./run-request.ts";

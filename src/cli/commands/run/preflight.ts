@@ -3,8 +3,9 @@
  * table, the model inputs, and the sandbox's host tools. A failure here is bad input or a missing
  * tool (exit 2), and leaves nothing behind.
  */
-import { bundledPriceFile, loadPriceTable, type PricingTable } from "../../../agent/model/price-table.ts";
+
 import { SuperviseError } from "../../../errors.ts";
+import { bundledPriceFile, loadPriceTable, type PricingTable } from "../../../model/price-table.ts";
 import type { Plan } from "../../../plan/schema.ts";
 import { checkIsolationAvailable, findNetworkBridge } from "../../../sandbox/index.ts";
 import type { CommandContext } from "../command-context.ts";

@@ -6,10 +6,10 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { createCommandWorkerLauncher } from "../../../agent/command-worker.ts";
-import { createTranscriptWriter, type Redactor, type TranscriptWriter } from "../../../agent/transcript.ts";
 import type { WorkerLauncher } from "../../../agent/worker.ts";
 import { systemClock } from "../../../clock.ts";
 import type { Reviewer } from "../../../evidence/verify-claim.ts";
+import { createTranscriptWriter, type Redactor, type TranscriptWriter } from "../../../model/transcript.ts";
 import type { Workstream } from "../../../plan/schema.ts";
 import { agentCommandPaths } from "../../../sandbox/run-isolation.ts";
 import type { OpenedRun } from "./open-run.ts";

@@ -2,8 +2,9 @@
  * The supervisor's dependencies, wired from what the run made: every side effect the supervisor
  * has reaches it through these (see src/run/supervisor-dependencies.ts).
  */
-import type { Redactor } from "../../../agent/transcript.ts";
+
 import { systemClock } from "../../../clock.ts";
+import type { Redactor } from "../../../model/transcript.ts";
 import { createEscalationStore } from "../../../monitor/escalation-store.ts";
 import { type EscalationNotice, postEscalationNotice } from "../../../monitor/webhook.ts";
 import type { JournalEvent } from "../../../run/events.ts";
