@@ -8,8 +8,8 @@
 import type { Message } from "@anthropic-ai/sdk/resources/messages";
 import writeFileAtomic from "write-file-atomic";
 import { Document } from "yaml";
+import type { Redactor } from "../sandbox/redactor.ts";
 import { type Cassette, type CassetteBlock, type CassetteTurn, parseCassette } from "./cassette.ts";
-import type { Redactor } from "./transcript.ts";
 
 export interface TurnRecorder {
   record(message: Message): Promise<void>;

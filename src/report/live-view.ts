@@ -4,11 +4,11 @@
  */
 
 import type { Output } from "../cli/output.ts";
-import type { Redactor } from "../model/transcript.ts";
 import type { Plan } from "../plan/schema.ts";
 import type { JournalEvent } from "../run/events.ts";
 import type { RunInfo } from "../run/run-store.ts";
 import { applyEvent, initialRunState, type RunState, terminalStatuses } from "../run/workstream-state.ts";
+import type { Redactor } from "../sandbox/redactor.ts";
 import { printable } from "../text.ts";
 import { formatEventLine } from "./event-line.ts";
 import { renderStatusTable } from "./status-table.ts";

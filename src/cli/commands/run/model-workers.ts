@@ -16,10 +16,11 @@ import { type Cassette, loadCassette } from "../../../model/cassette.ts";
 import { createCassetteRecorder, type TurnRecorder } from "../../../model/cassette-recorder.ts";
 import type { PricingTable } from "../../../model/price-table.ts";
 import { createReplayClientFor } from "../../../model/replay.ts";
-import type { Redactor, TranscriptWriter } from "../../../model/transcript.ts";
+import type { TranscriptWriter } from "../../../model/transcript.ts";
 import type { Playbook } from "../../../monitor/playbook.ts";
 import type { Plan } from "../../../plan/schema.ts";
 import { isGateEvent, type JournalEvent } from "../../../run/events.ts";
+import type { Redactor } from "../../../sandbox/redactor.ts";
 import type { ModelInputs } from "./model-inputs.ts";
 
 /** The launchers of the model workstreams and the reviewers of those whose `done` has `review`. */

@@ -4,12 +4,12 @@
  */
 
 import { systemClock } from "../../../clock.ts";
-import type { Redactor } from "../../../model/transcript.ts";
 import { createEscalationStore } from "../../../monitor/escalation-store.ts";
 import { type EscalationNotice, postEscalationNotice } from "../../../monitor/webhook.ts";
 import type { JournalEvent } from "../../../run/events.ts";
 import type { SupervisorDependencies } from "../../../run/supervisor.ts";
 import { sandboxFacts } from "../../../sandbox/index.ts";
+import type { Redactor } from "../../../sandbox/redactor.ts";
 import type { OpenedRun } from "./open-run.ts";
 import type { Preflight } from "./preflight.ts";
 import type { RunRequest } from "./run-request.ts";
