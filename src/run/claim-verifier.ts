@@ -7,9 +7,9 @@
 import type { ToolResult } from "../agent/tools/tool-definition.ts";
 import { errorMessage } from "../errors.ts";
 import { type Bundle, buildBundle, renderBundleMarkdown, writeBundle } from "../evidence/bundle.ts";
-import { issueFacts, pullRequestFacts } from "../evidence/forge-gates.ts";
 import type { GateResult } from "../evidence/gate-result.ts";
 import { verifyClaim } from "../evidence/verify-claim.ts";
+import { issueFacts, pullRequestFacts } from "../forge/forge-facts.ts";
 import type { Workstream } from "../plan/schema.ts";
 import { renderPrompt } from "../prompts/prompt-templates.ts";
 import { gateEventTypeOf } from "./events.ts";

@@ -5,9 +5,9 @@
  */
 
 import type { ToolResult } from "../agent/tools/tool-definition.ts";
-import { pullRequestFacts, settleWithin } from "../evidence/forge-gates.ts";
 import type { GateResult } from "../evidence/gate-result.ts";
 import type { Forge, PullRequest } from "../forge/forge.ts";
+import { pullRequestFacts, settleWithin } from "../forge/forge-facts.ts";
 import { withoutForeignClosingReferences } from "../forge/local/closing-keywords.ts";
 import type { Plan, Workstream } from "../plan/schema.ts";
 import { renderPrompt } from "../prompts/prompt-templates.ts";

@@ -14,9 +14,9 @@ import {
   type ForgeGateContext,
   observeIssueClosed,
   observePrMerged,
-  settleWithin,
 } from "../../../src/evidence/forge-gates.ts";
 import type { Forge } from "../../../src/forge/forge.ts";
+import { settleWithin } from "../../../src/forge/forge-facts.ts";
 import {
   createGithubForge,
   type GithubForgeError,
