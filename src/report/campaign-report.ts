@@ -4,6 +4,7 @@
  * retrospective; the timeline. Pure: the caller reads the files and passes the clock's time.
  */
 import { verdictOf } from "../evidence/bundle.ts";
+import { addTallies, passRate } from "../evidence/test-results.ts";
 import type { JournalEvent } from "../run/events.ts";
 import type { RunState, WorkstreamState } from "../run/workstream-state.ts";
 import { addUsage, emptyUsage, type UsageRecord, usageOf, usageRecordOf } from "../usage.ts";
@@ -16,7 +17,6 @@ import {
   type WorkstreamReport,
 } from "./report-model.ts";
 import { buildRetrospective, roundUsd } from "./retrospective.ts";
-import { addTallies, passRate } from "./test-results.ts";
 import { buildTimeline } from "./timeline.ts";
 import { ciTests, type LogTexts, localCheckTests } from "./workstream-tests.ts";
 

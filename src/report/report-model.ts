@@ -3,9 +3,9 @@
  * and HTML renderers draw. Field names follow the journal and bundle.json (snake_case, units in names).
  */
 import type { GateStatus } from "../evidence/gate-result.ts";
+import type { TestTally } from "../evidence/test-results.ts";
 import type { WorkstreamStatus } from "../run/workstream-state.ts";
 import type { UsageRecord } from "../usage.ts";
-import type { TestTally } from "./test-results.ts";
 
 export const reportSchemaId = "supervise.report/v1";
 
