@@ -3,7 +3,6 @@
  * line per event otherwise, or one JSON object per event with `--json`.
  */
 
-import type { Output } from "../cli/output.ts";
 import type { Plan } from "../plan/schema.ts";
 import type { JournalEvent } from "../run/events.ts";
 import type { RunInfo } from "../run/run-store.ts";
@@ -19,10 +18,21 @@ export interface LiveView {
   close(): void;
 }
 
+/**
+ * Where the view writes: the terminal the CLI hands down (its Output satisfies this), so the report
+ * never writes to process.stdout itself.
+ */
+export interface ViewWriter {
+  out(text: string): void;
+  readonly isTty: boolean;
+  readonly useColor: boolean;
+  readonly columns: number;
+}
+
 export interface LiveViewOptions {
   plan: Plan;
   runId: string;
-  output: Output;
+  output: ViewWriter;
   json: boolean;
   redact: Redactor;
 }
