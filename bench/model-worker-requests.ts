@@ -12,7 +12,7 @@ import { createModelWorkerLauncher } from "../src/agent/model/model-worker.ts";
 import type { ToolResult, WorkerServices } from "../src/agent/tools/tool-definition.ts";
 import { systemClock } from "../src/clock.ts";
 import { type Cassette, parseCassette } from "../src/model/cassette.ts";
-import { createReplayFetch } from "../src/model/replay.ts";
+import { createReplayFetch } from "../src/model/client/replay.ts";
 import { builtInDefaults, defaultModel, defaultReviewer, type Workstream } from "../src/plan/schema.ts";
 import { renderPrompt } from "../src/prompts/prompt-templates.ts";
 import { buildCommandEnvironment, createCommandRunner } from "../src/sandbox/index.ts";

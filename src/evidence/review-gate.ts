@@ -9,7 +9,7 @@ import type Anthropic from "@anthropic-ai/sdk";
 import { AnthropicError } from "@anthropic-ai/sdk";
 import type { Message } from "@anthropic-ai/sdk/resources/messages";
 import { SuperviseError } from "../errors.ts";
-import { describeApiError } from "../model/api-error.ts";
+import { describeApiError } from "../model/client/api-error.ts";
 import type { PricingTable } from "../model/pricing.ts";
 import type { TranscriptWriter } from "../model/transcript.ts";
 import { renderPrompt } from "../prompts/prompt-templates.ts";

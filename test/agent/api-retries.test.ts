@@ -7,7 +7,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { createModelWorkerLauncher } from "../../src/agent/model/model-worker.ts";
 import type { WorkerExit } from "../../src/agent/worker.ts";
 import { ManualClock } from "../../src/clock.ts";
-import { createAnthropicClient } from "../../src/model/anthropic-client.ts";
+import { createAnthropicClient } from "../../src/model/client/anthropic-client.ts";
 import { FakeMessagesApi, type FakeTurn, text } from "../fakes/anthropic-messages-api.ts";
 import { testWorkstream } from "../fakes/plan-builder.ts";
 import { FakeWorkerServices } from "./fake-worker-services.ts";

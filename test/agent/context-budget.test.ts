@@ -9,7 +9,7 @@ import { createModelWorkerLauncher } from "../../src/agent/model/model-worker.ts
 import { fixedRequestCharacters } from "../../src/agent/model/worker-request.ts";
 import type { WorkerExit } from "../../src/agent/worker.ts";
 import { ManualClock } from "../../src/clock.ts";
-import { findRequestViolations } from "../../src/model/request-invariants.ts";
+import { findRequestViolations } from "../../src/model/client/request-invariants.ts";
 import { renderPrompt } from "../../src/prompts/prompt-templates.ts";
 import type { CommandResult } from "../../src/sandbox/run-command.ts";
 import {

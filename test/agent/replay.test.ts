@@ -8,8 +8,8 @@ import { createModelWorkerLauncher } from "../../src/agent/model/model-worker.ts
 import type { WorkerExit } from "../../src/agent/worker.ts";
 import { ManualClock } from "../../src/clock.ts";
 import { CassetteError, loadCassette } from "../../src/model/cassette.ts";
+import { createReplayClient, createReplayClientFor } from "../../src/model/client/replay.ts";
 import type { TurnUsage } from "../../src/model/pricing.ts";
-import { createReplayClient, createReplayClientFor } from "../../src/model/replay.ts";
 import { testWorkstream } from "../fakes/plan-builder.ts";
 import { FakeWorkerServices } from "./fake-worker-services.ts";
 

@@ -6,7 +6,7 @@
  */
 import type { APIError } from "@anthropic-ai/sdk";
 import type { Usage } from "@anthropic-ai/sdk/resources/messages";
-import { describeApiError } from "../../model/api-error.ts";
+import { describeApiError } from "../../model/client/api-error.ts";
 import { renderPrompt } from "../../prompts/prompt-templates.ts";
 import {
   type ContextBudget,

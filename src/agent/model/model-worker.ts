@@ -17,9 +17,9 @@ import type {
 } from "@anthropic-ai/sdk/resources/messages";
 import type { Clock } from "../../clock.ts";
 import { errorMessage } from "../../errors.ts";
-import { isSpendLimit } from "../../model/anthropic-client.ts";
-import { describeApiFailure, isPromptTooLong } from "../../model/api-error.ts";
 import type { TurnRecorder } from "../../model/cassette-recorder.ts";
+import { isSpendLimit } from "../../model/client/anthropic-client.ts";
+import { describeApiFailure, isPromptTooLong } from "../../model/client/api-error.ts";
 import { defaultPricing, type PricingTable, turnUsageOf } from "../../model/pricing.ts";
 import type { TranscriptWriter } from "../../model/transcript.ts";
 import { renderPrompt } from "../../prompts/prompt-templates.ts";

@@ -11,11 +11,11 @@ import { createModelWorkerLauncher } from "../../../agent/model/model-worker.ts"
 import type { WorkerLauncher } from "../../../agent/worker.ts";
 import { systemClock } from "../../../clock.ts";
 import type { Reviewer } from "../../../evidence/verify-claim.ts";
-import { createAnthropicClient } from "../../../model/anthropic-client.ts";
 import { type Cassette, loadCassette } from "../../../model/cassette.ts";
 import { createCassetteRecorder, type TurnRecorder } from "../../../model/cassette-recorder.ts";
+import { createAnthropicClient } from "../../../model/client/anthropic-client.ts";
+import { createReplayClientFor } from "../../../model/client/replay.ts";
 import type { PricingTable } from "../../../model/price-table.ts";
-import { createReplayClientFor } from "../../../model/replay.ts";
 import type { TranscriptWriter } from "../../../model/transcript.ts";
 import type { Playbook } from "../../../monitor/playbook.ts";
 import type { Plan } from "../../../plan/schema.ts";
