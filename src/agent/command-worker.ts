@@ -4,9 +4,9 @@
  * on a socket bound to its workstream. It is sandboxed like every worker command.
  */
 
-import type { TranscriptWriter } from "../model/transcript.ts";
-import { renderPrompt } from "../prompts/prompt-templates.ts";
-import type { CommandRunner, RunningCommand } from "../sandbox/run-command.ts";
+import type { TranscriptWriter } from "../model/index.ts";
+import { renderPrompt } from "../prompts/index.ts";
+import type { CommandRunner, RunningCommand } from "../sandbox/index.ts";
 import type { ToolServer } from "./bridge/tool-server.ts";
 import type { WorkerServices } from "./tools/tool-definition.ts";
 import { workerTools } from "./tools/tool-registry.ts";

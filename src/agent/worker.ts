@@ -3,8 +3,8 @@
  * The run decides when to start one and with which prompt; the worker reports how it ended.
  */
 
-import type { TurnUsage } from "../model/pricing.ts";
-import type { Workstream } from "../plan/schema.ts";
+import type { TurnUsage } from "../model/index.ts";
+import type { Workstream } from "../plan/index.ts";
 import type { WorkerServices } from "./tools/tool-definition.ts";
 
 export interface WorkerStart {

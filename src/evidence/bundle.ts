@@ -6,8 +6,8 @@
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import writeFileAtomic from "write-file-atomic";
-import type { Workstream } from "../plan/schema.ts";
-import { describeSandbox, type SandboxFacts } from "../sandbox/sandbox-facts.ts";
+import type { Workstream } from "../plan/index.ts";
+import { describeSandbox, type SandboxFacts } from "../sandbox/index.ts";
 import { markdownInline, printable } from "../text.ts";
 import { type Usage, type UsageRecord, usageRecordOf } from "../usage.ts";
 import type { CommandObservation, GateStatus } from "./gate-result.ts";

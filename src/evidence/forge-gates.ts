@@ -2,9 +2,16 @@
  * `ci_green`, `pr_merged` and `issue_closed`: the supervisor asks the forge itself. Each gate has
  * an observation step (forge calls) and a pure judgement over what was observed.
  */
-import type { CiStatus, Forge, Issue, PullRequest } from "../forge/forge.ts";
-import { issueFacts, pullRequestFacts, settleWithin } from "../forge/forge-facts.ts";
-import type { Plan, Workstream } from "../plan/schema.ts";
+import {
+  type CiStatus,
+  type Forge,
+  type Issue,
+  issueFacts,
+  type PullRequest,
+  pullRequestFacts,
+  settleWithin,
+} from "../forge/index.ts";
+import type { Plan, Workstream } from "../plan/index.ts";
 import { type GateResult, gateResult } from "./gate-result.ts";
 
 export interface ForgeGateContext {

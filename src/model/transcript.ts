@@ -5,7 +5,7 @@
 import { appendFileSync, mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import type { Clock } from "../clock.ts";
-import type { Redactor } from "../sandbox/redactor.ts";
+import type { Redactor } from "../sandbox/index.ts";
 
 export interface TranscriptWriter {
   write(entry: Record<string, unknown>): void;

@@ -4,8 +4,8 @@
  * monitor never writes run state; `decideOnSignal` is pure.
  */
 
-import type { Workstream } from "../plan/schema.ts";
-import { renderPrompt } from "../prompts/prompt-templates.ts";
+import type { Workstream } from "../plan/index.ts";
+import { renderPrompt } from "../prompts/index.ts";
 import { type Playbook, renderPlaybook } from "./playbook.ts";
 import { choosePlaybook, type Signal } from "./playbook-matcher.ts";
 

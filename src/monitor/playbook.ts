@@ -9,9 +9,8 @@ import { fileURLToPath } from "node:url";
 import { LineCounter, parseDocument } from "yaml";
 import { z } from "zod";
 import { PlanError, type PlanProblem } from "../errors.ts";
-import { createPlanLocator, formatPlanPath } from "../plan/plan-locator.ts";
-import { gateIds } from "../plan/schema.ts";
-import { fillTemplate } from "../prompts/prompt-templates.ts";
+import { createPlanLocator, formatPlanPath, gateIds } from "../plan/index.ts";
+import { fillTemplate } from "../prompts/index.ts";
 
 export const signalKinds = [
   "claim_rejected",

@@ -3,11 +3,16 @@
  * line per event otherwise, or one JSON object per event with `--json`.
  */
 
-import type { Plan } from "../plan/schema.ts";
-import type { JournalEvent } from "../run/events.ts";
-import type { RunInfo } from "../run/run-store.ts";
-import { applyEvent, initialRunState, type RunState, terminalStatuses } from "../run/workstream-state.ts";
-import type { Redactor } from "../sandbox/redactor.ts";
+import type { Plan } from "../plan/index.ts";
+import {
+  applyEvent,
+  initialRunState,
+  type JournalEvent,
+  type RunInfo,
+  type RunState,
+  terminalStatuses,
+} from "../run/index.ts";
+import type { Redactor } from "../sandbox/index.ts";
 import { printable } from "../text.ts";
 import { formatEventLine } from "./event-line.ts";
 import { renderStatusTable } from "./status-table.ts";

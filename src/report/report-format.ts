@@ -1,6 +1,6 @@
 /** Numbers and counts as the Markdown and HTML reports print them, so both read the same. */
 
-import type { TestTally } from "../evidence/test-results.ts";
+import type { TestTally } from "../evidence/index.ts";
 import type { CampaignReport, TestEvidence, WorkstreamReport } from "./report-model.ts";
 
 export function formatElapsed(ms: number | null): string {

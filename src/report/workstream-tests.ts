@@ -3,8 +3,8 @@
  * the latest CI run ci_green looked at. Pure: the logs are read at the edge and handed in.
  */
 
-import { parseTestOutput, passRate } from "../evidence/test-results.ts";
-import type { ClaimSummary, GateSummary, WorkstreamState } from "../run/workstream-state.ts";
+import { parseTestOutput, passRate } from "../evidence/index.ts";
+import type { ClaimSummary, GateSummary, WorkstreamState } from "../run/index.ts";
 import type { TestEvidence } from "./report-model.ts";
 
 /** Log text by the path the journal names (relative to the run directory, or the CI's absolute path). */

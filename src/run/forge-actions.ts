@@ -4,13 +4,17 @@
  * result after, so a resumed run can tell what was already done.
  */
 
-import type { ToolResult } from "../agent/tools/tool-definition.ts";
-import type { GateResult } from "../evidence/gate-result.ts";
-import type { Forge, PullRequest } from "../forge/forge.ts";
-import { pullRequestFacts, settleWithin } from "../forge/forge-facts.ts";
-import { withoutForeignClosingReferences } from "../forge/local/closing-keywords.ts";
-import type { Plan, Workstream } from "../plan/schema.ts";
-import { renderPrompt } from "../prompts/prompt-templates.ts";
+import type { ToolResult } from "../agent/index.ts";
+import type { GateResult } from "../evidence/index.ts";
+import {
+  type Forge,
+  type PullRequest,
+  pullRequestFacts,
+  settleWithin,
+  withoutForeignClosingReferences,
+} from "../forge/index.ts";
+import type { Plan, Workstream } from "../plan/index.ts";
+import { renderPrompt } from "../prompts/index.ts";
 import type { JournalEventData } from "./events.ts";
 
 /** The events of forge actions: each effect's intent, then its result. */

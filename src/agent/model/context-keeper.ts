@@ -6,8 +6,8 @@
  */
 import type { APIError } from "@anthropic-ai/sdk";
 import type { Usage } from "@anthropic-ai/sdk/resources/messages";
-import { describeApiError } from "../../model/client/api-error.ts";
-import { renderPrompt } from "../../prompts/prompt-templates.ts";
+import { describeApiError } from "../../model/client/index.ts";
+import { renderPrompt } from "../../prompts/index.ts";
 import {
   type ContextBudget,
   ContextEstimate,

@@ -17,12 +17,15 @@ import type {
 } from "@anthropic-ai/sdk/resources/messages";
 import type { Clock } from "../../clock.ts";
 import { errorMessage } from "../../errors.ts";
-import type { TurnRecorder } from "../../model/cassette-recorder.ts";
-import { isSpendLimit } from "../../model/client/anthropic-client.ts";
-import { describeApiFailure, isPromptTooLong } from "../../model/client/api-error.ts";
-import { defaultPricing, type PricingTable, turnUsageOf } from "../../model/pricing.ts";
-import type { TranscriptWriter } from "../../model/transcript.ts";
-import { renderPrompt } from "../../prompts/prompt-templates.ts";
+import { describeApiFailure, isPromptTooLong, isSpendLimit } from "../../model/client/index.ts";
+import {
+  defaultPricing,
+  type PricingTable,
+  type TranscriptWriter,
+  type TurnRecorder,
+  turnUsageOf,
+} from "../../model/index.ts";
+import { renderPrompt } from "../../prompts/index.ts";
 import { addUsage, emptyUsage, type Usage } from "../../usage.ts";
 import { callWorkerTool, workerTools } from "../tools/tool-registry.ts";
 import { describeExit, type WorkerExit, type WorkerLauncher, type WorkerStart } from "../worker.ts";

@@ -22,7 +22,7 @@ import {
   type GithubForgeError,
   type GithubForgeOptions,
   type GithubRequestInfo,
-} from "../../../src/forge/index.ts";
+} from "../../../src/forge/github/index.ts";
 import { validatePlanSource } from "../../../src/plan/index.ts";
 import type { Workstream } from "../../../src/plan/schema.ts";
 import { createGithubFake, type GithubFake } from "../../fakes/github-api.ts";

@@ -5,9 +5,9 @@
  */
 import { resolve } from "node:path";
 import { UsageError } from "../../../errors.ts";
-import { type Cassette, checkCassettePlaybooks, loadCassette } from "../../../model/cassette.ts";
-import type { Playbook } from "../../../monitor/playbook.ts";
-import type { Plan } from "../../../plan/schema.ts";
+import { type Cassette, checkCassettePlaybooks, loadCassette } from "../../../model/index.ts";
+import type { Playbook } from "../../../monitor/index.ts";
+import type { Plan } from "../../../plan/index.ts";
 import { isSelected } from "./run-request.ts";
 
 export interface ModelInputs {

@@ -5,8 +5,8 @@
  */
 
 import { SuperviseError } from "../../../errors.ts";
-import { bundledPriceFile, loadPriceTable, type PricingTable } from "../../../model/price-table.ts";
-import type { Plan } from "../../../plan/schema.ts";
+import { bundledPriceFile, loadPriceTable, type PricingTable } from "../../../model/index.ts";
+import type { Plan } from "../../../plan/index.ts";
 import { checkIsolationAvailable, findNetworkBridge } from "../../../sandbox/index.ts";
 import type { CommandContext } from "../command-context.ts";
 import { loadModelInputs, type ModelInputs } from "./model-inputs.ts";

@@ -3,9 +3,8 @@
  * the forge reads (transcripts, the live view, recorded cassettes, escalations, pull requests).
  */
 
-import type { Plan } from "../../../plan/schema.ts";
-import { secretLookingPatterns } from "../../../sandbox/index.ts";
-import { createRedactor, type Redactor } from "../../../sandbox/redactor.ts";
+import type { Plan } from "../../../plan/index.ts";
+import { createRedactor, type Redactor, secretLookingPatterns } from "../../../sandbox/index.ts";
 
 /**
  * Every value the worker's environment keeps from it (the plan's secrets and whatever looks like

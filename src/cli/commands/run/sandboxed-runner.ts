@@ -3,16 +3,17 @@
  * `isolation: bwrap`, sandboxed by the run's isolation policy with the network the plan allows.
  */
 import { join } from "node:path";
-import type { ToolServer } from "../../../agent/bridge/tool-server.ts";
-import type { Plan } from "../../../plan/schema.ts";
+import type { ToolServer } from "../../../agent/index.ts";
+import type { Plan } from "../../../plan/index.ts";
 import {
+  type CommandRunner,
   createCommandRunner,
+  createRunIsolation,
   type IsolationPolicy,
   type ProcessLimit,
   startNetworkProxy,
+  superviseInstallation,
 } from "../../../sandbox/index.ts";
-import type { CommandRunner } from "../../../sandbox/run-command.ts";
-import { createRunIsolation, superviseInstallation } from "../../../sandbox/run-isolation.ts";
 import type { Workspace } from "../../../workspace/index.ts";
 import type { CleanupStack } from "./cleanup-stack.ts";
 import type { Preflight } from "./preflight.ts";

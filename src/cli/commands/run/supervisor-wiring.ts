@@ -4,12 +4,13 @@
  */
 
 import { systemClock } from "../../../clock.ts";
-import { createEscalationStore } from "../../../monitor/escalation-store.ts";
-import { type EscalationNotice, postEscalationNotice } from "../../../monitor/webhook.ts";
-import type { JournalEvent } from "../../../run/events.ts";
-import type { SupervisorDependencies } from "../../../run/supervisor.ts";
-import { sandboxFacts } from "../../../sandbox/index.ts";
-import type { Redactor } from "../../../sandbox/redactor.ts";
+import {
+  createEscalationStore,
+  type EscalationNotice,
+  postEscalationNotice,
+} from "../../../monitor/index.ts";
+import type { JournalEvent, SupervisorDependencies } from "../../../run/index.ts";
+import { type Redactor, sandboxFacts } from "../../../sandbox/index.ts";
 import type { OpenedRun } from "./open-run.ts";
 import type { Preflight } from "./preflight.ts";
 import type { RunRequest } from "./run-request.ts";
