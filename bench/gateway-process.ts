@@ -4,9 +4,10 @@
  * workstream count; answers over IPC with its origin and one token per workstream, then with its
  * memory (after a GC when asked: the idle baseline), its CPU time and the turns it recorded.
  */
-import { bundledPriceFile, loadPriceTable } from "../src/agent/model/price-table.ts";
+
 import { systemClock } from "../src/clock.ts";
 import { startModelGateway } from "../src/gateway/index.ts";
+import { bundledPriceFile, loadPriceTable } from "../src/model/index.ts";
 
 export type GatewayProcessRequest = { kind: "memory"; isCollected: boolean } | { kind: "close" };
 

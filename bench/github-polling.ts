@@ -13,7 +13,7 @@
 import { setupServer } from "msw/node";
 import { ManualClock } from "../src/clock.ts";
 import { observeCiGreen } from "../src/evidence/forge-gates.ts";
-import { createGithubForge } from "../src/forge/index.ts";
+import { createGithubForge } from "../src/forge/github/index.ts";
 import { validatePlanSource } from "../src/plan/index.ts";
 import { ciStatusAction, type ForgeActionContext } from "../src/run/forge-actions.ts";
 import { createGithubFake } from "../test/fakes/github-api.ts";

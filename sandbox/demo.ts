@@ -8,7 +8,7 @@ import { cpSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { main } from "../src/cli/main.ts";
+import { main } from "../src/cli/index.ts";
 import { checkIsolationAvailable } from "../src/sandbox/index.ts";
 
 const sandbox = fileURLToPath(new URL(".", import.meta.url));

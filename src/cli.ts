@@ -21,5 +21,5 @@ enableCompileCache?.(
   process.env.NODE_COMPILE_CACHE ||
     decodeURIComponent(new URL("../node_modules/.cache/supervise-compile-cache", import.meta.url).pathname),
 );
-const { main } = await import("./cli/main.ts");
+const { main } = await import("./cli/index.ts");
 process.exitCode = await main(process.argv.slice(2));

@@ -4,15 +4,15 @@
  * on a socket bound to its workstream. It is sandboxed like every worker command.
  */
 import { type ModelGateway, workerModelEnvironment } from "../gateway/index.ts";
-import { isCliAgent } from "../plan/schema.ts";
-import type { CommandRunner, LoopbackBridges, RunningCommand } from "../sandbox/run-command.ts";
+import type { TranscriptWriter } from "../model/index.ts";
+import { isCliAgent } from "../plan/index.ts";
+import { renderPrompt } from "../prompts/index.ts";
+import type { CommandRunner, LoopbackBridges, RunningCommand } from "../sandbox/index.ts";
 import type { ToolServer } from "./bridge/tool-server.ts";
 import { cliAgentCommand } from "./cli-agent-command.ts";
 import type { GatewayDispatch } from "./model-access.ts";
-import { renderPrompt } from "./prompt-templates.ts";
 import type { WorkerServices } from "./tools/tool-definition.ts";
 import { workerTools } from "./tools/tool-registry.ts";
-import type { TranscriptWriter } from "./transcript.ts";
 import { describeExit, type WorkerExit, type WorkerLauncher, type WorkerStart } from "./worker.ts";
 
 export interface CommandWorkerOptions {

@@ -5,7 +5,7 @@
  * transcript and budget. No start, no traffic: a request for a workstream nobody holds is refused.
  */
 import type { GatewayUsage, ModelExchange, ModelGatewayOptions, UpstreamFailure } from "../gateway/index.ts";
-import { renderPrompt } from "./prompt-templates.ts";
+import { renderPrompt } from "../prompts/index.ts";
 
 /** What one worker start does with its model traffic. */
 export interface StartModelHandlers {

@@ -2,8 +2,9 @@
  * The worker interface: one start of a worker (a model loop or a CLI agent) for one workstream.
  * The run decides when to start one and with which prompt; the worker reports how it ended.
  */
-import type { Workstream } from "../plan/schema.ts";
-import type { Usage } from "../usage.ts";
+
+import type { TurnUsage } from "../model/index.ts";
+import type { Workstream } from "../plan/index.ts";
 import type { WorkerServices } from "./tools/tool-definition.ts";
 
 export interface WorkerStart {
@@ -19,11 +20,6 @@ export interface WorkerStart {
   onActivity(): void;
   /** Model usage of one turn; the run journals it and checks the budget. */
   onUsage(usage: TurnUsage): Promise<void>;
-}
-
-/** One model turn's usage, and the model that was billed for it. */
-export interface TurnUsage extends Usage {
-  model: string;
 }
 
 export interface WorkerExit {

@@ -24,9 +24,8 @@ import {
 import { dirname, join } from "node:path";
 import writeFileAtomic from "write-file-atomic";
 import { z } from "zod";
-import type { CommandResult, CommandRunner } from "../sandbox/run-command.ts";
-import { GitCommandError } from "../workspace/git-command-error.ts";
-import { createSafeGit, type SafeGitOptions } from "../workspace/safe-git.ts";
+import type { CommandResult, CommandRunner } from "../sandbox/index.ts";
+import { createSafeGit, GitCommandError, type SafeGitOptions } from "../workspace/index.ts";
 import { readTestListing } from "./test-names.ts";
 import type { TestRun } from "./test-run-comparison.ts";
 

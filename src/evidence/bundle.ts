@@ -6,12 +6,11 @@
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import writeFileAtomic from "write-file-atomic";
-import type { Workstream } from "../plan/schema.ts";
-import type { ClaimSummary, GateSummary, WorkstreamState } from "../run/workstream-state.ts";
-import { describeSandbox, type SandboxFacts } from "../sandbox/sandbox-facts.ts";
+import type { Workstream } from "../plan/index.ts";
+import { describeSandbox, type SandboxFacts } from "../sandbox/index.ts";
 import { markdownInline, printable } from "../text.ts";
-import { type UsageRecord, usageRecordOf } from "../usage.ts";
-import type { GateStatus } from "./gate-result.ts";
+import { type Usage, type UsageRecord, usageRecordOf } from "../usage.ts";
+import type { CommandObservation, GateStatus } from "./gate-result.ts";
 
 export const bundleSchemaId = "supervise.bundle/v1";
 
@@ -20,7 +19,8 @@ export interface Bundle {
   run: string;
   workstream: string;
   goal: string;
-  status: WorkstreamState["status"];
+  /** The workstream's status when the bundle was written (a status of run/'s state machine). */
+  status: string;
   verdict: "accepted" | "rejected" | "pending";
   reason: string | null;
   commit: string | null;
@@ -34,13 +34,13 @@ export interface Bundle {
     attempt: number;
     summary: string;
     commit: string | null;
-    verdict: ClaimSummary["verdict"];
+    verdict: BundleClaimState["verdict"];
     failed_gates: string[];
   }[];
-  interventions: WorkstreamState["interventions"];
-  escalations: WorkstreamState["escalations"];
+  interventions: BundleIntervention[];
+  escalations: BundleEscalation[];
   /** What the monitor saw, latest last; a stopped worker's carry the last lines it printed. */
-  signals: WorkstreamState["signals"];
+  signals: BundleSignal[];
   usage: UsageRecord & {
     /** The effective date of the price table cost_usd was estimated with; null when not known. */
     prices_effective: string | null;
@@ -71,12 +71,74 @@ export interface BundleCommandGate extends BundleGate {
   output_tail: string;
 }
 
+export interface BundleIntervention {
+  playbook: string;
+  signal: string;
+  delivery: string;
+  ts: string;
+}
+
+/** A signal the monitor recorded; a stopped worker's carries the last lines it printed. */
+export interface BundleSignal {
+  signal: string;
+  summary: string;
+  ts: string;
+  last_output?: string;
+}
+
+export interface BundleEscalation {
+  id: string;
+  question: string;
+  /** Who opened it: the worker, the monitor or the budget. */
+  source: string;
+  opened_at: string;
+  decision: string | null;
+  note: string | null;
+  text: string | null;
+  decided_at: string | null;
+}
+
+/** One gate of a claim as the journal recorded what the supervisor observed. */
+export interface RecordedGate {
+  gate: string;
+  status: GateStatus;
+  detail: string;
+  observed: Record<string, unknown>;
+  command: CommandObservation | null;
+}
+
+export interface BundleClaimState {
+  id: number;
+  attempt: number;
+  summary: string;
+  commit: string | null;
+  verdict: "pending" | "accepted" | "rejected";
+  gates: readonly RecordedGate[];
+}
+
+/**
+ * What a bundle reads of a workstream's state as the journal folded it. The run's WorkstreamState
+ * satisfies it; naming only these fields keeps the evidence from depending on the run.
+ */
+export interface BundleState extends Usage {
+  status: string;
+  reason: string | null;
+  /** Worker starts so far. */
+  attempt: number;
+  claims: readonly BundleClaimState[];
+  interventions: readonly BundleIntervention[];
+  escalations: readonly BundleEscalation[];
+  signals: readonly BundleSignal[];
+  startedAt: string | null;
+  endedAt: string | null;
+}
+
 export interface BundleInput {
   runId: string;
   /** Log paths in the journal are relative to it; the bundle gives them absolute. */
   runDirectory: string;
   workstream: Workstream;
-  state: WorkstreamState;
+  state: BundleState;
   pr?: Record<string, unknown> | null;
   issue?: Record<string, unknown> | null;
   /** How the worker's commands were isolated: a reviewer must see when they were not. */
@@ -85,7 +147,7 @@ export interface BundleInput {
   pricesEffective?: string | null;
 }
 
-export function verdictOf(status: WorkstreamState["status"]): Bundle["verdict"] {
+export function verdictOf(status: string): Bundle["verdict"] {
   if (status === "accepted") return "accepted";
   if (status === "rejected" || status === "blocked" || status === "aborted") return "rejected";
   return "pending";
@@ -132,7 +194,7 @@ export function buildBundle(input: BundleInput): Bundle {
   };
 }
 
-function bundleGate(gate: GateSummary, runDirectory: string): BundleGate | BundleCommandGate {
+function bundleGate(gate: RecordedGate, runDirectory: string): BundleGate | BundleCommandGate {
   const judged = { id: gate.gate, status: gate.status, detail: gate.detail, observed: gate.observed };
   const command = gate.command;
   if (command === null) return judged;

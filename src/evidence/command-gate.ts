@@ -4,8 +4,8 @@
  */
 import { mkdir } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import type { GateId } from "../plan/schema.ts";
-import type { CommandResult, CommandRunner } from "../sandbox/run-command.ts";
+import type { GateId } from "../plan/index.ts";
+import type { CommandResult, CommandRunner } from "../sandbox/index.ts";
 import type { CommandObservation, GateResult } from "./gate-result.ts";
 
 export interface CommandGateRequest {

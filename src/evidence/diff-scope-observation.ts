@@ -5,8 +5,7 @@
  * capped in size; every other file is known by its path, status and line counts.
  */
 import { SuperviseError } from "../errors.ts";
-import { GitCommandError } from "../workspace/git-command-error.ts";
-import type { SafeGit } from "../workspace/safe-git.ts";
+import { GitCommandError, type SafeGit } from "../workspace/index.ts";
 import { classifyPath, languageOf } from "./file-roles.ts";
 import { isScannedForPatching } from "./framework-patching.ts";
 import { selectionFileKind } from "./test-selection.ts";

@@ -10,8 +10,8 @@
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { SuperviseError } from "../errors.ts";
-import type { CommandRunner } from "../sandbox/run-command.ts";
-import { createSafeGit, type SafeGitOptions } from "../workspace/safe-git.ts";
+import type { CommandRunner } from "../sandbox/index.ts";
+import { createSafeGit, type SafeGitOptions } from "../workspace/index.ts";
 import { runTestsAtBase, runTestsAtClaim } from "./base-test-run.ts";
 import {
   type ChangedFile,

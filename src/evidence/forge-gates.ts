@@ -2,8 +2,16 @@
  * `ci_green`, `pr_merged` and `issue_closed`: the supervisor asks the forge itself. Each gate has
  * an observation step (forge calls) and a pure judgement over what was observed.
  */
-import type { CiStatus, Forge, Issue, PullRequest } from "../forge/forge.ts";
-import type { Plan, Workstream } from "../plan/schema.ts";
+import {
+  type CiStatus,
+  type Forge,
+  type Issue,
+  issueFacts,
+  type PullRequest,
+  pullRequestFacts,
+  settleWithin,
+} from "../forge/index.ts";
+import type { Plan, Workstream } from "../plan/index.ts";
 import { type GateResult, gateResult } from "./gate-result.ts";
 
 export interface ForgeGateContext {
@@ -14,41 +22,6 @@ export interface ForgeGateContext {
   commit: string;
   /** How long ci_green waits for pending CI to settle before judging it. */
   ciWaitMs: number;
-}
-
-/** A pull request as the journal (`pull_request.opened`), gates and bundles record it. */
-export type PullRequestFacts = {
-  number: number;
-  url: string;
-  head: string;
-  head_sha: string;
-  base: string;
-  state: PullRequest["state"];
-  merged: boolean;
-  merge_commit: string | null;
-  merged_at: string | null;
-};
-
-export function pullRequestFacts(pullRequest: PullRequest): PullRequestFacts;
-export function pullRequestFacts(pullRequest: PullRequest | null): PullRequestFacts | null;
-export function pullRequestFacts(pullRequest: PullRequest | null): PullRequestFacts | null {
-  if (!pullRequest) return null;
-  return {
-    number: pullRequest.number,
-    url: pullRequest.url,
-    head: pullRequest.head,
-    head_sha: pullRequest.headSha,
-    base: pullRequest.base,
-    state: pullRequest.state,
-    merged: pullRequest.isMerged,
-    merge_commit: pullRequest.mergeCommitSha,
-    merged_at: pullRequest.mergedAt,
-  };
-}
-
-export function issueFacts(issue: Issue | null): Record<string, unknown> | null {
-  if (!issue) return null;
-  return { number: issue.number, state: issue.state, closed_at: issue.closedAt, closed_by: issue.closedBy };
 }
 
 function findWorkstreamPullRequest(context: ForgeGateContext): Promise<PullRequest | null> {
@@ -72,25 +45,6 @@ export async function observeCiGreen(context: ForgeGateContext): Promise<GateRes
     isStillPending,
     waitedMs: context.ciWaitMs,
   });
-}
-
-/**
- * Waits at most `waitMs` for CI to settle, then judges what the forge says. A forge that polls
- * takes the bound on its own clock; the timer is for one that does not, and it stops the polling,
- * which would otherwise go on for hours after the gate has judged.
- */
-export async function settleWithin(forge: Forge, sha: string, waitMs: number): Promise<CiStatus> {
-  const controller = new AbortController();
-  const timer = setTimeout(() => controller.abort(new Error("the CI wait is over")), waitMs);
-  try {
-    return await forge.whenCiSettled(sha, { signal: controller.signal, maxWaitMs: waitMs });
-  } catch (error) {
-    if (!controller.signal.aborted) throw error;
-    return await forge.ciStatus(sha);
-  } finally {
-    clearTimeout(timer);
-    controller.abort(new Error("the CI wait is over"));
-  }
 }
 
 export function judgeCiGreen(observation: {

@@ -1,5 +1,5 @@
 /** What one gate observed and concluded; the unit of evidence in a bundle. */
-import type { GateId } from "../plan/schema.ts";
+import type { GateId } from "../plan/index.ts";
 
 /**
  * A gate's status, and the verb of the journal event that records it (`gate.passed`, …): one table,

@@ -5,7 +5,7 @@
  * reached, never whole: a committed giant file or a vendored tree cannot exhaust the supervisor's
  * memory. What is not shown is named, so the prompt can say what the reviewer did not see.
  */
-import type { SafeGit } from "../workspace/safe-git.ts";
+import type { SafeGit } from "../workspace/index.ts";
 import { type ChangeStatus, forkPoint, parseDiff, resolve } from "./diff-scope-observation.ts";
 import { capPatch } from "./review-patch.ts";
 import { literal, pathsPerCommand, type TreeEntry, treeEntries } from "./tree-entries.ts";

@@ -8,12 +8,11 @@
 import type Anthropic from "@anthropic-ai/sdk";
 import { AnthropicError } from "@anthropic-ai/sdk";
 import type { Message } from "@anthropic-ai/sdk/resources/messages";
-import { describeApiError } from "../agent/model/api-error.ts";
-import type { PricingTable } from "../agent/model/pricing.ts";
-import { renderPrompt } from "../agent/prompt-templates.ts";
-import type { TranscriptWriter } from "../agent/transcript.ts";
 import { SuperviseError } from "../errors.ts";
-import { createSafeGit, type SafeGitOptions } from "../workspace/safe-git.ts";
+import { describeApiError } from "../model/client/index.ts";
+import type { PricingTable, TranscriptWriter } from "../model/index.ts";
+import { renderPrompt } from "../prompts/index.ts";
+import { createSafeGit, type SafeGitOptions } from "../workspace/index.ts";
 import { type GateResult, gateResult } from "./gate-result.ts";
 import { observeReviewDiff, type ReviewDiff } from "./review-diff.ts";
 import { type ReviewedGate, renderReviewRequest } from "./review-prompt.ts";

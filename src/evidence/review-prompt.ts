@@ -3,7 +3,7 @@
  * have written (paths, the patch, gate output) goes inside a code fence longer than any backtick run
  * in it, so no text in the change can close the fence and pose as the supervisor's own words.
  */
-import { renderPrompt } from "../agent/prompt-templates.ts";
+import { renderPrompt } from "../prompts/index.ts";
 import type { ReviewDiff, ReviewedFile } from "./review-diff.ts";
 
 export interface ReviewedGate {

@@ -6,8 +6,8 @@
  */
 import type { Message, Tool } from "@anthropic-ai/sdk/resources/messages";
 import { z } from "zod";
-import { defaultPricing, estimateCostUsd, type PricingTable } from "../agent/model/pricing.ts";
-import { readPromptTemplate } from "../agent/prompt-templates.ts";
+import { defaultPricing, estimateCostUsd, type PricingTable } from "../model/index.ts";
+import { readPromptTemplate } from "../prompts/index.ts";
 import type { UsageRecord } from "../usage.ts";
 import { type GateResult, gateResult } from "./gate-result.ts";
 

@@ -5,7 +5,7 @@
  * for passing files, pytest's dots, go test without -v) is called unlisted, with the flag that
  * lists tests, because a partial list would read every test it leaves out as lost.
  */
-import { parseTestOutput } from "../report/test-results.ts";
+import { parseTestOutput } from "./test-results.ts";
 
 export type TestStatus = "passed" | "failed" | "skipped" | "todo";
 

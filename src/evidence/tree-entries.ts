@@ -2,7 +2,7 @@
  * What a commit's tree holds at some paths, read by `git ls-tree -l`: each entry's type, object and
  * size, so the gates know what a file is and how large before they read it.
  */
-import type { SafeGit } from "../workspace/safe-git.ts";
+import type { SafeGit } from "../workspace/index.ts";
 
 export interface TreeEntry {
   /** `blob`, or `commit` for a submodule. */

@@ -5,10 +5,10 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import type Anthropic from "@anthropic-ai/sdk";
-import type { TranscriptWriter } from "../agent/transcript.ts";
-import type { Forge } from "../forge/forge.ts";
-import type { GateId, Plan, Workstream } from "../plan/schema.ts";
-import type { CommandRunner } from "../sandbox/run-command.ts";
+import type { Forge } from "../forge/index.ts";
+import type { TranscriptWriter } from "../model/index.ts";
+import type { GateId, Plan, Workstream } from "../plan/index.ts";
+import type { CommandRunner } from "../sandbox/index.ts";
 import { runCommandGate } from "./command-gate.ts";
 import { observeAndJudgeDiffScope } from "./diff-scope.ts";
 import { type ForgeGateContext, observeCiGreen, observeIssueClosed, observePrMerged } from "./forge-gates.ts";

@@ -5,8 +5,8 @@
  * keys, whatever the caller's does.
  */
 
-import type { PricingTable } from "../agent/model/pricing.ts";
-import type { Redactor } from "../agent/transcript.ts";
+import type { PricingTable } from "../model/index.ts";
+import type { Redactor } from "../sandbox/index.ts";
 import type { ExcerptSnapshot } from "./body-excerpt.ts";
 import type { ExchangeEnd, ForwardedExchange } from "./forward-exchange.ts";
 import type { Endpoint, Provider } from "./gateway-routes.ts";

@@ -9,7 +9,7 @@
  * with: `gpt-5-codex` → `gpt`); otherwise its cost is recorded as 0 with `isCostKnown: false`,
  * never guessed: a dollar budget cannot stop such a worker, its token and turn budgets still can.
  */
-import { estimateCostUsd, type PricingTable } from "../agent/model/pricing.ts";
+import { estimateCostUsd, type PricingTable } from "../model/index.ts";
 import type { Usage } from "../usage.ts";
 import type { Provider } from "./gateway-routes.ts";
 import type { TokenCounts, UsageReading } from "./usage-reading.ts";

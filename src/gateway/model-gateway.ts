@@ -10,9 +10,9 @@
  * beyond failures in a row: budgets are the caller's, asked before each request.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { PricingTable } from "../agent/model/pricing.ts";
-import { createRedactor, type Redactor } from "../agent/transcript.ts";
 import type { Clock } from "../clock.ts";
+import type { PricingTable } from "../model/index.ts";
+import { createRedactor, type Redactor } from "../sandbox/index.ts";
 import {
   type ExchangeFacts,
   exchangeRecordOf,

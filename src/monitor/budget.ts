@@ -2,8 +2,8 @@
  * A workstream's budget as it stands: the plan's limits, widened by each human approval that
  * extended them, and what has been spent against each. Pure; the state comes from the journal.
  */
-import type { BudgetConfig } from "../plan/schema.ts";
-import type { WorkstreamState } from "../run/workstream-state.ts";
+import type { BudgetConfig } from "../plan/index.ts";
+import type { WorkstreamState } from "../run/index.ts";
 
 export interface BudgetLine {
   name: "minutes" | "tokens" | "usd" | "turns";

@@ -3,8 +3,9 @@
  * hands the worker a playbook, asks a human, stops the worker, or only keeps the record. The
  * monitor never writes run state; `decideOnSignal` is pure.
  */
-import { renderPrompt } from "../agent/prompt-templates.ts";
-import type { Workstream } from "../plan/schema.ts";
+
+import type { Workstream } from "../plan/index.ts";
+import { renderPrompt } from "../prompts/index.ts";
 import { type Playbook, renderPlaybook } from "./playbook.ts";
 import { choosePlaybook, type Signal } from "./playbook-matcher.ts";
 
@@ -54,7 +55,7 @@ export interface PlaybookContext {
  * found"), which the first line only announces.
  */
 export function summarizeSignal(signal: Signal): string {
-  const [first = "", ...rest] = signal.evidence.split("\n");
+  const first = signal.evidence.split("\n")[0] ?? "";
   const lastLine = first.endsWith("its last output:") ? lastOutputLines(signal, 1) : "";
   return (lastLine ? `${first} ${lastLine.trim()}` : first).slice(0, 300);
 }

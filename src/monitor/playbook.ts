@@ -8,10 +8,9 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { LineCounter, parseDocument } from "yaml";
 import { z } from "zod";
-import { fillTemplate } from "../agent/prompt-templates.ts";
 import { PlanError, type PlanProblem } from "../errors.ts";
-import { createPlanLocator, formatPlanPath } from "../plan/plan-locator.ts";
-import { gateIds } from "../plan/schema.ts";
+import { createPlanLocator, formatPlanPath, gateIds } from "../plan/index.ts";
+import { fillTemplate } from "../prompts/index.ts";
 
 export const signalKinds = [
   "claim_rejected",

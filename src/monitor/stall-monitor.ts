@@ -5,12 +5,12 @@
  * signals are judged by the pure functions of `stall-signals.ts`; this class only observes (the
  * checkout, the pull request, the clock) and remembers between observations.
  */
-import type { WorkerExit } from "../agent/worker.ts";
+import type { WorkerExit } from "../agent/index.ts";
 import type { Clock } from "../clock.ts";
-import type { Forge } from "../forge/forge.ts";
-import type { Workstream } from "../plan/schema.ts";
-import type { WorkstreamState } from "../run/workstream-state.ts";
-import type { CommandResult } from "../sandbox/run-command.ts";
+import type { Forge } from "../forge/index.ts";
+import type { Workstream } from "../plan/index.ts";
+import type { WorkstreamState } from "../run/index.ts";
+import type { CommandResult } from "../sandbox/index.ts";
 import { type BudgetLine, describeBudgetLine, exhaustedBudget } from "./budget.ts";
 import { errorSignature } from "./error-signature.ts";
 import {

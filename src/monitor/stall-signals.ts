@@ -4,10 +4,10 @@
  * the memory the monitor keeps between observations. Observing is `StallMonitor`'s job; these
  * only judge, so every signal is tested on data.
  */
-import type { WorkerExit } from "../agent/worker.ts";
-import type { PullRequest } from "../forge/forge.ts";
-import type { BudgetConfig } from "../plan/schema.ts";
-import type { WorkstreamState } from "../run/workstream-state.ts";
+import type { WorkerExit } from "../agent/index.ts";
+import type { PullRequest } from "../forge/index.ts";
+import type { BudgetConfig } from "../plan/index.ts";
+import type { WorkstreamState } from "../run/index.ts";
 import { type BudgetLine, budgetLines, describeBudgetLine, exhaustedBudget } from "./budget.ts";
 import type { SignalKind } from "./playbook.ts";
 

@@ -5,7 +5,7 @@
  */
 import path from "node:path";
 import type { PlanProblem } from "../errors.ts";
-import { inspectUserRepository } from "../workspace/user-repository.ts";
+import { inspectUserRepository } from "../workspace/index.ts";
 import { closestMatch } from "./closest-match.ts";
 import { type PlanLocator, problemAt } from "./plan-locator.ts";
 import type { Plan } from "./schema.ts";

@@ -1,5 +1,5 @@
-// Owns the plan: its zod schema, YAML loading with file:line:column problems, rules, resolution and JSON Schema.
-// Must never act on a plan it has not fully validated, nor touch the repository beyond read-only git queries.
+// Owns: the plan: its zod schema, YAML loading with file:line:column problems, rules, resolution and JSON Schema.
+// Must never: act on a plan it has not fully validated, or touch the repository beyond read-only git queries.
 export { checkRepository } from "./check-repository.ts";
 export { closestMatch, didYouMean, editDistance } from "./closest-match.ts";
 export { planJsonSchema, planJsonSchemaId } from "./json-schema.ts";
@@ -30,11 +30,13 @@ export {
   type AgentConfig,
   type BudgetConfig,
   builtInDefaults,
+  type CliAgentConfig,
   type CommandsConfig,
   defaultModel,
   type ForgeConfig,
   type GateId,
   gateIds,
+  isCliAgent,
   type Plan,
   type PlanDocument,
   planSchema,

@@ -3,7 +3,7 @@
  * (through `z.toJSONSchema`) the JSON Schema that `supervise schema` prints.
  */
 import { z } from "zod";
-import { hostPatternProblem } from "../sandbox/host-pattern.ts";
+import { hostPatternProblem } from "../sandbox/index.ts";
 
 export const gateIds = [
   "local_check",

@@ -3,9 +3,8 @@
  * gates, time, attempts, claims, interventions, escalations, usage and test counts; totals; the
  * retrospective; the timeline. Pure: the caller reads the files and passes the clock's time.
  */
-import { verdictOf } from "../evidence/bundle.ts";
-import type { JournalEvent } from "../run/events.ts";
-import type { RunState, WorkstreamState } from "../run/workstream-state.ts";
+import { addTallies, passRate, verdictOf } from "../evidence/index.ts";
+import type { JournalEvent, RunState, WorkstreamState } from "../run/index.ts";
 import { addUsage, emptyUsage, type UsageRecord, usageOf, usageRecordOf } from "../usage.ts";
 import {
   type CampaignReport,
@@ -16,7 +15,6 @@ import {
   type WorkstreamReport,
 } from "./report-model.ts";
 import { buildRetrospective, roundUsd } from "./retrospective.ts";
-import { addTallies, passRate } from "./test-results.ts";
 import { buildTimeline } from "./timeline.ts";
 import { ciTests, type LogTexts, localCheckTests } from "./workstream-tests.ts";
 

@@ -1,5 +1,5 @@
 /** One journal event as one plain line a person can read in a log or a pipe. */
-import { isGateEvent, type JournalEvent } from "../run/events.ts";
+import { isGateEvent, type JournalEvent } from "../run/index.ts";
 
 export function formatEventLine(event: JournalEvent): string {
   const time = event.ts.slice(11, 19);

@@ -3,12 +3,16 @@
  * line per event otherwise, or one JSON object per event with `--json`.
  */
 
-import type { Redactor } from "../agent/transcript.ts";
-import type { Output } from "../cli/output.ts";
-import type { Plan } from "../plan/schema.ts";
-import type { JournalEvent } from "../run/events.ts";
-import type { RunInfo } from "../run/run-store.ts";
-import { applyEvent, initialRunState, type RunState, terminalStatuses } from "../run/workstream-state.ts";
+import type { Plan } from "../plan/index.ts";
+import {
+  applyEvent,
+  initialRunState,
+  type JournalEvent,
+  type RunInfo,
+  type RunState,
+  terminalStatuses,
+} from "../run/index.ts";
+import type { Redactor } from "../sandbox/index.ts";
 import { printable } from "../text.ts";
 import { formatEventLine } from "./event-line.ts";
 import { renderStatusTable } from "./status-table.ts";
@@ -19,10 +23,21 @@ export interface LiveView {
   close(): void;
 }
 
+/**
+ * Where the view writes: the terminal the CLI hands down (its Output satisfies this), so the report
+ * never writes to process.stdout itself.
+ */
+export interface ViewWriter {
+  out(text: string): void;
+  readonly isTty: boolean;
+  readonly useColor: boolean;
+  readonly columns: number;
+}
+
 export interface LiveViewOptions {
   plan: Plan;
   runId: string;
-  output: Output;
+  output: ViewWriter;
   json: boolean;
   redact: Redactor;
 }

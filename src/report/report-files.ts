@@ -4,7 +4,7 @@
  */
 import { open, stat } from "node:fs/promises";
 import { isAbsolute, join, relative, resolve } from "node:path";
-import type { RunState } from "../run/workstream-state.ts";
+import type { RunState } from "../run/index.ts";
 import { isUrl, testLogReferences } from "./workstream-tests.ts";
 
 export interface ReportFiles {

@@ -1,6 +1,7 @@
 /** Numbers and counts as the Markdown and HTML reports print them, so both read the same. */
+
+import type { TestTally } from "../evidence/index.ts";
 import type { CampaignReport, TestEvidence, WorkstreamReport } from "./report-model.ts";
-import type { TestTally } from "./test-results.ts";
 
 export function formatElapsed(ms: number | null): string {
   if (ms === null) return "-";

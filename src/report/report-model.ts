@@ -2,10 +2,9 @@
  * The campaign report as data: what `supervise report --format json` prints and what the Markdown
  * and HTML renderers draw. Field names follow the journal and bundle.json (snake_case, units in names).
  */
-import type { GateStatus } from "../evidence/gate-result.ts";
-import type { WorkstreamStatus } from "../run/workstream-state.ts";
+import type { GateStatus, TestTally } from "../evidence/index.ts";
+import type { WorkstreamStatus } from "../run/index.ts";
 import type { UsageRecord } from "../usage.ts";
-import type { TestTally } from "./test-results.ts";
 
 export const reportSchemaId = "supervise.report/v1";
 

@@ -2,8 +2,7 @@
  * The retrospective: what failed, which playbooks helped, time lost to stalls, cost per accepted
  * workstream and how long humans were waited on, all read back from the journal.
  */
-import type { JournalEvent, JournalEventType } from "../run/events.ts";
-import type { RunState } from "../run/workstream-state.ts";
+import type { JournalEvent, JournalEventType, RunState } from "../run/index.ts";
 import type { Retrospective, StallInterval, WorkstreamReport } from "./report-model.ts";
 
 export interface RetrospectiveInput {

@@ -1,7 +1,6 @@
 /** The per-workstream table shared by `supervise status` and the live view. */
-import { verdictOf } from "../evidence/bundle.ts";
-import type { GateStatus } from "../evidence/gate-result.ts";
-import type { RunState, WorkstreamState } from "../run/workstream-state.ts";
+import { type GateStatus, verdictOf } from "../evidence/index.ts";
+import type { RunState, WorkstreamState } from "../run/index.ts";
 
 const colors: Partial<Record<WorkstreamState["status"], string>> = {
   accepted: "\x1b[32m",

@@ -1,5 +1,5 @@
 /** The run's timeline: the journal events a person follows a workstream by, with a short label each. */
-import type { JournalEvent, JournalEventOf, JournalEventType } from "../run/events.ts";
+import type { JournalEvent, JournalEventOf, JournalEventType } from "../run/index.ts";
 import type { TimelineEntry } from "./report-model.ts";
 
 const timelineTypes = [

@@ -2,9 +2,10 @@
  * Which output holds a workstream's test results: the latest local_check the supervisor ran, and
  * the latest CI run ci_green looked at. Pure: the logs are read at the edge and handed in.
  */
-import type { ClaimSummary, GateSummary, WorkstreamState } from "../run/workstream-state.ts";
+
+import { parseTestOutput, passRate } from "../evidence/index.ts";
+import type { ClaimSummary, GateSummary, WorkstreamState } from "../run/index.ts";
 import type { TestEvidence } from "./report-model.ts";
-import { parseTestOutput, passRate } from "./test-results.ts";
 
 /** Log text by the path the journal names (relative to the run directory, or the CI's absolute path). */
 export type LogTexts = ReadonlyMap<string, string>;

@@ -3,14 +3,20 @@
  * then the verdict (accepted, or rejected with the failing evidence and the playbook for it), and
  * the evidence bundle written to disk and posted on the PR where the forge has one.
  */
-import { renderPrompt } from "../agent/prompt-templates.ts";
-import type { ToolResult } from "../agent/tools/tool-definition.ts";
+
+import type { ToolResult } from "../agent/index.ts";
 import { errorMessage } from "../errors.ts";
-import { type Bundle, buildBundle, renderBundleMarkdown, writeBundle } from "../evidence/bundle.ts";
-import { issueFacts, pullRequestFacts } from "../evidence/forge-gates.ts";
-import type { GateResult } from "../evidence/gate-result.ts";
-import { verifyClaim } from "../evidence/verify-claim.ts";
-import type { Workstream } from "../plan/schema.ts";
+import {
+  type Bundle,
+  buildBundle,
+  type GateResult,
+  renderBundleMarkdown,
+  verifyClaim,
+  writeBundle,
+} from "../evidence/index.ts";
+import { issueFacts, pullRequestFacts } from "../forge/index.ts";
+import type { Workstream } from "../plan/index.ts";
+import { renderPrompt } from "../prompts/index.ts";
 import { gateEventTypeOf } from "./events.ts";
 import type { Monitoring } from "./monitoring.ts";
 import type { RunContext } from "./run-context.ts";

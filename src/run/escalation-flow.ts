@@ -4,13 +4,12 @@
  * (terminal, webhook, the PR) and parks the workstream; the decision is journaled with who made it
  * and applied here, whether it arrives while this supervisor runs or while none did.
  */
-import { renderPrompt } from "../agent/prompt-templates.ts";
-import type { ToolResult } from "../agent/tools/tool-definition.ts";
+
+import type { ToolResult } from "../agent/index.ts";
 import { errorMessage } from "../errors.ts";
-import type { EscalationContext, EscalationRecord } from "../monitor/escalation-store.ts";
-import type { Signal } from "../monitor/playbook-matcher.ts";
-import type { EscalationNotice } from "../monitor/webhook.ts";
-import type { Workstream } from "../plan/schema.ts";
+import type { EscalationContext, EscalationNotice, EscalationRecord, Signal } from "../monitor/index.ts";
+import type { Workstream } from "../plan/index.ts";
+import { renderPrompt } from "../prompts/index.ts";
 import type { RunContext } from "./run-context.ts";
 import { describeFailures } from "./worker-prompt.ts";
 

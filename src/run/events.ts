@@ -9,8 +9,8 @@
  * journal written before it still resumes.
  */
 import { z } from "zod";
-import { type CommandObservation, type GateStatus, gateEventVerbs } from "../evidence/gate-result.ts";
-import type { SandboxFacts } from "../sandbox/sandbox-facts.ts";
+import { type CommandObservation, type GateStatus, gateEventVerbs } from "../evidence/index.ts";
+import type { SandboxFacts } from "../sandbox/index.ts";
 import type { UsageRecord } from "../usage.ts";
 
 const count = z.number().int().nonnegative();

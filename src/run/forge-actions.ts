@@ -3,13 +3,18 @@
  * credentials and no remote. Each effect is journaled as an intent before it happens and as a
  * result after, so a resumed run can tell what was already done.
  */
-import { renderPrompt } from "../agent/prompt-templates.ts";
-import type { ToolResult } from "../agent/tools/tool-definition.ts";
-import { pullRequestFacts, settleWithin } from "../evidence/forge-gates.ts";
-import type { GateResult } from "../evidence/gate-result.ts";
-import type { Forge, PullRequest } from "../forge/forge.ts";
-import { withoutForeignClosingReferences } from "../forge/local/closing-keywords.ts";
-import type { Plan, Workstream } from "../plan/schema.ts";
+
+import type { ToolResult } from "../agent/index.ts";
+import type { GateResult } from "../evidence/index.ts";
+import {
+  type Forge,
+  type PullRequest,
+  pullRequestFacts,
+  settleWithin,
+  withoutForeignClosingReferences,
+} from "../forge/index.ts";
+import type { Plan, Workstream } from "../plan/index.ts";
+import { renderPrompt } from "../prompts/index.ts";
 import type { JournalEventData } from "./events.ts";
 
 /** The events of forge actions: each effect's intent, then its result. */

@@ -3,12 +3,16 @@
  * monitor decides. Applying is journal first (the signal, then the intervention or the spent
  * playbook), then the effect: a human asked, or the text delivered to the worker.
  */
-import type { WorkerExit } from "../agent/worker.ts";
-import { type Delivery, lastOutputLines, type SignalMonitorDecision } from "../monitor/monitor-decision.ts";
-import type { Signal } from "../monitor/playbook-matcher.ts";
-import type { StallMonitor } from "../monitor/stall-monitor.ts";
-import type { Workstream } from "../plan/schema.ts";
-import type { CommandResult } from "../sandbox/run-command.ts";
+import type { WorkerExit } from "../agent/index.ts";
+import {
+  type Delivery,
+  lastOutputLines,
+  type Signal,
+  type SignalMonitorDecision,
+  type StallMonitor,
+} from "../monitor/index.ts";
+import type { Workstream } from "../plan/index.ts";
+import type { CommandResult } from "../sandbox/index.ts";
 import type { EscalationFlow } from "./escalation-flow.ts";
 import type { RunContext } from "./run-context.ts";
 

@@ -5,7 +5,7 @@
  * reaching into each other; the monitor itself holds none of it and only reads what it is passed.
  */
 
-import type { Workstream } from "../plan/schema.ts";
+import type { Workstream } from "../plan/index.ts";
 import type { JournalEventData, JournalEventOf, JournalEventType } from "./events.ts";
 import type { SupervisorDependencies } from "./supervisor-dependencies.ts";
 import {

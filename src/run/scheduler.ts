@@ -2,7 +2,7 @@
  * Which workstreams may start now: dependencies, concurrency, `--only` and canary rollout.
  * Pure: it reads states and the plan, and the supervisor acts on its answer.
  */
-import type { Plan } from "../plan/schema.ts";
+import type { Plan } from "../plan/index.ts";
 import { activeStatuses, terminalStatuses, type WorkstreamState } from "./workstream-state.ts";
 
 export interface ScheduleOptions {

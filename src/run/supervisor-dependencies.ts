@@ -2,16 +2,13 @@
  * What a run is given: the plan, the journal, and every side effect behind a narrow interface
  * (checkouts, workers, gates, forge, escalations), so the run can be tested with fakes and a fake clock.
  */
-import type { WorkerLauncher } from "../agent/worker.ts";
+import type { WorkerLauncher } from "../agent/index.ts";
 import type { Clock } from "../clock.ts";
-import type { GateServices } from "../evidence/verify-claim.ts";
-import type { Forge } from "../forge/forge.ts";
-import type { EscalationStore } from "../monitor/escalation-store.ts";
-import type { Playbook } from "../monitor/playbook.ts";
-import type { EscalationNotice } from "../monitor/webhook.ts";
-import type { Plan, Workstream } from "../plan/schema.ts";
-import type { CommandResult, RunningCommand } from "../sandbox/run-command.ts";
-import type { SandboxFacts } from "../sandbox/sandbox-facts.ts";
+import type { GateServices } from "../evidence/index.ts";
+import type { Forge } from "../forge/index.ts";
+import type { EscalationNotice, EscalationStore, Playbook } from "../monitor/index.ts";
+import type { Plan, Workstream } from "../plan/index.ts";
+import type { CommandResult, RunningCommand, SandboxFacts } from "../sandbox/index.ts";
 import type { JournalEvent } from "./events.ts";
 import type { Journal } from "./journal.ts";
 import type { ScheduleOptions } from "./scheduler.ts";

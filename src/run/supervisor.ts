@@ -6,11 +6,12 @@
  * ./monitoring.ts applies, the escalation flow (./escalation-flow.ts), the claim verifier
  * (./claim-verifier.ts) and the worker's services (./worker-services.ts).
  */
-import type { TurnUsage, WorkerExit } from "../agent/worker.ts";
+
+import type { WorkerExit } from "../agent/index.ts";
 import { errorMessage, JournalWriteError, osErrorCode, StateError, SuperviseError } from "../errors.ts";
-import { remainingBudget, remainingBudgetMs } from "../monitor/budget.ts";
-import { StallMonitor } from "../monitor/stall-monitor.ts";
-import type { Workstream } from "../plan/schema.ts";
+import type { TurnUsage } from "../model/index.ts";
+import { remainingBudget, remainingBudgetMs, StallMonitor } from "../monitor/index.ts";
+import type { Workstream } from "../plan/index.ts";
 import { usageRecordOf } from "../usage.ts";
 import { ClaimVerifier } from "./claim-verifier.ts";
 import { EscalationFlow } from "./escalation-flow.ts";

@@ -2,10 +2,11 @@
  * The texts a worker reads about its task: the first prompt, the prompt of a restart (what went
  * wrong, the human's decision, the playbook), and how each gate of its definition of done is checked.
  */
-import { renderPrompt } from "../agent/prompt-templates.ts";
-import type { WorkerExit } from "../agent/worker.ts";
-import type { CommandObservation, GateStatus } from "../evidence/gate-result.ts";
-import type { Plan, Workstream } from "../plan/schema.ts";
+
+import type { WorkerExit } from "../agent/index.ts";
+import type { CommandObservation, GateStatus } from "../evidence/index.ts";
+import type { Plan, Workstream } from "../plan/index.ts";
+import { renderPrompt } from "../prompts/index.ts";
 import { indentLines } from "../text.ts";
 import type { WorkstreamState } from "./workstream-state.ts";
 

@@ -3,10 +3,10 @@
  * `claim_done` do on the supervisor's side. The worker holds no credential and no state; every
  * effect goes through here, is journaled, and feeds the monitor.
  */
-import type { WorkerServices } from "../agent/tools/tool-definition.ts";
-import { checkoutGates, verifyClaim } from "../evidence/verify-claim.ts";
-import type { Workstream } from "../plan/schema.ts";
-import type { RunningCommand } from "../sandbox/run-command.ts";
+import type { WorkerServices } from "../agent/index.ts";
+import { checkoutGates, verifyClaim } from "../evidence/index.ts";
+import type { Workstream } from "../plan/index.ts";
+import type { RunningCommand } from "../sandbox/index.ts";
 import type { ClaimVerifier } from "./claim-verifier.ts";
 import type { EscalationFlow } from "./escalation-flow.ts";
 import {
@@ -105,7 +105,7 @@ export class WorkerServiceFactory {
     controller: AbortController,
     summary: string,
   ) {
-    const { run, verifier } = this.parts;
+    const { run } = this.parts;
     const id = workstream.id;
     if (this.verifying.has(id))
       return { isError: true, text: "A claim is already being verified; wait for its verdict." };

@@ -2,7 +2,7 @@
  * The per-workstream state machine. State changes only by folding journal events through
  * `applyEvent`, so a resumed run rebuilds exactly the state the crashed one had.
  */
-import type { CommandObservation, GateStatus } from "../evidence/gate-result.ts";
+import type { CommandObservation, GateStatus } from "../evidence/index.ts";
 import { addUsage, emptyUsage, type Usage, usageOf } from "../usage.ts";
 import {
   type GateEvent,

@@ -1,6 +1,5 @@
-// Owns: running every command (worker, gate, local CI) with a scrubbed environment, a timeout, whole-tree kills, capped output, a process bound and OS isolation (bubblewrap, an allow-list proxy).
+// Owns: running every command (worker, gate, local CI) with a scrubbed environment, a timeout, whole-tree kills, capped output, a process bound and OS isolation (bubblewrap, an allow-list proxy); and redaction, which keeps the same secrets out of everything the run writes.
 // Must never: inherit the supervisor's environment or credentials, or let a command's processes outlive its result.
-
 export {
   buildCommandEnvironment,
   type CommandEnvironmentOptions,
@@ -31,6 +30,8 @@ export {
 export {
   bridgePort,
   findNetworkBridge,
+  gatewayBridgePort,
+  type LoopbackBridge,
   type NetworkBridgeAvailability,
   type ProxiedNetwork,
   proxyEnvironment,
@@ -59,6 +60,7 @@ export {
   sweepProcessesWithMarker,
 } from "./process-sweep.ts";
 export { processTreeMarker } from "./process-tree.ts";
+export { createRedactor, type Redactor } from "./redactor.ts";
 export {
   type CommandInvocation,
   type CommandRequest,
@@ -68,5 +70,14 @@ export {
   createCommandRunner,
   defaultOutputCapBytes,
   type IsolateCommand,
+  type LoopbackBridges,
+  type RunningCommand,
 } from "./run-command.ts";
+export {
+  agentCommandPaths,
+  createRunIsolation,
+  superviseInstallation,
+  toolchainPaths,
+} from "./run-isolation.ts";
+export { runProgram } from "./run-program.ts";
 export { describeSandbox, type SandboxFacts, sandboxFacts } from "./sandbox-facts.ts";

@@ -1,5 +1,5 @@
-// Owns the supervisor's private git: the bare mirror of the user's repository, one clone per workstream, and safe git.
-// Must never write to the user's repository or the forge, nor let a worker's repository config run code in the supervisor.
+// Owns: the supervisor's private git: the bare mirror of the user's repository, one clone per workstream, and safe git.
+// Must never: write to the user's repository or the forge, or let a worker's repository config run code in the supervisor.
 export { GitCommandError } from "./git-command-error.ts";
 export {
   type ConfigEntry,

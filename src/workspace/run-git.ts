@@ -11,7 +11,7 @@
  */
 import { dirname } from "node:path";
 import { ExitCode, SuperviseError } from "../errors.ts";
-import { runProgram } from "../sandbox/run-program.ts";
+import { runProgram } from "../sandbox/index.ts";
 import { pinnedSettingArguments } from "./protective-config.ts";
 
 export interface GitRequest {

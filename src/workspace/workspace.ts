@@ -12,7 +12,7 @@
 import { mkdir, rename, rm, stat } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { StateError, SuperviseError } from "../errors.ts";
-import { workstreamIdPattern } from "../plan/schema.ts";
+import { workstreamIdPattern } from "../plan/index.ts";
 import { createSerialQueue, type SerialQueue } from "../serial-queue.ts";
 import { createSafeGit, type SafeGit, type SafeGitOptions } from "./safe-git.ts";
 import { inspectUserRepository } from "./user-repository.ts";

@@ -4,14 +4,14 @@ import { join } from "node:path";
 import type Anthropic from "@anthropic-ai/sdk";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { CassetteError, checkCassettePlaybooks, parseCassette } from "../../src/agent/model/cassette.ts";
-import { CassetteCursor } from "../../src/agent/model/cassette-cursor.ts";
 import { createModelWorkerLauncher } from "../../src/agent/model/model-worker.ts";
-import { createReplayClientFor } from "../../src/agent/model/replay.ts";
-import { renderPrompt } from "../../src/agent/prompt-templates.ts";
 import type { ToolResult } from "../../src/agent/tools/tool-definition.ts";
 import type { WorkerExit } from "../../src/agent/worker.ts";
 import { ManualClock } from "../../src/clock.ts";
+import { CassetteError, checkCassettePlaybooks, parseCassette } from "../../src/model/cassette.ts";
+import { CassetteCursor } from "../../src/model/client/cassette-cursor.ts";
+import { createReplayClientFor } from "../../src/model/client/replay.ts";
+import { renderPrompt } from "../../src/prompts/prompt-templates.ts";
 import { testWorkstream } from "../fakes/plan-builder.ts";
 import { FakeWorkerServices } from "./fake-worker-services.ts";
 

@@ -6,11 +6,11 @@ import { setupServer } from "msw/node";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { charactersPerToken, contextBudgetOf } from "../../src/agent/model/context-budget.ts";
 import { createModelWorkerLauncher } from "../../src/agent/model/model-worker.ts";
-import { findRequestViolations } from "../../src/agent/model/request-invariants.ts";
 import { fixedRequestCharacters } from "../../src/agent/model/worker-request.ts";
-import { renderPrompt } from "../../src/agent/prompt-templates.ts";
 import type { WorkerExit } from "../../src/agent/worker.ts";
 import { ManualClock } from "../../src/clock.ts";
+import { findRequestViolations } from "../../src/model/client/request-invariants.ts";
+import { renderPrompt } from "../../src/prompts/prompt-templates.ts";
 import type { CommandResult } from "../../src/sandbox/run-command.ts";
 import {
   FakeMessagesApi,

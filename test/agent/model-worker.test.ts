@@ -6,10 +6,11 @@ import Anthropic from "@anthropic-ai/sdk";
 import { setupServer } from "msw/node";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createModelWorkerLauncher } from "../../src/agent/model/model-worker.ts";
-import { renderPrompt } from "../../src/agent/prompt-templates.ts";
-import type { TurnUsage, WorkerExit, WorkerStart } from "../../src/agent/worker.ts";
+import type { WorkerExit, WorkerStart } from "../../src/agent/worker.ts";
 import { ManualClock } from "../../src/clock.ts";
+import type { TurnUsage } from "../../src/model/pricing.ts";
 import type { BudgetConfig } from "../../src/plan/schema.ts";
+import { renderPrompt } from "../../src/prompts/prompt-templates.ts";
 import {
   FakeMessagesApi,
   type FakeTurn,

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { loadCassette } from "../../src/agent/model/cassette.ts";
+import { loadCassette } from "../../src/model/cassette.ts";
 import { createWorkspace, type Workspace } from "../fakes/cli-harness.ts";
 import { type FaultyMessagesApi, startFaultyMessagesApi } from "../faults/faulty-messages-api.ts";
 

@@ -4,11 +4,12 @@ import { join } from "node:path";
 import type Anthropic from "@anthropic-ai/sdk";
 import { BadRequestError } from "@anthropic-ai/sdk";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { CassetteError, loadCassette } from "../../src/agent/model/cassette.ts";
 import { createModelWorkerLauncher } from "../../src/agent/model/model-worker.ts";
-import { createReplayClient, createReplayClientFor } from "../../src/agent/model/replay.ts";
-import type { TurnUsage, WorkerExit } from "../../src/agent/worker.ts";
+import type { WorkerExit } from "../../src/agent/worker.ts";
 import { ManualClock } from "../../src/clock.ts";
+import { CassetteError, loadCassette } from "../../src/model/cassette.ts";
+import { createReplayClient, createReplayClientFor } from "../../src/model/client/replay.ts";
+import type { TurnUsage } from "../../src/model/pricing.ts";
 import { testWorkstream } from "../fakes/plan-builder.ts";
 import { FakeWorkerServices } from "./fake-worker-services.ts";
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { defaultPricing, estimateCostUsd, pricesFor } from "../../src/agent/model/pricing.ts";
 import { checkStartLimits } from "../../src/agent/model/start-limits.ts";
+import { defaultPricing, estimateCostUsd, pricesFor } from "../../src/model/pricing.ts";
 import { emptyUsage } from "../../src/usage.ts";
 
 describe("pricing", () => {

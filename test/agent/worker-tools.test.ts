@@ -1,8 +1,8 @@
 import { readdirSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { promptsDirectory, renderPrompt, templateVariables } from "../../src/agent/prompt-templates.ts";
 import { anthropicToolDefinitions } from "../../src/agent/tools/anthropic-tools.ts";
 import { callWorkerTool, workerTools } from "../../src/agent/tools/tool-registry.ts";
+import { promptsDirectory, renderPrompt, templateVariables } from "../../src/prompts/prompt-templates.ts";
 import { FakeWorkerServices } from "./fake-worker-services.ts";
 
 describe("worker tools", () => {

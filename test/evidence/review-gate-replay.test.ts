@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { createReplayClient, createReplayClientFor } from "../../src/agent/model/replay.ts";
 import { observeReview, type ReviewRequest } from "../../src/evidence/review-gate.ts";
+import { createReplayClient, createReplayClientFor } from "../../src/model/client/replay.ts";
 import { createReviewRepository, type ReviewRepository } from "./review-gate-repository.ts";
 
 const cassette = (name: string) => new URL(`../fixtures/cassettes/${name}`, import.meta.url).pathname;

@@ -1,8 +1,8 @@
 import Anthropic from "@anthropic-ai/sdk";
 import { setupServer } from "msw/node";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { renderPrompt } from "../../src/agent/prompt-templates.ts";
 import { observeReview, type ReviewRequest } from "../../src/evidence/review-gate.ts";
+import { renderPrompt } from "../../src/prompts/prompt-templates.ts";
 import { FakeMessagesApi, type FakeTurn, text, toolUse } from "../fakes/anthropic-messages-api.ts";
 import { createReviewRepository, type ReviewRepository } from "./review-gate-repository.ts";
 

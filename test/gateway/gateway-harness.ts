@@ -3,7 +3,6 @@
  * Hooks resolve waiters, so a test awaits the exchange it caused instead of sleeping.
  */
 import { request as httpRequest, type IncomingHttpHeaders } from "node:http";
-import type { PricingTable } from "../../src/agent/model/pricing.ts";
 import { ManualClock } from "../../src/clock.ts";
 import {
   type GatewayUsage,
@@ -14,6 +13,7 @@ import {
   startModelGateway,
   type UpstreamFailure,
 } from "../../src/gateway/index.ts";
+import type { PricingTable } from "../../src/model/index.ts";
 import { type FakeModelUpstream, startFakeModelUpstream } from "../fakes/model-upstream.ts";
 
 export const anthropicKey = "sk-ant-api03-real-supervisor-key-0123456789";

@@ -8,8 +8,8 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import type { PricingTable } from "../../src/agent/model/pricing.ts";
 import type { ModelGatewayOptions } from "../../src/gateway/index.ts";
+import type { PricingTable } from "../../src/model/index.ts";
 import { anthropicModel, anthropicUsage, openaiModel } from "../fakes/model-upstream.ts";
 import {
   anthropicHeaders,

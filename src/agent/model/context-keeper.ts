@@ -6,8 +6,8 @@
  */
 import type { APIError } from "@anthropic-ai/sdk";
 import type { Usage } from "@anthropic-ai/sdk/resources/messages";
-import { renderPrompt } from "../prompt-templates.ts";
-import { describeApiError } from "./api-error.ts";
+import { describeApiError } from "../../model/client/index.ts";
+import { renderPrompt } from "../../prompts/index.ts";
 import {
   type ContextBudget,
   ContextEstimate,

@@ -17,18 +17,21 @@ import type {
 } from "@anthropic-ai/sdk/resources/messages";
 import type { Clock } from "../../clock.ts";
 import { errorMessage } from "../../errors.ts";
+import { describeApiFailure, isPromptTooLong, isSpendLimit } from "../../model/client/index.ts";
+import {
+  defaultPricing,
+  type PricingTable,
+  type TranscriptWriter,
+  type TurnRecorder,
+  turnUsageOf,
+} from "../../model/index.ts";
+import { renderPrompt } from "../../prompts/index.ts";
 import { addUsage, emptyUsage, type Usage } from "../../usage.ts";
-import { renderPrompt } from "../prompt-templates.ts";
 import { callWorkerTool, workerTools } from "../tools/tool-registry.ts";
-import type { TranscriptWriter } from "../transcript.ts";
 import { describeExit, type WorkerExit, type WorkerLauncher, type WorkerStart } from "../worker.ts";
-import { isSpendLimit } from "./anthropic-client.ts";
-import { describeApiFailure, isPromptTooLong } from "./api-error.ts";
-import type { TurnRecorder } from "./cassette-recorder.ts";
 import { ContextKeeper } from "./context-keeper.ts";
 import { Conversation, toRequestContent, withoutToolUses } from "./conversation.ts";
 import { nextStepAfter } from "./next-step.ts";
-import { defaultPricing, type PricingTable, turnUsageOf } from "./pricing.ts";
 import { checkStartLimits } from "./start-limits.ts";
 import { untilAborted } from "./until-aborted.ts";
 import { fixedRequestCharacters, workerRequest } from "./worker-request.ts";

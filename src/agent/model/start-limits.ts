@@ -3,7 +3,7 @@
  * workstream's; the run sums usage across starts in the journal, but a start sees only its own, so
  * it stops when its own usage reaches the budget and says so. The run's own checks cover the sum.
  */
-import type { BudgetConfig } from "../../plan/schema.ts";
+import type { BudgetConfig } from "../../plan/index.ts";
 import type { Usage } from "../../usage.ts";
 
 export interface LimitReached {

@@ -4,7 +4,7 @@
  * turn of every workstream, which is what lets the prompt cache serve it.
  */
 import type { MessageCreateParamsNonStreaming, MessageParam } from "@anthropic-ai/sdk/resources/messages";
-import { renderPrompt } from "../prompt-templates.ts";
+import { renderPrompt } from "../../prompts/index.ts";
 import { anthropicToolDefinitions } from "../tools/anthropic-tools.ts";
 
 export interface WorkerRequestSettings {

@@ -3,8 +3,8 @@
  * a handler. The Messages API schemas, `supervise tool` and `supervise mcp` all derive from it.
  */
 import { z } from "zod";
-import type { CommandResult } from "../../sandbox/run-command.ts";
-import { readPromptTemplate } from "../prompt-templates.ts";
+import { readPromptTemplate } from "../../prompts/index.ts";
+import type { CommandResult } from "../../sandbox/index.ts";
 
 export interface ToolResult {
   isError: boolean;

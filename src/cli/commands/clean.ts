@@ -1,5 +1,5 @@
 import { ExitCode } from "../../errors.ts";
-import { acquireStateLock } from "../../run/state-lock.ts";
+import { acquireStateLock } from "../../run/index.ts";
 import { Workspace } from "../../workspace/index.ts";
 import { parseCommandArguments, readingOptions, rejectExtraPositionals } from "../arguments.ts";
 import type { CommandContext } from "./command-context.ts";

@@ -11,8 +11,8 @@ import {
   EscalationAlreadyDecidedError,
   EscalationBeingDecidedError,
   EscalationNotFoundError,
-} from "../../monitor/escalation-store.ts";
-import { gateIds } from "../../plan/schema.ts";
+} from "../../monitor/index.ts";
+import { gateIds } from "../../plan/index.ts";
 import { indentLines, printable } from "../../text.ts";
 import {
   parseCommandArguments,

@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { ExitCode, StateError } from "../../errors.ts";
-import { bundleDirectory } from "../../evidence/bundle.ts";
+import { bundleDirectory } from "../../evidence/index.ts";
 import { printable } from "../../text.ts";
 import {
   parseCommandArguments,

@@ -1,9 +1,13 @@
 /** Shared by the reading commands: locate the state dir and fold the latest run's journal. */
 import { StateError } from "../../errors.ts";
-import type { JournalEvent } from "../../run/events.ts";
-import { readJournal } from "../../run/journal.ts";
-import { latestRun, type RunInfo } from "../../run/run-store.ts";
-import { foldEvents, type RunState } from "../../run/workstream-state.ts";
+import {
+  foldEvents,
+  type JournalEvent,
+  latestRun,
+  type RunInfo,
+  type RunState,
+  readJournal,
+} from "../../run/index.ts";
 import { findStateDirectory } from "../state-location.ts";
 import type { CommandContext } from "./command-context.ts";
 

@@ -1,10 +1,12 @@
 import { dirname, relative, resolve, sep } from "node:path";
 import writeFileAtomic from "write-file-atomic";
 import { ExitCode, UsageError } from "../../errors.ts";
-import { buildCampaignReport } from "../../report/campaign-report.ts";
-import { renderHtmlReport } from "../../report/html-report.ts";
-import { renderMarkdownReport } from "../../report/markdown-report.ts";
-import { readReportFiles } from "../../report/report-files.ts";
+import {
+  buildCampaignReport,
+  readReportFiles,
+  renderHtmlReport,
+  renderMarkdownReport,
+} from "../../report/index.ts";
 import { printable } from "../../text.ts";
 import { parseCommandArguments, readingOptions, rejectExtraPositionals } from "../arguments.ts";
 import type { CommandContext } from "./command-context.ts";

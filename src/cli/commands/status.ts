@@ -1,6 +1,6 @@
 import { ExitCode } from "../../errors.ts";
-import { renderStatusTable, statusRows } from "../../report/status-table.ts";
-import { describeSandbox } from "../../sandbox/sandbox-facts.ts";
+import { renderStatusTable, statusRows } from "../../report/index.ts";
+import { describeSandbox } from "../../sandbox/index.ts";
 import { parseCommandArguments, readingOptions, rejectExtraPositionals } from "../arguments.ts";
 import type { CommandContext } from "./command-context.ts";
 import { readLatestRun } from "./read-run.ts";

@@ -3,7 +3,7 @@
  * `command` worker, whose environment carries the socket and the token bound to its workstream.
  */
 
-import { type BridgeAddress, callSupervisorTool } from "../../agent/bridge/tool-client.ts";
+import { type BridgeAddress, callSupervisorTool, loadMcpServer } from "../../agent/bridge/index.ts";
 import { ExitCode, SuperviseError, UsageError } from "../../errors.ts";
 import { parseCommandArguments, rejectExtraPositionals, requirePositional } from "../arguments.ts";
 import type { CommandContext } from "./command-context.ts";
@@ -52,9 +52,7 @@ export async function toolCommand(args: string[], context: CommandContext): Prom
 export async function mcpCommand(args: string[], context: CommandContext): Promise<number> {
   const { positionals } = parseCommandArguments("mcp", args, {});
   rejectExtraPositionals("mcp", positionals, 0);
-  // Loaded only here: the MCP SDK, zod and every tool definition are not needed by `supervise tool`,
-  // which runs once per tool call inside a worker and must start fast.
-  const { serveToolsOverMcp } = await import("../../agent/bridge/mcp-server.ts");
+  const serveToolsOverMcp = await loadMcpServer();
   await serveToolsOverMcp(bridgeAddress(context.environment));
   return ExitCode.allAccepted;
 }

@@ -1,5 +1,5 @@
 import { ExitCode } from "../../errors.ts";
-import { loadPlaybooks, playbookDirectoriesFor } from "../../monitor/playbook.ts";
+import { loadPlaybooks, playbookDirectoriesFor } from "../../monitor/index.ts";
 import { loadPlan } from "../../plan/index.ts";
 import { parseCommandArguments, rejectExtraPositionals, requirePositional } from "../arguments.ts";
 import type { CommandContext } from "./command-context.ts";

@@ -8,7 +8,7 @@
  * the person's global git config is read.
  */
 import { isAbsolute, resolve } from "node:path";
-import { runGit } from "../../workspace/run-git.ts";
+import { runGit } from "../../workspace/index.ts";
 import { GithubForgeError } from "./github-forge-error.ts";
 
 export interface GitPushOptions {

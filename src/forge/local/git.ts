@@ -3,8 +3,7 @@
  * (workspace/run-git.ts): the repositories it touches may have been written by a worker, so
  * nothing in them may run code. Only PATH is passed: git reads no HOME of the person's.
  */
-import { GitCommandError } from "../../workspace/git-command-error.ts";
-import { type GitOutcome, runGit } from "../../workspace/run-git.ts";
+import { GitCommandError, type GitOutcome, runGit } from "../../workspace/index.ts";
 import { LocalForgeError } from "./local-forge-error.ts";
 
 export interface GitCallOptions {

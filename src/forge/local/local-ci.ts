@@ -8,7 +8,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Clock } from "../../clock.ts";
 import { errorMessage } from "../../errors.ts";
-import type { CommandResult, CommandRunner } from "../../sandbox/run-command.ts";
+import type { CommandResult, CommandRunner } from "../../sandbox/index.ts";
 import type { CiStatus } from "../forge.ts";
 import {
   type CiRunRecord,

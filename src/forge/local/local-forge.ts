@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { Clock } from "../../clock.ts";
-import type { CommandRunner } from "../../sandbox/run-command.ts";
+import type { CommandRunner } from "../../sandbox/index.ts";
 import { createSerialQueue } from "../../serial-queue.ts";
 import type { CiStatus, Forge, MergeResult, PullRequest } from "../forge.ts";
 import {

@@ -6,8 +6,7 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { Clock } from "../../clock.ts";
-import { GitCommandError } from "../../workspace/git-command-error.ts";
-import { supervisorIdentity } from "../../workspace/protective-config.ts";
+import { GitCommandError, supervisorIdentity } from "../../workspace/index.ts";
 import type { Git } from "./git.ts";
 import { pullRequestTrailer } from "./origin-repository.ts";
 

@@ -11,7 +11,7 @@ import { execa } from "execa";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ManualClock } from "../../../src/clock.ts";
 import { credentialEnvironment, redactUrl, resolveRemoteUrl } from "../../../src/forge/github/git-push.ts";
-import { createGithubForge, type GithubForge } from "../../../src/forge/index.ts";
+import { createGithubForge, type GithubForge } from "../../../src/forge/github/index.ts";
 import { pinnedSettingArguments } from "../../../src/workspace/protective-config.ts";
 import { type GitHttpServer, startGitHttpServer } from "../../fakes/github-git-server.ts";
 

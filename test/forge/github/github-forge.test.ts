@@ -14,15 +14,15 @@ import {
   type ForgeGateContext,
   observeIssueClosed,
   observePrMerged,
-  settleWithin,
 } from "../../../src/evidence/forge-gates.ts";
 import type { Forge } from "../../../src/forge/forge.ts";
+import { settleWithin } from "../../../src/forge/forge-facts.ts";
 import {
   createGithubForge,
   type GithubForgeError,
   type GithubForgeOptions,
   type GithubRequestInfo,
-} from "../../../src/forge/index.ts";
+} from "../../../src/forge/github/index.ts";
 import { validatePlanSource } from "../../../src/plan/index.ts";
 import type { Workstream } from "../../../src/plan/schema.ts";
 import { createGithubFake, type GithubFake } from "../../fakes/github-api.ts";

@@ -1,5 +1,5 @@
 /** `--dry-run`: the plan checked and its schedule printed; nothing is created, not even the state dir. */
-import { dependencyWaves } from "../../../run/scheduler.ts";
+import { dependencyWaves } from "../../../run/index.ts";
 import type { Output } from "../../output.ts";
 import { isSelected, type RunRequest } from "./run-request.ts";
 

@@ -1,7 +1,6 @@
 import { ExitCode } from "../../../errors.ts";
-import type { Plan } from "../../../plan/schema.ts";
-import { readJournal } from "../../../run/journal.ts";
-import type { RunInfo } from "../../../run/run-store.ts";
+import type { Plan } from "../../../plan/index.ts";
+import { type RunInfo, readJournal } from "../../../run/index.ts";
 import type { Output } from "../../output.ts";
 
 /**

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { realpathSync } from "node:fs";
-import { acquireStateLock } from "../../../run/state-lock.ts";
+import { acquireStateLock } from "../../../run/index.ts";
 import { sweepProcessesWithMarker } from "../../../sandbox/index.ts";
 import type { CleanupStack } from "./cleanup-stack.ts";
 

@@ -4,10 +4,10 @@
  * flag is exit 2 at once. Nothing here loads the model SDK.
  */
 import { resolve } from "node:path";
-import { type Cassette, checkCassettePlaybooks, loadCassette } from "../../../agent/model/cassette.ts";
 import { UsageError } from "../../../errors.ts";
-import type { Playbook } from "../../../monitor/playbook.ts";
-import type { Plan } from "../../../plan/schema.ts";
+import { type Cassette, checkCassettePlaybooks, loadCassette } from "../../../model/index.ts";
+import type { Playbook } from "../../../monitor/index.ts";
+import type { Plan } from "../../../plan/index.ts";
 import { isSelected } from "./run-request.ts";
 
 export interface ModelInputs {

@@ -7,19 +7,23 @@ import { existsSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import { basename, join } from "node:path";
 import type Anthropic from "@anthropic-ai/sdk";
-import { createAnthropicClient } from "../../../agent/model/anthropic-client.ts";
-import { type Cassette, loadCassette } from "../../../agent/model/cassette.ts";
-import { createCassetteRecorder, type TurnRecorder } from "../../../agent/model/cassette-recorder.ts";
-import { createModelWorkerLauncher } from "../../../agent/model/model-worker.ts";
-import type { PricingTable } from "../../../agent/model/price-table.ts";
-import { createReplayClientFor } from "../../../agent/model/replay.ts";
-import type { Redactor, TranscriptWriter } from "../../../agent/transcript.ts";
-import type { WorkerLauncher } from "../../../agent/worker.ts";
+import type { WorkerLauncher } from "../../../agent/index.ts";
+import { createModelWorkerLauncher } from "../../../agent/model/index.ts";
 import { systemClock } from "../../../clock.ts";
-import type { Reviewer } from "../../../evidence/verify-claim.ts";
-import type { Playbook } from "../../../monitor/playbook.ts";
-import { isCliAgent, type Plan } from "../../../plan/schema.ts";
-import { isGateEvent, type JournalEvent } from "../../../run/events.ts";
+import type { Reviewer } from "../../../evidence/index.ts";
+import { createAnthropicClient, createReplayClientFor } from "../../../model/client/index.ts";
+import {
+  type Cassette,
+  createCassetteRecorder,
+  loadCassette,
+  type PricingTable,
+  type TranscriptWriter,
+  type TurnRecorder,
+} from "../../../model/index.ts";
+import type { Playbook } from "../../../monitor/index.ts";
+import { isCliAgent, type Plan } from "../../../plan/index.ts";
+import { isGateEvent, type JournalEvent } from "../../../run/index.ts";
+import type { Redactor } from "../../../sandbox/index.ts";
 import type { ModelInputs } from "./model-inputs.ts";
 
 /** The launchers of the model workstreams and the reviewers of those whose `done` has `review`. */

@@ -1,7 +1,5 @@
 import { systemClock } from "../../../clock.ts";
-import type { JournalEvent } from "../../../run/events.ts";
-import { Journal } from "../../../run/journal.ts";
-import { createRun, newRunId, type RunInfo } from "../../../run/run-store.ts";
+import { createRun, Journal, type JournalEvent, newRunId, type RunInfo } from "../../../run/index.ts";
 import type { CleanupStack } from "./cleanup-stack.ts";
 
 export interface OpenedRun {

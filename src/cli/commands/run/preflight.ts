@@ -3,9 +3,10 @@
  * table, the model inputs, and the sandbox's host tools. A failure here is bad input or a missing
  * tool (exit 2), and leaves nothing behind.
  */
-import { bundledPriceFile, loadPriceTable, type PricingTable } from "../../../agent/model/price-table.ts";
+
 import { SuperviseError } from "../../../errors.ts";
-import { isCliAgent, type Plan } from "../../../plan/schema.ts";
+import { bundledPriceFile, loadPriceTable, type PricingTable } from "../../../model/index.ts";
+import { isCliAgent, type Plan } from "../../../plan/index.ts";
 import { checkIsolationAvailable, findNetworkBridge } from "../../../sandbox/index.ts";
 import type { CommandContext } from "../command-context.ts";
 import { loadModelInputs, type ModelInputs } from "./model-inputs.ts";

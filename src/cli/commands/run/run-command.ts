@@ -5,9 +5,8 @@
  */
 
 import { ExitCode } from "../../../errors.ts";
-import { createLiveView } from "../../../report/live-view.ts";
-import { latestRun } from "../../../run/run-store.ts";
-import { type RunOutcome, runSupervisor } from "../../../run/supervisor.ts";
+import { createLiveView } from "../../../report/index.ts";
+import { latestRun, type RunOutcome, runSupervisor } from "../../../run/index.ts";
 import { stateDirectoryForPlan } from "../../state-location.ts";
 import type { CommandContext } from "../command-context.ts";
 import { CleanupStack } from "./cleanup-stack.ts";

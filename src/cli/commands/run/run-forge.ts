@@ -1,10 +1,9 @@
 /** The forge the plan names: the local one in the state dir, or GitHub through its API. */
 import { systemClock } from "../../../clock.ts";
-import type { Forge } from "../../../forge/forge.ts";
-import type { GithubRequestInfo } from "../../../forge/github/github-client.ts";
-import { createLocalForge } from "../../../forge/local/local-forge.ts";
-import type { Plan } from "../../../plan/schema.ts";
-import type { CommandRunner } from "../../../sandbox/run-command.ts";
+import type { GithubRequestInfo } from "../../../forge/github/index.ts";
+import { createLocalForge, type Forge } from "../../../forge/index.ts";
+import type { Plan } from "../../../plan/index.ts";
+import type { CommandRunner } from "../../../sandbox/index.ts";
 
 export interface ForgeWiring {
   stateDirectory: string;
@@ -22,7 +21,7 @@ export async function createForge(
 ): Promise<Forge & { close?: () => Promise<void> }> {
   if (plan.forge.kind === "github") {
     // Loaded only for a github plan: Octokit and its plugins are dozens of modules to start.
-    const { createGithubForge } = await import("../../../forge/github/github-forge.ts");
+    const { createGithubForge } = await import("../../../forge/github/index.ts");
     return createGithubForge({
       owner: plan.forge.owner,
       repo: plan.forge.repo,

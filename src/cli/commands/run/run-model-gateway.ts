@@ -6,15 +6,13 @@
  * reaches it on a loopback port that socat bridges to the gateway's unix socket; where loopback is
  * shared (no isolation, or the host's network) it uses the gateway's TCP port directly.
  */
-import type { CommandWorkerModelAccess } from "../../../agent/command-worker.ts";
-import type { PricingTable } from "../../../agent/model/price-table.ts";
-import { createGatewayDispatch } from "../../../agent/model-access.ts";
-import type { Redactor } from "../../../agent/transcript.ts";
+import { type CommandWorkerModelAccess, createGatewayDispatch } from "../../../agent/index.ts";
 import { systemClock } from "../../../clock.ts";
 import { errorMessage } from "../../../errors.ts";
 import { startModelGateway, type UpstreamCredential } from "../../../gateway/index.ts";
-import type { Plan } from "../../../plan/schema.ts";
-import { gatewayBridgePort } from "../../../sandbox/network-bridge.ts";
+import type { PricingTable } from "../../../model/index.ts";
+import type { Plan } from "../../../plan/index.ts";
+import { gatewayBridgePort, type Redactor } from "../../../sandbox/index.ts";
 import type { CleanupStack } from "./cleanup-stack.ts";
 
 export async function startRunModelGateway(input: {

@@ -2,9 +2,9 @@
  * The run's redaction policy: which values are blanked wherever the run writes text a person or
  * the forge reads (transcripts, the live view, recorded cassettes, escalations, pull requests).
  */
-import { createRedactor, type Redactor } from "../../../agent/transcript.ts";
-import type { Plan } from "../../../plan/schema.ts";
-import { secretLookingPatterns } from "../../../sandbox/index.ts";
+
+import type { Plan } from "../../../plan/index.ts";
+import { createRedactor, type Redactor, secretLookingPatterns } from "../../../sandbox/index.ts";
 
 /**
  * Every value the worker's environment keeps from it (the plan's secrets and whatever looks like

@@ -3,9 +3,8 @@
  * `--only` matched against the plan's workstreams. Nothing here touches the state dir.
  */
 import { UsageError } from "../../../errors.ts";
-import { loadPlaybooks, type Playbook, playbookDirectoriesFor } from "../../../monitor/playbook.ts";
-import { loadPlan } from "../../../plan/index.ts";
-import type { Plan } from "../../../plan/schema.ts";
+import { loadPlaybooks, type Playbook, playbookDirectoriesFor } from "../../../monitor/index.ts";
+import { loadPlan, type Plan } from "../../../plan/index.ts";
 import {
   parseCommandArguments,
   parsePositiveInteger,

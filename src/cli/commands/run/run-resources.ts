@@ -6,15 +6,18 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { startToolServer, type ToolServer } from "../../../agent/bridge/tool-server.ts";
-import type { CommandWorkerModelAccess } from "../../../agent/command-worker.ts";
-import type { Redactor } from "../../../agent/transcript.ts";
+import { type CommandWorkerModelAccess, startToolServer, type ToolServer } from "../../../agent/index.ts";
 import { errorMessage, osErrorCode, StateError } from "../../../errors.ts";
-import type { Forge } from "../../../forge/forge.ts";
-import { isCliAgent } from "../../../plan/schema.ts";
-import type { RunInfo } from "../../../run/run-store.ts";
-import { buildCommandEnvironment, createProcessLimit, type ProcessLimit } from "../../../sandbox/index.ts";
-import type { CommandRunner } from "../../../sandbox/run-command.ts";
+import type { Forge } from "../../../forge/index.ts";
+import { isCliAgent } from "../../../plan/index.ts";
+import type { RunInfo } from "../../../run/index.ts";
+import {
+  buildCommandEnvironment,
+  type CommandRunner,
+  createProcessLimit,
+  type ProcessLimit,
+  type Redactor,
+} from "../../../sandbox/index.ts";
 import { Workspace } from "../../../workspace/index.ts";
 import type { CleanupStack } from "./cleanup-stack.ts";
 import type { Preflight } from "./preflight.ts";

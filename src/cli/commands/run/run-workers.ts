@@ -5,13 +5,12 @@
 
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { createCommandWorkerLauncher } from "../../../agent/command-worker.ts";
-import { createTranscriptWriter, type Redactor, type TranscriptWriter } from "../../../agent/transcript.ts";
-import type { WorkerLauncher } from "../../../agent/worker.ts";
+import { createCommandWorkerLauncher, type WorkerLauncher } from "../../../agent/index.ts";
 import { systemClock } from "../../../clock.ts";
-import type { Reviewer } from "../../../evidence/verify-claim.ts";
-import type { Workstream } from "../../../plan/schema.ts";
-import { agentCommandPaths } from "../../../sandbox/run-isolation.ts";
+import type { Reviewer } from "../../../evidence/index.ts";
+import { createTranscriptWriter, type TranscriptWriter } from "../../../model/index.ts";
+import type { Workstream } from "../../../plan/index.ts";
+import { agentCommandPaths, type Redactor } from "../../../sandbox/index.ts";
 import type { OpenedRun } from "./open-run.ts";
 import type { Preflight } from "./preflight.ts";
 import type { RunRequest } from "./run-request.ts";

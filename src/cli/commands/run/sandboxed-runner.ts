@@ -4,16 +4,18 @@
  */
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import type { ToolServer } from "../../../agent/bridge/tool-server.ts";
-import type { Plan } from "../../../plan/schema.ts";
+import type { ToolServer } from "../../../agent/index.ts";
+import type { Plan } from "../../../plan/index.ts";
 import {
+  type CommandRunner,
   createCommandRunner,
+  createRunIsolation,
   type IsolationPolicy,
   type ProcessLimit,
   startNetworkProxy,
+  superviseInstallation,
+  toolchainPaths,
 } from "../../../sandbox/index.ts";
-import type { CommandRunner } from "../../../sandbox/run-command.ts";
-import { createRunIsolation, superviseInstallation, toolchainPaths } from "../../../sandbox/run-isolation.ts";
 import type { Workspace } from "../../../workspace/index.ts";
 import type { CleanupStack } from "./cleanup-stack.ts";
 import type { Preflight } from "./preflight.ts";

@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { writeSuperviseShim as writeWorkerShim } from "../../../agent/bridge/worker-shim.ts";
+import { writeSuperviseShim as writeWorkerShim } from "../../../agent/index.ts";
 
 /** The `supervise` command on a worker's PATH runs this very CLI on the same Node (or curl, for `tool`). */
 export function writeSuperviseShim(runDirectory: string): Promise<string> {

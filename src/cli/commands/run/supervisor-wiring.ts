@@ -2,13 +2,15 @@
  * The supervisor's dependencies, wired from what the run made: every side effect the supervisor
  * has reaches it through these (see src/run/supervisor-dependencies.ts).
  */
-import type { Redactor } from "../../../agent/transcript.ts";
+
 import { systemClock } from "../../../clock.ts";
-import { createEscalationStore } from "../../../monitor/escalation-store.ts";
-import { type EscalationNotice, postEscalationNotice } from "../../../monitor/webhook.ts";
-import type { JournalEvent } from "../../../run/events.ts";
-import type { SupervisorDependencies } from "../../../run/supervisor.ts";
-import { sandboxFacts } from "../../../sandbox/index.ts";
+import {
+  createEscalationStore,
+  type EscalationNotice,
+  postEscalationNotice,
+} from "../../../monitor/index.ts";
+import type { JournalEvent, SupervisorDependencies } from "../../../run/index.ts";
+import { type Redactor, sandboxFacts } from "../../../sandbox/index.ts";
 import type { OpenedRun } from "./open-run.ts";
 import type { Preflight } from "./preflight.ts";
 import type { RunRequest } from "./run-request.ts";

@@ -1,10 +1,10 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { addTallies, parseTestOutput, passRate, type TestTally } from "../../src/report/test-results.ts";
+import { addTallies, parseTestOutput, passRate, type TestTally } from "../../src/evidence/test-results.ts";
 
 /** Output recorded by running each tool on this machine (see the fixture files). */
 const recorded = (name: string) =>
-  readFileSync(new URL(`fixtures/test-output/${name}.txt`, import.meta.url), "utf8");
+  readFileSync(new URL(`../fixtures/test-output/${name}.txt`, import.meta.url), "utf8");
 
 const tally = (
   runner: string,

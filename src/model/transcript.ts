@@ -5,8 +5,7 @@
 import { appendFileSync, mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import type { Clock } from "../clock.ts";
-
-export type Redactor = (text: string) => string;
+import type { Redactor } from "../sandbox/index.ts";
 
 export interface TranscriptWriter {
   write(entry: Record<string, unknown>): void;
@@ -37,23 +36,5 @@ export function createTranscriptWriter(
         onFailure(error);
       }
     },
-  };
-}
-
-/** Replaces every occurrence of each secret value (longer than 3 characters) with `[REDACTED:NAME]`. */
-export function createRedactor(secrets: Record<string, string | undefined>): Redactor {
-  const pairs = Object.entries(secrets)
-    .filter((entry): entry is [string, string] => typeof entry[1] === "string" && entry[1].length > 3)
-    .sort((a, b) => b[1].length - a[1].length);
-  if (pairs.length === 0) return (text) => text;
-  return (text) => {
-    let result = text;
-    for (const [name, value] of pairs) {
-      if (result.includes(value)) result = result.split(value).join(`[REDACTED:${name}]`);
-      const asJson = JSON.stringify(value).slice(1, -1);
-      if (asJson !== value && result.includes(asJson))
-        result = result.split(asJson).join(`[REDACTED:${name}]`);
-    }
-    return result;
   };
 }

@@ -8,7 +8,7 @@ import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { parse } from "yaml";
 import { z } from "zod";
-import { SuperviseError } from "../../errors.ts";
+import { SuperviseError } from "../errors.ts";
 
 /** US dollars per million tokens of one model family. */
 export interface ModelPrices {
@@ -64,7 +64,7 @@ export class PriceTableError extends SuperviseError {
 
 /** The price file shipped with supervise. A path only: nothing is read until someone loads it. */
 export function bundledPriceFile(): string {
-  return fileURLToPath(new URL("../../../prices/anthropic.yaml", import.meta.url));
+  return fileURLToPath(new URL("../../prices/anthropic.yaml", import.meta.url));
 }
 
 export function loadPriceTable(file: string): PricingTable {

@@ -5,10 +5,15 @@
  * early rather than late.
  */
 import type { Usage } from "@anthropic-ai/sdk/resources/messages";
-import type { TurnUsage } from "../worker.ts";
+import type { Usage as UsageCounters } from "../usage.ts";
 import { bundledPriceFile, loadPriceTable, type ModelPrices, type PricingTable } from "./price-table.ts";
 
 export type { ModelPrices, PricingTable } from "./price-table.ts";
+
+/** One model turn's usage, and the model that was billed for it. */
+export interface TurnUsage extends UsageCounters {
+  model: string;
+}
 
 /**
  * The bundled price file, for callers that are not handed a table (the review gate's verdict).

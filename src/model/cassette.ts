@@ -21,7 +21,7 @@
 import { readFileSync } from "node:fs";
 import { parse } from "yaml";
 import { z } from "zod";
-import { SuperviseError } from "../../errors.ts";
+import { SuperviseError } from "../errors.ts";
 
 const count = () => z.number().int().nonnegative().default(0);
 

@@ -4,8 +4,8 @@
  * tool results of the previous turn (a claim's verdict, an intervention queued with a result) or,
  * on a restart, the restart prompt with the last rejection and the playbook's guidance.
  */
-import { renderPrompt } from "../prompt-templates.ts";
-import type { CassetteWhen } from "./cassette.ts";
+import { renderPrompt } from "../../prompts/index.ts";
+import type { CassetteWhen } from "../cassette.ts";
 import type { BranchCondition } from "./cassette-cursor.ts";
 
 interface RequestBlock {

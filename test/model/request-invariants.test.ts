@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { findRequestViolations } from "../../src/agent/model/request-invariants.ts";
+import { findRequestViolations } from "../../src/model/client/request-invariants.ts";
 
 const tools = [{ name: "bash", input_schema: { type: "object" } }];
 const call = (id: string) => ({ type: "tool_use", id, name: "bash", input: {} });

@@ -14,8 +14,8 @@
 import { basename } from "node:path";
 import Anthropic from "@anthropic-ai/sdk";
 import type { ContentBlock, Message } from "@anthropic-ai/sdk/resources/messages";
+import { type Cassette, type CassetteTurn, loadCassette } from "../cassette.ts";
 import { branchConditionFor } from "./branch-conditions.ts";
-import { type Cassette, type CassetteTurn, loadCassette } from "./cassette.ts";
 import { CassetteCursor } from "./cassette-cursor.ts";
 import { describeViolations, findRequestViolations } from "./request-invariants.ts";
 import { encodeServerSentEvents, messageStreamEvents } from "./server-sent-events.ts";

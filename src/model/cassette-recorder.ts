@@ -8,7 +8,7 @@
 import type { Message } from "@anthropic-ai/sdk/resources/messages";
 import writeFileAtomic from "write-file-atomic";
 import { Document } from "yaml";
-import type { Redactor } from "../transcript.ts";
+import type { Redactor } from "../sandbox/index.ts";
 import { type Cassette, type CassetteBlock, type CassetteTurn, parseCassette } from "./cassette.ts";
 
 export interface TurnRecorder {

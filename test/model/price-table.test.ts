@@ -7,8 +7,8 @@ import {
   loadPriceTable,
   PriceTableError,
   parsePriceTable,
-} from "../../src/agent/model/price-table.ts";
-import { defaultPricing, estimateCostUsd, pricesFor } from "../../src/agent/model/pricing.ts";
+} from "../../src/model/price-table.ts";
+import { defaultPricing, estimateCostUsd, pricesFor } from "../../src/model/pricing.ts";
 
 let directory: string;
 beforeEach(async () => {

@@ -1,7 +1,8 @@
 /**
  * Test counts read from a check command's output: the closing summary lines of the common test
  * runners, so the report can say how many tests ran, passed, failed and were skipped without a
- * coordinator copying them by hand. Pure: text in, counts out.
+ * coordinator copying them by hand. Pure: text in, counts out. It lives beside the gates, which read
+ * the same output for diff_scope's test names (test-names.ts); the report takes it from there.
  */
 
 export interface TestTally {

@@ -4,7 +4,7 @@
  * branches), `jump` back to the main line after a branch's turns, `end`. One cursor walks it across
  * every request and every start of a workstream, so a cassette can script restarts too.
  */
-import type { CassetteBranch, CassetteTurn, CassetteWhen } from "./cassette.ts";
+import type { CassetteBranch, CassetteTurn, CassetteWhen } from "../cassette.ts";
 
 type Instruction =
   | { kind: "serve"; turn: CassetteTurn }

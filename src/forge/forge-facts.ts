@@ -1,0 +1,59 @@
+/**
+ * What the forge says about a pull request, an issue and CI, as the journal, the gates and the
+ * bundles record it: facts, never verdicts (the gates in evidence/ judge them).
+ */
+import type { CiStatus, Forge, Issue, PullRequest } from "./forge.ts";
+
+/** A pull request as the journal (`pull_request.opened`), gates and bundles record it. */
+export type PullRequestFacts = {
+  number: number;
+  url: string;
+  head: string;
+  head_sha: string;
+  base: string;
+  state: PullRequest["state"];
+  merged: boolean;
+  merge_commit: string | null;
+  merged_at: string | null;
+};
+
+export function pullRequestFacts(pullRequest: PullRequest): PullRequestFacts;
+export function pullRequestFacts(pullRequest: PullRequest | null): PullRequestFacts | null;
+export function pullRequestFacts(pullRequest: PullRequest | null): PullRequestFacts | null {
+  if (!pullRequest) return null;
+  return {
+    number: pullRequest.number,
+    url: pullRequest.url,
+    head: pullRequest.head,
+    head_sha: pullRequest.headSha,
+    base: pullRequest.base,
+    state: pullRequest.state,
+    merged: pullRequest.isMerged,
+    merge_commit: pullRequest.mergeCommitSha,
+    merged_at: pullRequest.mergedAt,
+  };
+}
+
+export function issueFacts(issue: Issue | null): Record<string, unknown> | null {
+  if (!issue) return null;
+  return { number: issue.number, state: issue.state, closed_at: issue.closedAt, closed_by: issue.closedBy };
+}
+
+/**
+ * Waits at most `waitMs` for CI to settle, then judges what the forge says. A forge that polls
+ * takes the bound on its own clock; the timer is for one that does not, and it stops the polling,
+ * which would otherwise go on for hours after the gate has judged.
+ */
+export async function settleWithin(forge: Forge, sha: string, waitMs: number): Promise<CiStatus> {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(new Error("the CI wait is over")), waitMs);
+  try {
+    return await forge.whenCiSettled(sha, { signal: controller.signal, maxWaitMs: waitMs });
+  } catch (error) {
+    if (!controller.signal.aborted) throw error;
+    return await forge.ciStatus(sha);
+  } finally {
+    clearTimeout(timer);
+    controller.abort(new Error("the CI wait is over"));
+  }
+}
