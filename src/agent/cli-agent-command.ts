@@ -4,7 +4,7 @@
  * through `supervise mcp` (every tool of the registry allowed by name, `push` and `close_issue`
  * included) and their model through the run's gateway (the environment the command worker adds).
  */
-import type { CliAgentConfig } from "../plan/schema.ts";
+import type { CliAgentConfig } from "../plan/index.ts";
 import { workerTools } from "./tools/tool-registry.ts";
 
 /** Claude Code's own tools a worker edits and tests with; the sandbox, not a prompt, is the boundary. */
