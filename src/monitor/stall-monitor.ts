@@ -16,6 +16,7 @@ import { errorSignature } from "./error-signature.ts";
 import {
   type Delivery,
   decideOnSignal,
+  lastOutputLines,
   type MonitorDecision,
   type SignalMonitorDecision,
 } from "./monitor-decision.ts";
@@ -39,6 +40,9 @@ import {
   type ProgressMemory,
   type SurvivingError,
 } from "./stall-signals.ts";
+
+/** A worker that stops sooner than this after its start has not really begun to work. */
+const quickStopMs = 30_000;
 
 /** What the monitor reads, passed in by the run; it never writes any of it. */
 export interface MonitorInputs {
@@ -254,6 +258,20 @@ export class StallMonitor {
       : null;
     const detected = judgeStoppedWorker(exit, { ...observed, pullRequest });
     if (!detected) return null;
+    if (this.cannotStart(workstream, exit, detected)) {
+      const evidence = `the worker cannot start: it stopped again after ${Math.round(exit.durationMs / 1000)} s with the same last output as the previous start, so a restart will not help (an agent that cannot authenticate, a command missing in the sandbox); ${detected.evidence}`;
+      return {
+        kind: "escalate",
+        signal: this.asSignal({ ...detected, evidence }),
+        summary: `the worker cannot start: ${lastOutputLines(this.asSignal(detected), 1).trim()}`.slice(
+          0,
+          300,
+        ),
+        delivery: "restart_prompt",
+        escalation: { source: "monitor", playbookTitle: null },
+        exhausted: null,
+      };
+    }
     if (!detected.canRestartHelp) {
       // No playbook is tried where none could help: a human decides at once.
       return {
@@ -266,6 +284,19 @@ export class StallMonitor {
       };
     }
     return this.decideOn(workstream, detected, "restart_prompt");
+  }
+
+  /**
+   * A worker that stops quickly, twice in a row, with the same last output (as journaled with the
+   * previous stop) is not stalling but unable to start: restarting it blind would only spend the
+   * restarts, so a human is asked at once, with that output.
+   */
+  private cannotStart(workstream: Workstream, exit: WorkerExit, detected: DetectedSignal): boolean {
+    if (detected.kind !== "stopped_without_claim" || exit.durationMs > quickStopMs) return false;
+    const output = lastOutputLines(this.asSignal(detected), 20);
+    if (output === "") return false;
+    const previous = this.inputs.workstreamState(workstream.id).signals.at(-1);
+    return previous?.signal === "stopped_without_claim" && previous.last_output === output;
   }
 
   /** What follows a signal: its playbook, or once the playbooks are spent, a human. */

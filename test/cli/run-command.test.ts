@@ -265,6 +265,28 @@ echo "claim: $(supervise tool claim_done --input '{"summary": "mine"}' 2>&1)"
     expect(bundleMarkdown).toContain("  Not logged in · Please run /login\n  ```");
   });
 
+  it("asks a human at once when a worker stops at start twice with the same output, instead of restarting it blind", async () => {
+    const worker = workspace.writeWorker(
+      "unauthenticated.sh",
+      "#!/usr/bin/env bash\ncat >/dev/null\necho 'Not logged in · Please run /login'\nexit 1\n",
+    );
+    workspace.writePlan("plan.yaml", plan({ nologin: worker }).replace("max_restarts: 1", "max_restarts: 3"));
+    const result = await workspace.supervise(["plan.yaml", "--json", "--no-wait"]);
+    expect(result.exitCode, result.stderr).toBe(3);
+    const events = result.stdout
+      .split("\n")
+      .filter((line) => line.startsWith("{"))
+      .map((line) => JSON.parse(line));
+    expect(events.filter((event) => event.type === "worker.started")).toHaveLength(2);
+    expect(events.find((event) => event.type === "escalation.opened")).toMatchObject({
+      workstream: "nologin",
+      source: "monitor",
+    });
+    expect(events.filter((event) => event.type === "signal.detected").at(-1)).toMatchObject({
+      summary: "the worker cannot start: Not logged in · Please run /login",
+    });
+  });
+
   it("refuses a second supervisor on the same state dir with exit 2", async () => {
     const worker = workspace.writeWorker("slow.sh", "#!/usr/bin/env bash\ncat >/dev/null\nsleep 30\n");
     workspace.writePlan("plan.yaml", plan({ slow: worker }));
