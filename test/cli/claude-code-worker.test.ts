@@ -5,23 +5,15 @@
  * what the fake Messages API served. The model is a loopback fake in the API's shapes, scripted:
  * a Bash tool call that makes the fix, then the supervise claim_done tool through MCP.
  */
-import { execFileSync } from "node:child_process";
-import { readdirSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { findProgram, runAgentPreset } from "../fakes/cli-agent-run.ts";
 import { createWorkspace, type Workspace } from "../fakes/cli-harness.ts";
 
 const realKey = "sk-ant-api03-supervisor-only-key-7f3a9c";
-
-function findClaude(): string | null {
-  try {
-    return execFileSync("bash", ["-c", "command -v claude"], { encoding: "utf8" }).trim() || null;
-  } catch {
-    return null;
-  }
-}
 
 interface Recorded {
   method: string;
@@ -156,54 +148,42 @@ afterEach(async () => {
   workspace.cleanup();
 });
 
-describe.skipIf(findClaude() === null && !process.env.CI)("the real Claude Code CLI as a worker", () => {
-  it("works through the model gateway with no key in its sandbox, and its usage is counted", async () => {
-    workspace.writePlan(
-      "plan.yaml",
-      [
-        "repo: ./repo",
-        "agent: { provider: claude-code }",
-        "defaults:",
-        "  done: [local_check]",
-        '  commands: { check: "test \\"$(cat src/value.txt)\\" = 2" }',
-        "  stall: { max_restarts: 0, max_rejections: 1 }",
-        "workstreams:",
-        "  - { id: fix, goal: set the value to 2 }",
-      ].join("\n"),
-    );
-    const result = await workspace.supervise(["plan.yaml"], {
-      env: { ANTHROPIC_BASE_URL: fake.url, ANTHROPIC_API_KEY: realKey },
+describe.skipIf(findProgram("claude") === null && !process.env.CI)(
+  "the real Claude Code CLI as a worker",
+  () => {
+    it("works through the model gateway with no key in its sandbox, and its usage is counted", async () => {
+      const { result, runDirectory, bundle } = await runAgentPreset(workspace, "claude-code", {
+        ANTHROPIC_BASE_URL: fake.url,
+        ANTHROPIC_API_KEY: realKey,
+      });
+      expect(bundle.verdict, result.stdout + result.stderr).toBe("accepted");
+      expect(result.exitCode).toBe(0);
+
+      // Upstream saw the supervisor's key on every model request, never a worker's token.
+      const modelRequests = fake.requests.filter((request) => request.method === "POST");
+      expect(modelRequests.length).toBeGreaterThanOrEqual(3);
+      expect(new Set(modelRequests.map((request) => request.apiKey))).toEqual(new Set([realKey]));
+      expect(modelRequests.map((request) => request.authorization).filter(Boolean)).toEqual([]);
+
+      // The usage in the bundle is what the fake served: every completed response, cache included.
+      const served = modelRequests.filter((request) => !request.url.includes("count_tokens")).length;
+      expect(bundle.usage).toMatchObject({
+        turns: served,
+        input_tokens: 100 * served,
+        output_tokens: 20 * served,
+        cache_read_tokens: 40 * served,
+        cache_write_tokens: 10 * served,
+      });
+      expect(bundle.usage.cost_usd).toBeGreaterThan(0);
+
+      // The worker saw a gateway token and the bridge's address, never the key.
+      const checkout = join(workspace.directory, ".supervise", "checkouts", "fix");
+      const workerEnvironment = readFileSync(join(checkout, ".git", "worker-env.txt"), "utf8");
+      expect(workerEnvironment).toContain("ANTHROPIC_BASE_URL=http://127.0.0.1:3129/anthropic");
+      expect(workerEnvironment).not.toContain(realKey);
+      for (const file of ["transcripts/fix.jsonl", "journal.jsonl", "evidence/fix/bundle.json"]) {
+        expect(readFileSync(join(runDirectory, file), "utf8")).not.toContain(realKey);
+      }
     });
-    const runs = join(workspace.directory, ".supervise", "runs");
-    const runDirectory = join(runs, readdirSync(runs)[0]!);
-    const bundle = JSON.parse(readFileSync(join(runDirectory, "evidence", "fix", "bundle.json"), "utf8"));
-    expect(bundle.verdict, result.stdout + result.stderr).toBe("accepted");
-    expect(result.exitCode).toBe(0);
-
-    // Upstream saw the supervisor's key on every model request, never a worker's token.
-    const modelRequests = fake.requests.filter((request) => request.method === "POST");
-    expect(modelRequests.length).toBeGreaterThanOrEqual(3);
-    expect(new Set(modelRequests.map((request) => request.apiKey))).toEqual(new Set([realKey]));
-    expect(modelRequests.map((request) => request.authorization).filter(Boolean)).toEqual([]);
-
-    // The usage in the bundle is what the fake served: every completed response, cache included.
-    const served = modelRequests.filter((request) => !request.url.includes("count_tokens")).length;
-    expect(bundle.usage).toMatchObject({
-      turns: served,
-      input_tokens: 100 * served,
-      output_tokens: 20 * served,
-      cache_read_tokens: 40 * served,
-      cache_write_tokens: 10 * served,
-    });
-    expect(bundle.usage.cost_usd).toBeGreaterThan(0);
-
-    // The worker saw a gateway token and the bridge's address, never the key.
-    const checkout = join(workspace.directory, ".supervise", "checkouts", "fix");
-    const workerEnvironment = readFileSync(join(checkout, ".git", "worker-env.txt"), "utf8");
-    expect(workerEnvironment).toContain("ANTHROPIC_BASE_URL=http://127.0.0.1:3129/anthropic");
-    expect(workerEnvironment).not.toContain(realKey);
-    for (const file of ["transcripts/fix.jsonl", "journal.jsonl", "evidence/fix/bundle.json"]) {
-      expect(readFileSync(join(runDirectory, file), "utf8")).not.toContain(realKey);
-    }
-  });
-});
+  },
+);

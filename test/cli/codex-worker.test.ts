@@ -4,23 +4,15 @@
  * workstream token, and the usage it reports is what the fake served. The model is a loopback fake
  * in the Responses API's shapes.
  */
-import { execFileSync } from "node:child_process";
-import { readdirSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { findProgram, runAgentPreset } from "../fakes/cli-agent-run.ts";
 import { createWorkspace, type Workspace } from "../fakes/cli-harness.ts";
 
 const realKey = "sk-proj-supervisor-only-openai-key-51c2";
-
-function findCodex(): string | null {
-  try {
-    return execFileSync("bash", ["-c", "command -v codex"], { encoding: "utf8" }).trim() || null;
-  } catch {
-    return null;
-  }
-}
 
 interface ResponsesRequest {
   model?: string;
@@ -138,27 +130,12 @@ afterEach(async () => {
   workspace.cleanup();
 });
 
-describe.skipIf(findCodex() === null && !process.env.CI)("the real Codex CLI as a worker", () => {
+describe.skipIf(findProgram("codex") === null && !process.env.CI)("the real Codex CLI as a worker", () => {
   it("reaches its model through the gateway with no key in its sandbox, and its usage is counted", async () => {
-    workspace.writePlan(
-      "plan.yaml",
-      [
-        "repo: ./repo",
-        "agent: { provider: codex }",
-        "defaults:",
-        "  done: [local_check]",
-        '  commands: { check: "test \\"$(cat src/value.txt)\\" = 2" }',
-        "  stall: { max_restarts: 0, max_rejections: 1 }",
-        "workstreams:",
-        "  - { id: fix, goal: set the value to 2 }",
-      ].join("\n"),
-    );
-    const result = await workspace.supervise(["plan.yaml"], {
-      env: { OPENAI_BASE_URL: fake.url, OPENAI_API_KEY: realKey },
+    const { result, runDirectory, bundle } = await runAgentPreset(workspace, "codex", {
+      OPENAI_BASE_URL: fake.url,
+      OPENAI_API_KEY: realKey,
     });
-    const runs = join(workspace.directory, ".supervise", "runs");
-    const runDirectory = join(runs, readdirSync(runs)[0]!);
-    const bundle = JSON.parse(readFileSync(join(runDirectory, "evidence", "fix", "bundle.json"), "utf8"));
     // Codex 0.171 offers the model no MCP tool from `supervise mcp` (its tools list has none), so it
     // cannot claim: the worker stops without a claim. What is checked here is the model path.
     expect(result.exitCode, result.stdout + result.stderr).toBe(1);
