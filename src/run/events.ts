@@ -280,9 +280,31 @@ export function parseJournalEvent(value: unknown): ParsedEvent {
   const isRunEvent = type.startsWith("run.");
   if (isRunEvent && workstream !== null) return { problem: `the run event ${type} names a workstream` };
   if (!isRunEvent && workstream === null) return { problem: `the event ${type} names no workstream` };
+  const fast = type === "worker.usage" ? usageData(fields) : null;
+  if (fast !== null) return { event: { seq, ts, type, workstream, ...fast } as JournalEvent };
   const data = schema.safeParse(fields);
   if (!data.success) return { problem: `its data does not fit ${type}: ${describeIssues(data.error)}` };
   return { event: { seq, ts, type, workstream, ...data.data } as JournalEvent };
+}
+
+const usageFieldNames = ["attempt", "model", ...(Object.keys(usageRecord) as (keyof typeof usageRecord)[])];
+
+/**
+ * `worker.usage`, most of a long run's journal, checked by hand to the same rules as its schema
+ * (a resume reads thousands of them; zod would double its time); null sends anything unusual
+ * to the schema, which says what is wrong.
+ */
+function usageData(fields: Record<string, unknown>): Record<string, unknown> | null {
+  const { attempt, model } = fields;
+  if (typeof attempt !== "number" || !Number.isInteger(attempt) || attempt < 0) return null;
+  if (typeof model !== "string") return null;
+  const data: Record<string, unknown> = {};
+  for (const name of usageFieldNames) {
+    const value = fields[name];
+    if (name !== "model" && (typeof value !== "number" || Number.isNaN(value))) return null;
+    data[name] = value;
+  }
+  return data;
 }
 
 function describeIssues(error: z.ZodError): string {

@@ -88,8 +88,9 @@ describe("supervise PLAN with command workers", () => {
     );
     expect(readdirSync(join(workspace.directory, ".supervise", "runs"))).toHaveLength(1);
     // The checkout is reused (the work is already committed there), so this worker's second run fails
-    // to commit again; what matters here is that a new run was started.
-    await workspace.supervise(["plan.yaml", "--new-run"]);
+    // to commit again, the same way twice, and a human is asked; what matters here is that a new run
+    // was started.
+    await workspace.supervise(["plan.yaml", "--new-run", "--no-wait"]);
     expect(readdirSync(join(workspace.directory, ".supervise", "runs"))).toHaveLength(2);
   });
 
