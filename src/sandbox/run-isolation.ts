@@ -26,7 +26,7 @@ export interface RunIsolationOptions {
 export function createRunIsolation(options: RunIsolationOptions): IsolateCommand {
   const readOnly = [options.mirrorPath, ...options.readOnly];
   return (invocation) => {
-    const hidden = [options.stateDirectory, options.userRepository];
+    const hidden = [options.stateDirectory, options.userRepository, ...toolchainSecrets(readOnly)];
     // A command whose HOME is the user's gets an empty, writable, private tmpfs there instead (see
     // isolation.ts): agents, go, npm and cargo keep their caches and settings in HOME and fail on a
     // read-only one, and nothing of the user's home shows either way. Any other HOME hides it.
@@ -78,6 +78,16 @@ export function toolchainPaths(
     if (first === ".cargo" && exists(`${home}/.rustup`)) roots.add(`${home}/.rustup`);
   }
   return [...roots];
+}
+
+/**
+ * Files inside a mounted toolchain that hold the user's credentials: cargo keeps the registry token
+ * in `~/.cargo/credentials(.toml)`. The toolchain is mounted; these stay invisible.
+ */
+export function toolchainSecrets(readOnly: readonly string[]): string[] {
+  return readOnly
+    .filter((path) => path.endsWith("/.cargo"))
+    .flatMap((cargoHome) => [`${cargoHome}/credentials`, `${cargoHome}/credentials.toml`]);
 }
 
 /** The directories the `supervise` shim needs inside the sandbox: this installation and Node. */

@@ -27,6 +27,33 @@ afterEach(async () => {
 });
 
 describe.skipIf(isSkipped)("a run's sandbox and HOME", () => {
+  it("mounts a toolchain under HOME read-only, without the credentials it keeps", async () => {
+    const home = join(root, "home");
+    await mkdir(join(home, ".cargo", "bin"), { recursive: true });
+    await writeFile(join(home, ".cargo", "bin", "cargo"), "#!/bin/sh\necho cargo 1.0\n", { mode: 0o755 });
+    await writeFile(join(home, ".cargo", "credentials.toml"), '[registry]\ntoken = "cio-secret"\n');
+    const runner = createCommandRunner({
+      isolate: createRunIsolation({
+        stateDirectory: join(root, "state"),
+        userRepository: join(root, "repository"),
+        mirrorPath: join(root, "mirror"),
+        socketPath: join(root, "state", "socket"),
+        readOnly: [join(home, ".cargo")],
+        network: "none",
+        home,
+      }),
+    });
+    const result = await runner.run({
+      command: "cargo; cat ~/.cargo/credentials.toml; touch ~/.cargo/bin/x",
+      cwd: join(root, "checkout"),
+      env: { PATH: `${home}/.cargo/bin:/usr/bin:/bin`, HOME: home },
+      timeoutMs: 30_000,
+    });
+    expect(result.output).toBe(
+      `cargo 1.0\ncat: ${home}/.cargo/credentials.toml: Permission denied\ntouch: cannot touch '${home}/.cargo/bin/x': Read-only file system\n`,
+    );
+  });
+
   it("gives each command an empty, writable HOME where the user's is", async () => {
     const home = join(root, "home");
     const runner = createCommandRunner({
