@@ -59,9 +59,9 @@ export function agentCommandPaths(command: string, exists: (path: string) => boo
 /**
  * Toolchains installed under the user's HOME, which the sandbox otherwise hides: rustup's
  * `~/.cargo` (with `~/.rustup`, where its toolchains live), pyenv, nvm, bun, a custom npm prefix.
- * Each PATH entry inside HOME brings its install root (the first folder under HOME), read-only;
- * `~/.local/bin` brings only itself, since `~/.local` also holds keyrings and app data. Nothing else
- * of HOME becomes visible.
+ * Each PATH entry inside HOME brings its install root (the dot-folder under HOME), read-only;
+ * other entries (`~/.local/bin`, whose folder also holds keyrings and app data; a project's
+ * `node_modules/.bin`) bring only themselves. Nothing else of HOME becomes visible.
  */
 export function toolchainPaths(
   home: string | undefined,
@@ -73,8 +73,10 @@ export function toolchainPaths(
   for (const entry of path.split(":")) {
     if (!entry.startsWith(`${home}/`) || !exists(entry)) continue;
     const first = entry.slice(home.length + 1).split("/")[0]!;
-    if (first === ".local") roots.add(entry);
-    else roots.add(`${home}/${first}`);
+    // A toolchain's root is a dot-folder of its own (~/.cargo, ~/.pyenv, ~/.nvm); any other entry
+    // (~/.local/bin, ~/work/project/node_modules/.bin) brings only itself, never the folders beside it.
+    if (first.startsWith(".") && first !== ".local") roots.add(`${home}/${first}`);
+    else roots.add(entry);
     if (first === ".cargo" && exists(`${home}/.rustup`)) roots.add(`${home}/.rustup`);
   }
   return [...roots];

@@ -21,11 +21,12 @@ describe("toolchainPaths", () => {
       "/home/alice/.pyenv/shims",
       "/home/alice/.local/bin",
       "/home/alice/.nvm/versions/node/v22.0.0/bin",
+      "/home/alice/work/app/node_modules/.bin",
     ]);
     expect(
       toolchainPaths(
         "/home/alice",
-        "/home/alice/.cargo/bin:/home/alice/.pyenv/shims:/home/alice/.local/bin:/home/alice/.nvm/versions/node/v22.0.0/bin:/home/alice/missing/bin:/usr/bin:/bin",
+        "/home/alice/.cargo/bin:/home/alice/.pyenv/shims:/home/alice/.local/bin:/home/alice/.nvm/versions/node/v22.0.0/bin:/home/alice/work/app/node_modules/.bin:/home/alice/missing/bin:/usr/bin:/bin",
         (path) => existing.has(path),
       ),
     ).toEqual([
@@ -34,6 +35,7 @@ describe("toolchainPaths", () => {
       "/home/alice/.pyenv",
       "/home/alice/.local/bin",
       "/home/alice/.nvm",
+      "/home/alice/work/app/node_modules/.bin",
     ]);
     expect(toolchainPaths(undefined, "/usr/bin", () => true)).toEqual([]);
   });
