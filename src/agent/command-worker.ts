@@ -5,7 +5,7 @@
  */
 import { type ModelGateway, workerModelEnvironment } from "../gateway/index.ts";
 import type { TranscriptWriter } from "../model/index.ts";
-import { isCliAgent } from "../plan/index.ts";
+import { type CliAgentConfig, isCliAgent } from "../plan/index.ts";
 import { renderPrompt } from "../prompts/index.ts";
 import type { CommandRunner, LoopbackBridges, RunningCommand } from "../sandbox/index.ts";
 import type { ToolServer } from "./bridge/tool-server.ts";
@@ -26,7 +26,7 @@ export interface CommandWorkerOptions {
   markers: Record<string, string>;
   transcriptFor(workstreamId: string): TranscriptWriter;
   /** The files an agent command names, readable by that command alone under isolation. */
-  readablePathsOf?(command: string): string[];
+  readablePathsOf?(agent: CliAgentConfig, command: string): string[];
   /** The run's model gateway, when it has one: the agent's model traffic goes through it. */
   modelAccess?: CommandWorkerModelAccess;
 }
@@ -127,7 +127,7 @@ export function createCommandWorkerLauncher(options: CommandWorkerOptions): Work
           cwd: start.checkoutPath,
           env: { ...environment, ...model.environment },
           stdin: start.prompt,
-          readOnly: options.readablePathsOf?.(command) ?? [],
+          readOnly: options.readablePathsOf?.(agent, command) ?? [],
           ...(model.loopback ? { loopback: model.loopback } : {}),
           timeoutMs: start.timeoutMs,
           signal: start.signal,

@@ -75,6 +75,7 @@ export {
 } from "./run-command.ts";
 export {
   agentCommandPaths,
+  agentInstallPaths,
   createRunIsolation,
   superviseInstallation,
   toolchainPaths,

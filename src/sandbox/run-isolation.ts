@@ -57,6 +57,30 @@ export function agentCommandPaths(command: string, exists: (path: string) => boo
 }
 
 /**
+ * Where a CLI agent's executable really lives, for its command alone: the program found by name on
+ * the supervisor's PATH (or the path the plan gives), symlinks followed, and its install root, so
+ * `~/.local/bin/claude` (a link into `~/.local/share/claude/versions/`) and an npm launcher that
+ * looks up its native binary beside it (`node_modules/@openai/codex-linux-x64`) both start in the
+ * sandbox. The root is the nearest `node_modules` above the program, else the program's folder.
+ */
+export function agentInstallPaths(
+  program: string,
+  path: string | undefined,
+  files: { exists(path: string): boolean; realPath(path: string): string },
+): string[] {
+  const candidates = program.includes("/")
+    ? [program]
+    : (path ?? "").split(":").flatMap((folder) => (folder.startsWith("/") ? [`${folder}/${program}`] : []));
+  const found = candidates.find((candidate) => files.exists(candidate));
+  if (found === undefined) return [];
+  const real = files.realPath(found);
+  const marker = real.lastIndexOf("/node_modules/");
+  const root =
+    marker >= 0 ? real.slice(0, marker + "/node_modules".length) : real.slice(0, real.lastIndexOf("/"));
+  return [...new Set([found, root])];
+}
+
+/**
  * Toolchains installed under the user's HOME, which the sandbox otherwise hides: rustup's
  * `~/.cargo` (with `~/.rustup`, where its toolchains live), pyenv, nvm, bun, a custom npm prefix.
  * Each PATH entry inside HOME brings its install root (the dot-folder under HOME), read-only;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { agentCommandPaths, toolchainPaths } from "../../src/sandbox/run-isolation.ts";
+import { agentCommandPaths, agentInstallPaths, toolchainPaths } from "../../src/sandbox/run-isolation.ts";
 
 describe("agentCommandPaths", () => {
   it("names every existing absolute path of the agent command, and nothing beside it", () => {
@@ -38,5 +38,29 @@ describe("toolchainPaths", () => {
       "/home/alice/work/app/node_modules/.bin",
     ]);
     expect(toolchainPaths(undefined, "/usr/bin", () => true)).toEqual([]);
+  });
+});
+
+describe("agentInstallPaths", () => {
+  const files = {
+    exists: (path: string) =>
+      ["/home/alice/.local/bin/claude", "/opt/tools/node_modules/.bin/codex"].includes(path),
+    realPath: (path: string) =>
+      ({
+        "/home/alice/.local/bin/claude": "/home/alice/.local/share/claude/versions/2.1.197",
+        "/opt/tools/node_modules/.bin/codex": "/opt/tools/node_modules/@openai/codex/bin/codex.js",
+      })[path] ?? path,
+  };
+
+  it("finds the agent on PATH and mounts where it really lives: its folder, or the node_modules it runs from", () => {
+    expect(agentInstallPaths("claude", "/usr/bin:/home/alice/.local/bin", files)).toEqual([
+      "/home/alice/.local/bin/claude",
+      "/home/alice/.local/share/claude/versions",
+    ]);
+    expect(agentInstallPaths("/opt/tools/node_modules/.bin/codex", undefined, files)).toEqual([
+      "/opt/tools/node_modules/.bin/codex",
+      "/opt/tools/node_modules",
+    ]);
+    expect(agentInstallPaths("codex", "/usr/bin", files)).toEqual([]);
   });
 });

@@ -3,18 +3,22 @@
  * runs the plan's agent command) and the reviewers, all writing one transcript per workstream.
  */
 
-import { existsSync } from "node:fs";
+import { existsSync, realpathSync } from "node:fs";
 import { join } from "node:path";
 import { createCommandWorkerLauncher, type WorkerLauncher } from "../../../agent/index.ts";
 import { systemClock } from "../../../clock.ts";
 import type { Reviewer } from "../../../evidence/index.ts";
 import { createTranscriptWriter, type TranscriptWriter } from "../../../model/index.ts";
 import type { Workstream } from "../../../plan/index.ts";
-import { agentCommandPaths, type Redactor } from "../../../sandbox/index.ts";
+import { agentCommandPaths, agentInstallPaths, type Redactor } from "../../../sandbox/index.ts";
+
 import type { OpenedRun } from "./open-run.ts";
 import type { Preflight } from "./preflight.ts";
 import type { RunRequest } from "./run-request.ts";
 import type { RunResources } from "./run-resources.ts";
+
+/** The program a preset runs when the plan names no `path`. */
+const presetProgram = { "claude-code": "claude", codex: "codex" } as const;
 
 export interface RunWorkers {
   workerLauncherFor(workstream: Workstream): WorkerLauncher;
@@ -52,7 +56,13 @@ export async function createRunWorkers(input: {
     shimDirectory: resources.shimDirectory,
     markers: opened.markers,
     transcriptFor,
-    readablePathsOf: (command) => agentCommandPaths(command, existsSync),
+    readablePathsOf: (agent, command) =>
+      agent.provider === "command"
+        ? agentCommandPaths(command, existsSync)
+        : agentInstallPaths(agent.path ?? presetProgram[agent.provider], input.environment.PATH, {
+            exists: existsSync,
+            realPath: realpathSync,
+          }),
     ...(resources.modelAccess ? { modelAccess: resources.modelAccess } : {}),
   });
   // The model SDK is a quarter of the supervisor's memory: a plan of command workers never loads it.
