@@ -74,18 +74,7 @@ describe("a claim under verification", () => {
 
   it("is checked with the agent's background processes stopped, so a swap under the gate cannot pass it", async () => {
     const worker = workspace.writeWorker("swap.sh", swappingWorker);
-    workspace.writePlan(
-      "plan.yaml",
-      [
-        "repo: ./repo",
-        "defaults:",
-        "  done: [local_check]",
-        `  commands: { check: ${JSON.stringify(check)} }`,
-        "  stall: { max_restarts: 0, max_rejections: 1 }",
-        "workstreams:",
-        `  - { id: w, goal: g, agent: { provider: command, command: "bash ${worker}" } }`,
-      ].join("\n"),
-    );
+    workspace.writePlan("plan.yaml", planFor(worker));
     const result = await workspace.supervise(["plan.yaml"]);
     expect(result.exitCode, result.stdout + result.stderr).toBe(1);
     const runs = join(workspace.directory, ".supervise", "runs");
