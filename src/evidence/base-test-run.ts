@@ -26,7 +26,8 @@ import writeFileAtomic from "write-file-atomic";
 import { z } from "zod";
 import type { CommandResult, CommandRunner } from "../sandbox/index.ts";
 import { createSafeGit, GitCommandError, type SafeGitOptions } from "../workspace/index.ts";
-import { readTestListing } from "./test-names.ts";
+import { type RecordedLedger, runWithTestLedger } from "./test-ledger.ts";
+import { readTestListing, type TestListing } from "./test-names.ts";
 import type { TestRun } from "./test-run-comparison.ts";
 
 export interface TestRunRequest {
@@ -77,10 +78,14 @@ export interface ClaimTestRunRequest extends TestRunRequest {
   commit: string;
   /** local_check's full output at this commit; read instead of running the command again. */
   claimedRunOutput?: string | undefined;
+  /** local_check's test ledger at this commit, read with its output (see test-ledger.ts). */
+  claimedLedger?: RecordedLedger | null | undefined;
   /** Where a log goes when the request names none. */
   temporaryDirectory: string;
 }
 
+/** Changes when listings are named differently, so a cached base listing is never compared with a new one. */
+const listingVersion = "ledger-1";
 /** Larger logs are not read back; the runner's capped output (head and tail) stands in. */
 const maxLogBytes = 32 * 1024 * 1024;
 const shaPattern = /^[0-9a-f]{40}(?:[0-9a-f]{24})?$/;
@@ -143,7 +148,10 @@ async function cloneAt(request: BaseTestRunRequest, clone: string): Promise<stri
 
 /** local_check's output when it is whole; otherwise the command runs again in the checkout. */
 export async function runTestsAtClaim(request: ClaimTestRunRequest): Promise<TestRun> {
-  if (request.claimedRunOutput !== undefined && !elisionMarker.test(request.claimedRunOutput)) {
+  const isWhole =
+    request.claimedLedger?.ledger != null ||
+    (request.claimedRunOutput !== undefined && !elisionMarker.test(request.claimedRunOutput));
+  if (request.claimedRunOutput !== undefined && isWhole) {
     return {
       kind: "ran",
       sha: request.commit,
@@ -153,7 +161,10 @@ export async function runTestsAtClaim(request: ClaimTestRunRequest): Promise<Tes
       durationMs: 0,
       log: null,
       source: "local_check",
-      listing: readTestListing(await withoutDirectory(request.claimedRunOutput, request.checkoutPath)),
+      listing: listingOf(
+        await withoutDirectory(request.claimedRunOutput, request.checkoutPath),
+        request.claimedLedger ?? null,
+      ),
     };
   }
   const git = await createSafeGit(request.checkoutPath, { environment: request.gitEnvironment });
@@ -178,14 +189,19 @@ async function runAndList(
   const logFile = logFileOf(request) ?? join(where.scratch, "output.log");
   const log = logFileOf(request) ? request.logPath! : null;
   await mkdir(dirname(logFile), { recursive: true });
-  const result = await request.runner.run({
-    command: request.command,
-    cwd: where.cwd,
-    env: request.environment,
-    timeoutMs: request.timeoutMs,
-    logFile,
-    ...(request.signal ? { signal: request.signal } : {}),
-  });
+  const run = await runWithTestLedger(
+    request.runner,
+    {
+      command: request.command,
+      cwd: where.cwd,
+      env: request.environment,
+      timeoutMs: request.timeoutMs,
+      logFile,
+      ...(request.signal ? { signal: request.signal } : {}),
+    },
+    where.scratch,
+  );
+  const result = run.result;
   const notRun = notRunReason(result);
   if (notRun !== null)
     return { kind: "not-run", sha: where.sha, command: request.command, reason: notRun, log };
@@ -199,8 +215,24 @@ async function runAndList(
     durationMs: result.durationMs,
     log,
     source: "ran",
-    listing: readTestListing(await withoutDirectory(output, where.cwd)),
+    listing: listingOf(await withoutDirectory(output, where.cwd), run),
   };
+}
+
+/**
+ * The tests of a run: the ledger's for node:test, the output's for other runners. A ledger folder
+ * that holds files no runner of the check wrote was written by something else: nothing in it counts.
+ */
+function listingOf(output: string, recorded: RecordedLedger | null): TestListing {
+  const ledger = recorded?.ledger ?? null;
+  if (ledger !== null && ledger.strays.length > 0) {
+    const strays = ledger.strays.slice(0, 3).join(", ");
+    return {
+      kind: "unlisted",
+      reason: `files no test runner of the check wrote appeared in the supervisor's test ledger (${strays}): a process of the check wrote there, so its outcomes are not evidence`,
+    };
+  }
+  return readTestListing(output, ledger?.tests ?? null);
 }
 
 function notRunReason(result: CommandResult): string | null {
@@ -312,7 +344,7 @@ function cacheFileName(request: BaseTestRunRequest): string {
   // A run that borrowed a checkout's dependencies speaks for that checkout only: another
   // workstream must not read a base listing one worker's node_modules shaped.
   const key = createHash("sha256")
-    .update(`${request.baseSha}\0${request.command}\0${lentFromCheckout(request)}`)
+    .update(`${request.baseSha}\0${request.command}\0${lentFromCheckout(request)}\0${listingVersion}`)
     .digest("hex");
   return `base-test-run-${key.slice(0, 32)}.json`;
 }

@@ -2,11 +2,12 @@
  * `local_check` and `release_build`: the supervisor runs the plan's command itself, in the
  * checkout at the claimed commit, and judges by the exit code it saw.
  */
-import { mkdir } from "node:fs/promises";
+import { mkdir, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import type { GateId } from "../plan/index.ts";
 import type { CommandResult, CommandRunner } from "../sandbox/index.ts";
 import type { CommandObservation, GateResult } from "./gate-result.ts";
+import { runWithTestLedger, serializeLedgerRun } from "./test-ledger.ts";
 
 export interface CommandGateRequest {
   gate: GateId;
@@ -18,6 +19,11 @@ export interface CommandGateRequest {
   /** Relative to the run directory, e.g. `evidence/ws1/logs/claim-2-local_check.log`. */
   logPath: string;
   signal?: AbortSignal;
+  /**
+   * Where the supervisor's test ledger folder goes (local_check): the tests' outcomes are then
+   * recorded by file and name beside the log, for diff_scope.
+   */
+  ledgerDirectory?: string;
 }
 
 export async function runCommandGate(
@@ -34,15 +40,23 @@ export async function runCommandGate(
   }
   const logFile = join(request.runDirectory, request.logPath);
   await mkdir(dirname(logFile), { recursive: true });
-  const result = await runner.run({
+  const commandRequest = {
     command: request.command,
     cwd: request.checkoutPath,
     env: request.environment,
     timeoutMs: request.timeoutMs,
     logFile,
     ...(request.signal ? { signal: request.signal } : {}),
-  });
-  return judgeCommandGate(request.gate, request.command, request.logPath, result);
+  };
+  if (request.ledgerDirectory === undefined) {
+    return judgeCommandGate(request.gate, request.command, request.logPath, await runner.run(commandRequest));
+  }
+  const run = await runWithTestLedger(runner, commandRequest, request.ledgerDirectory);
+  const judged = judgeCommandGate(request.gate, request.command, request.logPath, run.result);
+  if (run.ledger === null && run.note === null) return judged;
+  const ledgerPath = `${request.logPath.replace(/\.log$/, "")}.ledger.json`;
+  await writeFile(join(request.runDirectory, ledgerPath), serializeLedgerRun(run));
+  return { ...judged, command: { ...judged.command!, ledger: ledgerPath } };
 }
 
 /** Pure: the verdict from what the command did. */

@@ -25,6 +25,7 @@ import { patchesTestFramework } from "./framework-patching.ts";
 import { type GateResult, gateResult } from "./gate-result.ts";
 import { multisetDifference, significantLines } from "./line-changes.ts";
 import { testChangeFindings } from "./test-change-findings.ts";
+import type { RecordedLedger } from "./test-ledger.ts";
 import { judgeTestRuns, type TestRunVerdict, testRunFindings } from "./test-run-comparison.ts";
 import {
   code,
@@ -169,6 +170,8 @@ export interface DiffScopeRequest {
   runner?: CommandRunner | undefined;
   /** local_check's FULL output at the claimed commit (its log file, not the capped tail); saves a run. */
   claimedRunOutput?: string | undefined;
+  /** local_check's test ledger, recorded beside that output. */
+  claimedLedger?: RecordedLedger | null | undefined;
   /** Per run of the check command; default 10 minutes. */
   timeoutMs?: number | undefined;
   /** Where listed base runs are cached, per (base, command). */
@@ -242,6 +245,7 @@ async function observeTestRuns(
     checkoutPath: request.repositoryPath,
     commit: observation.commit,
     claimedRunOutput: request.claimedRunOutput,
+    claimedLedger: request.claimedLedger,
     logPath: request.claimLogPath,
   });
   return judgeTestRuns(base, claim);

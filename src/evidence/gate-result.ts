@@ -25,6 +25,11 @@ export interface CommandObservation {
   log: string;
   /** Capped output (head and tail), for rejections. */
   outputTail: string;
+  /**
+   * The check's test outcomes by file and name as the supervisor's ledger recorded them (a JSON
+   * file relative to the run directory); absent when no node:test runner reported.
+   */
+  ledger?: string;
 }
 
 export interface GateResult {

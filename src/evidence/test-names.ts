@@ -46,8 +46,9 @@ export function parseTestNames(output: string): TestOutcome[] | null {
  * Every runner's parser reads the whole output; a check command may run several runners. One that
  * recognizes its runner but cannot list every test makes the whole output unlisted.
  */
-export function readTestListing(output: string): TestListing {
+export function readTestListing(output: string, ledger?: readonly TestOutcome[] | null): TestListing {
   const lines = output.replace(ansiEscape, "").split(/\r?\n/);
+  if (ledger) return withLedger(lines, ledger);
   if (lines.some((line) => elisionMarker.test(line))) {
     return {
       kind: "unlisted",
@@ -75,6 +76,25 @@ export function readTestListing(output: string): TestListing {
     ? `it shows ${tally.runners.join(" and ")} counts (${tally.passed ?? "some"} passed, ${tally.failed} failed) but no per-test lines`
     : "it has no per-test lines of a runner supervise reads";
   return { kind: "unlisted", reason: `${seen}; ${listingAdvice}` };
+}
+
+/**
+ * The supervisor's test ledger (test-ledger.ts) stands for node:test: its spec and TAP lines in the
+ * output are what any test could print, so they are not read. Other runners in the same command
+ * are still read from their lines. A test with subtests reports their outcome: only leaves count.
+ */
+function withLedger(lines: readonly string[], ledger: readonly TestOutcome[]): TestListing {
+  const tests = leavesOnly(ledger, " > ");
+  const runners = ["node:test (ledger)"];
+  for (const parser of runnerParsers) {
+    if (parser === nodeSpecParser || parser === tapParser) continue;
+    const found = parser.parse(lines);
+    if (found === null) continue;
+    if ("unlisted" in found) return { kind: "unlisted", reason: found.unlisted };
+    runners.push(parser.runner);
+    tests.push(...found.tests);
+  }
+  return { kind: "listed", runners, tests };
 }
 
 /**

@@ -13,6 +13,7 @@ import { runCommandGate } from "./command-gate.ts";
 import { observeAndJudgeDiffScope } from "./diff-scope.ts";
 import { type ForgeGateContext, observeCiGreen, observeIssueClosed, observePrMerged } from "./forge-gates.ts";
 import { type GateResult, gateResult } from "./gate-result.ts";
+import { readRecordedLedger } from "./test-ledger.ts";
 
 export interface ClaimUnderVerification {
   workstream: Workstream;
@@ -179,6 +180,10 @@ async function observeDiffScopeGate(
     localCheck && !localCheck.isTimedOut
       ? await readFile(join(services.runDirectory, localCheck.log), "utf8").catch(() => undefined)
       : undefined;
+  const claimedLedger =
+    localCheck?.ledger && !localCheck.isTimedOut
+      ? await readRecordedLedger(join(services.runDirectory, localCheck.ledger))
+      : undefined;
   return observeAndJudgeDiffScope({
     repositoryPath: claim.checkoutPath,
     ...(services.trustedRepositories
@@ -198,6 +203,7 @@ async function observeDiffScopeGate(
     baseLogPath: `${logs}-base.log`,
     claimLogPath: `${logs}-claim.log`,
     ...(claimedRunOutput === undefined ? {} : { claimedRunOutput }),
+    ...(claimedLedger ? { claimedLedger } : {}),
     ...(services.signal ? { signal: services.signal } : {}),
   });
 }
@@ -231,6 +237,9 @@ async function observeCommandGate(
     runDirectory: services.runDirectory,
     logPath: `evidence/${workstream.id}/logs/${logLabelOf(claim)}-${gate}.log`,
     ...(services.signal ? { signal: services.signal } : {}),
+    ...(gate === "local_check"
+      ? { ledgerDirectory: join(services.runDirectory, "cache", "test-ledger") }
+      : {}),
   });
   // The result speaks for the claimed commit only if the checkout still is that commit, unchanged.
   const after = await services.readCheckout();

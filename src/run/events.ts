@@ -24,6 +24,7 @@ const commandObservation = z.object({
   durationMs: z.number(),
   log: z.string(),
   outputTail: z.string(),
+  ledger: z.string().optional(),
 }) satisfies z.ZodType<CommandObservation>;
 
 const sandboxFacts = z.object({

@@ -52,6 +52,11 @@ export interface CommandRequest {
    */
   readOnly?: readonly string[];
   /**
+   * Folders this command alone may write under isolation, beside its working directory: a channel
+   * the supervisor reads back afterwards (the test ledger), never a folder of the user's.
+   */
+  writable?: readonly string[];
+  /**
    * Under isolation, loopback ports that lead to the supervisor's sockets (a CLI agent's model
    * gateway); without isolation the command shares the supervisor's loopback and needs none.
    */
@@ -94,6 +99,8 @@ export interface CommandInvocation {
   env: Record<string, string>;
   /** Read-only paths of this command only (`CommandRequest.readOnly`). */
   readOnly?: readonly string[];
+  /** Writable folders of this command only (`CommandRequest.writable`). */
+  writable?: readonly string[];
   /** Loopback ports of this command only (`CommandRequest.loopback`). */
   loopback?: LoopbackBridges;
 }
@@ -154,6 +161,7 @@ async function runCommand(request: CommandRequest, settings: RunnerSettings): Pr
     cwd: request.cwd,
     env: { ...request.env, ...request.markers, [processTreeMarker]: treeId },
     ...(request.readOnly ? { readOnly: request.readOnly } : {}),
+    ...(request.writable ? { writable: request.writable } : {}),
     ...(request.loopback ? { loopback: request.loopback } : {}),
   });
 

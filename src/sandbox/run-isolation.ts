@@ -32,7 +32,7 @@ export function createRunIsolation(options: RunIsolationOptions): IsolateCommand
     // read-only one, and nothing of the user's home shows either way. Any other HOME hides it.
     if (options.home && invocation.env.HOME !== options.home) hidden.push(options.home);
     return createIsolation({
-      writable: [invocation.cwd],
+      writable: [invocation.cwd, ...(invocation.writable ?? [])],
       readOnly: [...readOnly, ...(invocation.readOnly ?? [])].filter((path) => path !== invocation.cwd),
       hidden,
       sockets: [options.socketPath],

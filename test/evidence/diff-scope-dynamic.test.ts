@@ -4,6 +4,7 @@ import { dirname, join } from "node:path";
 import { execa } from "execa";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { type DiffScopeFinding, observeAndJudgeDiffScope } from "../../src/evidence/diff-scope.ts";
+import { type RecordedLedger, runWithTestLedger } from "../../src/evidence/test-ledger.ts";
 import {
   type CommandRequest,
   type CommandRunner,
@@ -103,7 +104,12 @@ afterEach(() => rm(root, { recursive: true, force: true }));
 
 function judge(
   commitSha: string,
-  options: { checkCommand?: string; claimedRunOutput?: string; claimId?: number } = {},
+  options: {
+    checkCommand?: string;
+    claimedRunOutput?: string;
+    claimedLedger?: RecordedLedger;
+    claimId?: number;
+  } = {},
 ) {
   const logs = `evidence/ws1/logs/claim-${options.claimId ?? 1}-diff_scope`;
   return observeAndJudgeDiffScope({
@@ -119,6 +125,7 @@ function judge(
     baseLogPath: `${logs}-base.log`,
     claimLogPath: `${logs}-claim.log`,
     ...(options.claimedRunOutput === undefined ? {} : { claimedRunOutput: options.claimedRunOutput }),
+    ...(options.claimedLedger === undefined ? {} : { claimedLedger: options.claimedLedger }),
   });
 }
 
@@ -210,7 +217,7 @@ describe("diff_scope runs the check command at the base and at the claim", () =>
     expect(result.status).toBe("fail");
     expect(kinds(result.observed.findings)).toEqual(["test-deleted", "test-lost"]);
     expect((result.observed.test_runs as Record<string, unknown>).lost_tests).toEqual([
-      { name: "adds negatives", count: 1 },
+      { name: "test/sum.test.js > adds negatives", count: 1 },
     ]);
   });
 
@@ -224,7 +231,7 @@ describe("diff_scope runs the check command at the base and at the claim", () =>
     expect(result.status).toBe("fail");
     expect(kinds(result.observed.findings)).toEqual(["test-lost"]);
     expect(result.detail).toBe(
-      '3 tests that passed at the base did not run at the claimed commit (deleted, renamed, excluded, or their file no longer runs): "imports its dependency", "adds two numbers", "adds negatives"',
+      '3 tests that passed at the base did not run at the claimed commit (deleted, renamed, excluded, or their file no longer runs): "test/sum.test.js > imports its dependency", "test/sum.test.js > adds two numbers", "test/sum.test.js > adds negatives"',
     );
   });
 
@@ -233,7 +240,7 @@ describe("diff_scope runs the check command at the base and at the claim", () =>
     const result = await judge(claim);
     expect(result.status).toBe("fail");
     expect(result.detail).toBe(
-      '2 tests that passed at the base no longer pass: "adds two numbers" failed, "adds negatives" failed',
+      '2 tests that passed at the base no longer pass: "test/sum.test.js > adds two numbers" failed, "test/sum.test.js > adds negatives" failed',
     );
     expect(kinds(result.observed.findings)).toEqual(["test-broken"]);
   });
@@ -268,14 +275,24 @@ describe("diff_scope runs the check command at the base and at the claim", () =>
     expect(copied).toContain("✔ adds negatives");
 
     // Another command is another key: the base runs again.
-    await judge(second, { claimId: 3, checkCommand: "node --test --test-reporter=tap" });
+    await judge(second, {
+      claimId: 3,
+      checkCommand: "node --test --test-reporter=tap --test-reporter-destination=stdout",
+    });
     expect(runner.directories).toHaveLength(5);
   });
 
   it("reads local_check's output at the claim instead of running it again", async () => {
     const claim = await commit({ "src/sum.js": "export const sum = (a, b) => a - b;\n" });
-    const localCheck = await execa("node", ["--test"], { cwd: repository, reject: false, all: true });
-    const result = await judge(claim, { claimedRunOutput: localCheck.all });
+    const localCheck = await runWithTestLedger(
+      createCommandRunner(),
+      { command: "node --test", cwd: repository, env: environment, timeoutMs: 60_000 },
+      join(root, "ledgers"),
+    );
+    const result = await judge(claim, {
+      claimedRunOutput: localCheck.result.output,
+      claimedLedger: localCheck,
+    });
     expect(runner.directories).toHaveLength(1);
     expect(result.status).toBe("fail");
     expect(kinds(result.observed.findings)).toEqual(["test-broken"]);
