@@ -1,8 +1,9 @@
 /**
  * The real Codex CLI (npm `@openai/codex`, its native binary) as a worker under bwrap, with
  * `agent: { provider: codex }`: it reaches the Responses API through the run's model gateway with a
- * workstream token, and the usage it reports is what the fake served. The model is a loopback fake
- * in the Responses API's shapes.
+ * workstream token, claims through `supervise mcp` (Codex 0.171 defers MCP tools behind its `exec`
+ * tool), hears the verdict as that tool's output, and the usage it reports is what the fake served.
+ * The model is a loopback fake in the Responses API's shapes, as Codex 0.171 sends them.
  */
 import { readFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
@@ -14,13 +15,49 @@ import { createWorkspace, type Workspace } from "../fakes/cli-harness.ts";
 
 const realKey = "sk-proj-supervisor-only-openai-key-51c2";
 
-interface ResponsesRequest {
-  model?: string;
-  tools?: { type: string; name?: string }[];
-  input?: { type?: string }[];
+interface ResponsesTool {
+  type: string;
+  name?: string;
+  tools?: ResponsesTool[];
 }
 
-function startFakeResponsesApi(): Promise<{
+interface ResponsesRequest {
+  model?: string;
+  tools?: ResponsesTool[];
+  input?: { type?: string; tools?: ResponsesTool[]; output?: unknown }[];
+}
+
+/**
+ * Every tool the request offers: Codex 0.171 sends them as namespaces in an `additional_tools`
+ * input item, and its MCP servers' tools are deferred behind the `exec` tool (JavaScript that
+ * calls `tools.<name>(…)`); older versions list functions in `tools`.
+ */
+function offeredTools(body: ResponsesRequest): string[] {
+  const flatten = (tools: readonly ResponsesTool[]): string[] =>
+    tools.flatMap((tool) => (tool.tools ? flatten(tool.tools) : tool.name ? [tool.name] : []));
+  const additional = (body.input ?? []).flatMap((item) =>
+    item.type === "additional_tools" ? (item.tools ?? []) : [],
+  );
+  return flatten([...(body.tools ?? []), ...additional]);
+}
+
+/**
+ * What a model writes for Codex's `exec` tool: a change through the shell, then a claim through
+ * MCP. Codex starts MCP servers beside the first turn, so a model that finds the claim tool not
+ * there yet looks again, as a real one would (bounded by the fake's turn limit).
+ */
+function claimingScript(value: number): string {
+  const change = `echo ${value} > src/value.txt && git commit -qam 'value is ${value}'`;
+  return [
+    'if (!ALL_TOOLS.some((tool) => tool.name.includes("claim_done"))) { text("no claim tool yet"); exit(); }',
+    `await tools.exec_command({ cmd: ${JSON.stringify(`git log --oneline | grep -q 'value is ${value}' || (${change})`)} });`,
+    `const claim = await tools.mcp__supervise__claim_done({ summary: "value set to ${value}" });`,
+    "text(JSON.stringify(claim));",
+  ].join("\n");
+}
+const maxExecTurns = 20;
+
+function startFakeResponsesApi(value: number): Promise<{
   server: Server;
   url: string;
   requests: { authorization?: string; body: ResponsesRequest }[];
@@ -34,56 +71,31 @@ function startFakeResponsesApi(): Promise<{
     request.on("end", () => {
       if (request.method !== "POST") return response.writeHead(200).end("{}");
       const body = JSON.parse(text || "{}") as ResponsesRequest;
-
       requests.push({ authorization: request.headers.authorization, body });
-      const names = (body.tools ?? []).flatMap((tool) => (tool.name ? [tool.name] : []));
-      const shell = names.find((name) =>
-        ["shell", "exec_command", "local_shell", "shell_command"].includes(name),
-      );
-      const claim = names.find((name) => name.endsWith("claim_done"));
-      const step = (body.input ?? []).filter((item) => item.type === "function_call_output").length;
+      const names = offeredTools(body);
+      const outputs = (body.input ?? []).filter((item) => item.type === "custom_tool_call_output");
+      const lastOutput = JSON.stringify(outputs.at(-1)?.output ?? "");
+      const isClaimed = /accepted|rejected/.test(lastOutput);
       const id = `resp_${requests.length}`;
-      let item: object;
-      if (step === 0 && shell) {
-        const command = "echo 2 > src/value.txt && git commit -qam 'value is 2'";
-        const input =
-          shell === "exec_command"
-            ? { cmd: command }
-            : shell === "shell_command"
-              ? { command }
-              : { command: ["bash", "-lc", command] };
-        item = {
-          type: "function_call",
-          id: "fc_1",
-          call_id: "call_1",
-          name: shell,
-          arguments: JSON.stringify(input),
-          status: "completed",
-        };
-      } else if (step === 1 && claim) {
-        item = {
-          type: "function_call",
-          id: "fc_2",
-          call_id: "call_2",
-          name: claim,
-          arguments: JSON.stringify({ summary: "value set to 2" }),
-          status: "completed",
-        };
-      } else {
-        item = {
-          type: "message",
-          id: `msg_${requests.length}`,
-          role: "assistant",
-          status: "completed",
-          content: [
-            {
-              type: "output_text",
-              text: `tools: ${names.join(",")} keys: ${Object.keys(body).join(",")} first: ${JSON.stringify((body.tools ?? [])[0] ?? null).slice(0, 200)}`,
-              annotations: [],
-            },
-          ],
-        };
-      }
+      const item =
+        !isClaimed && outputs.length < maxExecTurns && names.includes("exec")
+          ? {
+              type: "custom_tool_call",
+              id: `ctc_${outputs.length + 1}`,
+              call_id: `call_${outputs.length + 1}`,
+              name: "exec",
+              input: claimingScript(value),
+              status: "completed",
+            }
+          : {
+              type: "message",
+              id: `msg_${requests.length}`,
+              role: "assistant",
+              status: "completed",
+              content: [
+                { type: "output_text", text: `done; tools offered: ${names.join(",")}`, annotations: [] },
+              ],
+            };
       response.writeHead(200, { "content-type": "text/event-stream" });
       const send = (data: { type: string }) =>
         response.write(`event: ${data.type}\ndata: ${JSON.stringify(data)}\n\n`);
@@ -122,7 +134,7 @@ let workspace: Workspace;
 let fake: Awaited<ReturnType<typeof startFakeResponsesApi>>;
 beforeEach(async () => {
   workspace = createWorkspace({ "README.md": "# demo\n", "src/value.txt": "1\n" });
-  fake = await startFakeResponsesApi();
+  fake = await startFakeResponsesApi(2);
 });
 afterEach(async () => {
   fake.server.closeAllConnections();
@@ -131,14 +143,18 @@ afterEach(async () => {
 });
 
 describe.skipIf(findProgram("codex") === null && !process.env.CI)("the real Codex CLI as a worker", () => {
-  it("reaches its model through the gateway with no key in its sandbox, and its usage is counted", async () => {
+  it("claims through `supervise mcp` from its exec tool, reaches its model through the gateway with no key in its sandbox, and its usage is counted", async () => {
     const { result, runDirectory, bundle } = await runAgentPreset(workspace, "codex", {
       OPENAI_BASE_URL: fake.url,
       OPENAI_API_KEY: realKey,
     });
-    // Codex 0.171 offers the model no MCP tool from `supervise mcp` (its tools list has none), so it
-    // cannot claim: the worker stops without a claim. What is checked here is the model path.
-    expect(result.exitCode, result.stdout + result.stderr).toBe(1);
+    expect(result.exitCode, result.stdout + result.stderr).toBe(0);
+    expect(bundle.verdict).toBe("accepted");
+    // The claim's answer reached the model as the exec tool's output.
+    const outputs = fake.requests.flatMap((request) =>
+      (request.body.input ?? []).filter((item) => item.type === "custom_tool_call_output"),
+    );
+    expect(JSON.stringify(outputs)).toContain("accepted");
     expect(fake.requests.length).toBeGreaterThanOrEqual(1);
     expect(new Set(fake.requests.map((request) => request.authorization))).toEqual(
       new Set([`Bearer ${realKey}`]),
@@ -152,5 +168,21 @@ describe.skipIf(findProgram("codex") === null && !process.env.CI)("the real Code
     for (const file of ["transcripts/fix.jsonl", "journal.jsonl", "evidence/fix/bundle.json"]) {
       expect(readFileSync(join(runDirectory, file), "utf8")).not.toContain(realKey);
     }
+  });
+
+  it("hears a rejected claim as its exec tool's output: a wrong value is not accepted", async () => {
+    fake.server.closeAllConnections();
+    await new Promise((resolve) => fake.server.close(resolve));
+    fake = await startFakeResponsesApi(3);
+    const { result, bundle } = await runAgentPreset(workspace, "codex", {
+      OPENAI_BASE_URL: fake.url,
+      OPENAI_API_KEY: realKey,
+    });
+    expect(result.exitCode, result.stdout + result.stderr).not.toBe(0);
+    expect(bundle.verdict).not.toBe("accepted");
+    const outputs = fake.requests.flatMap((request) =>
+      (request.body.input ?? []).filter((item) => item.type === "custom_tool_call_output"),
+    );
+    expect(JSON.stringify(outputs)).toMatch(/rejected[^]*local_check/);
   });
 });
