@@ -90,6 +90,8 @@ export class StallMonitor {
   private readonly commandHistory = new Map<string, string[]>();
   /** Per workstream: one error signature and the distinct checkouts it failed in. */
   private readonly survivingErrors = new Map<string, SurvivingError>();
+  /** Per workstream: its model turns when its worker last stopped, to tell an attempt that used the model. */
+  private readonly turnsAtLastStop = new Map<string, number>();
 
   constructor(inputs: MonitorInputs) {
     this.inputs = inputs;
@@ -292,6 +294,11 @@ export class StallMonitor {
    * restarts, so a human is asked at once, with that output.
    */
   private cannotStart(workstream: Workstream, exit: WorkerExit, detected: DetectedSignal): boolean {
+    // A worker that talked to its model started: an agent that answers and stops is stalling, not broken.
+    const turns = this.inputs.workstreamState(workstream.id).turns;
+    const turnsBefore = this.turnsAtLastStop.get(workstream.id);
+    this.turnsAtLastStop.set(workstream.id, turns);
+    if (turnsBefore === undefined ? turns > 0 : turns > turnsBefore) return false;
     if (detected.kind !== "stopped_without_claim" || exit.durationMs > quickStopMs) return false;
     const output = lastOutputLines(this.asSignal(detected), 20);
     if (output === "") return false;

@@ -66,10 +66,13 @@ export class EscalationFlow {
   ): Promise<string | null> {
     const id = workstream.id;
     const evidence = this.run.dependencies.redact(signal.evidence.slice(0, 2000));
-    // No playbook is tried where none could help: a spend limit is lifted by a human, not a restart.
+    // No playbook is tried where none could help: a spend limit is lifted by a human, not a
+    // restart, and neither is an agent that cannot start.
     const question =
       playbookTitle === null
-        ? renderPrompt("spend-limit-escalation", { workstream: id, evidence })
+        ? signal.kind === "model_blocked"
+          ? renderPrompt("spend-limit-escalation", { workstream: id, evidence })
+          : renderPrompt("unhelped-stall-escalation", { workstream: id, signal: signal.kind, evidence })
         : renderPrompt("monitor-escalation", {
             workstream: id,
             signal: signal.kind,

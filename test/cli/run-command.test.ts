@@ -279,10 +279,12 @@ echo "claim: $(supervise tool claim_done --input '{"summary": "mine"}' 2>&1)"
       .filter((line) => line.startsWith("{"))
       .map((line) => JSON.parse(line));
     expect(events.filter((event) => event.type === "worker.started")).toHaveLength(2);
-    expect(events.find((event) => event.type === "escalation.opened")).toMatchObject({
-      workstream: "nologin",
-      source: "monitor",
-    });
+    const opened = events.find((event) => event.type === "escalation.opened");
+    expect(opened).toMatchObject({ workstream: "nologin", source: "monitor" });
+    expect(opened.question).toContain(
+      "stuck (stopped_without_claim) in a way no playbook or restart can fix",
+    );
+    expect(opened.question).not.toContain("spend");
     expect(events.filter((event) => event.type === "signal.detected").at(-1)).toMatchObject({
       summary: "the worker cannot start: Not logged in · Please run /login",
     });

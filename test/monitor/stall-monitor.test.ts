@@ -427,6 +427,32 @@ describe("a worker stopped without an accepted claim", () => {
     text: interventionText("stopped", kind, "1/2", evidence),
   });
 
+  it("cannot start when it stops quickly twice with the same output, unless it talked to its model in between", async () => {
+    const world = new MonitorWorld();
+    const monitor = world.monitor();
+    const stop = exit({ exitCode: 1, description: "exited 1", outputTail: "Not logged in\n" });
+    const stopped = () => monitor.afterWorkerStopped(workstream, stop, { wasIdle: false, madeClaim: false });
+    const record = () => {
+      world.state.signals = [
+        ...world.state.signals,
+        {
+          signal: "stopped_without_claim",
+          summary: "",
+          last_output: "Not logged in",
+          ts: world.state.startedAt!,
+        },
+      ];
+    };
+    expect((await stopped())?.kind).toBe("intervene");
+    record();
+    // The agent answered through its model, then stopped with the same words: it started.
+    world.state.turns += 1;
+    expect((await stopped())?.kind).toBe("intervene");
+    record();
+    const third = await stopped();
+    expect(third).toMatchObject({ kind: "escalate", summary: "the worker cannot start: Not logged in" });
+  });
+
   it("is stopped_without_claim, with its last output", async () => {
     const world = new MonitorWorld();
     const decision = await world
