@@ -7,7 +7,10 @@
  *   itself; list both when both are needed (the same rule as TLS wildcard certificates).
  * - `api.anthropic.com:443`, `localhost:8080`: that port only.
  * Without a port only the web ports are allowed: a plan that lists a registry has not said that
- * the same host's SSH or database ports are fine. An IPv4 address is a host like any other; IPv6
+ * the same host's SSH or database ports are fine.
+ * - `127.0.0.1:5432`, `localhost:5432`: a port of the supervisor's machine's loopback, bridged into
+ *   each sandbox at the same address (a sandbox's own loopback is private); the port is required,
+ *   and the ports of the sandbox's own bridges are refused. An IPv4 address is a host like any other; IPv6
  * literals and a bare `*` are refused (the latter is `network: host`).
  */
 
@@ -48,7 +51,42 @@ export function hostPatternProblem(text: string): string | undefined {
   if (name.length > 253 || !hostName.test(name)) {
     return "expected a host name of letters, digits, hyphens and dots, like registry.npmjs.org";
   }
+  return loopbackPatternProblem(text);
+}
+
+/** The loopback ports inside every sandbox that lead to the proxy and the model gateway. */
+const reservedLoopbackPorts = new Set([3128, 3129]);
+
+/** Whether `host` names the machine's own loopback interface. */
+export function isLoopbackHost(host: string): boolean {
+  return host === "localhost" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+}
+
+/** Why a loopback entry cannot be bridged, or undefined (also for entries that are not loopback). */
+export function loopbackPatternProblem(text: string): string | undefined {
+  const { host, portText } = splitPort(text.toLowerCase());
+  if (!isLoopbackHost(host)) return undefined;
+  if (host !== "localhost" && host !== "127.0.0.1") {
+    return "only 127.0.0.1 and localhost of the loopback are bridged into the sandbox";
+  }
+  if (portText === undefined) {
+    return "a loopback entry needs its port (127.0.0.1:5432): each allowed loopback port is bridged into the sandbox on its own";
+  }
+  if (reservedLoopbackPorts.has(Number(portText))) {
+    return `port ${portText} of the sandbox's loopback is taken by its bridge to the proxy (3128) or the model gateway (3129)`;
+  }
   return undefined;
+}
+
+/** The loopback ports an allow-list bridges into each sandbox. */
+export function allowedLoopbackPorts(patterns: readonly string[]): number[] {
+  const ports = patterns.flatMap((text) => {
+    const pattern = parseHostPattern(text);
+    return !pattern.isWildcard && isLoopbackHost(pattern.host) && pattern.port !== undefined
+      ? [pattern.port]
+      : [];
+  });
+  return [...new Set(ports)];
 }
 
 /** Parses a pattern the plan schema has validated; anything else is a caller's bug. */

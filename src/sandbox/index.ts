@@ -10,6 +10,7 @@ export {
   supervisorContextPatterns,
 } from "./environment.ts";
 export {
+  allowedLoopbackPorts,
   defaultAllowedPorts,
   type HostPattern,
   hostPatternProblem,
@@ -27,6 +28,7 @@ export {
   type IsolationAvailability,
   type IsolationCheckOptions,
 } from "./isolation-check.ts";
+export { type LoopbackForwarder, startLoopbackForwarder } from "./loopback-forwarder.ts";
 export {
   bridgePort,
   findNetworkBridge,

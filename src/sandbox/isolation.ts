@@ -112,6 +112,7 @@ export function createIsolation(policy: IsolationPolicy, options: IsolationOptio
     const proxied = typeof policy.network === "object" ? policy.network : undefined;
     const bridges = [
       ...(proxied === undefined ? [] : [{ port: bridgePort, socketPath: proxied.proxySocketPath }]),
+      ...(proxied?.loopback ?? []),
       ...(invocation.loopback?.bridges ?? []),
     ];
     const socatPath = proxied?.bridgePath ?? invocation.loopback?.socatPath;
@@ -144,6 +145,7 @@ async function inspectLayout(
   const sockets = [
     ...policy.sockets,
     ...(proxied === undefined ? [] : [proxied.proxySocketPath]),
+    ...(proxied?.loopback?.map((bridge) => bridge.socketPath) ?? []),
     ...(loopback?.bridges.map((bridge) => bridge.socketPath) ?? []),
   ];
   // socat must be visible inside; it usually is, under /usr, and then this mount is skipped.

@@ -29,6 +29,8 @@ export const bridgeProxyUrl = `http://127.0.0.1:${bridgePort}`;
 export interface ProxiedNetwork {
   proxySocketPath: string;
   bridgePath: string;
+  /** Loopback ports of the supervisor's machine the plan allows, each bridged in at its own port. */
+  loopback?: readonly LoopbackBridge[];
 }
 
 /**

@@ -1,5 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { hostPatternProblem, isHostAllowed, parseHostPattern } from "../../src/sandbox/host-pattern.ts";
+import {
+  allowedLoopbackPorts,
+  hostPatternProblem,
+  isHostAllowed,
+  parseHostPattern,
+} from "../../src/sandbox/host-pattern.ts";
 
 describe("host patterns", () => {
   it("parses a host, a wildcard and a port", () => {
@@ -40,6 +45,30 @@ describe("host patterns", () => {
       "::1": "expected a host name of letters, digits, hyphens and dots, like registry.npmjs.org",
     });
     expect(() => parseHostPattern("*")).toThrow(TypeError);
+  });
+
+  it("bridges loopback ports only when named, and never over the sandbox's own bridges", () => {
+    expect(
+      ["localhost", "127.0.0.1:3129", "127.0.0.2:80", "localhost:5432", "127.0.0.1:6379"].map((text) => [
+        text,
+        hostPatternProblem(text),
+      ]),
+    ).toEqual([
+      [
+        "localhost",
+        "a loopback entry needs its port (127.0.0.1:5432): each allowed loopback port is bridged into the sandbox on its own",
+      ],
+      [
+        "127.0.0.1:3129",
+        "port 3129 of the sandbox's loopback is taken by its bridge to the proxy (3128) or the model gateway (3129)",
+      ],
+      ["127.0.0.2:80", "only 127.0.0.1 and localhost of the loopback are bridged into the sandbox"],
+      ["localhost:5432", undefined],
+      ["127.0.0.1:6379", undefined],
+    ]);
+    expect(
+      allowedLoopbackPorts(["registry.npmjs.org", "localhost:5432", "127.0.0.1:5432", "127.0.0.1:6379"]),
+    ).toEqual([5432, 6379]);
   });
 
   it("allows exact hosts on 80 and 443, wildcards below their suffix only, and named ports only", () => {

@@ -18,6 +18,7 @@ import {
   findNetworkBridge,
   type NetworkDecision,
   type NetworkProxy,
+  startLoopbackForwarder,
   startNetworkProxy,
 } from "../../src/sandbox/index.ts";
 import { testEnvironment } from "./process-fixtures.ts";
@@ -267,6 +268,41 @@ describe.skipIf(isSkipped)("an allow-listed sandbox, through real bwrap and curl
       [`localhost:${upstream.port}`],
     );
     expect(result).toMatchObject({ exitCode: 0, output: "reached GET /allowed\nreached GET /allowed" });
+  });
+
+  it("reaches an allowed loopback port of the supervisor's machine directly, at the same address, and no other", async () => {
+    const upstream = await startUpstream();
+    const other = await startUpstream();
+    const checkout = join(root, "checkout");
+    await mkdir(checkout, { recursive: true });
+    const { socketPath } = await startProxy([`127.0.0.1:${upstream.port}`]);
+    const forwarder = await startLoopbackForwarder(upstream.port, join(root, "loopback.sock"));
+    if (!bridge.available) throw new Error(bridge.reason);
+    try {
+      const runner = createCommandRunner({
+        isolate: createIsolation({
+          writable: [checkout],
+          readOnly: [],
+          hidden: [],
+          sockets: [],
+          network: {
+            proxySocketPath: socketPath,
+            bridgePath: bridge.bridgePath,
+            loopback: [{ port: upstream.port, socketPath: forwarder.socketPath }],
+          },
+        }),
+      });
+      const result = await runner.run({
+        command: `curl -sS http://127.0.0.1:${upstream.port}/direct; echo; curl -sS http://127.0.0.1:${other.port}/ 2>&1 | head -c 40`,
+        cwd: checkout,
+        env: testEnvironment(),
+        timeoutMs: 20_000,
+      });
+      expect(result.output).toMatch(/^reached GET \/direct\ncurl: \(7\) Failed to connect to 127\.0\.0\.1/);
+      expect(other.seen).toEqual([]);
+    } finally {
+      await forwarder.close();
+    }
   });
 
   it("gets a 403 for a host that is not listed, over http and over CONNECT", async () => {

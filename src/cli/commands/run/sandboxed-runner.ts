@@ -7,11 +7,13 @@ import { join } from "node:path";
 import type { ToolServer } from "../../../agent/index.ts";
 import type { Plan } from "../../../plan/index.ts";
 import {
+  allowedLoopbackPorts,
   type CommandRunner,
   createCommandRunner,
   createRunIsolation,
   type IsolationPolicy,
   type ProcessLimit,
+  startLoopbackForwarder,
   startNetworkProxy,
   superviseInstallation,
   toolchainPaths,
@@ -34,7 +36,13 @@ export async function startSandboxNetwork(
     allow: allowList.hosts,
   });
   cleanups.defer(() => proxy.close());
-  return { proxySocketPath: proxy.socketPath, bridgePath: allowList.bridgePath };
+  const loopback = [];
+  for (const port of allowedLoopbackPorts(allowList.hosts)) {
+    const forwarder = await startLoopbackForwarder(port, join(socketDirectory, `loopback-${port}.sock`));
+    cleanups.defer(() => forwarder.close());
+    loopback.push({ port, socketPath: forwarder.socketPath });
+  }
+  return { proxySocketPath: proxy.socketPath, bridgePath: allowList.bridgePath, loopback };
 }
 
 export function createSandboxedRunner(options: {
