@@ -3,13 +3,12 @@
  * table. A response that ran to its end is one turn; one cut off still cost its tokens, so it is
  * counted with zero turns rather than dropped.
  *
- * Anthropic models are priced by pricing.ts, whose rule for an unknown family (the most expensive
- * one) keeps a dollar budget on the safe side. The price table lists Claude families only, so an
- * OpenAI model is priced only if the table has an entry for its family (the letters its id starts
- * with: `gpt-5-codex` → `gpt`); otherwise its cost is recorded as 0 with `isCostKnown: false`,
- * never guessed: a dollar budget cannot stop such a worker, its token and turn budgets still can.
+ * Both providers are priced by pricing.ts, whose rule for an unknown model (the most expensive one
+ * listed) keeps a dollar budget on the safe side: Anthropic by family, OpenAI by the longest listed
+ * start of the model id. Only a table that lists no OpenAI model at all leaves an OpenAI response's
+ * cost unknown (0 with `isCostKnown: false`, never guessed).
  */
-import { estimateCostUsd, type PricingTable } from "../model/index.ts";
+import { estimateCostUsd, openAiPricesFor, type PricingTable } from "../model/index.ts";
 import type { Usage } from "../usage.ts";
 import type { Provider } from "./gateway-routes.ts";
 import type { TokenCounts, UsageReading } from "./usage-reading.ts";
@@ -77,8 +76,7 @@ function costOf(
       pricing,
     );
   }
-  const family = /^[a-z]+/.exec(model)?.[0];
-  const prices = family === undefined ? undefined : pricing.families[family];
+  const prices = openAiPricesFor(model, pricing);
   if (prices === undefined) return null;
   return (
     (tokens.inputTokens * prices.inputUsdPerMillion +

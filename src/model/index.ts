@@ -3,6 +3,11 @@
 
 export { type Cassette, checkCassettePlaybooks, loadCassette } from "./cassette.ts";
 export { createCassetteRecorder, type TurnRecorder } from "./cassette-recorder.ts";
-export { bundledPriceFile, loadPriceTable, type PricingTable } from "./price-table.ts";
-export { defaultPricing, estimateCostUsd, type TurnUsage, turnUsageOf } from "./pricing.ts";
+export {
+  bundledPriceFile,
+  loadBundledPriceTables,
+  loadPriceTable,
+  type PricingTable,
+} from "./price-table.ts";
+export { defaultPricing, estimateCostUsd, openAiPricesFor, type TurnUsage, turnUsageOf } from "./pricing.ts";
 export { createTranscriptWriter, type TranscriptWriter } from "./transcript.ts";

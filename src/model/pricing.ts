@@ -49,6 +49,26 @@ export function pricesFor(model: string, table: PricingTable): ModelPrices {
   );
 }
 
+/**
+ * An OpenAI model's prices: the listed model id that is the longest start of `model`
+ * (`gpt-5-codex-2026-01` → `gpt-5-codex`); an unlisted model is priced as the most expensive one
+ * listed, so a dollar budget stops a worker early, not late. Undefined when no model is listed.
+ */
+export function openAiPricesFor(model: string, table: PricingTable): ModelPrices | undefined {
+  const listed = Object.entries(table.models ?? {});
+  if (listed.length === 0) return undefined;
+  const id = model.toLowerCase();
+  const match = listed
+    .filter(([prefix]) => id.startsWith(prefix))
+    .sort(([left], [right]) => right.length - left.length)[0];
+  if (match) return match[1];
+  return listed
+    .map(([, prices]) => prices)
+    .reduce((highest, prices) =>
+      prices.outputUsdPerMillion > highest.outputUsdPerMillion ? prices : highest,
+    );
+}
+
 export type BillableUsage = Pick<
   Usage,
   "input_tokens" | "output_tokens" | "cache_creation_input_tokens" | "cache_read_input_tokens"

@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import type { ModelGatewayOptions } from "../../src/gateway/index.ts";
-import type { PricingTable } from "../../src/model/index.ts";
+import { openAiPricesFor, type PricingTable } from "../../src/model/index.ts";
 import { anthropicModel, anthropicUsage, openaiModel } from "../fakes/model-upstream.ts";
 import {
   anthropicHeaders,
@@ -202,20 +202,25 @@ describe("OpenAI APIs", () => {
     ]);
   });
 
-  it("prices an OpenAI model when the price table lists its family", async () => {
+  it("prices an OpenAI model by the longest listed start of its id, and an unlisted one at the highest price", async () => {
+    const prices = (input: number, output: number, cacheRead: number) => ({
+      inputUsdPerMillion: input,
+      outputUsdPerMillion: output,
+      cacheWrite5mUsdPerMillion: 0,
+      cacheWrite1hUsdPerMillion: 0,
+      cacheReadUsdPerMillion: cacheRead,
+    });
     const pricing: PricingTable = {
       ...testPricing,
-      families: {
-        ...testPricing.families,
-        gpt: {
-          inputUsdPerMillion: 1.25,
-          outputUsdPerMillion: 10,
-          cacheWrite5mUsdPerMillion: 0,
-          cacheWrite1hUsdPerMillion: 0,
-          cacheReadUsdPerMillion: 0.125,
-        },
+      models: {
+        gpt: prices(9, 90, 9),
+        "gpt-5": prices(1.25, 10, 0.125),
+        "gpt-5-mini": prices(0.25, 2, 0.025),
       },
     };
+    expect(openAiPricesFor("gpt-5-codex", pricing)).toEqual(prices(1.25, 10, 0.125));
+    expect(openAiPricesFor("gpt-5-mini-2026", pricing)).toEqual(prices(0.25, 2, 0.025));
+    expect(openAiPricesFor("o9-unknown", pricing)).toEqual(prices(9, 90, 9));
     const { gateway, usage } = await start({ pricing });
     const { token } = gateway.grant("ws-codex");
 

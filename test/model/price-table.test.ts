@@ -3,7 +3,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import {
+  bundledOpenAiPriceFile,
   bundledPriceFile,
+  loadBundledPriceTables,
   loadPriceTable,
   PriceTableError,
   parsePriceTable,
@@ -43,6 +45,19 @@ describe("the price table", () => {
     });
     expect(defaultPricing.effectiveDate).toBe(table.effectiveDate);
     expect(defaultPricing.families).toEqual(table.families);
+  });
+
+  it("ships OpenAI's prices by model id beside Anthropic's families, one table for the run", () => {
+    const table = loadBundledPriceTables();
+    expect(table.source).toBe(`${bundledPriceFile()}, ${bundledOpenAiPriceFile()}`);
+    expect(Object.keys(table.families).sort()).toEqual(["haiku", "mythos", "opus", "sonnet"]);
+    expect(table.models?.["gpt-5-codex"]).toEqual({
+      inputUsdPerMillion: 1.25,
+      outputUsdPerMillion: 10,
+      cacheWrite5mUsdPerMillion: 0,
+      cacheWrite1hUsdPerMillion: 0,
+      cacheReadUsdPerMillion: 0.125,
+    });
   });
 
   it("prices every token kind from the file, not from multipliers in code", () => {

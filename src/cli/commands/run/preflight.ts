@@ -5,7 +5,7 @@
  */
 
 import { SuperviseError } from "../../../errors.ts";
-import { bundledPriceFile, loadPriceTable, type PricingTable } from "../../../model/index.ts";
+import { loadBundledPriceTables, type PricingTable } from "../../../model/index.ts";
 import { isCliAgent, type Plan } from "../../../plan/index.ts";
 import { checkIsolationAvailable, findNetworkBridge } from "../../../sandbox/index.ts";
 import type { CommandContext } from "../command-context.ts";
@@ -25,7 +25,7 @@ export interface Preflight {
 export async function checkBeforeStarting(request: RunRequest, context: CommandContext): Promise<Preflight> {
   checkCredentials(request, context.environment);
   // Read and checked once, before anything starts: a broken price file is bad input (exit 2).
-  const pricing = loadPriceTable(bundledPriceFile());
+  const pricing = loadBundledPriceTables();
   const modelInputs = loadModelInputsIfNeeded(request, context.cwd);
   await checkIsolationAvailability(request.plan);
   const allowList = await findAllowList(request.plan, context.environment);
