@@ -146,9 +146,8 @@ export class UnverifiedLandings implements LandingDecisions {
       base: plan.base,
       landing:
         landing.pr === null
-          ? `commit ${landing.mergeCommit} was pushed to it without a merged pull request`
-          : `pull request #${landing.pr} (${landing.prUrl ?? ""}) was merged by someone other than the supervisor`,
-      merge_commit: landing.mergeCommit,
+          ? `commit ${landing.mergeCommit} reached it without a merged pull request`
+          : `pull request #${landing.pr} (${landing.prUrl ?? ""}) was merged as ${landing.mergeCommit} by someone other than the supervisor`,
       claim: landing.claim,
       failed_gates: claim ? describeFailures(claim.gates) : landing.failedGates.join(", "),
       revert,
