@@ -721,7 +721,7 @@ export function createGithubFake(options: GithubFakeOptions) {
     /** A person merges the pull request in the web UI, whatever the supervisor's gates said; returns the commit. */
     mergePullRequestByHand(number: number, method: "merge" | "squash" = "squash"): string {
       const pull = pulls.get(number);
-      if (!pull || pull.state !== "open") throw new Error(`pull request #${number} is not open`);
+      if (pull?.state !== "open") throw new Error(`pull request #${number} is not open`);
       return land(pull, method, humanUser);
     },
     /** The commit as the fake knows it: parents and tree. */
