@@ -7,8 +7,11 @@
 import type { Forge, PullRequest } from "../forge/index.ts";
 
 export interface LandingObservation {
-  /** The workstream's pull request as the forge has it after the gates: open, else the newest. */
-  pullRequest: PullRequest | null;
+  /**
+   * The workstream's pull requests as the forge has them after the gates: the open (else newest)
+   * one, and every other the supervisor opened for it, since an older one may be the one merged.
+   */
+  pullRequests: PullRequest[];
   /** Whether the claimed commit is reachable from the base (asked only when no merged PR explains it). */
   isClaimOnBase: boolean;
 }
@@ -34,16 +37,31 @@ const processGates: ReadonlySet<string> = new Set(["pr_merged", "issue_closed"])
 
 export async function observeLanding(
   forge: Forge,
-  request: { branch: string; base: string; commit: string | null; baseSha: string },
+  request: {
+    branch: string;
+    base: string;
+    commit: string | null;
+    baseSha: string;
+    /** The numbers of the pull requests the supervisor opened for the workstream. */
+    knownPullRequests: readonly number[];
+  },
 ): Promise<LandingObservation> {
   // Asked anew after the gates: a merge made while they ran counts as much as one made before.
-  const pullRequest = await forge.findPullRequest({ head: request.branch, base: request.base });
-  if (pullRequest?.isMerged && pullRequest.mergeCommitSha) return { pullRequest, isClaimOnBase: false };
+  const current = await forge.findPullRequest({ head: request.branch, base: request.base });
+  const pullRequests = current ? [current] : [];
+  for (const number of new Set(request.knownPullRequests)) {
+    if (number !== current?.number) pullRequests.push(await forge.getPullRequest(number));
+  }
+  if (pullRequests.some(isMergedPullRequest)) return { pullRequests, isClaimOnBase: false };
   const isClaimOnBase =
     request.commit !== null && request.commit !== request.baseSha
       ? await forge.isAncestorOfBase({ sha: request.commit, base: request.base })
       : false;
-  return { pullRequest, isClaimOnBase };
+  return { pullRequests, isClaimOnBase };
+}
+
+function isMergedPullRequest(pullRequest: PullRequest): boolean {
+  return pullRequest.isMerged && pullRequest.mergeCommitSha !== null;
 }
 
 /** Pure: the unverified landing the observation shows for a claim with these failing gates, if any. */
@@ -59,21 +77,26 @@ export function judgeLanding(input: {
   const { failedGates, claimCommit, observation } = input;
   if (failedGates.length === 0) return null;
   const aboutTheChange = failedGates.filter((gate) => !processGates.has(gate));
-  const pullRequest = observation.pullRequest;
-  if (pullRequest?.isMerged && pullRequest.mergeCommitSha) {
-    if (input.mergedBySupervisor.includes(pullRequest.mergeCommitSha)) return null;
+  const mergedElsewhere = observation.pullRequests
+    .filter(isMergedPullRequest)
+    .filter((pullRequest) => !input.mergedBySupervisor.includes(pullRequest.mergeCommitSha!))
+    .sort((left, right) => right.number - left.number);
+  // The newest merge no gate passed is the one undone.
+  const pullRequest = mergedElsewhere[0];
+  if (pullRequest) {
     if (aboutTheChange.length === 0 && pullRequest.headSha === claimCommit) return null;
     return {
       pullRequest,
-      mergeCommit: pullRequest.mergeCommitSha,
+      mergeCommit: pullRequest.mergeCommitSha!,
       landedHead: pullRequest.headSha,
       restoreSha: undefined,
       failedGates: [...failedGates],
     };
   }
+  if (observation.pullRequests.some(isMergedPullRequest)) return null;
   if (observation.isClaimOnBase && claimCommit !== null && aboutTheChange.length > 0) {
     return {
-      pullRequest,
+      pullRequest: observation.pullRequests[0] ?? null,
       mergeCommit: claimCommit,
       landedHead: claimCommit,
       // Every commit since the checkout's base is the workstream's own: undo them all.

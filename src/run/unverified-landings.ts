@@ -49,6 +49,7 @@ export class UnverifiedLandings implements LandingDecisions {
         base: plan.base,
         commit: claim.commit,
         baseSha,
+        knownPullRequests: state.pullRequests,
       });
       return judgeLanding({
         failedGates: failures.map((failure) => failure.id),

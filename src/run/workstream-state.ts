@@ -114,6 +114,8 @@ export interface WorkstreamState extends Usage {
   decisionEffectPending: { escalation: string; effect: DecisionEffect } | null;
   /** Merge commits of the pull requests the supervisor merged itself, after its checkout gates passed. */
   mergedBySupervisor: string[];
+  /** The pull requests the supervisor opened for the workstream, oldest first. */
+  pullRequests: number[];
   /** The latest rejected claim whose change was already on the base; null when none was. */
   landing: UnverifiedLanding | null;
   interventions: { playbook: string; signal: string; delivery: string; ts: string }[];
@@ -163,6 +165,7 @@ export function initialWorkstreamState(id: string): WorkstreamState {
     extraStartsGranted: 0,
     decisionEffectPending: null,
     mergedBySupervisor: [],
+    pullRequests: [],
     landing: null,
     interventions: [],
     escalations: [],
@@ -301,6 +304,9 @@ function applyWorkstreamDetails(workstream: WorkstreamState, event: WorkstreamEv
       workstream.rejections += 1;
       break;
     }
+    case "pull_request.opened":
+      if (!workstream.pullRequests.includes(event.number)) workstream.pullRequests.push(event.number);
+      break;
     case "merge.completed":
       if (event.merge_commit !== null) workstream.mergedBySupervisor.push(event.merge_commit);
       break;
