@@ -1,7 +1,7 @@
 /**
  * A worker's change that reaches the base without the supervisor's gates: the worker deletes the
  * test its change breaks, and its pull request is merged by hand (here: the test, acting as a
- * person at the forge) before or while its claim is verified. The claim fails diff_scope, and the
+ * person at the forge) before or while its claim is verified, or its commit is pushed to the base. The claim fails diff_scope, and the
  * run does not hand it back to the worker: a revert pull request is opened, never merged by the
  * supervisor itself, and a human decides at once, through the real CLI.
  */
@@ -268,6 +268,54 @@ describe("a claim rejected after its change was merged another way", () => {
     );
     expect(readFileSync(join(workspace.repository, "test/value-one.test.mjs"), "utf8")).toContain(
       'test("value is one"',
+    );
+  });
+
+  it("catches a claimed commit pushed to the base without a merge; a reply leaves the change and the revert to the human", async () => {
+    workspace.writePlan("plan.yaml", plan(cheatingWorker(true)));
+    const run = workspace.supervise(["plan.yaml", "--json"]);
+    let pushed = "";
+    const pushedByHand = onEvent(run, "pull_request.opened", async (event) => {
+      pushed = String(event.head_sha);
+      origin("update-ref", "refs/heads/main", pushed);
+      writeFileSync(checkoutGit("merged-by-hand"), "");
+    });
+    const replied = onEvent(run, "escalation.opened", async () => {
+      const decision = await workspace.supervise(["reply", "fix-1", "I will sort this out with the team"]);
+      expect(decision.exitCode, decision.stderr).toBe(0);
+    });
+    const result = await run;
+    await Promise.all([pushedByHand, replied]);
+    expect(result.exitCode, result.stderr).toBe(1);
+
+    const events = await journal();
+    const landing = events.find((event) => event.type === "landing.unverified");
+    const baseSha = events.find((event) => event.type === "checkout.created")?.base_sha;
+    expect(landing).toMatchObject({
+      pr: null,
+      merge_commit: pushed,
+      landed_head: pushed,
+      restores: baseSha,
+      failed_gates: ["diff_scope", "pr_merged"],
+      revert_pr: { number: 2, head: "supervise/fix-revert" },
+    });
+    expect(events.find((event) => event.type === "landing.resolved")).toMatchObject({
+      decision: "reply",
+      outcome: "left",
+      detail: "nothing was changed on the forge; revert pull request #2 stays open",
+    });
+    expect(origin("rev-parse", "main")).toBe(pushed);
+    const forge = personAtTheForge();
+    expect(await forge.getPullRequest(2)).toMatchObject({ state: "open", isMerged: false });
+    await forge.close();
+    const revertHead = (landing as { revert_pr: { head_sha: string } }).revert_pr.head_sha;
+    expect(origin("diff", "--name-status", `main...${revertHead}`)).toBe(
+      "M\tsrc/value.mjs\nA\ttest/value-one.test.mjs",
+    );
+    const bundle = JSON.parse(evidence("bundle.json"));
+    expect(bundle.verdict).toBe("rejected");
+    expect(bundle.reason).toBe(
+      `${bundle.reason.split(" ")[0]} replied on the unverified landing ${pushed.slice(0, 12)} (escalation fix-1): "I will sort this out with the team"; nothing was changed on the forge; revert pull request #2 stays open`,
     );
   });
 });
