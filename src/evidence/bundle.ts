@@ -41,6 +41,11 @@ export interface Bundle {
   escalations: BundleEscalation[];
   /** What the monitor saw, latest last; a stopped worker's carry the last lines it printed. */
   signals: BundleSignal[];
+  /**
+   * A rejected claim's change found on the base, landed without passing the gates: what landed,
+   * the pull request that would undo it, and what the human decided; null when none was found.
+   */
+  landing: BundleLanding | null;
   usage: UsageRecord & {
     /** The effective date of the price table cost_usd was estimated with; null when not known. */
     prices_effective: string | null;
@@ -98,6 +103,50 @@ export interface BundleEscalation {
   decided_at: string | null;
 }
 
+export interface BundleLanding {
+  claim: number;
+  /** The merged pull request; null when the claimed commit reached the base without one. */
+  pr: number | null;
+  pr_url: string | null;
+  /** The commit on the base that carries the change. */
+  merge_commit: string;
+  landed_head: string | null;
+  failed_gates: string[];
+  revert_pr: { number: number; url: string; head: string; head_sha: string } | null;
+  /** The commit whose tree the revert restores. */
+  restores: string | null;
+  revert_error: string | null;
+  detected_at: string;
+  escalation: string | null;
+  /** approve, deny or reply; null while no human has decided. */
+  decision: string | null;
+  /** kept, reverted or left; null while no human has decided. */
+  outcome: string | null;
+  revert_merge_commit: string | null;
+  detail: string | null;
+}
+
+/** What the run's state holds of an unverified landing. */
+export interface BundleLandingState {
+  claim: number;
+  pr: number | null;
+  prUrl: string | null;
+  mergeCommit: string;
+  landedHead: string | null;
+  failedGates: readonly string[];
+  revertPr: { number: number; url: string; head: string; headSha: string } | null;
+  restores: string | null;
+  revertError: string | null;
+  detectedAt: string;
+  escalation: string | null;
+  resolution: {
+    decision: string;
+    outcome: string;
+    revert_merge_commit: string | null;
+    detail: string;
+  } | null;
+}
+
 /** One gate of a claim as the journal recorded what the supervisor observed. */
 export interface RecordedGate {
   gate: string;
@@ -129,6 +178,7 @@ export interface BundleState extends Usage {
   interventions: readonly BundleIntervention[];
   escalations: readonly BundleEscalation[];
   signals: readonly BundleSignal[];
+  landing: BundleLandingState | null;
   startedAt: string | null;
   endedAt: string | null;
 }
@@ -182,6 +232,7 @@ export function buildBundle(input: BundleInput): Bundle {
     interventions: state.interventions.map((intervention) => ({ ...intervention })),
     escalations: state.escalations.map((escalation) => ({ ...escalation })),
     signals: state.signals.map((signal) => ({ ...signal })),
+    landing: state.landing === null ? null : bundleLanding(state.landing),
     usage: {
       ...usageRecordOf(state),
       cost_usd: Number(state.costUsd.toFixed(6)),
@@ -191,6 +242,31 @@ export function buildBundle(input: BundleInput): Bundle {
     sandbox: { ...input.sandbox },
     started_at: state.startedAt,
     ended_at: state.endedAt,
+  };
+}
+
+function bundleLanding(landing: BundleLandingState): BundleLanding {
+  return {
+    claim: landing.claim,
+    pr: landing.pr,
+    pr_url: landing.prUrl,
+    merge_commit: landing.mergeCommit,
+    landed_head: landing.landedHead,
+    failed_gates: [...landing.failedGates],
+    revert_pr: landing.revertPr && {
+      number: landing.revertPr.number,
+      url: landing.revertPr.url,
+      head: landing.revertPr.head,
+      head_sha: landing.revertPr.headSha,
+    },
+    restores: landing.restores,
+    revert_error: landing.revertError,
+    detected_at: landing.detectedAt,
+    escalation: landing.escalation,
+    decision: landing.resolution?.decision ?? null,
+    outcome: landing.resolution?.outcome ?? null,
+    revert_merge_commit: landing.resolution?.revert_merge_commit ?? null,
+    detail: landing.resolution?.detail ?? null,
   };
 }
 
@@ -234,6 +310,7 @@ export function renderBundleMarkdown(bundle: Bundle): string {
     );
   }
   if (bundle.claims.length === 0) lines.push("- none");
+  if (bundle.landing) lines.push("", ...landingLines(bundle.landing));
   if (bundle.signals.length > 0) {
     lines.push("", "## Signals", "");
     for (const signal of bundle.signals) {
@@ -252,6 +329,27 @@ export function renderBundleMarkdown(bundle: Bundle): string {
     "",
   );
   return printable(lines.join("\n"));
+}
+
+function landingLines(landing: BundleLanding): string[] {
+  const landed =
+    landing.pr === null
+      ? `commit ${landing.merge_commit} reached the base without a merged pull request`
+      : `pull request #${landing.pr} was merged as ${landing.merge_commit}${landing.pr_url ? ` (${markdownInline(landing.pr_url)})` : ""}`;
+  const revert = landing.revert_pr
+    ? `revert pull request #${landing.revert_pr.number} (${markdownInline(landing.revert_pr.url)}), head ${landing.revert_pr.head_sha}, restoring ${landing.restores ?? "?"}`
+    : `no revert pull request: ${markdownInline(landing.revert_error ?? "none was opened")}`;
+  const decided =
+    landing.outcome === null
+      ? `waiting on a human${landing.escalation ? ` (escalation ${landing.escalation})` : ""}`
+      : `${landing.decision} (escalation ${landing.escalation ?? "?"}): **${landing.outcome}** — ${markdownInline(landing.detail ?? "")}`;
+  return [
+    "## Unverified landing",
+    "",
+    `- **Landed without passing the gates:** ${landed}; claim ${landing.claim} failed ${landing.failed_gates.join(", ")}`,
+    `- ${revert}`,
+    `- Decision: ${decided}`,
+  ];
 }
 
 /** A code block that no backtick run inside `text` can close early. */

@@ -63,6 +63,15 @@ export type MergeResult =
       message: string;
     };
 
+/** A branch holding the commit that undoes a change already on the base. */
+export interface RevertBranch {
+  branch: string;
+  /** The revert commit: parent `landedSha`, tree of `restoredSha`. */
+  sha: string;
+  /** The commit whose tree the revert restores. */
+  restoredSha: string;
+}
+
 export interface PullRequestComment {
   id: number;
   url: string;
@@ -117,6 +126,23 @@ export interface Forge {
    * and resolves with the still-pending status after `maxWaitMs` of its own clock.
    */
   whenCiSettled(sha: string, options?: { signal?: AbortSignal; maxWaitMs?: number }): Promise<CiStatus>;
+  /**
+   * Points `branch` (force) at one new commit that undoes a change already on the base: its parent
+   * is `landedSha` and its tree is `restoreSha`'s (default: landedSha's first parent, the base
+   * before a merge or squash commit). Based on the landed commit rather than the base's tip, a
+   * pull request from it into the base shows exactly the inverse of that change, and merging it
+   * applies the inverse on top of whatever landed since, as `git revert -m1` would. Made where the
+   * landed commit is (origin, GitHub's git data API): the supervisor's mirror never holds a merge
+   * the forge made.
+   */
+  createRevertBranch(options: {
+    branch: string;
+    landedSha: string;
+    restoreSha?: string;
+    message: string;
+  }): Promise<RevertBranch>;
+  /** Closes an open pull request without merging it; a closed or merged one is returned as it is. */
+  closePullRequest(number: number): Promise<PullRequest>;
   /** Is `sha` reachable from the forge's `base` branch? */
   isAncestorOfBase(options: { sha: string; base: string }): Promise<boolean>;
   /**

@@ -9,6 +9,7 @@ export type {
   MergeResult,
   PullRequest,
   PullRequestComment,
+  RevertBranch,
 } from "./forge.ts";
 export { issueFacts, type PullRequestFacts, pullRequestFacts, settleWithin } from "./forge-facts.ts";
 export { issuesClosedBy, withoutForeignClosingReferences } from "./local/closing-keywords.ts";

@@ -31,8 +31,11 @@ export interface EscalationRecord {
   id: string;
   workstream: string;
   question: string;
-  /** What led here: a worker's ask_human, the monitor when playbooks are exhausted, or a spent budget. */
-  source: "worker" | "monitor" | "budget";
+  /**
+   * What led here: a worker's ask_human, the monitor when playbooks are exhausted, a spent budget,
+   * or a rejected claim whose change had already landed on the base.
+   */
+  source: "worker" | "monitor" | "budget" | "landing";
   context: EscalationContext | null;
   status: "pending" | "approved" | "denied" | "replied";
   opened_at: string;

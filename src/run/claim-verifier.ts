@@ -20,6 +20,7 @@ import { renderPrompt } from "../prompts/index.ts";
 import { gateEventTypeOf } from "./events.ts";
 import type { Monitoring } from "./monitoring.ts";
 import type { RunContext } from "./run-context.ts";
+import type { UnverifiedLandings } from "./unverified-landings.ts";
 import { describeFailures } from "./worker-prompt.ts";
 
 type ForgeFacts = { pr: Record<string, unknown> | null; issue: Record<string, unknown> | null };
@@ -27,6 +28,7 @@ type ForgeFacts = { pr: Record<string, unknown> | null; issue: Record<string, un
 export class ClaimVerifier {
   private readonly run: RunContext;
   private readonly monitor: Monitoring;
+  private readonly landings: UnverifiedLandings;
   /** Per workstream: the PR and issue as the last verification observed them. */
   private readonly forgeFactsSeen = new Map<string, ForgeFacts>();
   /** Per workstream: the verification running now. */
@@ -34,9 +36,10 @@ export class ClaimVerifier {
   /** Per workstream: the reviewed part of the bundle last posted on its PR. */
   private readonly postedBundles = new Map<string, string>();
 
-  constructor(run: RunContext, monitor: Monitoring) {
+  constructor(run: RunContext, monitor: Monitoring, landings: UnverifiedLandings) {
     this.run = run;
     this.monitor = monitor;
+    this.landings = landings;
   }
 
   /** The supervisor acted on the forge: what the last verification saw no longer stands. */
@@ -114,11 +117,23 @@ export class ClaimVerifier {
         }),
       };
     }
+    // Asked after every gate: a merge made while they ran (by hand, another bot) counts too.
+    const landing = await this.landings.find(workstream, claim, failures);
+    if (landing) {
+      // Not the worker's to retry: the base holds a change no gate passed, and a human decides now.
+      await this.landings.record(workstream, claim, failures, landing);
+      this.forgetForgeFacts(id);
+    }
     await run.record("claim.rejected", id, {
       claim: claim.id,
       forge_requests: forgeRequests,
       failed_gates: failures.map((result) => result.id),
     });
+    if (landing) {
+      await this.landings.escalate(workstream);
+      await this.writeBundleFor(id);
+      return { isError: true, text: this.landings.workerText(workstream) };
+    }
     const state = run.workstreamState(id);
     if (state.rejections >= workstream.stall.max_rejections) {
       // Deliberately final, not an escalation: a worker that keeps claiming unproven work must end

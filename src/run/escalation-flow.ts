@@ -12,17 +12,31 @@ import type { Workstream } from "../plan/index.ts";
 import { renderPrompt } from "../prompts/index.ts";
 import type { RunContext } from "./run-context.ts";
 import { describeFailures } from "./worker-prompt.ts";
+import type { DecisionEffect } from "./workstream-state.ts";
 
 /** Why an escalation was opened; the decision means something different for each. */
 export type EscalationSource = EscalationRecord["source"];
 
+/** What a decision on an unverified landing does, applied by the part that owns landings. */
+export interface LandingDecisions {
+  applyLandingDecision(
+    workstreamId: string,
+    effect: Extract<DecisionEffect, "keep_landing" | "revert_landing" | "leave_landing">,
+    escalation: string,
+    /** The decided escalation as its file holds it; null when the file is gone. */
+    decided: EscalationRecord | null,
+  ): Promise<void>;
+}
+
 export class EscalationFlow {
   private readonly run: RunContext;
+  private readonly landings: LandingDecisions;
   /** Per escalation: the one wait for its decision, shared by everyone waiting on it. */
   private readonly decisionWaits = new Map<string, Promise<EscalationRecord | null>>();
 
-  constructor(run: RunContext) {
+  constructor(run: RunContext, landings: LandingDecisions) {
     this.run = run;
+    this.landings = landings;
   }
 
   /** Opens an escalation for a worker's question and blocks until a human decides it. */
@@ -113,6 +127,24 @@ export class EscalationFlow {
   }
 
   /**
+   * A rejected claim's change is on the base already: a human decides at once whether it stays.
+   * Opened without waiting: the worker is done either way, and the run waits on the decision as
+   * it does for any escalated workstream.
+   */
+  async escalateLanding(
+    workstream: Workstream,
+    question: string,
+    options: EscalationContext["options"],
+  ): Promise<string> {
+    return this.open(workstream, "landing", question, question, options);
+  }
+
+  /** The id the workstream's next escalation will have. */
+  nextEscalationId(workstreamId: string): string {
+    return `${workstreamId}-${this.run.workstreamState(workstreamId).escalationCount + 1}`;
+  }
+
+  /**
    * Waits for the pending escalation's decision, records it and applies it; null when the run
    * stops first. Everyone waiting on the same escalation (the worker's `ask_human` still in flight
    * and the restarted task of a worker that was stopped meanwhile) shares one wait, so a decision
@@ -148,7 +180,13 @@ export class EscalationFlow {
     });
     await this.applyDecisionEffect(id);
     const waive = decision?.kind === "approve" ? (decision.waive ?? []) : [];
-    if (waive.length > 0 && this.run.statusOf(id) === "running") await this.applyWaiver(id, waive, decided);
+    if (waive.length > 0 && this.run.statusOf(id) === "running") {
+      await this.acceptWithWaiver(id, waive, {
+        escalation: decided.id,
+        decidedBy: decision?.decided_by ?? null,
+        note: decision?.note ?? null,
+      });
+    }
     return decided;
   }
 
@@ -161,6 +199,15 @@ export class EscalationFlow {
     const pending = state.decisionEffectPending;
     if (!pending || this.run.statusOf(id) !== "running") return;
     const record = state.escalations.find((escalation) => escalation.id === pending.escalation);
+    if (
+      pending.effect === "keep_landing" ||
+      pending.effect === "revert_landing" ||
+      pending.effect === "leave_landing"
+    ) {
+      const decided = await this.run.dependencies.escalations.read(pending.escalation);
+      await this.landings.applyLandingDecision(id, pending.effect, pending.escalation, decided);
+      return;
+    }
     if (pending.effect === "extend_budget") {
       await this.run.record("budget.extended", id, { escalation: pending.escalation });
       return;
@@ -191,7 +238,7 @@ export class EscalationFlow {
     options: EscalationContext["options"],
   ): Promise<string> {
     const id = workstream.id;
-    const escalationId = `${id}-${this.run.workstreamState(id).escalationCount + 1}`;
+    const escalationId = this.nextEscalationId(id);
     await this.run.dependencies.escalations.open({
       id: escalationId,
       workstream: id,
@@ -209,16 +256,20 @@ export class EscalationFlow {
    * An approval that waives gates: the last claim's failed gates the human named become `waived`
    * (never `pass`), and if nothing else failed the claim is accepted as it stands.
    */
-  private async applyWaiver(id: string, waive: readonly string[], decided: EscalationRecord): Promise<void> {
+  async acceptWithWaiver(
+    id: string,
+    waive: readonly string[],
+    decided: { escalation: string; decidedBy: string | null; note: string | null },
+  ): Promise<void> {
     const claim = this.run.workstreamState(id).claims.at(-1);
-    if (!claim || claim.verdict !== "rejected") return;
-    const who = decided.decision?.decided_by ?? "a human";
+    if (claim?.verdict !== "rejected") return;
+    const who = decided.decidedBy ?? "a human";
     for (const gate of claim.gates) {
       if (!waive.includes(gate.gate) || (gate.status !== "fail" && gate.status !== "error")) continue;
       await this.run.record("gate.waived", id, {
         claim: claim.id,
         gate: gate.gate,
-        detail: `waived by ${who} (escalation ${decided.id})${decided.decision?.note ? `: ${decided.decision.note}` : ""}; observed: ${gate.detail}`,
+        detail: `waived by ${who} (escalation ${decided.escalation})${decided.note ? `: ${decided.note}` : ""}; observed: ${gate.detail}`,
         observed: gate.observed,
       });
     }
@@ -229,7 +280,7 @@ export class EscalationFlow {
         commit: claim.commit,
         waived: claim.gates.filter((gate) => gate.status === "waived").map((gate) => gate.gate),
         decided_by: who,
-        escalation: decided.id,
+        escalation: decided.escalation,
       });
       await this.run.record("workstream.accepted", id, {
         claim: claim.id,

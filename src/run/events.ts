@@ -80,6 +80,12 @@ const gateData = {
 
 const reason = { reason: z.string() };
 
+/** A pull request the supervisor opened itself, as the landing events record it. */
+const openedPullRequest = z.object({ number: count, url: z.string(), head: z.string(), head_sha: sha });
+
+/** Who asked a human: a worker's ask_human, the monitor, a spent budget, or a change on the base no gate passed. */
+export const escalationSources = ["worker", "monitor", "budget", "landing"] as const;
+
 /**
  * The data of each event type, by type. Events of the run (`run.*`) carry `workstream: null`; every
  * other event belongs to one workstream.
@@ -173,7 +179,7 @@ const eventData = {
   "escalation.opened": {
     escalation: z.string(),
     question: z.string(),
-    source: z.enum(["worker", "monitor", "budget"]).default("worker"),
+    source: z.enum(escalationSources).default("worker"),
   },
   "escalation.decided": {
     escalation: z.string(),
@@ -205,6 +211,40 @@ const eventData = {
   "merge.completed": { number: count, merge_commit: sha.nullable() },
   "merge.refused": { number: count, reason: z.string(), message: z.string() },
   "issue.close_intended": { number: count },
+  /**
+   * A rejected claim's change is on the base already, landed another way than the supervisor's
+   * gated merge (by hand, another bot, a push): what landed, the gates that failed, and the pull
+   * request that would undo it, opened (never merged) before a human is asked.
+   */
+  "landing.unverified": {
+    claim: count,
+    /** The workstream's merged pull request; null when the claimed commit reached the base without one. */
+    pr: count.nullable(),
+    pr_url: z.string().nullable(),
+    /** The commit on the base that carries the change: the merge commit, or the claimed commit. */
+    merge_commit: sha,
+    /** The head the merge took; the claimed commit when it reached the base itself. */
+    landed_head: sha.nullable(),
+    failed_gates: z.array(z.string()),
+    revert_pr: openedPullRequest.nullable(),
+    /** The commit whose tree the revert restores. */
+    restores: sha.nullable(),
+    /** Why no revert pull request could be opened, when none was. */
+    revert_error: z.string().nullable(),
+  },
+  /** What a human's decision on an unverified landing did on the forge. */
+  "landing.resolved": {
+    escalation: z.string(),
+    decision: z.enum(["approve", "deny", "reply"]),
+    /**
+     * kept: the change stays and the revert PR is closed; reverted: the revert PR is merged; left:
+     * the change stays on the base and the revert PR (if any) open, for a human to handle.
+     */
+    outcome: z.enum(["kept", "reverted", "left"]),
+    revert_pr: count.nullable(),
+    revert_merge_commit: sha.nullable(),
+    detail: z.string(),
+  },
   "issue.closed": { number: count, closed_by: issueClosedBy },
 } satisfies Record<string, z.ZodRawShape>;
 

@@ -19,6 +19,7 @@ import { Monitoring } from "./monitoring.ts";
 import { RunContext } from "./run-context.ts";
 import { decideSchedule, isSelected } from "./scheduler.ts";
 import type { RunOutcome, SupervisorDependencies } from "./supervisor-dependencies.ts";
+import { UnverifiedLandings } from "./unverified-landings.ts";
 import { definitionOfDone, workerPrompt } from "./worker-prompt.ts";
 import { WorkerServiceFactory } from "./worker-services.ts";
 import { playbookAttempts, terminalStatuses, type WorkstreamState } from "./workstream-state.ts";
@@ -40,6 +41,7 @@ class Supervisor {
   private readonly monitor: StallMonitor;
   private readonly monitoring: Monitoring;
   private readonly verifier: ClaimVerifier;
+  private readonly landings: UnverifiedLandings;
   private readonly services: WorkerServiceFactory;
   private readonly tasks = new Map<string, Promise<void>>();
   private stopReason: "interrupted" | "waiting_on_human" | null = null;
@@ -47,7 +49,10 @@ class Supervisor {
   constructor(dependencies: SupervisorDependencies) {
     const context = new RunContext(dependencies);
     this.context = context;
-    this.escalations = new EscalationFlow(context);
+    const landings = new UnverifiedLandings(context, () => escalations);
+    const escalations = new EscalationFlow(context, landings);
+    this.landings = landings;
+    this.escalations = escalations;
     // The monitor reads the run through these and returns decisions; `Monitoring` applies them.
     this.monitor = new StallMonitor({
       clock: dependencies.clock,
@@ -60,7 +65,7 @@ class Supervisor {
       definitionOfDone,
     });
     this.monitoring = new Monitoring(context, this.monitor, this.escalations);
-    this.verifier = new ClaimVerifier(context, this.monitoring);
+    this.verifier = new ClaimVerifier(context, this.monitoring, landings);
     this.services = new WorkerServiceFactory({
       run: context,
       monitor: this.monitoring,
@@ -284,6 +289,8 @@ class Supervisor {
 
     // A decision journaled just before a crash may not have been applied (an abort, more budget).
     await this.escalations.applyDecisionEffect(id);
+    // A claim rejected over an unverified landing just before a crash has yet to ask its human.
+    await this.landings.escalate(workstream);
 
     if (run.statusOf(id) === "escalated") {
       // The worker that asked died with the previous supervisor; the decision goes to the next start.

@@ -6,6 +6,7 @@
 import type { WorkerServices } from "../agent/index.ts";
 import { checkoutGates, verifyClaim } from "../evidence/index.ts";
 import type { Workstream } from "../plan/index.ts";
+import { renderPrompt } from "../prompts/index.ts";
 import type { RunningCommand } from "../sandbox/index.ts";
 import type { ClaimVerifier } from "./claim-verifier.ts";
 import type { EscalationFlow } from "./escalation-flow.ts";
@@ -20,7 +21,7 @@ import {
 } from "./forge-actions.ts";
 import type { Monitoring } from "./monitoring.ts";
 import type { RunContext } from "./run-context.ts";
-import { terminalStatuses } from "./workstream-state.ts";
+import { isLandingUndecided, terminalStatuses } from "./workstream-state.ts";
 
 export interface WorkerServiceParts {
   run: RunContext;
@@ -94,6 +95,12 @@ export class WorkerServiceFactory {
       return {
         isError: true,
         text: `Workstream ${workstream.id} is ${status}; the forge takes no more changes from this worker.`,
+      };
+    }
+    if (isLandingUndecided(this.parts.run.workstreamState(workstream.id))) {
+      return {
+        isError: true,
+        text: renderPrompt("forge-results/landing-pending", { workstream: workstream.id }),
       };
     }
     return action();
@@ -179,8 +186,8 @@ export class WorkerServiceFactory {
       uncommitted_changes: uncommittedChanges,
     });
     const result = await verifier.verifyLastClaim(workstream, checkoutPath);
-    if (terminalStatuses.has(run.statusOf(id))) {
-      // The workstream is over either way; give the worker a moment to read its verdict and exit.
+    if (terminalStatuses.has(run.statusOf(id)) || isLandingUndecided(run.workstreamState(id))) {
+      // The worker's part is over either way; give it a moment to read its verdict and exit.
       setTimeout(() => controller.abort(), run.dependencies.exitGraceMs ?? 5_000).unref();
     }
     return result;

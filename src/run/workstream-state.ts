@@ -9,6 +9,7 @@ import {
   gateStatusOf,
   isGateEvent,
   type JournalEvent,
+  type JournalEventData,
   type JournalEventOf,
   type JournalEventType,
 } from "./events.ts";
@@ -51,6 +52,26 @@ export interface ClaimSummary {
   gates: GateSummary[];
 }
 
+/** A rejected claim's change found on the base, and what became of it. */
+export interface UnverifiedLanding {
+  claim: number;
+  pr: number | null;
+  prUrl: string | null;
+  mergeCommit: string;
+  landedHead: string | null;
+  failedGates: string[];
+  revertPr: { number: number; url: string; head: string; headSha: string } | null;
+  restores: string | null;
+  revertError: string | null;
+  detectedAt: string;
+  /** The escalation that asks a human; null until it is opened. */
+  escalation: string | null;
+  resolution: JournalEventData<"landing.resolved"> | null;
+}
+
+/** The effects a decided escalation still owes the workstream. */
+export type DecisionEffect = "abort" | "extend_budget" | "keep_landing" | "revert_landing" | "leave_landing";
+
 /** The workstream's model usage so far, summed over every worker start. */
 export interface WorkstreamState extends Usage {
   id: string;
@@ -90,7 +111,13 @@ export interface WorkstreamState extends Usage {
    * What a decided escalation still has to do to the workstream (abort it, extend its budget),
    * journaled as its own event right after the decision; pending here when a crash fell between.
    */
-  decisionEffectPending: { escalation: string; effect: "abort" | "extend_budget" } | null;
+  decisionEffectPending: { escalation: string; effect: DecisionEffect } | null;
+  /** Merge commits of the pull requests the supervisor merged itself, after its checkout gates passed. */
+  mergedBySupervisor: string[];
+  /** The pull requests the supervisor opened for the workstream, oldest first. */
+  pullRequests: number[];
+  /** The latest rejected claim whose change was already on the base; null when none was. */
+  landing: UnverifiedLanding | null;
   interventions: { playbook: string; signal: string; delivery: string; ts: string }[];
   escalations: {
     id: string;
@@ -137,6 +164,9 @@ export function initialWorkstreamState(id: string): WorkstreamState {
     budgetExtendedAt: null,
     extraStartsGranted: 0,
     decisionEffectPending: null,
+    mergedBySupervisor: [],
+    pullRequests: [],
+    landing: null,
     interventions: [],
     escalations: [],
     signals: [],
@@ -256,6 +286,7 @@ function applyWorkstreamDetails(workstream: WorkstreamState, event: WorkstreamEv
     case "claim.accepted_with_waiver": {
       const claim = claimOf(workstream, event.claim);
       if (claim) claim.verdict = "accepted";
+      workstream.decisionEffectPending = null;
       workstream.endedAt = event.ts;
       workstream.reason = `accepted with a waiver of ${event.waived.join(", ")} by ${event.decided_by}`;
       break;
@@ -273,7 +304,41 @@ function applyWorkstreamDetails(workstream: WorkstreamState, event: WorkstreamEv
       workstream.rejections += 1;
       break;
     }
+    case "pull_request.opened":
+      if (!workstream.pullRequests.includes(event.number)) workstream.pullRequests.push(event.number);
+      break;
+    case "merge.completed":
+      if (event.merge_commit !== null) workstream.mergedBySupervisor.push(event.merge_commit);
+      break;
+    case "landing.unverified":
+      workstream.landing = {
+        claim: event.claim,
+        pr: event.pr,
+        prUrl: event.pr_url,
+        mergeCommit: event.merge_commit,
+        landedHead: event.landed_head,
+        failedGates: event.failed_gates,
+        revertPr: event.revert_pr && {
+          number: event.revert_pr.number,
+          url: event.revert_pr.url,
+          head: event.revert_pr.head,
+          headSha: event.revert_pr.head_sha,
+        },
+        restores: event.restores,
+        revertError: event.revert_error,
+        detectedAt: event.ts,
+        escalation: null,
+        resolution: null,
+      };
+      break;
+    case "landing.resolved":
+      if (workstream.landing) {
+        const { seq: _seq, ts: _ts, type: _type, workstream: _workstream, ...resolution } = event;
+        workstream.landing.resolution = resolution;
+      }
+      break;
     case "escalation.opened":
+      if (event.source === "landing" && workstream.landing) workstream.landing.escalation = event.escalation;
       workstream.reason = `waiting on a human: ${event.question}`;
       workstream.pendingEscalation = { id: event.escalation, question: event.question };
       workstream.escalationCount += 1;
@@ -358,7 +423,17 @@ function applyDecision(workstream: WorkstreamState, event: JournalEventOf<"escal
   const record = workstream.escalations.find((candidate) => candidate.id === event.escalation);
   const fromSupervisor = record?.source === "monitor" || record?.source === "budget";
   if (fromSupervisor && event.decision !== "deny") workstream.extraStartsGranted += 1;
-  if (fromSupervisor && event.decision === "deny")
+  if (record?.source === "landing")
+    workstream.decisionEffectPending = {
+      escalation: event.escalation,
+      effect:
+        event.decision === "approve"
+          ? "keep_landing"
+          : event.decision === "deny"
+            ? "revert_landing"
+            : "leave_landing",
+    };
+  else if (fromSupervisor && event.decision === "deny")
     workstream.decisionEffectPending = { escalation: event.escalation, effect: "abort" };
   else if (record?.source === "budget")
     workstream.decisionEffectPending = { escalation: event.escalation, effect: "extend_budget" };
@@ -368,6 +443,11 @@ function applyDecision(workstream: WorkstreamState, event: JournalEventOf<"escal
     record.text = event.text;
     record.decided_at = event.ts;
   }
+}
+
+/** A change of this workstream is on the base unverified and no human has decided on it yet. */
+export function isLandingUndecided(workstream: WorkstreamState): boolean {
+  return workstream.landing !== null && workstream.landing.resolution === null;
 }
 
 /** How often each playbook has already intervened in this workstream. */

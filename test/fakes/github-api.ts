@@ -24,6 +24,7 @@ import {
   combinedStatus,
   commitComparison,
   fullRepository,
+  gitCommit,
   gitRef,
   type IssueRecord,
   issue,
@@ -101,7 +102,7 @@ export function createGithubFake(options: GithubFakeOptions) {
     deletesHeadBranchOnMerge: false,
   };
 
-  function addCommit(input: { parents: string[]; message: string; sha?: string }): string {
+  function addCommit(input: { parents: string[]; message: string; sha?: string; treeSha?: string }): string {
     const sha =
       input.sha ??
       createHash("sha1")
@@ -111,7 +112,7 @@ export function createGithubFake(options: GithubFakeOptions) {
       sha,
       parents: input.parents,
       message: input.message,
-      treeSha: createHash("sha1").update(`tree ${sha}`).digest("hex"),
+      treeSha: input.treeSha ?? createHash("sha1").update(`tree ${sha}`).digest("hex"),
       date: timestamp(),
     });
     return sha;
@@ -211,6 +212,72 @@ export function createGithubFake(options: GithubFakeOptions) {
         const branch = request.params.ref?.replace(/^heads\//, "") ?? "";
         const sha = branches.get(branch);
         return sha ? ok(gitRef(site, repositoryRecord, branch, sha)) : notFound();
+      },
+    },
+    {
+      method: "GET",
+      template: "/repos/{owner}/{repo}/git/commits/{commit_sha}",
+      handle: (request) => {
+        const found = commits.get(request.params.commit_sha ?? "");
+        return found ? ok(gitCommit(site, repositoryRecord, found, botUser)) : notFound();
+      },
+    },
+    {
+      method: "POST",
+      template: "/repos/{owner}/{repo}/git/commits",
+      handle: (request) => {
+        const body = bodyOf(request) as { message: string; tree: string; parents?: string[] };
+        const parents = body.parents ?? [];
+        const knownTree = [...commits.values()].some((each) => each.treeSha === body.tree);
+        if (!knownTree || parents.some((parent) => !commits.has(parent))) {
+          return {
+            status: 422,
+            body: validationError([
+              { resource: "Commit", field: knownTree ? "parents" : "tree", code: "invalid" },
+            ]),
+          };
+        }
+        const sha = addCommit({ parents, message: body.message, treeSha: body.tree });
+        return {
+          status: 201,
+          body: gitCommit(site, repositoryRecord, commits.get(sha) as CommitRecord, botUser),
+          headers: { location: `${site.apiUrl}/repos/${options.owner}/${options.repo}/git/commits/${sha}` },
+        };
+      },
+    },
+    {
+      method: "POST",
+      template: "/repos/{owner}/{repo}/git/refs",
+      handle: (request) => {
+        const body = bodyOf(request) as { ref: string; sha: string };
+        const branch = body.ref.replace(/^refs\/heads\//, "");
+        if (!commits.has(body.sha))
+          return {
+            status: 422,
+            body: validationError([{ resource: "Reference", field: "sha", code: "invalid" }]),
+          };
+        if (branches.has(branch)) return { status: 422, body: basicError("Reference already exists", 422) };
+        branches.set(branch, body.sha);
+        return { status: 201, body: gitRef(site, repositoryRecord, branch, body.sha) };
+      },
+    },
+    {
+      method: "PATCH",
+      template: "/repos/{owner}/{repo}/git/refs/{ref}",
+      handle: (request) => {
+        const branch = request.params.ref?.replace(/^heads\//, "") ?? "";
+        const body = bodyOf(request) as { sha: string; force?: boolean };
+        const current = branches.get(branch);
+        if (!current) return { status: 422, body: basicError("Reference does not exist", 422) };
+        if (!commits.has(body.sha))
+          return {
+            status: 422,
+            body: validationError([{ resource: "Reference", field: "sha", code: "invalid" }]),
+          };
+        if (!body.force && !isAncestor(current, body.sha))
+          return { status: 422, body: basicError("Update is not a fast forward", 422) };
+        branches.set(branch, body.sha);
+        return ok(gitRef(site, repositoryRecord, branch, body.sha));
       },
     },
     {
@@ -367,10 +434,13 @@ export function createGithubFake(options: GithubFakeOptions) {
       handle: (request) => {
         const pull = pullOf(request);
         if (!pull) return notFound();
-        const body = bodyOf(request) as { title?: string; body?: string };
+        const body = bodyOf(request) as { title?: string; body?: string; state?: string };
         if (body.title !== undefined) pull.title = body.title;
         if (body.body !== undefined) pull.body = body.body;
         pull.updatedAt = timestamp();
+        if (body.state === "closed" && pull.state === "open") {
+          Object.assign(pull, { state: "closed", closedAt: pull.updatedAt, mergeCommitSha: null });
+        }
         return ok(pullRequest(site, repositoryRecord, pull));
       },
     },
@@ -552,30 +622,38 @@ export function createGithubFake(options: GithubFakeOptions) {
       if (refusal.mergeable !== undefined) pull.mergeable = refusal.mergeable;
       return refuse(refusal.message);
     }
+    const mergeSha = land(pull, body.merge_method ?? "merge", botUser, body.commit_title);
+    return ok({ sha: mergeSha, merged: true, message: "Pull Request successfully merged" });
+  }
+
+  /** What a merge does, whoever clicks: one commit on the base, the pull request closed, its issues too. */
+  function land(pull: PullRecord, method: string, actor: UserRecord, commitTitle?: string): string {
+    const headSha = branches.get(pull.head) ?? pull.headSha;
     const baseSha = branches.get(pull.base) ?? pull.baseSha;
-    const method = body.merge_method ?? "merge";
-    const title = body.commit_title ?? `${pull.title} (#${pull.number})`;
     const mergeSha = addCommit({
       parents: method === "merge" ? [baseSha, headSha] : [baseSha],
-      message: title,
+      message: commitTitle ?? `${pull.title} (#${pull.number})`,
+      // A squash's tree is the head's when the head is up to date with the base, as here.
+      ...(method === "merge" ? {} : { treeSha: commits.get(headSha)?.treeSha }),
     });
     branches.set(pull.base, mergeSha);
     if (state.deletesHeadBranchOnMerge) branches.delete(pull.head);
     const now = timestamp();
     Object.assign(pull, {
+      headSha,
       state: "closed",
       isMerged: true,
       mergeCommitSha: mergeSha,
       mergedAt: now,
       closedAt: now,
-      mergedBy: botUser,
+      mergedBy: actor,
       mergeable: null,
       mergeableState: "unknown",
       updatedAt: now,
     });
     for (const match of (pull.body ?? "").matchAll(closingKeywords))
-      closeIssue(Number(match[1]), botUser, mergeSha);
-    return ok({ sha: mergeSha, merged: true, message: "Pull Request successfully merged" });
+      closeIssue(Number(match[1]), actor, mergeSha);
+    return mergeSha;
   }
 
   const http = createGithubHttp({
@@ -640,6 +718,14 @@ export function createGithubFake(options: GithubFakeOptions) {
     reopenIssueByHand(number: number): void {
       reopen(number, humanUser);
     },
+    /** A person merges the pull request in the web UI, whatever the supervisor's gates said; returns the commit. */
+    mergePullRequestByHand(number: number, method: "merge" | "squash" = "squash"): string {
+      const pull = pulls.get(number);
+      if (pull?.state !== "open") throw new Error(`pull request #${number} is not open`);
+      return land(pull, method, humanUser);
+    },
+    /** The commit as the fake knows it: parents and tree. */
+    commitOf: (sha: string) => commits.get(sha),
     /** A person closes the pull request without merging it. */
     closePullRequestByHand(number: number): void {
       const pull = pulls.get(number);

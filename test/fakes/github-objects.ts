@@ -579,6 +579,38 @@ export function gitRef(site: Site, record: RepositoryRecord, branch: string, sha
   };
 }
 
+/** A commit as the git data API shows it (GET and POST /repos/{owner}/{repo}/git/commits). */
+export function gitCommit(
+  site: Site,
+  record: RepositoryRecord,
+  commitRecord: CommitRecord,
+  author: UserRecord,
+) {
+  const repo = `${site.apiUrl}/repos/${record.owner}/${record.name}`;
+  const web = `${site.webUrl}/${record.owner}/${record.name}`;
+  const person = {
+    name: author.login,
+    email: `${author.login}@users.noreply.github.com`,
+    date: commitRecord.date,
+  };
+  return {
+    sha: commitRecord.sha,
+    node_id: nodeId("C", Number.parseInt(commitRecord.sha.slice(0, 8), 16)),
+    url: `${repo}/git/commits/${commitRecord.sha}`,
+    html_url: `${web}/commit/${commitRecord.sha}`,
+    author: person,
+    committer: person,
+    message: commitRecord.message,
+    tree: { sha: commitRecord.treeSha, url: `${repo}/git/trees/${commitRecord.treeSha}` },
+    parents: commitRecord.parents.map((parent) => ({
+      sha: parent,
+      url: `${repo}/git/commits/${parent}`,
+      html_url: `${web}/commit/${parent}`,
+    })),
+    verification: { verified: false, reason: "unsigned", signature: null, payload: null, verified_at: null },
+  };
+}
+
 export function commit(site: Site, record: RepositoryRecord, commitRecord: CommitRecord, author: UserRecord) {
   const repo = `${site.apiUrl}/repos/${record.owner}/${record.name}`;
   const web = `${site.webUrl}/${record.owner}/${record.name}`;

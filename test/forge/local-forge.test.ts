@@ -433,6 +433,116 @@ describe("pull requests", () => {
   });
 });
 
+describe("reverting a landed change", () => {
+  it("makes a branch whose pull request undoes one merge, even after the base moved on, and merges like any other", async () => {
+    const spin = await pushBranch("ws-spin", "src/spin.txt", "spin\n", "true");
+    const spinPull = await openPullRequest("ws-spin");
+    await fixture.forge.whenCiSettled(spin);
+    const spinMerge = await fixture.forge.mergePullRequest({
+      number: spinPull.number,
+      expectedHeadSha: spin,
+    });
+    if (!spinMerge.isMerged) throw new Error(spinMerge.message);
+    const later = await pushBranch("ws-later", "later.txt", "later\n", "true");
+    const laterPull = await openPullRequest("ws-later");
+    await fixture.forge.whenCiSettled(later);
+    expect(
+      (await fixture.forge.mergePullRequest({ number: laterPull.number, expectedHeadSha: later })).isMerged,
+    ).toBe(true);
+    const origin = fixture.forge.originPath;
+    const beforeSpin = await git(origin, "rev-parse", `${spinMerge.mergeCommitSha}^1`);
+
+    const revert = await fixture.forge.createRevertBranch({
+      branch: "ws-spin-revert",
+      landedSha: spinMerge.mergeCommitSha,
+      message: "Revert #8\n\nIt landed unverified.\n",
+    });
+
+    expect(revert).toEqual({
+      branch: "ws-spin-revert",
+      sha: await git(origin, "rev-parse", "ws-spin-revert"),
+      restoredSha: beforeSpin,
+    });
+    expect(await git(origin, "log", "-1", "--format=%P%n%an <%ae>%n%B", "ws-spin-revert")).toBe(
+      `${spinMerge.mergeCommitSha}\nsupervise <supervisor@supervise.invalid>\nRevert #8\n\nIt landed unverified.`,
+    );
+    // What a reviewer sees of the pull request: the inverse of the landed change, nothing of the later one.
+    expect(await git(origin, "diff", "--name-status", "main...ws-spin-revert")).toBe("D\tsrc/spin.txt");
+    const revertPull = await fixture.forge.openOrUpdatePullRequest({
+      head: "ws-spin-revert",
+      base: "main",
+      title: "Revert #8",
+      body: "Undoes #8.",
+    });
+    expect(revertPull).toMatchObject({ head: "ws-spin-revert", headSha: revert.sha, state: "open" });
+
+    const merged = await fixture.forge.mergePullRequest({
+      number: revertPull.number,
+      expectedHeadSha: revert.sha,
+    });
+
+    expect(merged.isMerged).toBe(true);
+    expect(await git(origin, "ls-tree", "--name-only", "-r", "main")).toBe(
+      ".gitignore\nREADME.md\nlater.txt",
+    );
+  });
+
+  it("restores a named commit's tree for a change that reached the base without a merge commit of its own", async () => {
+    const base = await fixture.forge.baseSha("main");
+    await fixture.startBranch("ws-pushed");
+    await commitFile(fixture.mirror, "a.txt", "a\n", "a");
+    const head = await commitFile(fixture.mirror, "b.txt", "b\n", "b");
+    const origin = fixture.forge.originPath;
+    await git(origin, "fetch", "--quiet", fixture.mirror, `${head}:refs/heads/main`);
+
+    const revert = await fixture.forge.createRevertBranch({
+      branch: "ws-pushed-revert",
+      landedSha: head,
+      restoreSha: base,
+      message: "Revert the pushed commits\n",
+    });
+
+    expect(revert.restoredSha).toBe(base);
+    expect(await git(origin, "diff", "--name-status", "main...ws-pushed-revert")).toBe("D\ta.txt\nD\tb.txt");
+  });
+
+  it("never makes the base a revert branch, nor reverts a commit origin does not have", async () => {
+    const base = await fixture.forge.baseSha("main");
+    await expect(
+      fixture.forge.createRevertBranch({ branch: "main", landedSha: base, message: "x" }),
+    ).rejects.toThrow("`main` is protected: a revert goes through a pull request from a branch of its own.");
+    await expect(
+      fixture.forge.createRevertBranch({ branch: "r", landedSha: "f".repeat(40), message: "x" }),
+    ).rejects.toThrow(`Cannot revert: origin has no commit ${"f".repeat(40)} (the landed change).`);
+  });
+
+  it("closes an open pull request without merging it, and leaves a merged one as it is", async () => {
+    const head = await pushBranch("ws1", "a.txt", "a\n", "true");
+    const pull = await openPullRequest("ws1", "Fixes #7");
+
+    const closed = await fixture.forge.closePullRequest(pull.number);
+
+    expect(closed).toEqual({ ...pull, state: "closed" });
+    expect(await fixture.forge.findPullRequest({ head: "ws1", base: "main" })).toEqual(closed);
+    expect(
+      await fixture.forge.mergePullRequest({ number: pull.number, expectedHeadSha: head }),
+    ).toMatchObject({
+      isMerged: false,
+      reason: "not_mergeable",
+    });
+    expect(await fixture.forge.getIssue(7)).toMatchObject({ state: "open" });
+
+    const other = await pushBranch("ws2", "b.txt", "b\n", "true");
+    const otherPull = await openPullRequest("ws2");
+    await fixture.forge.whenCiSettled(other);
+    await fixture.forge.mergePullRequest({ number: otherPull.number, expectedHeadSha: other });
+    expect(await fixture.forge.closePullRequest(otherPull.number)).toMatchObject({
+      state: "closed",
+      isMerged: true,
+    });
+  });
+});
+
 describe("issues", () => {
   it("closes an issue by hand and keeps the comments", async () => {
     const closed = await fixture.forge.closeIssue({ number: 7, comment: "Done in a side channel." });

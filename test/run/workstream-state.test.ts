@@ -182,4 +182,71 @@ describe("the workstream state machine", () => {
     expect(workstream.extraStartsGranted).toBe(0);
     expect(workstream.decisionEffectPending).toBeNull();
   });
+
+  it("folds an unverified landing: escalated at once, the decision owed until the workstream ends", () => {
+    const landing = {
+      claim: 1,
+      pr: 8,
+      pr_url: "file:///forge/pulls/8.json",
+      merge_commit: "m1",
+      landed_head: "abc",
+      failed_gates: ["diff_scope"],
+      revert_pr: {
+        number: 9,
+        url: "file:///forge/pulls/9.json",
+        head: "supervise/ws1-revert",
+        head_sha: "r1",
+      },
+      restores: "base",
+      revert_error: null,
+    };
+    const before = [
+      event("run.started", null, started),
+      event("workstream.started", "ws1", { goal: "g" }),
+      event("merge.completed", "ws1", { number: 5, merge_commit: "earlier" }),
+      claimMade(1, "abc"),
+      gate("gate.failed", 1, "diff_scope", "test deleted"),
+      event("landing.unverified", "ws1", landing),
+      event("claim.rejected", "ws1", { claim: 1, failed_gates: ["diff_scope"] }),
+    ];
+    const crashed = foldEvents(["ws1"], before).workstreams.get("ws1")!;
+    expect(crashed.status).toBe("running");
+    expect(crashed.mergedBySupervisor).toEqual(["earlier"]);
+    expect(crashed.landing).toMatchObject({
+      escalation: null,
+      resolution: null,
+      revertPr: { number: 9, headSha: "r1" },
+    });
+
+    const decided = [
+      ...before,
+      event("escalation.opened", "ws1", { escalation: "ws1-1", question: "keep it?", source: "landing" }),
+      event("escalation.decided", "ws1", { escalation: "ws1-1", decision: "deny", note: null, text: null }),
+    ];
+    const waiting = foldEvents(["ws1"], decided).workstreams.get("ws1")!;
+    expect(waiting.status).toBe("running");
+    expect(waiting.landing?.escalation).toBe("ws1-1");
+    expect(waiting.extraStartsGranted).toBe(0);
+    expect(waiting.decisionEffectPending).toEqual({ escalation: "ws1-1", effect: "revert_landing" });
+
+    const resolution = {
+      escalation: "ws1-1",
+      decision: "deny",
+      outcome: "reverted",
+      revert_pr: 9,
+      revert_merge_commit: "m2",
+      detail: "revert pull request #9 is merged as m2",
+    };
+    const ended = foldEvents(
+      ["ws1"],
+      [
+        ...decided,
+        event("landing.resolved", "ws1", resolution),
+        event("workstream.rejected", "ws1", { reason: "denied" }),
+      ],
+    ).workstreams.get("ws1")!;
+    expect(ended.status).toBe("rejected");
+    expect(ended.landing?.resolution).toEqual(resolution);
+    expect(ended.decisionEffectPending).toBeNull();
+  });
 });

@@ -11,6 +11,7 @@ import {
   EscalationAlreadyDecidedError,
   EscalationBeingDecidedError,
   EscalationNotFoundError,
+  type EscalationRecord,
 } from "../../monitor/index.ts";
 import { gateIds } from "../../plan/index.ts";
 import { indentLines, printable } from "../../text.ts";
@@ -22,6 +23,14 @@ import {
 } from "../arguments.ts";
 import type { CommandContext } from "./command-context.ts";
 import { readLatestRun } from "./read-run.ts";
+
+/** Who opened an escalation, as the listing says it. */
+const sourceWords: Record<EscalationRecord["source"], string> = {
+  worker: "the worker",
+  monitor: "the monitor",
+  budget: "the budget",
+  landing: "an unverified landing",
+};
 
 export async function escalationsCommand(args: string[], context: CommandContext): Promise<number> {
   const { values, positionals } = parseCommandArguments("escalations", args, readingOptions);
@@ -45,7 +54,7 @@ export async function escalationsCommand(args: string[], context: CommandContext
       ? `  changes so far:\n${indentLines(printable(record.context.diffstat), "    ")}\n`
       : "";
     context.output.out(
-      `${record.id}  ${record.workstream}  (opened ${record.opened_at}, from the ${record.source})\n` +
+      `${record.id}  ${record.workstream}  (opened ${record.opened_at}, from ${sourceWords[record.source]})\n` +
         `${indentLines(printable(record.question), "  ")}\n${diffstat}${options}` +
         `  answer: supervise approve ${record.id} [--note T] · supervise deny ${record.id} [--note T] · supervise reply ${record.id} "TEXT"\n\n`,
     );

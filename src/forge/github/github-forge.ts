@@ -19,7 +19,13 @@ import { closeIssue, getIssue, issueProblem } from "./issues.ts";
 import { upsertPullRequestComment } from "./pull-request-comment.ts";
 import { createPullRequestMemory } from "./pull-request-memory.ts";
 import { mergePullRequest } from "./pull-request-merge.ts";
-import { findPullRequest, getPullRequest, openOrUpdatePullRequest } from "./pull-requests.ts";
+import {
+  closePullRequest,
+  findPullRequest,
+  getPullRequest,
+  openOrUpdatePullRequest,
+} from "./pull-requests.ts";
+import { createRevertBranch } from "./revert-branch.ts";
 
 export interface GithubForgeOptions {
   owner: string;
@@ -176,6 +182,9 @@ export function createGithubForge(options: GithubForgeOptions): GithubForge {
     getPullRequest: (number) => getPullRequest(context, number),
     ciStatus,
     mergePullRequest: (request) => exclusive(() => merge(request)),
+    createRevertBranch: (request) =>
+      exclusive(() => createRevertBranch({ ...context, base: options.base }, request)),
+    closePullRequest: (number) => exclusive(() => closePullRequest(context, number)),
     getIssue: (number) => getIssue(context, number),
     closeIssue: (request) => exclusive(() => closeIssue(context, request)),
     baseSha,

@@ -152,3 +152,19 @@ export async function openOrUpdatePullRequest(
     throw describeRequestFailure(error, `open the pull request from ${request.head} into ${request.base}`);
   }
 }
+
+/** Closes an open pull request without merging it; one already closed or merged is left as it is. */
+export async function closePullRequest(context: PullRequestContext, number: number): Promise<PullRequest> {
+  const current = await getPullRequest(context, number);
+  if (current.state !== "open") return current;
+  try {
+    const { data } = await context.client.rest.pulls.update({
+      ...context.repository,
+      pull_number: number,
+      state: "closed",
+    });
+    return seen(context, data);
+  } catch (error) {
+    throw describeRequestFailure(error, `close pull request #${number}`);
+  }
+}

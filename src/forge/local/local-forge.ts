@@ -27,6 +27,7 @@ import { createLocalCi } from "./local-ci.ts";
 import { LocalForgeError } from "./local-forge-error.ts";
 import { createOriginRepository, missingBranch } from "./origin-repository.ts";
 import { landPullRequest } from "./pull-request-merge.ts";
+import { createRevertBranch, type RevertBranchRequest } from "./revert-branch.ts";
 
 export interface LocalForgeOptions {
   /** The forge lives in `<stateDir>/forge/`. */
@@ -265,6 +266,24 @@ export function createLocalForge(options: LocalForgeOptions): LocalForge {
     return { isMerged: true, mergeCommitSha: merged.mergeCommitSha ?? outcome.commitSha };
   }
 
+  async function revertBranch(request: RevertBranchRequest) {
+    const made = await createRevertBranch(
+      { git, originPath: layout.origin, base: options.base, clock: options.clock },
+      request,
+    );
+    const command = options.ciCommandFor(request.branch);
+    if (command) await ci.start({ sha: made.sha, branch: request.branch, command });
+    return made;
+  }
+
+  async function closePullRequest(number: number): Promise<PullRequest> {
+    const settled = await settle(await loadPullRequest(number));
+    if (settled.state !== "open") return view(settled);
+    const closed: PullRequestRecord = { ...settled, state: "closed", updatedAt: now() };
+    await writeRecord(pullRequestPath(layout, number), closed);
+    return view(closed);
+  }
+
   async function baseSha(base: string): Promise<string> {
     const sha = await origin.branchSha(base);
     if (!sha) throw missingBranch(base);
@@ -280,6 +299,8 @@ export function createLocalForge(options: LocalForgeOptions): LocalForge {
     openOrUpdatePullRequest: (request) => exclusive(() => openOrUpdatePullRequest(request)),
     getPullRequest: (number) => exclusive(async () => view(await settle(await loadPullRequest(number)))),
     mergePullRequest: (request) => exclusive(() => mergePullRequest(request)),
+    createRevertBranch: (request) => exclusive(() => revertBranch(request)),
+    closePullRequest: (number) => exclusive(() => closePullRequest(number)),
     closeIssue: (request) => exclusive(() => issues.closeByHand(request.number, request.comment)),
     getIssue: (number) => issues.get(number),
     ciStatus: (sha) => ci.status(sha),

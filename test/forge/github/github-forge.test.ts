@@ -392,6 +392,117 @@ describe("merging", () => {
   });
 });
 
+describe("reverting a landed change", () => {
+  it("makes the revert commit through the git data API on the merge, opens its pull request, and merges it like any other", async () => {
+    const { fake, forge } = setup();
+    pushedBranch(fake, "supervise/ws1");
+    const pull = await forge.openOrUpdatePullRequest({
+      head: "supervise/ws1",
+      base: "main",
+      title: "Fix",
+      body: "",
+    });
+    const beforeMerge = fake.branches.get("main") as string;
+    const mergeCommit = fake.mergePullRequestByHand(pull.number);
+    const later = fake.addCommit("a later change on main");
+    fake.setBranch("main", later);
+
+    const revert = await forge.createRevertBranch({
+      branch: "supervise/ws1-revert",
+      landedSha: mergeCommit,
+      message: "Revert #1\n",
+    });
+
+    expect(revert).toEqual({
+      branch: "supervise/ws1-revert",
+      sha: fake.branches.get("supervise/ws1-revert"),
+      restoredSha: beforeMerge,
+    });
+    // Based on the merge, with the tree from before it: the pull request shows only its inverse.
+    expect(fake.commitOf(revert.sha)).toMatchObject({
+      parents: [mergeCommit],
+      treeSha: fake.commitOf(beforeMerge)?.treeSha,
+      message: "Revert #1\n",
+    });
+    expect(templatesOf(fake).slice(-4)).toEqual([
+      "GET /repos/{owner}/{repo}/git/commits/{commit_sha} 200",
+      "GET /repos/{owner}/{repo}/git/commits/{commit_sha} 200",
+      "POST /repos/{owner}/{repo}/git/commits 201",
+      "POST /repos/{owner}/{repo}/git/refs 201",
+    ]);
+    const revertPull = await forge.openOrUpdatePullRequest({
+      head: revert.branch,
+      base: "main",
+      title: "Revert #1",
+      body: "Undoes #1.",
+    });
+    expect(revertPull).toMatchObject({ head: revert.branch, headSha: revert.sha, state: "open" });
+    expect(await forge.mergePullRequest({ number: revertPull.number, expectedHeadSha: revert.sha })).toEqual({
+      isMerged: true,
+      mergeCommitSha: fake.branches.get("main"),
+    });
+  });
+
+  it("moves an existing revert branch to the new commit, and restores a named commit's tree", async () => {
+    const { fake, forge } = setup();
+    const base = fake.branches.get("main") as string;
+    const pushed = pushedBranch(fake, "supervise/ws1");
+    fake.setBranch("main", pushed);
+    fake.setBranch("supervise/ws1-revert", base);
+
+    const revert = await forge.createRevertBranch({
+      branch: "supervise/ws1-revert",
+      landedSha: pushed,
+      restoreSha: base,
+      message: "Revert the pushed commit\n",
+    });
+
+    expect(fake.branches.get("supervise/ws1-revert")).toBe(revert.sha);
+    expect(fake.commitOf(revert.sha)).toMatchObject({
+      parents: [pushed],
+      treeSha: fake.commitOf(base)?.treeSha,
+    });
+    const moved = fake.exchanges.filter((exchange) => exchange.template?.includes("/git/refs"));
+    expect(moved.map((exchange) => `${exchange.method} ${exchange.status}`)).toEqual([
+      "POST 422",
+      "PATCH 200",
+    ]);
+    expect(moved[1]?.body).toEqual({ sha: revert.sha, force: true });
+  });
+
+  it("closes an open pull request without merging it, and leaves a merged one as it is", async () => {
+    const { fake, forge } = setup();
+    pushedBranch(fake, "supervise/ws1");
+    const pull = await forge.openOrUpdatePullRequest({
+      head: "supervise/ws1",
+      base: "main",
+      title: "Fix",
+      body: "",
+    });
+
+    const closed = await forge.closePullRequest(pull.number);
+
+    expect(closed).toMatchObject({
+      number: pull.number,
+      state: "closed",
+      isMerged: false,
+      mergeCommitSha: null,
+    });
+    expect(fake.pulls.get(pull.number)?.state).toBe("closed");
+    pushedBranch(fake, "supervise/ws2");
+    const other = await forge.openOrUpdatePullRequest({
+      head: "supervise/ws2",
+      base: "main",
+      title: "Two",
+      body: "",
+    });
+    fake.mergePullRequestByHand(other.number);
+    const requestsBefore = fake.exchanges.length;
+    expect(await forge.closePullRequest(other.number)).toMatchObject({ state: "closed", isMerged: true });
+    expect(fake.exchanges.slice(requestsBefore).map((exchange) => exchange.method)).toEqual(["GET"]);
+  });
+});
+
 describe("what the forge remembers between steps", () => {
   it("merges a pull request it opened at the expected head without reading it first", async () => {
     const context = setup();

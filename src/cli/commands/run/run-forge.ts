@@ -3,6 +3,7 @@ import { systemClock } from "../../../clock.ts";
 import type { GithubRequestInfo } from "../../../forge/github/index.ts";
 import { createLocalForge, type Forge } from "../../../forge/index.ts";
 import type { Plan } from "../../../plan/index.ts";
+import { revertBranchOf } from "../../../run/index.ts";
 import type { CommandRunner } from "../../../sandbox/index.ts";
 
 export interface ForgeWiring {
@@ -39,8 +40,11 @@ export async function createForge(
     stateDir: wiring.stateDirectory,
     userRepository: plan.repo,
     base: plan.base,
+    // A revert of a workstream's unverified landing is checked by that workstream's CI.
     ciCommandFor: (branch) =>
-      plan.workstreams.find((workstream) => workstream.branch === branch)?.commands.ci,
+      plan.workstreams.find(
+        (workstream) => workstream.branch === branch || revertBranchOf(workstream.branch) === branch,
+      )?.commands.ci,
     runner: wiring.runner,
     environment: wiring.environment,
     clock: systemClock,
