@@ -76,12 +76,36 @@ export function judgeCommandGate(
     outputTail: result.output.slice(-4000),
   };
   const base = { id: gate, observed: { exit_code: result.exitCode }, command: observation };
-  if (result.error)
-    return { ...base, status: "error", detail: `\`${command}\` could not start: ${result.error}` };
+  if (result.error) {
+    const problem = `\`${command}\` could not start: ${result.error}`;
+    return { ...base, status: "error", detail: problem, environmentProblem: problem };
+  }
+  const missing = missingProgramProblem(command, result);
+  if (missing !== null) {
+    return {
+      ...base,
+      status: "error",
+      detail: `${missing}; this is the sandbox's problem, not the claim's: a human is asked`,
+      environmentProblem: missing,
+    };
+  }
   if (result.isTimedOut)
     return { ...base, status: "fail", detail: `\`${command}\` timed out after ${result.durationMs} ms` };
   if (result.isCanceled) return { ...base, status: "error", detail: `\`${command}\` was cancelled` };
   if (result.exitCode === 0) return { ...base, status: "pass", detail: `\`${command}\` exited 0` };
   const how = result.exitCode === null ? `was killed by ${result.signal}` : `exited ${result.exitCode}`;
   return { ...base, status: "fail", detail: `\`${command}\` ${how}` };
+}
+
+/**
+ * Exit 127 (not found) or 126 (found, not executable) is the shell saying a program is missing
+ * from the sandbox, not that a check failed. The first such line of the output names it.
+ */
+function missingProgramProblem(command: string, result: CommandResult): string | null {
+  if (result.exitCode !== 127 && result.exitCode !== 126) return null;
+  const line = result.output
+    .split("\n")
+    .find((candidate) => /command not found|No such file or directory|Permission denied|not found/.test(candidate));
+  const what = result.exitCode === 127 ? "a program it runs was not found in the sandbox" : "a program it runs is not executable in the sandbox";
+  return `\`${command}\` exited ${result.exitCode}: ${what}${line ? ` (${line.trim().slice(0, 200)})` : ""}`;
 }

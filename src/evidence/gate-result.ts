@@ -40,6 +40,12 @@ export interface GateResult {
   /** What was observed, as data. */
   observed: Record<string, unknown>;
   command?: CommandObservation;
+  /**
+   * Set when the gate could not run for a reason of the sandbox, not of the claim (a program not
+   * found, not executable, a command that could not start): a human is asked, and the claim is
+   * not counted against the worker.
+   */
+  environmentProblem?: string;
 }
 
 export function gateResult(

@@ -24,6 +24,8 @@ export const signalKinds = [
   "max_rejections",
   "ci_red",
   "model_blocked",
+  /** A gate could not run in the sandbox (a program missing): never the worker's, a human fixes it. */
+  "environment_problem",
 ] as const;
 export type SignalKind = (typeof signalKinds)[number];
 

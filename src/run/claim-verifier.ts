@@ -124,11 +124,15 @@ export class ClaimVerifier {
       await this.landings.record(workstream, claim, failures, landing);
       this.forgetForgeFacts(id);
     }
+    // A gate the sandbox could not run proves nothing either way: not the worker's rejection.
+    const environmentProblems = landing ? [] : failures.filter((result) => result.environmentProblem);
     await run.record("claim.rejected", id, {
       claim: claim.id,
       forge_requests: forgeRequests,
       failed_gates: failures.map((result) => result.id),
+      ...(environmentProblems.length > 0 ? { charged: false } : {}),
     });
+    if (environmentProblems.length > 0) return this.escalateEnvironmentProblems(workstream, claim.id, failures);
     if (landing) {
       await this.landings.escalate(workstream);
       await this.writeBundleFor(id);
@@ -186,6 +190,41 @@ export class ClaimVerifier {
         failures: describeFailures(failing),
         rejections: state.rejections,
         max_rejections: workstream.stall.max_rejections,
+      }),
+    };
+  }
+
+  /**
+   * A gate could not run in the sandbox (a program missing from it): the worker cannot fix that, so
+   * a human is asked at once with the gate's output, and the worker hears that its claim was not
+   * judged and does not count against it.
+   */
+  private async escalateEnvironmentProblems(
+    workstream: Workstream,
+    claimId: number,
+    failures: readonly GateResult[],
+  ): Promise<ToolResult> {
+    const failing = failures.map((failure) => ({
+      gate: failure.id,
+      status: failure.status,
+      detail: failure.detail,
+      command: failure.command ?? null,
+    }));
+    await this.writeBundleFor(workstream.id);
+    const evidence = describeFailures(failing);
+    const answer = await this.monitor.escalateNow(workstream, {
+      kind: "environment_problem",
+      failingGates: failures.map((failure) => failure.id),
+      logText: evidence,
+      evidence,
+    });
+    return {
+      isError: true,
+      text: renderPrompt("claim-unverifiable", {
+        workstream: workstream.id,
+        claim: claimId,
+        failures: evidence,
+        answer: answer ?? "",
       }),
     };
   }

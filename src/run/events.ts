@@ -146,7 +146,13 @@ const eventData = {
   },
   "claim.reverifying": { claim: count.nullable() },
   "claim.accepted": { claim: count, commit: sha.nullable(), forge_requests: count.optional() },
-  "claim.rejected": { claim: count, forge_requests: count.optional(), failed_gates: z.array(z.string()) },
+  "claim.rejected": {
+    claim: count,
+    forge_requests: count.optional(),
+    failed_gates: z.array(z.string()),
+    /** False when a gate could not run for a reason of the sandbox: not counted against the worker (absent: true). */
+    charged: z.boolean().optional(),
+  },
   /** A human approved the last rejected claim, waiving the gates that failed. */
   "claim.accepted_with_waiver": {
     claim: count,

@@ -69,6 +69,21 @@ export class Monitoring {
     return decision ? this.apply(workstream, decision) : null;
   }
 
+  /**
+   * A signal no playbook or restart can help (a gate the sandbox cannot run): a human is asked at
+   * once. Returns the human's answer for the worker when it may go on, else null.
+   */
+  escalateNow(workstream: Workstream, signal: Signal): Promise<string | null> {
+    return this.apply(workstream, {
+      kind: "escalate",
+      signal,
+      summary: signal.evidence.split("\n")[0]!.slice(0, 300),
+      delivery: "tool_result",
+      escalation: { source: "monitor", playbookTitle: null },
+      exhausted: null,
+    });
+  }
+
   /** A signal the run found itself (a rejected claim): the text for the worker, delivered by the caller. */
   intervene(workstream: Workstream, signal: Signal, delivery: Delivery): Promise<string | null> {
     return this.apply(workstream, this.monitor.decide(workstream, signal, delivery));

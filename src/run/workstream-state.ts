@@ -301,7 +301,7 @@ function applyWorkstreamDetails(workstream: WorkstreamState, event: WorkstreamEv
     case "claim.rejected": {
       const claim = claimOf(workstream, event.claim);
       if (claim) claim.verdict = "rejected";
-      workstream.rejections += 1;
+      if (event.charged !== false) workstream.rejections += 1;
       break;
     }
     case "pull_request.opened":

@@ -9,7 +9,7 @@ import { createCommandWorkerLauncher, type WorkerLauncher } from "../../../agent
 import { systemClock } from "../../../clock.ts";
 import type { Reviewer } from "../../../evidence/index.ts";
 import { createTranscriptWriter, type TranscriptWriter } from "../../../model/index.ts";
-import type { Workstream } from "../../../plan/index.ts";
+import type { CliAgentConfig, Workstream } from "../../../plan/index.ts";
 import { agentCommandPaths, agentInstallPaths, type Redactor } from "../../../sandbox/index.ts";
 
 import type { OpenedRun } from "./open-run.ts";
@@ -19,6 +19,16 @@ import type { RunResources } from "./run-resources.ts";
 
 /** The program a preset runs when the plan names no `path`. */
 const presetProgram = { "claude-code": "claude", codex: "codex" } as const;
+
+/** What a CLI agent's command may read beyond the run's mounts: the paths it names, or its install. */
+export function agentReadablePaths(agent: CliAgentConfig, command: string, path: string | undefined): string[] {
+  return agent.provider === "command"
+    ? agentCommandPaths(command, existsSync)
+    : agentInstallPaths(agent.path ?? presetProgram[agent.provider], path, {
+        exists: existsSync,
+        realPath: realpathSync,
+      });
+}
 
 export interface RunWorkers {
   workerLauncherFor(workstream: Workstream): WorkerLauncher;
@@ -56,13 +66,7 @@ export async function createRunWorkers(input: {
     shimDirectory: resources.shimDirectory,
     markers: opened.markers,
     transcriptFor,
-    readablePathsOf: (agent, command) =>
-      agent.provider === "command"
-        ? agentCommandPaths(command, existsSync)
-        : agentInstallPaths(agent.path ?? presetProgram[agent.provider], input.environment.PATH, {
-            exists: existsSync,
-            realPath: realpathSync,
-          }),
+    readablePathsOf: (agent, command) => agentReadablePaths(agent, command, input.environment.PATH),
     ...(resources.modelAccess ? { modelAccess: resources.modelAccess } : {}),
   });
   // The model SDK is a quarter of the supervisor's memory: a plan of command workers never loads it.
