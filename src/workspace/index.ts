@@ -1,6 +1,6 @@
 // Owns: the supervisor's private git: the bare mirror of the user's repository, one clone per workstream, and safe git.
 // Must never: write to the user's repository or the forge, or let a worker's repository config run code in the supervisor.
-export { GitCommandError } from "./git-command-error.ts";
+export { GitCommandError, gitLimitReached } from "./git-command-error.ts";
 export {
   type ConfigEntry,
   driverOverrideArguments,
@@ -9,7 +9,7 @@ export {
   supervisorIdentity,
   UnsafeGitConfigError,
 } from "./protective-config.ts";
-export { type GitOutcome, type GitRequest, runGit } from "./run-git.ts";
+export { type GitOutcome, type GitRequest, gitMaxStdoutBytes, gitTimeoutMs, runGit } from "./run-git.ts";
 export { createSafeGit, type SafeGit, type SafeGitOptions } from "./safe-git.ts";
 export { inspectUserRepository, type UserRepositoryFinding } from "./user-repository.ts";
 export {
