@@ -2,6 +2,13 @@
 // Must never: write to the user's repository or the forge, or let a worker's repository config run code in the supervisor.
 export { GitCommandError, gitLimitReached } from "./git-command-error.ts";
 export {
+  defaultIncomingLimits,
+  type IncomingLimits,
+  type IncomingObjects,
+  incomingLimitProblem,
+  measureIncoming,
+} from "./incoming-objects.ts";
+export {
   type ConfigEntry,
   driverOverrideArguments,
   parseConfigListing,
@@ -11,6 +18,18 @@ export {
 } from "./protective-config.ts";
 export { type GitOutcome, type GitRequest, gitMaxStdoutBytes, gitTimeoutMs, runGit } from "./run-git.ts";
 export { createSafeGit, type SafeGit, type SafeGitOptions } from "./safe-git.ts";
+export {
+  baseCountingCeiling,
+  baseGrowthFactor,
+  countingCeiling,
+  defaultTreeLimits,
+  type TreeLimitCheck,
+  type TreeLimits,
+  treeLimitProblem,
+  treeLimitsAbove,
+  WorkerCommitLimitError,
+} from "./tree-limits.ts";
+export { emptyTreeSize, measureTree, type TreeReader, type TreeSize } from "./tree-size.ts";
 export { inspectUserRepository, type UserRepositoryFinding } from "./user-repository.ts";
 export {
   type Checkout,

@@ -3,7 +3,13 @@
  * (workspace/run-git.ts): the repositories it touches may have been written by a worker, so
  * nothing in them may run code. Only PATH is passed: git reads no HOME of the person's.
  */
-import { GitCommandError, type GitOutcome, gitLimitReached, runGit } from "../../workspace/index.ts";
+import {
+  GitCommandError,
+  type GitOutcome,
+  gitLimitReached,
+  runGit,
+  type TreeReader,
+} from "../../workspace/index.ts";
 import { LocalForgeError } from "./local-forge-error.ts";
 
 export interface GitCallOptions {
@@ -76,4 +82,28 @@ export function createGit(searchPath: string): Git {
   }
 
   return { run, attempt };
+}
+
+/** The forge's git in one repository, as the tree measurement reads it (workspace/tree-size.ts). */
+export function treeReaderOf(git: Git, where: GitCallOptions): TreeReader {
+  // A git stopped by its reader gave all that was wanted; any other non-zero exit is a failure.
+  async function succeeded(args: readonly string[], options: GitCallOptions): Promise<GitOutcome> {
+    const outcome = await git.attempt(args, { ...where, ...options });
+    if (outcome.exitCode === 0 || outcome.isStopped) return outcome;
+    throw new GitCommandError({
+      directory: where.gitDirectory ?? where.cwd ?? process.cwd(),
+      args,
+      gitExitCode: outcome.exitCode,
+      stderr: outcome.stderr,
+    });
+  }
+  return {
+    async stream(args, onStdout, options = {}) {
+      return { isStopped: (await succeeded(args, { ...options, onStdout })).isStopped };
+    },
+    // Untrimmed, as SafeGit gives it: -z listings end in NUL.
+    async raw(args, options = {}) {
+      return (await succeeded(args, options)).stdout;
+    },
+  };
 }
