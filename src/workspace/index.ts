@@ -32,6 +32,12 @@ export {
 export { emptyTreeSize, measureTree, type TreeReader, type TreeSize } from "./tree-size.ts";
 export { inspectUserRepository, type UserRepositoryFinding } from "./user-repository.ts";
 export {
+  checkWorkerCommit,
+  defaultWorkerCommitLimits,
+  type WorkerCommitLimits,
+  type WorkerCommitRefusal,
+} from "./worker-commit-limits.ts";
+export {
   type Checkout,
   disabledPushUrl,
   Workspace,
