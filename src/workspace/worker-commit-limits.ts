@@ -40,8 +40,8 @@ export interface WorkerCommitRefusal {
 export interface WorkerCommitCheck {
   /** The worker's checkout, which holds the commit. */
   checkout: SafeGit;
-  /** The supervisor's mirror: what it holds already is not copied again. */
-  mirror: SafeGit;
+  /** The objects the mirror's refs name: what it holds already is not copied again. */
+  known: readonly string[];
   sha: string;
   /** The tree of the workstream's base, measured in the mirror; the limits grow from it. */
   base: TreeSize;
@@ -51,10 +51,7 @@ export interface WorkerCommitCheck {
 export async function checkWorkerCommit(check: WorkerCommitCheck): Promise<WorkerCommitRefusal | null> {
   const treeLimits = treeLimitsAbove(check.base, check.limits.tree);
   try {
-    const known = (await check.mirror.raw(["for-each-ref", "--format=%(objectname)"]))
-      .split("\n")
-      .filter((line) => line !== "");
-    const incoming = await measureIncoming(check.checkout, check.sha, known);
+    const incoming = await measureIncoming(check.checkout, check.sha, check.known);
     const tree = await measureTree(check.checkout, check.sha, {
       stopAfterFiles: countingCeiling(treeLimits),
     });

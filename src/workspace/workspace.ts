@@ -240,12 +240,17 @@ export class Workspace {
   private async measureWorkerCommit(workstreamId: string, sha: string): Promise<WorkerCommitRefusal | null> {
     const path = await this.existingCheckout(workstreamId, sha);
     const mirror = await this.repository(this.mirrorPath);
-    const baseSha = await mirror.resolveCommit(baseRef(workstreamId));
+    // One listing gives both what the mirror holds and this workstream's base.
+    const refs = (await mirror.raw(["for-each-ref", "--format=%(objectname) %(refname)"]))
+      .split("\n")
+      .filter((line) => line !== "")
+      .map((line) => line.split(" "));
+    const baseSha = refs.find(([, ref]) => ref === baseRef(workstreamId))?.[0];
     return checkWorkerCommit({
       checkout: await this.repository(path),
-      mirror,
+      known: refs.map(([object]) => object!),
       sha,
-      base: baseSha === null ? emptyTreeSize : await this.baseTreeSize(mirror, baseSha),
+      base: baseSha === undefined ? emptyTreeSize : await this.baseTreeSize(mirror, baseSha),
       limits: this.workerCommitLimits,
     });
   }
