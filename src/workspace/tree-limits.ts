@@ -8,13 +8,14 @@
  */
 import { ExitCode, SuperviseError } from "../errors.ts";
 import { formatBytes, printable } from "../text.ts";
-import type { TreeSize } from "./tree-size.ts";
+import { maxRecordBytes, type TreeSize } from "./tree-size.ts";
 
 export interface TreeLimits {
   maxFiles: number;
   maxBytes: number;
   maxBlobBytes: number;
   maxPathDepth: number;
+  maxPathBytes: number;
 }
 
 /**
@@ -24,12 +25,14 @@ export interface TreeLimits {
  * - 100 MiB per file: GitHub refuses to take a larger file, so no real project's tree holds one.
  * - 64 levels of folders: source trees stay under 20 (Java packages are the deep ones); far
  *   deeper trees exist to trip the recursion of the tools that walk them.
+ * - 4 KiB a path: Linux's PATH_MAX; a longer path cannot be written, so its checkout fails part way.
  */
 export const defaultTreeLimits: TreeLimits = {
   maxFiles: 50_000,
   maxBytes: 2 * 1024 ** 3,
   maxBlobBytes: 100 * 1024 ** 2,
   maxPathDepth: 64,
+  maxPathBytes: 4096,
 };
 
 /** How many times the base's own figure a commit may reach. */
@@ -50,6 +53,7 @@ export function treeLimitsAbove(base: TreeSize, defaults: TreeLimits = defaultTr
     maxBytes: Math.max(defaults.maxBytes, base.bytes * baseGrowthFactor),
     maxBlobBytes: Math.max(defaults.maxBlobBytes, (base.largestBlob?.bytes ?? 0) * baseGrowthFactor),
     maxPathDepth: Math.max(defaults.maxPathDepth, (base.deepestPath?.depth ?? 0) * baseGrowthFactor),
+    maxPathBytes: Math.max(defaults.maxPathBytes, (base.longestPath?.bytes ?? 0) * baseGrowthFactor),
   };
 }
 
@@ -88,6 +92,12 @@ export function treeLimitProblem(size: TreeSize, check: TreeLimitCheck): string 
   if (deepest !== null && deepest.depth > limits.maxPathDepth) {
     problems.push(
       `has a path ${count(deepest.depth)} levels deep (${shownPath(deepest.path)}), over the ${count(limits.maxPathDepth)} ${action}`,
+    );
+  }
+  const longest = size.longestPath;
+  if (longest !== null && longest.bytes > limits.maxPathBytes) {
+    problems.push(
+      `has a path of ${size.isPartial && longest.bytes >= maxRecordBytes ? "more than " : ""}${formatBytes(longest.bytes)} (${shownPath(longest.path)}), over the ${formatBytes(limits.maxPathBytes)} ${action}`,
     );
   }
   return problems.length === 0 ? null : `${check.subject} ${problems.join("; it ")}`;

@@ -23,6 +23,8 @@ export interface TreeSize {
   largestBlob: { path: string; bytes: number } | null;
   /** Depth counts the path's parts: `a/b/c` is 3. */
   deepestPath: { path: string; depth: number } | null;
+  /** In bytes, as the path is written to disk. */
+  longestPath: { path: string; bytes: number } | null;
   /** Counting stopped at the ceiling: every figure is a lower bound. */
   isPartial: boolean;
 }
@@ -32,8 +34,16 @@ export const emptyTreeSize: TreeSize = {
   bytes: 0,
   largestBlob: null,
   deepestPath: null,
+  longestPath: null,
   isPartial: false,
 };
+
+/**
+ * A record longer than this stops the listing: it is kept whole until its end, and a tree entry's
+ * name can be a gigabyte that compresses to a kilobyte. Far past any path a file system writes
+ * (PATH_MAX is 4 KiB), so no path a checkout could write is cut.
+ */
+export const maxRecordBytes = 64 * 1024;
 
 /** Blobs asked about per cat-file: its input and output stay a few megabytes. */
 const blobsPerBatch = 50_000;
@@ -62,6 +72,7 @@ export async function measureTree(
     bytes,
     largestBlob,
     deepestPath: listing.deepestPath,
+    longestPath: listing.longestPath,
     isPartial: isStopped || listing.isPartial,
   };
 }
@@ -73,6 +84,7 @@ interface TreeListing {
   /** Each distinct blob: at how many paths, and the first of them. */
   blobs: Map<string, { count: number; path: string }>;
   deepestPath: TreeSize["deepestPath"];
+  longestPath: TreeSize["longestPath"];
   isPartial: boolean;
 }
 
@@ -83,6 +95,7 @@ export function createTreeListing(stopAfterFiles: number): TreeListing {
     files: 0,
     blobs: new Map(),
     deepestPath: null,
+    longestPath: null,
     isPartial: false,
     read(chunk) {
       if (listing.isPartial) return false;
@@ -95,6 +108,13 @@ export function createTreeListing(stopAfterFiles: number): TreeListing {
         end = buffer.indexOf(0);
       }
       pending = Buffer.from(buffer);
+      if (pending.length > maxRecordBytes) {
+        // The path is longer than this, at least; what the listing read of it names it.
+        const record = pending.toString("utf8");
+        listing.longestPath = { path: record.slice(record.indexOf("\t") + 1), bytes: maxRecordBytes };
+        listing.isPartial = true;
+        return false;
+      }
       return true;
     },
   };
@@ -109,6 +129,9 @@ export function createTreeListing(stopAfterFiles: number): TreeListing {
       listing.isPartial = true;
       return;
     }
+    const bytes = Buffer.byteLength(path);
+    if (listing.longestPath === null || bytes > listing.longestPath.bytes)
+      listing.longestPath = { path, bytes };
     const depth = path.split("/").length;
     if (listing.deepestPath === null || depth > listing.deepestPath.depth)
       listing.deepestPath = { path, depth };

@@ -93,3 +93,14 @@ export async function commitLargeFile(repository: string, parent: string, bytes:
     "large",
   );
 }
+
+/** One file whose name is `bytes` long: git stores any name, no file system writes one past 255. */
+export async function commitLongName(repository: string, parent: string, bytes: number): Promise<string> {
+  const content = await blob(repository, "long\n");
+  return commitWith(
+    repository,
+    parent,
+    { mode: "100644", type: "blob", object: content, name: "n".repeat(bytes) },
+    "long",
+  );
+}

@@ -15,7 +15,7 @@ import {
 } from "../../src/workspace/index.ts";
 import { createTreeListing } from "../../src/workspace/tree-size.ts";
 import { createFixture, type Fixture } from "./repositories.ts";
-import { commitLargeFile, commitManyFiles } from "./tree-bombs.ts";
+import { commitLargeFile, commitLongName, commitManyFiles } from "./tree-bombs.ts";
 
 const check = { subject: "the claimed commit's tree", action: "the supervisor checks out" };
 const size = (figures: Partial<TreeSize>): TreeSize => ({ ...emptyTreeSize, ...figures });
@@ -27,6 +27,7 @@ describe("treeLimitProblem", () => {
       bytes: 2 * 1024 ** 3,
       largestBlob: { path: "a.bin", bytes: 100 * 1024 ** 2 },
       deepestPath: { path: "a/b", depth: 64 },
+      longestPath: { path: "a/b", bytes: 4096 },
     });
     expect(treeLimitProblem(atLimits, { ...check, limits: defaultTreeLimits })).toBeNull();
   });
@@ -37,12 +38,14 @@ describe("treeLimitProblem", () => {
       bytes: 3 * 1024 ** 3,
       largestBlob: { path: "vendor/blob.bin", bytes: 150 * 1024 ** 2 },
       deepestPath: { path: "x/y", depth: 65 },
+      longestPath: { path: "x/y", bytes: 5000 },
     });
     expect(treeLimitProblem(bomb, { ...check, limits: defaultTreeLimits })).toBe(
       "the claimed commit's tree has 100,000 files, over the 50,000 the supervisor checks out; " +
         "it holds 3 GiB of files, over the 2 GiB the supervisor checks out; " +
         "it has a file of 150 MiB (vendor/blob.bin), over the 100 MiB the supervisor checks out per file; " +
-        "it has a path 65 levels deep (x/y), over the 64 the supervisor checks out",
+        "it has a path 65 levels deep (x/y), over the 64 the supervisor checks out; " +
+        "it has a path of 4.9 KiB (x/y), over the 4 KiB the supervisor checks out",
     );
   });
 
@@ -64,12 +67,14 @@ describe("treeLimitProblem", () => {
       bytes: 1024 ** 3,
       largestBlob: { path: "model.bin", bytes: 10 * 1024 ** 2 },
       deepestPath: { path: "x", depth: 20 },
+      longestPath: { path: "x", bytes: 300 },
     });
     expect(treeLimitsAbove(base)).toEqual({
       maxFiles: 120_000,
       maxBytes: 4 * 1024 ** 3,
       maxBlobBytes: 100 * 1024 ** 2,
       maxPathDepth: 80,
+      maxPathBytes: 4096,
     });
     expect(treeLimitsAbove(emptyTreeSize)).toEqual(defaultTreeLimits);
   });
@@ -95,10 +100,18 @@ describe("createTreeListing", () => {
       ["bb", { count: 1, path: "d/e/f" }],
     ]);
     expect(listing.deepestPath).toEqual({ path: "d/e/f", depth: 3 });
+    expect(listing.longestPath).toEqual({ path: "sub/module", bytes: 10 });
 
     const capped = createTreeListing(2);
     expect(capped.read(output)).toBe(false);
     expect({ files: capped.files, isPartial: capped.isPartial }).toEqual({ files: 2, isPartial: true });
+
+    // A name of a megabyte is never kept whole: the listing stops once a record passes 64 KiB.
+    const endless = createTreeListing(10);
+    expect(endless.read(Buffer.from(`100644 blob aa\t${"n".repeat(32 * 1024)}`))).toBe(true);
+    expect(endless.read(Buffer.from("n".repeat(64 * 1024)))).toBe(false);
+    expect(endless.longestPath?.bytes).toBe(64 * 1024);
+    expect(endless.isPartial).toBe(true);
   });
 });
 
@@ -121,6 +134,7 @@ describe("measuring a worker's commit", () => {
       bytes: 17,
       largestBlob: { path: "README.md", bytes: 9 },
       deepestPath: { path: "README.md", depth: 1 },
+      longestPath: { path: "widget.txt", bytes: 10 },
       isPartial: false,
     });
   });
@@ -137,6 +151,15 @@ describe("measuring a worker's commit", () => {
       path: "large.bin",
       bytes: 3 * 1024 ** 2,
     });
+  });
+
+  it("stops reading a name longer than any path a file system writes", async () => {
+    const head = await fixture.gitOk(fixture.userRepository, ["rev-parse", "HEAD"]);
+    const long = await commitLongName(fixture.userRepository, head, 1024 * 1024);
+    const size = await measureTree(git, long, { stopAfterFiles: 100 });
+    expect(treeLimitProblem(size, { ...check, limits: defaultTreeLimits })).toBe(
+      `the claimed commit's tree has a path of more than 64 KiB (${"n".repeat(40)}…${"n".repeat(39)}), over the 4 KiB the supervisor checks out`,
+    );
   });
 
   it("counts the objects a history brings that the known refs do not have", async () => {
