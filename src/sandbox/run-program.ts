@@ -21,6 +21,7 @@ export interface ProgramRequest {
   /**
    * Stdout past this many bytes stops the program (`isOutputOverLimit`); what came before it is
    * kept. Default: unbounded. A program reading objects a worker made can print without end.
+   * Not applied with `onStdout`, which keeps nothing.
    */
   maxStdoutBytes?: number;
   /**
