@@ -39,3 +39,16 @@ export function markdownInline(text: string): string {
     .replace(/(?<!\w)_|_(?!\w)/g, "\\_");
   return printable(escaped);
 }
+
+/** A size for people, in binary units: `812 bytes`, `4.5 KiB`, `100 MiB`, `2 GiB`. */
+export function formatBytes(bytes: number): string {
+  const units = ["KiB", "MiB", "GiB", "TiB"];
+  if (bytes < 1024) return `${bytes} bytes`;
+  let size = bytes / 1024;
+  let unit = 0;
+  while (size >= 1024 && unit < units.length - 1) {
+    size /= 1024;
+    unit++;
+  }
+  return `${Number(size.toFixed(1))} ${units[unit]}`;
+}

@@ -9,6 +9,7 @@ import type { Forge } from "../forge/index.ts";
 import type { TranscriptWriter } from "../model/index.ts";
 import type { GateId, Plan, Workstream } from "../plan/index.ts";
 import type { CommandRunner } from "../sandbox/index.ts";
+import type { WorkerCommitRefusal } from "../workspace/index.ts";
 import { runCommandGate } from "./command-gate.ts";
 import { observeAndJudgeDiffScope } from "./diff-scope.ts";
 import { type ForgeGateContext, observeCiGreen, observeIssueClosed, observePrMerged } from "./forge-gates.ts";
@@ -49,6 +50,12 @@ export interface GateServices {
    * worker's checkout, whose .git it controls) and lends the user's installed dependencies first.
    */
   trustedRepositories?: { mirror: string; user: string };
+  /**
+   * Why the supervisor will not take the claimed commit into its own repositories (its history or
+   * tree past the limits on what its git reads and writes outside the sandbox), or null. Asked
+   * once, before any gate: no gate speaks for a commit the supervisor refuses to read.
+   */
+  workerCommitRefusal?(workstreamId: string, commit: string): Promise<WorkerCommitRefusal | null>;
   signal?: AbortSignal;
 }
 
@@ -69,9 +76,16 @@ export async function verifyClaim(
   onGateResult: (result: GateResult) => Promise<void>,
 ): Promise<GateResult[]> {
   const gates = gateOrder.filter((gate) => claim.workstream.done.includes(gate));
+  const refusal =
+    claim.commit === null || gates.length === 0
+      ? null
+      : ((await services.workerCommitRefusal?.(claim.workstream.id, claim.commit)) ?? null);
   const results: GateResult[] = [];
   for (const gate of gates) {
-    const result = await observeGate(gate, claim, services, results);
+    const result =
+      refusal === null
+        ? await observeGate(gate, claim, services, results)
+        : gateResult(gate, "fail", refusal.problem, { worker_commit_limits: refusal.observed });
     results.push(result);
     await onGateResult(result);
   }

@@ -15,6 +15,7 @@ import {
 } from "../forge/index.ts";
 import type { Plan, Workstream } from "../plan/index.ts";
 import { renderPrompt } from "../prompts/index.ts";
+import { WorkerCommitLimitError } from "../workspace/index.ts";
 import type { JournalEventData } from "./events.ts";
 
 /** The events of forge actions: each effect's intent, then its result. */
@@ -98,7 +99,16 @@ async function pushHead(context: ForgeActionContext): Promise<{ sha: string; not
       renderPrompt("forge-results/nothing-to-push", { head: head.slice(0, 12), base: context.plan.base }),
     );
   }
-  const foreign = await context.fetchIntoMirror(head);
+  const foreign = await fetchIntoMirror(context, head);
+  if (foreign instanceof WorkerCommitLimitError) {
+    return failure(
+      renderPrompt("forge-results/commit-refused", {
+        head: head.slice(0, 12),
+        problem: foreign.problem,
+        base: context.baseSha.slice(0, 12),
+      }),
+    );
+  }
   if (foreign.commits.length > 0) return failure(foreignCommitsRefusal(head, context.baseSha, foreign));
   await context.record("push.intended", { sha: head, branch: context.workstream.branch });
   await context.forge.push({
@@ -115,6 +125,19 @@ async function pushHead(context: ForgeActionContext): Promise<{ sha: string; not
         })
       : "";
   return { sha: head, note };
+}
+
+/** The refusal of a commit past the limits is an answer for the worker, not a failure of the tool. */
+async function fetchIntoMirror(
+  context: ForgeActionContext,
+  head: string,
+): Promise<{ commits: string[]; owners: string[] } | WorkerCommitLimitError> {
+  try {
+    return await context.fetchIntoMirror(head);
+  } catch (error) {
+    if (error instanceof WorkerCommitLimitError) return error;
+    throw error;
+  }
 }
 
 export async function pushAction(context: ForgeActionContext): Promise<ToolResult> {

@@ -8,6 +8,7 @@ import { checkoutGates, verifyClaim } from "../evidence/index.ts";
 import type { Workstream } from "../plan/index.ts";
 import { renderPrompt } from "../prompts/index.ts";
 import type { RunningCommand } from "../sandbox/index.ts";
+import { WorkerCommitLimitError } from "../workspace/index.ts";
 import type { ClaimVerifier } from "./claim-verifier.ts";
 import type { EscalationFlow } from "./escalation-flow.ts";
 import {
@@ -172,7 +173,12 @@ export class WorkerServiceFactory {
     const baseSha = run.workstreamState(id).baseSha ?? run.dependencies.plan.base;
     if (uncommittedChanges.length === 0 && head !== baseSha) {
       // Another workstream's pushed work is readable in the mirror; it is never this one's claim.
-      const foreign = await run.dependencies.checkouts.fetchIntoMirror(id, head);
+      // A commit past the limits stays out of the mirror, and is still claimed: its gates fail on
+      // the same measurement (GateServices.workerCommitRefusal), so the rejection is journaled.
+      const foreign = await run.dependencies.checkouts.fetchIntoMirror(id, head).catch((error: unknown) => {
+        if (error instanceof WorkerCommitLimitError) return { commits: [], owners: [] };
+        throw error;
+      });
       if (foreign.commits.length > 0) {
         return { isError: true, text: foreignCommitsRefusal(head, baseSha, foreign) };
       }

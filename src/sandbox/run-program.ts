@@ -18,6 +18,17 @@ export interface ProgramRequest {
   signal?: AbortSignal;
   /** Output exactly as written, final newline included (git's `-z` lists, file contents). */
   keepsFinalNewline?: boolean;
+  /**
+   * Stdout past this many bytes stops the program (`isOutputOverLimit`); what came before it is
+   * kept. Default: unbounded. A program reading objects a worker made can print without end.
+   * Not applied with `onStdout`, which keeps nothing.
+   */
+  maxStdoutBytes?: number;
+  /**
+   * Reads stdout as it comes instead of keeping it (`stdout` is then empty); returning false stops
+   * the program (`isStopped`): a reader that has seen enough need not wait for the rest.
+   */
+  onStdout?: (chunk: Buffer) => boolean;
 }
 
 export interface ProgramResult {
@@ -29,8 +40,15 @@ export interface ProgramResult {
   stderr: string;
   isTimedOut: boolean;
   isCanceled: boolean;
+  /** Stopped because its stdout passed `maxStdoutBytes`. */
+  isOutputOverLimit: boolean;
+  /** Stopped because `onStdout` had read enough. */
+  isStopped: boolean;
   startError: string | null;
 }
+
+/** Of stderr, only the start is kept: git's complaint comes first, and a flood must not fill memory. */
+const maxStderrBytes = 64 * 1024;
 
 const hangingProgramMs = 60 * 60 * 1000;
 
@@ -39,6 +57,13 @@ export async function runProgram(
   args: readonly string[],
   request: ProgramRequest,
 ): Promise<ProgramResult> {
+  // Stopping for output is the caller's abort, told apart from a cancel by the flags set before it.
+  const stop = new AbortController();
+  const onCancel = () => stop.abort();
+  if (request.signal?.aborted) stop.abort();
+  else request.signal?.addEventListener("abort", onCancel, { once: true });
+  let isOutputOverLimit = false;
+  let isStopped = false;
   const started = startProcessGroup({
     argv: [file, ...args],
     cwd: request.cwd,
@@ -48,13 +73,38 @@ export async function runProgram(
     forceKillAfterMs: request.forceKillAfterMs ?? 2000,
     // A short program's leftovers (a daemon git started, say) must not hold its caller for ever.
     lingerAfterExitMs: 1000,
-    ...(request.signal ? { signal: request.signal } : {}),
+    signal: stop.signal,
   });
   const stdout: Buffer[] = [];
   const stderr: Buffer[] = [];
-  started.stdout?.on("data", (chunk: Buffer) => stdout.push(chunk));
-  started.stderr?.on("data", (chunk: Buffer) => stderr.push(chunk));
+  const maxStdoutBytes = request.maxStdoutBytes ?? Number.POSITIVE_INFINITY;
+  let stdoutBytes = 0;
+  let stderrBytes = 0;
+  started.stdout?.on("data", (chunk: Buffer) => {
+    if (isOutputOverLimit || isStopped) return;
+    if (request.onStdout) {
+      if (!request.onStdout(chunk)) {
+        isStopped = true;
+        stop.abort();
+      }
+      return;
+    }
+    const room = maxStdoutBytes - stdoutBytes;
+    stdout.push(chunk.length > room ? chunk.subarray(0, room) : chunk);
+    stdoutBytes += Math.min(chunk.length, room);
+    if (chunk.length > room) {
+      isOutputOverLimit = true;
+      stop.abort();
+    }
+  });
+  started.stderr?.on("data", (chunk: Buffer) => {
+    const room = maxStderrBytes - stderrBytes;
+    if (room <= 0) return;
+    stderr.push(chunk.subarray(0, room));
+    stderrBytes += Math.min(chunk.length, room);
+  });
   const outcome = await started.outcome;
+  request.signal?.removeEventListener("abort", onCancel);
   const text = (chunks: Buffer[]) => {
     const whole = Buffer.concat(chunks).toString("utf8");
     return request.keepsFinalNewline ? whole : withoutFinalNewline(whole);
@@ -65,7 +115,9 @@ export async function runProgram(
     stdout: text(stdout),
     stderr: text(stderr),
     isTimedOut: outcome.isTimedOut,
-    isCanceled: outcome.isCanceled,
+    isCanceled: outcome.isCanceled && !isOutputOverLimit && !isStopped,
+    isOutputOverLimit,
+    isStopped,
     startError: outcome.startError,
   };
 }

@@ -27,11 +27,30 @@ export interface GitRequest {
   input?: string;
   /** Aborting kills git, e.g. a CI clone when the forge closes. */
   signal?: AbortSignal;
-  /** Default: one hour, for a git that hangs. */
+  /** Default `gitTimeoutMs`. */
   timeoutMs?: number;
   /** After SIGTERM on timeout or abort, git gets this long before SIGKILL. Default 2000. */
   forceKillAfterMs?: number;
+  /** Default `gitMaxStdoutBytes`; past it git is stopped (`isOutputOverLimit`). */
+  maxStdoutBytes?: number;
+  /** Reads stdout as it comes, none of it kept; returning false stops git (`isStopped`). */
+  onStdout?: (chunk: Buffer) => boolean;
 }
+
+/**
+ * The longest one git process of the supervisor runs. Many read objects a worker made (a fetch
+ * from its checkout, a diff, a CI clone), and a few kilobytes of those can keep git busy for hours
+ * (trees nested to expand a billion times, a FIFO among the objects): outside any sandbox, every
+ * one of them ends. Ten minutes is far past what a local clone of a large repository takes.
+ */
+export const gitTimeoutMs = 10 * 60_000;
+
+/**
+ * The most stdout the supervisor reads from one git process. Its largest legitimate outputs (a
+ * tree listing, a diff's file list, blobs read in 8 MB batches) stay far below; a node string
+ * cannot pass 512 MiB at all, and a listing of a worker's tree expanded a billion times would.
+ */
+export const gitMaxStdoutBytes = 64 * 1024 * 1024;
 
 export interface GitOutcome {
   /** As git gave it; a git ended by a signal failed with 128, as a shell reports it. */
@@ -41,6 +60,10 @@ export interface GitOutcome {
   stderr: string;
   isTimedOut: boolean;
   isCanceled: boolean;
+  /** Stopped for printing more than `maxStdoutBytes`; stdout holds what came before. */
+  isOutputOverLimit: boolean;
+  /** Stopped because `onStdout` had read enough. */
+  isStopped: boolean;
 }
 
 /** The variables the supervisor's git gets besides PATH, HOME and LC_ALL. */
@@ -87,7 +110,9 @@ export async function runGit(request: GitRequest): Promise<GitOutcome> {
       keepsFinalNewline: true,
       ...(request.input === undefined ? {} : { input: request.input }),
       ...(request.signal ? { signal: request.signal } : {}),
-      ...(request.timeoutMs === undefined ? {} : { timeoutMs: request.timeoutMs }),
+      timeoutMs: request.timeoutMs ?? gitTimeoutMs,
+      maxStdoutBytes: request.maxStdoutBytes ?? gitMaxStdoutBytes,
+      ...(request.onStdout ? { onStdout: request.onStdout } : {}),
       ...(request.forceKillAfterMs === undefined ? {} : { forceKillAfterMs: request.forceKillAfterMs }),
     },
   );
@@ -103,5 +128,7 @@ export async function runGit(request: GitRequest): Promise<GitOutcome> {
     stderr: result.stderr || (result.signal ? `killed by ${result.signal}` : ""),
     isTimedOut: result.isTimedOut,
     isCanceled: result.isCanceled,
+    isOutputOverLimit: result.isOutputOverLimit,
+    isStopped: result.isStopped,
   };
 }

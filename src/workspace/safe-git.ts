@@ -8,7 +8,7 @@ import { type Clock, systemClock } from "../clock.ts";
 import { SuperviseError } from "../errors.ts";
 import { createSerialQueue } from "../serial-queue.ts";
 import { createConfigListingCache } from "./config-listing-cache.ts";
-import { GitCommandError } from "./git-command-error.ts";
+import { GitCommandError, gitLimitReached } from "./git-command-error.ts";
 import { driverOverrideArguments } from "./protective-config.ts";
 import { runGit } from "./run-git.ts";
 
@@ -17,6 +17,16 @@ export interface SafeGit {
   readonly directory: string;
   /** `git <args>` with the protective overrides; resolves with stdout, untrimmed. `input` goes to stdin. */
   raw(args: readonly string[], options?: { input?: string }): Promise<string>;
+  /**
+   * `git <args>` as `raw` runs it, its stdout handed to `onStdout` as it comes and none of it kept:
+   * for listings a worker's objects can make endless. `onStdout` returning false stops git, which
+   * is then no failure: the promise resolves with `isStopped`.
+   */
+  stream(
+    args: readonly string[],
+    onStdout: (chunk: Buffer) => boolean,
+    options?: { input?: string },
+  ): Promise<{ isStopped: boolean }>;
   /** The commit a revision names, or null when it names none. */
   resolveCommit(revision: string): Promise<string | null>;
   /**
@@ -41,6 +51,10 @@ export interface SafeGitOptions {
    * to know it names no program. Never for a repository a worker has had.
    */
   isUnsharedClone?: boolean;
+  /** Per git command; default `gitTimeoutMs` (run-git.ts). */
+  timeoutMs?: number;
+  /** Stdout read from one git command; default `gitMaxStdoutBytes` (run-git.ts). */
+  maxStdoutBytes?: number;
 }
 
 /**
@@ -94,23 +108,49 @@ export async function createSafeGit(repositoryPath: string, options: SafeGitOpti
   const environment = options.environment ?? process.env;
   const configListings = createConfigListingCache(directory, options.clock ?? systemClock);
   const commands = createSerialQueue();
+  const limits = {
+    ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
+    ...(options.maxStdoutBytes === undefined ? {} : { maxStdoutBytes: options.maxStdoutBytes }),
+  };
   /** The overrides of the last listing: the same text, kept by the cache, needs no parsing again. */
   let overrides: { listing: string | undefined; arguments: string[] } = { listing: undefined, arguments: [] };
 
-  async function run(args: readonly string[], shownArgs: readonly string[], input?: string): Promise<string> {
-    const { exitCode, stdout, stderr } = await runGit({
+  interface Reading {
+    input?: string | undefined;
+    onStdout?: ((chunk: Buffer) => boolean) | undefined;
+  }
+
+  async function run(
+    args: readonly string[],
+    shownArgs: readonly string[],
+    reading: Reading = {},
+  ): Promise<{ stdout: string; isStopped: boolean }> {
+    const outcome = await runGit({
       cwd: directory,
       args,
       environment,
-      ...(input === undefined ? {} : { input }),
+      ...limits,
+      ...(reading.input === undefined ? {} : { input: reading.input }),
+      ...(reading.onStdout ? { onStdout: reading.onStdout } : {}),
     });
-    if (exitCode !== 0) {
-      throw new GitCommandError({ directory, args: shownArgs, gitExitCode: exitCode, stderr });
+    if (outcome.isStopped) return { stdout: "", isStopped: true };
+    const limit = gitLimitReached(outcome, limits);
+    if (outcome.exitCode !== 0 || limit !== null) {
+      throw new GitCommandError({
+        directory,
+        args: shownArgs,
+        gitExitCode: outcome.exitCode,
+        stderr: outcome.stderr,
+        limit,
+      });
     }
-    return stdout;
+    return { stdout: outcome.stdout, isStopped: false };
   }
 
-  async function protectedCommand(args: readonly string[], input?: string): Promise<string> {
+  async function protectedCommand(
+    args: readonly string[],
+    reading: Reading = {},
+  ): Promise<{ stdout: string; isStopped: boolean }> {
     // Listed right before each command (or proven unchanged since; see config-listing-cache.ts),
     // not once: a worker may add a filter driver at any time. Reading config runs nothing, and
     // --includes follows include.path/includeIf as the command will. A worker still running could
@@ -119,18 +159,34 @@ export async function createSafeGit(repositoryPath: string, options: SafeGitOpti
     const listingArgs = ["config", "--list", "-z", "--includes"];
     const listing = options.isUnsharedClone
       ? ""
-      : await configListings.listing(() => run(listingArgs, listingArgs));
+      : await configListings.listing(async () => (await run(listingArgs, listingArgs)).stdout);
     if (listing !== overrides.listing) overrides = { listing, arguments: driverOverrideArguments(listing) };
-    return run([...overrides.arguments, ...args], args, input);
+    return run([...overrides.arguments, ...args], args, reading);
   }
 
-  function raw(args: readonly string[], rawOptions: { input?: string } = {}): Promise<string> {
+  function checked(
+    args: readonly string[],
+    reading: Reading,
+  ): Promise<{ stdout: string; isStopped: boolean }> {
     try {
       checkCallerArguments(args);
     } catch (error) {
       return Promise.reject(error);
     }
-    return commands(() => protectedCommand(args, rawOptions.input));
+    return commands(() => protectedCommand(args, reading));
+  }
+
+  async function raw(args: readonly string[], rawOptions: { input?: string } = {}): Promise<string> {
+    return (await checked(args, { input: rawOptions.input })).stdout;
+  }
+
+  async function stream(
+    args: readonly string[],
+    onStdout: (chunk: Buffer) => boolean,
+    streamOptions: { input?: string } = {},
+  ): Promise<{ isStopped: boolean }> {
+    const { isStopped } = await checked(args, { input: streamOptions.input, onStdout });
+    return { isStopped };
   }
 
   async function state(): Promise<{ head: string | null; changes: string[] }> {
@@ -152,6 +208,7 @@ export async function createSafeGit(repositoryPath: string, options: SafeGitOpti
   return {
     directory,
     raw,
+    stream,
     async resolveCommit(revision) {
       try {
         return (

@@ -15,7 +15,15 @@ import { StateError, SuperviseError } from "../errors.ts";
 import { workstreamIdPattern } from "../plan/index.ts";
 import { createSerialQueue, type SerialQueue } from "../serial-queue.ts";
 import { createSafeGit, type SafeGit, type SafeGitOptions } from "./safe-git.ts";
+import { baseCountingCeiling, WorkerCommitLimitError } from "./tree-limits.ts";
+import { emptyTreeSize, measureTree, type TreeSize } from "./tree-size.ts";
 import { inspectUserRepository } from "./user-repository.ts";
+import {
+  checkWorkerCommit,
+  defaultWorkerCommitLimits,
+  type WorkerCommitLimits,
+  type WorkerCommitRefusal,
+} from "./worker-commit-limits.ts";
 
 export interface Checkout {
   workstream: string;
@@ -34,6 +42,8 @@ export interface WorkspaceOptions {
   base: string;
   /** PATH and HOME for git; see SafeGitOptions. */
   environment?: SafeGitOptions["environment"];
+  /** What the supervisor takes of a worker's commit; default worker-commit-limits.ts's. */
+  workerCommitLimits?: WorkerCommitLimits;
 }
 
 /** The worker's commits are its own; a local identity lets it commit where no global one exists. */
@@ -65,12 +75,21 @@ export class Workspace {
   private userRepositoryCheck: Promise<void> | undefined;
   /** Workstreams whose base prepare() recorded in the mirror (at preparedBaseSha). */
   private readonly basesRecorded = new Set<string>();
+  private readonly workerCommitLimits: WorkerCommitLimits;
+  /** By base SHA: the tree the limits of its workstreams' commits grow from. */
+  private readonly baseTreeSizes = new Map<string, Promise<TreeSize>>();
+  /**
+   * By workstream and commit: a claim's fetch and its gates ask about the same commit, and a
+   * commit's objects never change; measuring once spares a handful of git processes per claim.
+   */
+  private readonly commitRefusals = new Map<string, Promise<WorkerCommitRefusal | null>>();
 
   constructor(options: WorkspaceOptions) {
     this.stateDir = resolve(options.stateDir);
     this.userRepository = resolve(options.userRepository);
     this.base = options.base;
     this.environment = options.environment;
+    this.workerCommitLimits = options.workerCommitLimits ?? defaultWorkerCommitLimits;
   }
 
   /** The bare repository the supervisor pushes from; no worker can write to it through git. */
@@ -176,12 +195,12 @@ export class Workspace {
    * Copies `sha` and its history from the checkout into the mirror, and keeps it at
    * refs/supervise/<id>/commits/<sha> unless it carries commits another workstream pushed first
    * (see foreignCommits): those are returned, and the commit is not recorded as this one's.
+   * A commit past the limits (workerCommitRefusal) is not fetched: WorkerCommitLimitError.
    */
   async fetchFromCheckout(workstreamId: string, sha: string): Promise<ForeignCommits> {
-    if (!shaPattern.test(sha)) throw new SuperviseError(`"${sha}" is not a full commit SHA.`);
-    const path = this.checkoutPath(workstreamId);
-    if (!(await isDirectory(path)))
-      throw new StateError(`The workstream ${workstreamId} has no checkout at ${path}.`);
+    const path = await this.existingCheckout(workstreamId, sha);
+    const refusal = await this.workerCommitRefusal(workstreamId, sha);
+    if (refusal !== null) throw new WorkerCommitLimitError(refusal.problem, refusal.observed);
     const mirror = await this.repository(this.mirrorPath);
     const incoming = `refs/supervise-incoming/${workstreamId}/${sha}`;
     // git clears our -c overrides for the upload-pack it starts in the checkout (local transports
@@ -200,6 +219,58 @@ export class Workspace {
     } finally {
       await mirror.raw(["update-ref", "-d", incoming]);
     }
+  }
+
+  /**
+   * Why the supervisor will not take `sha` from the workstream's checkout (its history or tree past
+   * the limits: worker-commit-limits.ts), or null; measured once per commit, nothing written.
+   */
+  workerCommitRefusal(workstreamId: string, sha: string): Promise<WorkerCommitRefusal | null> {
+    const key = `${workstreamId}\0${sha}`;
+    let refusal = this.commitRefusals.get(key);
+    if (!refusal) {
+      refusal = this.measureWorkerCommit(workstreamId, sha);
+      // A failure is not kept: git may work on the next call.
+      refusal.catch(() => this.commitRefusals.delete(key));
+      this.commitRefusals.set(key, refusal);
+    }
+    return refusal;
+  }
+
+  private async measureWorkerCommit(workstreamId: string, sha: string): Promise<WorkerCommitRefusal | null> {
+    const path = await this.existingCheckout(workstreamId, sha);
+    const mirror = await this.repository(this.mirrorPath);
+    // One listing gives both what the mirror holds and this workstream's base.
+    const refs = (await mirror.raw(["for-each-ref", "--format=%(objectname) %(refname)"]))
+      .split("\n")
+      .filter((line) => line !== "")
+      .map((line) => line.split(" "));
+    const baseSha = refs.find(([, ref]) => ref === baseRef(workstreamId))?.[0];
+    return checkWorkerCommit({
+      checkout: await this.repository(path),
+      known: refs.map(([object]) => object!),
+      sha,
+      base: baseSha === undefined ? emptyTreeSize : await this.baseTreeSize(mirror, baseSha),
+      limits: this.workerCommitLimits,
+    });
+  }
+
+  private baseTreeSize(mirror: SafeGit, baseSha: string): Promise<TreeSize> {
+    let size = this.baseTreeSizes.get(baseSha);
+    if (!size) {
+      size = measureTree(mirror, baseSha, { stopAfterFiles: baseCountingCeiling });
+      size.catch(() => this.baseTreeSizes.delete(baseSha));
+      this.baseTreeSizes.set(baseSha, size);
+    }
+    return size;
+  }
+
+  private async existingCheckout(workstreamId: string, sha: string): Promise<string> {
+    if (!shaPattern.test(sha)) throw new SuperviseError(`"${sha}" is not a full commit SHA.`);
+    const path = this.checkoutPath(workstreamId);
+    if (!(await isDirectory(path)))
+      throw new StateError(`The workstream ${workstreamId} has no checkout at ${path}.`);
+    return path;
   }
 
   /**

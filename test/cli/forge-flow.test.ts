@@ -186,4 +186,49 @@ supervise tool claim_done --input '{"summary": "done"}' || true
     expect(ci.detail).toMatch(/^CI failed on [0-9a-f]{12}: ci failure/);
     expect(evidence.gates.find((gate: { id: string }) => gate.id === "local_check").status).toBe("pass");
   });
+
+  it("rejects a claim whose tree nests past the limits, and takes nothing of it into the mirror", async () => {
+    const worker = workspace.writeWorker(
+      "deep.sh",
+      `#!/usr/bin/env bash
+set -eu
+cat >/dev/null
+# deep/a/…/a/leaf: 70 levels, past the 64 the supervisor checks out.
+dir=deep$(printf '/a%.0s' $(seq 1 68))
+mkdir -p "$dir" && echo deep > "$dir/leaf"
+echo 2 > src/value.txt
+git add -A && git commit -qm "value is 2, and a deep tree"
+echo "push: $(supervise tool push 2>&1 || true)"
+supervise tool claim_done --input '{"summary": "done"}' || true
+`,
+    );
+    workspace.writePlan(
+      "plan.yaml",
+      plan(worker)
+        .replace("done: [local_check, ci_green, pr_merged, issue_closed]", "done: [local_check, ci_green]")
+        .replace("max_rejections: 2", "max_rejections: 1")
+        .replace("max_restarts: 1", "max_restarts: 0"),
+    );
+    const result = await workspace.supervise(["plan.yaml"]);
+    expect(result.exitCode).toBe(1);
+    const problem = `the claimed commit's tree has a path 70 levels deep (deep/${"a/".repeat(17)}a…${"/a".repeat(17)}/leaf), over the 64 the supervisor checks out`;
+    const evidence = bundle();
+    expect(
+      evidence.gates.map(({ id, status, detail }: Record<string, string>) => ({ id, status, detail })),
+    ).toEqual([
+      { id: "local_check", status: "fail", detail: problem },
+      { id: "ci_green", status: "fail", detail: problem },
+    ]);
+    const runs = join(workspace.directory, ".supervise", "runs");
+    const transcript = readFileSync(join(runs, readdirSync(runs)[0]!, "transcripts", "fix.jsonl"), "utf8");
+    expect(transcript).toContain(`push: Refused: the supervisor does not take HEAD`);
+    // Neither the mirror nor the forge's origin holds the commit: nothing of it was fetched.
+    const head = evidence.claims[0].commit;
+    expect(head).toMatch(/^[0-9a-f]{40}$/);
+    for (const repository of ["git/mirror.git", "forge/origin.git"]) {
+      expect(() =>
+        workspace.git(["cat-file", "-e", head], join(workspace.directory, ".supervise", repository)),
+      ).toThrow();
+    }
+  });
 });

@@ -1,7 +1,7 @@
 import { readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { execa } from "execa";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { commitDeepPath, commitManyFiles } from "../workspace/tree-bombs.ts";
 import { commitFile, createForgeFixture, type ForgeFixture, git } from "./local-forge-fixture.ts";
 
 let fixture: ForgeFixture;
@@ -160,27 +160,32 @@ describe("CI", () => {
   });
 
   it("refuses to check out a commit whose few pushed bytes expand past the tree limits", async () => {
-    // 25,000 entries naming one empty blob: a few hundred KB pushed, 25,000 files once checked out.
+    // 100,000 paths naming one blob: a few tens of KB pushed, 100,000 files once checked out.
     await fixture.startBranch("ws-bomb");
-    await writeFile(join(fixture.root, "empty"), "");
-    const blob = await git(fixture.mirror, "hash-object", "-w", join(fixture.root, "empty"));
-    const listing = Array.from({ length: 25_000 }, (_, index) => `100644 blob ${blob}\tf${index}\n`).join("");
-    const tree = (
-      await execa("git", ["mktree"], {
-        cwd: fixture.mirror,
-        input: listing,
-        env: { PATH: process.env.PATH ?? "" },
-      })
-    ).stdout.trim();
-    const sha = await git(fixture.mirror, "commit-tree", tree, "-p", "HEAD", "-m", "many files");
+    const sha = await commitManyFiles(fixture.mirror, "HEAD", 100_000);
     fixture.ciCommands["ws-bomb"] = "echo never";
     await fixture.forge.push({ fromRepository: fixture.mirror, sha, branch: "ws-bomb" });
     const status = await fixture.forge.whenCiSettled(sha);
     expect(status.state).toBe("failure");
-    expect(status.checks[0]?.summary).toMatch(
-      /^CI did not check the commit out: the commit's tree holds 25000 files and 0\.0 MB, past what CI checks out \(20000 files/,
+    expect(status.checks[0]?.summary).toBe(
+      "CI did not check the commit out: the commit's tree has 100,002 files, over the 50,000 CI checks out",
     );
     expect(await readdir(fixture.temporaryDirectory)).toEqual([]);
+  });
+
+  it("refuses a path nested past the limit, and checks out a commit within every limit", async () => {
+    await fixture.startBranch("ws-deep");
+    const deep = await commitDeepPath(fixture.mirror, "HEAD", 70);
+    const fine = await commitManyFiles(fixture.mirror, "HEAD", 2_000);
+    fixture.ciCommands["ws-deep"] = "find bomb -type f | wc -l";
+    await fixture.forge.push({ fromRepository: fixture.mirror, sha: deep, branch: "ws-deep" });
+    expect((await fixture.forge.whenCiSettled(deep)).checks[0]?.summary).toBe(
+      `CI did not check the commit out: the commit's tree has a path 70 levels deep (deep/${"a/".repeat(17)}a…${"/a".repeat(17)}/leaf), over the 64 CI checks out`,
+    );
+    await fixture.forge.push({ fromRepository: fixture.mirror, sha: fine, branch: "ws-deep" });
+    const status = await fixture.forge.whenCiSettled(fine);
+    expect(status.state).toBe("success");
+    expect(status.checks[0]?.summary?.trim()).toBe("2000");
   });
 
   it("runs once per commit, reports none for an unknown commit, and nothing for a branch without CI", async () => {

@@ -1,8 +1,9 @@
-import { rm } from "node:fs/promises";
+import { readdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, beforeEach, expect, it } from "vitest";
 import { createGit, type Git } from "../../src/forge/local/git.ts";
 import { type LandRequest, landPullRequest } from "../../src/forge/local/pull-request-merge.ts";
+import { commitManyFiles } from "../workspace/tree-bombs.ts";
 import { commitFile, createForgeFixture, type ForgeFixture, git } from "./local-forge-fixture.ts";
 
 let fixture: ForgeFixture;
@@ -80,4 +81,27 @@ it("gives up when the base moved on both tries, leaving the other merges in plac
     message: "`main` moved twice while pull request #4 was being merged; try again.",
   });
   expect(await fixture.forge.baseSha("main")).toBe(racing.landed[1]);
+});
+
+it("refuses a head whose tree expands past the limits, before writing a file of it", async () => {
+  await fixture.startBranch("ws-bomb");
+  const headSha = await commitManyFiles(fixture.mirror, "HEAD", 100_000);
+  await fixture.forge.push({ fromRepository: fixture.mirror, sha: headSha, branch: "ws-bomb" });
+  const baseBefore = await fixture.forge.baseSha("main");
+  const outcome = await landPullRequest(
+    {
+      git: createGit(process.env.PATH ?? "/usr/bin:/bin"),
+      originPath: fixture.forge.originPath,
+      temporaryDirectory: fixture.temporaryDirectory,
+      clock,
+    },
+    { number: 5, title: "Bomb", body: "", head: "ws-bomb", base: "main", headSha, method: "squash" },
+  );
+  expect(outcome).toEqual({
+    kind: "not_mergeable",
+    message:
+      "The forge did not merge the head: the head's tree has 100,002 files, over the 50,000 the forge checks out to merge.",
+  });
+  expect(await fixture.forge.baseSha("main")).toBe(baseBefore);
+  expect(await readdir(fixture.temporaryDirectory)).toEqual([]);
 });

@@ -13,6 +13,7 @@ import type { JournalEvent } from "../../src/run/events.ts";
 import { Journal } from "../../src/run/journal.ts";
 import { type CheckoutPort, runSupervisor } from "../../src/run/supervisor.ts";
 import { foldEvents } from "../../src/run/workstream-state.ts";
+import { WorkerCommitLimitError } from "../../src/workspace/index.ts";
 import { FakeCommandRunner } from "../fakes/fake-command-runner.ts";
 import { testPlan, testWorkstream } from "../fakes/plan-builder.ts";
 
@@ -44,8 +45,16 @@ class FakeCheckouts implements CheckoutPort {
   async diffStat() {
     return " src/a.js | 2 +-";
   }
-  async fetchIntoMirror() {
+  /** Commits the supervisor refuses to take (past the limits), with the problem. */
+  readonly refused = new Map<string, string>();
+  async fetchIntoMirror(workstreamId: string, sha: string) {
+    const refusal = await this.workerCommitRefusal(workstreamId, sha);
+    if (refusal) throw new WorkerCommitLimitError(refusal.problem, refusal.observed);
     return { commits: [], owners: [] };
+  }
+  async workerCommitRefusal(_workstreamId: string, sha: string) {
+    const problem = this.refused.get(sha);
+    return problem === undefined ? null : { problem, observed: { commit: sha } };
   }
   /**
    * Resolves once the run has asked for the workstream's checkout `times` times. Each task that
@@ -170,6 +179,7 @@ async function runPlan(
       environment: {},
       runDirectory: directory,
       ciWaitMs: 0,
+      workerCommitRefusal: (workstreamId, sha) => checkouts.workerCommitRefusal(workstreamId, sha),
     },
     forge: options.forge ?? unusedForge,
     escalations: createEscalationStore(directory, clock, { pollMs: 5 }),
@@ -385,6 +395,56 @@ describe("runSupervisor", () => {
       1,
     );
     expect(events.filter((event) => event.type === "run.resumed")).toHaveLength(1);
+  });
+});
+
+describe("a claimed commit past the limits on what the supervisor takes", () => {
+  it("is claimed and rejected: every gate fails with the figures, nothing runs, nothing is pushed", async () => {
+    const runner = new FakeCommandRunner();
+    const checkouts = new FakeCheckouts();
+    const problem = "the claimed commit's tree has 100,002 files, over the 50,000 the supervisor checks out";
+    checkouts.refused.set("a-commit-1", problem);
+    const baseOnlyForge = new Proxy({} as Forge, {
+      get: (_target, property) =>
+        property === "baseSha"
+          ? async () => "base0"
+          : () => Promise.reject(new Error(`unexpected forge call ${String(property)}`)),
+    });
+    const answers: { isError: boolean; text: string }[] = [];
+    const plan = testPlan([
+      testWorkstream("a", {
+        done: ["local_check", "diff_scope"],
+        stall: { idle_seconds: 600, repeat_limit: 3, max_rejections: 1, max_restarts: 0, ci_red_minutes: 15 },
+      }),
+    ]);
+    const { outcome, events } = await runPlan(
+      plan,
+      {
+        a: async (start, fakes) => {
+          fakes.heads.set(start.checkoutPath, "a-commit-1");
+          answers.push(await start.services.push());
+          answers.push(await start.services.claimDone("done"));
+        },
+      },
+      { runner, checkouts, forge: baseOnlyForge },
+    );
+
+    expect(outcome).toMatchObject({ kind: "finished", allAccepted: false });
+    expect(runner.requests).toEqual([]);
+    expect(
+      types(events, "a").filter(
+        (type) => type.startsWith("claim.") || type.startsWith("gate.") || type.startsWith("push."),
+      ),
+    ).toEqual(["claim.made", "gate.failed", "gate.failed", "claim.rejected"]);
+    expect(events.filter((event) => event.type === "gate.failed")).toMatchObject([
+      { gate: "local_check", detail: problem, observed: { worker_commit_limits: { commit: "a-commit-1" } } },
+      { gate: "diff_scope", detail: problem },
+    ]);
+    expect(answers[0]).toEqual({
+      isError: true,
+      text: `Refused: the supervisor does not take HEAD (a-commit-1): ${problem}. Nothing was pushed. Commit only the change itself (no generated trees, no large binaries, no deeply nested folders), rewrite the commits that added the rest (for example \`git reset --soft base0\` and commit again without it), and try again.`,
+    });
+    expect(answers[1]).toMatchObject({ isError: true, text: expect.stringContaining(problem) });
   });
 });
 

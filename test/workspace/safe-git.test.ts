@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import { chmod, mkdir, readdir, rm, utimes, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -220,5 +221,51 @@ describe("createSafeGit", () => {
     // The supervisor's own clone settings pass, and a path after `--` is never read as an option.
     await git.raw(["clone", "--quiet", "--config", "gc.auto=0", "--", checkout.path, target]);
     await expect(git.raw(["log", "--oneline", "--", "--template=x"])).resolves.toBe("");
+  });
+});
+
+describe("bounds on one git command", () => {
+  it("stops a git that blocks past its time, and says which limit stopped it", async () => {
+    // A FIFO among a worker's files blocks git for ever: no writer ever comes.
+    execFileSync("mkfifo", [join(checkout.path, "pipe")]);
+    const git = await createSafeGit(checkout.path, {
+      environment: { PATH: process.env.PATH },
+      timeoutMs: 300,
+    });
+    const error = await git.raw(["hash-object", "pipe"]).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(GitCommandError);
+    expect((error as GitCommandError).message).toBe(
+      `git hash-object pipe failed in ${git.directory}: stopped after 0.3 s, the longest the supervisor lets one git command run`,
+    );
+  });
+
+  it("stops a git whose output passes the cap", async () => {
+    await writeFile(join(checkout.path, "big.txt"), "x".repeat(10_000));
+    await fixture.gitOk(checkout.path, ["add", "big.txt"]);
+    await fixture.gitOk(checkout.path, ["commit", "--quiet", "-m", "big"]);
+    const git = await createSafeGit(checkout.path, {
+      environment: { PATH: process.env.PATH },
+      maxStdoutBytes: 1000,
+    });
+    await expect(git.raw(["cat-file", "blob", "HEAD:big.txt"])).rejects.toThrow(
+      `git cat-file blob HEAD:big.txt failed in ${git.directory}: stopped after printing 1000 bytes, the most the supervisor reads from one git command`,
+    );
+    // Below the cap the same command reads whole.
+    const roomy = await createSafeGit(checkout.path, { environment: { PATH: process.env.PATH } });
+    expect(await roomy.raw(["cat-file", "blob", "HEAD:big.txt"])).toBe("x".repeat(10_000));
+  });
+
+  it("streams a listing to a reader that stops git once it has read enough", async () => {
+    const git = await createSafeGit(checkout.path, { environment: { PATH: process.env.PATH } });
+    let whole = "";
+    expect(
+      await git.stream(["ls-tree", "-r", "-z", "HEAD"], (chunk) => {
+        whole += chunk.toString();
+        return true;
+      }),
+    ).toEqual({ isStopped: false });
+    expect(whole).toBe(await git.raw(["ls-tree", "-r", "-z", "HEAD"]));
+    const endless = await git.stream(["cat-file", "--batch"], () => false, { input: "HEAD\n".repeat(1000) });
+    expect(endless).toEqual({ isStopped: true });
   });
 });

@@ -2,8 +2,9 @@ import { mkdir, readdir, readFile, realpath, stat, writeFile } from "node:fs/pro
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { SuperviseError } from "../../src/errors.ts";
-import { Workspace } from "../../src/workspace/index.ts";
+import { defaultWorkerCommitLimits, WorkerCommitLimitError, Workspace } from "../../src/workspace/index.ts";
 import { createFixture, type Fixture } from "./repositories.ts";
+import { commitLargeFile, commitManyFiles } from "./tree-bombs.ts";
 
 let fixture: Fixture;
 let workspace: Workspace;
@@ -359,5 +360,70 @@ describe("fetchFromCheckout and removeCheckout", () => {
     await expect(stat(path)).rejects.toThrow(/ENOENT/);
     expect(await fixture.gitOk(workspace.mirrorPath, ["cat-file", "-t", sha])).toBe("commit");
     expect((await workspace.ensureCheckout({ id: "ws1", branch: "supervise/ws1" })).isNew).toBe(true);
+  });
+});
+
+describe("the limits on what the supervisor takes of a worker's commit", () => {
+  /** Every object file and pack of the mirror, to prove a refused fetch copied nothing. */
+  async function mirrorObjects(): Promise<string> {
+    return fixture.gitOk(workspace.mirrorPath, ["count-objects", "-v"]);
+  }
+
+  it("refuses to fetch a commit whose tree expands to 100,000 files, and copies nothing of it", async () => {
+    await workspace.prepare();
+    const { path } = await workspace.ensureCheckout({ id: "ws1", branch: "supervise/ws1" });
+    const bomb = await commitManyFiles(path, "HEAD", 100_000);
+    const before = await mirrorObjects();
+
+    const refused = await workspace.fetchFromCheckout("ws1", bomb).catch((error: unknown) => error);
+
+    expect(refused).toBeInstanceOf(WorkerCommitLimitError);
+    expect((refused as WorkerCommitLimitError).problem).toBe(
+      "the claimed commit's tree has 100,002 files, over the 50,000 the supervisor checks out",
+    );
+    expect((refused as WorkerCommitLimitError).observed).toMatchObject({
+      commit: bomb,
+      // The commit, three trees and one blob: a few KB that expand 100,000 times.
+      incoming: { objects: 5 },
+      tree: { files: 100_002, isPartial: false },
+      limits: { tree: { maxFiles: 50_000 } },
+    });
+    expect(await mirrorObjects()).toBe(before);
+    expect((await fixture.git(workspace.mirrorPath, ["cat-file", "-e", bomb])).exitCode).not.toBe(0);
+  });
+
+  it("refuses a history that would copy more than the mirror takes, though each tree is small", async () => {
+    const limited = new Workspace({
+      stateDir: fixture.stateDir,
+      userRepository: fixture.userRepository,
+      base: "main",
+      environment: { PATH: process.env.PATH },
+      workerCommitLimits: {
+        ...defaultWorkerCommitLimits,
+        incoming: { maxObjects: 10, maxBytes: 2 * 1024 ** 3 },
+      },
+    });
+    await limited.prepare();
+    const { path } = await limited.ensureCheckout({ id: "ws1", branch: "supervise/ws1" });
+    let head = await fixture.gitOk(path, ["rev-parse", "HEAD"]);
+    for (let index = 0; index < 4; index++) head = await commitLargeFile(path, head, 1000 + index);
+
+    await expect(limited.fetchFromCheckout("ws1", head)).rejects.toThrow(
+      "The supervisor refuses the commit: the claimed commit's history brings 12 objects, over the 10 the supervisor copies into its mirror.",
+    );
+    expect(await limited.workerCommitRefusal("ws1", head)).toMatchObject({
+      observed: { incoming: { objects: 12 } },
+    });
+  });
+
+  it("takes a commit within every limit", async () => {
+    await workspace.prepare();
+    const { path } = await workspace.ensureCheckout({ id: "ws1", branch: "supervise/ws1" });
+    const sha = await commitManyFiles(path, "HEAD", 2_000);
+    expect(await workspace.workerCommitRefusal("ws1", sha)).toBeNull();
+    await workspace.fetchFromCheckout("ws1", sha);
+    expect(
+      await fixture.gitOk(workspace.mirrorPath, ["rev-parse", `refs/supervise/ws1/commits/${sha}`]),
+    ).toBe(sha);
   });
 });

@@ -9,6 +9,14 @@ import { join } from "node:path";
 import type { Clock } from "../../clock.ts";
 import { errorMessage } from "../../errors.ts";
 import type { CommandResult, CommandRunner } from "../../sandbox/index.ts";
+import {
+  baseCountingCeiling,
+  countingCeiling,
+  emptyTreeSize,
+  measureTree,
+  treeLimitProblem,
+  treeLimitsAbove,
+} from "../../workspace/index.ts";
 import type { CiStatus } from "../forge.ts";
 import {
   type CiRunRecord,
@@ -19,8 +27,7 @@ import {
   readRecord,
   writeRecord,
 } from "./forge-store.ts";
-import type { Git } from "./git.ts";
-import { treeLimitProblem, treeSizeOf } from "./tree-limits.ts";
+import { type Git, treeReaderOf } from "./git.ts";
 
 export interface LocalCiOptions {
   layout: ForgeLayout;
@@ -81,13 +88,15 @@ export function createLocalCi(options: LocalCiOptions): LocalCi {
       await git.run(["clone", "--quiet", "--no-hardlinks", "--no-checkout", layout.origin, checkout], {
         signal,
       });
-      const listTree = async (treeish: string) =>
-        treeSizeOf(
-          await git.run(["ls-tree", "-r", "-l", "-z", "--full-tree", treeish], { cwd: checkout, signal }),
-        );
+      // Measured before the checkout writes a file: CI runs outside any sandbox.
+      const tree = treeReaderOf(git, { cwd: checkout, signal });
+      const base = await measureTree(tree, "HEAD", { stopAfterFiles: baseCountingCeiling }).catch(
+        () => emptyTreeSize,
+      );
+      const limits = treeLimitsAbove(base);
       const tooLarge = treeLimitProblem(
-        await listTree(queued.sha),
-        await listTree("HEAD").catch(() => ({ files: 0, bytes: 0 })),
+        await measureTree(tree, queued.sha, { stopAfterFiles: countingCeiling(limits) }),
+        { subject: "the commit's tree", action: "CI checks out", limits },
       );
       if (tooLarge !== null) {
         await writeFile(logFile, `CI did not check the commit out: ${tooLarge}.\n`);

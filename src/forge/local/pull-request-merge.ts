@@ -6,8 +6,16 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { Clock } from "../../clock.ts";
-import { GitCommandError, supervisorIdentity } from "../../workspace/index.ts";
-import type { Git } from "./git.ts";
+import {
+  baseCountingCeiling,
+  countingCeiling,
+  GitCommandError,
+  measureTree,
+  supervisorIdentity,
+  treeLimitProblem,
+  treeLimitsAbove,
+} from "../../workspace/index.ts";
+import { type Git, treeReaderOf } from "./git.ts";
 import { pullRequestTrailer } from "./origin-repository.ts";
 
 export interface LandRequest {
@@ -55,6 +63,9 @@ async function landOnce(
     await git.run(["clone", "--quiet", "--branch", request.base, options.originPath, work]);
     const inWork = { cwd: work };
     const baseBefore = await git.run(["rev-parse", "HEAD"], inWork);
+    const tooLarge = await headTreeProblem(git, work, request.headSha);
+    if (tooLarge !== null)
+      return { kind: "not_mergeable", message: `The forge did not merge the head: ${tooLarge}.` };
     const mergeArguments =
       request.method === "squash"
         ? ["merge", "--quiet", "--squash", request.headSha]
@@ -101,6 +112,21 @@ async function landOnce(
   } finally {
     await rm(workDirectory, { recursive: true, force: true });
   }
+}
+
+/**
+ * The merge writes the head's files into the clone, outside any sandbox: its tree is measured
+ * first, against limits grown from the base's (workspace/tree-limits.ts).
+ */
+async function headTreeProblem(git: Git, work: string, headSha: string): Promise<string | null> {
+  const tree = treeReaderOf(git, { cwd: work });
+  const limits = treeLimitsAbove(await measureTree(tree, "HEAD", { stopAfterFiles: baseCountingCeiling }));
+  const head = await measureTree(tree, headSha, { stopAfterFiles: countingCeiling(limits) });
+  return treeLimitProblem(head, {
+    subject: "the head's tree",
+    action: "the forge checks out to merge",
+    limits,
+  });
 }
 
 /** Squash commits keep the head's author, as GitHub does; the supervisor commits (and merges). */

@@ -81,6 +81,7 @@ export function supervisorDependencies(input: {
       signal,
       ciWaitMs,
       trustedRepositories: { mirror: workspace.mirrorPath, user: plan.repo },
+      workerCommitRefusal: (workstreamId, sha) => workspace.workerCommitRefusal(workstreamId, sha),
       reviewerFor: workers.reviewerFor,
       transcriptFor: workers.transcriptFor,
     },
