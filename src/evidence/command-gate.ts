@@ -105,7 +105,12 @@ function missingProgramProblem(command: string, result: CommandResult): string |
   if (result.exitCode !== 127 && result.exitCode !== 126) return null;
   const line = result.output
     .split("\n")
-    .find((candidate) => /command not found|No such file or directory|Permission denied|not found/.test(candidate));
-  const what = result.exitCode === 127 ? "a program it runs was not found in the sandbox" : "a program it runs is not executable in the sandbox";
+    .find((candidate) =>
+      /command not found|No such file or directory|Permission denied|not found/.test(candidate),
+    );
+  const what =
+    result.exitCode === 127
+      ? "a program it runs was not found in the sandbox"
+      : "a program it runs is not executable in the sandbox";
   return `\`${command}\` exited ${result.exitCode}: ${what}${line ? ` (${line.trim().slice(0, 200)})` : ""}`;
 }

@@ -132,7 +132,8 @@ export class ClaimVerifier {
       failed_gates: failures.map((result) => result.id),
       ...(environmentProblems.length > 0 ? { charged: false } : {}),
     });
-    if (environmentProblems.length > 0) return this.escalateEnvironmentProblems(workstream, claim.id, failures);
+    if (environmentProblems.length > 0)
+      return this.escalateEnvironmentProblems(workstream, claim.id, failures);
     if (landing) {
       await this.landings.escalate(workstream);
       await this.writeBundleFor(id);

@@ -21,7 +21,11 @@ import type { RunResources } from "./run-resources.ts";
 const presetProgram = { "claude-code": "claude", codex: "codex" } as const;
 
 /** What a CLI agent's command may read beyond the run's mounts: the paths it names, or its install. */
-export function agentReadablePaths(agent: CliAgentConfig, command: string, path: string | undefined): string[] {
+export function agentReadablePaths(
+  agent: CliAgentConfig,
+  command: string,
+  path: string | undefined,
+): string[] {
   return agent.provider === "command"
     ? agentCommandPaths(command, existsSync)
     : agentInstallPaths(agent.path ?? presetProgram[agent.provider], path, {
