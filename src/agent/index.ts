@@ -2,6 +2,7 @@
 // Must never: decide that a claim is done (claim_done hands it to the gates), or let a worker tool reach outside its workstream's checkout.
 export { startToolServer, type ToolServer } from "./bridge/tool-server.ts";
 export { writeSuperviseShim } from "./bridge/worker-shim.ts";
+export { cliAgentCommand } from "./cli-agent-command.ts";
 export { type CommandWorkerModelAccess, createCommandWorkerLauncher } from "./command-worker.ts";
 export { createGatewayDispatch, type GatewayDispatch } from "./model-access.ts";
 export type { ToolResult, WorkerServices } from "./tools/tool-definition.ts";

@@ -62,6 +62,7 @@ export {
   sweepProcessesWithMarker,
 } from "./process-sweep.ts";
 export { processTreeMarker } from "./process-tree.ts";
+export { programsOf } from "./program-names.ts";
 export { createRedactor, type Redactor } from "./redactor.ts";
 export {
   type CommandInvocation,

@@ -83,7 +83,7 @@ function firstProgram(words: readonly string[]): string | null {
       while (index < words.length && words[index]!.startsWith("-")) index += 1;
       continue;
     }
-    if (shellWords.has(word) || word === "" || /[$*?{}<>=\\]/.test(word)) return null;
+    if (shellWords.has(word) || !/^[\w@%+.,:/-]*[A-Za-z0-9][\w@%+.,:/-]*$/.test(word)) return null;
     if (word.includes("/") && !word.startsWith("/")) return null;
     return word;
   }

@@ -4,12 +4,14 @@
  * each step below lives in its own file.
  */
 
+import { tmpdir } from "node:os";
 import { ExitCode } from "../../../errors.ts";
 import { createLiveView } from "../../../report/index.ts";
 import { latestRun, type RunOutcome, runSupervisor } from "../../../run/index.ts";
 import { stateDirectoryForPlan } from "../../state-location.ts";
 import type { CommandContext } from "../command-context.ts";
 import { CleanupStack } from "./cleanup-stack.ts";
+import { checkCommandsResolve, plannedCommands } from "./command-preflight.ts";
 import { printDryRun } from "./dry-run.ts";
 import { reportFinishedRun } from "./finished-run.ts";
 import { lockStateDirectory } from "./lock-state-directory.ts";
@@ -53,6 +55,17 @@ export async function runCommand(args: string[], context: CommandContext): Promi
     { request, preflight, environment, stateDirectory, run: opened.run, redact },
     cleanups,
   );
+  await checkCommandsResolve({
+    runner: resources.runner,
+    commands: plannedCommands(request, environment.PATH),
+    environment: {
+      ...resources.baseEnvironment,
+      PATH: `${resources.shimDirectory}:${resources.baseEnvironment.PATH ?? "/usr/bin:/bin"}`,
+    },
+    scratchParent: tmpdir(),
+    hostPath: environment.PATH,
+    plan: request.plan,
+  });
   const workers = await createRunWorkers({ request, preflight, resources, opened, environment, redact });
   const view = createLiveView({
     plan: request.plan,
