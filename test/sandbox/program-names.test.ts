@@ -14,6 +14,8 @@ describe("the programs a plan command starts", () => {
     ]);
     expect(programsOf('test "$(cat src/value.txt)" = 2')).toEqual(["cat"]);
     expect(programsOf("(npm ci && npm test)")).toEqual(["npm"]);
+    expect(programsOf('test -f $(git log -1 --format=%s | cut -d" " -f3).txt')).toEqual(["git", "cut"]);
+    expect(programsOf("echo \"$(date +%s)\" `uname -r` 'not | a pipe'")).toEqual(["date", "uname"]);
   });
 
   it("leaves out what only the shell or the checkout knows", () => {
