@@ -57,14 +57,15 @@ export function dispatch(argv: readonly string[], cwd: string): Dispatch {
   if (first === undefined) return { kind: "usage", exitCode: ExitCode.badInput };
   if (helpFlags.has(first)) return { kind: "usage", exitCode: ExitCode.allAccepted };
   if (first === "help") {
-    if (rest[0] === undefined) return { kind: "usage", exitCode: ExitCode.allAccepted };
-    return { kind: "help", command: knownCommand(rest[0]) };
+    const topic = rest[0];
+    if (topic === undefined) return { kind: "usage", exitCode: ExitCode.allAccepted };
+    return { kind: "help", command: helpFlags.has(topic) ? "help" : knownCommand(topic) };
   }
   if (versionWords.has(first))
     return rest.some((argument) => helpFlags.has(argument))
       ? { kind: "help", command: "version" }
       : { kind: "version" };
-  const [command, args] = first in commands ? [first, rest] : ["run", [...argv]];
+  const [command, args] = Object.hasOwn(commands, first) ? [first, rest] : ["run", [...argv]];
   if (command === "run" && first !== "run") checkPlanArgument(first, cwd);
   // `--` ends the flags: what follows is an argument, even `--help`.
   const flags = args.includes("--") ? args.slice(0, args.indexOf("--")) : args;

@@ -54,35 +54,46 @@ function shellEnvironment(): Record<string, string> {
 }
 
 const tables = (text: string) => text.match(/^WORKSTREAM +STATE +GATES/gm)?.length ?? 0;
-const exitCodeShown = (text: string) => /^exit=\d+$/m.test(text);
-const exitCode = (text: string) => Number(/^exit=(\d+)$/m.exec(text)?.[1]);
 /**
- * The last lines before the shell's `exit=N`: what the person reads when it stops. Blank lines
- * left out: npm ends an interrupted script with one of its own.
+ * The shell's `echo exit=$?`. The terminal echoes a Ctrl-C as "^C" when it sends the signal, which
+ * may land after the last line supervise wrote, and so before this.
+ */
+const exitLine = /^(?:\^C)?exit=(\d+)$/m;
+const exitCodeShown = (text: string) => exitLine.test(text);
+const exitCode = (text: string) => Number(exitLine.exec(text)?.[1]);
+/**
+ * The last lines before the shell's `exit=N`: what the person reads when it stops. Left out: blank
+ * lines (npm ends an interrupted script with one of its own) and the terminal's "^C" echoes.
  */
 const lastLines = (text: string, count: number) => {
   const lines = text.split("\n");
-  const end = lines.findIndex((line) => /^exit=\d+$/.test(line));
+  const end = lines.findIndex((line) => exitLine.test(line));
   return lines
     .slice(0, end)
-    .filter((line) => line.trim() !== "")
+    .filter((line) => line.trim() !== "" && line !== "^C")
     .slice(-count);
 };
 
-let workspace: Workspace;
-let terminal: TmuxTerminal;
-beforeEach(() => {
-  workspace = createWorkspace({ "README.md": "# demo\n", "src/value.txt": "1\n" });
-  terminal = openTmuxTerminal({ columns: 160, rows: 50, cwd: projectRoot, environment: shellEnvironment() });
-  // A trap, so the shell runs `echo exit=$?` even when npm ends by re-raising the SIGINT.
-  terminal.type("trap true INT");
-});
-afterEach(() => {
-  terminal.close();
-  workspace.cleanup();
-});
+// A laptop without tmux skips these; CI installs it (.ci/run), so there a missing tmux fails.
+describe.skipIf(!isTmuxAvailable() && !process.env.CI)("supervise in a terminal", () => {
+  let workspace: Workspace;
+  let terminal: TmuxTerminal;
+  beforeEach(() => {
+    workspace = createWorkspace({ "README.md": "# demo\n", "src/value.txt": "1\n" });
+    terminal = openTmuxTerminal({
+      columns: 160,
+      rows: 50,
+      cwd: projectRoot,
+      environment: shellEnvironment(),
+    });
+    // A trap, so the shell runs `echo exit=$?` even when npm ends by re-raising the SIGINT.
+    terminal.type("trap true INT");
+  });
+  afterEach(() => {
+    terminal.close();
+    workspace.cleanup();
+  });
 
-describe.skipIf(!isTmuxAvailable())("supervise in a terminal", () => {
   it("redraws one table in place, keeps the stop message, stops on one Ctrl-C and resumes where it stopped", async () => {
     const quickA = workspace.writeWorker("quick-a.sh", honestWorker);
     const quickB = workspace.writeWorker("quick-b.sh", honestWorker);
@@ -152,6 +163,37 @@ describe.skipIf(!isTmuxAvailable())("supervise in a terminal", () => {
     expect(tables(finished)).toBe(1);
     expect(finished).toMatch(/^slow +accepted/m);
     expect(finished).toMatch(/^Run \S+ finished: 3 accepted\.$/m);
+  }, 300_000);
+
+  it("exits at once on a second Ctrl-C while the first still stops the workers, saying how to resume", async () => {
+    // A worker that ignores SIGTERM: the first stop waits out the grace (2 s) before its SIGKILL.
+    // Without OS isolation, where the sandbox's own SIGTERM would end it at once.
+    const stubborn = workspace.writeWorker(
+      "stubborn.sh",
+      "#!/usr/bin/env bash\ntrap '' TERM\ncat >/dev/null\nsleep 600\n",
+    );
+    const planFile = workspace.writePlan(
+      "plan.yaml",
+      `${plan({ stubborn })}\nsandbox: { isolation: none }\n`,
+    );
+    terminal.mark("run");
+    terminal.type(`bin/supervise.js ${planFile}; echo exit=$?`);
+    await terminal.waitFor(
+      (text) => /^ {2}stubborn: worker\.started/m.test(after(text, "run")),
+      "the worker started",
+    );
+    terminal.press("C-c");
+    await terminal.waitFor((text) => /^Stopping: /m.test(after(text, "run")), "the stop message");
+    terminal.press("C-c");
+    const forced = after(
+      await terminal.waitFor((text) => exitCodeShown(after(text, "run")), "the exit code"),
+      "run",
+    );
+    expect(exitCode(forced)).toBe(130);
+    expect(tables(forced)).toBe(1);
+    expect(lastLines(forced, 1)).toEqual([
+      `Interrupted again: exiting now. The journal is consistent; resume with: bin/supervise.js ${planFile}`,
+    ]);
   }, 300_000);
 
   it.each([
