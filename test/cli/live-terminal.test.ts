@@ -163,7 +163,7 @@ describe.skipIf(!isTmuxAvailable() && !process.env.CI)("supervise in a terminal"
     expect(tables(finished)).toBe(1);
     expect(finished).toMatch(/^slow +accepted/m);
     expect(finished).toMatch(/^Run \S+ finished: 3 accepted\.$/m);
-  }, 300_000);
+  }, 900_000);
 
   it("exits at once on a second Ctrl-C while the first still stops the workers, saying how to resume", async () => {
     // A worker that ignores SIGTERM: the first stop waits out the grace (2 s) before its SIGKILL.
@@ -194,7 +194,7 @@ describe.skipIf(!isTmuxAvailable() && !process.env.CI)("supervise in a terminal"
     expect(lastLines(forced, 1)).toEqual([
       `Interrupted again: exiting now. The journal is consistent; resume with: bin/supervise.js ${planFile}`,
     ]);
-  }, 300_000);
+  }, 900_000);
 
   it.each([
     ["bin/supervise.js", (planFile: string) => `bin/supervise.js ${planFile}`],
@@ -222,6 +222,6 @@ describe.skipIf(!isTmuxAvailable() && !process.env.CI)("supervise in a terminal"
       expect(tables(stopped)).toBe(1);
       expect(lastLines(stopped, 1)).toEqual([`Resume with: ${command(planFile)}`]);
     },
-    300_000,
+    900_000,
   );
 });

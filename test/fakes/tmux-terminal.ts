@@ -80,7 +80,7 @@ export function openTmuxTerminal(options: {
     resize(columns, rows) {
       tmux("resize-window", "-t", "test", "-x", String(columns), "-y", String(rows));
     },
-    async waitFor(condition, what, timeoutMs = 120_000) {
+    async waitFor(condition, what, timeoutMs = 240_000) {
       const deadline = Date.now() + timeoutMs;
       let text = terminal.scrollback();
       while (!condition(text)) {
