@@ -40,12 +40,12 @@ export function createLiveView(options: LiveViewOptions): LiveView {
       },
     };
   }
-  if (output.isTty) return createTableView(options);
-  const ids = options.plan.workstreams.map((workstream) => workstream.id);
-  const recorded = initialRunState(ids);
-  for (const event of options.recordedEvents) applyEvent(recorded, event);
-  const resuming = resumingLine(options.plan, recorded, options.runId);
+  // Folded once, here: a resumed run is shown as the journal left it from the first line on.
+  const state = initialRunState(options.plan.workstreams.map((workstream) => workstream.id));
+  for (const event of options.recordedEvents) applyEvent(state, event);
+  const resuming = resumingLine(options.plan, state, options.runId);
   if (resuming !== null) output.out(`${resuming}\n`);
+  if (output.isTty) return createTableView({ ...options, state });
   // Plain lines only, no cursor movement: a pipe or a log file keeps every line it was given.
   return {
     onEvent: (event) => output.out(`${printable(redact(formatEventLine(event)))}\n`),

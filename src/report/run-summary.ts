@@ -5,6 +5,7 @@
 import type { Plan } from "../plan/index.ts";
 import { type RunInfo, type RunOutcome, type RunState, terminalStatuses } from "../run/index.ts";
 import { printable } from "../text.ts";
+import { statusOf } from "./status-table.ts";
 
 /** `Resuming run R: 3 accepted, 2 to go.`, or null for a run that has not started yet. */
 export function resumingLine(plan: Plan, state: RunState, runId: string): string | null {
@@ -71,10 +72,6 @@ function stoppedLine(plan: Plan, state: RunState): string {
   return interrupted.length === 1
     ? `Stopped: the worker of ${interrupted[0]}; it continues from its checkout on resume.`
     : `Stopped: the workers of ${interrupted.join(", ")}; they continue from their checkouts on resume.`;
-}
-
-function statusOf(state: RunState, id: string) {
-  return state.workstreams.get(id)?.status ?? "pending";
 }
 
 /** `3 accepted, 1 rejected, 2 pending`, in order of first appearance. */

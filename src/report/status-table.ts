@@ -34,13 +34,18 @@ export interface StatusRow {
   reason: string | null;
 }
 
+/** A workstream's status; one the run has not seen yet is pending. */
+export function statusOf(state: RunState, id: string): WorkstreamState["status"] {
+  return state.workstreams.get(id)?.status ?? "pending";
+}
+
 export function statusRows(ids: readonly string[], state: RunState, nowMs: number): StatusRow[] {
   return ids.map((id) => {
     const workstream = state.workstreams.get(id);
     const lastClaim = workstream?.claims.at(-1);
     const started = workstream?.startedAt ? Date.parse(workstream.startedAt) : null;
     const ended = workstream?.endedAt ? Date.parse(workstream.endedAt) : nowMs;
-    const status = workstream?.status ?? "pending";
+    const status = statusOf(state, id);
     return {
       workstream: id,
       id,

@@ -6,28 +6,29 @@
  */
 import type { Clock } from "../clock.ts";
 import type { Plan } from "../plan/index.ts";
-import {
-  applyEvent,
-  initialRunState,
-  type JournalEvent,
-  type RunState,
-  terminalStatuses,
-} from "../run/index.ts";
+import { applyEvent, type JournalEvent, type RunState, terminalStatuses } from "../run/index.ts";
 import type { Redactor } from "../sandbox/index.ts";
 import { printable } from "../text.ts";
 import { eventSummary } from "./event-line.ts";
 import { composeFrame } from "./live-frame.ts";
 import type { LiveView, ViewTimers, ViewWriter } from "./live-view-types.ts";
-import { closingLines, resumingLine } from "./run-summary.ts";
-import { columnWidths, formatDuration, layoutStatusTable, statusTableCells } from "./status-table.ts";
+import { closingLines } from "./run-summary.ts";
+import {
+  columnWidths,
+  formatDuration,
+  layoutStatusTable,
+  statusOf,
+  statusTableCells,
+} from "./status-table.ts";
 import { TerminalFrame } from "./terminal-frame.ts";
 
 export interface TableViewOptions {
   plan: Plan;
-  runId: string;
   output: ViewWriter;
   redact: Redactor;
-  /** The journal's events before this process started (a resume), shown from the first frame. */
+  /** The run as the journal had it when this process started; folded on from there, event by event. */
+  state: RunState;
+  /** The journal's events before this process started: each workstream's latest is its activity. */
   recordedEvents: readonly JournalEvent[];
   clock: Clock;
   timers: ViewTimers;
@@ -39,15 +40,13 @@ const tickMs = 1_000;
 
 export function createTableView(options: TableViewOptions): LiveView {
   const { plan, output, redact, clock, timers } = options;
+  const { state } = options;
   const ids = plan.workstreams.map((workstream) => workstream.id);
-  // Folded incrementally: redrawing must not replay the whole journal (a run has thousands of events).
-  const state = initialRunState(ids);
   const activity = new Map<string, string>();
-  const fold = (event: JournalEvent) => {
-    applyEvent(state, event);
+  const noteActivity = (event: JournalEvent) => {
     if (event.workstream !== null) activity.set(event.workstream, printable(redact(eventSummary(event))));
   };
-  for (const event of options.recordedEvents) fold(event);
+  for (const event of latestOfEachWorkstream(options.recordedEvents)) noteActivity(event);
 
   const frame = new TerminalFrame(output);
   const startedMs = clock.now();
@@ -97,13 +96,13 @@ export function createTableView(options: TableViewOptions): LiveView {
     cancelPendingDraw = undefined;
   };
 
-  const resuming = resumingLine(plan, state, options.runId);
-  if (resuming !== null) output.out(`${resuming}\n`);
   draw();
 
   return {
     onEvent(event) {
-      fold(event);
+      // Folded incrementally: redrawing must not replay the whole journal (a run has thousands of events).
+      applyEvent(state, event);
+      noteActivity(event);
       // A question for a human: ring the terminal bell once, so someone looks.
       if (event.type === "escalation.opened") output.out("\x07");
       if (isDrawing) cancelPendingDraw ??= timers.after(redrawDelayMs, draw);
@@ -128,8 +127,11 @@ export function createTableView(options: TableViewOptions): LiveView {
   };
 }
 
-function statusOf(state: RunState, id: string) {
-  return state.workstreams.get(id)?.status ?? "pending";
+/** Each workstream's last event: a resumed journal can hold thousands, and only these are shown. */
+function latestOfEachWorkstream(events: readonly JournalEvent[]): JournalEvent[] {
+  const latest = new Map<string, JournalEvent>();
+  for (const event of events) if (event.workstream !== null) latest.set(event.workstream, event);
+  return [...latest.values()];
 }
 
 function footer(ids: readonly string[], state: RunState, elapsedMs: number): string {
