@@ -11,8 +11,6 @@ import { invocationPrefix, resumeCommand } from "./invocation.ts";
 import { type Output, processOutput } from "./output.ts";
 import { listenForStopSignals } from "./stop-signals.ts";
 
-export { usage } from "./command-usage.ts";
-
 export async function main(argv: string[], output: Output = processOutput(process.env)): Promise<number> {
   const wantsJson = argv.includes("--json");
   let resolved: Dispatch;
