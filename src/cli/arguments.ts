@@ -1,5 +1,6 @@
 /** Argument parsing for every subcommand: strict, so a mistyped flag is an error, never ignored. */
 import { type ParseArgsConfig, parseArgs } from "node:util";
+import { didYouMean } from "../closest-match.ts";
 import { errorMessage, UsageError } from "../errors.ts";
 
 type Options = NonNullable<ParseArgsConfig["options"]>;
@@ -15,8 +16,17 @@ export function parseCommandArguments<T extends Options>(command: string, args: 
     return parseArgs({ args, options, allowPositionals: true, strict: true });
   } catch (error) {
     const message = errorMessage(error);
+    const hint = `\`supervise ${command} --help\` lists its arguments and flags.`;
+    const unknown = /^Unknown option '(-[^']*)'/.exec(message)?.[1];
+    if (unknown !== undefined) {
+      const flags = [...Object.keys(options).map((name) => `--${name}`), "--help"];
+      throw new UsageError(`supervise ${command}: unknown flag ${unknown}${didYouMean(unknown, flags)}.`, {
+        hint,
+      });
+    }
     throw new UsageError(
       `supervise ${command}: ${message.replace(/\. To specify a positional argument.*$/s, ".")}`,
+      { hint },
     );
   }
 }

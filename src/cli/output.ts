@@ -2,20 +2,45 @@
 export interface Output {
   out(text: string): void;
   err(text: string): void;
+  /** stdout is a terminal that takes cursor movement (not a pipe, a file, or TERM=dumb). */
   readonly isTty: boolean;
   readonly useColor: boolean;
   readonly columns: number;
+  readonly rows: number;
+  /** Calls back whenever the terminal is resized; returns the function that stops it. */
+  onResize(listener: () => void): () => void;
 }
 
 export function processOutput(environment: NodeJS.ProcessEnv): Output {
-  const isTty = Boolean(process.stdout.isTTY);
+  const isTty = Boolean(process.stdout.isTTY) && environment.TERM !== "dumb";
   return {
     out: (text) => process.stdout.write(text),
     err: (text) => process.stderr.write(text),
     isTty,
-    useColor: isTty && environment.NO_COLOR === undefined,
+    // https://no-color.org: present and not empty.
+    useColor: isTty && !environment.NO_COLOR,
+    // Asked of the terminal at each read: Node's cached columns change only once it has handled
+    // SIGWINCH, and a redraw sized by a stale width erases too few rows of a frame the terminal
+    // has just rewrapped.
     get columns() {
-      return process.stdout.columns ?? 100;
+      return terminalSize()?.[0] ?? process.stdout.columns ?? 100;
+    },
+    get rows() {
+      return terminalSize()?.[1] ?? process.stdout.rows ?? 24;
+    },
+    onResize(listener) {
+      process.stdout.on("resize", listener);
+      return () => process.stdout.off("resize", listener);
     },
   };
+}
+
+function terminalSize(): [columns: number, rows: number] | undefined {
+  if (!process.stdout.isTTY) return undefined;
+  try {
+    const [columns, rows] = process.stdout.getWindowSize();
+    return columns > 0 && rows > 0 ? [columns, rows] : undefined;
+  } catch {
+    return undefined;
+  }
 }

@@ -4,9 +4,9 @@
  * asks the same before it fetches). Problems point at the `repo` / `base` fields.
  */
 import path from "node:path";
+import { closestMatch } from "../closest-match.ts";
 import type { PlanProblem } from "../errors.ts";
 import { inspectUserRepository } from "../workspace/index.ts";
-import { closestMatch } from "./closest-match.ts";
 import { type PlanLocator, problemAt } from "./plan-locator.ts";
 import type { Plan } from "./schema.ts";
 

@@ -1,7 +1,8 @@
 // Owns: the plan: its zod schema, YAML loading with file:line:column problems, rules, resolution and JSON Schema.
 // Must never: act on a plan it has not fully validated, or touch the repository beyond read-only git queries.
+
+export { closestMatch, didYouMean, editDistance } from "../closest-match.ts";
 export { checkRepository } from "./check-repository.ts";
-export { closestMatch, didYouMean, editDistance } from "./closest-match.ts";
 export { planJsonSchema, planJsonSchemaId } from "./json-schema.ts";
 export { type LoadPlanOptions, loadPlan, type PlanValidation, validatePlanSource } from "./load-plan.ts";
 export { type ParsedPlan, parsePlan, sortProblems } from "./parse-plan.ts";

@@ -2,8 +2,9 @@
  * Cross-checks the schema cannot express, run on a document that already matches it. Each rule is
  * a small pure function from the document (and where its nodes are) to problems.
  */
+
+import { didYouMean } from "../closest-match.ts";
 import type { PlanProblem } from "../errors.ts";
-import { didYouMean } from "./closest-match.ts";
 import { formatPlanPath, type PlanLocator, type PlanPath, problemAt } from "./plan-locator.ts";
 import { builtInDoneFor } from "./resolve-plan.ts";
 import { builtInDefaults, type GateId, type PlanDocument, workstreamIdPattern } from "./schema.ts";

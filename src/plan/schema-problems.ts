@@ -3,8 +3,8 @@
  * unknown field at its key, a missing field at the mapping that lacks it, a wrong value at the value.
  */
 import { z } from "zod";
+import { didYouMean } from "../closest-match.ts";
 import type { PlanProblem } from "../errors.ts";
-import { didYouMean } from "./closest-match.ts";
 import { type PlanLocator, type PlanPath, problemAt } from "./plan-locator.ts";
 
 type Issue = z.core.$ZodIssue;

@@ -4,9 +4,13 @@ import { isGateEvent, type JournalEvent } from "../run/index.ts";
 export function formatEventLine(event: JournalEvent): string {
   const time = event.ts.slice(11, 19);
   const who = event.workstream ?? "run";
+  return `${time} ${who} ${eventSummary(event)}`;
+}
+
+/** The event's type and what it says, without when or whose: `claim.made claim 1 at abc…: done`. */
+export function eventSummary(event: JournalEvent): string {
   // One event, one line: multi-line details (a CI log tail) stay in the journal and the bundle.
-  const description = describeEvent(event).split("\n")[0]!;
-  return `${time} ${who} ${event.type}${description}`;
+  return `${event.type}${describeEvent(event).split("\n")[0]!}`;
 }
 
 function describeEvent(event: JournalEvent): string {

@@ -2,7 +2,13 @@
 // Must never: act: it starts, journals and decides nothing, reads run/ only through its types and pure folds, and writes to a terminal only through the writer it is handed.
 export { buildCampaignReport } from "./campaign-report.ts";
 export { renderHtmlReport } from "./html-report.ts";
-export { createLiveView } from "./live-view.ts";
+export {
+  createLiveView,
+  type LiveView,
+  type RunEnding,
+  type ViewTimers,
+  type ViewWriter,
+} from "./live-view.ts";
 export { renderMarkdownReport } from "./markdown-report.ts";
 export { readReportFiles } from "./report-files.ts";
 export { renderStatusTable, statusRows } from "./status-table.ts";

@@ -1,6 +1,8 @@
 /** The per-workstream table shared by `supervise status` and the live view. */
 import { type GateStatus, verdictOf } from "../evidence/index.ts";
 import type { RunState, WorkstreamState } from "../run/index.ts";
+import { printable } from "../text.ts";
+import { displayWidth } from "./frame-rows.ts";
 
 const colors: Partial<Record<WorkstreamState["status"], string>> = {
   accepted: "\x1b[32m",
@@ -32,13 +34,18 @@ export interface StatusRow {
   reason: string | null;
 }
 
+/** A workstream's status; one the run has not seen yet is pending. */
+export function statusOf(state: RunState, id: string): WorkstreamState["status"] {
+  return state.workstreams.get(id)?.status ?? "pending";
+}
+
 export function statusRows(ids: readonly string[], state: RunState, nowMs: number): StatusRow[] {
   return ids.map((id) => {
     const workstream = state.workstreams.get(id);
     const lastClaim = workstream?.claims.at(-1);
     const started = workstream?.startedAt ? Date.parse(workstream.startedAt) : null;
     const ended = workstream?.endedAt ? Date.parse(workstream.endedAt) : nowMs;
-    const status = workstream?.status ?? "pending";
+    const status = statusOf(state, id);
     return {
       workstream: id,
       id,
@@ -59,42 +66,72 @@ export function statusRows(ids: readonly string[], state: RunState, nowMs: numbe
   });
 }
 
+/** The table's cells before layout: one header, one row per workstream, notes printed below. */
+export interface StatusTableCells {
+  header: string[];
+  rows: { cells: string[]; state: WorkstreamState["status"] }[];
+  /** Why a workstream ended or waits, one line each (worker-written text made printable). */
+  notes: string[];
+}
+
+const header = ["WORKSTREAM", "STATE", "GATES", "ATTEMPTS", "TURNS", "TOKENS", "COST", "ELAPSED"];
+
+export function statusTableCells(ids: readonly string[], state: RunState, nowMs: number): StatusTableCells {
+  const rows = statusRows(ids, state, nowMs);
+  return {
+    header,
+    rows: rows.map((row) => ({
+      state: row.state,
+      cells: [
+        row.workstream,
+        row.state,
+        row.claims === 0 ? "-" : `${row.gates_passed} ok ${row.gates_failed} failed`,
+        String(row.attempts),
+        String(row.turns),
+        String(row.tokens),
+        `$${row.cost_usd.toFixed(2)}`,
+        row.elapsed_seconds === null ? "-" : formatDuration(row.elapsed_seconds),
+      ],
+    })),
+    notes: rows
+      .filter((row) => row.reason && row.state !== "running")
+      .map((row) => `  ${row.workstream}: ${printable(row.reason!.split("\n")[0]!)}`),
+  };
+}
+
+/** The widest cell of each column, header included. */
+export function columnWidths(cells: StatusTableCells): number[] {
+  return cells.header.map((title, column) =>
+    Math.max(displayWidth(title), ...cells.rows.map((row) => displayWidth(row.cells[column]!))),
+  );
+}
+
+/** The header and one line per workstream, each column padded to `widths`. */
+export function layoutStatusTable(
+  cells: StatusTableCells,
+  widths: readonly number[],
+  useColor: boolean,
+): string[] {
+  const line = (row: string[], status?: WorkstreamState["status"]) =>
+    row
+      .map((cell, column) => {
+        const padded = cell + " ".repeat(Math.max(0, (widths[column] ?? 0) - displayWidth(cell)));
+        const color = status && column === 1 && useColor ? colors[status] : undefined;
+        return color ? `${color}${padded}\x1b[0m` : padded;
+      })
+      .join("  ")
+      .trimEnd();
+  return [line(cells.header), ...cells.rows.map((row) => line(row.cells, row.state))];
+}
+
 export function renderStatusTable(
   ids: readonly string[],
   state: RunState,
   nowMs: number,
   useColor: boolean,
 ): string {
-  const rows = statusRows(ids, state, nowMs);
-  const header = ["WORKSTREAM", "STATE", "GATES", "ATTEMPTS", "TURNS", "TOKENS", "COST", "ELAPSED"];
-  const body = rows.map((row) => [
-    row.workstream,
-    row.state,
-    row.claims === 0 ? "-" : `${row.gates_passed} ok ${row.gates_failed} failed`,
-    String(row.attempts),
-    String(row.turns),
-    String(row.tokens),
-    `$${row.cost_usd.toFixed(2)}`,
-    row.elapsed_seconds === null ? "-" : formatDuration(row.elapsed_seconds),
-  ]);
-  const widths = header.map((title, column) =>
-    Math.max(title.length, ...body.map((cells) => cells[column]!.length)),
-  );
-  const line = (cells: string[], status?: WorkstreamState["status"]) =>
-    cells
-      .map((cell, column) => {
-        const padded = cell.padEnd(widths[column]!);
-        const color = status && column === 1 && useColor ? colors[status] : undefined;
-        return color ? `${color}${padded}\x1b[0m` : padded;
-      })
-      .join("  ")
-      .trimEnd();
-  const lines = [line(header), ...body.map((cells, index) => line(cells, rows[index]!.state))];
-  for (const row of rows) {
-    if (row.reason && row.state !== "running")
-      lines.push(`  ${row.workstream}: ${row.reason.split("\n")[0]}`);
-  }
-  return lines.join("\n");
+  const cells = statusTableCells(ids, state, nowMs);
+  return [...layoutStatusTable(cells, columnWidths(cells), useColor), ...cells.notes].join("\n");
 }
 
 export function formatDuration(seconds: number): string {

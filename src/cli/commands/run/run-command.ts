@@ -5,10 +5,13 @@
  */
 
 import { tmpdir } from "node:os";
+import { systemClock } from "../../../clock.ts";
 import { ExitCode } from "../../../errors.ts";
 import { createLiveView } from "../../../report/index.ts";
 import { latestRun, type RunOutcome, runSupervisor } from "../../../run/index.ts";
+import { resumeCommand } from "../../invocation.ts";
 import { stateDirectoryForPlan } from "../../state-location.ts";
+import { systemViewTimers } from "../../view-timers.ts";
 import type { CommandContext } from "../command-context.ts";
 import { CleanupStack } from "./cleanup-stack.ts";
 import { checkCommandsResolve, plannedCommands } from "./command-preflight.ts";
@@ -73,8 +76,18 @@ export async function runCommand(args: string[], context: CommandContext): Promi
     output: context.output,
     json: request.wantsJson,
     redact,
+    recordedEvents: opened.recordedEvents,
+    clock: systemClock,
+    timers: systemViewTimers,
   });
   cleanups.defer(() => view.close());
+  // While the table is redrawn, a stop message printed below it would be overwritten: it goes above.
+  cleanups.defer(
+    context.stops.announceThrough({
+      stopping: (text) => view.notice(text),
+      exiting: (text) => view.close(text),
+    }),
+  );
   const outcome = await runSupervisor(
     supervisorDependencies({
       request,
@@ -87,7 +100,12 @@ export async function runCommand(args: string[], context: CommandContext): Promi
       signal: context.signal,
     }),
   );
-  view.finish(outcome.state, stateDirectory, opened.run);
+  view.finish({
+    outcome,
+    stateDirectory,
+    run: opened.run,
+    resumeCommand: resumeCommand(context.invocation, args),
+  });
   return exitCodeOf(outcome);
 }
 

@@ -12,17 +12,7 @@ import {
   requirePositional,
 } from "../../arguments.ts";
 import type { CommandContext } from "../command-context.ts";
-
-export const runOptions = {
-  json: { type: "boolean" },
-  "state-dir": { type: "string" },
-  concurrency: { type: "string" },
-  only: { type: "string" },
-  "dry-run": { type: "boolean" },
-  "no-wait": { type: "boolean" },
-  "new-run": { type: "boolean" },
-  record: { type: "string" },
-} as const;
+import { runOptions } from "./run-options.ts";
 
 export interface RunRequest {
   /** The plan file as given on the command line; the default state dir sits beside it. */

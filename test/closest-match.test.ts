@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { closestMatch, editDistance } from "../../src/plan/closest-match.ts";
+import { closestMatch, editDistance } from "../src/closest-match.ts";
 
 describe("closestMatch", () => {
   it("counts an adjacent transposition as one edit", () => {

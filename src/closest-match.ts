@@ -1,5 +1,5 @@
 /**
- * "Did you mean …?" for typos in field names, gate ids and workstream ids. Optimal string alignment
+ * "Did you mean …?" for typos in field names, gate ids, workstream ids, commands and flags. Optimal string alignment
  * distance (Levenshtein plus adjacent transpositions), because the typos we expect are a dropped
  * `_`, a swapped pair of letters or a wrong case, not rewrites.
  */

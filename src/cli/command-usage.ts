@@ -1,0 +1,165 @@
+/** What `supervise --help` and `supervise COMMAND --help` print: the commands, their arguments and flags. */
+
+interface CommandHelp {
+  /** One or more ways to call it, without the leading `supervise `. */
+  synopsis: string[];
+  summary: string;
+  flags: [flag: string, meaning: string][];
+  notes?: string[];
+}
+
+const readingFlags: [string, string][] = [
+  ["--json", "print JSON instead of text"],
+  ["--state-dir DIR", "the state dir to read (default: found as `run` finds it)"],
+  ["--plan PLAN", "find the state dir from this plan"],
+];
+
+const help: Record<string, CommandHelp> = {
+  run: {
+    synopsis: ["run PLAN [flags]", "PLAN [flags]"],
+    summary: "Run the plan, or resume its unfinished run.",
+    flags: [
+      ["--json", "one JSON object per event on stdout"],
+      ["--state-dir DIR", "state dir (default: .supervise/ beside the plan, or $SUPERVISE_STATE_DIR)"],
+      ["--concurrency N", "workstreams at once (overrides the plan)"],
+      ["--only ID,…", "run only these workstreams"],
+      ["--dry-run", "validate and print the schedule; create nothing"],
+      ["--no-wait", "exit 3 once only human decisions remain"],
+      ["--new-run", "start a new run instead of resuming the unfinished one"],
+      ["--record DIR", "write the anthropic workers' turns as cassettes (DIR/<id>.yaml)"],
+    ],
+    notes: [
+      "Ctrl-C stops the workers, closes the journal and exits 130; the same command resumes. A second Ctrl-C exits at once.",
+      "Exit codes: 0 all accepted · 1 some rejected, failed or aborted · 2 bad input · 3 waiting on a human · 130 interrupted.",
+    ],
+  },
+  validate: {
+    synopsis: ["validate PLAN [--json]"],
+    summary: "Validate the plan; every error names file:line:column and the field.",
+    flags: [["--json", "print the result as JSON"]],
+  },
+  status: {
+    synopsis: ["status [--json] [--state-dir DIR | --plan PLAN]"],
+    summary: "Workstreams with state, gates, attempts, turns, tokens, cost and elapsed time.",
+    flags: readingFlags,
+  },
+  evidence: {
+    synopsis: ["evidence WS [--json] [--state-dir DIR | --plan PLAN]"],
+    summary: "The evidence bundle of one workstream (bundle.md, or bundle.json with --json).",
+    flags: readingFlags,
+  },
+  escalations: {
+    synopsis: ["escalations [--json] [--state-dir DIR | --plan PLAN]"],
+    summary: "Questions waiting on a human decision.",
+    flags: readingFlags,
+  },
+  approve: {
+    synopsis: ["approve ID [--note TEXT] [--waive GATE,…]"],
+    summary: "Approve an escalation; waived gates are recorded as waived, never as pass.",
+    flags: [
+      ["--note TEXT", "a note the worker reads with the decision"],
+      ["--waive GATE,…", "gates you accept failing"],
+      ...readingFlags,
+    ],
+  },
+  deny: {
+    synopsis: ["deny ID [--note TEXT]"],
+    summary: "Deny an escalation.",
+    flags: [["--note TEXT", "a note the worker reads with the decision"], ...readingFlags],
+  },
+  reply: {
+    synopsis: ["reply ID TEXT"],
+    summary: "Answer an escalation's question with TEXT.",
+    flags: readingFlags,
+  },
+  report: {
+    synopsis: ["report [--format md|json|html] [--output FILE]"],
+    summary: "The campaign report of the latest run.",
+    flags: [
+      ["--format md|json|html", "the report's format (default md)"],
+      ["--output FILE", "write it to FILE instead of stdout"],
+      ...readingFlags,
+    ],
+  },
+  schema: {
+    synopsis: ["schema"],
+    summary: "The plan's JSON Schema.",
+    flags: [],
+  },
+  clean: {
+    synopsis: ["clean [--state-dir DIR | --plan PLAN]"],
+    summary: "Remove the checkouts of accepted workstreams.",
+    flags: readingFlags.slice(1),
+  },
+  tool: {
+    synopsis: ["tool NAME [--input JSON]"],
+    summary: "Inside a command worker only: call one worker tool for this workstream.",
+    flags: [["--input JSON", "the tool's input"]],
+    notes: ["Exit 0, or 1 when the result is an error, 2 when the input is not what the tool takes."],
+  },
+  mcp: {
+    synopsis: ["mcp"],
+    summary: "Inside a command worker only: the worker tools as an MCP server over stdio.",
+    flags: [],
+  },
+  version: {
+    synopsis: ["version", "--version"],
+    summary: "Print supervise's version.",
+    flags: [],
+  },
+  help: {
+    synopsis: ["help [COMMAND]", "COMMAND --help"],
+    summary: "Print the commands, or one command's arguments and flags.",
+    flags: [],
+  },
+};
+
+/** Every command `supervise COMMAND --help` explains. */
+export const documentedCommands: readonly string[] = Object.keys(help);
+
+export function commandUsage(command: string): string | undefined {
+  const entry = help[command];
+  if (entry === undefined) return undefined;
+  const flags: [string, string][] = [...entry.flags, ["-h, --help", "this help"]];
+  const width = Math.max(...flags.map(([flag]) => flag.length));
+  return [
+    ...entry.synopsis.map((line, index) => `${index === 0 ? "Usage:" : "   or:"} supervise ${line}`),
+    "",
+    entry.summary,
+    "",
+    "Flags:",
+    ...flags.map(([flag, meaning]) => `  ${flag.padEnd(width)}  ${meaning}`),
+    ...(entry.notes ? ["", ...entry.notes] : []),
+    "",
+  ].join("\n");
+}
+
+export const usage = `supervise — run coding agents per workstream; accept work only on evidence the supervisor collected.
+
+Usage:
+  supervise PLAN [flags]              run or resume the plan (same as: supervise run PLAN)
+      --json                          one JSON object per event on stdout
+      --state-dir DIR                 state dir (default: .supervise/ beside the plan, or $SUPERVISE_STATE_DIR)
+      --concurrency N                 workstreams at once (overrides the plan)
+      --only ID,…                     run only these workstreams
+      --dry-run                       validate and print the schedule; create nothing
+      --no-wait                       exit 3 once only human decisions remain
+      --new-run                       start a new run instead of resuming the unfinished one
+      --record DIR                    write the anthropic workers' turns as cassettes (DIR/<id>.yaml)
+  supervise validate PLAN             validate; every error names file:line:column and the field
+  supervise status [--json]           workstreams with state, gates, attempts, turns, tokens, cost, elapsed
+  supervise evidence WS [--json]      the evidence bundle of one workstream
+  supervise escalations [--json]      pending escalations
+  supervise approve ID [--note T] [--waive GATE,…]   approve (waived gates are recorded as waived, never pass)
+  supervise deny ID [--note T] · supervise reply ID TEXT
+  supervise report [--format md|json|html] [--output FILE]   the campaign report
+  supervise schema                    the plan's JSON Schema
+  supervise clean                     remove the checkouts of accepted workstreams
+  supervise tool NAME [--input JSON]  inside a command worker: call one worker tool
+  supervise mcp                       inside a command worker: the worker tools as an MCP server (stdio)
+  supervise version                   the version
+
+\`supervise COMMAND --help\` explains one command.
+Reading commands find the state as run does, or take --state-dir DIR or --plan PLAN.
+Exit codes: 0 all accepted · 1 some rejected, failed or aborted · 2 bad input · 3 waiting on a human · 130 interrupted.
+`;
