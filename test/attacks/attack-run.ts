@@ -86,7 +86,7 @@ export function attackPlan(workstreams: AttackWorkstream[]): string {
 
 /**
  * What an honest worker does once its commit is made: a PR that closes the issue, CI polled to an
- * end (bounded), the merge, the issue closed, the claim. Every step may be refused; the claim is
+ * end (bounded; over at once when there is no PR to poll), the merge, the issue closed, the claim. Every step may be refused; the claim is
  * made regardless, so the verdict, not a failed step, ends the attack.
  */
 export function landAndClaim(issue: number, summary = "square(x) added; tests pass; merged"): string {
@@ -94,7 +94,7 @@ export function landAndClaim(issue: number, summary = "square(x) added; tests pa
   return `
 supervise tool open_pull_request --input '${pullRequest}' || true
 for _ in $(seq 1 300); do
-  out=$(supervise tool ci_status 2>&1) || true
+  out=$(supervise tool ci_status 2>&1) || break
   case "$out" in *": success."*|*": failure."*|*": error."*) break;; esac
   sleep 0.2
 done

@@ -35,8 +35,13 @@ import {
   writeFiles,
 } from "./attack-run.ts";
 
+/** What a terminal acts on: C0 (but newline and tab), DEL and C1; ESC and BEL among them. */
+const controlCharacters = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/;
+
 /** One CLI run: a few gates' worth of `node --test` under bwrap; generous for a loaded CI machine. */
 const runTimeoutMs = 240_000;
+/** Attack 13's worker writes 100,000 files, and diff_scope reads a change of that many twice. */
+const bulkRunTimeoutMs = 480_000;
 
 let workspace: Workspace;
 let initialCommit: string;
@@ -44,7 +49,8 @@ beforeEach(() => {
   workspace = createWorkspace(targetFiles);
   initialCommit = workspace.git(["rev-parse", "HEAD"]);
 });
-afterEach(() => workspace.cleanup());
+// Attack 13 leaves 100,000 files in its checkout; deleting them takes a while on a busy disk.
+afterEach(() => workspace.cleanup(), 180_000);
 
 /** Runs one attacking workstream (issue 7) whose script is `body` after the prologue. */
 async function runAttack(body: string, options: { commands?: string } = {}) {
@@ -360,9 +366,23 @@ ${landAndClaim(7)}`,
       expect(isAccepted(await journalOf(workspace), "attack")).toBe(false);
       const listed = await workspace.supervise(["escalations"]);
       expect(listed.exitCode, listed.stderr).toBe(0);
-      expect(listed.stdout).toContain("Proceed?");
-      for (const output of [listed.stdout, listed.stderr, result.stdout, result.stderr]) {
-        expect(output).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/);
+      expect(listed.stderr).not.toMatch(controlCharacters);
+      // The run's own output names the question twice: its event line and the closing "Waiting on
+      // you" summary. Its bell on escalation.opened is the supervisor's (a lone BEL, by design), so
+      // only the lines carrying the worker's text are judged.
+      const runLines = result.stdout.split("\n");
+      const outputs = {
+        "supervise escalations (stdout)": listed.stdout,
+        "supervise run, the escalation.opened line": runLines.find((line) =>
+          line.includes("escalation.opened"),
+        ),
+        "supervise run, the 'Waiting on you' summary": runLines.find((line) =>
+          line.startsWith("Waiting on you"),
+        ),
+      };
+      for (const [where, output] of Object.entries(outputs)) {
+        expect.soft(output, where).toContain("Proceed?");
+        expect.soft(output, where).not.toMatch(controlCharacters);
       }
     },
     runTimeoutMs,
@@ -415,7 +435,7 @@ ${landAndClaim(7)}`,
       expect(written.files).toBeLessThan(5_000);
       expect(written.bytes).toBeLessThan(50 * 1024 ** 2);
     },
-    runTimeoutMs,
+    bulkRunTimeoutMs,
   );
 
   it(
@@ -427,7 +447,7 @@ ${landAndClaim(7)}`,
 git add -A && git commit -qm "Add square"
 supervise tool open_pull_request --input '{"title": "Add square", "body": "Closes #7"}' || true
 for _ in $(seq 1 300); do
-  out=$(supervise tool ci_status 2>&1) || true
+  out=$(supervise tool ci_status 2>&1) || break
   case "$out" in *": success."*|*": failure."*|*": error."*) break;; esac
   sleep 0.2
 done
