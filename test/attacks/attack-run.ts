@@ -50,9 +50,15 @@ test("squares a number", () => {
 });
 `;
 
-/** `mul` broken on purpose, with square beside it: the existing tests fail on this. */
+/**
+ * `mul` broken on purpose, with square beside it: the existing tests fail on this, and only they do,
+ * so what stands between an attack and its acceptance is the cheat under test alone.
+ */
 export const brokenSource =
   "export function mul(a, b) {\n  return a + b;\n}\n\nexport function square(x) {\n  return mul(x, x);\n}\n";
+
+/** A test of square that the broken mul passes too (2 + 2 = 2 * 2). */
+export const squareTestBrokenPasses = squareTest.replace("square(4), 16", "square(2), 4");
 
 export interface AttackWorkstream {
   id: string;
