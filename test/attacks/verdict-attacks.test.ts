@@ -432,7 +432,8 @@ ${landAndClaim(7)}`,
       expectRejected(run);
       const ci = bundleOf(workspace, "attack").gates.find((gate) => gate.id === "ci_green");
       expect(ci?.status).toBe("fail");
-      expect(ci?.detail).toMatch(/CI did not check the commit out: the commit's tree holds 100005 files/);
+      // Measured before anything checks it out or copies it into the mirror.
+      expect(ci?.detail).toMatch(/the claimed commit's tree has 100,005 files, over the 50,000/);
       // What the supervisor wrote itself, the worker's own checkout aside, stays small.
       const written = folderSize(join(workspace.directory, ".supervise"), checkout);
       expect(written.files).toBeLessThan(5_000);
