@@ -121,6 +121,11 @@ export interface Forge {
   /** The SHA the base branch points to on the forge now. */
   baseSha(base: string): Promise<string>;
   /**
+   * Fetches the base branch as it is on the forge now (the merges of earlier workstreams included)
+   * into `ref` of the supervisor's repository at `intoRepository`; returns its SHA.
+   */
+  fetchBase(options: { intoRepository: string; base: string; ref: string }): Promise<string>;
+  /**
    * Resolves once CI on `sha` is no longer pending (or there is none); gates wait on it, bounded by
    * their own timeout. A forge that polls stops when `signal` aborts (rejecting with its reason),
    * and resolves with the still-pending status after `maxWaitMs` of its own clock.

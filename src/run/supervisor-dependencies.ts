@@ -16,10 +16,10 @@ import type { RunState } from "./workstream-state.ts";
 
 /** The checkouts, as the run needs them (implemented by src/workspace/). */
 export interface CheckoutPort {
-  ensureCheckout(workstream: {
-    id: string;
-    branch: string;
-  }): Promise<{ path: string; branch: string; baseSha: string; isNew: boolean }>;
+  ensureCheckout(
+    workstream: { id: string; branch: string },
+    options?: { startFrom?: () => Promise<string> },
+  ): Promise<{ path: string; branch: string; baseSha: string; isNew: boolean }>;
   /** HEAD and the uncommitted paths, read together (one git process), by the supervisor itself. */
   readCheckout(path: string): Promise<{ head: string; uncommittedChanges: string[] }>;
   /** Differences between the working tree and HEAD that `git status` does not show (see Workspace.hiddenChanges). */

@@ -249,8 +249,19 @@ class Supervisor {
   }
 
   private async ensureCheckout(id: string, branch: string) {
-    const checkout = await this.dependencies.checkouts
-      .ensureCheckout({ id, branch })
+    const { forge, plan, checkouts } = this.dependencies;
+    // A workstream that waited for others starts from the base with their merges, as it is now.
+    const dependsOnOthers = this.context.workstreamOf(id).dependsOn.length > 0;
+    const startFrom = dependsOnOthers
+      ? () =>
+          forge.fetchBase({
+            intoRepository: checkouts.mirrorPath,
+            base: plan.base,
+            ref: `refs/supervise-start/${id}`,
+          })
+      : undefined;
+    const checkout = await checkouts
+      .ensureCheckout({ id, branch }, startFrom ? { startFrom } : {})
       .catch((error: unknown) => {
         const code = osErrorCode(error);
         if (!code || !["ENOTDIR", "EEXIST", "EACCES", "EROFS", "ENOSPC", "EISDIR"].includes(code))

@@ -134,8 +134,16 @@ export class Workspace {
     return { baseSha };
   }
 
-  /** The workstream's checkout, made once and reused after; safe to call again after a crash. */
-  ensureCheckout(workstream: { id: string; branch: string }): Promise<Checkout> {
+  /**
+   * The workstream's checkout, made once and reused after; safe to call again after a crash. A new
+   * one starts from the base as prepared, or from the commit `startFrom` gives (asked only when a
+   * checkout is made), which must be in the mirror: the base as it is now, with the merges of the
+   * workstreams this one depends on.
+   */
+  ensureCheckout(
+    workstream: { id: string; branch: string },
+    options: { startFrom?: () => Promise<string> } = {},
+  ): Promise<Checkout> {
     return this.queued(workstream.id, async () => {
       const path = this.checkoutPath(workstream.id);
       const mirror = await this.repository(this.mirrorPath).catch((error: unknown) => {
@@ -144,7 +152,7 @@ export class Workspace {
         });
       });
       if (await isDirectory(path)) return this.reuseCheckout(mirror, workstream, path);
-      return this.createCheckout(mirror, workstream, path);
+      return this.createCheckout(mirror, workstream, path, await options.startFrom?.());
     });
   }
 
@@ -426,10 +434,12 @@ export class Workspace {
     mirror: SafeGit,
     workstream: { id: string; branch: string },
     path: string,
+    startFrom?: string,
   ): Promise<Checkout> {
-    const baseSha = this.preparedBaseSha ?? (await this.mirrorBaseSha(mirror));
+    const preparedBase = this.preparedBaseSha ?? (await this.mirrorBaseSha(mirror));
+    const baseSha = startFrom ?? preparedBase;
     // Recorded before the clone: once the rename commits the checkout, its base is known.
-    if (!this.basesRecorded.has(workstream.id)) {
+    if (!this.basesRecorded.has(workstream.id) || baseSha !== preparedBase) {
       await mirror.raw(["update-ref", baseRef(workstream.id), baseSha]);
     }
 
@@ -472,6 +482,8 @@ export class Workspace {
       await clone.raw(["branch", "-m", this.base, workstream.branch]);
       await clone.raw(["branch", "--unset-upstream", workstream.branch]);
     }
+    // The clone is at the prepared base; a later start point is in the mirror, which it borrows from.
+    if (baseSha !== preparedBase) await clone.raw(["reset", "--quiet", "--hard", baseSha]);
 
     try {
       await rename(partial, path);

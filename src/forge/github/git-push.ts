@@ -24,6 +24,8 @@ export interface GitPusher {
   /** The push URL of the remote, a relative path resolved against the user's repository. */
   remoteUrl(): Promise<string>;
   push(request: { fromRepository: string; sha: string; branch: string }): Promise<void>;
+  /** Fetches `branch` of the remote into `ref` of `intoRepository`; returns the SHA fetched. */
+  fetch(request: { intoRepository: string; branch: string; ref: string }): Promise<string>;
 }
 
 const defaultTimeoutMs = 10 * 60 * 1000;
@@ -124,5 +126,22 @@ export function createGitPusher(options: GitPushOptions): GitPusher {
       throw failure(`push ${where} to ${redactUrl(url)}`, result.stderr, result.isTimedOut);
   }
 
-  return { remoteUrl, push };
+  async function fetch(request: { intoRepository: string; branch: string; ref: string }): Promise<string> {
+    const url = await remoteUrl();
+    const result = await git(
+      ["fetch", "--no-tags", "--quiet", url, `+refs/heads/${request.branch}:${request.ref}`],
+      request.intoRepository,
+      credentialEnvironment(url, options.token),
+    );
+    if (result.exitCode !== 0)
+      throw failure(`fetch ${request.branch} from ${redactUrl(url)}`, result.stderr, result.isTimedOut);
+    const resolved = await git(
+      ["rev-parse", "--verify", "--quiet", `${request.ref}^{commit}`],
+      request.intoRepository,
+    );
+    if (resolved.exitCode !== 0) throw failure(`read the fetched ${request.branch}`, resolved.stderr);
+    return resolved.stdout.trim();
+  }
+
+  return { remoteUrl, push, fetch };
 }

@@ -188,6 +188,8 @@ export function createGithubForge(options: GithubForgeOptions): GithubForge {
     getIssue: (number) => getIssue(context, number),
     closeIssue: (request) => exclusive(() => closeIssue(context, request)),
     baseSha,
+    fetchBase: (request) =>
+      pusher.fetch({ intoRepository: request.intoRepository, branch: request.base, ref: request.ref }),
     whenCiSettled: (sha, settleOptions) =>
       waitForCiSettled({
         sha,

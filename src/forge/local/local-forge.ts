@@ -290,6 +290,15 @@ export function createLocalForge(options: LocalForgeOptions): LocalForge {
     return sha;
   }
 
+  async function fetchBase(request: { intoRepository: string; base: string; ref: string }): Promise<string> {
+    await baseSha(request.base); // throws, naming it, when the base is missing
+    const refspec = `+refs/heads/${request.base}:${request.ref}`;
+    await git.run(["fetch", "--no-tags", "--quiet", "--", layout.origin, refspec], {
+      cwd: request.intoRepository,
+    });
+    return git.run(["rev-parse", "--verify", `${request.ref}^{commit}`], { cwd: request.intoRepository });
+  }
+
   return {
     kind: "local",
     originPath: layout.origin,
@@ -306,6 +315,7 @@ export function createLocalForge(options: LocalForgeOptions): LocalForge {
     ciStatus: (sha) => ci.status(sha),
     whenCiSettled: (sha) => ci.whenSettled(sha),
     baseSha,
+    fetchBase: (request) => exclusive(() => fetchBase(request)),
     isAncestorOfBase: (request) => origin.isAncestor(request.sha, request.base),
     close: () => ci.close(),
   };

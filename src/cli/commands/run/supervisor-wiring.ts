@@ -43,7 +43,7 @@ export function supervisorDependencies(input: {
     recordedEvents: opened.recordedEvents,
     clock: systemClock,
     checkouts: {
-      ensureCheckout: (workstream) => workspace.ensureCheckout(workstream),
+      ensureCheckout: (workstream, options) => workspace.ensureCheckout(workstream, options),
       readCheckout: (path) => workspace.readCheckout(path),
       hiddenChanges: (path, head) => workspace.hiddenChanges(path, head),
       fetchIntoMirror: (workstreamId, sha) => workspace.fetchFromCheckout(workstreamId, sha),
