@@ -16,12 +16,12 @@ beforeEach(() => {
     // Like a real formatter check: progress first, the errors, then a long tail of notes and a summary.
     "fmt-check.sh": [
       "echo 'fmt-check: scanning src/'",
-      "for file in src/*; do echo \"checked $file\"; done",
+      'for file in src/*; do echo "checked $file"; done',
       "found=$(grep -rn \"$(printf '\\t')\" src | cut -d: -f1,2)",
       '[ -z "$found" ] && exit 0',
       "echo \"$found\" | sed 's/^/error: tab indentation at /'",
       "echo",
-      "for i in $(seq 1 200); do echo \"note: formatter statistics line $i\"; done",
+      'for i in $(seq 1 200); do echo "note: formatter statistics line $i"; done',
       "echo 'fmt-check: 1 file would be reformatted'",
       "exit 1",
       "",
@@ -107,7 +107,10 @@ supervise tool claim_done --input '{"summary": "value is 2, formatted"}'
     const bundle = JSON.parse(readFileSync(join(runDirectory(), "evidence", "fix", "bundle.json"), "utf8"));
     expect(bundle.verdict).toBe("accepted");
     expect(bundle.done).toEqual(["fmt", "local_check"]);
-    expect(bundle.claims.map((claim: { failed_gates: string[] }) => claim.failed_gates)).toEqual([["fmt"], []]);
+    expect(bundle.claims.map((claim: { failed_gates: string[] }) => claim.failed_gates)).toEqual([
+      ["fmt"],
+      [],
+    ]);
     expect(bundle.gates).toMatchObject([
       {
         id: "fmt",
