@@ -157,7 +157,8 @@ const kindOrder: Record<GateKind, number> = { checkout: 0, forge: 1, review: 2 }
  * reviewer comes last (it judges the others' evidence), and a gate comes after the gates it reads.
  */
 export function gatesInRunOrder(workstream: Workstream): GateDefinition[] {
-  const byKind = workstream.done
+  // A gate named twice runs once: its log and its verdict are one.
+  const byKind = [...new Set(workstream.done)]
     .map((name, position) => ({ gate: gateDefinition(workstream, name), position }))
     .sort(
       (left, right) =>

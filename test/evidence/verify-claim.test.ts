@@ -27,9 +27,9 @@ function workstream(done: string[]): Workstream {
 }
 
 describe("the gate registry", () => {
-  it("runs gates in the done list's order, checkout before forge, the reviewer last, diff_scope after local_check", () => {
+  it("runs gates in the done list's order, once each: checkout before forge, the reviewer last, diff_scope after local_check", () => {
     const order = gatesInRunOrder(
-      workstream(["review", "ci_green", "diff_scope", "fmt", "pr_merged", "local_check", "clippy"]),
+      workstream(["review", "ci_green", "diff_scope", "fmt", "pr_merged", "local_check", "clippy", "fmt"]),
     ).map((gate) => `${gate.id}:${gate.kind}`);
     expect(order).toEqual([
       "fmt:checkout",
