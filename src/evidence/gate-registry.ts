@@ -17,6 +17,7 @@ import { observeCheckoutCommand, observeDiffScopeGate } from "./checkout-gates.t
 import { observeCiGreen, observeIssueClosed, observePrMerged } from "./forge-gates.ts";
 import type { GateRun } from "./gate-context.ts";
 import { type GateResult, gateResult } from "./gate-result.ts";
+import { observeMetricGate } from "./metric-gate.ts";
 import { observeReviewGate, reviewSkipReason } from "./review-gate-run.ts";
 
 export interface GateDefinition {
@@ -112,22 +113,40 @@ function builtInDefinition(id: BuiltInGateId): GateDefinition {
   };
 }
 
-/** A plan's own gate: a command run like local_check, in the same checkout, sandbox and environment. */
+/**
+ * A plan's own gate: a command run like local_check, in the same checkout, sandbox and environment;
+ * with a metric, run at the base too and compared.
+ */
 function planGateDefinition(gate: PlanGate): GateDefinition {
+  const command = (run: GateRun) => ({
+    gate: gate.name,
+    command: gate.run,
+    timeoutMs: gate.timeoutMinutes === undefined ? budgetMs(run) : gate.timeoutMinutes * 60_000,
+    ...(gate.fixHint === undefined ? {} : { fixHint: gate.fixHint }),
+  });
+  const metric = gate.metric;
+  const explained = { name: gate.name, run: gate.run, fix_hint: gate.fixHint ?? "" };
   return {
     id: gate.name,
     kind: "checkout",
     runsAfter: [],
     skipReason: afterCheckoutFailure,
     observe: (run) =>
-      observeCheckoutCommand(run, {
-        gate: gate.name,
-        command: gate.run,
-        timeoutMs: gate.timeoutMinutes === undefined ? budgetMs(run) : gate.timeoutMinutes * 60_000,
-        ...(gate.fixHint === undefined ? {} : { fixHint: gate.fixHint }),
-      }),
+      metric === undefined
+        ? observeCheckoutCommand(run, command(run))
+        : observeMetricGate(run, {
+            ...command(run),
+            pattern: metric.pattern,
+            maxRegressionPercent: metric.maxRegressionPercent,
+          }),
     explain: () =>
-      renderPrompt("gates/command", { name: gate.name, run: gate.run, fix_hint: gate.fixHint ?? "" }),
+      metric === undefined
+        ? renderPrompt("gates/command", explained)
+        : renderPrompt("gates/metric", {
+            ...explained,
+            metric: metric.pattern,
+            max_regression: metric.maxRegressionPercent,
+          }),
   };
 }
 

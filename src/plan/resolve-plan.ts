@@ -86,7 +86,16 @@ function resolveGates(gates: PlanDocument["gates"]): Record<string, PlanGate> {
   return Object.fromEntries(
     Object.entries(gates).map(([name, gate]) => [
       name,
-      { name, run: gate.run, fixHint: gate.fix_hint, timeoutMinutes: gate.timeout_minutes },
+      {
+        name,
+        run: gate.run,
+        fixHint: gate.fix_hint,
+        timeoutMinutes: gate.timeout_minutes,
+        metric:
+          gate.metric === undefined || gate.max_regression === undefined
+            ? undefined
+            : { pattern: gate.metric, maxRegressionPercent: gate.max_regression },
+      },
     ]),
   );
 }

@@ -207,6 +207,37 @@ export const planGateSchema = z
       .positive()
       .optional()
       .describe("Minutes the command may run; default the workstream's budget minutes."),
+    metric: z
+      .string()
+      .min(1)
+      .superRefine((pattern, context) => {
+        try {
+          new RegExp(pattern);
+        } catch (error) {
+          context.addIssue({
+            code: "custom",
+            message: `not a regular expression: ${(error as Error).message}`,
+          });
+        }
+      })
+      .optional()
+      .describe(
+        "A regular expression that finds a number in the command's output (its first group, or the whole match; the last match counts). The command then runs at the base too, and the claim's number may be at most max_regression percent above the base's: lower is better (a time, a size).",
+      ),
+    max_regression: z
+      .number()
+      .nonnegative()
+      .optional()
+      .describe("Percent the metric may rise over the base's; goes with metric."),
+  })
+  .superRefine((gate, context) => {
+    if ((gate.metric === undefined) === (gate.max_regression === undefined)) return;
+    const missing = gate.metric === undefined ? "metric" : "max_regression";
+    context.addIssue({
+      code: "custom",
+      path: [missing],
+      message: `metric and max_regression go together: add ${missing}, or remove ${missing === "metric" ? "max_regression" : "metric"}`,
+    });
   })
   .describe("A command gate: a workstream's done list names it like a built-in gate.");
 
@@ -405,6 +436,8 @@ export interface PlanGate {
   fixHint: string | undefined;
   /** Undefined: the workstream's budget minutes. */
   timeoutMinutes: number | undefined;
+  /** A number the command prints, compared with the base's; undefined for a pass/fail command. */
+  metric: { pattern: string; maxRegressionPercent: number } | undefined;
 }
 
 /** A validated plan with paths made absolute and defaults applied. */

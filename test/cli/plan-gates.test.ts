@@ -134,4 +134,61 @@ supervise tool claim_done --input '{"summary": "value is 2, formatted"}'
       },
     ]);
   });
+
+  it("with a metric, runs at the base too and rejects a claim whose number grew past max_regression", async () => {
+    const worker = workspace.writeWorker(
+      "worker.sh",
+      `#!/usr/bin/env bash
+set -eu
+cat >/dev/null
+echo 1000000 > src/value.txt
+git commit -qam "a bigger value"
+supervise tool claim_done --input '{"summary": "bigger"}' || true
+echo 2 > src/value.txt
+git commit -qam "a value of the same size"
+supervise tool claim_done --input '{"summary": "same size"}'
+`,
+    );
+    workspace.writePlan(
+      "plan.yaml",
+      [
+        "repo: ./repo",
+        "gates:",
+        "  size:",
+        "    run: 'echo \"size: $(wc -c < src/value.txt) bytes\"'",
+        "    metric: 'size: (\\d+) bytes'",
+        "    max_regression: 50",
+        "defaults:",
+        "  done: [size]",
+        "  stall: { max_restarts: 0, max_rejections: 2 }",
+        "workstreams:",
+        `  - { id: fix, goal: "keep the value small", agent: { provider: command, command: "bash ${worker}" } }`,
+      ].join("\n"),
+    );
+    const result = await workspace.supervise(["plan.yaml", "--json"]);
+    expect(result.exitCode, result.stdout + result.stderr).toBe(0);
+    const gateEvents = result.stdout
+      .split("\n")
+      .filter((line) => line.includes('"type":"gate.'))
+      .map((line) => JSON.parse(line))
+      .map((event) => [event.type, event.detail, event.observed.metric]);
+    const metric = (claim: number, base: number, change: number) => ({
+      pattern: "size: (\\d+) bytes",
+      claim,
+      base,
+      change_percent: change,
+      max_regression_percent: 50,
+      base_log: expect.stringMatching(/^evidence\/fix\/logs\/claim-\d-size-base\.log$/),
+    });
+    expect(gateEvents).toEqual([
+      ["gate.failed", "8 at the claim, 2 at the base: +300.0% (at most +50%)", metric(8, 2, 300)],
+      ["gate.passed", "2 at the claim, 2 at the base: +0.0% (at most +50%)", metric(2, 2, 0)],
+    ]);
+    expect(readdirSync(join(runDirectory(), "evidence", "fix", "logs")).sort()).toEqual([
+      "claim-1-size-base.log",
+      "claim-1-size.log",
+      "claim-2-size-base.log",
+      "claim-2-size.log",
+    ]);
+  });
 });

@@ -14,12 +14,19 @@ import type { PlanGate, Workstream } from "../../src/plan/index.ts";
 import { FakeCommandRunner } from "../fakes/fake-command-runner.ts";
 import { testPlan, testWorkstream } from "../fakes/plan-builder.ts";
 
-const fmt: PlanGate = { name: "fmt", run: "./fmt-check", fixHint: "run ./fmt --write", timeoutMinutes: 2 };
+const fmt: PlanGate = {
+  name: "fmt",
+  run: "./fmt-check",
+  fixHint: "run ./fmt --write",
+  timeoutMinutes: 2,
+  metric: undefined,
+};
 const clippy: PlanGate = {
   name: "clippy",
   run: "cargo clippy",
   fixHint: undefined,
   timeoutMinutes: undefined,
+  metric: undefined,
 };
 
 function workstream(done: string[]): Workstream {

@@ -54,7 +54,7 @@ describe("planJsonSchema", () => {
     ]);
   });
 
-  it("names the plan's own gates by pattern, each a command with an optional fix hint", () => {
+  it("names the plan's own gates by pattern, each a command with an optional fix hint and metric", () => {
     const gates = schema.properties.gates as unknown as {
       propertyNames: unknown;
       additionalProperties: ObjectSchema;
@@ -64,6 +64,8 @@ describe("planJsonSchema", () => {
       "run",
       "fix_hint",
       "timeout_minutes",
+      "metric",
+      "max_regression",
     ]);
     expect(gates.additionalProperties.required).toEqual(["run"]);
   });

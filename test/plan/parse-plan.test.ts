@@ -113,6 +113,30 @@ const brokenPlans: BrokenPlan[] = [
     ],
   },
   {
+    kind: "a metric without its max_regression, and one that is no regular expression",
+    source: source(
+      "gates:",
+      "  bench: { run: ./bench, metric: 'parse: (\\d+) ms' }",
+      "  size: { run: ./size, metric: '(unclosed', max_regression: 2 }",
+      "workstreams:",
+      "  - { id: a, goal: x }",
+    ),
+    problems: [
+      problem(
+        2,
+        10,
+        "gates.bench.max_regression",
+        "metric and max_regression go together: add max_regression, or remove metric",
+      ),
+      problem(
+        3,
+        32,
+        "gates.size.metric",
+        "not a regular expression: Invalid regular expression: /(unclosed/: Unterminated group",
+      ),
+    ],
+  },
+  {
     kind: "a done entry that is not a name",
     source: source("defaults:", "  done: [local_check, 3]", "workstreams:", "  - { id: a, goal: x }"),
     problems: [

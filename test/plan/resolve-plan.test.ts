@@ -176,6 +176,7 @@ describe("resolvePlan (through validatePlanSource)", () => {
       run: "cargo clippy --all-targets -- -D warnings",
       fixHint: undefined,
       timeoutMinutes: 5,
+      metric: undefined,
     };
     expect(plan.gates).toEqual({ clippy, fmt });
     expect(plan.workstreams.map(({ done, commandGates }) => ({ done, commandGates }))).toEqual([
