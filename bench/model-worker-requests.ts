@@ -131,6 +131,7 @@ export async function recordModelWorkerRequests(
       dependsOn: [],
       agent: { provider: "replay", cassette: "generated", model: defaultModel },
       commands: { check: "true" },
+      commandGates: {},
       budget: { ...builtInDefaults.budget, turns: turns + 10 },
       stall: { ...builtInDefaults.stall },
       done: ["local_check"],

@@ -5,27 +5,13 @@
  * code. A listed base run is cached per (base, command): N workstreams from one base run it once.
  */
 import { createHash } from "node:crypto";
-import { lstatSync } from "node:fs";
-import {
-  copyFile,
-  link,
-  lstat,
-  mkdir,
-  mkdtemp,
-  readdir,
-  readFile,
-  readlink,
-  realpath,
-  rm,
-  stat,
-  symlink,
-  writeFile,
-} from "node:fs/promises";
+import { copyFile, mkdir, mkdtemp, readFile, realpath, rm, stat, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import writeFileAtomic from "write-file-atomic";
 import { z } from "zod";
 import type { CommandResult, CommandRunner } from "../sandbox/index.ts";
-import { createSafeGit, GitCommandError, type SafeGitOptions } from "../workspace/index.ts";
+import { createSafeGit, type SafeGitOptions } from "../workspace/index.ts";
+import { type BaseCheckoutRequest, checkOutBase, lentFromCheckout } from "./base-clone.ts";
 import { type RecordedLedger, runWithTestLedger } from "./test-ledger.ts";
 import { readTestListing, type TestListing } from "./test-names.ts";
 import type { TestRun } from "./test-run-comparison.ts";
@@ -44,33 +30,11 @@ export interface TestRunRequest {
   gitEnvironment?: SafeGitOptions["environment"];
 }
 
-export interface BaseTestRunRequest extends TestRunRequest {
-  /** The workstream's checkout: it holds the base commit, and the installed dependencies to lend. */
-  checkoutPath: string;
-  /**
-   * A repository no worker writes to that holds the base (the supervisor's mirror), cloned instead
-   * of the checkout: a worker controls its checkout's .git (a FIFO or a dangling link among the
-   * objects stalled or failed the clone, so the base never ran).
-   */
-  cloneFrom?: string;
-  /**
-   * Lends its dependency folders first (the user's repository), so a worker cannot plant a
-   * `node_modules/.bin` that fakes the base run; the checkout's are lent only where it has none,
-   * and such a run is cached for this checkout alone.
-   */
-  trustedDependenciesPath?: string;
-  /** A full SHA. */
-  baseSha: string;
+export interface BaseTestRunRequest extends TestRunRequest, BaseCheckoutRequest {
   /** Where listed base runs are kept as JSON; without it every call runs the base. */
   cacheDirectory?: string | undefined;
   /** Where the throwaway clone goes; on the checkout's file system, dependencies are hard links, not copies. */
   temporaryDirectory: string;
-  /**
-   * Untracked folders of the checkout the base clone gets too (hard-linked), so the base runs with
-   * the dependencies the claim runs with. Default `node_modules`: Node finds packages relative to
-   * the code, while a Python venv or a Go or Cargo cache names absolute paths or lives outside.
-   */
-  dependencyFolders?: readonly string[] | undefined;
 }
 
 export interface ClaimTestRunRequest extends TestRunRequest {
@@ -102,12 +66,11 @@ export async function runTestsAtBase(request: BaseTestRunRequest): Promise<TestR
   const workDirectory = await mkdtemp(join(request.temporaryDirectory, "supervise-base-"));
   try {
     const clone = join(workDirectory, "clone");
-    const cloneError = await cloneAt(request, clone);
+    const cloneError = await checkOutBase(request, clone);
     if (cloneError !== null) {
       const reason = `git could not check it out in a clone: ${cloneError}`;
       return { kind: "not-run", sha: request.baseSha, command: request.command, reason, log: null };
     }
-    await lendDependencies(dependencySources(request), clone);
     const run = await runAndList(request, { cwd: clone, sha: request.baseSha, scratch: workDirectory });
     if (cacheFile && run.kind === "ran" && run.listing.kind === "listed") {
       await writeCachedRun(cacheFile, run, logFileOf(request));
@@ -115,34 +78,6 @@ export async function runTestsAtBase(request: BaseTestRunRequest): Promise<TestR
     return run;
   } finally {
     await rm(workDirectory, { recursive: true, force: true });
-  }
-}
-
-/** A clone of the checkout at `baseSha`, detached; the error message when git failed. */
-async function cloneAt(request: BaseTestRunRequest, clone: string): Promise<string | null> {
-  try {
-    const outside = await createSafeGit(dirname(clone), { environment: request.gitEnvironment });
-    // A local clone copies the checkout's own objects (the worker's few commits) and borrows the
-    // rest from the mirror, through the alternates it inherits: git still works inside the sandbox,
-    // which shows the mirror but hides the checkout. --shared (borrowing from the checkout) broke
-    // that; hard links would let the command rewrite the checkout's object files in place.
-    // From the mirror, --shared: its objects are borrowed (it is visible in the sandbox, and never
-    // collects garbage), nothing is copied.
-    await outside.raw([
-      "clone",
-      "--quiet",
-      request.cloneFrom ? "--shared" : "--no-hardlinks",
-      "--no-checkout",
-      "--",
-      request.cloneFrom ?? request.checkoutPath,
-      clone,
-    ]);
-    const git = await createSafeGit(clone, { environment: request.gitEnvironment });
-    await git.raw(["checkout", "--quiet", "--detach", request.baseSha]);
-    return null;
-  } catch (error) {
-    if (error instanceof GitCommandError) return error.message;
-    throw error;
   }
 }
 
@@ -263,65 +198,6 @@ async function readWholeLog(logFile: string): Promise<string | null> {
 async function withoutDirectory(output: string, directory: string): Promise<string> {
   const resolved = await realpath(directory).catch(() => directory);
   return output.replaceAll(`${resolved}/`, "").replaceAll(`${directory}/`, "");
-}
-
-/**
- * Each dependency folder the base clone gets, and where from: the trusted repository's when it
- * has one, else the checkout's. One rule for the lending and the cache key, so they agree.
- */
-function dependencySources(request: BaseTestRunRequest): { folder: string; source: string }[] {
-  const candidates = request.trustedDependenciesPath
-    ? [request.trustedDependenciesPath, request.checkoutPath]
-    : [request.checkoutPath];
-  return (request.dependencyFolders ?? ["node_modules"]).flatMap((folder) => {
-    const directory = candidates.find((candidate) => isDirectorySync(join(candidate, folder)));
-    return directory === undefined ? [] : [{ folder, source: join(directory, folder) }];
-  });
-}
-
-/**
- * Hard links, file by file: a checkout's node_modules links in under a second where a copy of its
- * hundreds of megabytes takes many. Unlike git objects these are no evidence, only the packages the
- * worker installed; a base command that rewrote one in place would change the checkout's copy too.
- * Symbolic links are recreated, never followed. A folder the base itself tracks, or one the
- * checkout lacks or holds as a link, is left alone.
- */
-async function lendDependencies(
-  sources: readonly { folder: string; source: string }[],
-  clone: string,
-): Promise<void> {
-  for (const { folder, source } of sources) {
-    const target = join(clone, folder);
-    if ((await lstat(target).catch(() => null)) === null) await linkTree(source, target);
-  }
-}
-
-/** The checkout, when one of its own dependency folders is lent: such a base run is its own. */
-function lentFromCheckout(request: BaseTestRunRequest): string {
-  const fromCheckout = dependencySources(request).some(
-    ({ folder, source }) => source === join(request.checkoutPath, folder),
-  );
-  return fromCheckout ? request.checkoutPath : "";
-}
-
-function isDirectorySync(path: string): boolean {
-  return lstatSync(path, { throwIfNoEntry: false })?.isDirectory() ?? false;
-}
-
-async function linkTree(source: string, target: string): Promise<void> {
-  await mkdir(target);
-  const entries = await readdir(source, { withFileTypes: true });
-  await Promise.all(
-    entries.map(async (entry) => {
-      const from = join(source, entry.name);
-      const to = join(target, entry.name);
-      if (entry.isDirectory()) return linkTree(from, to);
-      if (entry.isSymbolicLink()) return symlink(await readlink(from), to);
-      if (!entry.isFile()) return;
-      // Another file system (EXDEV) or a file with too many links: copy that one.
-      await link(from, to).catch(() => copyFile(from, to));
-    }),
-  );
 }
 
 const cacheRecordSchema = z.object({

@@ -10,6 +10,7 @@ import type { Workstream } from "../plan/index.ts";
 import { describeSandbox, type SandboxFacts } from "../sandbox/index.ts";
 import { markdownInline, printable } from "../text.ts";
 import { type Usage, type UsageRecord, usageRecordOf } from "../usage.ts";
+import { gateDefinition } from "./gate-registry.ts";
 import type { CommandObservation, GateStatus } from "./gate-result.ts";
 
 export const bundleSchemaId = "supervise.bundle/v1";
@@ -58,10 +59,15 @@ export interface Bundle {
 
 /** One gate of the last claim, as bundle.json holds it. */
 export interface BundleGate {
+  /** A built-in gate's id, or the name of a gate the plan defines. */
   id: string;
   status: GateStatus;
   detail: string;
   observed: Record<string, unknown>;
+  /** What the gate checks, as the worker was told it (prompts/gates/). */
+  explanation: string;
+  /** A plan gate's `fix_hint`; null for built-in gates. */
+  fix_hint: string | null;
 }
 
 /** A command gate's observation in the bundle's words: the command, exit code, duration and log path. */
@@ -74,6 +80,8 @@ export interface BundleCommandGate extends BundleGate {
   /** Absolute. */
   log: string;
   output_tail: string;
+  /** A failed command's first error lines from its log; null when it passed or none read as an error. */
+  first_errors: string | null;
 }
 
 export interface BundleIntervention {
@@ -154,6 +162,8 @@ export interface RecordedGate {
   detail: string;
   observed: Record<string, unknown>;
   command: CommandObservation | null;
+  /** Absent in what older journals recorded. */
+  fixHint?: string | null;
 }
 
 export interface BundleClaimState {
@@ -216,7 +226,7 @@ export function buildBundle(input: BundleInput): Bundle {
     reason: state.reason,
     commit: lastClaim?.commit ?? null,
     done: [...workstream.done],
-    gates: (lastClaim?.gates ?? []).map((gate) => bundleGate(gate, input.runDirectory)),
+    gates: (lastClaim?.gates ?? []).map((gate) => bundleGate(gate, workstream, input.runDirectory)),
     pr: input.pr ?? null,
     issue: input.issue ?? null,
     claims: state.claims.map((claim) => ({
@@ -270,8 +280,19 @@ function bundleLanding(landing: BundleLandingState): BundleLanding {
   };
 }
 
-function bundleGate(gate: RecordedGate, runDirectory: string): BundleGate | BundleCommandGate {
-  const judged = { id: gate.gate, status: gate.status, detail: gate.detail, observed: gate.observed };
+function bundleGate(
+  gate: RecordedGate,
+  workstream: Workstream,
+  runDirectory: string,
+): BundleGate | BundleCommandGate {
+  const judged = {
+    id: gate.gate,
+    status: gate.status,
+    detail: gate.detail,
+    observed: gate.observed,
+    explanation: gateDefinition(workstream, gate.gate).explain(workstream),
+    fix_hint: gate.fixHint ?? null,
+  };
   const command = gate.command;
   if (command === null) return judged;
   return {
@@ -283,6 +304,7 @@ function bundleGate(gate: RecordedGate, runDirectory: string): BundleGate | Bund
     duration_ms: command.durationMs,
     log: join(runDirectory, command.log),
     output_tail: command.outputTail,
+    first_errors: command.excerpt || null,
   };
 }
 
@@ -297,11 +319,16 @@ export function renderBundleMarkdown(bundle: Bundle): string {
     "",
     "## Gates (last claim)",
     "",
-    "| gate | status | observed |",
-    "| --- | --- | --- |",
-    ...bundle.gates.map((gate) => `| ${gate.id} | ${gate.status} | ${escapeCell(gate.detail)} |`),
+    "| gate | status | duration | observed |",
+    "| --- | --- | --- | --- |",
+    ...bundle.gates.map(
+      (gate) =>
+        `| ${gate.id} | ${gate.status} | ${"duration_ms" in gate ? formatDuration(gate.duration_ms) : "—"} | ${escapeCell(gate.detail)} |`,
+    ),
   ];
-  if (bundle.gates.length === 0) lines.push("| — | — | no claim verified yet |");
+  if (bundle.gates.length === 0) lines.push("| — | — | — | no claim verified yet |");
+  const firstFailure = bundle.gates.find((gate) => gate.status === "fail" || gate.status === "error");
+  if (firstFailure) lines.push("", ...firstFailureLines(firstFailure));
   lines.push("", "## Claims", "");
   for (const claim of bundle.claims) {
     const failed = claim.failed_gates.length > 0 ? ` (failed: ${claim.failed_gates.join(", ")})` : "";
@@ -331,6 +358,25 @@ export function renderBundleMarkdown(bundle: Bundle): string {
   return printable(lines.join("\n"));
 }
 
+/** What a reviewer reads first of a rejection: the first failing gate, how to fix it, its first errors. */
+function firstFailureLines(gate: BundleGate | BundleCommandGate): string[] {
+  const lines = [`## First failure: ${gate.id}`, "", markdownInline(gate.detail)];
+  if (gate.fix_hint) lines.push("", `How to fix it: ${markdownInline(gate.fix_hint)}`);
+  if ("command" in gate) {
+    const errors = gate.first_errors ?? gate.output_tail.slice(-1500);
+    if (errors.trim() !== "") {
+      lines.push(
+        "",
+        gate.first_errors ? "First errors in its log:" : "Output (tail):",
+        "",
+        ...fenced(errors, ""),
+      );
+    }
+    lines.push("", `Full log: \`${gate.log}\` (${gate.duration_ms} ms)`);
+  }
+  return lines;
+}
+
 function landingLines(landing: BundleLanding): string[] {
   const landed =
     landing.pr === null
@@ -357,6 +403,10 @@ function fenced(text: string, indent: string): string[] {
   const longestRun = Math.max(0, ...(text.match(/`+/g) ?? []).map((run) => run.length));
   const fence = "`".repeat(Math.max(3, longestRun + 1));
   return [`${indent}${fence}`, ...text.split("\n").map((line) => `${indent}${line}`), `${indent}${fence}`];
+}
+
+function formatDuration(milliseconds: number): string {
+  return milliseconds < 1000 ? `${milliseconds} ms` : `${(milliseconds / 1000).toFixed(1)} s`;
 }
 
 function escapeCell(text: string): string {

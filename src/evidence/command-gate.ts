@@ -1,16 +1,16 @@
 /**
- * `local_check` and `release_build`: the supervisor runs the plan's command itself, in the
- * checkout at the claimed commit, and judges by the exit code it saw.
+ * `local_check`, `release_build` and the plan's own command gates: the supervisor runs the command
+ * itself, in the checkout at the claimed commit, and judges by the exit code it saw.
  */
 import { mkdir, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import type { GateId } from "../plan/index.ts";
 import type { CommandResult, CommandRunner } from "../sandbox/index.ts";
+import { firstErrorLines, readLogHead } from "./error-excerpt.ts";
 import type { CommandObservation, GateResult } from "./gate-result.ts";
 import { runWithTestLedger, serializeLedgerRun } from "./test-ledger.ts";
 
 export interface CommandGateRequest {
-  gate: GateId;
+  gate: string;
   command: string | undefined;
   checkoutPath: string;
   environment: Record<string, string>;
@@ -49,22 +49,45 @@ export async function runCommandGate(
     ...(request.signal ? { signal: request.signal } : {}),
   };
   if (request.ledgerDirectory === undefined) {
-    return judgeCommandGate(request.gate, request.command, request.logPath, await runner.run(commandRequest));
+    const result = await runner.run(commandRequest);
+    return judgeCommandGate(
+      request.gate,
+      request.command,
+      request.logPath,
+      result,
+      await logHeadOf(logFile, result),
+    );
   }
   const run = await runWithTestLedger(runner, commandRequest, request.ledgerDirectory);
-  const judged = judgeCommandGate(request.gate, request.command, request.logPath, run.result);
+  const judged = judgeCommandGate(
+    request.gate,
+    request.command,
+    request.logPath,
+    run.result,
+    await logHeadOf(logFile, run.result),
+  );
   if (run.ledger === null && run.note === null) return judged;
   const ledgerPath = `${request.logPath.replace(/\.log$/, "")}.ledger.json`;
   await writeFile(join(request.runDirectory, ledgerPath), serializeLedgerRun(run));
   return { ...judged, command: { ...judged.command!, ledger: ledgerPath } };
 }
 
-/** Pure: the verdict from what the command did. */
+/**
+ * Where a failed command's first errors are: the start of its full log (the captured output keeps
+ * only a head and a tail); what it captured when the log is unreadable. Undefined for a pass.
+ */
+async function logHeadOf(logFile: string, result: CommandResult): Promise<string | undefined> {
+  if (result.exitCode === 0 && !result.isTimedOut) return undefined;
+  return (await readLogHead(logFile)) ?? result.output;
+}
+
+/** Pure: the verdict from what the command did; `logHead`, the start of its log, when it failed. */
 export function judgeCommandGate(
-  gate: GateId,
+  gate: string,
   command: string,
   logPath: string,
   result: CommandResult,
+  logHead?: string,
 ): GateResult {
   const observation: CommandObservation = {
     command,
@@ -74,6 +97,7 @@ export function judgeCommandGate(
     durationMs: result.durationMs,
     log: logPath,
     outputTail: result.output.slice(-4000),
+    ...(logHead === undefined ? {} : { excerpt: firstErrorLines(logHead) }),
   };
   const base = { id: gate, observed: { exit_code: result.exitCode }, command: observation };
   if (result.error) {

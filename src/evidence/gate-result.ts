@@ -1,5 +1,4 @@
 /** What one gate observed and concluded; the unit of evidence in a bundle. */
-import type { GateId } from "../plan/index.ts";
 
 /**
  * A gate's status, and the verb of the journal event that records it (`gate.passed`, …): one table,
@@ -26,6 +25,11 @@ export interface CommandObservation {
   /** Capped output (head and tail), for rejections. */
   outputTail: string;
   /**
+   * A failed command's first error lines, from the start of its full log (error-excerpt.ts); empty
+   * when no line reads as an error. Absent for a command that passed, and in older journals.
+   */
+  excerpt?: string;
+  /**
    * The check's test outcomes by file and name as the supervisor's ledger recorded them (a JSON
    * file relative to the run directory); absent when no node:test runner reported.
    */
@@ -33,7 +37,8 @@ export interface CommandObservation {
 }
 
 export interface GateResult {
-  id: GateId;
+  /** A built-in gate's id or the name of a gate the plan defines. */
+  id: string;
   status: GateStatus;
   /** One line a person reads first: what the supervisor saw. */
   detail: string;
@@ -46,10 +51,12 @@ export interface GateResult {
    * not counted against the worker.
    */
   environmentProblem?: string;
+  /** What the plan says to do when this gate fails (a plan gate's `fix_hint`). */
+  fixHint?: string;
 }
 
 export function gateResult(
-  id: GateId,
+  id: string,
   status: GateStatus,
   detail: string,
   observed: Record<string, unknown> = {},

@@ -9,7 +9,7 @@ import { fileURLToPath } from "node:url";
 import { LineCounter, parseDocument } from "yaml";
 import { z } from "zod";
 import { PlanError, type PlanProblem } from "../errors.ts";
-import { createPlanLocator, formatPlanPath, gateIds } from "../plan/index.ts";
+import { createPlanLocator, didYouMean, formatPlanPath, gateIds } from "../plan/index.ts";
 import { fillTemplate } from "../prompts/index.ts";
 
 export const signalKinds = [
@@ -47,7 +47,8 @@ const playbookFrontMatterSchema = z.strictObject({
   title: z.string().min(1),
   triggers: z.strictObject({
     signals: z.array(z.enum(signalKinds)).min(1),
-    gates: z.array(z.enum(gateIds)).default([]),
+    // Checked against the gates the plan can name (built-in and its own) once parsed.
+    gates: z.array(z.string()).default([]),
     log_patterns: z
       .array(
         z.string().refine((pattern) => {
@@ -79,10 +80,14 @@ export interface Playbook {
 
 export const builtInPlaybooksDirectory = fileURLToPath(new URL("../../playbooks/", import.meta.url));
 
-/** Parses one playbook; problems carry file:line:column of the front matter field. */
+/**
+ * Parses one playbook; problems carry file:line:column of the front matter field. `gates` are the
+ * names its gate triggers may use: the built-in gates, and those the plan defines.
+ */
 export function parsePlaybook(
   source: string,
   file: string,
+  gates: readonly string[] = gateIds,
 ): { playbook?: Playbook; problems: PlanProblem[] } {
   const match = /^---\r?\n([\s\S]*?)\r?\n---\r?\n?([\s\S]*)$/.exec(source);
   if (!match) {
@@ -131,7 +136,18 @@ export function parsePlaybook(
   }
   const body = match[2]!.trim();
   const bodyLine = match[1]!.split("\n").length + 3;
-  const problems: PlanProblem[] = [];
+  const problems: PlanProblem[] = parsed.data.triggers.gates.flatMap((gate, index) => {
+    if (gates.includes(gate)) return [];
+    const path = ["triggers", "gates", index];
+    return [
+      shift({
+        file,
+        ...locate.valueAt(path),
+        path: formatPlanPath(path),
+        message: `unknown gate "${gate}"${didYouMean(gate, gates)}; gates are ${gates.join(", ")}`,
+      }),
+    ];
+  });
   try {
     fillTemplate(file, body, Object.fromEntries(playbookVariables.map((name) => [name, "x"])));
   } catch (error) {
@@ -163,8 +179,14 @@ export function parsePlaybook(
   };
 }
 
-/** Loads every `*.md` of the folders in order; later folders override playbooks of the same id. */
-export async function loadPlaybooks(directories: readonly string[]): Promise<Playbook[]> {
+/**
+ * Loads every `*.md` of the folders in order; later folders override playbooks of the same id.
+ * `gates`: the names gate triggers may use (playbookGatesFor).
+ */
+export async function loadPlaybooks(
+  directories: readonly string[],
+  gates: readonly string[] = gateIds,
+): Promise<Playbook[]> {
   const byId = new Map<string, Playbook>();
   const problems: PlanProblem[] = [];
   for (const directory of directories) {
@@ -183,7 +205,7 @@ export async function loadPlaybooks(directories: readonly string[]): Promise<Pla
     }
     for (const name of names) {
       const file = join(directory, name);
-      const parsed = parsePlaybook(await readFile(file, "utf8"), file);
+      const parsed = parsePlaybook(await readFile(file, "utf8"), file, gates);
       problems.push(...parsed.problems);
       if (parsed.playbook) byId.set(parsed.playbook.id, parsed.playbook);
     }
@@ -197,6 +219,11 @@ export function renderPlaybook(
   variables: Record<(typeof playbookVariables)[number], string | number>,
 ): string {
   return fillTemplate(playbook.file, playbook.body, variables).trim();
+}
+
+/** The gates a playbook of this plan may trigger on: the built-in ones and the plan's own. */
+export function playbookGatesFor(plan: { gates: Record<string, unknown> }): string[] {
+  return [...gateIds, ...Object.keys(plan.gates)];
 }
 
 /** The built-in playbooks, then the plan's own folder (its ids override the built-in ones). */

@@ -1,7 +1,16 @@
 // Owns: the plan: its zod schema, YAML loading with file:line:column problems, rules, resolution and JSON Schema.
 // Must never: act on a plan it has not fully validated, or touch the repository beyond read-only git queries.
-
 export { closestMatch, didYouMean, editDistance } from "../closest-match.ts";
+export {
+  type BuiltInGate,
+  type BuiltInGateId,
+  builtInGate,
+  builtInGates,
+  type GateKind,
+  gateIds,
+  gateNamePattern,
+  isBuiltInGate,
+} from "./built-in-gates.ts";
 export { checkRepository } from "./check-repository.ts";
 export { planJsonSchema, planJsonSchemaId } from "./json-schema.ts";
 export { type LoadPlanOptions, loadPlan, type PlanValidation, validatePlanSource } from "./load-plan.ts";
@@ -22,7 +31,9 @@ export {
   gateCommandsPresent,
   issueForIssueClosed,
   knownDependencies,
+  knownGatesInDone,
   type PlanRule,
+  planGateNamesFree,
   planRules,
   uniqueWorkstreamIds,
 } from "./plan-rules.ts";
@@ -35,11 +46,10 @@ export {
   type CommandsConfig,
   defaultModel,
   type ForgeConfig,
-  type GateId,
-  gateIds,
   isCliAgent,
   type Plan,
   type PlanDocument,
+  type PlanGate,
   planSchema,
   type StallConfig,
   type Workstream,

@@ -5,9 +5,10 @@
 
 import { didYouMean } from "../closest-match.ts";
 import type { PlanProblem } from "../errors.ts";
+import { type BuiltInGateId, gateIds, isBuiltInGate } from "./built-in-gates.ts";
 import { formatPlanPath, type PlanLocator, type PlanPath, problemAt } from "./plan-locator.ts";
 import { builtInDoneFor } from "./resolve-plan.ts";
-import { builtInDefaults, type GateId, type PlanDocument, workstreamIdPattern } from "./schema.ts";
+import { builtInDefaults, type PlanDocument, workstreamIdPattern } from "./schema.ts";
 
 export type PlanRule = (document: PlanDocument, locate: PlanLocator) => PlanProblem[];
 
@@ -172,7 +173,7 @@ interface Sourced<Value> {
   isWorkstreamLevel: boolean;
 }
 
-function effectiveDone(document: PlanDocument, index: number): Sourced<GateId[]> {
+function effectiveDone(document: PlanDocument, index: number): Sourced<string[]> {
   const workstream = document.workstreams[index]!;
   if (workstream.done !== undefined) {
     return { value: workstream.done, path: ["workstreams", index, "done"], isWorkstreamLevel: true };
@@ -198,7 +199,7 @@ function effectiveCommand(document: PlanDocument, index: number, name: CommandNa
 }
 
 /** How to drop a gate, depending on which done list asked for it. */
-function withoutGate(gate: GateId, done: Sourced<GateId[]>): string {
+function withoutGate(gate: string, done: Sourced<string[]>): string {
   if (done.path !== undefined) return `remove ${gate} from ${formatPlanPath(done.path)}`;
   return `set a done list without ${gate} (the built-in default done list includes it)`;
 }
@@ -209,7 +210,7 @@ function withoutGate(gate: GateId, done: Sourced<GateId[]>): string {
  * a problem caused entirely by `defaults` is reported once, not once per workstream.
  */
 export const gateCommandsPresent: PlanRule = (document, locate) => {
-  const needs: [GateId, CommandName][] = [
+  const needs: [BuiltInGateId, CommandName][] = [
     ["local_check", "check"],
     ["release_build", "build"],
   ];
@@ -255,6 +256,47 @@ export const issueForIssueClosed: PlanRule = (document, locate) =>
   });
 
 /**
+ * A plan's gate is named where built-in ids are, in `done`: one name, two gates would be ambiguous,
+ * and a plan cannot redefine what a built-in gate checks.
+ */
+export const planGateNamesFree: PlanRule = (document, locate) =>
+  Object.keys(document.gates)
+    .filter(isBuiltInGate)
+    .map((name) =>
+      problemAt(
+        locate,
+        ["gates", name],
+        `gate "${name}" is a built-in gate: give the plan's gate another name (built-in gates need no definition)`,
+        locate.keyAt(["gates", name]),
+      ),
+    );
+
+/** Every name in a done list is a built-in gate or one the plan defines under `gates`. */
+export const knownGatesInDone: PlanRule = (document, locate) => {
+  const known = [...gateIds, ...Object.keys(document.gates).filter((name) => !isBuiltInGate(name))];
+  const lists: [PlanPath, string[] | undefined][] = [
+    [["defaults", "done"], document.defaults.done],
+    ...document.workstreams.map((workstream, index): [PlanPath, string[] | undefined] => [
+      ["workstreams", index, "done"],
+      workstream.done,
+    ]),
+  ];
+  return lists.flatMap(([path, done]) =>
+    (done ?? []).flatMap((name, position) =>
+      known.includes(name)
+        ? []
+        : [
+            problemAt(
+              locate,
+              [...path, position],
+              `unknown gate "${name}"${didYouMean(name, known)}; gates are ${known.join(", ")}`,
+            ),
+          ],
+    ),
+  );
+};
+
+/**
  * A host allow-list is enforced by the sandbox's private network; without bubblewrap there is
  * none, and a list that silently allowed everything would be worse than no list.
  */
@@ -276,6 +318,8 @@ export const planRules: readonly PlanRule[] = [
   caseDistinctWorkstreamIds,
   knownDependencies,
   acyclicDependencies,
+  planGateNamesFree,
+  knownGatesInDone,
   gateCommandsPresent,
   issueForIssueClosed,
   allowListNeedsIsolation,

@@ -3,15 +3,16 @@
  * workstream's settings merged (workstream over plan defaults over built-in defaults). Pure.
  */
 import path from "node:path";
+import type { BuiltInGateId } from "./built-in-gates.ts";
 import {
   type AgentConfig,
   type BudgetConfig,
   builtInDefaults,
   type CommandsConfig,
   defaultReviewer,
-  type GateId,
   type Plan,
   type PlanDocument,
+  type PlanGate,
   type ReviewerConfig,
   type StallConfig,
   type Workstream,
@@ -23,6 +24,7 @@ type PlanWorkstream = PlanDocument["workstreams"][number];
 export function resolvePlan(document: PlanDocument, file: string): Plan {
   const planFile = path.resolve(file);
   const planDirectory = path.dirname(planFile);
+  const gates = resolveGates(document.gates);
   return {
     file: planFile,
     name: document.name ?? path.basename(planFile, path.extname(planFile)),
@@ -35,8 +37,9 @@ export function resolvePlan(document: PlanDocument, file: string): Plan {
     notify: document.notify === undefined ? undefined : { ...document.notify },
     secrets: [...document.secrets],
     playbooks: document.playbooks === undefined ? undefined : path.resolve(planDirectory, document.playbooks),
+    gates,
     workstreams: document.workstreams.map((workstream) =>
-      resolveWorkstream(workstream, document, planDirectory),
+      resolveWorkstream(workstream, document, planDirectory, gates),
     ),
   };
 }
@@ -45,8 +48,10 @@ function resolveWorkstream(
   workstream: PlanWorkstream,
   document: PlanDocument,
   planDirectory: string,
+  gates: Record<string, PlanGate>,
 ): Workstream {
   const { defaults } = document;
+  const done = [...(workstream.done ?? defaults.done ?? builtInDoneFor(workstream.issue))];
   return {
     id: workstream.id,
     branch: `supervise/${workstream.id}`,
@@ -59,7 +64,10 @@ function resolveWorkstream(
     commands: mergeCommands(builtInDefaults.commands, defaults.commands, workstream.commands),
     budget: mergeFields<BudgetConfig>(builtInDefaults.budget, defaults.budget, workstream.budget),
     stall: mergeFields<StallConfig>(builtInDefaults.stall, defaults.stall, workstream.stall),
-    done: [...(workstream.done ?? defaults.done ?? builtInDoneFor(workstream.issue))],
+    done,
+    commandGates: Object.fromEntries(
+      done.filter((name) => gates[name] !== undefined).map((name) => [name, gates[name]!]),
+    ),
     reviewer: resolveReviewer(workstream.reviewer ?? document.reviewer ?? defaultReviewer, planDirectory),
   };
 }
@@ -68,10 +76,28 @@ function resolveWorkstream(
  * The built-in definition of done asks for issue_closed only where there is an issue to close: a
  * plan that never chose its gates should not fail validation for a gate it never asked for.
  */
-export function builtInDoneFor(issue: number | undefined): GateId[] {
+export function builtInDoneFor(issue: number | undefined): BuiltInGateId[] {
   return issue === undefined
     ? builtInDefaults.done.filter((gate) => gate !== "issue_closed")
     : [...builtInDefaults.done];
+}
+
+function resolveGates(gates: PlanDocument["gates"]): Record<string, PlanGate> {
+  return Object.fromEntries(
+    Object.entries(gates).map(([name, gate]) => [
+      name,
+      {
+        name,
+        run: gate.run,
+        fixHint: gate.fix_hint,
+        timeoutMinutes: gate.timeout_minutes,
+        metric:
+          gate.metric === undefined || gate.max_regression === undefined
+            ? undefined
+            : { pattern: gate.metric, maxRegressionPercent: gate.max_regression },
+      },
+    ]),
+  );
 }
 
 function resolveReviewer(reviewer: ReviewerConfig, planDirectory: string): ReviewerConfig {

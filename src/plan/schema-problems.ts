@@ -55,15 +55,6 @@ function issueProblems(issue: Issue, data: unknown, root: z.ZodType, locate: Pla
     case "invalid_value": {
       const allowed = issue.values.map(String);
       const got = describeValue(input);
-      if (path.includes("done")) {
-        return [
-          problemAt(
-            locate,
-            path,
-            `unknown gate ${got}${didYouMean(String(input), allowed)}; gates are ${allowed.join(", ")}`,
-          ),
-        ];
-      }
       return [
         problemAt(
           locate,
@@ -71,6 +62,12 @@ function issueProblems(issue: Issue, data: unknown, root: z.ZodType, locate: Pla
           `${field} must be one of ${allowed.join(", ")}, got ${got}${didYouMean(String(input), allowed)}`,
         ),
       ];
+    }
+    case "invalid_key": {
+      // A mapping's key that fails its pattern (a gate's name): said at the key, with the rule it broke.
+      const rule = issue.issues.map((inner) => inner.message).join("; ");
+      const key = describeValue(String(path.at(-1)));
+      return [problemAt(locate, path, `invalid name ${key}: ${rule}`, locate.keyAt(path))];
     }
     case "invalid_union": {
       const options = "options" in issue ? issue.options : undefined;
@@ -239,6 +236,8 @@ function schemaAt(root: z.ZodType, path: PlanPath, data: unknown): z.ZodType | u
       schema = schema.shape[segment] as z.ZodType | undefined;
     } else if (schema instanceof z.ZodArray && typeof segment === "number") {
       schema = schema.element as z.ZodType;
+    } else if (schema instanceof z.ZodRecord) {
+      schema = schema.valueType as z.ZodType;
     } else {
       return undefined;
     }

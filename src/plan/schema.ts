@@ -4,17 +4,7 @@
  */
 import { z } from "zod";
 import { hostPatternProblem } from "../sandbox/index.ts";
-
-export const gateIds = [
-  "local_check",
-  "release_build",
-  "ci_green",
-  "pr_merged",
-  "issue_closed",
-  "diff_scope",
-  "review",
-] as const;
-export type GateId = (typeof gateIds)[number];
+import { type BuiltInGateId, builtInGates, gateNamePattern } from "./built-in-gates.ts";
 
 export const defaultModel = "claude-sonnet-5-5";
 
@@ -180,9 +170,86 @@ export const stallSchema = z.strictObject({
 });
 export type StallConfig = Required<z.infer<typeof stallSchema>>;
 
+/**
+ * A built-in gate, or any name: whether a name is a gate the plan defines is a plan rule
+ * (knownGatesInDone), which can say "did you mean" over both. Each built-in is listed with what it
+ * checks, so an editor offers them.
+ */
+const gateNameInDone = z.union(
+  [
+    ...builtInGates.map((gate) => z.literal(gate.id).describe(gate.description)),
+    z.string().min(1).describe("A gate the plan defines under `gates`."),
+  ],
+  { error: "expected a gate: a built-in one or one the plan defines under gates" },
+);
+
 export const doneSchema = z
-  .array(z.enum(gateIds))
-  .describe("The gates that define done; the supervisor checks each itself.");
+  .array(gateNameInDone)
+  .describe(
+    "The gates that define done; the supervisor checks each itself, in this order (gates in the checkout before gates on the forge), and after the first failing checkout gate runs no further command there.",
+  );
+
+export const planGateSchema = z
+  .strictObject({
+    run: z
+      .string()
+      .min(1)
+      .describe(
+        "Shell command run by the supervisor in the checkout at the claimed commit, sandboxed like commands.check; exit 0 passes.",
+      ),
+    fix_hint: z
+      .string()
+      .min(1)
+      .optional()
+      .describe("What to do when it fails, shown to the worker beside the first errors of its log."),
+    timeout_minutes: z
+      .number()
+      .positive()
+      .optional()
+      .describe("Minutes the command may run; default the workstream's budget minutes."),
+    metric: z
+      .string()
+      .min(1)
+      .superRefine((pattern, context) => {
+        try {
+          new RegExp(pattern);
+        } catch (error) {
+          context.addIssue({
+            code: "custom",
+            message: `not a regular expression: ${(error as Error).message}`,
+          });
+        }
+      })
+      .optional()
+      .describe(
+        "A regular expression that finds a number in the command's output (its first group, or the whole match; the last match counts). The command then runs at the base too, and the claim's number may be at most max_regression percent above the base's: lower is better (a time, a size).",
+      ),
+    max_regression: z
+      .number()
+      .nonnegative()
+      .optional()
+      .describe("Percent the metric may rise over the base's; goes with metric."),
+  })
+  .superRefine((gate, context) => {
+    if ((gate.metric === undefined) === (gate.max_regression === undefined)) return;
+    const missing = gate.metric === undefined ? "metric" : "max_regression";
+    context.addIssue({
+      code: "custom",
+      path: [missing],
+      message: `metric and max_regression go together: add ${missing}, or remove ${missing === "metric" ? "max_regression" : "metric"}`,
+    });
+  })
+  .describe("A command gate: a workstream's done list names it like a built-in gate.");
+
+const gatesSchema = z
+  .record(
+    z.string().regex(gateNamePattern, "use lower-case letters, digits, _ and -, starting with a letter"),
+    planGateSchema,
+  )
+  .default({})
+  .describe(
+    "The plan's own gates, by name (e.g. fmt: { run: cargo fmt --check }); names must differ from the built-in gates.",
+  );
 
 const forgeSchema = z
   .discriminatedUnion("kind", [
@@ -230,6 +297,7 @@ export const planSchema = z
       .enum(["parallel", "canary"])
       .default("parallel")
       .describe("canary: the first ready workstream is accepted before any other starts."),
+    gates: gatesSchema,
     defaults: z
       .strictObject({
         done: doneSchema.optional(),
@@ -321,7 +389,14 @@ export const defaultReviewer: ReviewerConfig = {
 };
 
 export const builtInDefaults = {
-  done: ["local_check", "release_build", "ci_green", "pr_merged", "issue_closed", "diff_scope"] as GateId[],
+  done: [
+    "local_check",
+    "release_build",
+    "ci_green",
+    "pr_merged",
+    "issue_closed",
+    "diff_scope",
+  ] as BuiltInGateId[],
   commands: { check: "npm test", build: "npm run build", ci: "npm ci && npm test" } as CommandsConfig,
   budget: { minutes: 60, turns: 60, tokens: 2_000_000, usd: 10 } as BudgetConfig,
   stall: {
@@ -346,9 +421,23 @@ export interface Workstream {
   commands: CommandsConfig;
   budget: BudgetConfig;
   stall: StallConfig;
-  done: GateId[];
+  /** Gate names in the order they run: built-in ids and the names of the plan's own gates. */
+  done: string[];
+  /** The plan's own gates this workstream's done list names, by name. */
+  commandGates: Record<string, PlanGate>;
   /** Who judges the diff when `review` is in `done`. */
   reviewer: ReviewerConfig;
+}
+
+/** A gate the plan defines (`gates:`), resolved. */
+export interface PlanGate {
+  name: string;
+  run: string;
+  fixHint: string | undefined;
+  /** Undefined: the workstream's budget minutes. */
+  timeoutMinutes: number | undefined;
+  /** A number the command prints, compared with the base's; undefined for a pass/fail command. */
+  metric: { pattern: string; maxRegressionPercent: number } | undefined;
 }
 
 /** A validated plan with paths made absolute and defaults applied. */
@@ -373,5 +462,7 @@ export interface Plan {
   secrets: string[];
   /** Absolute path of the plan's own playbook folder, if it names one. */
   playbooks: string | undefined;
+  /** The gates the plan defines, by name. */
+  gates: Record<string, PlanGate>;
   workstreams: Workstream[];
 }

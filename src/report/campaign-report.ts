@@ -101,6 +101,10 @@ function workstreamReport(
       id: gate.gate,
       status: gate.status,
       detail: gate.detail,
+      duration_ms: gate.command?.durationMs ?? null,
+      log: gate.command?.log ?? null,
+      fix_hint: gate.fixHint,
+      first_errors: gate.command?.excerpt || null,
     })),
     claims: (state?.claims ?? []).map((claim) => ({
       id: claim.id,

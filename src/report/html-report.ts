@@ -278,7 +278,7 @@ ${workstream.claims.map(
 `,
 )}</tbody></table>
 <p>Gates of the last claim:</p>
-<ul>${workstream.gates.map((gate) => html`<li><span class="gate ${gateClass(gate.status)}">${gate.id}: ${gate.status}</span> ${gate.detail}</li>`)}</ul>
+<ul>${workstream.gates.map((gate) => html`<li><span class="gate ${gateClass(gate.status)}">${gate.id}: ${gate.status}</span>${gate.duration_ms === null ? "" : html` <span class="muted">${formatElapsed(gate.duration_ms)}</span>`} ${gate.detail}${gate.fix_hint === null || gate.status === "pass" ? "" : html`<br>How to fix it: ${gate.fix_hint}`}${gate.first_errors === null ? "" : html`<pre>${gate.first_errors}</pre>`}</li>`)}</ul>
 <p>Usage: ${workstream.usage.turns} turns · ${workstream.usage.input_tokens} input + ${workstream.usage.output_tokens} output tokens · cache ${workstream.usage.cache_read_tokens} read / ${workstream.usage.cache_write_tokens} written · ${formatUsd(workstream.usage.cost_usd)}</p>
 </details>
 `,

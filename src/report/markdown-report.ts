@@ -140,9 +140,13 @@ function workstreamDetails(workstream: WorkstreamReport): string[] {
     ...(workstream.claims.length === 0 ? ["- none"] : []),
     "",
     "Gates of the last claim:",
-    ...workstream.gates.map((gate) => `- ${gate.id}: ${gate.status} — ${cell(gate.detail)}`),
+    ...workstream.gates.map(
+      (gate) =>
+        `- ${gate.id}: ${gate.status}${gate.duration_ms === null ? "" : ` (${formatElapsed(gate.duration_ms)})`} — ${cell(gate.detail)}${gate.log ? ` [log](${gate.log})` : ""}`,
+    ),
     ...(workstream.gates.length === 0 ? ["- none"] : []),
     "",
+    ...firstFailureLines(workstream),
   ];
   if (workstream.interventions.length > 0) {
     lines.push(
@@ -270,6 +274,23 @@ function row(cells: readonly string[]): string {
 }
 
 /** Journal text in a Markdown cell: one line, no column breaks, no raw HTML. */
+/** The last claim's first failing gate: how to fix it and the first errors of its log. */
+function firstFailureLines(workstream: WorkstreamReport): string[] {
+  const failed = workstream.gates.find((gate) => gate.status === "fail" || gate.status === "error");
+  if (!failed || (failed.fix_hint === null && failed.first_errors === null)) return [];
+  const lines = [`First failure, ${failed.id}:`];
+  if (failed.fix_hint !== null) lines.push(`How to fix it: ${markdownInline(failed.fix_hint)}`);
+  if (failed.first_errors !== null) lines.push("", ...fencedBlock(failed.first_errors));
+  return [...lines, ""];
+}
+
+/** A code block that no backtick run inside `text` can close early. */
+function fencedBlock(text: string): string[] {
+  const longestRun = Math.max(0, ...(text.match(/`+/g) ?? []).map((run) => run.length));
+  const fence = "`".repeat(Math.max(3, longestRun + 1));
+  return [fence, ...text.split("\n"), fence];
+}
+
 function cell(text: string): string {
   return text
     .replaceAll("|", "\\|")

@@ -54,6 +54,21 @@ export interface TestSummary extends TestTally {
   workstreams: number;
 }
 
+/** One gate of a claim as the report shows it; a command gate's run and a failure's first errors. */
+export interface GateReport {
+  id: string;
+  status: GateStatus;
+  detail: string;
+  /** How long its command ran; null for a gate that ran none. */
+  duration_ms: number | null;
+  /** Its command's log, relative to the run directory; null for a gate that ran none. */
+  log: string | null;
+  /** A plan gate's fix_hint; null for built-in gates. */
+  fix_hint: string | null;
+  /** A failed command's first error lines; null when it passed, ran none, or none read as an error. */
+  first_errors: string | null;
+}
+
 export interface WorkstreamReport {
   workstream: string;
   status: WorkstreamStatus;
@@ -66,7 +81,7 @@ export interface WorkstreamReport {
   worker_ms: number;
   attempts: number;
   /** The gates of the last claim. */
-  gates: { id: string; status: GateStatus; detail: string }[];
+  gates: GateReport[];
   claims: ClaimReport[];
   interventions: { playbook: string; signal: string; delivery: string; at: string }[];
   escalations: EscalationReport[];

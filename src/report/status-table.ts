@@ -21,8 +21,8 @@ export interface StatusRow {
   state: WorkstreamState["status"];
   /** The bundle's word for how it ended: accepted, rejected, or pending while it is open. */
   verdict: "accepted" | "rejected" | "pending";
-  /** Each gate of the last claim with its status. */
-  gates: { id: string; status: GateStatus }[];
+  /** Each gate of the last claim with its status, and its command's duration and log (null for none). */
+  gates: { id: string; status: GateStatus; duration_ms: number | null; log: string | null }[];
   gates_passed: number;
   gates_failed: number;
   attempts: number;
@@ -51,7 +51,12 @@ export function statusRows(ids: readonly string[], state: RunState, nowMs: numbe
       id,
       state: status,
       verdict: verdictOf(status),
-      gates: (lastClaim?.gates ?? []).map((gate) => ({ id: gate.gate, status: gate.status })),
+      gates: (lastClaim?.gates ?? []).map((gate) => ({
+        id: gate.gate,
+        status: gate.status,
+        duration_ms: gate.command?.durationMs ?? null,
+        log: gate.command?.log ?? null,
+      })),
       gates_passed: lastClaim?.gates.filter((gate) => gate.status === "pass").length ?? 0,
       gates_failed:
         lastClaim?.gates.filter((gate) => gate.status === "fail" || gate.status === "error").length ?? 0,

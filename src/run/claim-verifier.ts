@@ -92,6 +92,7 @@ export class ClaimVerifier {
           detail: result.detail,
           observed: result.observed,
           ...(result.command ? { command: result.command } : {}),
+          ...(result.fixHint === undefined ? {} : { fix_hint: result.fixHint }),
         });
       },
     );
@@ -156,6 +157,7 @@ export class ClaimVerifier {
       status: failure.status,
       detail: failure.detail,
       command: failure.command ?? null,
+      fixHint: failure.fixHint ?? null,
     }));
     let intervention = "";
     if (run.statusOf(id) === "running") {
@@ -166,7 +168,10 @@ export class ClaimVerifier {
             kind: "claim_rejected",
             failingGates: failures.map((failure) => failure.id),
             logText: failures
-              .map((failure) => `${failure.detail}\n${failure.command?.outputTail ?? ""}`)
+              .map(
+                (failure) =>
+                  `${failure.detail}\n${failure.command?.excerpt ?? ""}\n${failure.command?.outputTail ?? ""}`,
+              )
               .join("\n"),
             evidence: describeFailures(failing),
           },

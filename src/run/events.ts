@@ -25,6 +25,8 @@ const commandObservation = z.object({
   log: z.string(),
   outputTail: z.string(),
   ledger: z.string().optional(),
+  /** Absent in journals written before failed commands' first errors were recorded. */
+  excerpt: z.string().optional(),
 }) satisfies z.ZodType<CommandObservation>;
 
 const sandboxFacts = z.object({
@@ -71,11 +73,14 @@ const issueClosedBy = z
 
 const gateData = {
   claim: count,
+  /** A built-in gate's id, or the name of a gate the plan defines. */
   gate: z.string(),
   /** One line a person reads first: what the supervisor saw. */
   detail: z.string(),
   observed: z.record(z.string(), z.unknown()),
   command: commandObservation.optional(),
+  /** A plan gate's `fix_hint`, as the worker was shown it; absent for built-in gates and older journals. */
+  fix_hint: z.string().optional(),
 };
 
 const reason = { reason: z.string() };

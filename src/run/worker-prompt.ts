@@ -4,7 +4,7 @@
  */
 
 import type { WorkerExit } from "../agent/index.ts";
-import type { CommandObservation, GateStatus } from "../evidence/index.ts";
+import { type CommandObservation, explainGates, type GateStatus } from "../evidence/index.ts";
 import type { Plan, Workstream } from "../plan/index.ts";
 import { renderPrompt } from "../prompts/index.ts";
 import { indentLines } from "../text.ts";
@@ -54,24 +54,40 @@ export function workerPrompt(input: WorkerPromptInput): string {
 
 /** The gates of a workstream, one line each (prompts/gates/), as the worker and the playbooks show them. */
 export function definitionOfDone(workstream: Workstream): string {
-  const commands = { check: workstream.commands.check ?? "", build: workstream.commands.build ?? "" };
-  return workstream.done
-    .map((gate) => `- ${renderPrompt(`gates/${gate}`, { ...commands, issue: workstream.issue ?? "" })}`)
+  return explainGates(workstream)
+    .map((line) => `- ${line}`)
     .join("\n");
 }
 
-export function describeFailures(
-  gates: { gate: string; status: GateStatus; detail: string; command: CommandObservation | null }[],
-): string {
+export interface FailedGate {
+  gate: string;
+  status: GateStatus;
+  detail: string;
+  command: CommandObservation | null;
+  /** Absent in what older journals recorded. */
+  fixHint?: string | null;
+}
+
+/**
+ * The failed gates as the worker and the human read them (prompts/gate-failure.md): each command's
+ * first error lines from its log, where the cause is, and the tail only when no line read as one.
+ */
+export function describeFailures(gates: readonly FailedGate[]): string {
   return gates
     .filter((gate) => gate.status === "fail" || gate.status === "error")
     .map((gate) => {
       const command = gate.command;
-      const tail = command?.outputTail
-        ? `\n  Output (tail):\n${indentLines(command.outputTail.slice(-1500), "    ")}`
-        : "";
-      const log = command?.log ? `\n  Full log: ${command.log}` : "";
-      return `- ${gate.gate}: ${gate.status} — ${gate.detail}${tail}${log}`;
+      const excerpt = command?.excerpt ?? "";
+      return renderPrompt("gate-failure", {
+        gate: gate.gate,
+        status: gate.status,
+        detail: gate.detail,
+        fix_hint: gate.fixHint ?? "",
+        excerpt: excerpt === "" ? "" : indentLines(excerpt, "    "),
+        tail:
+          excerpt === "" && command?.outputTail ? indentLines(command.outputTail.slice(-1500), "    ") : "",
+        log: command?.log ?? "",
+      });
     })
     .join("\n");
 }

@@ -4,7 +4,7 @@
  * effect goes through here, is journaled, and feeds the monitor.
  */
 import type { WorkerServices } from "../agent/index.ts";
-import { checkoutGates, verifyClaim } from "../evidence/index.ts";
+import { checkoutGatesOf, verifyClaim } from "../evidence/index.ts";
 import type { Workstream } from "../plan/index.ts";
 import { renderPrompt } from "../prompts/index.ts";
 import type { RunningCommand } from "../sandbox/index.ts";
@@ -220,7 +220,7 @@ export class WorkerServiceFactory {
       fetchIntoMirror: (sha) => checkouts.fetchIntoMirror(workstream.id, sha),
       baseSha: run.workstreamState(workstream.id).baseSha ?? plan.base,
       checkoutGatesFailingAt: async (head, pullRequest) => {
-        const done = workstream.done.filter((gate) => checkoutGates.includes(gate));
+        const done = checkoutGatesOf(workstream);
         if (done.length === 0) return [];
         const { uncommittedChanges } = await run.readCheckout(checkoutPath)();
         const results = await verifyClaim(

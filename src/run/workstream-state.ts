@@ -39,6 +39,8 @@ export interface GateSummary {
   detail: string;
   observed: Record<string, unknown>;
   command: CommandObservation | null;
+  /** What the plan says to do when this gate fails; null for built-in gates. */
+  fixHint: string | null;
 }
 
 export interface ClaimSummary {
@@ -407,6 +409,7 @@ function applyGateEvent(workstream: WorkstreamState, event: GateEvent): void {
     detail: event.detail,
     observed: event.observed,
     command: event.command ?? null,
+    fixHint: event.fix_hint ?? null,
   });
 }
 

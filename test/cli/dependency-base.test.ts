@@ -54,7 +54,9 @@ describe("a workstream that depends on another", () => {
     expect(result.exitCode, result.stdout + result.stderr).toBe(0);
     const checkouts = join(workspace.directory, ".supervise", "checkouts");
     const startedWith = (id: string) =>
-      readFileSync(join(checkouts, id, ".git", "started-with.txt"), "utf8").trim().split("\n");
+      readFileSync(join(checkouts, id, ".git", "started-with.txt"), "utf8")
+        .trim()
+        .split("\n");
     expect(startedWith("first")).toEqual(["README.md"]);
     expect(startedWith("second")).toEqual(["README.md", "first.txt"]);
 

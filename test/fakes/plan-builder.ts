@@ -14,6 +14,7 @@ export function testWorkstream(id: string, overrides: Partial<Workstream> = {}):
     budget: { ...builtInDefaults.budget },
     stall: { ...builtInDefaults.stall },
     done: ["local_check"],
+    commandGates: {},
     reviewer: { ...defaultReviewer },
     ...overrides,
   };
@@ -31,6 +32,7 @@ export function testPlan(workstreams: Workstream[], overrides: Partial<Plan> = {
     playbooks: undefined,
     notify: undefined,
     secrets: [],
+    gates: {},
     sandbox: { isolation: "none", network: "none", max_processes: 1024 },
     workstreams,
     ...overrides,

@@ -140,6 +140,34 @@ describe("a plan's own playbooks", () => {
     ]);
   });
 
+  it("may trigger on a gate the plan defines, and name no other", () => {
+    const source = (gate: string) =>
+      [
+        "---",
+        "id: fmt-help",
+        "title: F",
+        "triggers:",
+        "  signals: [claim_rejected]",
+        `  gates: [${gate}]`,
+        "---",
+        "Run the formatter.",
+      ].join("\n");
+    const known = ["local_check", "fmt"];
+    expect(parsePlaybook(source("fmt"), "/p/fmt.md", known)).toMatchObject({
+      problems: [],
+      playbook: { gates: ["fmt"] },
+    });
+    expect(parsePlaybook(source("fmtt"), "/p/fmt.md", known).problems).toEqual([
+      {
+        file: "/p/fmt.md",
+        line: 6,
+        column: 11,
+        path: "triggers.gates[0]",
+        message: 'unknown gate "fmtt" (did you mean "fmt"?); gates are local_check, fmt',
+      },
+    ]);
+  });
+
   it("override a built-in playbook of the same id", async () => {
     await writeFile(
       join(directory, "idle.md"),

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { builtInGates } from "../../src/plan/built-in-gates.ts";
 import { planJsonSchema } from "../../src/plan/json-schema.ts";
-import { gateIds } from "../../src/plan/schema.ts";
 
 interface ObjectSchema {
   properties: Record<string, Record<string, unknown>>;
@@ -44,11 +44,30 @@ describe("planJsonSchema", () => {
     expect(workstreams.items.required).toEqual(["id", "goal"]);
   });
 
-  it("makes defaulted fields optional (input mode) and lists the gates", () => {
+  it("makes defaulted fields optional (input mode) and lists the built-in gates with what each checks", () => {
     expect(schema.required).toEqual(["workstreams"]);
     expect(schema.properties.concurrency).toMatchObject({ type: "integer", default: 2, exclusiveMinimum: 0 });
-    const done = workstreams.items.properties.done as { items: { enum: string[] } };
-    expect(done.items.enum).toEqual([...gateIds]);
+    const done = workstreams.items.properties.done as { items: { anyOf: Record<string, unknown>[] } };
+    expect(done.items.anyOf).toEqual([
+      ...builtInGates.map((gate) => ({ type: "string", const: gate.id, description: gate.description })),
+      { type: "string", minLength: 1, description: "A gate the plan defines under `gates`." },
+    ]);
+  });
+
+  it("names the plan's own gates by pattern, each a command with an optional fix hint and metric", () => {
+    const gates = schema.properties.gates as unknown as {
+      propertyNames: unknown;
+      additionalProperties: ObjectSchema;
+    };
+    expect(gates.propertyNames).toEqual({ type: "string", pattern: "^[a-z][a-z0-9_-]*$" });
+    expect(Object.keys(gates.additionalProperties.properties)).toEqual([
+      "run",
+      "fix_hint",
+      "timeout_minutes",
+      "metric",
+      "max_regression",
+    ]);
+    expect(gates.additionalProperties.required).toEqual(["run"]);
   });
 
   it("allows null commands", () => {

@@ -34,7 +34,7 @@ const brokenPlans: BrokenPlan[] = [
         2,
         1,
         "colour",
-        'unknown field "colour" (allowed here: name, repo, base, forge, agent, concurrency, rollout, defaults, reviewer, sandbox, secrets, notify, playbooks, workstreams)',
+        'unknown field "colour" (allowed here: name, repo, base, forge, agent, concurrency, rollout, gates, defaults, reviewer, sandbox, secrets, notify, playbooks, workstreams)',
       ),
     ],
   },
@@ -88,14 +88,63 @@ const brokenPlans: BrokenPlan[] = [
     problems: [problem(1, 14, "concurrency", "expected a positive integer, got 0")],
   },
   {
-    kind: "unknown gate id, with a suggestion",
-    source: source("defaults:", "  done: [local_check, ci_gren]", "workstreams:", "  - { id: a, goal: x }"),
+    kind: "a plan gate whose name is not a plain id, at the name",
+    source: source(
+      "gates:",
+      "  Fmt Check: { run: cargo fmt --check }",
+      "workstreams:",
+      "  - { id: a, goal: x }",
+    ),
+    problems: [
+      problem(
+        2,
+        3,
+        "gates.Fmt Check",
+        'invalid name "Fmt Check": use lower-case letters, digits, _ and -, starting with a letter',
+      ),
+    ],
+  },
+  {
+    kind: "a plan gate without its command, and with a misspelt field",
+    source: source("gates:", "  fmt: { fixhint: run cargo fmt }", "workstreams:", "  - { id: a, goal: x }"),
+    problems: [
+      problem(2, 8, "gates.fmt.run", 'missing required field "run"'),
+      problem(2, 10, "gates.fmt.fixhint", 'unknown field "fixhint" (did you mean "fix_hint"?)'),
+    ],
+  },
+  {
+    kind: "a metric without its max_regression, and one that is no regular expression",
+    source: source(
+      "gates:",
+      "  bench: { run: ./bench, metric: 'parse: (\\d+) ms' }",
+      "  size: { run: ./size, metric: '(unclosed', max_regression: 2 }",
+      "workstreams:",
+      "  - { id: a, goal: x }",
+    ),
+    problems: [
+      problem(
+        2,
+        10,
+        "gates.bench.max_regression",
+        "metric and max_regression go together: add max_regression, or remove metric",
+      ),
+      problem(
+        3,
+        32,
+        "gates.size.metric",
+        "not a regular expression: Invalid regular expression: /(unclosed/: Unterminated group",
+      ),
+    ],
+  },
+  {
+    kind: "a done entry that is not a name",
+    source: source("defaults:", "  done: [local_check, 3]", "workstreams:", "  - { id: a, goal: x }"),
     problems: [
       problem(
         2,
         23,
         "defaults.done[1]",
-        'unknown gate "ci_gren" (did you mean "ci_green"?); gates are local_check, release_build, ci_green, pr_merged, issue_closed, diff_scope, review',
+        "expected a gate: a built-in one or one the plan defines under gates",
       ),
     ],
   },
@@ -239,6 +288,7 @@ describe("parsePlan", () => {
       agent: { provider: "anthropic", model: "claude-sonnet-5-5", max_tokens: 16_000 },
       concurrency: 2,
       rollout: "parallel",
+      gates: {},
       defaults: {},
       sandbox: { isolation: "bwrap", network: "none", max_processes: 1024 },
       secrets: [],

@@ -199,6 +199,54 @@ const brokenPlans: BrokenPlan[] = [
       ),
     ],
   },
+  {
+    kind: "an unknown gate in a done list, with a suggestion from the built-in gates",
+    source: source("defaults:", "  done: [local_check, ci_gren]", "workstreams:", "  - { id: a, goal: x }"),
+    problems: [
+      problem(
+        2,
+        23,
+        "defaults.done[1]",
+        'unknown gate "ci_gren" (did you mean "ci_green"?); gates are local_check, release_build, ci_green, pr_merged, issue_closed, diff_scope, review',
+      ),
+    ],
+  },
+  {
+    kind: "an unknown gate in a workstream's done list, with a suggestion from the plan's own gates",
+    source: source(
+      "gates:",
+      "  fmt: { run: cargo fmt --check }",
+      "  clippy: { run: cargo clippy }",
+      "workstreams:",
+      "  - { id: a, goal: x, done: [fmt, clipy, local_check] }",
+    ),
+    problems: [
+      problem(
+        5,
+        35,
+        "workstreams[0].done[1]",
+        'unknown gate "clipy" (did you mean "clippy"?); gates are local_check, release_build, ci_green, pr_merged, issue_closed, diff_scope, review, fmt, clippy',
+      ),
+    ],
+  },
+  {
+    kind: "a plan gate named like a built-in gate, at its name",
+    source: source(
+      "gates:",
+      "  local_check: { run: make check }",
+      "defaults: { done: [local_check] }",
+      "workstreams:",
+      "  - { id: a, goal: x }",
+    ),
+    problems: [
+      problem(
+        2,
+        3,
+        "gates.local_check",
+        'gate "local_check" is a built-in gate: give the plan\'s gate another name (built-in gates need no definition)',
+      ),
+    ],
+  },
 ];
 
 describe("checkPlanRules", () => {
@@ -214,6 +262,20 @@ describe("checkPlanRules", () => {
       "  commands: { build: null, ci: null }",
       "workstreams:",
       "  - { id: a, goal: x }",
+    );
+    expect(ruleProblems(text)).toEqual([]);
+  });
+
+  it("accepts plan gates named in done lists beside the built-in ones", () => {
+    const text = source(
+      "gates:",
+      "  clippy: { run: cargo clippy --all-targets -- -D warnings }",
+      '  fmt:    { run: cargo fmt --check, fix_hint: "run cargo fmt" }',
+      "defaults:",
+      "  done: [fmt, clippy, local_check, release_build, ci_green, pr_merged, issue_closed, diff_scope]",
+      "workstreams:",
+      "  - { id: a, goal: x, issue: 3 }",
+      "  - { id: b, goal: x, done: [fmt, local_check] }",
     );
     expect(ruleProblems(text)).toEqual([]);
   });

@@ -28,6 +28,7 @@ describe("resolvePlan (through validatePlanSource)", () => {
       notify: undefined,
       secrets: [],
       sandbox: { isolation: "bwrap", network: "none", max_processes: 1024 },
+      gates: {},
       workstreams: [
         {
           id: "ws1",
@@ -47,6 +48,7 @@ describe("resolvePlan (through validatePlanSource)", () => {
             ci_red_minutes: 15,
           },
           done: ["local_check", "release_build", "ci_green", "pr_merged", "issue_closed", "diff_scope"],
+          commandGates: {},
           reviewer: {
             provider: "anthropic",
             model: "claude-sonnet-5-5",
@@ -99,6 +101,7 @@ describe("resolvePlan (through validatePlanSource)", () => {
       playbooks: undefined,
       notify: undefined,
       secrets: [],
+      gates: {},
       workstreams: [],
     });
     expect(plan.workstreams).toEqual([
@@ -114,6 +117,7 @@ describe("resolvePlan (through validatePlanSource)", () => {
         budget: { minutes: 30, turns: 60, tokens: 2_000_000, usd: 2.5 },
         stall: { idle_seconds: 120, repeat_limit: 3, max_rejections: 3, max_restarts: 3, ci_red_minutes: 15 },
         done: ["local_check", "pr_merged"],
+        commandGates: {},
         reviewer: {
           provider: "anthropic",
           model: "claude-sonnet-5-5",
@@ -137,6 +141,7 @@ describe("resolvePlan (through validatePlanSource)", () => {
         budget: { minutes: 30, turns: 5, tokens: 2_000_000, usd: 2.5 },
         stall: { idle_seconds: 120, repeat_limit: 2, max_rejections: 3, max_restarts: 1, ci_red_minutes: 15 },
         done: ["issue_closed", "diff_scope", "review"],
+        commandGates: {},
         reviewer: {
           provider: "anthropic",
           model: "claude-sonnet-5-5",
@@ -144,6 +149,39 @@ describe("resolvePlan (through validatePlanSource)", () => {
           diff_limit_bytes: 100_000,
         },
       },
+    ]);
+  });
+
+  it("resolves the plan's gates, and gives each workstream those its done list names, in its order", () => {
+    const plan = resolved(
+      source(
+        "gates:",
+        "  clippy: { run: cargo clippy --all-targets -- -D warnings, timeout_minutes: 5 }",
+        '  fmt: { run: cargo fmt --check, fix_hint: "run cargo fmt" }',
+        "defaults: { done: [fmt, clippy, local_check] }",
+        "workstreams:",
+        "  - { id: a, goal: x }",
+        "  - { id: b, goal: y, done: [local_check, fmt] }",
+      ),
+      "/p.yaml",
+    );
+    const fmt = {
+      name: "fmt",
+      run: "cargo fmt --check",
+      fixHint: "run cargo fmt",
+      timeoutMinutes: undefined,
+    };
+    const clippy = {
+      name: "clippy",
+      run: "cargo clippy --all-targets -- -D warnings",
+      fixHint: undefined,
+      timeoutMinutes: 5,
+      metric: undefined,
+    };
+    expect(plan.gates).toEqual({ clippy, fmt });
+    expect(plan.workstreams.map(({ done, commandGates }) => ({ done, commandGates }))).toEqual([
+      { done: ["fmt", "clippy", "local_check"], commandGates: { fmt, clippy } },
+      { done: ["local_check", "fmt"], commandGates: { fmt } },
     ]);
   });
 

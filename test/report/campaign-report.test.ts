@@ -147,6 +147,10 @@ describe("the campaign report of a finished run", () => {
           id: "local_check",
           status: "fail",
           detail: "the claim names no commit: uncommitted changes in src/words.ts",
+          duration_ms: null,
+          log: null,
+          fix_hint: null,
+          first_errors: null,
         },
       ],
       claims: [

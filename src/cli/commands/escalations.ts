@@ -22,7 +22,7 @@ import {
   requirePositional,
 } from "../arguments.ts";
 import type { CommandContext } from "./command-context.ts";
-import { readLatestRun } from "./read-run.ts";
+import { type RunView, readLatestRun } from "./read-run.ts";
 
 /** Who opened an escalation, as the listing says it. */
 const sourceWords: Record<EscalationRecord["source"], string> = {
@@ -93,6 +93,7 @@ export async function decisionCommand(
   }
   if (!/^[A-Za-z0-9._-]+$/.test(id)) throw new UsageError(`"${id}" is not an escalation id.`);
   const view = await readLatestRun(context, values);
+  checkWaivedGatesKnown(waive, values.waive, view);
   const store = createEscalationStore(view.run.dir, systemClock);
   let decided: Awaited<ReturnType<typeof store.decide>>;
   try {
@@ -139,9 +140,19 @@ function parseWaive(kind: DecisionKind, value: string | undefined): string[] {
     .split(",")
     .map((gate) => gate.trim())
     .filter((gate) => gate.length > 0);
-  const unknown = gates.filter((gate) => !(gateIds as readonly string[]).includes(gate));
-  if (gates.length === 0 || unknown.length > 0) {
-    throw new UsageError(`--waive takes gate ids (${gateIds.join(", ")}), got "${value}".`);
-  }
+  if (gates.length === 0) throw waiveUsage(value, gateIds);
   return gates;
+}
+
+/** A waived gate is a built-in one, or one of the plan's own that this run has verified. */
+function checkWaivedGatesKnown(waive: readonly string[], value: string | undefined, view: RunView): void {
+  const recorded = [...view.state.workstreams.values()].flatMap((workstream) =>
+    workstream.claims.flatMap((claim) => claim.gates.map((gate) => gate.gate)),
+  );
+  const known = [...new Set([...gateIds, ...recorded])];
+  if (waive.some((gate) => !known.includes(gate))) throw waiveUsage(value ?? "", known);
+}
+
+function waiveUsage(value: string, known: readonly string[]): UsageError {
+  return new UsageError(`--waive takes gate ids (${known.join(", ")}), got "${value}".`);
 }

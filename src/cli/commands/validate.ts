@@ -1,5 +1,5 @@
 import { ExitCode } from "../../errors.ts";
-import { loadPlaybooks, playbookDirectoriesFor } from "../../monitor/index.ts";
+import { loadPlaybooks, playbookDirectoriesFor, playbookGatesFor } from "../../monitor/index.ts";
 import { loadPlan } from "../../plan/index.ts";
 import { parseCommandArguments, rejectExtraPositionals, requirePositional } from "../arguments.ts";
 import type { CommandContext } from "./command-context.ts";
@@ -9,7 +9,7 @@ export async function validateCommand(args: string[], context: CommandContext): 
   const file = requirePositional("validate", positionals, 0, "the plan file (supervise validate PLAN)");
   rejectExtraPositionals("validate", positionals, 1);
   const plan = await loadPlan(file, { cwd: context.cwd });
-  const playbooks = await loadPlaybooks(playbookDirectoriesFor(plan));
+  const playbooks = await loadPlaybooks(playbookDirectoriesFor(plan), playbookGatesFor(plan));
   if (values.json) {
     context.output.out(
       `${JSON.stringify({ valid: true, plan: plan.file, workstreams: plan.workstreams.map((w) => w.id) })}\n`,

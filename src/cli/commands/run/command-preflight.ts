@@ -42,6 +42,9 @@ export function plannedCommands(request: RunRequest, path: string | undefined): 
     if (ci && done.has("ci_green") && plan.forge.kind === "local") {
       commands.push({ role: of("CI command"), command: ci, readOnly: [] });
     }
+    for (const gate of Object.values(workstream.commandGates)) {
+      commands.push({ role: of(`gate ${gate.name}`), command: gate.run, readOnly: [] });
+    }
     if (isCliAgent(workstream.agent)) {
       const command = cliAgentCommand(workstream.agent);
       commands.push({

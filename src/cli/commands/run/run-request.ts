@@ -3,7 +3,12 @@
  * `--only` matched against the plan's workstreams. Nothing here touches the state dir.
  */
 import { UsageError } from "../../../errors.ts";
-import { loadPlaybooks, type Playbook, playbookDirectoriesFor } from "../../../monitor/index.ts";
+import {
+  loadPlaybooks,
+  type Playbook,
+  playbookDirectoriesFor,
+  playbookGatesFor,
+} from "../../../monitor/index.ts";
 import { loadPlan, type Plan } from "../../../plan/index.ts";
 import {
   parseCommandArguments,
@@ -40,7 +45,7 @@ export async function readRunRequest(args: string[], context: CommandContext): P
   rejectExtraPositionals("run", positionals, 1);
   const concurrencyOverride = parsePositiveInteger("concurrency", values.concurrency);
   const plan = await loadPlan(planFile, { cwd: context.cwd });
-  const playbooks = await loadPlaybooks(playbookDirectoriesFor(plan));
+  const playbooks = await loadPlaybooks(playbookDirectoriesFor(plan), playbookGatesFor(plan));
   return {
     planFile,
     plan,
