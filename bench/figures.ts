@@ -3,6 +3,7 @@
  * written down in one place. Every figure is a median over the repetitions; null when the run
  * did not measure it (e.g. N = 200 under --quick).
  */
+import type { GateOrderResult } from "./gate-order.ts";
 import type { GatewayBenchResult } from "./gateway.ts";
 import type { GithubPollingCount } from "./github-polling.ts";
 import type { GithubRequestCount } from "./github-requests.ts";
@@ -27,6 +28,7 @@ export interface BenchMeasurements {
   github: GithubRequestCount | { unavailable: string };
   githubPolling: GithubPollingCount | { unavailable: string };
   gateway: GatewayBenchResult | { unavailable: string };
+  gateOrder: GateOrderResult | { unavailable: string };
 }
 
 const perWorkstream = (results: ScenarioResult[] | undefined, pick: (result: ScenarioResult) => number) =>
@@ -63,6 +65,7 @@ export function computeFigures(measurements: BenchMeasurements): Record<string, 
   const nodeFloorWall50 = medianOf(at(50), (result) => result.nodeFloorWallMs ?? Number.NaN);
   const sandbox = "addedMs" in measurements.sandbox ? measurements.sandbox : null;
   const gateway = "addedMedianMs" in measurements.gateway ? measurements.gateway : null;
+  const gateOrder = "namedGatesMs" in measurements.gateOrder ? measurements.gateOrder : null;
   return {
     // The contract (README): these names are read by tooling.
     overhead_ratio_n50: rounded(ratio(supervisorWall50, floorWall50)),
@@ -87,7 +90,13 @@ export function computeFigures(measurements: BenchMeasurements): Record<string, 
     gateway_added_ms_median: rounded(gateway?.addedMedianMs ?? null, 2),
     gateway_added_ms_p99: rounded(gateway?.addedP99Ms ?? null, 2),
     gateway_rss_mb_50_streams: rounded(gateway?.peakRssMb ?? null, 1),
+    gate_order_saving: rounded(
+      gateOrder === null ? null : ratio(gateOrder.chainedMs, gateOrder.namedGatesMs),
+      1,
+    ),
     // Details behind the figures.
+    gate_order_named_ms: rounded(gateOrder?.namedGatesMs ?? null, 0),
+    gate_order_chained_ms: rounded(gateOrder?.chainedMs ?? null, 0),
     cost_growth_50_over_10: rounded(ratio(cpuPerWorkstream(50), cpuPerWorkstream(10))),
     cpu_ms_per_workstream_n10: rounded(cpuPerWorkstream(10), 0),
     cpu_ms_per_workstream_n50: rounded(cpuPerWorkstream(50), 0),
@@ -198,6 +207,11 @@ function notesOf(measurements: BenchMeasurements): string[] {
     "gateway" in measurements && "addedMedianMs" in measurements.gateway
       ? `gateway_added_ms_*: a streamed Messages call (32 KB request, 20-event answer) by fetch straight to a loopback fake and through the gateway in its own process, ${measurements.gateway.samples} of each, alternated; the p99 figure is the difference of the two p99s. gateway_rss_mb_50_streams: the gateway process's peak RSS while ${measurements.gateway.streams} workers stream at once (idle after GC ${rounded(measurements.gateway.idleRssMb, 1)} MB, most of it Node, type stripping and the price table's zod and yaml).`
       : `gateway_added_ms_median: null, ${"unavailable" in measurements.gateway ? measurements.gateway.unavailable : "not measured"}`,
+  );
+  notes.push(
+    "namedGatesMs" in measurements.gateOrder
+      ? `gate_order_saving: time to the verdict of a claim that fails fmt, with fmt chained into the check command (${measurements.gateOrder.chainedMs} ms) over fmt as its own gate run first (${measurements.gateOrder.namedGatesMs} ms); the check and the build are sleeps of ${measurements.gateOrder.slowStepSeconds} s.`
+      : `gate_order_saving: null, ${measurements.gateOrder.unavailable}`,
   );
   if ("unavailable" in measurements.sandbox) {
     notes.push(

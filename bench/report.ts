@@ -97,6 +97,14 @@ const rows: Row[] = [
   { name: "gateway_rss_mb_50_streams", label: "  gateway peak RSS, 50 workers streaming", unit: "MB" },
   { name: "gateway_rss_added_mb_50_streams", label: "  of which over its idle size", unit: "MB" },
   { name: "gateway_heap_mb_50_streams", label: "  gateway peak JS heap, 50 streaming", unit: "MB" },
+  {
+    name: "gate_order_saving",
+    label: "fmt failure: chained check over named gates, time to verdict",
+    goal: { comparison: ">=", value: 2 },
+    unit: "×",
+  },
+  { name: "gate_order_named_ms", label: "  fmt as its own gate, first", unit: "ms" },
+  { name: "gate_order_chained_ms", label: "  fmt chained into the check", unit: "ms" },
 ];
 
 export function renderTable(figures: Record<string, unknown>): string {

@@ -13,6 +13,7 @@ import { errorMessage } from "../src/errors.ts";
 import { measureCachedInputShare } from "./cache-share.ts";
 import { measureCliStart } from "./cli-start.ts";
 import { type BenchMeasurements, computeFigures } from "./figures.ts";
+import { measureGateOrder } from "./gate-order.ts";
 import { measureGateway } from "./gateway.ts";
 import { generateJournal } from "./generate-journal.ts";
 import { countGithubPolling } from "./github-polling.ts";
@@ -61,6 +62,7 @@ const measurements: BenchMeasurements = {
   github: { unavailable: "not measured" },
   githubPolling: { unavailable: "not measured" },
   gateway: { unavailable: "not measured" },
+  gateOrder: { unavailable: "not measured" },
 };
 
 // Repetitions are the outer loop, so a burst of load on the machine spreads over every size.
@@ -142,6 +144,13 @@ try {
   measurements.gateway = {
     unavailable: `the measurement failed: ${error instanceof Error ? error.message : String(error)}`,
   };
+}
+
+progress("gate order: a claim failing fmt, named gates against one chained check …");
+try {
+  measurements.gateOrder = await measureGateOrder({ repetitions: isQuick ? 1 : 3, slowStepSeconds: 2 });
+} catch (error) {
+  measurements.gateOrder = { unavailable: `the measurement failed: ${errorMessage(error)}` };
 }
 
 progress("CLI start …");
