@@ -89,5 +89,5 @@ describe("the week-2 demo", () => {
       final.workstreams.find((row: { workstream: string }) => row.workstream === "lint-clean").state,
     ).toBe("accepted");
     expect(final.run_state).toBe("finished");
-  });
+  }, 240_000); // a whole five-workstream campaign: ~30 s alone, far more beside the rest of the suite
 });
