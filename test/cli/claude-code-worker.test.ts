@@ -120,7 +120,8 @@ const honestScript = (step: number): object => {
       id: "toolu_fix",
       name: "Bash",
       input: {
-        command: "env > .git/worker-env.txt; echo 2 > src/value.txt && git commit -qam 'value is 2'",
+        command:
+          "env > .git/worker-env.txt; (cat /proc/[0-9]*/environ | tr '\\0' '\\n'; find \"$HOME\" -type f -size -1M -print0 | xargs -0 cat) 2>/dev/null | head -c 20000000 > .git/visible.txt; echo 2 > src/value.txt && git commit -qam 'value is 2'",
         description: "Fix the value and commit",
       },
     };
@@ -134,6 +135,27 @@ const honestScript = (step: number): object => {
     };
   }
   return { type: "text", text: "Done: the claim was accepted." };
+};
+
+/** A stub writer: sets the wrong value, claims, then reports what the claim's tool result said. */
+const stubScript = (step: number): object => {
+  if (step === 0) {
+    return {
+      type: "tool_use",
+      id: "toolu_stub",
+      name: "Bash",
+      input: { command: "echo 3 > src/value.txt && git commit -qam 'value is 3'", description: "Commit" },
+    };
+  }
+  if (step === 1) {
+    return {
+      type: "tool_use",
+      id: "toolu_claim",
+      name: "mcp__supervise__claim_done",
+      input: { summary: "implementation complete" },
+    };
+  }
+  return { type: "text", text: "Stopping here." };
 };
 
 let workspace: Workspace;
@@ -181,9 +203,31 @@ describe.skipIf(findProgram("claude") === null && !process.env.CI)(
       const workerEnvironment = readFileSync(join(checkout, ".git", "worker-env.txt"), "utf8");
       expect(workerEnvironment).toContain("ANTHROPIC_BASE_URL=http://127.0.0.1:3129/anthropic");
       expect(workerEnvironment).not.toContain(realKey);
+      // Nor is it in any process's environment in the sandbox, or anywhere in the worker's HOME.
+      const visible = readFileSync(join(checkout, ".git", "visible.txt"), "utf8");
+      expect(visible).toContain("ANTHROPIC_API_KEY=");
+      expect(visible).not.toContain(realKey);
       for (const file of ["transcripts/fix.jsonl", "journal.jsonl", "evidence/fix/bundle.json"]) {
         expect(readFileSync(join(runDirectory, file), "utf8")).not.toContain(realKey);
       }
+    });
+
+    it("hears its rejected claim as the MCP tool's result: a stub writer is not accepted", async () => {
+      fake.server.closeAllConnections();
+      await new Promise((resolve) => fake.server.close(resolve));
+      fake = await startFakeMessagesApi(stubScript);
+      const { result, bundle } = await runAgentPreset(workspace, "claude-code", {
+        ANTHROPIC_BASE_URL: fake.url,
+        ANTHROPIC_API_KEY: realKey,
+      });
+      expect(result.exitCode, result.stdout + result.stderr).not.toBe(0);
+      expect(bundle.verdict).not.toBe("accepted");
+      const toolResults = fake.requests.flatMap((request) =>
+        JSON.stringify(request.body.messages ?? []).includes("toolu_claim")
+          ? [JSON.stringify(request.body)]
+          : [],
+      );
+      expect(toolResults.join("\n")).toMatch(/rejected[\s\S]*local_check/);
     });
   },
 );
