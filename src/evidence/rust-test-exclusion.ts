@@ -137,18 +137,18 @@ function neverTrueCfgs(
   return findings;
 }
 
-/** The item an outer attribute at `index` applies to: the first line after its attribute block. */
+/** The item an outer attribute at `index` applies to (the first line after its attribute block), and whether the block marks a test. */
 function itemAfter(
   lines: readonly string[],
   index: number,
 ): { line: string; hasTestAttribute: boolean } | null {
-  let hasTestAttribute = false;
-  for (let next = index + 1; next < lines.length; next++) {
-    const line = lines[next]!;
-    if (!line.startsWith("#[")) return { line, hasTestAttribute };
-    hasTestAttribute ||= testAttribute.test(line);
-  }
-  return null;
+  let start = index;
+  while (start > 0 && lines[start - 1]!.startsWith("#[")) start--;
+  let end = index + 1;
+  while (end < lines.length && lines[end]!.startsWith("#[")) end++;
+  if (end === lines.length) return null;
+  const hasTestAttribute = lines.slice(start, end).some((line) => testAttribute.test(line));
+  return { line: lines[end]!, hasTestAttribute };
 }
 
 /**
