@@ -11,6 +11,7 @@ import type { DiffScopeFinding } from "./diff-scope.ts";
 import type { ChangedFile, FileContent } from "./diff-scope-observation.ts";
 import { classifyPath, hasTestFileName, languageOf, type TestLanguage } from "./file-roles.ts";
 import { multisetDifference, significantLines } from "./line-changes.ts";
+import { rustExclusionFindings } from "./rust-test-exclusion.ts";
 import {
   assertionPatternSource,
   countAssertions,
@@ -74,6 +75,7 @@ export function testChangeFindings(files: readonly ChangedFile[], maxFileBytes: 
   findings.push(...weakenedAssertions(changes, lost.filesKeepingTheirTests, lost.findings.length > 0));
   findings.push(...addedLineFindings(changes));
   findings.push(...changedExpectations(changes));
+  findings.push(...changes.flatMap(rustExclusions));
   for (const { change } of changes) {
     if (change.previousPath && hasTestFileName(change.previousPath) && !hasTestFileName(change.path)) {
       findings.push({
@@ -86,6 +88,13 @@ export function testChangeFindings(files: readonly ChangedFile[], maxFileBytes: 
   const count = (side: "base" | "commit") =>
     changes.reduce((total, change) => total + (change[side]?.inventory.names.length ?? 0), 0);
   return { findings, testsAtBase: count("base"), testsAtCommit: count("commit") };
+}
+
+/** A Rust file's exclusions are read over all of it: a test module's `mod` line precedes its tests. */
+function rustExclusions({ base, commit }: TestFileChange): DiffScopeFinding[] {
+  if (commit?.language !== "rust") return [];
+  const baseCode = base?.language === "rust" ? stripComments("rust", base.raw) : null;
+  return rustExclusionFindings(commit.path, baseCode, stripComments("rust", commit.raw));
 }
 
 function isTestBearing(path: string): boolean {

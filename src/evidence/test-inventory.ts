@@ -177,7 +177,8 @@ const skipMarkers: Record<TestLanguage, readonly RegExp[]> = {
     /\.\s*skipTest\s*\(|\bSkipTest\b/,
   ],
   go: [/\.\s*(?:Skip|Skipf|SkipNow)\s*\(/],
-  rust: [/#\[\s*ignore\b/],
+  // `#[cfg_attr(unix, ignore)]` ignores the test wherever its condition holds.
+  rust: [/#\[\s*ignore\b/, /#\[\s*cfg_attr\s*\(.*\bignore\b/],
   jvm: [/@(?:[\w.]+\.)?(?:Disabled\w*|Ignore)\b/, /\b(?:Assumptions\s*\.\s*)?assume(?:True|False|That)\s*\(/],
   ruby: [/(?<![\w.])(?:xit|xdescribe|xcontext|xspecify|skip|pending)\b/],
 };

@@ -5,6 +5,7 @@
  * for passing files, pytest's dots, go test without -v) is called unlisted, with the flag that
  * lists tests, because a partial list would read every test it leaves out as lost.
  */
+import { parseCargoOutput } from "./cargo-test-output.ts";
 import { parseTestOutput } from "./test-results.ts";
 
 export type TestStatus = "passed" | "failed" | "skipped" | "todo";
@@ -452,39 +453,8 @@ function goJsonEvent(line: string): { package: string; test: string; status: Tes
   }
 }
 
-const cargoStatuses: Record<string, TestStatus> = { ok: "passed", FAILED: "failed", ignored: "skipped" };
-
-/**
- * cargo test (libtest): `test path::name ... ok|FAILED|ignored` under the `Running <target> (<binary>)`
- * or `Doc-tests <crate>` line of each test binary. A doc test's `(line N)` moves with any edit above
- * it, so it is dropped from the name.
- */
-const cargoParser: RunnerParser = {
-  runner: "cargo test",
-  parse(lines) {
-    const tests: TestOutcome[] = [];
-    let target = "";
-    let declaredCount: number | null = null;
-    for (const line of lines) {
-      const running =
-        /^\s*Running (?:unittests )?(\S+) \((?:.*\/)?([^/)]+?)(?:-[0-9a-f]{16})?(?:\.exe)?\)$/.exec(line);
-      const docTests = /^\s*Doc-tests (\S+)$/.exec(line);
-      if (running) target = `${running[1]} (${running[2]})`;
-      else if (docTests) target = `doc-tests ${docTests[1]}`;
-      const declared = /^running (\d+) tests?$/.exec(line);
-      if (declared) declaredCount = (declaredCount ?? 0) + Number(declared[1]);
-      const result = /^test (.+?) \.\.\. (ok|FAILED|ignored)(?:, .*)?$/.exec(line);
-      if (!result) continue;
-      const name = result[1]!.replace(/ \(line \d+\)(?= |$)/, "");
-      tests.push({ name: target ? `${target} > ${name}` : name, status: cargoStatuses[result[2]!]! });
-    }
-    if (declaredCount === null) return tests.length === 0 ? null : { tests };
-    if (tests.length === 0 && declaredCount > 0) {
-      return { unlisted: "cargo test printed no `test … ok` line; leave out --format terse and -q" };
-    }
-    return { tests };
-  },
-};
+/** cargo test (libtest): see cargo-test-output.ts. */
+const cargoParser: RunnerParser = { runner: "cargo test", parse: parseCargoOutput };
 
 /** `test_adds (tests.test_sum.SumTest.test_adds) ... ok`; before Python 3.11 the id lacks the method. */
 const unittestLine = /^(\w+) \(([\w.]+)\)(?: \.\.\. (.*))?$/;

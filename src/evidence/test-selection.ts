@@ -40,7 +40,9 @@ export function selectionFileKind(path: string): SelectionFileKind | null {
 /** Keys through which JS runner configs choose, filter or stop tests. */
 const runnerSelectionKey =
   /\b(?:include|exclude|testMatch|testRegex|testPathIgnorePatterns|testPathPattern|modulePathIgnorePatterns|roots|root|projects|workspace|spec|ignore|extension|files|dir|testNamePattern|grep|fgrep|invert|passWithNoTests|allowOnly|testIgnore|testDir|testFiles|filter|bail|retry|retries|skip|only)\b/;
-const cargoSelection = /\[\[test\]\]|^\s*(?:test|autotests|harness|doctest|required-features)\s*=/;
+// A workspace's `members` and `exclude` choose which crates' tests `cargo test --workspace` runs.
+const cargoSelection =
+  /\[\[test\]\]|^\s*(?:test|autotests|harness|doctest|required-features|members|default-members|exclude)\s*=/;
 const mavenSelection =
   /skipTests|maven\.test\.skip|testFailureIgnore|<\/?(?:excludes?|includes?|test|groups|excludedGroups|skip)>|surefire|failsafe/;
 const gradleSelection =

@@ -172,8 +172,27 @@ describe("readTestListing on recorded output", () => {
           ["skipped", "src/lib.rs (rs) > tests::ignored"],
           ["passed", "src/lib.rs (rs) > tests::nested::deep"],
           ["failed", "src/lib.rs (rs) > tests::fails"],
-          ["passed", "tests/it.rs (it) > adds"],
+          ["passed", "rs: tests/it.rs (it) > adds"],
           ["passed", "doc-tests rs > src/lib.rs - add"],
+        ),
+      ),
+    ],
+    // cargo 1.95, a workspace of crates alpha and beta, each with unit tests (one #[ignore]d), a
+    // tests/it.rs and doc tests (two examples on alpha's add): same-named tests stay apart.
+    [
+      "cargo-workspace",
+      listed(
+        "cargo test",
+        outcomes(
+          ["skipped", "src/lib.rs (alpha) > tests::slow"],
+          ["passed", "src/lib.rs (alpha) > tests::adds"],
+          ["passed", "alpha: tests/it.rs (it) > adds"],
+          ["skipped", "src/lib.rs (beta) > tests::slow"],
+          ["passed", "src/lib.rs (beta) > tests::adds"],
+          ["passed", "beta: tests/it.rs (it) > adds"],
+          ["passed", "doc-tests alpha > alpha/src/lib.rs - add (example 2)"],
+          ["passed", "doc-tests alpha > alpha/src/lib.rs - add"],
+          ["passed", "doc-tests beta > beta/src/lib.rs - add"],
         ),
       ),
     ],
@@ -194,6 +213,12 @@ describe("readTestListing on recorded output", () => {
     ["jest-default", "jest lists no test of test/a.test.js when several files run; run jest with --verbose"],
     ["pytest-default", "pytest lists tests only when verbose; run pytest with -v (or -rA)"],
     ["go-plain", "go test prints only failing tests; run it with -v (or -json)"],
+    // The cargo workspace with alpha's unit test failing, run without and with -q.
+    [
+      "cargo-fail-fast",
+      "cargo test stopped at the first failing test binary, so the binaries after it did not run; run it with --no-fail-fast",
+    ],
+    ["cargo-quiet", "cargo test printed no `test … ok` line; leave out --format terse and -q"],
     // The dot reporter's recap of failures names some tests, never all: not a listing.
     ["node-dot", `it has no per-test lines of a runner supervise reads; ${listingAdvice}`],
   ])("%s lists no tests, and says how to make it", (name, reason) => {
@@ -292,6 +317,50 @@ describe("readTestListing on written output", () => {
   it("keeps the duration-like end of a skipped vitest test's name", () => {
     expect(parseTestNames(" ↓ a.test.ts > waits 5ms\n ✓ a.test.ts > runs 5ms 3ms\n")).toEqual(
       outcomes(["skipped", "a.test.ts > waits 5ms"], ["passed", "a.test.ts > runs 5ms"]),
+    );
+  });
+});
+
+describe("readTestListing on cargo output that does not add up", () => {
+  const workspace = recorded("cargo-workspace");
+
+  it("calls a binary whose names fall short of its `running N tests` unlisted", () => {
+    // A test printing under --nocapture splits its own `test … ok` line.
+    const split = workspace.replace("test tests::adds ... ok", "test tests::adds ... hello\nok");
+    expect(readTestListing(split)).toEqual({
+      kind: "unlisted",
+      reason:
+        "cargo test's src/lib.rs (alpha) binary said it was running 2 tests but named 1, so its listing is partial; run cargo test without --nocapture and read the full log",
+    });
+  });
+
+  it("calls a binary whose names disagree with its result line unlisted", () => {
+    const miscounted = workspace.replace(
+      "test result: ok. 1 passed; 0 failed; 1 ignored",
+      "test result: ok. 2 passed; 0 failed; 0 ignored",
+    );
+    expect(readTestListing(miscounted)).toMatchObject({
+      kind: "unlisted",
+      reason: expect.stringContaining("its result line counts 2 passed, 0 failed and 0 ignored"),
+    });
+  });
+
+  it("keeps a doc test's name when an edit above it moves its line", () => {
+    const moved = workspace.replaceAll("(line 3)", "(line 13)").replaceAll("(line 9)", "(line 19)");
+    expect(readTestListing(moved)).toEqual(readTestListing(workspace));
+  });
+
+  it("numbers a binary label seen twice", () => {
+    const output = [
+      "     Running tests/it.rs (target/debug/deps/it-f8d07b311ad491a6)",
+      "running 1 test",
+      "test adds ... ok",
+      "     Running tests/it.rs (target/debug/deps/it-390f508321d159e5)",
+      "running 1 test",
+      "test adds ... FAILED",
+    ].join("\n");
+    expect(parseTestNames(output)).toEqual(
+      outcomes(["passed", "tests/it.rs (it) > adds"], ["failed", "tests/it.rs (it) #2 > adds"]),
     );
   });
 });
