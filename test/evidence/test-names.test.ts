@@ -205,6 +205,12 @@ describe("readTestListing on recorded output", () => {
     expect(listing.kind === "listed" && sorted(listing.tests)).toEqual(sorted(outcomes(...goProject)));
   });
 
+  it("lists what a cargo run stopped at its first failing binary ran: fewer tests to keep at a base, never more", () => {
+    const listing = readTestListing(recorded("cargo-fail-fast"));
+    expect(listing.kind).toBe("listed");
+    expect(listing.kind === "listed" && listing.tests.some((test) => test.status === "failed")).toBe(true);
+  });
+
   it.each([
     [
       "vitest-default",
@@ -213,11 +219,7 @@ describe("readTestListing on recorded output", () => {
     ["jest-default", "jest lists no test of test/a.test.js when several files run; run jest with --verbose"],
     ["pytest-default", "pytest lists tests only when verbose; run pytest with -v (or -rA)"],
     ["go-plain", "go test prints only failing tests; run it with -v (or -json)"],
-    // The cargo workspace with alpha's unit test failing, run without and with -q.
-    [
-      "cargo-fail-fast",
-      "cargo test stopped at the first failing test binary, so the binaries after it did not run; run it with --no-fail-fast",
-    ],
+    // The cargo workspace with alpha's unit test failing, run with -q.
     ["cargo-quiet", "cargo test printed no `test … ok` line; leave out --format terse and -q"],
     // The dot reporter's recap of failures names some tests, never all: not a listing.
     ["node-dot", `it has no per-test lines of a runner supervise reads; ${listingAdvice}`],
