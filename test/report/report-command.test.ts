@@ -140,6 +140,19 @@ describe("supervise report", () => {
     expect(headline).toContain("CI tests: 13 run, 12 passed, 0 failed, 1 skipped (100 % pass)");
   });
 
+  it("names a CI failure in the headline when the local tests all pass", async () => {
+    const failing = await writeSyntheticRun();
+    try {
+      // CI failed the test the local check passed: the headline must not read as all green.
+      await writeFile(failing.ciLogFile, "      Tests  1 failed | 11 passed | 1 skipped (13)\n");
+      const result = await supervise(["report", "--state-dir", failing.stateDirectory]);
+      const headline = result.stdout.split("\n")[2]!;
+      expect(headline).toContain("CI tests: 13 run, 11 passed, 1 failed, 1 skipped (91.7 % pass)");
+    } finally {
+      await failing.cleanup();
+    }
+  });
+
   it("refuses an unknown format with exit 2", async () => {
     const result = await supervise(["report", "--format", "pdf", "--state-dir", synthetic.stateDirectory]);
     expect([result.exitCode, result.stderr.split("\n")[0]]).toEqual([
