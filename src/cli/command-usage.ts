@@ -76,8 +76,8 @@ const help: Record<string, CommandHelp> = {
     synopsis: ["report [--format md|json|html] [--output FILE]"],
     summary: "The campaign report of the latest run.",
     flags: [
-      ["--format md|json|html", "the report's format (default md)"],
-      ["--output FILE", "write it to FILE instead of stdout"],
+      ["--format md|json|html", "the report's format (default md, or what --output's extension says)"],
+      ["--output FILE", "write it to FILE instead of stdout; its folder is made if missing"],
       ...readingFlags,
     ],
   },

@@ -312,7 +312,7 @@ export function renderBundleMarkdown(bundle: Bundle): string {
   const lines = [
     `# Evidence: ${bundle.workstream}`,
     "",
-    `**Verdict: ${bundle.verdict}** (${bundle.status})${bundle.reason ? ` — ${markdownInline(bundle.reason)}` : ""}`,
+    `**Verdict: ${bundle.verdict}**${bundle.status === bundle.verdict ? "" : ` (${bundle.status})`}${bundle.reason ? ` — ${markdownInline(bundle.reason)}` : ""}`,
     "",
     `Goal: ${markdownInline(bundle.goal)}`,
     `Run: ${bundle.run} · commit: ${bundle.commit ?? "none"} · attempts: ${bundle.attempts} · isolation: ${describeSandbox(bundle.sandbox)}`,

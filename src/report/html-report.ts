@@ -1,6 +1,6 @@
 /**
  * The campaign report as one self-contained HTML file: inline CSS, no script, no font or image
- * from anywhere, so it opens from a disk or an attachment. Bundle links are relative file links.
+ * from anywhere, so it opens from a disk or an attachment. Links to bundles and logs are file links.
  */
 
 import { htmlReportStyle } from "./html-report-style.ts";
@@ -16,12 +16,13 @@ import {
   tokensOf,
   totalsLine,
 } from "./report-format.ts";
+import { runFileHref } from "./report-links.ts";
 import type { CampaignReport, TestEvidence, TimelineEntry, WorkstreamReport } from "./report-model.ts";
 
 export interface HtmlReportOptions {
   /**
-   * Prefix from where the HTML file will be to the run directory, e.g. `../runs/<id>/`; empty when
-   * it is saved in the run directory itself.
+   * Prefix from where the HTML file will be to the run directory, e.g. `../runs/<id>/`, or the run
+   * directory's absolute `file://` URL when that place is unknown; empty when saved in the run directory.
    */
   runDirectoryHref: string;
 }
@@ -42,11 +43,11 @@ export function renderHtmlReport(report: CampaignReport, options: HtmlReportOpti
 <p class="totals" id="totals">${totalsLine(report)}</p>
 </header>
 ${workstreamTable(report, options)}
-${testResults(report)}
+${testResults(report, options)}
 ${timeline(report)}
 ${retrospective(report)}
 ${details(report, options)}
-<footer>Made ${report.run.generated_at} from the journal of ${report.run.directory}. Bundle links are relative to the run directory.</footer>
+<footer>Made ${report.run.generated_at} from the journal of ${report.run.directory}. Bundle and log links are file links into the state dir.</footer>
 </body>
 </html>
 `;
@@ -54,7 +55,7 @@ ${details(report, options)}
 }
 
 function bundleHref(workstream: WorkstreamReport, options: HtmlReportOptions): string {
-  return `${options.runDirectoryHref}${workstream.bundle.markdown.split("/").map(encodeURIComponent).join("/")}`;
+  return runFileHref(options.runDirectoryHref, workstream.bundle.markdown);
 }
 
 function workstreamTable(report: CampaignReport, options: HtmlReportOptions): SafeHtml {
@@ -92,14 +93,14 @@ function gateClass(status: string): string {
   return ["pass", "fail", "error", "skipped", "waived"].includes(status) ? status : "error";
 }
 
-function testResults(report: CampaignReport): SafeHtml {
+function testResults(report: CampaignReport, options: HtmlReportOptions): SafeHtml {
   const rows: SafeHtml[] = [];
   const notes = new Set<string>();
   for (const workstream of report.workstreams) {
     for (const evidence of [workstream.tests.local_check, workstream.tests.ci]) {
       if (!evidence) continue;
       for (const note of evidence.tally?.notes ?? []) notes.add(note);
-      rows.push(testRow(workstream.workstream, evidence));
+      rows.push(testRow(workstream.workstream, evidence, options));
     }
   }
   const totals = (
@@ -127,8 +128,8 @@ ${notes.size > 0 ? html`<ul class="muted">${[...notes].map((note) => html`<li>${
 </section>`;
 }
 
-function testRow(workstream: string, evidence: TestEvidence): SafeHtml {
-  const source = html`${evidence.gate}, claim ${evidence.claim}${evidence.log ? html` <span class="mono">${evidence.log}</span>` : ""}${evidence.read_from === "log" ? "" : html` <span class="muted">(${evidence.read_from.replace("_", " ")})</span>`}`;
+function testRow(workstream: string, evidence: TestEvidence, options: HtmlReportOptions): SafeHtml {
+  const source = html`${evidence.gate}, claim ${evidence.claim}${evidence.log ? logName(evidence, options) : ""}${evidence.read_from === "log" ? "" : html` <span class="muted">(${evidence.read_from.replace("_", " ")})</span>`}`;
   const tally = evidence.tally;
   if (!tally) {
     return html`<tr><th scope="row">${workstream}</th><td>${source}</td><td colspan="6" class="muted">no test summary found</td></tr>
@@ -136,6 +137,14 @@ function testRow(workstream: string, evidence: TestEvidence): SafeHtml {
   }
   return html`<tr><th scope="row">${workstream}</th><td>${source}</td><td>${tally.runners.join(", ")}</td><td class="number">${formatCount(tally.total)}</td><td class="number">${formatCount(tally.passed)}</td><td class="number">${tally.failed}</td><td class="number">${tally.skipped}</td><td class="number">${formatPercent(evidence.pass_rate)}</td></tr>
 `;
+}
+
+/** A log the report read is linked; one it could not read (deleted, elsewhere) would be a dead link. */
+function logName(evidence: TestEvidence, options: HtmlReportOptions): SafeHtml {
+  const log = evidence.log ?? "";
+  return evidence.read_from === "log"
+    ? html` <a class="mono" href="${runFileHref(options.runDirectoryHref, log)}">${log}</a>`
+    : html` <span class="mono">${log}</span>`;
 }
 
 const marks: Record<string, { symbol: string; kind: string; name: string }> = {

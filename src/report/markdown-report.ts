@@ -13,19 +13,28 @@ import {
   tokensOf,
   totalsLine,
 } from "./report-format.ts";
+import { runFileHref } from "./report-links.ts";
 import type { CampaignReport, WorkstreamReport } from "./report-model.ts";
 
-export function renderMarkdownReport(report: CampaignReport): string {
+export interface MarkdownReportOptions {
+  /** Start of every link into the run directory, as for the HTML report; empty when saved in it. */
+  runDirectoryHref: string;
+}
+
+export function renderMarkdownReport(
+  report: CampaignReport,
+  options: MarkdownReportOptions = { runDirectoryHref: "" },
+): string {
   const lines = [
     `# Campaign report — run ${cell(report.run.id)}`,
     "",
     `**${totalsLine(report)}**`,
     "",
-    `Run ${runStateText(report)}; started ${report.run.started_at ?? "-"}, ${formatElapsed(report.run.duration_ms)}. Report made ${report.run.generated_at}; paths are relative to ${report.run.directory}.`,
+    `Run ${runStateText(report)}; started ${report.run.started_at ?? "-"}, ${formatElapsed(report.run.duration_ms)}. Report made ${report.run.generated_at}; paths are in ${report.run.directory}.`,
     "",
     ...workstreamTable(report),
     ...testResults(report),
-    ...report.workstreams.flatMap(workstreamDetails),
+    ...report.workstreams.flatMap((workstream) => workstreamDetails(workstream, options)),
     ...retrospective(report),
     ...timeline(report),
   ];
@@ -123,14 +132,14 @@ function testResults(report: CampaignReport): string[] {
   return lines;
 }
 
-function workstreamDetails(workstream: WorkstreamReport): string[] {
+function workstreamDetails(workstream: WorkstreamReport, options: MarkdownReportOptions): string[] {
   const usage = workstream.usage;
   const lines = [
     `## ${cell(workstream.workstream)}: ${workstream.verdict}`,
     "",
     `Status ${workstream.status}${workstream.reason ? ` — ${cell(workstream.reason)}` : ""}. Started ${workstream.started_at ?? "-"}, ended ${workstream.ended_at ?? "-"} (${formatElapsed(workstream.duration_ms)}; workers ran ${formatElapsed(workstream.worker_ms)}). ${plural(workstream.attempts, "attempt")}.`,
     "",
-    `Evidence: ${workstream.bundle.is_present ? `[${workstream.bundle.markdown}](${workstream.bundle.markdown})` : `${workstream.bundle.markdown} (not written yet)`}`,
+    `Evidence: ${workstream.bundle.is_present ? `[${workstream.bundle.markdown}](${runFileHref(options.runDirectoryHref, workstream.bundle.markdown)})` : `${workstream.bundle.markdown} (not written yet)`}`,
     "",
     "Claims:",
     ...workstream.claims.map(
@@ -142,7 +151,7 @@ function workstreamDetails(workstream: WorkstreamReport): string[] {
     "Gates of the last claim:",
     ...workstream.gates.map(
       (gate) =>
-        `- ${gate.id}: ${gate.status}${gate.duration_ms === null ? "" : ` (${formatElapsed(gate.duration_ms)})`} — ${cell(gate.detail)}${gate.log ? ` [log](${gate.log})` : ""}`,
+        `- ${gate.id}: ${gate.status}${gate.duration_ms === null ? "" : ` (${formatElapsed(gate.duration_ms)})`} — ${cell(gate.detail)}${gate.log ? ` [log](${runFileHref(options.runDirectoryHref, gate.log)})` : ""}`,
     ),
     ...(workstream.gates.length === 0 ? ["- none"] : []),
     "",

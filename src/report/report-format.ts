@@ -64,10 +64,31 @@ export function totalsLine(report: CampaignReport): string {
     plural(totals.interventions, "intervention"),
     plural(totals.escalations, "escalation"),
     `tests: ${totals.tests ? formatTally(totals.tests, totals.tests.pass_rate) : "no test summary found"}`,
+    ...ciPart(report),
     `${totals.usage.input_tokens + totals.usage.output_tokens} tokens`,
     formatUsd(totals.usage.cost_usd),
   ];
   return parts.join(" · ");
+}
+
+/**
+ * CI belongs in the headline: local tests can all pass while CI fails, and a line saying only
+ * "0 failed (100 % pass)" then reads as green. Named from CI's test counts when its log had them,
+ * and from the ci_green gate of each workstream's last claim either way.
+ */
+function ciPart(report: CampaignReport): string[] {
+  const summary = report.totals.ci_tests;
+  const red = report.workstreams.filter((workstream) =>
+    workstream.gates.some(
+      (gate) => gate.id === "ci_green" && (gate.status === "fail" || gate.status === "error"),
+    ),
+  ).length;
+  const redText = red > 0 ? `CI failed for ${plural(red, "workstream")}` : null;
+  if (summary) {
+    const tally = `CI tests: ${formatTally(summary, summary.pass_rate)}`;
+    return [redText ? `${tally}; ${redText}` : tally];
+  }
+  return redText ? [redText] : [];
 }
 
 export function runStateText(report: CampaignReport): string {

@@ -144,7 +144,7 @@ export class ClaimVerifier {
     if (state.rejections >= workstream.stall.max_rejections) {
       // Deliberately final, not an escalation: a worker that keeps claiming unproven work must end
       // the run with a verdict (exit 1) even when nobody is watching.
-      const reason = `${state.rejections} claims rejected (limit ${workstream.stall.max_rejections}); last failing gates: ${failures.map((result) => result.id).join(", ")}`;
+      const reason = `${state.rejections} ${state.rejections === 1 ? "claim" : "claims"} rejected (limit ${workstream.stall.max_rejections}); last failing gates: ${failures.map((result) => result.id).join(", ")}`;
       await run.record("signal.detected", id, {
         signal: "max_rejections",
         summary: reason,

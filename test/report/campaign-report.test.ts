@@ -404,7 +404,7 @@ describe("renderMarkdownReport", () => {
     expect(lines.slice(0, 3)).toEqual([
       "# Campaign report — run 20260101-090000-abcd",
       "",
-      "**1 of 3 workstreams accepted · 1 not accepted · 1 open · 4 claims, 3 rejected · 1 intervention · 1 escalation · tests: 18 run, 15 passed, 2 failed, 1 skipped (88.2 % pass) · 3600 tokens · $0.75**",
+      "**1 of 3 workstreams accepted · 1 not accepted · 1 open · 4 claims, 3 rejected · 1 intervention · 1 escalation · tests: 18 run, 15 passed, 2 failed, 1 skipped (88.2 % pass) · CI tests: 13 run, 12 passed, 0 failed, 1 skipped (100 % pass) · 3600 tokens · $0.75**",
     ]);
     expect(lines).toContain(
       "| ws-accepted | accepted | local_check:pass ci_green:pass | 33s | 1 | 2 (1 rejected) | 1 | 0 | 12/13 passed, 1 skipped | 12/13 passed, 1 skipped | 1200 | $0.25 |",

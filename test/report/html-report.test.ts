@@ -1,7 +1,8 @@
 import { existsSync } from "node:fs";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildCampaignReport } from "../../src/report/campaign-report.ts";
@@ -9,6 +10,7 @@ import { renderHtmlReport } from "../../src/report/html-report.ts";
 import { readReportFiles } from "../../src/report/report-files.ts";
 import { totalsLine } from "../../src/report/report-format.ts";
 import type { CampaignReport } from "../../src/report/report-model.ts";
+import { cliPath } from "../fakes/cli-harness.ts";
 import { runStartMs, type SyntheticRun, workstreamIds, writeSyntheticRun } from "./synthetic-run.ts";
 
 let synthetic: SyntheticRun;
@@ -81,30 +83,7 @@ describe.skipIf(!hasChromium)(browserSuite, () => {
   beforeAll(async () => {
     reportFile = join(synthetic.run.dir, "report.html");
     await writeFile(reportFile, page);
-    const profile = await mkdtemp(join(tmpdir(), "supervise-chromium-"));
-    try {
-      const result = await execa(
-        chromium,
-        [
-          "--headless",
-          "--no-sandbox",
-          "--disable-gpu",
-          "--disable-background-networking",
-          "--disable-component-update",
-          "--no-first-run",
-          "--disable-sync",
-          `--user-data-dir=${profile}`,
-          "--dump-dom",
-          `file://${reportFile}`,
-        ],
-        { timeout: 60_000, reject: false },
-      );
-      dom = result.stdout;
-      if (!dom.includes("</html>"))
-        throw new Error(`chromium printed no DOM (exit ${result.exitCode}):\n${result.stderr}`);
-    } finally {
-      await rm(profile, { recursive: true, force: true });
-    }
+    dom = await domOf(reportFile);
   }, 90_000);
 
   it("shows one table row per workstream with its verdict", () => {
@@ -145,12 +124,79 @@ describe.skipIf(!hasChromium)(browserSuite, () => {
     expect(visibleText(dom)).toContain('<script>alert("summary")</script> done');
   });
 
+  // `supervise report --format html > report.html`, the README's command, cannot know where stdout
+  // goes; with --output into a folder not made yet, the links start from that folder.
+  it.each([
+    ["--output into a new subfolder", true],
+    ["stdout saved elsewhere", false],
+  ] as const)(
+    "written by the CLI to %s, every link reaches an existing file",
+    async (_, isOutput) => {
+      const place = await mkdtemp(join(tmpdir(), "supervise-report-place-"));
+      try {
+        const file = join(place, "new", "sub", "report.html");
+        const args = ["report", "--state-dir", synthetic.stateDirectory];
+        const result = isOutput
+          ? await execa(process.execPath, [cliPath, ...args, "--output", file], { reject: false })
+          : await execa(process.execPath, [cliPath, ...args, "--format", "html"], { reject: false });
+        expect([result.exitCode, result.stderr]).toEqual([0, ""]);
+        if (!isOutput) {
+          await mkdir(dirname(file), { recursive: true });
+          await writeFile(file, result.stdout);
+        }
+        const links = linkedFiles(await domOf(file), file);
+        expect(links).toContain(join(synthetic.run.dir, "evidence", "ws-accepted", "bundle.md"));
+        expect(links).toContain(synthetic.ciLogFile);
+        expect(links.filter((link) => !existsSync(link))).toEqual([]);
+      } finally {
+        await rm(place, { recursive: true, force: true });
+      }
+    },
+    90_000,
+  );
+
   it("links to a bundle file that exists", () => {
     const href = /<a href="([^"]+)">bundle<\/a>/.exec(dom)?.[1];
     expect(href).toBe("evidence/ws-accepted/bundle.md");
     expect(existsSync(join(dirname(reportFile), href!))).toBe(true);
   });
 });
+
+/** The page as headless Chromium built it from the file. */
+async function domOf(reportFile: string): Promise<string> {
+  const profile = await mkdtemp(join(tmpdir(), "supervise-chromium-"));
+  try {
+    const result = await execa(
+      chromium,
+      [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--no-first-run",
+        "--disable-sync",
+        `--user-data-dir=${profile}`,
+        "--dump-dom",
+        pathToFileURL(reportFile).href,
+      ],
+      { timeout: 60_000, reject: false },
+    );
+    if (!result.stdout.includes("</html>"))
+      throw new Error(`chromium printed no DOM (exit ${result.exitCode}):\n${result.stderr}`);
+    return result.stdout;
+  } finally {
+    await rm(profile, { recursive: true, force: true });
+  }
+}
+
+/** Every link of a page, resolved against the page's own place as the browser resolves it. */
+function linkedFiles(dom: string, reportFile: string): string[] {
+  const base = pathToFileURL(reportFile);
+  return [...dom.matchAll(/<a [^>]*href="([^"]+)"/g)].map((match) =>
+    fileURLToPath(new URL(match[1]!.replaceAll("&amp;", "&"), base)),
+  );
+}
 
 function visibleText(markup: string): string {
   return markup

@@ -1,8 +1,9 @@
 /** `supervise report` as a user runs it: the real CLI as a child process over a synthetic state dir. */
 import { existsSync } from "node:fs";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { CampaignReport } from "../../src/report/report-model.ts";
@@ -68,6 +69,88 @@ describe("supervise report", () => {
       join(synthetic.run.dir, "evidence", "ws-accepted", "bundle.md"),
     );
     expect(existsSync(resolve(dirname(output), decodeURIComponent(href!)))).toBe(true);
+  });
+
+  it("makes a missing --output folder and takes the format from the extension", async () => {
+    for (const [name, start] of [
+      ["made/for/html/report.html", "<!doctype html>"],
+      ["made/for/md/report.md", "# Campaign report — run 20260101-090000-abcd"],
+      ["made/for/json/report.json", "{"],
+    ] as const) {
+      const result = await supervise(["report", "--output", name, "--state-dir", synthetic.stateDirectory]);
+      expect([result.exitCode, result.stderr, result.stdout]).toEqual([
+        0,
+        "",
+        `Report written to ${join(cwd, name)}`,
+      ]);
+      expect((await readFile(join(cwd, name), "utf8")).split("\n")[0]).toBe(start);
+    }
+  });
+
+  it("refuses a --format that contradicts the --output extension, naming both", async () => {
+    const result = await supervise([
+      "report",
+      "--format",
+      "md",
+      "--output",
+      "out/report.html",
+      "--state-dir",
+      synthetic.stateDirectory,
+    ]);
+    expect([result.exitCode, result.stderr.split("\n")[0]]).toEqual([
+      2,
+      "error: --format md does not match --output out/report.html, whose extension .html means html.",
+    ]);
+    expect(existsSync(join(cwd, "out"))).toBe(false);
+  });
+
+  it("says where a report cannot be written, with exit 2 and no stack trace", async () => {
+    // A file where the folder must be: fails the same way for root, who ignores permissions.
+    await writeFile(join(cwd, "taken"), "not a folder");
+    const result = await supervise([
+      "report",
+      "--output",
+      "taken/report.html",
+      "--state-dir",
+      synthetic.stateDirectory,
+    ]);
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toContain(
+      `error: Cannot write the report to ${join(cwd, "taken", "report.html")}:`,
+    );
+    expect(result.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it("links to the run's files by absolute file URL when the HTML goes to stdout", async () => {
+    const result = await supervise(["report", "--format", "html", "--state-dir", synthetic.stateDirectory]);
+    expect(result.exitCode).toBe(0);
+    const hrefs = [...result.stdout.matchAll(/<a [^>]*href="([^"]+)"/g)].map((match) => match[1]!);
+    expect(hrefs).toContain(
+      pathToFileURL(join(synthetic.run.dir, "evidence", "ws-accepted", "bundle.md")).href,
+    );
+    for (const href of hrefs) {
+      expect(href).toMatch(/^file:\/\//);
+      expect(existsSync(fileURLToPath(href))).toBe(true);
+    }
+  });
+
+  it("puts CI's failures in the headline, not only the local tests", async () => {
+    const result = await supervise(["report", "--state-dir", synthetic.stateDirectory]);
+    const headline = result.stdout.split("\n")[2]!;
+    expect(headline).toContain("CI tests: 13 run, 12 passed, 0 failed, 1 skipped (100 % pass)");
+  });
+
+  it("names a CI failure in the headline when the local tests all pass", async () => {
+    const failing = await writeSyntheticRun();
+    try {
+      // CI failed the test the local check passed: the headline must not read as all green.
+      await writeFile(failing.ciLogFile, "      Tests  1 failed | 11 passed | 1 skipped (13)\n");
+      const result = await supervise(["report", "--state-dir", failing.stateDirectory]);
+      const headline = result.stdout.split("\n")[2]!;
+      expect(headline).toContain("CI tests: 13 run, 11 passed, 1 failed, 1 skipped (91.7 % pass)");
+    } finally {
+      await failing.cleanup();
+    }
   });
 
   it("refuses an unknown format with exit 2", async () => {

@@ -4,7 +4,7 @@
  */
 import { userInfo } from "node:os";
 import { systemClock } from "../../clock.ts";
-import { ExitCode, StateError, UsageError } from "../../errors.ts";
+import { ExitCode, errorMessage, osErrorCode, StateError, UsageError } from "../../errors.ts";
 import {
   createEscalationStore,
   type DecisionKind,
@@ -121,6 +121,7 @@ export async function decisionCommand(
     if (error instanceof EscalationAlreadyDecidedError) {
       throw new StateError(`Escalation ${id} was already decided (${error.record.status}).`);
     }
+    if (osErrorCode(error) !== undefined) throw unwritableDecision(id, view.run.dir, error);
     throw error;
   }
   if (values.json) context.output.out(`${JSON.stringify({ escalation: id, status: decided.status })}\n`);
@@ -130,6 +131,22 @@ export async function decisionCommand(
     );
   }
   return ExitCode.allAccepted;
+}
+
+/**
+ * The run's files refused the decision (a read-only state dir, a path taken by something else, a
+ * full disk): say which file and that nothing was decided, never a stack trace.
+ */
+function unwritableDecision(id: string, runDirectory: string, error: unknown): StateError {
+  const path = (error as { path?: unknown }).path;
+  const where = typeof path === "string" ? path : `a file in the run directory ${runDirectory}`;
+  return new StateError(
+    `Cannot record the decision on escalation ${id}: ${where} cannot be written (${errorMessage(error)}). Nothing was decided.`,
+    {
+      hint: "Make the state dir writable for this user (or free the path), then decide again.",
+      cause: error,
+    },
+  );
 }
 
 /** `--waive GATE,…` (approve only): gates the human accepts failing, recorded as waived. */
