@@ -282,7 +282,7 @@ describe("runSupervisor", () => {
       detail: "the claim names no commit: uncommitted changes in ?? src/feature.js",
     });
     expect(events.find((event) => event.type === "workstream.rejected")).toMatchObject({
-      reason: expect.stringContaining("1 claims rejected"),
+      reason: expect.stringContaining("1 claim rejected"),
     });
   });
 
