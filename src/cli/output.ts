@@ -1,15 +1,10 @@
-/** Where the CLI writes: passed down from main so nothing below writes to process.stdout itself. */
-export interface Output {
-  out(text: string): void;
-  err(text: string): void;
-  /** stdout is a terminal that takes cursor movement (not a pipe, a file, or TERM=dumb). */
-  readonly isTty: boolean;
-  readonly useColor: boolean;
-  readonly columns: number;
-  readonly rows: number;
-  /** Calls back whenever the terminal is resized; returns the function that stops it. */
-  onResize(listener: () => void): () => void;
-}
+import type { ViewWriter } from "../report/index.ts";
+
+/**
+ * Where the CLI writes: passed down from main so nothing below writes to process.stdout itself.
+ * The live view's writer is this same terminal, so one type serves both.
+ */
+export type Output = ViewWriter;
 
 export function processOutput(environment: NodeJS.ProcessEnv): Output {
   const isTty = Boolean(process.stdout.isTTY) && environment.TERM !== "dumb";
