@@ -70,6 +70,10 @@ export interface CommandPreflightInput {
 }
 
 export async function checkCommandsResolve(input: CommandPreflightInput): Promise<void> {
+  // A relative PATH entry (`node_modules/.bin`) is looked up from the checkout, which does not
+  // exist yet: nothing can be said missing until it does.
+  if ((input.environment.PATH ?? "").split(":").some((folder) => folder !== "" && !folder.startsWith("/")))
+    return;
   const groups = new Map<string, { readOnly: readonly string[]; programs: Set<string> }>();
   for (const planned of input.commands) {
     const key = planned.readOnly.join("\0");
