@@ -30,7 +30,11 @@ export {
   WorkerCommitLimitError,
 } from "./tree-limits.ts";
 export { emptyTreeSize, measureTree, type TreeReader, type TreeSize } from "./tree-size.ts";
-export { inspectUserRepository, type UserRepositoryFinding } from "./user-repository.ts";
+export {
+  inspectUserRepository,
+  type UserRepositoryFinding,
+  uncommittedTrackedFiles,
+} from "./user-repository.ts";
 export {
   checkWorkerCommit,
   defaultWorkerCommitLimits,

@@ -61,3 +61,25 @@ function firstFatalLine(stderr: string): string {
   const lines = stderr.split("\n");
   return (lines.find((line) => line.startsWith("fatal: ")) ?? lines[0] ?? "").replace(/^fatal: /, "");
 }
+
+/**
+ * The tracked files of the user's repository with uncommitted changes (staged or not): work the
+ * checkouts, cloned from commits, will not have. Untracked files are left out: the plan file and
+ * the state dir often sit there. Empty when git cannot say (the run's own checks report that).
+ */
+export async function uncommittedTrackedFiles(
+  repository: string,
+  environment: SafeGitOptions["environment"],
+): Promise<string[]> {
+  try {
+    const git = await createSafeGit(repository, { environment });
+    const status = await git.raw(["status", "--porcelain=v1", "-z", "--untracked-files=no"]);
+    return status
+      .split("\0")
+      .filter((entry) => entry.length > 3)
+      .map((entry) => entry.slice(3));
+  } catch (error) {
+    if (error instanceof GitCommandError) return [];
+    throw error;
+  }
+}

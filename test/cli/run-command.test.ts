@@ -290,6 +290,17 @@ echo "claim: $(supervise tool claim_done --input '{"summary": "mine"}' 2>&1)"
     });
   });
 
+  it("names the user's uncommitted work, which no checkout has, and runs from the committed base", async () => {
+    writeFileSync(join(workspace.repository, "README.md"), "# demo, edited but not committed\n");
+    const worker = workspace.writeWorker("honest.sh", honestWorker);
+    workspace.writePlan("plan.yaml", plan({ honest: worker }));
+    const result = await workspace.supervise(["plan.yaml"]);
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(result.stderr).toContain(
+      "has uncommitted changes (README.md); the workers' checkouts start from main as committed, without them.",
+    );
+  });
+
   it("refuses a second supervisor on the same state dir with exit 2", async () => {
     const worker = workspace.writeWorker("slow.sh", "#!/usr/bin/env bash\ncat >/dev/null\nsleep 30\n");
     workspace.writePlan("plan.yaml", plan({ slow: worker }));

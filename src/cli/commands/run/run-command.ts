@@ -9,6 +9,7 @@ import { systemClock } from "../../../clock.ts";
 import { ExitCode } from "../../../errors.ts";
 import { createLiveView } from "../../../report/index.ts";
 import { latestRun, type RunOutcome, runSupervisor } from "../../../run/index.ts";
+import { uncommittedTrackedFiles } from "../../../workspace/index.ts";
 import { resumeCommand } from "../../invocation.ts";
 import { stateDirectoryForPlan } from "../../state-location.ts";
 import { systemViewTimers } from "../../view-timers.ts";
@@ -21,7 +22,7 @@ import { lockStateDirectory } from "./lock-state-directory.ts";
 import { openRun } from "./open-run.ts";
 import { checkBeforeStarting } from "./preflight.ts";
 import { createRunRedactor } from "./run-redactor.ts";
-import { readRunRequest } from "./run-request.ts";
+import { type RunRequest, readRunRequest } from "./run-request.ts";
 import { buildRunResources } from "./run-resources.ts";
 import { createRunWorkers } from "./run-workers.ts";
 import { supervisorDependencies } from "./supervisor-wiring.ts";
@@ -33,6 +34,7 @@ export async function runCommand(args: string[], context: CommandContext): Promi
     return ExitCode.allAccepted;
   }
   const preflight = await checkBeforeStarting(request, context);
+  await warnOfUncommittedWork(request, context);
   const stateDirectory = stateDirectoryForPlan(request.planFile, {
     stateDirFlag: request.stateDirFlag,
     environmentStateDir: context.environment.SUPERVISE_STATE_DIR,
@@ -115,4 +117,15 @@ function exitCodeOf(outcome: RunOutcome): number {
   if (outcome.reason === "interrupted") return ExitCode.interrupted;
   if (outcome.reason === "waiting_on_human") return ExitCode.waitingOnHuman;
   return ExitCode.allAccepted;
+}
+
+/** Work the person has not committed is in no checkout: said once, before the run starts. */
+async function warnOfUncommittedWork(request: RunRequest, context: CommandContext): Promise<void> {
+  const { repo, base } = request.plan;
+  const files = await uncommittedTrackedFiles(repo, context.environment);
+  if (files.length === 0) return;
+  const shown = files.slice(0, 3).join(", ") + (files.length > 3 ? ` and ${files.length - 3} more` : "");
+  context.output.err(
+    `Note: ${repo} has uncommitted changes (${shown}); the workers' checkouts start from ${base} as committed, without them.\n`,
+  );
 }
