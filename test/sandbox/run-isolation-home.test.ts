@@ -5,7 +5,7 @@
  */
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { checkIsolationAvailable, createCommandRunner } from "../../src/sandbox/index.ts";
 import { createRunIsolation } from "../../src/sandbox/run-isolation.ts";
@@ -81,5 +81,40 @@ describe.skipIf(isSkipped)("a run's sandbox and HOME", () => {
     );
     // Private to the command: the next one starts from an empty HOME again.
     expect((await run()).output.split("\n")[0]).toBe("before: []");
+  });
+
+  it("lets npm build and pack with its cache under the private HOME", async () => {
+    const home = join(root, "home");
+    const nodeFolder = dirname(process.execPath);
+    await writeFile(
+      join(root, "checkout", "package.json"),
+      JSON.stringify({
+        name: "widget",
+        version: "1.0.0",
+        scripts: { build: "node -e \"require('fs').writeFileSync('dist.txt','built')\"" },
+      }),
+    );
+    const runner = createCommandRunner({
+      isolate: createRunIsolation({
+        stateDirectory: join(root, "state"),
+        userRepository: join(root, "repository"),
+        mirrorPath: join(root, "mirror"),
+        socketPath: join(root, "state", "socket"),
+        readOnly: [dirname(nodeFolder)],
+        network: "none",
+        home,
+      }),
+    });
+    const result = await runner.run({
+      command:
+        "npm run build --silent && cat dist.txt && npm pack --silent && ls ~/.npm >/dev/null && echo cache-written",
+      cwd: join(root, "checkout"),
+      env: { PATH: `${nodeFolder}:/usr/bin:/bin`, HOME: home },
+      timeoutMs: 60_000,
+    });
+    expect(result.exitCode, result.output).toBe(0);
+    expect(result.output).toContain("built");
+    expect(result.output).toContain("widget-1.0.0.tgz");
+    expect(result.output).toContain("cache-written");
   });
 });
