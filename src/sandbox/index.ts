@@ -1,4 +1,4 @@
-// Owns: running every command (worker, gate, local CI) with a scrubbed environment, a timeout, whole-tree kills, capped output, a process bound and OS isolation (bubblewrap, an allow-list proxy); and redaction, which keeps the same secrets out of everything the run writes.
+// Owns: running every command (worker, gate, local CI) with a scrubbed environment, a timeout, whole-tree kills, capped output, a process bound and OS isolation (bubblewrap, an allow-list proxy, loopback ports bridged in); reading which programs a shell command starts; and redaction, which keeps the same secrets out of everything the run writes.
 // Must never: inherit the supervisor's environment or credentials, or let a command's processes outlive its result.
 export {
   buildCommandEnvironment,
