@@ -102,7 +102,7 @@ describe.skipIf(!isTmuxAvailable() && !process.env.CI)("supervise in a terminal"
 
     // A screen full of earlier output, as a terminal in use has: the frame is drawn at the bottom.
     terminal.type("seq 1 60");
-    terminal.mark("first run");
+    await terminal.mark("first run");
     terminal.type(`npx supervise ${planFile}; echo exit=$?`);
     const running = await terminal.waitFor(
       (text) => /2\/3 ended · 1 running · 2 accepted/.test(after(text, "first run")),
@@ -144,7 +144,7 @@ describe.skipIf(!isTmuxAvailable() && !process.env.CI)("supervise in a terminal"
     ]);
 
     workspace.writeWorker("slow.sh", honestWorker);
-    terminal.mark("resumed");
+    await terminal.mark("resumed");
     terminal.type(`npx supervise ${planFile}; echo exit=$?`);
     const resumed = after(
       await terminal.waitFor(
@@ -176,7 +176,7 @@ describe.skipIf(!isTmuxAvailable() && !process.env.CI)("supervise in a terminal"
       "plan.yaml",
       `${plan({ stubborn })}\nsandbox: { isolation: none }\n`,
     );
-    terminal.mark("run");
+    await terminal.mark("run");
     terminal.type(`bin/supervise.js ${planFile}; echo exit=$?`);
     await terminal.waitFor(
       (text) => /^ {2}stubborn: worker\.started/m.test(after(text, "run")),
@@ -204,7 +204,7 @@ describe.skipIf(!isTmuxAvailable() && !process.env.CI)("supervise in a terminal"
     async (_, command) => {
       const slow = workspace.writeWorker("slow.sh", waitingWorker);
       const planFile = workspace.writePlan("plan.yaml", plan({ slow }));
-      terminal.mark("run");
+      await terminal.mark("run");
       terminal.type(`${command(planFile)}; echo exit=$?`);
       await terminal.waitFor(
         (text) =>

@@ -15,8 +15,8 @@ export interface TmuxTerminal {
   press(key: string): void;
   /** The whole scrollback and screen, one text line per terminal row (wrapped lines stay split). */
   scrollback(): string;
-  /** Prints a line to find later with `after`: what the terminal shows from then on can be read alone. */
-  mark(label: string): void;
+  /** Prints `@@ label` from the shell, to find with `after`; resolves once the shell has printed it. */
+  mark(label: string): Promise<void>;
   resize(columns: number, rows: number): void;
   /** Polls the scrollback until `condition` holds, and returns it then. */
   waitFor(condition: (text: string) => boolean, what: string, timeoutMs?: number): Promise<string>;
@@ -73,9 +73,19 @@ export function openTmuxTerminal(options: {
     scrollback() {
       return tmux("capture-pane", "-p", "-t", "test", "-S", "-", "-E", "-");
     },
-    mark(label) {
-      // Quoted apart, so the typed command line does not itself read as the mark.
-      terminal.type(`echo "@@" "${label}"`);
+    async mark(label) {
+      const marks = (text: string) => text.split("\n").filter((line) => line === `@@ ${label}`).length;
+      const before = marks(terminal.scrollback());
+      // A line typed while the last command's stragglers still read the terminal can be eaten by
+      // them: the mark is typed again until the shell has printed it (three tries, bounded).
+      for (let attempt = 0; attempt < 3; attempt++) {
+        // Quoted apart, so the typed command line does not itself read as the mark.
+        terminal.type(`echo "@@" "${label}"`);
+        const deadline = Date.now() + 10_000;
+        while (Date.now() < deadline && marks(terminal.scrollback()) <= before) await delay(100);
+        if (marks(terminal.scrollback()) > before) return;
+      }
+      throw new Error(`The terminal never printed the mark ${label}:\n${terminal.scrollback()}`);
     },
     resize(columns, rows) {
       tmux("resize-window", "-t", "test", "-x", String(columns), "-y", String(rows));
