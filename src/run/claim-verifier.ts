@@ -152,13 +152,7 @@ export class ClaimVerifier {
       });
       await run.record("workstream.rejected", id, { reason });
     }
-    const failing = failures.map((failure) => ({
-      gate: failure.id,
-      status: failure.status,
-      detail: failure.detail,
-      command: failure.command ?? null,
-      fixHint: failure.fixHint ?? null,
-    }));
+    const failing = failingGates(failures);
     let intervention = "";
     if (run.statusOf(id) === "running") {
       intervention =
@@ -210,12 +204,7 @@ export class ClaimVerifier {
     claimId: number,
     failures: readonly GateResult[],
   ): Promise<ToolResult> {
-    const failing = failures.map((failure) => ({
-      gate: failure.id,
-      status: failure.status,
-      detail: failure.detail,
-      command: failure.command ?? null,
-    }));
+    const failing = failingGates(failures);
     await this.writeBundleFor(workstream.id);
     const evidence = describeFailures(failing);
     const answer = await this.monitor.escalateNow(workstream, {
@@ -315,4 +304,15 @@ export class ClaimVerifier {
       };
     }
   }
+}
+
+/** The failed gates as the worker's text and the playbooks describe them (describeFailures). */
+function failingGates(failures: readonly GateResult[]) {
+  return failures.map((failure) => ({
+    gate: failure.id,
+    status: failure.status,
+    detail: failure.detail,
+    command: failure.command ?? null,
+    fixHint: failure.fixHint ?? null,
+  }));
 }
