@@ -9,11 +9,13 @@ import { after, isTmuxAvailable, openTmuxTerminal, type TmuxTerminal } from "../
 
 const projectRoot = fileURLToPath(new URL("../../", import.meta.url));
 
+// Named per workstream: two workers committing the same change in the same second would make
+// one commit, and the second claimant would rightly be refused another workstream's commit.
 const honestWorker = `#!/usr/bin/env bash
 set -eu
 cat >/dev/null
 echo 2 > src/value.txt
-git commit -qam "value is 2"
+git commit -qam "value is 2 for $SUPERVISE_WORKSTREAM"
 supervise tool claim_done --input '{"summary": "value set to 2"}'
 `;
 const waitingWorker = "#!/usr/bin/env bash\ncat >/dev/null\nexec sleep 600\n";
