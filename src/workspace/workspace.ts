@@ -67,6 +67,8 @@ export class Workspace {
   private readonly repositories = new Map<string, Promise<SafeGit>>();
   /** The last operation per workstream: creating, reusing and removing a checkout never overlap. */
   private readonly workstreamQueues = new Map<string, SerialQueue>();
+  /** Fetching a worker's commit into the mirror and recording its owner, across workstreams. */
+  private readonly commitOwnership: SerialQueue = createSerialQueue();
   /**
    * The base as prepare() fetched it. Only prepare() moves the mirror's base, so checkouts made
    * after it start there without asking git again (a process per workstream, in the mirror's queue).
@@ -209,6 +211,17 @@ export class Workspace {
     const path = await this.existingCheckout(workstreamId, sha);
     const refusal = await this.workerCommitRefusal(workstreamId, sha);
     if (refusal !== null) throw new WorkerCommitLimitError(refusal.problem, refusal.observed);
+    // From the moment a commit's objects land in the mirror, every checkout can read them through
+    // its alternates. Taking them in and recording whose they are is one step for all workstreams,
+    // so no other claim can take them between the two and leave their author "foreign".
+    return this.commitOwnership(() => this.takeCommitFromCheckout(workstreamId, path, sha));
+  }
+
+  private async takeCommitFromCheckout(
+    workstreamId: string,
+    path: string,
+    sha: string,
+  ): Promise<ForeignCommits> {
     const mirror = await this.repository(this.mirrorPath);
     const incoming = `refs/supervise-incoming/${workstreamId}/${sha}`;
     // git clears our -c overrides for the upload-pack it starts in the checkout (local transports

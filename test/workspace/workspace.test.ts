@@ -347,6 +347,27 @@ describe("fetchFromCheckout and removeCheckout", () => {
     );
   });
 
+  it("a commit claimed by two workstreams at once belongs to the one that claimed it first", async () => {
+    await workspace.prepare();
+    const author = await workspace.ensureCheckout({ id: "ws1", branch: "supervise/ws1" });
+    const thief = await workspace.ensureCheckout({ id: "ws2", branch: "supervise/ws2" });
+    await fixture.gitOk(author.path, ["commit", "--quiet", "--allow-empty", "-m", "ws1's work"]);
+    const sha = (await workspace.readCheckout(author.path)).head;
+    // The thief holds the same objects, as it would after reading them from the shared mirror.
+    await fixture.gitOk(thief.path, ["fetch", "--quiet", author.path, sha]);
+
+    const [byAuthor, byThief] = await Promise.all([
+      workspace.fetchFromCheckout("ws1", sha),
+      workspace.fetchFromCheckout("ws2", sha),
+    ]);
+
+    expect(byAuthor).toEqual({ commits: [], owners: [] });
+    expect(byThief).toEqual({ commits: [sha], owners: ["ws1"] });
+    expect(
+      await fixture.gitOk(workspace.mirrorPath, ["for-each-ref", "--format=%(refname)", `refs/supervise/`]),
+    ).not.toContain(`refs/supervise/ws2/commits/${sha}`);
+  });
+
   it("removes the checkout and keeps what the mirror fetched", async () => {
     await workspace.prepare();
     const { path } = await workspace.ensureCheckout({ id: "ws1", branch: "supervise/ws1" });
