@@ -129,6 +129,7 @@ export async function recordModelWorkerRequests(
       goal: "Add a helper beside every step module.",
       brief: undefined,
       dependsOn: [],
+      kind: "change",
       agent: { provider: "replay", cassette: "generated", model: defaultModel },
       commands: { check: "true" },
       commandGates: {},

@@ -10,7 +10,7 @@ import { dirname, join } from "node:path";
 import writeFileAtomic from "write-file-atomic";
 import { z } from "zod";
 import type { CommandResult, CommandRunner } from "../sandbox/index.ts";
-import { createSafeGit, type SafeGitOptions } from "../workspace/index.ts";
+import { createSafeGit, GitCommandError, type SafeGitOptions } from "../workspace/index.ts";
 import { type BaseCheckoutRequest, checkOutBase, lentFromCheckout } from "./base-clone.ts";
 import { type RecordedLedger, runWithTestLedger } from "./test-ledger.ts";
 import { readTestListing, type TestListing } from "./test-names.ts";
@@ -35,6 +35,19 @@ export interface BaseTestRunRequest extends TestRunRequest, BaseCheckoutRequest 
   cacheDirectory?: string | undefined;
   /** Where the throwaway clone goes; on the checkout's file system, dependencies are hard links, not copies. */
   temporaryDirectory: string;
+  /** Files of another commit laid over the base before the run (tests_prove_change: the claim's tests). */
+  overlay?: BaseOverlay | undefined;
+}
+
+export interface BaseOverlay {
+  /** Holds the files; it must be in the repository the base is cloned from. */
+  commit: string;
+  /** Taken from `commit`, replacing or adding to the base's. */
+  paths: readonly string[];
+  /** Deleted from the base. */
+  removed: readonly string[];
+  /** Names these files' contents (e.g. their blob ids): the cache is keyed by it, not by the commit. */
+  identity: string;
 }
 
 export interface ClaimTestRunRequest extends TestRunRequest {
@@ -66,7 +79,7 @@ export async function runTestsAtBase(request: BaseTestRunRequest): Promise<TestR
   const workDirectory = await mkdtemp(join(request.temporaryDirectory, "supervise-base-"));
   try {
     const clone = join(workDirectory, "clone");
-    const cloneError = await checkOutBase(request, clone);
+    const cloneError = (await checkOutBase(request, clone)) ?? (await layOver(request, clone));
     if (cloneError !== null) {
       const reason = `git could not check it out in a clone: ${cloneError}`;
       return { kind: "not-run", sha: request.baseSha, command: request.command, reason, log: null };
@@ -78,6 +91,24 @@ export async function runTestsAtBase(request: BaseTestRunRequest): Promise<TestR
     return run;
   } finally {
     await rm(workDirectory, { recursive: true, force: true });
+  }
+}
+
+/** The overlay's files checked out over the base in `clone`; the error message when git failed. */
+async function layOver(request: BaseTestRunRequest, clone: string): Promise<string | null> {
+  const overlay = request.overlay;
+  if (overlay === undefined) return null;
+  const literal = (path: string) => `:(literal)${path}`;
+  try {
+    const git = await createSafeGit(clone, { environment: request.gitEnvironment });
+    if (overlay.removed.length > 0)
+      await git.raw(["rm", "--quiet", "--ignore-unmatch", "--", ...overlay.removed.map(literal)]);
+    if (overlay.paths.length > 0)
+      await git.raw(["checkout", overlay.commit, "--", ...overlay.paths.map(literal)]);
+    return null;
+  } catch (error) {
+    if (error instanceof GitCommandError) return error.message;
+    throw error;
   }
 }
 
@@ -221,6 +252,7 @@ function cacheFileName(request: BaseTestRunRequest): string {
   // workstream must not read a base listing one worker's node_modules shaped.
   const key = createHash("sha256")
     .update(`${request.baseSha}\0${request.command}\0${lentFromCheckout(request)}\0${listingVersion}`)
+    .update(request.overlay ? `\0${request.overlay.identity}` : "")
     .digest("hex");
   return `base-test-run-${key.slice(0, 32)}.json`;
 }

@@ -5,11 +5,12 @@
  */
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
+import { changeProofGate, observeChangeProof } from "./change-proof-run.ts";
 import { runCommandGate } from "./command-gate.ts";
 import { observeAndJudgeDiffScope } from "./diff-scope.ts";
 import { type GateRun, gateLogPath } from "./gate-context.ts";
 import type { GateResult } from "./gate-result.ts";
-import { readRecordedLedger } from "./test-ledger.ts";
+import { type RecordedLedger, readRecordedLedger } from "./test-ledger.ts";
 
 export interface CheckoutCommand {
   gate: string;
@@ -62,18 +63,10 @@ export async function observeCheckoutCommand(run: GateRun, gate: CheckoutCommand
  * would look like lost tests). Without local_check's run it runs the check at the claim itself.
  */
 export async function observeDiffScopeGate(run: GateRun): Promise<GateResult> {
-  const { claim, services, earlier } = run;
+  const { claim, services } = run;
   const workstream = claim.workstream;
   const logs = gateLogPath(claim, "diff_scope").replace(/\.log$/, "");
-  const localCheck = earlier.find((result) => result.id === "local_check")?.command;
-  const claimedRunOutput =
-    localCheck && !localCheck.isTimedOut
-      ? await readFile(join(services.runDirectory, localCheck.log), "utf8").catch(() => undefined)
-      : undefined;
-  const claimedLedger =
-    localCheck?.ledger && !localCheck.isTimedOut
-      ? await readRecordedLedger(join(services.runDirectory, localCheck.ledger))
-      : undefined;
+  const { claimedRunOutput, claimedLedger } = await localCheckRun(run);
   return observeAndJudgeDiffScope({
     repositoryPath: claim.checkoutPath,
     ...(services.trustedRepositories
@@ -101,4 +94,51 @@ export async function observeDiffScopeGate(run: GateRun): Promise<GateResult> {
 export function summarizeChanges(changes: readonly string[]): string {
   const shown = changes.slice(0, 5).join(", ");
   return changes.length > 5 ? `${shown} and ${changes.length - 5} more` : shown || "the checkout";
+}
+
+/** local_check's run at the claim, when it ran to its end: the later gates read it instead of running the check again. */
+async function localCheckRun({ services, earlier }: GateRun): Promise<{
+  claimedRunOutput: string | undefined;
+  claimedLedger: RecordedLedger | null | undefined;
+}> {
+  const localCheck = earlier.find((result) => result.id === "local_check")?.command;
+  if (!localCheck || localCheck.isTimedOut) return { claimedRunOutput: undefined, claimedLedger: undefined };
+  return {
+    claimedRunOutput: await readFile(join(services.runDirectory, localCheck.log), "utf8").catch(
+      () => undefined,
+    ),
+    claimedLedger: localCheck.ledger
+      ? await readRecordedLedger(join(services.runDirectory, localCheck.ledger))
+      : undefined,
+  };
+}
+
+/** tests_prove_change: the claim's tests on the base's code, compared with local_check's run at the claim. */
+export async function observeChangeProofGate(run: GateRun): Promise<GateResult> {
+  const { claim, services } = run;
+  const workstream = claim.workstream;
+  const logs = gateLogPath(claim, changeProofGate).replace(/\.log$/, "");
+  return observeChangeProof({
+    kind: workstream.kind,
+    checkoutPath: claim.checkoutPath,
+    baseSha: claim.baseSha,
+    commit: claim.commit,
+    checkCommand: workstream.commands.check,
+    runner: services.runner,
+    environment: services.environment,
+    gitEnvironment: services.environment,
+    timeoutMs: workstream.budget.minutes * 60_000,
+    runDirectory: services.runDirectory,
+    cacheDirectory: join(services.runDirectory, "cache", changeProofGate),
+    withoutChangeLogPath: `${logs}-without-change.log`,
+    claimLogPath: `${logs}-claim.log`,
+    ...(services.trustedRepositories
+      ? {
+          cloneFrom: services.trustedRepositories.mirror,
+          trustedDependenciesPath: services.trustedRepositories.user,
+        }
+      : {}),
+    ...(await localCheckRun(run)),
+    ...(services.signal ? { signal: services.signal } : {}),
+  });
 }

@@ -13,7 +13,7 @@ import {
   type Workstream,
 } from "../plan/index.ts";
 import { renderPrompt } from "../prompts/index.ts";
-import { observeCheckoutCommand, observeDiffScopeGate } from "./checkout-gates.ts";
+import { observeChangeProofGate, observeCheckoutCommand, observeDiffScopeGate } from "./checkout-gates.ts";
 import { observeCiGreen, observeIssueClosed, observePrMerged } from "./forge-gates.ts";
 import type { GateRun } from "./gate-context.ts";
 import { type GateResult, gateResult } from "./gate-result.ts";
@@ -89,6 +89,11 @@ const builtInBehaviours: { [Id in BuiltInGateId]: BuiltInBehaviour } = {
         : afterCheckoutFailure(run),
     observe: observeDiffScopeGate,
   },
+  tests_prove_change: {
+    runsAfter: ["local_check"],
+    skipReason: afterCheckoutFailure,
+    observe: observeChangeProofGate,
+  },
   ci_green: { observe: (run) => observeCiGreen(forgeContext(run)) },
   pr_merged: { observe: (run) => observePrMerged(forgeContext(run)) },
   issue_closed: { observe: (run) => observeIssueClosed(forgeContext(run)) },
@@ -109,6 +114,8 @@ function builtInDefinition(id: BuiltInGateId): GateDefinition {
         check: workstream.commands.check ?? "",
         build: workstream.commands.build ?? "",
         issue: workstream.issue ?? "",
+        change: workstream.kind === "change" ? "yes" : "",
+        refactor: workstream.kind === "refactor" ? "yes" : "",
       }),
   };
 }

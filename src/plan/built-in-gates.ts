@@ -58,6 +58,13 @@ export const builtInGates = [
     explanation: "gates/diff_scope",
   },
   {
+    id: "tests_prove_change",
+    kind: "checkout",
+    description:
+      "The claim's tests test its change: laid over the base's code they fail (or do not run), and pass at the claim. For `kind: refactor`, they pass on both and no outcome changes.",
+    explanation: "gates/tests_prove_change",
+  },
+  {
     id: "review",
     kind: "review",
     description: "A separate reviewer model judges the diff against the goal, once every other gate passed.",

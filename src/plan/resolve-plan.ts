@@ -59,6 +59,7 @@ function resolveWorkstream(
     goal: workstream.goal,
     brief: workstream.brief,
     dependsOn: [...workstream.depends_on],
+    kind: workstream.kind ?? "change",
     // An agent is one coherent choice (provider and its settings), so a workstream's replaces the plan's.
     agent: resolveAgent(workstream.agent ?? document.agent, planDirectory),
     commands: mergeCommands(builtInDefaults.commands, defaults.commands, workstream.commands),

@@ -273,6 +273,12 @@ export const workstreamSchema = z.strictObject({
   goal: z.string().min(1).describe("One sentence: what done means for this workstream."),
   brief: z.string().optional().describe("Longer instructions for the worker."),
   depends_on: z.array(z.string()).default([]).describe("Ids that must be accepted before this one starts."),
+  kind: z
+    .enum(["change", "refactor"])
+    .optional()
+    .describe(
+      "What the work does to behaviour. change (default): fixes or adds behaviour, so tests_prove_change wants a test that fails without it. refactor: keeps behaviour, so every test must pass with and without it.",
+    ),
   agent: agentSchema.optional(),
   commands: commandsSchema.optional(),
   budget: budgetSchema.optional(),
@@ -417,6 +423,8 @@ export interface Workstream {
   goal: string;
   brief: string | undefined;
   dependsOn: string[];
+  /** What the work does to behaviour; tests_prove_change judges by it. */
+  kind: "change" | "refactor";
   agent: AgentConfig;
   commands: CommandsConfig;
   budget: BudgetConfig;

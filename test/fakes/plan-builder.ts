@@ -9,6 +9,7 @@ export function testWorkstream(id: string, overrides: Partial<Workstream> = {}):
     goal: `goal of ${id}`,
     brief: undefined,
     dependsOn: [],
+    kind: "change",
     agent: { provider: "command", command: "true" },
     commands: { check: "true", build: "true", ci: "true" },
     budget: { ...builtInDefaults.budget },
