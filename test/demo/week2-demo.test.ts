@@ -39,6 +39,7 @@ describe("the week-2 demo", () => {
       "add-truncate": "accepted",
       "lint-clean": "escalated",
       "title-case": "rejected",
+      "pluralize-es": "accepted",
     });
     const evidence = async (workstream: string) =>
       JSON.parse((await supervise(["evidence", workstream, "--json"])).stdout);
@@ -73,6 +74,25 @@ describe("the week-2 demo", () => {
       status: "pass",
     });
 
+    const hollowTest = await evidence("pluralize-es");
+    expect(hollowTest.claims.map((claim: { verdict: string }) => claim.verdict)).toEqual([
+      "rejected",
+      "accepted",
+    ]);
+    expect(hollowTest.claims[0].failed_gates).toContain("tests_prove_change");
+    expect(hollowTest.gates.find((gate: { id: string }) => gate.id === "tests_prove_change")).toMatchObject({
+      status: "pass",
+      observed: {
+        tests_proving_change: [
+          {
+            name: "test/plural-es.test.js > pluralize adds es after s, x, z, ch and sh",
+            without_change: "failed",
+            at_claim: "passed",
+          },
+        ],
+      },
+    });
+
     expect(demo.stdout).toContain("supervise approve lint-clean-1");
     expect(demo.stdout).toContain('supervise reply lint-clean-1 "TEXT"');
     const pending = JSON.parse((await supervise(["escalations", "--json"])).stdout).escalations;
@@ -89,5 +109,5 @@ describe("the week-2 demo", () => {
       final.workstreams.find((row: { workstream: string }) => row.workstream === "lint-clean").state,
     ).toBe("accepted");
     expect(final.run_state).toBe("finished");
-  }, 240_000); // a whole five-workstream campaign: ~30 s alone, far more beside the rest of the suite
+  }, 240_000); // a whole six-workstream campaign: ~30 s alone, far more beside the rest of the suite
 });
