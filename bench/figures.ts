@@ -3,6 +3,7 @@
  * written down in one place. Every figure is a median over the repetitions; null when the run
  * did not measure it (e.g. N = 200 under --quick).
  */
+import type { ChangeProofResult } from "./change-proof.ts";
 import type { GateOrderResult } from "./gate-order.ts";
 import type { GatewayBenchResult } from "./gateway.ts";
 import type { GithubPollingCount } from "./github-polling.ts";
@@ -29,6 +30,7 @@ export interface BenchMeasurements {
   githubPolling: GithubPollingCount | { unavailable: string };
   gateway: GatewayBenchResult | { unavailable: string };
   gateOrder: GateOrderResult | { unavailable: string };
+  changeProof: ChangeProofResult | { unavailable: string };
 }
 
 const perWorkstream = (results: ScenarioResult[] | undefined, pick: (result: ScenarioResult) => number) =>
@@ -66,6 +68,7 @@ export function computeFigures(measurements: BenchMeasurements): Record<string, 
   const sandbox = "addedMs" in measurements.sandbox ? measurements.sandbox : null;
   const gateway = "addedMedianMs" in measurements.gateway ? measurements.gateway : null;
   const gateOrder = "namedGatesMs" in measurements.gateOrder ? measurements.gateOrder : null;
+  const changeProof = "checkMs" in measurements.changeProof ? measurements.changeProof : null;
   return {
     // The contract (README): these names are read by tooling.
     overhead_ratio_n50: rounded(ratio(supervisorWall50, floorWall50)),
@@ -94,7 +97,14 @@ export function computeFigures(measurements: BenchMeasurements): Record<string, 
       gateOrder === null ? null : ratio(gateOrder.chainedMs, gateOrder.namedGatesMs),
       1,
     ),
+    tests_prove_change_added_ratio: rounded(
+      changeProof === null ? null : ratio(changeProof.firstClaimMs, changeProof.checkMs),
+    ),
+    tests_prove_change_reclaim_added_ratio: rounded(
+      changeProof === null ? null : ratio(changeProof.reclaimMs, changeProof.checkMs),
+    ),
     // Details behind the figures.
+    tests_prove_change_check_ms: rounded(changeProof?.checkMs ?? null, 0),
     gate_order_named_ms: rounded(gateOrder?.namedGatesMs ?? null, 0),
     gate_order_chained_ms: rounded(gateOrder?.chainedMs ?? null, 0),
     cost_growth_50_over_10: rounded(ratio(cpuPerWorkstream(50), cpuPerWorkstream(10))),
@@ -212,6 +222,9 @@ function notesOf(measurements: BenchMeasurements): string[] {
     "namedGatesMs" in measurements.gateOrder
       ? `gate_order_saving: time to the verdict of a claim that fails fmt, with fmt chained into the check command (${measurements.gateOrder.chainedMs} ms) over fmt as its own gate run first (${measurements.gateOrder.namedGatesMs} ms); the check and the build are sleeps of ${measurements.gateOrder.slowStepSeconds} s.`
       : `gate_order_saving: null, ${measurements.gateOrder.unavailable}`,
+    "checkMs" in measurements.changeProof
+      ? `tests_prove_change_added_ratio: the time tests_prove_change adds to a claim (${Math.round(measurements.changeProof.firstClaimMs)} ms: the check on the base's code with the claim's tests, and a clone) over the check command's own (${Math.round(measurements.changeProof.checkMs)} ms, ${measurements.changeProof.testFiles} node:test files); a re-claim that changed only source adds ${Math.round(measurements.changeProof.reclaimMs)} ms (the run without the change is cached).`
+      : `tests_prove_change_added_ratio: null, ${measurements.changeProof.unavailable}`,
   );
   if ("unavailable" in measurements.sandbox) {
     notes.push(

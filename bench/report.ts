@@ -105,6 +105,18 @@ const rows: Row[] = [
   },
   { name: "gate_order_named_ms", label: "  fmt as its own gate, first", unit: "ms" },
   { name: "gate_order_chained_ms", label: "  fmt chained into the check", unit: "ms" },
+  {
+    name: "tests_prove_change_added_ratio",
+    label: "tests_prove_change: time added over one check run",
+    goal: { comparison: "<=", value: 1.1 },
+    unit: "×",
+  },
+  {
+    name: "tests_prove_change_reclaim_added_ratio",
+    label: "  on a re-claim that changed only source",
+    unit: "×",
+  },
+  { name: "tests_prove_change_check_ms", label: "  the check command alone", unit: "ms" },
 ];
 
 export function renderTable(figures: Record<string, unknown>): string {

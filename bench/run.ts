@@ -11,6 +11,7 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { errorMessage } from "../src/errors.ts";
 import { measureCachedInputShare } from "./cache-share.ts";
+import { measureChangeProof } from "./change-proof.ts";
 import { measureCliStart } from "./cli-start.ts";
 import { type BenchMeasurements, computeFigures } from "./figures.ts";
 import { measureGateOrder } from "./gate-order.ts";
@@ -63,6 +64,7 @@ const measurements: BenchMeasurements = {
   githubPolling: { unavailable: "not measured" },
   gateway: { unavailable: "not measured" },
   gateOrder: { unavailable: "not measured" },
+  changeProof: { unavailable: "not measured" },
 };
 
 // Repetitions are the outer loop, so a burst of load on the machine spreads over every size.
@@ -151,6 +153,13 @@ try {
   measurements.gateOrder = await measureGateOrder({ repetitions: isQuick ? 1 : 3, slowStepSeconds: 2 });
 } catch (error) {
   measurements.gateOrder = { unavailable: `the measurement failed: ${errorMessage(error)}` };
+}
+
+progress("tests_prove_change: the time it adds to a claim, first and re-claimed …");
+try {
+  measurements.changeProof = await measureChangeProof({ repetitions: isQuick ? 1 : 3 });
+} catch (error) {
+  measurements.changeProof = { unavailable: `the measurement failed: ${errorMessage(error)}` };
 }
 
 progress("CLI start …");
