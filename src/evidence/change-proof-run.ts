@@ -82,7 +82,7 @@ export async function observeChangeProof(request: ChangeProofRequest): Promise<G
   try {
     const git = await createSafeGit(request.checkoutPath, { environment: request.gitEnvironment });
     files = testFileChanges(
-      await git.raw(["diff", "--name-status", "-z", "--no-renames", request.baseSha, request.commit]),
+      await git.diff(["--name-status", "-z", "--no-renames", request.baseSha, request.commit]),
       atClaim,
     );
     identity =

@@ -5,11 +5,13 @@
  */
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
+import { defaultMutation } from "../plan/index.ts";
 import { changeProofGate, observeChangeProof } from "./change-proof-run.ts";
 import { runCommandGate } from "./command-gate.ts";
 import { observeAndJudgeDiffScope } from "./diff-scope.ts";
 import { type GateRun, gateLogPath } from "./gate-context.ts";
 import type { GateResult } from "./gate-result.ts";
+import { mutationGate, observeMutation } from "./mutation-run.ts";
 import { type RecordedLedger, readRecordedLedger } from "./test-ledger.ts";
 
 export interface CheckoutCommand {
@@ -139,6 +141,34 @@ export async function observeChangeProofGate(run: GateRun): Promise<GateResult> 
         }
       : {}),
     ...(await localCheckRun(run)),
+    ...(services.signal ? { signal: services.signal } : {}),
+  });
+}
+
+/** mutation: mutants of the changed source lines, each run through the check in a clone of the claim. */
+export async function observeMutationGate(run: GateRun): Promise<GateResult> {
+  const { claim, services, earlier } = run;
+  const workstream = claim.workstream;
+  const mutation = workstream.mutation ?? defaultMutation;
+  return observeMutation({
+    settings: mutation,
+    checkoutPath: claim.checkoutPath,
+    baseSha: claim.baseSha,
+    commit: claim.commit,
+    checkCommand: workstream.commands.check,
+    runner: services.runner,
+    environment: services.environment,
+    gitEnvironment: services.environment,
+    checkDurationMs: earlier.find((result) => result.id === "local_check")?.command?.durationMs,
+    runDirectory: services.runDirectory,
+    cacheDirectory: join(services.runDirectory, "cache", mutationGate),
+    logPath: gateLogPath(claim, mutationGate),
+    ...(services.trustedRepositories
+      ? {
+          cloneFrom: services.trustedRepositories.mirror,
+          trustedDependenciesPath: services.trustedRepositories.user,
+        }
+      : {}),
     ...(services.signal ? { signal: services.signal } : {}),
   });
 }

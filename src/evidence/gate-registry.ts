@@ -7,13 +7,19 @@
 import {
   type BuiltInGateId,
   builtInGate,
+  defaultMutation,
   type GateKind,
   isBuiltInGate,
   type PlanGate,
   type Workstream,
 } from "../plan/index.ts";
 import { renderPrompt } from "../prompts/index.ts";
-import { observeChangeProofGate, observeCheckoutCommand, observeDiffScopeGate } from "./checkout-gates.ts";
+import {
+  observeChangeProofGate,
+  observeCheckoutCommand,
+  observeDiffScopeGate,
+  observeMutationGate,
+} from "./checkout-gates.ts";
 import { observeCiGreen, observeIssueClosed, observePrMerged } from "./forge-gates.ts";
 import type { GateRun } from "./gate-context.ts";
 import { type GateResult, gateResult } from "./gate-result.ts";
@@ -94,6 +100,11 @@ const builtInBehaviours: { [Id in BuiltInGateId]: BuiltInBehaviour } = {
     skipReason: afterCheckoutFailure,
     observe: observeChangeProofGate,
   },
+  mutation: {
+    runsAfter: ["local_check"],
+    skipReason: afterCheckoutFailure,
+    observe: observeMutationGate,
+  },
   ci_green: { observe: (run) => observeCiGreen(forgeContext(run)) },
   pr_merged: { observe: (run) => observePrMerged(forgeContext(run)) },
   issue_closed: { observe: (run) => observeIssueClosed(forgeContext(run)) },
@@ -115,6 +126,7 @@ function builtInDefinition(id: BuiltInGateId): GateDefinition {
         build: workstream.commands.build ?? "",
         issue: workstream.issue ?? "",
         change: workstream.kind === "change" ? "yes" : "",
+        min_killed: `${Math.round((workstream.mutation ?? defaultMutation).minKilled * 100)} %`,
         refactor: workstream.kind === "refactor" ? "yes" : "",
       }),
   };

@@ -65,6 +65,13 @@ export const builtInGates = [
     explanation: "gates/tests_prove_change",
   },
   {
+    id: "mutation",
+    kind: "checkout",
+    description:
+      "Mutants of the source lines the claim changed (an operator flipped, a constant moved) make the check fail, at the rate `mutation.min_killed` asks, within `mutation.max_minutes`.",
+    explanation: "gates/mutation",
+  },
+  {
     id: "review",
     kind: "review",
     description: "A separate reviewer model judges the diff against the goal, once every other gate passed.",

@@ -70,6 +70,15 @@ function resolveWorkstream(
       done.filter((name) => gates[name] !== undefined).map((name) => [name, gates[name]!]),
     ),
     reviewer: resolveReviewer(workstream.reviewer ?? document.reviewer ?? defaultReviewer, planDirectory),
+    ...(document.mutation === undefined
+      ? {}
+      : {
+          mutation: {
+            minKilled: document.mutation.min_killed,
+            maxMinutes: document.mutation.max_minutes,
+            maxMutants: document.mutation.max_mutants,
+          },
+        }),
   };
 }
 

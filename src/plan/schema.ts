@@ -313,6 +313,31 @@ export const planSchema = z
       })
       .default({}),
     reviewer: reviewerSchema.optional(),
+    mutation: z
+      .strictObject({
+        min_killed: z
+          .number()
+          .min(0)
+          .max(1)
+          .default(0.6)
+          .describe("The share of mutants (0 to 1) the check command must catch; default 0.6."),
+        max_minutes: z
+          .number()
+          .positive()
+          .default(10)
+          .describe(
+            "Minutes for all the mutants of one claim; those not run by then are not judged. Default 10.",
+          ),
+        max_mutants: positiveInt()
+          .default(30)
+          .describe(
+            "At most this many mutants per claim, sampled deterministically from the changed lines. Default 30.",
+          ),
+      })
+      .optional()
+      .describe(
+        "Settings of the `mutation` gate: mutants of the source lines a claim changed must make the check command fail.",
+      ),
     sandbox: z
       .strictObject({
         isolation: z
@@ -435,6 +460,8 @@ export interface Workstream {
   commandGates: Record<string, PlanGate>;
   /** Who judges the diff when `review` is in `done`. */
   reviewer: ReviewerConfig;
+  /** The `mutation` gate's settings (the plan's); undefined when it gives none: defaultMutation. */
+  mutation?: MutationConfig;
 }
 
 /** A gate the plan defines (`gates:`), resolved. */
@@ -474,3 +501,11 @@ export interface Plan {
   gates: Record<string, PlanGate>;
   workstreams: Workstream[];
 }
+
+export interface MutationConfig {
+  minKilled: number;
+  maxMinutes: number;
+  maxMutants: number;
+}
+
+export const defaultMutation: MutationConfig = { minKilled: 0.6, maxMinutes: 10, maxMutants: 30 };
