@@ -8,6 +8,7 @@ import type { GateOrderResult } from "./gate-order.ts";
 import type { GatewayBenchResult } from "./gateway.ts";
 import type { GithubPollingCount } from "./github-polling.ts";
 import type { GithubRequestCount } from "./github-requests.ts";
+import type { MutationThroughput } from "./mutation-throughput.ts";
 import type { ScenarioResult } from "./scenario.ts";
 import { median, rounded } from "./statistics.ts";
 
@@ -31,6 +32,7 @@ export interface BenchMeasurements {
   gateway: GatewayBenchResult | { unavailable: string };
   gateOrder: GateOrderResult | { unavailable: string };
   changeProof: ChangeProofResult | { unavailable: string };
+  mutation: MutationThroughput | { unavailable: string };
 }
 
 const perWorkstream = (results: ScenarioResult[] | undefined, pick: (result: ScenarioResult) => number) =>
@@ -102,6 +104,10 @@ export function computeFigures(measurements: BenchMeasurements): Record<string, 
     ),
     tests_prove_change_reclaim_added_ratio: rounded(
       changeProof === null ? null : ratio(changeProof.reclaimMs, changeProof.checkMs),
+    ),
+    mutation_mutants_per_minute: rounded(
+      "mutantsPerMinute" in measurements.mutation ? measurements.mutation.mutantsPerMinute : null,
+      1,
     ),
     // Details behind the figures.
     tests_prove_change_check_ms: rounded(changeProof?.checkMs ?? null, 0),
@@ -225,6 +231,9 @@ function notesOf(measurements: BenchMeasurements): string[] {
     "checkMs" in measurements.changeProof
       ? `tests_prove_change_added_ratio: the time tests_prove_change adds to a claim (${Math.round(measurements.changeProof.firstClaimMs)} ms: the check on the base's code with the claim's tests, and a clone) over the check command's own (${Math.round(measurements.changeProof.checkMs)} ms, ${measurements.changeProof.testFiles} node:test files); a re-claim that changed only source adds ${Math.round(measurements.changeProof.reclaimMs)} ms (the run without the change is cached).`
       : `tests_prove_change_added_ratio: null, ${measurements.changeProof.unavailable}`,
+    "mutantsPerMinute" in measurements.mutation
+      ? `mutation_mutants_per_minute: mutants the mutation gate judged per minute, ${measurements.mutation.mutants} mutants of a small node:test project, each one run of \`node --test\` in the clone of the claim.`
+      : `mutation_mutants_per_minute: null, ${measurements.mutation.unavailable}`,
   );
   if ("unavailable" in measurements.sandbox) {
     notes.push(

@@ -117,6 +117,7 @@ const rows: Row[] = [
     unit: "×",
   },
   { name: "tests_prove_change_check_ms", label: "  the check command alone", unit: "ms" },
+  { name: "mutation_mutants_per_minute", label: "mutation gate: mutants judged per minute", unit: "/min" },
 ];
 
 export function renderTable(figures: Record<string, unknown>): string {

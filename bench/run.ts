@@ -19,6 +19,7 @@ import { measureGateway } from "./gateway.ts";
 import { generateJournal } from "./generate-journal.ts";
 import { countGithubPolling } from "./github-polling.ts";
 import { countGithubRequests } from "./github-requests.ts";
+import { measureMutationThroughput } from "./mutation-throughput.ts";
 import { measureReplay } from "./replay-journal.ts";
 import { renderTable } from "./report.ts";
 import { measureSandboxLatency } from "./sandbox-latency.ts";
@@ -65,6 +66,7 @@ const measurements: BenchMeasurements = {
   gateway: { unavailable: "not measured" },
   gateOrder: { unavailable: "not measured" },
   changeProof: { unavailable: "not measured" },
+  mutation: { unavailable: "not measured" },
 };
 
 // Repetitions are the outer loop, so a burst of load on the machine spreads over every size.
@@ -160,6 +162,13 @@ try {
   measurements.changeProof = await measureChangeProof({ repetitions: isQuick ? 1 : 3 });
 } catch (error) {
   measurements.changeProof = { unavailable: `the measurement failed: ${errorMessage(error)}` };
+}
+
+progress("mutation gate: mutants per minute …");
+try {
+  measurements.mutation = await measureMutationThroughput();
+} catch (error) {
+  measurements.mutation = { unavailable: `the measurement failed: ${errorMessage(error)}` };
 }
 
 progress("CLI start …");
