@@ -129,9 +129,18 @@ function outcomesByName(tests: readonly TestOutcome[]): Map<string, TestStatus> 
   return outcomes;
 }
 
-/** Whether a test's name says it is in `file`: the ledger's `file > …`, pytest's `file::…`. */
+/**
+ * Whether a test's name says it is in `file`: the ledger's `file > …`, pytest's `file::…`, cargo's
+ * test binary `tests/it.rs (it) > …` or, in a workspace, `alpha: tests/it.rs (it) > …`.
+ */
 export function namesFile(name: string, file: string): boolean {
-  return name === file || name.startsWith(`${file} > `) || name.startsWith(`${file}::`);
+  return (
+    name === file ||
+    name.startsWith(`${file} > `) ||
+    name.startsWith(`${file}::`) ||
+    name.startsWith(`${file} (`) ||
+    name.includes(`: ${file} (`)
+  );
 }
 
 function describeChange(test: ProvingTest): string {

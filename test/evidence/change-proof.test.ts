@@ -244,3 +244,94 @@ describe("judgeChangeProof", () => {
     });
   });
 });
+
+describe("tests_prove_change on other runners", () => {
+  it("pytest: a test of the fix proves it, a test of what already worked does not", async () => {
+    await commit({
+      "calc.py": "def mul(a, b):\n    return a + b\n",
+      "tests/test_add.py": "from calc import mul\n\ndef test_mul_two_twos():\n    assert mul(2, 2) == 4\n",
+    });
+    baseSha = await git(["rev-parse", "HEAD"]);
+    const proveWith = (commitSha: string, claimId: number) =>
+      observeChangeProof({
+        kind: "change",
+        checkoutPath: repository,
+        baseSha,
+        commit: commitSha,
+        checkCommand: "python3 -m pytest -v -p no:cacheprovider",
+        runner,
+        environment: { ...environment, PYTHONDONTWRITEBYTECODE: "1" },
+        gitEnvironment: environment,
+        timeoutMs: 60_000,
+        runDirectory: join(root, "run"),
+        cacheDirectory: join(root, "cache"),
+        withoutChangeLogPath: `claim-${claimId}-without-change.log`,
+        claimLogPath: `claim-${claimId}-claim.log`,
+      });
+    const hollow = await commit({
+      "calc.py": "def mul(a, b):\n    return a * b\n",
+      "tests/test_mul.py": "from calc import mul\n\ndef test_mul_by_two():\n    assert mul(2, 2) == 4\n",
+    });
+    const rejected = await proveWith(hollow, 1);
+    expect(rejected.status).toBe("fail");
+    expect(rejected.observed.tests_not_testing_change).toEqual(["tests/test_mul.py::test_mul_by_two"]);
+
+    const real = await commit({
+      "tests/test_mul.py":
+        "from calc import mul\n\ndef test_mul_by_two():\n    assert mul(2, 2) == 4\n\ndef test_mul_three_by_four():\n    assert mul(3, 4) == 12\n",
+    });
+    const accepted = await proveWith(real, 2);
+    expect(accepted.status).toBe("pass");
+    expect(accepted.observed.tests_proving_change).toEqual([
+      { name: "tests/test_mul.py::test_mul_three_by_four", without_change: "failed", at_claim: "passed" },
+    ]);
+  });
+
+  it("cargo: an integration test of the fix proves it; one that passes on the base's code does not", async () => {
+    const cargoBin = join(process.env.HOME ?? "/root", ".cargo", "bin");
+    const cargoEnvironment = {
+      ...environment,
+      PATH: `${cargoBin}:${environment.PATH}`,
+      CARGO_HOME: join(process.env.HOME ?? "/root", ".cargo"),
+      RUSTUP_HOME: join(process.env.HOME ?? "/root", ".rustup"),
+    };
+    await commit({
+      "Cargo.toml": '[package]\nname = "calc"\nversion = "0.1.0"\nedition = "2021"\n',
+      "src/lib.rs": "pub fn mul(a: i64, b: i64) -> i64 {\n    a + b\n}\n",
+    });
+    baseSha = await git(["rev-parse", "HEAD"]);
+    const proveWith = (commitSha: string, claimId: number) =>
+      observeChangeProof({
+        kind: "change",
+        checkoutPath: repository,
+        baseSha,
+        commit: commitSha,
+        checkCommand: "cargo test --offline",
+        runner,
+        environment: cargoEnvironment,
+        gitEnvironment: environment,
+        timeoutMs: 120_000,
+        runDirectory: join(root, "run"),
+        cacheDirectory: join(root, "cache"),
+        withoutChangeLogPath: `claim-${claimId}-without-change.log`,
+        claimLogPath: `claim-${claimId}-claim.log`,
+      });
+    const hollow = await commit({
+      "src/lib.rs": "pub fn mul(a: i64, b: i64) -> i64 {\n    a * b\n}\n",
+      "tests/mul.rs": "#[test]\nfn two_by_two() {\n    assert_eq!(calc::mul(2, 2), 4);\n}\n",
+    });
+    const rejected = await proveWith(hollow, 1);
+    expect(rejected.detail).toContain("does not test the change");
+    expect(rejected.status).toBe("fail");
+
+    const real = await commit({
+      "tests/mul.rs":
+        "#[test]\nfn two_by_two() {\n    assert_eq!(calc::mul(2, 2), 4);\n}\n\n#[test]\nfn three_by_four() {\n    assert_eq!(calc::mul(3, 4), 12);\n}\n",
+    });
+    const accepted = await proveWith(real, 2);
+    expect(accepted.status).toBe("pass");
+    expect((accepted.observed.tests_proving_change as { name: string }[]).map((test) => test.name)).toEqual([
+      expect.stringContaining("three_by_four"),
+    ]);
+  }, 240_000);
+});
