@@ -91,13 +91,17 @@ export function judgeCiGreen(observation: {
         `CI green on ${short(commit)}: ${checks.map((check) => check.name).join(", ")}`,
         observed,
       );
-    case "pending":
-      return gateResult(
-        "ci_green",
-        "fail",
-        `CI still pending on ${short(commit)} after waiting ${Math.round(observation.waitedMs / 1000)} s: pending is not green`,
-        observed,
-      );
+    case "pending": {
+      const detail = `CI still pending on ${short(commit)} after waiting ${describeWait(observation.waitedMs)}: pending is not green`;
+      const result = gateResult("ci_green", "fail", detail, observed);
+      // CI that outlasts the plan's wait is slow CI, not bad work: a human decides, no rejection is spent.
+      return observation.isStillPending
+        ? {
+            ...result,
+            environmentProblem: `${detail}; the plan waits forge.ci_wait_minutes for CI (bounded by the workstream's budget minutes)`,
+          }
+        : result;
+    }
     case "failure": {
       const failing = checks.filter(
         (check) =>
@@ -268,4 +272,22 @@ export function judgeIssueClosed(observation: {
 
 function short(sha: string): string {
   return sha.slice(0, 12);
+}
+
+function describeWait(waitedMs: number): string {
+  const minutes = waitedMs / 60_000;
+  return minutes >= 1 ? `${Number(minutes.toFixed(1))} minutes` : `${Math.round(waitedMs / 1000)} s`;
+}
+
+/** The default of `forge.ci_wait_minutes`: real CI of a large workspace takes tens of minutes. */
+export const defaultCiWaitMinutes = 60;
+
+/**
+ * How long a claim's ci_green (and a merge) waits for CI still running: the workstream's
+ * ci_wait_minutes, or its forge's, or an hour; never longer than the workstream's budget minutes.
+ * `override` (tests) replaces it for every workstream.
+ */
+export function ciWaitMsFor(workstream: Workstream, override: number | undefined): number {
+  if (override !== undefined) return override;
+  return Math.min(workstream.ciWaitMinutes ?? defaultCiWaitMinutes, workstream.budget.minutes) * 60_000;
 }

@@ -42,8 +42,11 @@ export interface GateServices {
   reviewerFor?(workstream: Workstream): Reviewer | null;
   /** Where the reviewer's request and answer are written (the workstream's transcript). */
   transcriptFor?(workstreamId: string): TranscriptWriter;
-  /** How long ci_green waits for CI still running on the claimed commit. */
-  ciWaitMs: number;
+  /**
+   * How long ci_green waits for CI still running on the claimed commit, for every workstream; when
+   * undefined, each workstream's own (ciWaitMsFor: the plan's ci_wait_minutes).
+   */
+  ciWaitMs?: number | undefined;
   /**
    * Repositories no worker writes to: diff_scope clones the base from the mirror (not from the
    * worker's checkout, whose .git it controls) and lends the user's installed dependencies first.

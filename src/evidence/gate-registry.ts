@@ -20,7 +20,7 @@ import {
   observeDiffScopeGate,
   observeMutationGate,
 } from "./checkout-gates.ts";
-import { observeCiGreen, observeIssueClosed, observePrMerged } from "./forge-gates.ts";
+import { ciWaitMsFor, observeCiGreen, observeIssueClosed, observePrMerged } from "./forge-gates.ts";
 import type { GateRun } from "./gate-context.ts";
 import { type GateResult, gateResult } from "./gate-result.ts";
 import { observeMetricGate } from "./metric-gate.ts";
@@ -62,7 +62,7 @@ const forgeContext = ({ claim, services }: GateRun) => ({
   plan: services.plan,
   workstream: claim.workstream,
   commit: claim.commit,
-  ciWaitMs: services.ciWaitMs,
+  ciWaitMs: ciWaitMsFor(claim.workstream, services.ciWaitMs),
 });
 
 const builtInBehaviours: { [Id in BuiltInGateId]: BuiltInBehaviour } = {

@@ -60,6 +60,9 @@ function resolveWorkstream(
     brief: workstream.brief,
     dependsOn: [...workstream.depends_on],
     kind: workstream.kind ?? "change",
+    ...(ciWaitMinutesOf(workstream, document) === undefined
+      ? {}
+      : { ciWaitMinutes: ciWaitMinutesOf(workstream, document) }),
     // An agent is one coherent choice (provider and its settings), so a workstream's replaces the plan's.
     agent: resolveAgent(workstream.agent ?? document.agent, planDirectory),
     commands: mergeCommands(builtInDefaults.commands, defaults.commands, workstream.commands),
@@ -143,4 +146,8 @@ function mergeCommands(...layers: (CommandsLayer | undefined)[]): CommandsConfig
     if (typeof command === "string") commands[name] = command;
   }
   return commands;
+}
+
+function ciWaitMinutesOf(workstream: PlanWorkstream, document: PlanDocument): number | undefined {
+  return workstream.ci_wait_minutes ?? document.forge.ci_wait_minutes;
 }

@@ -253,12 +253,28 @@ const gatesSchema = z
 
 const forgeSchema = z
   .discriminatedUnion("kind", [
-    z.strictObject({ kind: z.literal("local") }),
+    z.strictObject({
+      kind: z.literal("local"),
+      ci_wait_minutes: z
+        .number()
+        .positive()
+        .optional()
+        .describe(
+          "Minutes a claim's ci_green (and a merge) waits for CI still running, default 60, never more than the workstream's budget minutes. CI still pending then is escalated to a human, not counted against the worker.",
+        ),
+    }),
     z.strictObject({
       kind: z.literal("github"),
       owner: z.string().min(1),
       repo: z.string().min(1),
       remote: z.string().min(1).default("origin").describe("Git remote of the plan's repository to push to."),
+      ci_wait_minutes: z
+        .number()
+        .positive()
+        .optional()
+        .describe(
+          "Minutes a claim's ci_green (and a merge) waits for CI still running, default 60, never more than the workstream's budget minutes. CI still pending then is escalated to a human, not counted against the worker.",
+        ),
     }),
   ])
   .describe("Where pull requests, issues and CI live.");
@@ -273,6 +289,11 @@ export const workstreamSchema = z.strictObject({
   goal: z.string().min(1).describe("One sentence: what done means for this workstream."),
   brief: z.string().optional().describe("Longer instructions for the worker."),
   depends_on: z.array(z.string()).default([]).describe("Ids that must be accepted before this one starts."),
+  ci_wait_minutes: z
+    .number()
+    .positive()
+    .optional()
+    .describe("This workstream's wait for CI still running, over the forge's ci_wait_minutes."),
   kind: z
     .enum(["change", "refactor"])
     .optional()
@@ -460,6 +481,8 @@ export interface Workstream {
   commandGates: Record<string, PlanGate>;
   /** Who judges the diff when `review` is in `done`. */
   reviewer: ReviewerConfig;
+  /** Minutes ci_green waits for running CI (the workstream's, else the forge's); undefined: the default. */
+  ciWaitMinutes?: number;
   /** The `mutation` gate's settings (the plan's); undefined when it gives none: defaultMutation. */
   mutation?: MutationConfig;
 }

@@ -7,7 +7,7 @@
  * are recorded as waived), deny merges the revert PR when the forge allows it, reply leaves both.
  */
 import { errorMessage } from "../errors.ts";
-import type { GateResult } from "../evidence/index.ts";
+import { ciWaitMsFor, type GateResult } from "../evidence/index.ts";
 import { settleWithin } from "../forge/index.ts";
 import type { EscalationRecord } from "../monitor/index.ts";
 import type { Workstream } from "../plan/index.ts";
@@ -268,6 +268,12 @@ export class UnverifiedLandings implements LandingDecisions {
   }
 
   /** Denied: the revert pull request is merged when the forge allows it (green CI on its head); else it stays open. */
+  private ciWaitMsOf(id: string): number {
+    const workstream = this.run.dependencies.plan.workstreams.find((each) => each.id === id);
+    const override = this.run.dependencies.gateServices.ciWaitMs;
+    return workstream === undefined ? (override ?? 0) : ciWaitMsFor(workstream, override);
+  }
+
   private async revert(id: string, landing: UnverifiedLanding) {
     const { forge } = this.run.dependencies;
     const number = landing.revertPr?.number;
@@ -293,9 +299,7 @@ export class UnverifiedLandings implements LandingDecisions {
         };
       }
       if (pullRequest.state !== "open") return leftOpen("someone closed it");
-      await settleWithin(forge, pullRequest.headSha, this.run.dependencies.gateServices.ciWaitMs).catch(
-        () => undefined,
-      );
+      await settleWithin(forge, pullRequest.headSha, this.ciWaitMsOf(id)).catch(() => undefined);
       await this.run.record("merge.intended", id, {
         number,
         expected_head: pullRequest.headSha,

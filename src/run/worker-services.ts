@@ -4,7 +4,7 @@
  * effect goes through here, is journaled, and feeds the monitor.
  */
 import type { WorkerServices } from "../agent/index.ts";
-import { checkoutGatesOf, verifyClaim } from "../evidence/index.ts";
+import { checkoutGatesOf, ciWaitMsFor, verifyClaim } from "../evidence/index.ts";
 import type { Workstream } from "../plan/index.ts";
 import { renderPrompt } from "../prompts/index.ts";
 import type { RunningCommand } from "../sandbox/index.ts";
@@ -244,7 +244,7 @@ export class WorkerServiceFactory {
         await run.record(type, workstream.id, data);
       },
       redact,
-      ciWaitMs: gateServices.ciWaitMs,
+      ciWaitMs: ciWaitMsFor(workstream, gateServices.ciWaitMs),
       onCiObserved: (observation) => monitor.watchCiRed(workstream, observation),
     };
   }

@@ -1,6 +1,13 @@
 import { describe, expect, it } from "vitest";
-import { judgeCiGreen, judgeIssueClosed, judgePrMerged } from "../../src/evidence/forge-gates.ts";
+import {
+  ciWaitMsFor,
+  judgeCiGreen,
+  judgeIssueClosed,
+  judgePrMerged,
+} from "../../src/evidence/forge-gates.ts";
 import type { CiStatus, Issue, PullRequest } from "../../src/forge/forge.ts";
+import { builtInDefaults } from "../../src/plan/schema.ts";
+import { testWorkstream } from "../fakes/plan-builder.ts";
 
 const claimed = "c".repeat(40);
 const other = "d".repeat(40);
@@ -84,7 +91,7 @@ describe("ci_green", () => {
       pullRequest(),
       ci("pending"),
       "fail",
-      `CI still pending on ${claimed.slice(0, 12)} after waiting 600 s: pending is not green`,
+      `CI still pending on ${claimed.slice(0, 12)} after waiting 10 minutes: pending is not green`,
     ],
     [
       "no CI at all",
@@ -110,6 +117,30 @@ describe("ci_green", () => {
   ] as const)("%s → %s", (_name, pr, status, expectedStatus, detail) => {
     const result = judge(pr, status);
     expect({ status: result.status, detail: result.detail }).toEqual({ status: expectedStatus, detail });
+  });
+});
+
+describe("the wait for CI", () => {
+  it("pending CI past the plan's wait is for a human: the failure carries an environment problem, so no rejection is spent", () => {
+    const result = judgeCiGreen({
+      pullRequest: pullRequest(),
+      commit: claimed,
+      status: ci("pending"),
+      isStillPending: true,
+      waitedMs: 45 * 60_000,
+    });
+    expect(result.status).toBe("fail");
+    expect(result.environmentProblem).toBe(
+      `CI still pending on ${claimed.slice(0, 12)} after waiting 45 minutes: pending is not green; the plan waits forge.ci_wait_minutes for CI (bounded by the workstream's budget minutes)`,
+    );
+  });
+
+  it("is the workstream's ci_wait_minutes, else the forge's, else an hour, never past the budget", () => {
+    const workstream = testWorkstream("ws1", { budget: { ...builtInDefaults.budget, minutes: 90 } });
+    expect(ciWaitMsFor(workstream, undefined)).toBe(60 * 60_000);
+    expect(ciWaitMsFor({ ...workstream, ciWaitMinutes: 20 }, undefined)).toBe(20 * 60_000);
+    expect(ciWaitMsFor({ ...workstream, ciWaitMinutes: 240 }, undefined)).toBe(90 * 60_000);
+    expect(ciWaitMsFor(workstream, 0)).toBe(0);
   });
 });
 

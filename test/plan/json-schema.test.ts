@@ -33,6 +33,8 @@ describe("planJsonSchema", () => {
       "goal",
       "brief",
       "depends_on",
+      "ci_wait_minutes",
+      "kind",
       "agent",
       "commands",
       "budget",

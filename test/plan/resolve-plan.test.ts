@@ -113,6 +113,7 @@ describe("resolvePlan (through validatePlanSource)", () => {
         goal: "Uses the plan's defaults.",
         brief: undefined,
         dependsOn: [],
+        kind: "change",
         agent: { provider: "command", command: "claude -p" },
         commands: { check: "make test", ci: "npm ci && npm test" },
         budget: { minutes: 30, turns: 60, tokens: 2_000_000, usd: 2.5 },
@@ -133,6 +134,7 @@ describe("resolvePlan (through validatePlanSource)", () => {
         goal: "Overrides everything it may.",
         brief: "Read the code first.",
         dependsOn: ["plain"],
+        kind: "change",
         agent: {
           provider: "replay",
           cassette: "/srv/plans/cassettes/custom.jsonl",
@@ -210,6 +212,42 @@ describe("the built-in definition of done", () => {
     expect(plan.workstreams.map((workstream) => workstream.done)).toEqual([
       ["local_check", "release_build", "ci_green", "pr_merged", "issue_closed", "diff_scope"],
       ["local_check", "release_build", "ci_green", "pr_merged", "diff_scope"],
+    ]);
+  });
+});
+
+describe("settings of the later gates", () => {
+  it("resolves kind, ci_wait_minutes (workstream over forge) and the mutation gate's settings", () => {
+    const plan = resolved(
+      source(
+        "forge: { kind: local, ci_wait_minutes: 45 }",
+        "mutation: { min_killed: 0.8 }",
+        "workstreams:",
+        "  - { id: plain, goal: Uses the forge's wait. }",
+        "  - { id: slow, goal: Waits longer., ci_wait_minutes: 120, kind: refactor }",
+      ),
+      "/srv/plans/plan.yaml",
+    );
+    expect(
+      plan.workstreams.map(({ id, kind, ciWaitMinutes, mutation }) => ({
+        id,
+        kind,
+        ciWaitMinutes,
+        mutation,
+      })),
+    ).toEqual([
+      {
+        id: "plain",
+        kind: "change",
+        ciWaitMinutes: 45,
+        mutation: { minKilled: 0.8, maxMinutes: 10, maxMutants: 30 },
+      },
+      {
+        id: "slow",
+        kind: "refactor",
+        ciWaitMinutes: 120,
+        mutation: { minKilled: 0.8, maxMinutes: 10, maxMutants: 30 },
+      },
     ]);
   });
 });

@@ -17,9 +17,6 @@ import type { RunRequest } from "./run-request.ts";
 import type { RunResources } from "./run-resources.ts";
 import type { RunWorkers } from "./run-workers.ts";
 
-/** How long `ci_green` waits for CI that is still running on a claimed commit. */
-const ciWaitMs = 10 * 60_000;
-
 export function supervisorDependencies(input: {
   request: RunRequest;
   preflight: Preflight;
@@ -79,7 +76,6 @@ export function supervisorDependencies(input: {
       environment: { ...baseEnvironment },
       runDirectory: run.dir,
       signal,
-      ciWaitMs,
       trustedRepositories: { mirror: workspace.mirrorPath, user: plan.repo },
       workerCommitRefusal: (workstreamId, sha) => workspace.workerCommitRefusal(workstreamId, sha),
       reviewerFor: workers.reviewerFor,
