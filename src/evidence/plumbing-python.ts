@@ -152,7 +152,7 @@ function isPytestConfig(path: string): boolean {
 
 /** The addopts setting, its continuation lines included (ini) or its array (toml). */
 function addoptsLines(text: string): string[] {
-  const match = /^\s*addopts\s*[=:]\s*([\s\S]*?)(?=\n\s*[\w-]+\s*[=:]|\n\s*\[|$)/m.exec(text);
+  const match = /^\s*addopts\s*[=:]\s*([\s\S]*?)(?=\n\s*[\w-]+\s*[=:]|\n\s*\[|(?![\s\S]))/m.exec(text);
   return match ? [match[1]!] : [];
 }
 
