@@ -117,14 +117,17 @@ export function judgeDiffScope(
     findings.push({ kind: "no-source-change", file: null, detail: onlyNonSourceDetail([...roles.values()]) });
   }
   const tests = testChangeFindings(files, observation.limits.maxFileBytes);
-  const plumbing = plumbingFindings(observation, options.isReviewed === true);
   findings.push(
     ...tests.findings,
     ...selectionFindings(observation),
     ...toolchainFindings(files),
     ...frameworkPatchFindings(files, roles),
-    ...plumbing,
   );
+  // A conftest.py already named for what it deselects needs no second, vaguer finding.
+  const plumbing = plumbingFindings(observation, options.isReviewed === true).filter(
+    (finding) => finding.hook !== "conftest.py" || !findings.some((other) => other.file === finding.file),
+  );
+  findings.push(...plumbing);
   if (testRuns?.kind === "compared") findings.push(...testRunFindings(testRuns.comparison));
   const plumbingFiles = new Set(plumbing.map((finding) => finding.file));
 
