@@ -2,7 +2,8 @@
  * Issue 19: code that runs inside the test process is test selection. A conftest.py added in tests/
  * whose `pytest_runtest_makereport` turns failures into passes made every gate pass; run here through
  * the real CLI with real pytest under bubblewrap, it is rejected by diff_scope naming the hook, while
- * an honest worker on the same project is accepted.
+ * an honest worker on the same project is accepted. Plumbing the goal needs is let through by a
+ * person's approval (or the review gate's, judged in test/evidence/test-plumbing.test.ts).
  */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { JournalEvent } from "../../src/run/events.ts";
@@ -128,6 +129,76 @@ ${landAndClaim(7, "mul(a, b) added; tests pass; merged")}`,
         "ci_green:pass",
         "pr_merged:pass",
         "issue_closed:pass",
+      ]);
+    },
+    runTimeoutMs,
+  );
+});
+
+/** An autouse fixture the goal needs (mul reads no environment, but the project's tests pin TZ). */
+const neededConftest = `import pytest
+
+
+@pytest.fixture(autouse=True)
+def fixed_timezone(monkeypatch):
+    monkeypatch.setenv("TZ", "UTC")
+`;
+
+describe.skipIf(isIsolationMissing)("a person approves a test-plumbing change", () => {
+  it(
+    "accepts the rejected claim with diff_scope waived when a human approves it from the CLI",
+    async () => {
+      const question = JSON.stringify({ question: "tests/conftest.py pins TZ for every test; may it stay?" });
+      const worker = workspace.writeWorker(
+        "worker.sh",
+        `${workerPrologue}${writeFiles({ "calc.py": honestSource, "tests/test_mul.py": mulTests, "tests/conftest.py": neededConftest })}
+git add -A && git commit -qm "Add mul"
+supervise tool claim_done --input '{"summary": "mul added"}' || true
+supervise tool ask_human --input '${question}'
+`,
+      );
+      workspace.writePlan(
+        "plan.yaml",
+        [
+          "repo: ./repo",
+          "defaults:",
+          "  done: [local_check, diff_scope]",
+          "  commands: { check: python3 -m pytest -v -p no:cacheprovider, build: null, ci: null }",
+          "  budget: { minutes: 4 }",
+          "  stall: { max_restarts: 0, max_rejections: 2 }",
+          "workstreams:",
+          `  - { id: mul, goal: "Add mul(a, b) to calc.py", agent: { provider: command, command: "bash ${worker}" } }`,
+        ].join("\n"),
+      );
+      const run = workspace.supervise(["plan.yaml", "--json"]);
+      await new Promise<void>((resolve) => {
+        run.stdout?.on("data", (chunk: Buffer) => {
+          if (chunk.toString().includes('"escalation.opened"')) resolve();
+        });
+      });
+      const rejected = (await journalOf(workspace)).filter((event) => event.type === "claim.rejected");
+      expect(rejected).toHaveLength(1);
+      expect(plumbingFindings(await journalOf(workspace))).toEqual([
+        { file: "tests/conftest.py", hook: "autouse fixture fixed_timezone" },
+      ]);
+      const listed = JSON.parse((await workspace.supervise(["escalations", "--json"])).stdout) as {
+        escalations: { id: string }[];
+      };
+      const approval = await workspace.supervise([
+        "approve",
+        listed.escalations[0]!.id,
+        "--waive",
+        "diff_scope",
+        "--note",
+        "the fixture only pins TZ",
+      ]);
+      expect(approval.exitCode, approval.stderr).toBe(0);
+
+      const result = await run;
+      expect(result.exitCode, result.stderr).toBe(0);
+      expect(bundleOf(workspace, "mul").gates.map((gate) => `${gate.id}:${gate.status}`)).toEqual([
+        "local_check:pass",
+        "diff_scope:waived",
       ]);
     },
     runTimeoutMs,
