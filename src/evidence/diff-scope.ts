@@ -340,14 +340,12 @@ function plumbingFindings(observation: DiffScopeObservation, isReviewed: boolean
     scriptBodies: checkScripts(observation).bodies,
     checkCommand: observation.checkCommand,
   });
-  const approver = isReviewed
-    ? "the review gate (or a person)"
-    : "a person (`supervise approve … --waive diff_scope`)";
+  const approver = { reviewed: isReviewed ? "yes" : "", unreviewed: isReviewed ? "" : "yes" };
   return plumbing.map(({ file, hook, why }) => ({
     kind: "test-plumbing-changed" as const,
     file,
     hook,
-    detail: renderPrompt("findings/test-plumbing-changed", { why, hook, approver }),
+    detail: renderPrompt("findings/test-plumbing-changed", { why, ...approver }),
   }));
 }
 

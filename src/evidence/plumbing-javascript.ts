@@ -49,7 +49,7 @@ const plumbingKeys: Record<Runner, readonly string[]> = {
 
 /** Flags that load a file into the test process, on node's command line or a runner's. */
 const preloadFlag =
-  /(?:^|[\s'"=])(--import|--require|-r|--loader|--experimental-loader|--test-reporter|--setupFiles|--setupFilesAfterEnv|--globalSetup|--testRunner|--reporters|--file)(?:=|\s+)(["']?)([^\s"';&|]+)\2/g;
+  /(?:^|[\s'"=])(--import|--require|-r|--loader|--experimental-loader|--test-reporter|--setupFiles|--setupFilesAfterEnv|--globalSetup|--testRunner|--reporters?|--file)(?:=|\s+)(["']?)([^\s"';&|]+)\2/g;
 
 export function javascriptPlumbing(input: PlumbingInput): PlumbingFinding[] {
   return [...configPlumbing(input), ...preloadPlumbing(input), ...rootHookPlumbing(input.files)];

@@ -78,7 +78,7 @@ describe("pytest and unittest", () => {
     expect(result.status).toBe("fail");
     expect(plumbingOf(claim)).toEqual([{ file: "tests/conftest.py", hook: "pytest_runtest_makereport" }]);
     expect(result.detail).toMatchInlineSnapshot(
-      `"tests/conftest.py defines the pytest hook \`pytest_runtest_makereport\`: it runs inside pytest around the tests and can change what the run collects or reports (hook \`pytest_runtest_makereport\`). Code that runs inside the test process around the tests is test selection, not a test: this change needs the approval of a person (\`supervise approve … --waive diff_scope\`); if the goal does not need it, take it out of the claim."`,
+      `"tests/conftest.py defines the pytest hook \`pytest_runtest_makereport\`: it runs inside pytest around the tests and can change what the run collects or reports. Code that runs inside the test process around the tests is test selection, not a test: this change needs the approval of a person (\`supervise approve … --waive diff_scope\`); if the goal does not need it, take it out of the claim."`,
     );
     expect(result.observed.test_plumbing).toEqual([
       { file: "tests/conftest.py", hook: "pytest_runtest_makereport" },
