@@ -156,8 +156,9 @@ function addoptsLines(text: string): string[] {
   return match ? [match[1]!] : [];
 }
 
+/** `-p plugin`, `-pplugin`, and TOML's `["-p", "plugin"]`; `-p no:name` disables a plugin, so it is not one. */
 function pFlags(text: string): string[] {
-  return [...text.matchAll(/(?:^|[\s"',[])-p\s*["']?([\w.:]+)/g)]
+  return [...text.matchAll(/(?:^|[\s"',[])-p(?:\s*["']\s*,\s*["']|\s*["']?)([\w.:]+)/g)]
     .map((match) => match[1]!)
     .filter((module) => !module.startsWith("no:"));
 }

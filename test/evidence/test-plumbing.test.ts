@@ -131,6 +131,25 @@ describe("pytest and unittest", () => {
     ]);
   });
 
+  it("reads -p from pyproject's addopts array and the check command, but not -p no:…", () => {
+    const claim = {
+      files: [
+        source("calc.py"),
+        changed("plugins/forcing.py", "A = 1\n", "A = 2\n"),
+        changed("helpers/late.py", "B = 1\n", "B = 2\n"),
+      ],
+      configs: {
+        "pyproject.toml":
+          '[tool.pytest.ini_options]\naddopts = ["-q", "-p", "plugins.forcing"]\n\n[tool.black]\nline-length = 100\n',
+      },
+      checkCommand: "python3 -m pytest -p no:cacheprovider -p helpers.late",
+    };
+    expect(plumbingOf(claim)).toEqual([
+      { file: "plugins/forcing.py", hook: "-p plugins.forcing" },
+      { file: "helpers/late.py", hook: "-p helpers.late" },
+    ]);
+  });
+
   it("names unittest's load_tests protocol", () => {
     const loadTests = "def load_tests(loader, tests, pattern):\n    return unittest.TestSuite()\n";
     const claim = {
@@ -286,6 +305,23 @@ describe("Go and Rust", () => {
         checkCommand: "go test ./...",
       }),
     ).toEqual([]);
+  });
+
+  it("names a changed TestMain body, and a changed harness = false test under an unchanged manifest", () => {
+    const base = 'package calc\n\nimport "testing"\n\nfunc TestMain(m *testing.M) {\n\tm.Run()\n}\n';
+    const manifest =
+      '[package]\nname = "calc"\n\n[[test]]\nname = "outcomes"\npath = "tests/custom/outcomes.rs"\nharness = false\n';
+    const claim = {
+      files: [
+        changed("calc_test.go", base, base.replace("\tm.Run()", "\t_ = m.Run()\n\tos.Exit(0)")),
+        changed("tests/custom/outcomes.rs", "fn main() {}\n", 'fn main() {\n    println!("ok");\n}\n'),
+      ],
+      configs: { "Cargo.toml": manifest },
+    };
+    expect(plumbingOf(claim)).toEqual([
+      { file: "calc_test.go", hook: "TestMain" },
+      { file: "tests/custom/outcomes.rs", hook: "harness = false" },
+    ]);
   });
 
   it("names harness = false in Cargo.toml, the target's file, and a custom test runner", () => {
