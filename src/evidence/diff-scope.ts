@@ -95,7 +95,8 @@ const listedFilesLimit = 200;
 export type TestRunEvidence = TestRunVerdict | { kind: "not-compared"; reason: string };
 
 /**
- * Any finding fails the gate. Runs that could not be compared (a runner's output without per-test
+ * Any finding fails the gate, but for a reviewed workstream findings that are all reviewable pass
+ * it, stated in the detail, for the review gate to approve or reject. Runs that could not be compared (a runner's output without per-test
  * lines, a base that would not run) make it an error, unless the diff alone already fails it.
  */
 export function judgeDiffScope(
