@@ -137,7 +137,9 @@ export async function observeDiffScope(
   const baseTree = await treeEntries(git, baseSha, [...basePaths, "package.json"]);
   const commitTree = await treeEntries(git, commit, commitPaths);
   const configTree =
-    baseSha === commit ? new Map<string, TreeEntry>() : await treeEntries(git, commit, plumbingConfigPaths);
+    baseSha === commit
+      ? new Map<string, TreeEntry>()
+      : await treeEntries(git, commit, plumbingConfigPaths(entries.map((entry) => entry.path)));
   const wanted = [...baseTree.values(), ...commitTree.values(), ...configTree.values()].filter(
     (blob) => blob.type === "blob" && blob.bytes <= limits.maxFileBytes,
   );

@@ -16,9 +16,9 @@ export interface PlumbingFinding {
 export interface PlumbingInput {
   files: readonly ChangedFile[];
   /**
-   * Runner configuration at the claimed commit by path (root package.json, jest/vitest/mocha
-   * configs, pytest's ini files, Cargo.toml), read whether or not the claim changed them: an
-   * unchanged config can name a changed setup file.
+   * Runner configuration at the claimed commit by path (package.json, jest/vitest/mocha configs,
+   * pytest's ini files, Cargo.toml, at the root and in the folders above changed files), read
+   * whether or not the claim changed them: an unchanged config can name a changed setup file.
    */
   configs: ReadonlyMap<string, string>;
   /** The npm script bodies at the base and the claim that the check command reaches. */

@@ -15,8 +15,8 @@ import { rustPlumbing } from "./plumbing-rust.ts";
 
 export type { PlumbingFinding, PlumbingInput } from "./plumbing-files.ts";
 
-/** Root-level files through which runners name the code they load around the tests. */
-export const plumbingConfigPaths: readonly string[] = [
+/** Config files, by name, through which runners name the code they load around the tests. */
+export const plumbingConfigNames: readonly string[] = [
   "package.json",
   ...["js", "ts", "mjs", "cjs", "mts", "cts"].flatMap((extension) => [
     `jest.config.${extension}`,
@@ -48,4 +48,29 @@ export function testPlumbing(input: PlumbingInput): PlumbingFinding[] {
     seen.add(key);
     return true;
   });
+}
+
+/** Folders whose configs are read beyond the root; a change spread wider is judged by the nearest ones. */
+const configFoldersLimit = 30;
+
+/**
+ * Where the configs that can name a changed file sit: the root and each folder above a changed
+ * file (a monorepo package's own jest.config.js), fixture folders left out.
+ */
+export function plumbingConfigPaths(changedPaths: readonly string[]): string[] {
+  const folders = new Set<string>([""]);
+  for (const path of changedPaths) {
+    const parts = path.split("/").slice(0, -1);
+    for (let depth = parts.length; depth > 0 && folders.size < configFoldersLimit; depth--) {
+      const folder = parts.slice(0, depth).join("/");
+      if (
+        parts.slice(0, depth).some((part) => /^(?:__)?(?:fixtures?|testdata|node_modules)(?:__)?$/.test(part))
+      )
+        continue;
+      folders.add(folder);
+    }
+  }
+  return [...folders].flatMap((folder) =>
+    plumbingConfigNames.map((name) => (folder === "" ? name : `${folder}/${name}`)),
+  );
 }

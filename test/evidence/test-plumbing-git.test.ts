@@ -82,6 +82,29 @@ describe("test plumbing read from real commits", () => {
     ]);
   });
 
+  it("reads a monorepo package's own vitest config above the setup file a claim changes", async () => {
+    await write({
+      "packages/app/vitest.config.ts": 'export default { test: { setupFiles: ["./test/setup.ts"] } };\n',
+      "packages/app/test/setup.ts": "export {};\n",
+    });
+    const packageBase = await commit("app package");
+    await write({
+      "src/sum.js": "exports.sum = (a, b) => a + b;\n",
+      "packages/app/test/setup.ts":
+        'import { vi } from "vitest";\nvi.stubGlobal("expect", () => ({ toBe() {} }));\n',
+    });
+    const result = await observeAndJudgeDiffScope({
+      repositoryPath: repository,
+      baseSha: packageBase,
+      commit: await commit("fix sum"),
+      checkCommand: "npm test",
+      environment,
+    });
+    expect(result.observed.test_plumbing).toEqual([
+      { file: "packages/app/test/setup.ts", hook: "vitest setupFiles" },
+    ]);
+  });
+
   it("passes a fix with a new test beside the unchanged setup file", async () => {
     await write({
       "src/sum.js": "exports.sum = (a, b) => a + b;\n",
