@@ -83,6 +83,8 @@ export async function observeDiffScopeGate(run: GateRun): Promise<GateResult> {
     environment: services.environment,
     runner: services.runner,
     timeoutMs: workstream.budget.minutes * 60_000,
+    // The merge check runs the checkout's gates alone, without review: there the findings fail.
+    isReviewed: workstream.done.includes("review"),
     cacheDirectory: join(services.runDirectory, "cache", "diff-scope"),
     runDirectory: services.runDirectory,
     baseLogPath: `${logs}-base.log`,

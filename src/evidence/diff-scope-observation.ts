@@ -8,6 +8,7 @@ import { SuperviseError } from "../errors.ts";
 import { GitCommandError, type SafeGit } from "../workspace/index.ts";
 import { classifyPath, languageOf } from "./file-roles.ts";
 import { isScannedForPatching } from "./framework-patching.ts";
+import { plumbingConfigPaths } from "./test-plumbing.ts";
 import { selectionFileKind } from "./test-selection.ts";
 import { type TreeEntry, treeEntries } from "./tree-entries.ts";
 
@@ -57,6 +58,11 @@ export interface DiffScopeObservation {
   files: ChangedFile[];
   /** The root package.json at the base (null: none, or too large), for the scripts the check command runs. */
   packageJsonAtBase: string | null;
+  /**
+   * Runner configuration at the claimed commit, changed or not (test-plumbing.ts's list), by path:
+   * an unchanged jest.config.js can name a setup file the claim changed.
+   */
+  runnerConfigs?: ReadonlyMap<string, string>;
   limits: DiffScopeLimits;
 }
 
@@ -130,7 +136,11 @@ export async function observeDiffScope(
   const commitPaths = [...readable].filter((entry) => entry.status !== "deleted").map((entry) => entry.path);
   const baseTree = await treeEntries(git, baseSha, [...basePaths, "package.json"]);
   const commitTree = await treeEntries(git, commit, commitPaths);
-  const wanted = [...baseTree.values(), ...commitTree.values()].filter(
+  const configTree =
+    baseSha === commit
+      ? new Map<string, TreeEntry>()
+      : await treeEntries(git, commit, plumbingConfigPaths(entries.map((entry) => entry.path)));
+  const wanted = [...baseTree.values(), ...commitTree.values(), ...configTree.values()].filter(
     (blob) => blob.type === "blob" && blob.bytes <= limits.maxFileBytes,
   );
   const texts = await readBlobs(git, wanted);
@@ -156,6 +166,11 @@ export async function observeDiffScope(
     });
   }
   const packageJson = contentOf(baseTree.get("package.json"));
+  const runnerConfigs = new Map<string, string>();
+  for (const [path, blob] of configTree) {
+    const content = contentOf(blob);
+    if (content.kind === "text") runnerConfigs.set(path, content.text);
+  }
   return {
     baseSha,
     requestedBase,
@@ -163,6 +178,7 @@ export async function observeDiffScope(
     checkCommand: request.checkCommand ?? null,
     files,
     packageJsonAtBase: packageJson.kind === "text" ? packageJson.text : null,
+    runnerConfigs,
     limits,
   };
 }

@@ -10,6 +10,7 @@
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { SuperviseError } from "../errors.ts";
+import { renderPrompt } from "../prompts/index.ts";
 import type { CommandRunner } from "../sandbox/index.ts";
 import { createSafeGit, type SafeGitOptions } from "../workspace/index.ts";
 import { runTestsAtBase, runTestsAtClaim } from "./base-test-run.ts";
@@ -26,6 +27,7 @@ import { type GateResult, gateResult } from "./gate-result.ts";
 import { multisetDifference, significantLines } from "./line-changes.ts";
 import { testChangeFindings } from "./test-change-findings.ts";
 import type { RecordedLedger } from "./test-ledger.ts";
+import { testPlumbing } from "./test-plumbing.ts";
 import { judgeTestRuns, type TestRunVerdict, testRunFindings } from "./test-run-comparison.ts";
 import {
   code,
@@ -54,7 +56,9 @@ export type DiffScopeFindingKind =
   /** An existing test's assertion now expects something else (another value or matcher). */
   | "expectation-changed"
   /** A program or package the gates would run in place of the toolchain (toolchain-shadowing.ts). */
-  | "toolchain-replaced";
+  | "toolchain-replaced"
+  /** Code that runs inside the test process around the tests, added or changed (test-plumbing.ts). */
+  | "test-plumbing-changed";
 
 export interface DiffScopeFinding {
   kind: DiffScopeFindingKind;
@@ -62,6 +66,26 @@ export interface DiffScopeFinding {
   file: string | null;
   /** One line, naming the file and what was seen. */
   detail: string;
+  /** For test plumbing: the hook, config key or flag through which the file runs in the test process. */
+  hook?: string;
+}
+
+/**
+ * Findings a reviewer can judge from the diff: test plumbing and changed expectations are sometimes
+ * the goal itself (a new fixture, a corrected expected value), unlike a lost or skipped test.
+ */
+const reviewableKinds: ReadonlySet<DiffScopeFindingKind> = new Set([
+  "test-plumbing-changed",
+  "expectation-changed",
+]);
+
+export interface DiffScopeJudgeOptions {
+  /**
+   * The workstream's done list has the `review` gate, which runs after this one: reviewable
+   * findings then pass this gate as needing the reviewer's approval, and the reviewer is told so.
+   * Without it they fail the gate, and a person can waive it (`supervise approve … --waive diff_scope`).
+   */
+  isReviewed?: boolean;
 }
 
 /** How many changed files the gate result lists by name; a bigger change is counted, not listed. */
@@ -71,10 +95,15 @@ const listedFilesLimit = 200;
 export type TestRunEvidence = TestRunVerdict | { kind: "not-compared"; reason: string };
 
 /**
- * Any finding fails the gate. Runs that could not be compared (a runner's output without per-test
+ * Any finding fails the gate, but for a reviewed workstream findings that are all reviewable pass
+ * it, stated in the detail, for the review gate to approve or reject. Runs that could not be compared (a runner's output without per-test
  * lines, a base that would not run) make it an error, unless the diff alone already fails it.
  */
-export function judgeDiffScope(observation: DiffScopeObservation, testRuns?: TestRunEvidence): GateResult {
+export function judgeDiffScope(
+  observation: DiffScopeObservation,
+  testRuns?: TestRunEvidence,
+  options: DiffScopeJudgeOptions = {},
+): GateResult {
   const { files } = observation;
   const roles = new Map(files.map((file) => [file, roleOf(file)]));
   const sourceFiles = files.filter((file) => roles.get(file) === "source");
@@ -95,7 +124,13 @@ export function judgeDiffScope(observation: DiffScopeObservation, testRuns?: Tes
     ...toolchainFindings(files),
     ...frameworkPatchFindings(files, roles),
   );
+  // A conftest.py already named for what it deselects needs no second, vaguer finding.
+  const plumbing = plumbingFindings(observation, options.isReviewed === true).filter(
+    (finding) => finding.hook !== "conftest.py" || !findings.some((other) => other.file === finding.file),
+  );
+  findings.push(...plumbing);
   if (testRuns?.kind === "compared") findings.push(...testRunFindings(testRuns.comparison));
+  const plumbingFiles = new Set(plumbing.map((finding) => finding.file));
 
   const observed = {
     base: observation.baseSha,
@@ -116,19 +151,30 @@ export function judgeDiffScope(observation: DiffScopeObservation, testRuns?: Tes
     tests_at_base: tests.testsAtBase,
     tests_at_commit: tests.testsAtCommit,
     findings,
+    ...(plumbing.length === 0
+      ? {}
+      : { test_plumbing: plumbing.map(({ file, hook }) => ({ file, hook: hook ?? null })) }),
     ...(testRuns === undefined
       ? {}
       : {
           test_runs: testRuns.kind === "not-compared" ? { not_compared: testRuns.reason } : testRuns.observed,
         }),
   };
-  if (findings.length > 0) {
+  const isForReview =
+    options.isReviewed === true &&
+    findings.length > 0 &&
+    findings.every((finding) => reviewableKinds.has(finding.kind));
+  if (findings.length > 0 && !isForReview) {
     const unjudged =
       testRuns?.kind === "error" ? `; the test runs were not compared: ${testRuns.detail}` : "";
     return gateResult("diff_scope", "fail", `${failureDetail(findings)}${unjudged}`, observed);
   }
-  const testFileCount = files.filter((file) => roles.get(file) === "test").length;
-  const detail = `source changed: ${listFiles(sourceFiles)}; ${plural(testFileCount, "test file")} changed, no test lost, skipped, weakened or excluded${runsDetail(testRuns)}`;
+  // A conftest.py or setup file in a test folder runs around the tests; it is not a test itself.
+  const testFileCount = files.filter(
+    (file) => roles.get(file) === "test" && !plumbingFiles.has(file.path),
+  ).length;
+  const forReview = isForReview ? `for the review gate to approve: ${failureDetail(findings)}; ` : "";
+  const detail = `${forReview}source changed: ${listFiles(sourceFiles)}; ${plural(testFileCount, "test file")} changed, no test lost, skipped, weakened or excluded${runsDetail(testRuns)}`;
   // "Every test that passed at the base still runs and passes" is unproven when the two runs could
   // not be compared by name; a worker can bring that about on purpose (a runner whose output lists
   // nothing, a base that will not run), so it is not a pass.
@@ -174,6 +220,8 @@ export interface DiffScopeRequest {
   claimedLedger?: RecordedLedger | null | undefined;
   /** Per run of the check command; default 10 minutes. */
   timeoutMs?: number | undefined;
+  /** The review gate runs after this one and can approve reviewable findings (DiffScopeJudgeOptions). */
+  isReviewed?: boolean | undefined;
   /** Where listed base runs are cached, per (base, command). */
   cacheDirectory?: string | undefined;
   /** With the log paths below (relative to it), where the runs' full logs are kept. */
@@ -194,7 +242,9 @@ export async function observeAndJudgeDiffScope(request: DiffScopeRequest): Promi
   try {
     const git = await createSafeGit(request.repositoryPath, { environment: request.environment });
     const observation = await observeDiffScope(git, request);
-    return judgeDiffScope(observation, await observeTestRuns(request, observation));
+    return judgeDiffScope(observation, await observeTestRuns(request, observation), {
+      isReviewed: request.isReviewed === true,
+    });
   } catch (error) {
     if (!(error instanceof SuperviseError)) throw error;
     return gateResult("diff_scope", "error", `could not read the change: ${error.message}`, {
@@ -257,17 +307,52 @@ function roleOf(file: ChangedFile): FileRole {
   return file.previousPath !== null && classifyPath(file.previousPath) === "source" ? "source" : role;
 }
 
-function selectionFindings(observation: DiffScopeObservation): DiffScopeFinding[] {
+/** The npm scripts the check command reaches, and their bodies in the root package.json at the base and the claim. */
+function checkScripts(observation: DiffScopeObservation): {
+  scripts: Set<string>;
+  bodies: { base: boolean; body: string }[];
+} {
   const rootPackageJson = observation.files.find((file) => file.path === "package.json");
-  const packageJsonTexts = [
-    observation.packageJsonAtBase,
-    rootPackageJson?.commit.kind === "text" ? rootPackageJson.commit.text : null,
-  ].filter((text) => text !== null);
-  const scripts = scriptsRunBy(observation.checkCommand ?? undefined, packageJsonTexts);
-  const scriptBodies = packageJsonTexts.flatMap((text) => {
+  const commitText =
+    rootPackageJson === undefined
+      ? (observation.runnerConfigs?.get("package.json") ?? observation.packageJsonAtBase)
+      : rootPackageJson.commit.kind === "text"
+        ? rootPackageJson.commit.text
+        : null;
+  const sides = [
+    { base: true, text: observation.packageJsonAtBase },
+    { base: false, text: commitText },
+  ].filter((side): side is { base: boolean; text: string } => side.text !== null);
+  const scripts = scriptsRunBy(
+    observation.checkCommand ?? undefined,
+    sides.map((side) => side.text),
+  );
+  const bodies = sides.flatMap(({ base, text }) => {
     const table = parseScripts(text);
-    return [...scripts].flatMap((name) => (table[name] === undefined ? [] : [table[name]]));
+    return [...scripts].flatMap((name) => (table[name] === undefined ? [] : [{ base, body: table[name] }]));
   });
+  return { scripts, bodies };
+}
+
+function plumbingFindings(observation: DiffScopeObservation, isReviewed: boolean): DiffScopeFinding[] {
+  const plumbing = testPlumbing({
+    files: observation.files.filter((file) => !isFixture(file.path)),
+    configs: observation.runnerConfigs ?? new Map(),
+    scriptBodies: checkScripts(observation).bodies,
+    checkCommand: observation.checkCommand,
+  });
+  const approver = { reviewed: isReviewed ? "yes" : "", unreviewed: isReviewed ? "" : "yes" };
+  return plumbing.map(({ file, hook, why }) => ({
+    kind: "test-plumbing-changed" as const,
+    file,
+    hook,
+    detail: renderPrompt("findings/test-plumbing-changed", { why, ...approver }),
+  }));
+}
+
+function selectionFindings(observation: DiffScopeObservation): DiffScopeFinding[] {
+  const { scripts, bodies } = checkScripts(observation);
+  const scriptBodies = bodies.map((script) => script.body);
   const filesRun = filesRunBy(observation.checkCommand ?? undefined, scriptBodies);
 
   const findings: DiffScopeFinding[] = [];
