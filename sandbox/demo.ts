@@ -67,7 +67,11 @@ function setUpWeek2(workspace: string, requested: string | undefined): DemoSetup
  * becomes this workspace's copy.
  */
 function setUpExample(workspace: string, planName: string): DemoSetup {
-  importRepository(join(examples, "rust-target"), join(workspace, "rust-target"), "rust-target: initial import");
+  importRepository(
+    join(examples, "rust-target"),
+    join(workspace, "rust-target"),
+    "rust-target: initial import",
+  );
   cpSync(join(examples, "workers"), join(workspace, "workers"), { recursive: true });
   const plan = readFileSync(join(examples, planName), "utf8").replaceAll(
     "bash workers/",

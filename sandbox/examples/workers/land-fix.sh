@@ -5,9 +5,8 @@ set -euo pipefail
 cat >/dev/null
 echo "worker for $SUPERVISE_WORKSTREAM (issue #$SUPERVISE_ISSUE), attempt $SUPERVISE_ATTEMPT"
 case "$SUPERVISE_WORKSTREAM" in
-  green-tests)
+  calc-green)
     sed -i '/(Token::Minus, false)/,/}/ s/sign = 1;/sign = -1;/' calc/src/eval.rs
-    sed -i 's/format!("{value} {unit}")/format!("{value:.1} {unit}")/' units/src/format.rs
     tests=$(sed -n '/^#\[cfg(test)\]/,$p' calc/src/parser.rs)
     sed -i '/^pub fn tokenize/,$d' calc/src/parser.rs
     cat >> calc/src/parser.rs <<'RUST'
@@ -35,11 +34,12 @@ pub fn tokenize(input: &str) -> Result<Vec<Token>, String> {
 
 RUST
     printf '%s\n' "$tests" >> calc/src/parser.rs
-    message="Fix subtraction, multi-digit numbers and rounding"
+    message="calc: fix subtraction and multi-digit numbers"
     ;;
-  clippy-clean)
+  units-clean)
     sed -i 's|^    return celsius \* 9.0 / 5.0 + 32.0;|    celsius * 9.0 / 5.0 + 32.0|' units/src/convert.rs
-    message="convert: no needless return (clippy)"
+    sed -i 's/format!("{value} {unit}")/format!("{value:.1} {unit}")/' units/src/format.rs
+    message="units: no needless return (clippy), one decimal in format"
     ;;
   *)
     echo "no fix known for $SUPERVISE_WORKSTREAM" >&2

@@ -1,10 +1,6 @@
 //! Shows a temperature with its unit.
 
-/// A value with one decimal and its unit.
-///
-/// ```
-/// assert_eq!(units::format::with_unit(21.5, "°C"), "21.5 °C");
-/// ```
+/// A value with one decimal and its unit: `21.5 °C`.
 pub fn with_unit(value: f64, unit: &str) -> String {
     format!("{value} {unit}")
 }
