@@ -20,7 +20,10 @@ export interface ModuleTally {
   ignored: number;
 }
 
-/** Per module, in the order the output first names each; null when the output lists no test by name. */
+/**
+ * Per module, in the order the output first names each; null when the output lists no test by
+ * name, or names none with a module.
+ */
 export function tallyByModule(output: string): ModuleTally[] | null {
   const listing = readTestListing(output);
   if (listing.kind !== "listed" || listing.tests.length === 0) return null;
@@ -35,7 +38,9 @@ export function tallyByModule(output: string): ModuleTally[] | null {
     }
     count(row, test);
   }
-  return [...rows.values()];
+  // Names with no module path at all (node:test's top-level tests) make one row that says nothing.
+  const isGrouped = [...rows.values()].some((row) => row.binary !== "" || row.module !== "");
+  return isGrouped ? [...rows.values()] : null;
 }
 
 function count(row: ModuleTally, test: TestOutcome): void {

@@ -75,7 +75,15 @@ describe("tests per module", () => {
     expect(moduleOf("parser::tests::parses_numbers")).toEqual({ binary: "", module: "parser::tests" });
   });
 
-  it("has no rows for output that counts tests without naming them, or for a partial listing", () => {
+  it("has no rows for output that counts tests without naming them, names none with a module, or lists part", () => {
+    const topLevel = [
+      "✔ slugify trims dashes (0.5ms)",
+      "✔ wordCount splits on tabs (0.2ms)",
+      "ℹ tests 2",
+      "ℹ pass 2",
+      "ℹ fail 0",
+    ].join("\n");
+    expect(tallyByModule(topLevel)).toBeNull();
     expect(
       tallyByModule("test result: ok. 3 passed; 0 failed; 0 ignored; 0 measured; 0 filtered out"),
     ).toBeNull();
