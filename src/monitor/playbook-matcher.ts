@@ -1,6 +1,7 @@
 /**
  * Picks the playbook for a signal: the most specific one whose triggers match (signal, failing
- * gate, log pattern, or a failing plan gate that names it) and that has attempts left. Pure; the run counts attempts in the journal.
+ * gate, log pattern, or a failing plan gate that names it) and that has attempts left. Pure; the
+ * run counts attempts in the journal.
  */
 import type { Playbook, SignalKind } from "./playbook.ts";
 
