@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { loadPlanPlaybooks } from "../../src/monitor/playbook.ts";
@@ -106,5 +106,64 @@ describe("supervise validate on a gate's playbooks", () => {
     plan("[rustfmt]", ["playbooks: ./playbooks"]);
     const result = await workspace.supervise(["validate", "plan.yaml"]);
     expect(result.exitCode, result.stderr).toBe(0);
+  });
+});
+
+describe("a run whose plan gate names lint-format", () => {
+  let workspace: Workspace;
+  beforeEach(() => {
+    workspace = createWorkspace({
+      "src/value.txt": "1\n",
+      // Like `cargo fmt --check`: a diff of what it would change, none of lint-format's words.
+      "style-check.sh": [
+        "found=$(grep -rln \"$(printf '\\t')\" src)",
+        '[ -z "$found" ] && exit 0',
+        'for file in $found; do echo "Diff in $file:1:"; done',
+        "exit 1",
+        "",
+      ].join("\n"),
+    });
+  });
+  afterEach(() => workspace.cleanup());
+
+  it("intervenes with it when that gate rejects the claim", async () => {
+    const worker = workspace.writeWorker(
+      "worker.sh",
+      `#!/usr/bin/env bash
+set -eu
+cat >/dev/null
+if [ "$SUPERVISE_ATTEMPT" = 1 ]; then
+  printf '\\t2\\n' > src/value.txt
+  git commit -qam "value is 2"
+  supervise tool claim_done --input '{"summary": "value is 2"}' || true
+  exit 0
+fi
+echo 2 > src/value.txt
+git commit -qam "value is 2, no tab"
+supervise tool claim_done --input '{"summary": "value is 2, formatted"}'
+`,
+    );
+    workspace.writePlan(
+      "plan.yaml",
+      [
+        "repo: ./repo",
+        "gates:",
+        "  style: { run: bash style-check.sh, playbooks: [lint-format] }",
+        "defaults:",
+        "  done: [style]",
+        "  stall: { max_restarts: 1, max_rejections: 2 }",
+        "workstreams:",
+        `  - { id: fix, goal: "set the value to 2", agent: { provider: command, command: "bash ${worker}" } }`,
+      ].join("\n"),
+    );
+    const result = await workspace.supervise(["plan.yaml"]);
+    expect(result.exitCode, result.stdout + result.stderr).toBe(0);
+    const runs = join(workspace.directory, ".supervise", "runs");
+    const interventions = readFileSync(join(runs, readdirSync(runs)[0]!, "journal.jsonl"), "utf8")
+      .split("\n")
+      .filter((line) => line.includes('"type":"intervention.applied"'))
+      .map((line) => JSON.parse(line))
+      .map((event) => [event.playbook, event.signal]);
+    expect(interventions).toEqual([["lint-format", "claim_rejected"]]);
   });
 });
