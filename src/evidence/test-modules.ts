@@ -12,7 +12,7 @@ export interface ModuleTally {
   binary: string;
   /** The module path within it (`parser::tests`); empty for tests at its top level. */
   module: string;
-  /** Tests that ran to a verdict: passed plus failed. Ignored tests did not run. */
+  /** Every test listed, as cargo's `running N tests` counts them: passed, failed and ignored. */
   run: number;
   passed: number;
   failed: number;
@@ -47,7 +47,7 @@ function count(row: ModuleTally, test: TestOutcome): void {
   if (test.status === "passed") row.passed += 1;
   else if (test.status === "failed") row.failed += 1;
   else row.ignored += 1;
-  row.run = row.passed + row.failed;
+  row.run = row.passed + row.failed + row.ignored;
 }
 
 /**

@@ -26,7 +26,7 @@ export function moduleRows(report: CampaignReport): ModuleRow[] {
 }
 
 const explanation =
-  "Every test the latest logs name, grouped by module (its name without the test's own): run is passed + failed; ignored tests did not run.";
+  "Every test the latest logs name, grouped by module (its name without the test's own). Run counts them all, as cargo's `running N tests` does; ignored tests were listed but never ran, so they are never passed.";
 
 export function renderModuleTableMarkdown(report: CampaignReport): string[] {
   const rows = moduleRows(report);

@@ -107,7 +107,7 @@ describe.skipIf(findCargo() === null && !process.env.CI)("the parallel test camp
         { binary: "src/lib.rs (calc)", module: "parser::tests", run: 4, passed: 4, failed: 0, ignored: 0 },
       ],
       eval: [
-        { binary: "src/lib.rs (calc)", module: "eval::tests", run: 3, passed: 3, failed: 0, ignored: 1 },
+        { binary: "src/lib.rs (calc)", module: "eval::tests", run: 4, passed: 3, failed: 0, ignored: 1 },
       ],
       format: [
         { binary: "src/lib.rs (units)", module: "format::tests", run: 2, passed: 2, failed: 0, ignored: 0 },
@@ -119,13 +119,13 @@ describe.skipIf(findCargo() === null && !process.env.CI)("the parallel test camp
         "| workstream | source | binary | module | run | passed | failed | ignored |",
         "| --- | --- | --- | --- | --- | --- | --- | --- |",
         "| parser | local_check, claim 2 | src/lib.rs (calc) | parser::tests | 4 | 4 | 0 | 0 |",
-        "| eval | local_check, claim 1 | src/lib.rs (calc) | eval::tests | 3 | 3 | 0 | 1 |",
+        "| eval | local_check, claim 1 | src/lib.rs (calc) | eval::tests | 4 | 3 | 0 | 1 |",
         "| format | local_check, claim 1 | src/lib.rs (units) | format::tests | 2 | 2 | 0 | 0 |",
       ].join("\n"),
     );
     const html = (await supervise(["report", "--format", "html"])).stdout;
     expect(html).toContain(
-      '<tr><th scope="row">eval</th><td>local_check, claim 1</td><td class="mono">src/lib.rs (calc)</td><td class="mono">eval::tests</td><td class="number">3</td><td class="number">3</td><td class="number">0</td><td class="number">1</td></tr>',
+      '<tr><th scope="row">eval</th><td>local_check, claim 1</td><td class="mono">src/lib.rs (calc)</td><td class="mono">eval::tests</td><td class="number">4</td><td class="number">3</td><td class="number">0</td><td class="number">1</td></tr>',
     );
   }, 240_000); // three cargo workspaces built side by side on two cores: ~40 s alone
 });
