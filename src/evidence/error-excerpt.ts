@@ -14,7 +14,8 @@ const passLine = /^\s*(?:✓|✔|√|ok \d|PASS\b)|\.\.\. ok$/;
 const warningLine = /\bwarning\b/i;
 /** Summary lines that name a failure word to say there was none. */
 const noFailure = /\b(?:0|no) (?:errors?|failures?|failed|warnings?)\b|\bfailed:? 0\b|\berrors?:? 0\b/gi;
-const ansiEscape = /\u001b\[[0-9;?]*[A-Za-z]/g;
+/** Colours, and the character-set resets (`ESC ( B`) terminfo's sgr0 adds, as rustfmt's diff prints them. */
+const ansiEscape = /\u001b(?:\[[0-9;?]*[A-Za-z]|[()*+][0-9A-Za-z])/g;
 
 export interface ExcerptLimits {
   /** Most lines in the excerpt, context included. */

@@ -12,7 +12,13 @@ export {
   type EscalationStore,
 } from "./escalation-store.ts";
 export { type Delivery, lastOutputLines, type SignalMonitorDecision } from "./monitor-decision.ts";
-export { loadPlaybooks, type Playbook, playbookDirectoriesFor, playbookGatesFor } from "./playbook.ts";
+export {
+  loadPlanPlaybooks,
+  loadPlaybooks,
+  type Playbook,
+  playbookDirectoriesFor,
+  playbookGatesFor,
+} from "./playbook.ts";
 export type { Signal } from "./playbook-matcher.ts";
 export { StallMonitor } from "./stall-monitor.ts";
 export { type EscalationNotice, postEscalationNotice } from "./webhook.ts";

@@ -1,6 +1,7 @@
 /**
  * Picks the playbook for a signal: the most specific one whose triggers match (signal, failing
- * gate, log pattern) and that has attempts left. Pure; the run counts attempts in the journal.
+ * gate, log pattern, or a failing plan gate that names it) and that has attempts left. Pure; the
+ * run counts attempts in the journal.
  */
 import type { Playbook, SignalKind } from "./playbook.ts";
 
@@ -21,6 +22,7 @@ export type PlaybookChoice =
 
 export function matchesSignal(playbook: Playbook, signal: Signal): boolean {
   if (!playbook.signals.includes(signal.kind)) return false;
+  if (isNamedByFailingGate(playbook, signal)) return true;
   // Gate triggers narrow the signals that carry failing gates (a rejection, red CI); others have none to match.
   const carriesGates = signal.failingGates.length > 0;
   if (
@@ -37,8 +39,20 @@ export function matchesSignal(playbook: Playbook, signal: Signal): boolean {
   return true;
 }
 
-function specificity(playbook: Playbook): number {
+/** A gate the plan defines names the playbook it wants when it fails (`playbooks:`). */
+function isNamedByFailingGate(playbook: Playbook, signal: Signal): boolean {
+  return playbook.namedByGates.some((gate) => signal.failingGates.includes(gate));
+}
+
+/** A gate's own choice of playbook is the most specific trigger there is. */
+function specificity(playbook: Playbook, signal: Signal): number {
+  if (isNamedByFailingGate(playbook, signal)) return 4;
   return (playbook.gates.length > 0 ? 1 : 0) + (playbook.logPatterns.length > 0 ? 2 : 0);
+}
+
+/** The gates a playbook answers to: its own gate triggers, and the plan gates that name it. */
+function triggerGates(playbook: Playbook): string[] {
+  return [...playbook.gates, ...playbook.namedByGates];
 }
 
 /**
@@ -46,8 +60,9 @@ function specificity(playbook: Playbook): number {
  * wins: a stub implementation that also has no merged PR is first of all a stub implementation.
  */
 function firstGateRank(playbook: Playbook, signal: Signal): number {
-  if (playbook.gates.length === 0) return signal.failingGates.length;
-  const index = signal.failingGates.findIndex((gate) => playbook.gates.includes(gate));
+  const gates = triggerGates(playbook);
+  if (gates.length === 0) return signal.failingGates.length;
+  const index = signal.failingGates.findIndex((gate) => gates.includes(gate));
   return index === -1 ? signal.failingGates.length : index;
 }
 
@@ -62,7 +77,7 @@ export function choosePlaybook(
     .sort(
       (a, b) =>
         firstGateRank(a.playbook, signal) - firstGateRank(b.playbook, signal) ||
-        specificity(b.playbook) - specificity(a.playbook) ||
+        specificity(b.playbook, signal) - specificity(a.playbook, signal) ||
         a.order - b.order,
     )
     .map(({ playbook }) => playbook);

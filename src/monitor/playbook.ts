@@ -73,6 +73,11 @@ export interface Playbook {
   signals: SignalKind[];
   gates: string[];
   logPatterns: RegExp[];
+  /**
+   * The plan's gates that name this playbook (a gate's `playbooks:`): when one of them rejects a
+   * claim, this playbook applies whatever its own gate and log triggers say.
+   */
+  namedByGates: string[];
   maxAttempts: number;
   onExhausted: "continue" | "escalate";
   body: string;
@@ -172,6 +177,7 @@ export function parsePlaybook(
       signals: front.triggers.signals,
       gates: front.triggers.gates,
       logPatterns: front.triggers.log_patterns.map((pattern) => new RegExp(pattern, "i")),
+      namedByGates: [],
       maxAttempts: front.max_attempts,
       onExhausted: front.on_exhausted,
       body,
@@ -219,6 +225,23 @@ export function renderPlaybook(
   variables: Record<(typeof playbookVariables)[number], string | number>,
 ): string {
   return fillTemplate(playbook.file, playbook.body, variables).trim();
+}
+
+/**
+ * The playbooks a plan runs with: the built-in ones and its own folder's, each knowing which of the
+ * plan's gates name it, so a failing `fmt: { run: cargo fmt --check, playbooks: [lint-format] }`
+ * brings lint-format whatever words its log holds.
+ */
+export async function loadPlanPlaybooks(plan: {
+  playbooks: string | undefined;
+  gates: Record<string, { name: string; playbooks: readonly string[] }>;
+}): Promise<Playbook[]> {
+  const playbooks = await loadPlaybooks(playbookDirectoriesFor(plan), playbookGatesFor(plan));
+  const gates = Object.values(plan.gates);
+  return playbooks.map((playbook) => ({
+    ...playbook,
+    namedByGates: gates.filter((gate) => gate.playbooks.includes(playbook.id)).map((gate) => gate.name),
+  }));
 }
 
 /** The gates a playbook of this plan may trigger on: the built-in ones and the plan's own. */

@@ -6,6 +6,7 @@ import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { PlanError, type PlanProblem, SuperviseError } from "../errors.ts";
 import { checkRepository } from "./check-repository.ts";
+import { checkGatePlaybooks } from "./gate-playbooks.ts";
 import { parsePlan, sortProblems } from "./parse-plan.ts";
 import type { PlanLocator } from "./plan-locator.ts";
 import { checkPlanRules } from "./plan-rules.ts";
@@ -21,6 +22,11 @@ export interface PlanValidation {
 export interface LoadPlanOptions {
   /** Directory a relative `file` is resolved against; the process's current directory by default. */
   cwd?: string;
+  /**
+   * The ids of the playbooks this plan can use (the built-in ones and its own folder's), which its
+   * gates' `playbooks:` must name; without it those names are not checked.
+   */
+  playbookIdsOf?: (plan: Plan) => Promise<readonly string[]>;
 }
 
 /**
@@ -44,8 +50,25 @@ export async function loadPlan(file: string, options: LoadPlanOptions = {}): Pro
   const { plan, problems, locate } = validateSource(source, file, absoluteFile);
   // The repository is checked even when other fields have problems, so one run reports them all.
   if (plan !== undefined) problems.push(...(await checkRepository(plan, locate)));
+  if (plan !== undefined && options.playbookIdsOf) {
+    problems.push(...(await playbookProblems(plan, locate, options.playbookIdsOf)));
+  }
   if (problems.length > 0 || plan === undefined) throw new PlanError(sortProblems(problems));
   return plan;
+}
+
+/** A playbook folder's own problems stand in for the check of the names it could not supply. */
+async function playbookProblems(
+  plan: Plan,
+  locate: PlanLocator,
+  playbookIdsOf: (plan: Plan) => Promise<readonly string[]>,
+): Promise<PlanProblem[]> {
+  try {
+    return checkGatePlaybooks(plan, locate, await playbookIdsOf(plan));
+  } catch (error) {
+    if (error instanceof PlanError) return error.problems;
+    throw error;
+  }
 }
 
 interface SourceValidation {

@@ -104,6 +104,7 @@ function resolveGates(gates: PlanDocument["gates"]): Record<string, PlanGate> {
         run: gate.run,
         fixHint: gate.fix_hint,
         timeoutMinutes: gate.timeout_minutes,
+        playbooks: gate.playbooks ?? [],
         metric:
           gate.metric === undefined || gate.max_regression === undefined
             ? undefined

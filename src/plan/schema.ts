@@ -207,6 +207,12 @@ export const planGateSchema = z
       .positive()
       .optional()
       .describe("Minutes the command may run; default the workstream's budget minutes."),
+    playbooks: z
+      .array(z.string().min(1))
+      .optional()
+      .describe(
+        "Playbooks (by id, e.g. lint-format) that apply when this gate rejects a claim, whatever their own gate and log triggers say: a fmt or clippy gate names lint-format.",
+      ),
     metric: z
       .string()
       .min(1)
@@ -494,6 +500,8 @@ export interface PlanGate {
   fixHint: string | undefined;
   /** Undefined: the workstream's budget minutes. */
   timeoutMinutes: number | undefined;
+  /** Playbook ids that apply when this gate fails (`playbooks:`); empty when it names none. */
+  playbooks: string[];
   /** A number the command prints, compared with the base's; undefined for a pass/fail command. */
   metric: { pattern: string; maxRegressionPercent: number } | undefined;
 }

@@ -5,6 +5,7 @@
 
 import { htmlReportStyle } from "./html-report-style.ts";
 import { html, SafeHtml } from "./html-template.ts";
+import { renderModuleTableHtml } from "./module-tests.ts";
 import {
   formatCount,
   formatElapsed,
@@ -44,6 +45,7 @@ export function renderHtmlReport(report: CampaignReport, options: HtmlReportOpti
 </header>
 ${workstreamTable(report, options)}
 ${testResults(report, options)}
+${renderModuleTableHtml(report)}
 ${timeline(report)}
 ${retrospective(report)}
 ${details(report, options)}

@@ -1,6 +1,7 @@
 /** The campaign report as Markdown: the per-workstream table, test results, details, retrospective. */
 
 import { markdownInline } from "../text.ts";
+import { renderModuleTableMarkdown } from "./module-tests.ts";
 import {
   formatCount,
   formatElapsed,
@@ -34,6 +35,7 @@ export function renderMarkdownReport(
     "",
     ...workstreamTable(report),
     ...testResults(report),
+    ...renderModuleTableMarkdown(report),
     ...report.workstreams.flatMap((workstream) => workstreamDetails(workstream, options)),
     ...retrospective(report),
     ...timeline(report),

@@ -2,7 +2,7 @@
  * The campaign report as data: what `supervise report --format json` prints and what the Markdown
  * and HTML renderers draw. Field names follow the journal and bundle.json (snake_case, units in names).
  */
-import type { GateStatus, TestTally } from "../evidence/index.ts";
+import type { GateStatus, ModuleTally, TestTally } from "../evidence/index.ts";
 import type { WorkstreamStatus } from "../run/index.ts";
 import type { UsageRecord } from "../usage.ts";
 
@@ -126,6 +126,11 @@ export interface TestEvidence {
   /** Null when no test runner's summary was found in the output. */
   tally: TestTally | null;
   pass_rate: number | null;
+  /**
+   * The tests per module (cargo's `parser::tests`, a test file), when the full log names its tests;
+   * absent when it does not, or only a tail of the output was kept (a partial list would undercount).
+   */
+  modules?: ModuleTally[];
 }
 
 export interface Retrospective {

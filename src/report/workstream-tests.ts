@@ -3,7 +3,7 @@
  * the latest CI run ci_green looked at. Pure: the logs are read at the edge and handed in.
  */
 
-import { parseTestOutput, passRate } from "../evidence/index.ts";
+import { parseTestOutput, passRate, tallyByModule } from "../evidence/index.ts";
 import type { ClaimSummary, GateSummary, WorkstreamState } from "../run/index.ts";
 import type { TestEvidence } from "./report-model.ts";
 
@@ -49,7 +49,16 @@ function evidence(
   text: string,
 ): TestEvidence {
   const tally = parseTestOutput(text);
-  return { claim, gate, log, read_from: readFrom, tally, pass_rate: tally ? passRate(tally) : null };
+  const modules = readFrom === "log" ? tallyByModule(text) : null;
+  return {
+    claim,
+    gate,
+    log,
+    read_from: readFrom,
+    tally,
+    pass_rate: tally ? passRate(tally) : null,
+    ...(modules === null ? {} : { modules }),
+  };
 }
 
 function latestGate(

@@ -10,11 +10,27 @@ const validate = (plan: string, cwd = root) =>
   execa(process.execPath, [join(root, "src", "cli.ts"), "validate", plan], { cwd, reject: false });
 
 describe("the example plans", () => {
-  it.each(["sandbox/examples/parallel-test-campaign.yaml", "sandbox/examples/phased-build.yaml"])(
-    "%s validates",
+  it.each(["parallel-test-campaign.yaml", "phased-build.yaml"])(
+    "sandbox/examples/%s validates beside its rust-target repository",
     async (plan) => {
-      const result = await validate(plan);
-      expect(result.exitCode, result.stderr).toBe(0);
+      const workspace = mkdtempSync(join(tmpdir(), "supervise-examples-"));
+      try {
+        cpSync(join(root, "sandbox", "examples", plan), join(workspace, plan));
+        cpSync(join(root, "sandbox", "examples", "rust-target"), join(workspace, "rust-target"), {
+          recursive: true,
+        });
+        const git = (args: string[]) =>
+          execa("git", ["-c", "user.name=t", "-c", "user.email=t@example.invalid", ...args], {
+            cwd: join(workspace, "rust-target"),
+          });
+        await git(["init", "-q", "-b", "main"]);
+        await git(["add", "-A"]);
+        await git(["commit", "-qm", "rust-target"]);
+        const result = await validate(plan, workspace);
+        expect(result.exitCode, result.stderr).toBe(0);
+      } finally {
+        rmSync(workspace, { recursive: true, force: true });
+      }
     },
   );
 

@@ -44,6 +44,18 @@ describe("firstErrorLines", () => {
     expect(firstErrorLines(log)).toBe("warning: unused variable: `x`\n --> src/main.rs:2:9");
   });
 
+  it("strips the character-set resets of a coloured rustfmt diff", () => {
+    const log = [
+      "Diff in /checkout/units/src/kelvin.rs:3:",
+      "\u001b[31m-pub fn k(c:f64)->f64{ c }",
+      "\u001b(B\u001b[m\u001b[32m+pub fn k(c: f64) -> f64 {",
+      "\u001b(B\u001b[m",
+    ].join("\n");
+    expect(firstErrorLines(log)).toBe(
+      "Diff in /checkout/units/src/kelvin.rs:3:\n-pub fn k(c:f64)->f64{ c }\n+pub fn k(c: f64) -> f64 {",
+    );
+  });
+
   it("is empty when no line reads as an error, and stops at its line limit", () => {
     expect(firstErrorLines("src/a.js\nsrc/b.js\n")).toBe("");
     const many = Array.from({ length: 50 }, (_, index) => `error: problem ${index}`).join("\n");

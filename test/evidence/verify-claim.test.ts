@@ -19,6 +19,7 @@ const fmt: PlanGate = {
   run: "./fmt-check",
   fixHint: "run ./fmt --write",
   timeoutMinutes: 2,
+  playbooks: [],
   metric: undefined,
 };
 const clippy: PlanGate = {
@@ -26,6 +27,7 @@ const clippy: PlanGate = {
   run: "cargo clippy",
   fixHint: undefined,
   timeoutMinutes: undefined,
+  playbooks: [],
   metric: undefined,
 };
 

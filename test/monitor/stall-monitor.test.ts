@@ -20,6 +20,7 @@ function playbook(id: string, signals: SignalKind[], overrides: Partial<Playbook
     signals,
     gates: [],
     logPatterns: [],
+    namedByGates: [],
     maxAttempts: 2,
     onExhausted: "escalate",
     body: "{{signal}} in {{workstream}} ({{goal}}) on {{branch}} into {{base}}, attempt {{attempt}}/{{max_attempts}}:\n{{evidence}}\nDone when:\n{{gates}}",

@@ -56,7 +56,7 @@ describe("planJsonSchema", () => {
     ]);
   });
 
-  it("names the plan's own gates by pattern, each a command with an optional fix hint and metric", () => {
+  it("names the plan's own gates by pattern, each a command with an optional fix hint, playbooks and metric", () => {
     const gates = schema.properties.gates as unknown as {
       propertyNames: unknown;
       additionalProperties: ObjectSchema;
@@ -66,6 +66,7 @@ describe("planJsonSchema", () => {
       "run",
       "fix_hint",
       "timeout_minutes",
+      "playbooks",
       "metric",
       "max_regression",
     ]);

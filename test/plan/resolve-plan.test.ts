@@ -173,12 +173,14 @@ describe("resolvePlan (through validatePlanSource)", () => {
       run: "cargo fmt --check",
       fixHint: "run cargo fmt",
       timeoutMinutes: undefined,
+      playbooks: [],
     };
     const clippy = {
       name: "clippy",
       run: "cargo clippy --all-targets -- -D warnings",
       fixHint: undefined,
       timeoutMinutes: 5,
+      playbooks: [],
       metric: undefined,
     };
     expect(plan.gates).toEqual({ clippy, fmt });

@@ -1,15 +1,13 @@
 import { ExitCode } from "../../errors.ts";
-import { loadPlaybooks, playbookDirectoriesFor, playbookGatesFor } from "../../monitor/index.ts";
-import { loadPlan } from "../../plan/index.ts";
 import { parseCommandArguments, rejectExtraPositionals, requirePositional } from "../arguments.ts";
 import type { CommandContext } from "./command-context.ts";
+import { loadPlanAndPlaybooks } from "./plan-and-playbooks.ts";
 
 export async function validateCommand(args: string[], context: CommandContext): Promise<number> {
   const { values, positionals } = parseCommandArguments("validate", args, { json: { type: "boolean" } });
   const file = requirePositional("validate", positionals, 0, "the plan file (supervise validate PLAN)");
   rejectExtraPositionals("validate", positionals, 1);
-  const plan = await loadPlan(file, { cwd: context.cwd });
-  const playbooks = await loadPlaybooks(playbookDirectoriesFor(plan), playbookGatesFor(plan));
+  const { plan, playbooks } = await loadPlanAndPlaybooks(file, context.cwd);
   if (values.json) {
     context.output.out(
       `${JSON.stringify({ valid: true, plan: plan.file, workstreams: plan.workstreams.map((w) => w.id) })}\n`,

@@ -3,13 +3,8 @@
  * `--only` matched against the plan's workstreams. Nothing here touches the state dir.
  */
 import { UsageError } from "../../../errors.ts";
-import {
-  loadPlaybooks,
-  type Playbook,
-  playbookDirectoriesFor,
-  playbookGatesFor,
-} from "../../../monitor/index.ts";
-import { loadPlan, type Plan } from "../../../plan/index.ts";
+import type { Playbook } from "../../../monitor/index.ts";
+import type { Plan } from "../../../plan/index.ts";
 import {
   parseCommandArguments,
   parsePositiveInteger,
@@ -17,6 +12,7 @@ import {
   requirePositional,
 } from "../../arguments.ts";
 import type { CommandContext } from "../command-context.ts";
+import { loadPlanAndPlaybooks } from "../plan-and-playbooks.ts";
 import { runOptions } from "./run-options.ts";
 
 export interface RunRequest {
@@ -44,8 +40,7 @@ export async function readRunRequest(args: string[], context: CommandContext): P
   const planFile = requirePositional("run", positionals, 0, "the plan file (supervise run PLAN)");
   rejectExtraPositionals("run", positionals, 1);
   const concurrencyOverride = parsePositiveInteger("concurrency", values.concurrency);
-  const plan = await loadPlan(planFile, { cwd: context.cwd });
-  const playbooks = await loadPlaybooks(playbookDirectoriesFor(plan), playbookGatesFor(plan));
+  const { plan, playbooks } = await loadPlanAndPlaybooks(planFile, context.cwd);
   return {
     planFile,
     plan,

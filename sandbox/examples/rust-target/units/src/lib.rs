@@ -1,0 +1,4 @@
+//! Temperatures: conversion and display.
+
+pub mod convert;
+pub mod format;
