@@ -28,16 +28,19 @@ export {
   branchSafeWorkstreamIds,
   caseDistinctWorkstreamIds,
   checkPlanRules,
+  dependenciesInEarlierPhases,
   gateCommandsPresent,
   issueForIssueClosed,
   knownDependencies,
   knownGatesInDone,
+  knownPhaseGates,
+  knownPhases,
   type PlanRule,
   planGateNamesFree,
   planRules,
   uniqueWorkstreamIds,
 } from "./plan-rules.ts";
-export { resolvePlan } from "./resolve-plan.ts";
+export { phaseOrder, resolvePlan } from "./resolve-plan.ts";
 export {
   type AgentConfig,
   type BudgetConfig,
@@ -47,6 +50,8 @@ export {
   defaultModel,
   type ForgeConfig,
   isCliAgent,
+  type Phase,
+  type PhaseGate,
   type Plan,
   type PlanDocument,
   type PlanGate,

@@ -251,6 +251,49 @@ const gatesSchema = z
     "The plan's own gates, by name (e.g. fmt: { run: cargo fmt --check }); names must differ from the built-in gates.",
   );
 
+/** A phase gate: a gate the plan defines, by name, or a command written in place. */
+const phaseGateSchema = z.union(
+  [
+    z.string().min(1).describe("The name of a gate the plan defines under `gates` (without a metric)."),
+    z
+      .strictObject({
+        name: z
+          .string()
+          .regex(gateNamePattern, "use lower-case letters, digits, _ and -, starting with a letter")
+          .optional()
+          .describe("Names its log and its line in status and the report; default `<phase>-<position>`."),
+        run: z
+          .string()
+          .min(1)
+          .describe("Shell command run by the supervisor on the integrated base, sandboxed; exit 0 passes."),
+        timeout_minutes: z.number().positive().optional().describe("Minutes it may run; default 60."),
+      })
+      .describe("A command written in place."),
+  ],
+  { error: "expected a gate name, or a mapping { run: COMMAND }" },
+);
+
+const phaseSchema = z
+  .strictObject({
+    gates: z
+      .array(phaseGateSchema)
+      .default([])
+      .describe(
+        "Run in this order on the base as the forge has it once every workstream of the phase is accepted (their merges included); the first failing one stops the rest and is escalated to a human.",
+      ),
+  })
+  .describe("One phase: the gates its integrated work must pass before the next phase starts.");
+
+const phasesSchema = z
+  .record(
+    z.string().regex(gateNamePattern, "use lower-case letters, digits, _ and -, starting with a letter"),
+    phaseSchema,
+  )
+  .optional()
+  .describe(
+    "The phases, in the order they run (e.g. build: { gates: [clippy] }, then polish: {}). A workstream of a phase starts only once every workstream of the earlier phases is accepted and their gates passed (or a human waived them). Without this map, phases run in the order workstreams first name them, with no gates.",
+  );
+
 const forgeSchema = z
   .discriminatedUnion("kind", [
     z.strictObject({ kind: z.literal("local") }),
@@ -273,6 +316,13 @@ export const workstreamSchema = z.strictObject({
   goal: z.string().min(1).describe("One sentence: what done means for this workstream."),
   brief: z.string().optional().describe("Longer instructions for the worker."),
   depends_on: z.array(z.string()).default([]).describe("Ids that must be accepted before this one starts."),
+  phase: z
+    .string()
+    .regex(gateNamePattern, "use lower-case letters, digits, _ and -, starting with a letter")
+    .optional()
+    .describe(
+      "The phase it belongs to (see `phases`); a workstream without one is held by no phase, only by its depends_on.",
+    ),
   agent: agentSchema.optional(),
   commands: commandsSchema.optional(),
   budget: budgetSchema.optional(),
@@ -298,6 +348,7 @@ export const planSchema = z
       .default("parallel")
       .describe("canary: the first ready workstream is accepted before any other starts."),
     gates: gatesSchema,
+    phases: phasesSchema,
     defaults: z
       .strictObject({
         done: doneSchema.optional(),
@@ -417,6 +468,8 @@ export interface Workstream {
   goal: string;
   brief: string | undefined;
   dependsOn: string[];
+  /** The phase it belongs to; undefined when no phase holds it. */
+  phase: string | undefined;
   agent: AgentConfig;
   commands: CommandsConfig;
   budget: BudgetConfig;
@@ -438,6 +491,21 @@ export interface PlanGate {
   timeoutMinutes: number | undefined;
   /** A number the command prints, compared with the base's; undefined for a pass/fail command. */
   metric: { pattern: string; maxRegressionPercent: number } | undefined;
+}
+
+/** A command a phase runs on the integrated base. */
+export interface PhaseGate {
+  name: string;
+  run: string;
+  timeoutMinutes: number;
+}
+
+/** A phase, resolved: the workstreams that name it and the gates their integrated work must pass. */
+export interface Phase {
+  name: string;
+  /** In plan order. */
+  workstreams: string[];
+  gates: PhaseGate[];
 }
 
 /** A validated plan with paths made absolute and defaults applied. */
@@ -464,5 +532,7 @@ export interface Plan {
   playbooks: string | undefined;
   /** The gates the plan defines, by name. */
   gates: Record<string, PlanGate>;
+  /** In the order they run; empty when no workstream names a phase. */
+  phases: Phase[];
   workstreams: Workstream[];
 }
