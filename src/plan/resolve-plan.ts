@@ -121,20 +121,22 @@ function resolvePhases(document: PlanDocument, gates: Record<string, PlanGate>):
     workstreams: document.workstreams
       .filter((workstream) => workstream.phase === name)
       .map((workstream) => workstream.id),
-    gates: (document.phases?.[name]?.gates ?? []).map((gate, index): PhaseGate => {
+    // A name no gate defines is a rule's problem (knownPhaseGates); resolution runs regardless.
+    gates: (document.phases?.[name]?.gates ?? []).flatMap((gate, index): PhaseGate[] => {
       if (typeof gate !== "string") {
-        return {
-          name: gate.name ?? `${name}-${index + 1}`,
-          run: gate.run,
-          timeoutMinutes: gate.timeout_minutes ?? defaultPhaseGateMinutes,
-        };
+        return [
+          {
+            name: gate.name ?? `${name}-${index + 1}`,
+            run: gate.run,
+            timeoutMinutes: gate.timeout_minutes ?? defaultPhaseGateMinutes,
+          },
+        ];
       }
-      const defined = gates[gate]!;
-      return {
-        name: gate,
-        run: defined.run,
-        timeoutMinutes: defined.timeoutMinutes ?? defaultPhaseGateMinutes,
-      };
+      const defined = gates[gate];
+      if (defined === undefined) return [];
+      return [
+        { name: gate, run: defined.run, timeoutMinutes: defined.timeoutMinutes ?? defaultPhaseGateMinutes },
+      ];
     }),
   }));
 }

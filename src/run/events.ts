@@ -123,6 +123,10 @@ const eventData = {
     forge: z.string().optional(),
     /** The plan's repository; empty in journals written before it was recorded. */
     repo: z.string().default(""),
+    /** The plan's phases in order, for status and the report; absent when it has none. */
+    phases: z
+      .array(z.object({ name: z.string(), workstreams: z.array(z.string()), gates: z.array(z.string()) }))
+      .optional(),
   },
   "run.resumed": { run: z.string() },
   "run.stopped": {

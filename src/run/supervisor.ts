@@ -99,6 +99,15 @@ class Supervisor {
         sandbox: this.dependencies.sandboxFacts ?? plan.sandbox,
         forge: plan.forge.kind,
         repo: plan.repo,
+        ...(plan.phases.length > 0
+          ? {
+              phases: plan.phases.map((phase) => ({
+                name: phase.name,
+                workstreams: phase.workstreams,
+                gates: phase.gates.map((gate) => gate.name),
+              })),
+            }
+          : {}),
       });
     } else {
       await this.context.record("run.resumed", null, { run: runId });
