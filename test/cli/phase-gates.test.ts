@@ -34,7 +34,9 @@ ls registry > .git/started-with.txt
 case "$SUPERVISE_WORKSTREAM" in
   deploy-a) printf 'name=deploy\\n' > registry/a.cmd ;;
   deploy-b) printf 'name=${secondName}\\n' > registry/b.cmd ;;
-  *) echo "the commands: $(ls registry | tr '\\n' ' ')" > docs.txt ;;
+  # The polish phase renames the second command if it clashes, then documents them all.
+  *) sed -i 's/^name=deploy$/name=ship/' registry/b.cmd
+     echo "the commands: $(cat registry/*.cmd | tr '\\n' ' ')" > docs.txt ;;
 esac
 git add -A && git commit -qm "$SUPERVISE_WORKSTREAM"
 supervise tool open_pull_request --input "{\\"title\\": \\"$SUPERVISE_WORKSTREAM\\", \\"body\\": \\"work\\"}"
@@ -110,7 +112,7 @@ describe("phases", () => {
     expect(status.stdout).toMatch(/build\s+failed, waiting on phase-build-1/);
     expect(status.stdout).toMatch(/docs\s+pending/);
 
-    const approve = await workspace.supervise(["approve", "phase-build-1", "--note", "fixed in polish"]);
+    const approve = await workspace.supervise(["approve", "phase-build-1", "--note", "polish renames the second command"]);
     expect(approve.exitCode, approve.stderr).toBe(0);
     const result = await run;
     expect(result.exitCode, result.stdout + result.stderr).toBe(0);
@@ -125,7 +127,7 @@ describe("phases", () => {
       phase: "build",
       escalation: "phase-build-1",
       decision: "approve",
-      note: "fixed in polish",
+      note: "polish renames the second command",
     });
     // Nothing of phase polish started before the human decided.
     expect(docsStarted.seq).toBeGreaterThan(decided.seq);
