@@ -33,6 +33,7 @@ describe("planJsonSchema", () => {
       "goal",
       "brief",
       "depends_on",
+      "phase",
       "agent",
       "commands",
       "budget",

@@ -104,6 +104,7 @@ describe("resolvePlan (through validatePlanSource)", () => {
       notify: undefined,
       secrets: [],
       gates: {},
+      phases: [],
       workstreams: [],
     });
     expect(plan.workstreams).toEqual([
