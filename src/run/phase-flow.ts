@@ -96,7 +96,6 @@ export class PhaseFlow {
   ): Promise<void> {
     const escalation = `phase-${phase.name}-${checks + 1}`;
     await this.run.record("phase.failed", null, { phase: phase.name, base_sha: baseSha, gates, escalation });
-    this.run.wakeLoop();
     await this.awaitDecision(phase, escalation);
   }
 
@@ -124,6 +123,8 @@ export class PhaseFlow {
       },
     });
     if (record.status === "pending") this.notify(phase, escalation, question);
+    // Only now is there a pending escalation on disk for --no-wait to find.
+    this.run.wakeLoop();
     let decided: EscalationRecord;
     try {
       decided = await escalations.waitForDecision(escalation, this.run.stopSignal);

@@ -112,7 +112,12 @@ describe("phases", () => {
     expect(status.stdout).toMatch(/build\s+failed, waiting on phase-build-1/);
     expect(status.stdout).toMatch(/docs\s+pending/);
 
-    const approve = await workspace.supervise(["approve", "phase-build-1", "--note", "polish renames the second command"]);
+    const approve = await workspace.supervise([
+      "approve",
+      "phase-build-1",
+      "--note",
+      "polish renames the second command",
+    ]);
     expect(approve.exitCode, approve.stderr).toBe(0);
     const result = await run;
     expect(result.exitCode, result.stdout + result.stderr).toBe(0);
@@ -201,5 +206,36 @@ describe("phases", () => {
 
     const status = await workspace.supervise(["status"]);
     expect(status.stdout).toMatch(/build\s+passed/);
+  });
+
+  it("with --no-wait stops on a red phase; a denial read on resume blocks the later phases without re-running the gate", async () => {
+    writePlan("deploy");
+    const first = await workspace.supervise(["plan.yaml", "--no-wait"]);
+    expect(first.exitCode, first.stdout + first.stderr).toBe(3);
+    const deny = await workspace.supervise(["deny", "phase-build-1", "--note", "rename one first"]);
+    expect(deny.exitCode, deny.stderr).toBe(0);
+
+    const resumed = await workspace.supervise(["plan.yaml"]);
+    expect(resumed.exitCode, resumed.stdout + resumed.stderr).toBe(1);
+    const { events } = await readJournal(join(runDirectory(), "journal.jsonl"));
+    expect(events.filter((event) => event.type === "phase.failed")).toHaveLength(1);
+    expect(events.find((event) => event.type === "phase.decided")).toMatchObject({
+      phase: "build",
+      decision: "deny",
+      note: "rename one first",
+    });
+    expect(events.some((event) => event.type === "workstream.started" && event.workstream === "docs")).toBe(
+      false,
+    );
+    const blocked = events.find((event) => event.type === "workstream.blocked");
+    expect(blocked).toMatchObject({
+      workstream: "docs",
+      reason: expect.stringMatching(
+        /^phase build's gates failed on the integrated base and \S+ denied going on \(escalation phase-build-1\)$/,
+      ),
+    });
+    const status = await workspace.supervise(["status"]);
+    expect(status.stdout).toMatch(/build\s+denied by \S+ \(phase-build-1\): later phases blocked/);
+    expect(status.stdout).toContain("build: registry — `bash check-registry.sh` exited 1");
   });
 });
