@@ -128,6 +128,7 @@ export async function recordModelWorkerRequests(
       issue: undefined,
       goal: "Add a helper beside every step module.",
       brief: undefined,
+      phase: undefined,
       dependsOn: [],
       kind: "change",
       agent: { provider: "replay", cassette: "generated", model: defaultModel },

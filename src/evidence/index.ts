@@ -13,6 +13,12 @@ export { ciWaitMsFor } from "./forge-gates.ts";
 export type { GateServices, Reviewer } from "./gate-context.ts";
 export { checkoutGatesOf, explainGates, gatesInRunOrder, isCheckoutGate } from "./gate-registry.ts";
 export { type CommandObservation, type GateResult, type GateStatus, gateEventVerbs } from "./gate-result.ts";
+export {
+  observePhaseGates,
+  type PhaseGateCommand,
+  type PhaseGateObservation,
+  type PhaseGatesRequest,
+} from "./phase-gates.ts";
 export { type ModuleTally, tallyByModule } from "./test-modules.ts";
 export { addTallies, parseTestOutput, passRate, type TestTally } from "./test-results.ts";
 export { verifyClaim } from "./verify-claim.ts";

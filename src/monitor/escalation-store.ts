@@ -33,9 +33,10 @@ export interface EscalationRecord {
   question: string;
   /**
    * What led here: a worker's ask_human, the monitor when playbooks are exhausted, a spent budget,
-   * or a rejected claim whose change had already landed on the base.
+   * a rejected claim whose change had already landed on the base, or a phase's gates red on the
+   * integrated base (then `workstream` reads `phase NAME`: no one workstream owns it).
    */
-  source: "worker" | "monitor" | "budget" | "landing";
+  source: "worker" | "monitor" | "budget" | "landing" | "phase";
   context: EscalationContext | null;
   status: "pending" | "approved" | "denied" | "replied";
   opened_at: string;

@@ -28,16 +28,19 @@ export {
   branchSafeWorkstreamIds,
   caseDistinctWorkstreamIds,
   checkPlanRules,
+  dependenciesInEarlierPhases,
   gateCommandsPresent,
   issueForIssueClosed,
   knownDependencies,
   knownGatesInDone,
+  knownPhaseGates,
+  knownPhases,
   type PlanRule,
   planGateNamesFree,
   planRules,
   uniqueWorkstreamIds,
 } from "./plan-rules.ts";
-export { resolvePlan } from "./resolve-plan.ts";
+export { phaseOrder, resolvePlan } from "./resolve-plan.ts";
 export {
   type AgentConfig,
   type BudgetConfig,
@@ -49,6 +52,8 @@ export {
   type ForgeConfig,
   isCliAgent,
   type MutationConfig,
+  type Phase,
+  type PhaseGate,
   type Plan,
   type PlanDocument,
   type PlanGate,

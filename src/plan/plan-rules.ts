@@ -7,7 +7,7 @@ import { didYouMean } from "../closest-match.ts";
 import type { PlanProblem } from "../errors.ts";
 import { type BuiltInGateId, gateIds, isBuiltInGate } from "./built-in-gates.ts";
 import { formatPlanPath, type PlanLocator, type PlanPath, problemAt } from "./plan-locator.ts";
-import { builtInDoneFor } from "./resolve-plan.ts";
+import { builtInDoneFor, phaseOrder } from "./resolve-plan.ts";
 import { builtInDefaults, type PlanDocument, workstreamIdPattern } from "./schema.ts";
 
 export type PlanRule = (document: PlanDocument, locate: PlanLocator) => PlanProblem[];
@@ -312,6 +312,85 @@ export const allowListNeedsIsolation: PlanRule = (document, locate) => {
   ];
 };
 
+/** With a `phases` map, every phase a workstream names is one of it (a typo must not make a new phase). */
+export const knownPhases: PlanRule = (document, locate) => {
+  if (document.phases === undefined) return [];
+  const known = Object.keys(document.phases);
+  return document.workstreams.flatMap((workstream, index) =>
+    workstream.phase === undefined || known.includes(workstream.phase)
+      ? []
+      : [
+          problemAt(
+            locate,
+            ["workstreams", index, "phase"],
+            `unknown phase "${workstream.phase}"${didYouMean(workstream.phase, known)}; phases are ${known.join(", ") || "none"} (under phases)`,
+          ),
+        ],
+  );
+};
+
+/**
+ * A phase gate named by name is one the plan defines, and passes or fails by its exit code: a
+ * metric gate compares a claim with its base, and on the integrated base there is no claim.
+ */
+export const knownPhaseGates: PlanRule = (document, locate) =>
+  Object.entries(document.phases ?? {}).flatMap(([phase, definition]) =>
+    definition.gates.flatMap((gate, position) => {
+      if (typeof gate !== "string") return [];
+      const path = ["phases", phase, "gates", position];
+      const defined = Object.keys(document.gates).filter((name) => !isBuiltInGate(name));
+      if (isBuiltInGate(gate)) {
+        return [
+          problemAt(
+            locate,
+            path,
+            `"${gate}" is a built-in gate of a claim; a phase runs commands on the integrated base: name a gate defined under gates, or write { run: COMMAND }`,
+          ),
+        ];
+      }
+      if (!defined.includes(gate)) {
+        return [
+          problemAt(
+            locate,
+            path,
+            `unknown gate "${gate}"${didYouMean(gate, defined)}; a phase gate is a gate defined under gates (${defined.join(", ") || "none"}) or { run: COMMAND }`,
+          ),
+        ];
+      }
+      if (document.gates[gate]?.metric !== undefined) {
+        return [
+          problemAt(
+            locate,
+            path,
+            `gate "${gate}" has a metric, which compares a claim with its base; on the integrated base there is no claim: use a gate without metric, or { run: COMMAND }`,
+          ),
+        ];
+      }
+      return [];
+    }),
+  );
+
+/** A workstream waits for the phases before its own, so it cannot depend on one of a later phase. */
+export const dependenciesInEarlierPhases: PlanRule = (document, locate) => {
+  const order = phaseOrder(document);
+  const phaseOf = new Map(document.workstreams.map((workstream) => [workstream.id, workstream.phase]));
+  return document.workstreams.flatMap((workstream, index) => {
+    if (workstream.phase === undefined) return [];
+    const own = order.indexOf(workstream.phase);
+    return workstream.depends_on.flatMap((dependency, position) => {
+      const phase = phaseOf.get(dependency);
+      if (phase === undefined || order.indexOf(phase) <= own) return [];
+      return [
+        problemAt(
+          locate,
+          ["workstreams", index, "depends_on", position],
+          `workstream "${workstream.id}" of phase ${workstream.phase} depends on "${dependency}" of the later phase ${phase}, which starts only after ${workstream.phase} is done: move one of them, or drop the dependency`,
+        ),
+      ];
+    });
+  });
+};
+
 export const planRules: readonly PlanRule[] = [
   uniqueWorkstreamIds,
   branchSafeWorkstreamIds,
@@ -323,6 +402,9 @@ export const planRules: readonly PlanRule[] = [
   gateCommandsPresent,
   issueForIssueClosed,
   allowListNeedsIsolation,
+  knownPhases,
+  knownPhaseGates,
+  dependenciesInEarlierPhases,
 ];
 
 /** Every rule's problems, in no particular order (the caller sorts). */

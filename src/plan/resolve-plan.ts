@@ -10,6 +10,8 @@ import {
   builtInDefaults,
   type CommandsConfig,
   defaultReviewer,
+  type Phase,
+  type PhaseGate,
   type Plan,
   type PlanDocument,
   type PlanGate,
@@ -38,6 +40,7 @@ export function resolvePlan(document: PlanDocument, file: string): Plan {
     secrets: [...document.secrets],
     playbooks: document.playbooks === undefined ? undefined : path.resolve(planDirectory, document.playbooks),
     gates,
+    phases: resolvePhases(document, gates),
     workstreams: document.workstreams.map((workstream) =>
       resolveWorkstream(workstream, document, planDirectory, gates),
     ),
@@ -63,6 +66,7 @@ function resolveWorkstream(
     ...(ciWaitMinutesOf(workstream, document) === undefined
       ? {}
       : { ciWaitMinutes: ciWaitMinutesOf(workstream, document) }),
+    phase: workstream.phase,
     // An agent is one coherent choice (provider and its settings), so a workstream's replaces the plan's.
     agent: resolveAgent(workstream.agent ?? document.agent, planDirectory),
     commands: mergeCommands(builtInDefaults.commands, defaults.commands, workstream.commands),
@@ -112,6 +116,43 @@ function resolveGates(gates: PlanDocument["gates"]): Record<string, PlanGate> {
       },
     ]),
   );
+}
+
+/** A phase gate's default timeout: it checks the integrated work of many workstreams, not one claim. */
+const defaultPhaseGateMinutes = 60;
+
+/** The phases in the order of the `phases` map, or else as workstreams first name them. */
+export function phaseOrder(document: Pick<PlanDocument, "phases" | "workstreams">): string[] {
+  const named = document.workstreams.flatMap((workstream) =>
+    workstream.phase === undefined ? [] : [workstream.phase],
+  );
+  return [...new Set([...Object.keys(document.phases ?? {}), ...named])];
+}
+
+function resolvePhases(document: PlanDocument, gates: Record<string, PlanGate>): Phase[] {
+  return phaseOrder(document).map((name) => ({
+    name,
+    workstreams: document.workstreams
+      .filter((workstream) => workstream.phase === name)
+      .map((workstream) => workstream.id),
+    // A name no gate defines is a rule's problem (knownPhaseGates); resolution runs regardless.
+    gates: (document.phases?.[name]?.gates ?? []).flatMap((gate, index): PhaseGate[] => {
+      if (typeof gate !== "string") {
+        return [
+          {
+            name: gate.name ?? `${name}-${index + 1}`,
+            run: gate.run,
+            timeoutMinutes: gate.timeout_minutes ?? defaultPhaseGateMinutes,
+          },
+        ];
+      }
+      const defined = gates[gate];
+      if (defined === undefined) return [];
+      return [
+        { name: gate, run: defined.run, timeoutMinutes: defined.timeoutMinutes ?? defaultPhaseGateMinutes },
+      ];
+    }),
+  }));
 }
 
 function resolveReviewer(reviewer: ReviewerConfig, planDirectory: string): ReviewerConfig {

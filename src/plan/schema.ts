@@ -257,6 +257,49 @@ const gatesSchema = z
     "The plan's own gates, by name (e.g. fmt: { run: cargo fmt --check }); names must differ from the built-in gates.",
   );
 
+/** A phase gate: a gate the plan defines, by name, or a command written in place. */
+const phaseGateSchema = z.union(
+  [
+    z.string().min(1).describe("The name of a gate the plan defines under `gates` (without a metric)."),
+    z
+      .strictObject({
+        name: z
+          .string()
+          .regex(gateNamePattern, "use lower-case letters, digits, _ and -, starting with a letter")
+          .optional()
+          .describe("Names its log and its line in status and the report; default `<phase>-<position>`."),
+        run: z
+          .string()
+          .min(1)
+          .describe("Shell command run by the supervisor on the integrated base, sandboxed; exit 0 passes."),
+        timeout_minutes: z.number().positive().optional().describe("Minutes it may run; default 60."),
+      })
+      .describe("A command written in place."),
+  ],
+  { error: "expected a gate name, or a mapping { run: COMMAND }" },
+);
+
+const phaseSchema = z
+  .strictObject({
+    gates: z
+      .array(phaseGateSchema)
+      .default([])
+      .describe(
+        "Run in this order on the base as the forge has it once every workstream of the phase is accepted (their merges included); the first failing one stops the rest and is escalated to a human.",
+      ),
+  })
+  .describe("One phase: the gates its integrated work must pass before the next phase starts.");
+
+const phasesSchema = z
+  .record(
+    z.string().regex(gateNamePattern, "use lower-case letters, digits, _ and -, starting with a letter"),
+    phaseSchema,
+  )
+  .optional()
+  .describe(
+    "The phases, in the order they run (e.g. build: { gates: [clippy] }, then polish: {}). A workstream of a phase starts only once every workstream of the earlier phases is accepted and their gates passed (or a human waived them). Without this map, phases run in the order workstreams first name them, with no gates.",
+  );
+
 const forgeSchema = z
   .discriminatedUnion("kind", [
     z.strictObject({
@@ -306,6 +349,13 @@ export const workstreamSchema = z.strictObject({
     .describe(
       "What the work does to behaviour. change (default): fixes or adds behaviour, so tests_prove_change wants a test that fails without it. refactor: keeps behaviour, so every test must pass with and without it.",
     ),
+  phase: z
+    .string()
+    .regex(gateNamePattern, "use lower-case letters, digits, _ and -, starting with a letter")
+    .optional()
+    .describe(
+      "The phase it belongs to (see `phases`); a workstream without one is held by no phase, only by its depends_on.",
+    ),
   agent: agentSchema.optional(),
   commands: commandsSchema.optional(),
   budget: budgetSchema.optional(),
@@ -331,6 +381,7 @@ export const planSchema = z
       .default("parallel")
       .describe("canary: the first ready workstream is accepted before any other starts."),
     gates: gatesSchema,
+    phases: phasesSchema,
     defaults: z
       .strictObject({
         done: doneSchema.optional(),
@@ -477,6 +528,8 @@ export interface Workstream {
   dependsOn: string[];
   /** What the work does to behaviour; tests_prove_change judges by it. */
   kind: "change" | "refactor";
+  /** The phase it belongs to; undefined when no phase holds it. */
+  phase: string | undefined;
   agent: AgentConfig;
   commands: CommandsConfig;
   budget: BudgetConfig;
@@ -506,6 +559,21 @@ export interface PlanGate {
   metric: { pattern: string; maxRegressionPercent: number } | undefined;
 }
 
+/** A command a phase runs on the integrated base. */
+export interface PhaseGate {
+  name: string;
+  run: string;
+  timeoutMinutes: number;
+}
+
+/** A phase, resolved: the workstreams that name it and the gates their integrated work must pass. */
+export interface Phase {
+  name: string;
+  /** In plan order. */
+  workstreams: string[];
+  gates: PhaseGate[];
+}
+
 /** A validated plan with paths made absolute and defaults applied. */
 export interface Plan {
   /** Absolute path of the plan file. */
@@ -530,6 +598,8 @@ export interface Plan {
   playbooks: string | undefined;
   /** The gates the plan defines, by name. */
   gates: Record<string, PlanGate>;
+  /** In the order they run; empty when no workstream names a phase. */
+  phases: Phase[];
   workstreams: Workstream[];
 }
 

@@ -3,9 +3,11 @@
  * gates, time, attempts, claims, interventions, escalations, usage and test counts; totals; the
  * retrospective; the timeline. Pure: the caller reads the files and passes the clock's time.
  */
+
 import { addTallies, passRate, verdictOf } from "../evidence/index.ts";
 import type { JournalEvent, RunState, WorkstreamState } from "../run/index.ts";
 import { addUsage, emptyUsage, type UsageRecord, usageOf, usageRecordOf } from "../usage.ts";
+import { phaseRows } from "./phase-rows.ts";
 import {
   type CampaignReport,
   type EscalationReport,
@@ -60,6 +62,7 @@ export function buildCampaignReport(input: CampaignReportInput): CampaignReport 
     },
     totals: totalsOf(workstreams),
     workstreams,
+    phases: phaseRows(events, state),
     retrospective: buildRetrospective({
       events,
       state,

@@ -3,7 +3,7 @@ import { isGateEvent, type JournalEvent } from "../run/index.ts";
 
 export function formatEventLine(event: JournalEvent): string {
   const time = event.ts.slice(11, 19);
-  const who = event.workstream ?? "run";
+  const who = event.workstream ?? (event.type.startsWith("phase.") ? "phase" : "run");
   return `${time} ${who} ${eventSummary(event)}`;
 }
 
@@ -57,6 +57,17 @@ function describeEvent(event: JournalEvent): string {
     case "run.started":
     case "run.resumed":
       return ` ${event.run}`;
+    case "phase.passed":
+    case "phase.failed": {
+      const failed = event.gates.find((gate) => gate.status === "fail" || gate.status === "error");
+      const gates = failed
+        ? `${failed.gate}: ${failed.detail}`
+        : event.gates.map((gate) => gate.gate).join(", ");
+      const waiting = event.type === "phase.failed" ? `; waiting on ${event.escalation}` : "";
+      return ` ${event.phase} on ${event.base_sha.slice(0, 12) || "no base"}: ${gates}${waiting}`;
+    }
+    case "phase.decided":
+      return ` ${event.phase}: ${event.decision} (${event.escalation})`;
     default:
       return "";
   }

@@ -44,6 +44,7 @@ export function renderHtmlReport(report: CampaignReport, options: HtmlReportOpti
 <p class="totals" id="totals">${totalsLine(report)}</p>
 </header>
 ${workstreamTable(report, options)}
+${phaseTable(report)}
 ${testResults(report, options)}
 ${renderModuleTableHtml(report)}
 ${timeline(report)}
@@ -88,6 +89,32 @@ function workstreamTable(report: CampaignReport, options: HtmlReportOptions): Sa
 ${rows}</tbody>
 </table>
 ${reasons.length > 0 ? html`<ul class="reasons">${reasons.map((workstream) => html`<li><strong>${workstream.workstream}</strong>: ${workstream.reason}</li>`)}</ul>` : ""}
+</section>`;
+}
+
+function phaseTable(report: CampaignReport): SafeHtml | string {
+  if (report.phases.length === 0) return "";
+  const rows = report.phases.map(
+    (phase) =>
+      html`<tr><td>${phase.phase}</td><td>${phase.summary}</td><td>${phase.gates.map((gate) => html`<span class="gate ${gateClass(gate.status)}" title="${gate.detail}">${gate.id}</span> `)}</td><td>${phase.workstreams.join(", ") || "-"}</td><td class="mono">${phase.base_sha?.slice(0, 12) ?? "-"}</td></tr>
+`,
+  );
+  const failures = report.phases.flatMap((phase) =>
+    phase.gates
+      .filter((gate) => gate.status === "fail" || gate.status === "error")
+      .map(
+        (gate) =>
+          html`<li><strong>${phase.phase}</strong>, ${gate.id}: ${gate.detail}${gate.first_errors ? html`<pre>${gate.first_errors}</pre>` : ""}</li>`,
+      ),
+  );
+  return html`<section id="phases">
+<h2>Phases</h2>
+<table class="phases">
+<thead><tr><th>phase</th><th>result</th><th>gates (on the integrated base)</th><th>workstreams</th><th>base</th></tr></thead>
+<tbody>
+${rows}</tbody>
+</table>
+${failures.length > 0 ? html`<ul class="reasons">${failures}</ul>` : ""}
 </section>`;
 }
 

@@ -10,5 +10,6 @@ export {
   type ViewWriter,
 } from "./live-view.ts";
 export { renderMarkdownReport } from "./markdown-report.ts";
+export { type PhaseRow, phaseRows, renderPhaseTable } from "./phase-rows.ts";
 export { readReportFiles } from "./report-files.ts";
 export { renderStatusTable, statusRows } from "./status-table.ts";

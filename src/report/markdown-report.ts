@@ -2,6 +2,7 @@
 
 import { markdownInline } from "../text.ts";
 import { renderModuleTableMarkdown } from "./module-tests.ts";
+import { formatPhaseGates } from "./phase-rows.ts";
 import {
   formatCount,
   formatElapsed,
@@ -34,6 +35,7 @@ export function renderMarkdownReport(
     `Run ${runStateText(report)}; started ${report.run.started_at ?? "-"}, ${formatElapsed(report.run.duration_ms)}. Report made ${report.run.generated_at}; paths are in ${report.run.directory}.`,
     "",
     ...workstreamTable(report),
+    ...phaseTable(report),
     ...testResults(report),
     ...renderModuleTableMarkdown(report),
     ...report.workstreams.flatMap((workstream) => workstreamDetails(workstream, options)),
@@ -74,6 +76,40 @@ function workstreamTable(report: CampaignReport): string[] {
         `- **${cell(workstream.workstream)}**: ${cell(workstream.reason!)}`,
         ...(index === all.length - 1 ? [""] : []),
       ]),
+  ];
+}
+
+function phaseTable(report: CampaignReport): string[] {
+  if (report.phases.length === 0) return [];
+  return [
+    "## Phases",
+    "",
+    "Each phase's gates run on the integrated base once all its workstreams are accepted; the next phase starts when they pass.",
+    "",
+    "| phase | result | gates | workstreams | base |",
+    "| --- | --- | --- | --- | --- |",
+    ...report.phases.map((phase) =>
+      row([
+        phase.phase,
+        phase.summary,
+        formatPhaseGates(phase),
+        phase.workstreams.join(", ") || "-",
+        phase.base_sha?.slice(0, 12) ?? "-",
+      ]),
+    ),
+    "",
+    ...report.phases.flatMap((phase) =>
+      phase.gates
+        .filter((gate) => gate.status === "fail" || gate.status === "error")
+        .flatMap((gate) => [
+          `- **${cell(phase.phase)}**, ${cell(gate.id)}: ${cell(gate.detail)}${phase.note ? ` (note: ${cell(phase.note)})` : ""}`,
+          ...(gate.first_errors
+            ? ["", "  ```", ...gate.first_errors.split("\n").map((line) => `  ${line}`), "  ```"]
+            : []),
+          ...(gate.log ? [`  Full log: ${cell(gate.log)}`] : []),
+          "",
+        ]),
+    ),
   ];
 }
 

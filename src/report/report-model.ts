@@ -5,6 +5,7 @@
 import type { GateStatus, ModuleTally, TestTally } from "../evidence/index.ts";
 import type { WorkstreamStatus } from "../run/index.ts";
 import type { UsageRecord } from "../usage.ts";
+import type { PhaseRow } from "./phase-rows.ts";
 
 export const reportSchemaId = "supervise.report/v1";
 
@@ -23,6 +24,8 @@ export interface CampaignReport {
   };
   totals: ReportTotals;
   workstreams: WorkstreamReport[];
+  /** The plan's phases and their gates on the integrated base; empty for a plan without phases. */
+  phases: PhaseRow[];
   retrospective: Retrospective;
   timeline: TimelineEntry[];
 }

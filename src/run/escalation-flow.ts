@@ -14,8 +14,8 @@ import type { RunContext } from "./run-context.ts";
 import { describeFailures } from "./worker-prompt.ts";
 import type { DecisionEffect } from "./workstream-state.ts";
 
-/** Why an escalation was opened; the decision means something different for each. */
-export type EscalationSource = EscalationRecord["source"];
+/** Why a workstream's escalation was opened; the decision means something different for each. */
+export type EscalationSource = Exclude<EscalationRecord["source"], "phase">;
 
 /** What a decision on an unverified landing does, applied by the part that owns landings. */
 export interface LandingDecisions {

@@ -88,6 +88,22 @@ const reason = { reason: z.string() };
 /** A pull request the supervisor opened itself, as the landing events record it. */
 const openedPullRequest = z.object({ number: count, url: z.string(), head: z.string(), head_sha: sha });
 
+/** One phase gate's result on the integrated base. */
+const phaseGateResult = z.object({
+  gate: z.string(),
+  status: z.enum(["pass", "fail", "error", "skipped"]),
+  detail: z.string(),
+  command: commandObservation.optional(),
+});
+
+/** A phase's gates, run once on the integrated base: where they ran and what each gave. */
+const phaseCheck = {
+  phase: z.string(),
+  /** The base commit the gates ran on: the forge's base once every workstream of the phase was accepted. */
+  base_sha: sha,
+  gates: z.array(phaseGateResult),
+};
+
 /** Who asked a human: a worker's ask_human, the monitor, a spent budget, or a change on the base no gate passed. */
 export const escalationSources = ["worker", "monitor", "budget", "landing"] as const;
 
@@ -107,6 +123,10 @@ const eventData = {
     forge: z.string().optional(),
     /** The plan's repository; empty in journals written before it was recorded. */
     repo: z.string().default(""),
+    /** The plan's phases in order, for status and the report; absent when it has none. */
+    phases: z
+      .array(z.object({ name: z.string(), workstreams: z.array(z.string()), gates: z.array(z.string()) }))
+      .optional(),
   },
   "run.resumed": { run: z.string() },
   "run.stopped": {
@@ -116,6 +136,20 @@ const eventData = {
     verdicts: z.record(z.string(), z.string()).optional(),
   },
   "run.finished": { verdicts: z.record(z.string(), z.string()) },
+
+  /** Phase events, like run events, carry `workstream: null`. */
+  "phase.passed": phaseCheck,
+  /** A red phase gate: escalated to a human at once, the next phase waits on the decision. */
+  "phase.failed": { ...phaseCheck, escalation: z.string() },
+  /** approve: the next phase starts, the failure waived; deny: later phases are blocked; reply: the gates run again. */
+  "phase.decided": {
+    phase: z.string(),
+    escalation: z.string(),
+    decision: z.enum(["approve", "deny", "reply"]),
+    decided_by: z.string().nullable(),
+    note: z.string().nullable(),
+    text: z.string().nullable(),
+  },
 
   "workstream.started": { goal: z.string() },
   "workstream.accepted": { claim: count, commit: sha.nullable(), waived: z.literal(true).optional() },
@@ -262,8 +296,15 @@ const eventData = {
 type EventData = typeof eventData;
 export type JournalEventType = keyof EventData;
 
-/** Run events carry no workstream; every other event names one. */
-type WorkstreamFieldOf<Type extends JournalEventType> = Type extends `run.${string}` ? null : string;
+/** Run and phase events carry no workstream; every other event names one. */
+type WorkstreamFieldOf<Type extends JournalEventType> = Type extends `run.${string}` | `phase.${string}`
+  ? null
+  : string;
+
+/** Events of the run or of a phase, which belong to no workstream. */
+export function isRunLevelEventType(type: string): boolean {
+  return type.startsWith("run.") || type.startsWith("phase.");
+}
 
 type EventOfType<Type extends JournalEventType> = {
   seq: number;
@@ -329,7 +370,7 @@ export function parseJournalEvent(value: unknown): ParsedEvent {
   const schema = dataSchemas.get(type);
   if (schema === undefined)
     return { problem: `its type "${type}" is not an event this version of supervise knows` };
-  const isRunEvent = type.startsWith("run.");
+  const isRunEvent = isRunLevelEventType(type);
   if (isRunEvent && workstream !== null) return { problem: `the run event ${type} names a workstream` };
   if (!isRunEvent && workstream === null) return { problem: `the event ${type} names no workstream` };
   const fast = type === "worker.usage" ? usageData(fields) : null;

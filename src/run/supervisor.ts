@@ -4,7 +4,8 @@
  * events folded by the state machine, so a resume after a crash continues exactly where the run
  * stopped. The parts it drives: the monitor (src/monitor/stall-monitor.ts), whose decisions
  * ./monitoring.ts applies, the escalation flow (./escalation-flow.ts), the claim verifier
- * (./claim-verifier.ts) and the worker's services (./worker-services.ts).
+ * (./claim-verifier.ts), the worker's services (./worker-services.ts) and the phases' gates
+ * (./phase-flow.ts).
  */
 
 import type { WorkerExit } from "../agent/index.ts";
@@ -16,6 +17,8 @@ import { usageRecordOf } from "../usage.ts";
 import { ClaimVerifier } from "./claim-verifier.ts";
 import { EscalationFlow } from "./escalation-flow.ts";
 import { Monitoring } from "./monitoring.ts";
+import { PhaseFlow } from "./phase-flow.ts";
+import { isPhaseOpenToNext } from "./phase-state.ts";
 import { RunContext } from "./run-context.ts";
 import { decideSchedule, isSelected } from "./scheduler.ts";
 import type { RunOutcome, SupervisorDependencies } from "./supervisor-dependencies.ts";
@@ -44,6 +47,9 @@ class Supervisor {
   private readonly landings: UnverifiedLandings;
   private readonly services: WorkerServiceFactory;
   private readonly tasks = new Map<string, Promise<void>>();
+  private readonly phases: PhaseFlow;
+  /** Per phase: its gates running, or its red check waiting on a human. */
+  private readonly phaseTasks = new Map<string, Promise<void>>();
   private stopReason: "interrupted" | "waiting_on_human" | null = null;
 
   constructor(dependencies: SupervisorDependencies) {
@@ -65,6 +71,7 @@ class Supervisor {
       definitionOfDone,
     });
     this.monitoring = new Monitoring(context, this.monitor, this.escalations);
+    this.phases = new PhaseFlow(context);
     this.verifier = new ClaimVerifier(context, this.monitoring, landings);
     this.services = new WorkerServiceFactory({
       run: context,
@@ -92,6 +99,15 @@ class Supervisor {
         sandbox: this.dependencies.sandboxFacts ?? plan.sandbox,
         forge: plan.forge.kind,
         repo: plan.repo,
+        ...(plan.phases.length > 0
+          ? {
+              phases: plan.phases.map((phase) => ({
+                name: phase.name,
+                workstreams: phase.workstreams,
+                gates: phase.gates.map((gate) => gate.name),
+              })),
+            }
+          : {}),
       });
     } else {
       await this.context.record("run.resumed", null, { run: runId });
@@ -103,7 +119,7 @@ class Supervisor {
     } catch (error) {
       // Stop every worker before the error leaves: nothing may keep working in a checkout.
       this.stop("interrupted");
-      await Promise.allSettled(this.tasks.values());
+      await Promise.allSettled([...this.tasks.values(), ...this.phaseTasks.values()]);
       if (!(error instanceof JournalWriteError)) {
         await this.context
           .record("run.stopped", null, {
@@ -121,12 +137,17 @@ class Supervisor {
     const { plan, options } = this.dependencies;
     const stopSignal = this.context.stopSignal;
     while (!stopSignal.aborted) {
-      const decision = decideSchedule(plan, this.statesForScheduling(), options);
+      const decision = decideSchedule(plan, this.statesForScheduling(), options, this.context.state.phases);
       for (const blocked of decision.block) {
         await this.context.record("workstream.blocked", blocked.workstream, { reason: blocked.reason });
         await this.verifier.writeBundleFor(blocked.workstream);
       }
       for (const id of decision.start) this.startTask(id);
+      for (const phase of decision.checkPhases) this.startPhaseTask(phase);
+      // A red phase check journaled before a crash still waits on its human.
+      for (const phase of this.context.state.phases.values()) {
+        if (phase.status === "failed") this.startPhaseTask(phase.name);
+      }
       // Workstreams caught mid-flight by a crash are driven again as soon as the run resumes.
       for (const workstream of plan.workstreams) {
         const status = this.context.statusOf(workstream.id);
@@ -138,15 +159,25 @@ class Supervisor {
           this.startTask(workstream.id);
         }
       }
-      if (this.tasks.size === 0) {
+      if (this.tasks.size === 0 && this.phaseTasks.size === 0) {
         if (decision.block.length > 0) continue;
         break;
       }
-      if (options.noWait && decision.start.length === 0 && (await this.onlyHumansLeft())) {
+      if (
+        options.noWait &&
+        decision.start.length === 0 &&
+        decision.checkPhases.length === 0 &&
+        (await this.onlyHumansLeft())
+      ) {
         this.stop("waiting_on_human");
         break;
       }
-      await Promise.race([...this.tasks.values(), this.context.woken, abortPromise(stopSignal)]);
+      await Promise.race([
+        ...this.tasks.values(),
+        ...this.phaseTasks.values(),
+        this.context.woken,
+        abortPromise(stopSignal),
+      ]);
     }
   }
 
@@ -154,10 +185,13 @@ class Supervisor {
     const { plan, options } = this.dependencies;
     const state = this.context.state;
     if (this.stopReason !== null) {
-      await Promise.allSettled(this.tasks.values());
-      const pending = [...state.workstreams.values()]
-        .filter((workstream) => workstream.pendingEscalation !== null)
-        .map((workstream) => workstream.pendingEscalation!.id);
+      await Promise.allSettled([...this.tasks.values(), ...this.phaseTasks.values()]);
+      const pending = [
+        ...[...state.workstreams.values()]
+          .filter((workstream) => workstream.pendingEscalation !== null)
+          .map((workstream) => workstream.pendingEscalation!.id),
+        ...this.phases.pendingEscalations(),
+      ];
       await this.context.record("run.stopped", null, {
         reason: this.stopReason,
         pending_escalations: pending,
@@ -179,7 +213,13 @@ class Supervisor {
         : { kind: "finished", state, allAccepted: false };
     }
     await this.context.record("run.finished", null, { verdicts });
-    const allAccepted = plan.workstreams.every((workstream) => statusOf(workstream.id) === "accepted");
+    // A phase whose gates a human denied (the last one's, which holds no later workstream) fails the run too.
+    const phasesThrough = plan.phases.every(
+      (phase) =>
+        phase.gates.length === 0 || isPhaseOpenToNext(state.phases.get(phase.name)?.status ?? "pending"),
+    );
+    const allAccepted =
+      phasesThrough && plan.workstreams.every((workstream) => statusOf(workstream.id) === "accepted");
     return { kind: "finished", state, allAccepted };
   }
 
@@ -195,11 +235,20 @@ class Supervisor {
    * already be on disk from while no supervisor ran), so nothing more can happen without one.
    */
   private async onlyHumansLeft(): Promise<boolean> {
-    const active = [...this.tasks.keys()].map((id) => this.context.workstreamState(id));
-    if (active.length === 0 || !active.every((workstream) => workstream.pendingEscalation !== null))
-      return false;
-    for (const workstream of active) {
-      const record = await this.dependencies.escalations.read(workstream.pendingEscalation!.id);
+    const waits: string[] = [];
+    for (const id of this.tasks.keys()) {
+      const pending = this.context.workstreamState(id).pendingEscalation;
+      if (pending === null) return false;
+      waits.push(pending.id);
+    }
+    for (const name of this.phaseTasks.keys()) {
+      const phase = this.context.state.phases.get(name);
+      if (phase?.status !== "failed" || phase.escalation === null) return false;
+      waits.push(phase.escalation);
+    }
+    if (waits.length === 0) return false;
+    for (const escalation of waits) {
+      const record = await this.dependencies.escalations.read(escalation);
       if (record?.status !== "pending") return false;
     }
     return true;
@@ -248,11 +297,21 @@ class Supervisor {
     this.tasks.set(id, task);
   }
 
+  private startPhaseTask(phase: string): void {
+    if (this.phaseTasks.has(phase)) return;
+    const task = this.phases.drive(phase).finally(() => this.phaseTasks.delete(phase));
+    this.phaseTasks.set(phase, task);
+  }
+
   private async ensureCheckout(id: string, branch: string) {
     const { forge, plan, checkouts } = this.dependencies;
-    // A workstream that waited for others starts from the base with their merges, as it is now.
-    const dependsOnOthers = this.context.workstreamOf(id).dependsOn.length > 0;
-    const startFrom = dependsOnOthers
+    // A workstream that waited for others (its dependencies, or the phases before its own) starts
+    // from the base with their merges, as it is now.
+    const workstream = this.context.workstreamOf(id);
+    const waitedForOthers =
+      workstream.dependsOn.length > 0 ||
+      (workstream.phase !== undefined && plan.phases[0]?.name !== workstream.phase);
+    const startFrom = waitedForOthers
       ? () =>
           forge.fetchBase({
             intoRepository: checkouts.mirrorPath,

@@ -13,6 +13,7 @@ import {
   type JournalEventOf,
   type JournalEventType,
 } from "./events.ts";
+import { applyPhaseEvent, type PhaseState } from "./phase-state.ts";
 
 export type WorkstreamStatus =
   | "pending"
@@ -140,6 +141,8 @@ export interface RunState {
   isFinished: boolean;
   startedAt: string | null;
   workstreams: Map<string, WorkstreamState>;
+  /** Phases whose gates have run, by name; a phase not here has not run its gates yet. */
+  phases: Map<string, PhaseState>;
   /** Last event seq folded. */
   seq: number;
 }
@@ -181,6 +184,7 @@ export function initialRunState(workstreamIds: readonly string[]): RunState {
     isFinished: false,
     startedAt: null,
     workstreams: new Map(workstreamIds.map((id) => [id, initialWorkstreamState(id)])),
+    phases: new Map(),
     seq: 0,
   };
 }
@@ -247,6 +251,12 @@ function applyRunEvent(state: RunState, event: RunEvent): void {
     state.startedAt = event.ts;
   } else if (event.type === "run.finished") {
     state.isFinished = true;
+  } else if (
+    event.type === "phase.passed" ||
+    event.type === "phase.failed" ||
+    event.type === "phase.decided"
+  ) {
+    applyPhaseEvent(state.phases, event);
   }
 }
 

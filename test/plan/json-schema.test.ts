@@ -35,6 +35,7 @@ describe("planJsonSchema", () => {
       "depends_on",
       "ci_wait_minutes",
       "kind",
+      "phase",
       "agent",
       "commands",
       "budget",

@@ -29,6 +29,7 @@ describe("resolvePlan (through validatePlanSource)", () => {
       secrets: [],
       sandbox: { isolation: "bwrap", network: "none", max_processes: 1024 },
       gates: {},
+      phases: [],
       workstreams: [
         {
           id: "ws1",
@@ -38,6 +39,7 @@ describe("resolvePlan (through validatePlanSource)", () => {
           brief: undefined,
           dependsOn: [],
           kind: "change",
+          phase: undefined,
           agent: { provider: "anthropic", model: "claude-sonnet-5-5", max_tokens: 16_000 },
           commands: { check: "npm test", build: "npm run build", ci: "npm ci && npm test" },
           budget: { minutes: 60, turns: 60, tokens: 2_000_000, usd: 10 },
@@ -103,6 +105,7 @@ describe("resolvePlan (through validatePlanSource)", () => {
       notify: undefined,
       secrets: [],
       gates: {},
+      phases: [],
       workstreams: [],
     });
     expect(plan.workstreams).toEqual([

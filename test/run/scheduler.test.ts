@@ -27,7 +27,7 @@ describe("decideSchedule", () => {
         concurrency: 2,
       },
     );
-    expect(decision).toEqual({ start: ["a", "e"], block: [] });
+    expect(decision).toEqual({ checkPhases: [], start: ["a", "e"], block: [] });
   });
 
   it("counts running, verifying and escalated workstreams against the concurrency", () => {
@@ -39,7 +39,7 @@ describe("decideSchedule", () => {
         concurrency: 3,
       },
     );
-    expect(decision).toEqual({ start: ["c"], block: [] });
+    expect(decision).toEqual({ checkPhases: [], start: ["c"], block: [] });
   });
 
   it("blocks dependents of a workstream that ended without acceptance", () => {
@@ -52,6 +52,7 @@ describe("decideSchedule", () => {
       },
     );
     expect(decision).toEqual({
+      checkPhases: [],
       start: [],
       block: [{ workstream: "d", reason: "depends on b, which ended rejected" }],
     });
@@ -67,6 +68,7 @@ describe("decideSchedule", () => {
       },
     );
     expect(decision).toEqual({
+      checkPhases: [],
       start: ["e"],
       block: [{ workstream: "b", reason: "depends on a, which is not in --only and not accepted" }],
     });
@@ -83,10 +85,7 @@ describe("decideSchedule", () => {
           only: undefined,
           concurrency: 3,
         }),
-      ).toEqual({
-        start: ["a"],
-        block: [],
-      });
+      ).toEqual({ checkPhases: [], start: ["a"], block: [] });
     });
 
     it("starts nothing else while the canary is in flight", () => {
@@ -95,10 +94,7 @@ describe("decideSchedule", () => {
           only: undefined,
           concurrency: 3,
         }),
-      ).toEqual({
-        start: [],
-        block: [],
-      });
+      ).toEqual({ checkPhases: [], start: [], block: [] });
     });
 
     it("goes parallel once the canary is accepted", () => {
@@ -107,10 +103,7 @@ describe("decideSchedule", () => {
           only: undefined,
           concurrency: 3,
         }),
-      ).toEqual({
-        start: ["b", "c"],
-        block: [],
-      });
+      ).toEqual({ checkPhases: [], start: ["b", "c"], block: [] });
     });
 
     it("stops the rollout when the canary fails", () => {
@@ -120,6 +113,7 @@ describe("decideSchedule", () => {
           concurrency: 3,
         }),
       ).toEqual({
+        checkPhases: [],
         start: [],
         block: [
           { workstream: "b", reason: "canary a was not accepted (blocked), so the rollout stopped" },

@@ -30,6 +30,7 @@ const sourceWords: Record<EscalationRecord["source"], string> = {
   monitor: "the monitor",
   budget: "the budget",
   landing: "an unverified landing",
+  phase: "a phase gate",
 };
 
 export async function escalationsCommand(args: string[], context: CommandContext): Promise<number> {

@@ -1,6 +1,7 @@
 import { ExitCode } from "../../errors.ts";
-import { renderStatusTable, statusRows } from "../../report/index.ts";
+import { phaseRows, renderPhaseTable, renderStatusTable, statusRows } from "../../report/index.ts";
 import { describeSandbox } from "../../sandbox/index.ts";
+import { printable } from "../../text.ts";
 import { parseCommandArguments, readingOptions, rejectExtraPositionals } from "../arguments.ts";
 import type { CommandContext } from "./command-context.ts";
 import { readLatestRun } from "./read-run.ts";
@@ -26,6 +27,7 @@ export async function statusCommand(args: string[], context: CommandContext): Pr
         run_state: runState,
         sandbox,
         workstreams: statusRows(view.workstreamIds, view.state, nowMs),
+        phases: phaseRows(view.events, view.state),
       })}\n`,
     );
     return ExitCode.allAccepted;
@@ -37,5 +39,7 @@ export async function statusCommand(args: string[], context: CommandContext): Pr
   context.output.out(
     `${renderStatusTable(view.workstreamIds, view.state, nowMs, context.output.useColor)}\n`,
   );
+  const phases = renderPhaseTable(phaseRows(view.events, view.state));
+  if (phases !== "") context.output.out(`\n${printable(phases)}`);
   return ExitCode.allAccepted;
 }

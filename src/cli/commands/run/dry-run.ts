@@ -18,9 +18,15 @@ export function printDryRun(request: RunRequest, output: Output): void {
         workstreams: selected.map((workstream) => ({
           id: workstream.id,
           depends_on: workstream.dependsOn,
+          phase: workstream.phase ?? null,
           done: workstream.done,
           agent: workstream.agent.provider,
           commands: workstream.commands,
+        })),
+        phases: plan.phases.map((phase) => ({
+          name: phase.name,
+          workstreams: phase.workstreams,
+          gates: phase.gates.map((gate) => ({ name: gate.name, run: gate.run })),
         })),
       })}\n`,
     );
@@ -36,10 +42,22 @@ export function printDryRun(request: RunRequest, output: Output): void {
     for (const id of wave) {
       const workstream = selected.find((candidate) => candidate.id === id)!;
       const after = workstream.dependsOn.length > 0 ? ` (after ${workstream.dependsOn.join(", ")})` : "";
-      lines.push(`  ${id}${after} — ${workstream.agent.provider} worker`);
+      const phase = workstream.phase === undefined ? "" : ` [phase ${workstream.phase}]`;
+      lines.push(`  ${id}${phase}${after} — ${workstream.agent.provider} worker`);
       lines.push(`    done when: ${workstream.done.join(", ")}`);
     }
   });
+  if (plan.phases.length > 0) {
+    lines.push(
+      "",
+      "Phases, in order (a phase starts once every workstream of the earlier ones is accepted and their gates passed on the integrated base):",
+    );
+    plan.phases.forEach((phase, index) => {
+      lines.push(`  ${index + 1}. ${phase.name}: ${phase.workstreams.join(", ") || "no workstreams"}`);
+      if (phase.gates.length === 0) lines.push("     gates: none");
+      for (const gate of phase.gates) lines.push(`     gate ${gate.name}: ${gate.run}`);
+    });
+  }
   if (plan.rollout === "canary" && waves[0]?.[0]) {
     lines.push("", `Canary: ${waves[0][0]} must be accepted before any other workstream starts.`);
   }
