@@ -61,6 +61,22 @@ describe("a program the sandbox does not have", () => {
     expect(result.stdout).not.toContain("worker.started");
   });
 
+  it("leaves no run behind when the preflight stops it: the fixed plan starts a fresh run", async () => {
+    workspace.writePlan("plan.yaml", planFor("cargo-nowhere-3c1 test --workspace"));
+    const stopped = await workspace.supervise(["plan.yaml"]);
+    expect(stopped.exitCode, stopped.stdout + stopped.stderr).toBe(2);
+    expect(readdirSync(join(workspace.directory, ".supervise", "runs"))).toEqual([]);
+
+    workspace.writePlan("plan.yaml", planFor('test "$(cat src/value.txt)" = 2'));
+    const fixed = await workspace.supervise(["plan.yaml"]);
+    expect(fixed.exitCode, fixed.stdout + fixed.stderr).toBe(0);
+    expect(readdirSync(join(workspace.directory, ".supervise", "runs"))).toHaveLength(1);
+    const types = (await journalEvents()).map((event) => event.type);
+    expect(types[0]).toBe("run.started");
+    expect(types).not.toContain("run.resumed");
+    expect(types).toContain("workstream.accepted");
+  });
+
   it.skipIf(!isolation.available && !process.env.CI)(
     "says where a program is outside the sandbox when its folder is not mounted",
     async () => {
