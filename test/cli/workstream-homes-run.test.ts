@@ -1,9 +1,9 @@
 /**
  * Through `supervise` itself: a workstream's worker keeps its HOME in the run folder across its
  * commands, its gates keep ~/.cache from one claim to the next and never see the worker's HOME.
- * Real bwrap, a command worker that plants a ~/.npmrc and claims twice.
+ * Real bwrap, a command worker that plants a ~/.npmrc and claims twice, local CI on each claim.
  */
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { checkIsolationAvailable } from "../../src/sandbox/index.ts";
@@ -22,10 +22,12 @@ cat >/dev/null
 echo "script-shell=/bin/true" > ~/.npmrc
 echo 3 > src/value.txt
 git commit -qam "value is 3"
+supervise tool open_pull_request --input '{"title": "Set the value", "body": "Done."}' >/dev/null
 supervise tool claim_done --input '{"summary": "value set to 3"}' || true
 test -f ~/.npmrc && echo "worker HOME kept: $(cat ~/.npmrc)"
 echo 2 > src/value.txt
 git commit -qam "value is 2"
+supervise tool open_pull_request --input '{"title": "Set the value", "body": "Done."}' >/dev/null
 supervise tool claim_done --input '{"summary": "value set to 2"}'
 `;
 
@@ -36,6 +38,10 @@ const check = [
   'test "$(cat src/value.txt)" = 2',
 ].join("; ");
 
+// Local CI keeps the gates' caches too (it runs the claim's code, as they do), and no worker HOME.
+const ci =
+  'touch ~/.cache/ci-ran; if [ -e ~/.npmrc ]; then echo saw-the-worker-npmrc; exit 1; fi; test "$(cat src/value.txt)" = 2';
+
 describe.skipIf(!isolation.available && !process.env.CI)("a workstream's HOMEs in a run", () => {
   it("keeps the worker's HOME and the gates' cache apart, each across claims", async () => {
     const worker = workspace.writeWorker("worker.sh", twoClaims);
@@ -45,8 +51,8 @@ describe.skipIf(!isolation.available && !process.env.CI)("a workstream's HOMEs i
         "repo: ./repo",
         "sandbox: { isolation: bwrap }",
         "defaults:",
-        "  done: [local_check]",
-        `  commands: { check: ${JSON.stringify(check)} }`,
+        "  done: [local_check, ci_green]",
+        `  commands: { check: ${JSON.stringify(check)}, ci: ${JSON.stringify(ci)} }`,
         "  stall: { max_restarts: 0, max_rejections: 2 }",
         "workstreams:",
         `  - { id: w, goal: g, agent: { provider: command, command: "bash ${worker}" } }`,
@@ -63,7 +69,7 @@ describe.skipIf(!isolation.available && !process.env.CI)("a workstream's HOMEs i
     expect(readFileSync(join(run, "workstreams", "w", "home", ".npmrc"), "utf8")).toBe(
       "script-shell=/bin/true\n",
     );
-    expect(existsSync(join(run, "workstreams", "w", "gate-cache", "check-ran"))).toBe(true);
+    expect(readdirSync(join(run, "workstreams", "w", "gate-cache")).sort()).toEqual(["check-ran", "ci-ran"]);
     const transcript = readFileSync(join(run, "transcripts", "w.jsonl"), "utf8");
     expect(transcript).toContain("worker HOME kept: script-shell=/bin/true");
   });

@@ -123,8 +123,10 @@ export async function buildRunResources(
       })
     : undefined;
 
+  const homes = workstreamHomes(run.dir);
   let forgeRequests = 0;
   const forge = await createForge(plan, {
+    ciHomeOf: homes.gates,
     stateDirectory,
     runner,
     environment: baseEnvironment,
@@ -156,7 +158,7 @@ export async function buildRunResources(
     forge,
     forgeRequestCount: () => forgeRequests,
     modelAccess,
-    homes: workstreamHomes(run.dir),
+    homes,
   };
 }
 

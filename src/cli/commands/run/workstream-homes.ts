@@ -20,7 +20,10 @@ import type { CommandHome } from "../../../sandbox/index.ts";
 export interface WorkstreamHomes {
   /** The worker's commands: its agent process and its `bash` tool calls. */
   worker(workstreamId: string): CommandHome;
-  /** The gate commands the supervisor runs for it: local_check, release_build, plan gates, diff_scope's runs. */
+  /**
+   * The commands the supervisor runs for it: local_check, release_build, plan gates, diff_scope's
+   * and the 127 check's runs, and its local CI.
+   */
   gates(workstreamId: string): CommandHome;
 }
 
