@@ -100,6 +100,7 @@ export async function observeDiffScopeGate(run: GateRun): Promise<GateResult> {
     ...(workstream.commands.check ? { checkCommand: workstream.commands.check } : {}),
     environment: services.environment,
     runner: services.runner,
+    ...(services.baseRunner ? { baseRunner: services.baseRunner } : {}),
     timeoutMs: workstream.budget.minutes * 60_000,
     cacheDirectory: join(services.runDirectory, "cache", "diff-scope"),
     runDirectory: services.runDirectory,

@@ -111,7 +111,7 @@ async function runAtBase(
     if (cloneError !== null)
       return { kind: "not-run", reason: `the base could not be checked out: ${cloneError}` };
     const log = gateLogPath(claim, gate.gate).replace(/\.log$/, "-base.log");
-    const result = await services.runner.run({
+    const result = await (services.baseRunner ?? services.runner).run({
       command: gate.command,
       cwd: clone,
       env: services.environment,

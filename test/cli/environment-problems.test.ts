@@ -158,6 +158,11 @@ supervise tool claim_done --input '{"summary": "done"}'
       expect(rejection).not.toMatchObject({ charged: false });
       expect(events.map((event) => event.type)).not.toContain("escalation.opened");
       expect(result.exitCode, result.stdout + result.stderr).toBe(1);
+      // The base ran with the run's base caches, which no claim's code writes, not the workstream's.
+      const runs = join(workspace.directory, ".supervise", "runs");
+      expect(readdirSync(join(runs, readdirSync(runs)[0]!)).sort()).toEqual(
+        expect.arrayContaining(["base-cache", "workstreams"]),
+      );
     },
   );
 });

@@ -78,6 +78,7 @@ export function supervisorDependencies(input: {
     gateRunnerFor: (workstreamId) => withHome(runner, resources.homes.gates(workstreamId)),
     gateServices: {
       runner,
+      baseRunner: withHome(runner, resources.homes.base),
       environment: { ...baseEnvironment },
       runDirectory: run.dir,
       signal,
