@@ -3,8 +3,8 @@
  * not charged to the worker, so a worker could make its own broken claim exit 127 on purpose (a
  * test script that runs a program nobody has, or `exit 127`) and dodge every rejection. The exit
  * is the environment's only when the environment explains it: a program the command line itself
- * names is missing in the sandbox, or the same command exits 126/127 at the base too, where the
- * worker's code is not. Otherwise the claim's own code runs what is missing: a failure of the claim.
+ * names is missing in the sandbox (looked up where the worker cannot add or remove one), or the
+ * same command exits 126/127 at the base too, where the worker's code is not. Otherwise the claim's own code runs what is missing: a failure of the claim.
  */
 import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { join } from "node:path";
@@ -67,12 +67,19 @@ export function judgeMissingProgram(result: GateResult, observation: MissingProg
   };
 }
 
-/** The programs of the command line, looked up in the sandbox as the gate ran: same runner, environment and checkout. */
+/**
+ * The programs of the command line, looked up in the sandbox as the gate ran: same runner,
+ * environment and checkout. Only those the worker cannot take away count: a name found through a
+ * relative PATH entry (`node_modules/.bin`) or a relative path (`./gradlew`) lives in the checkout,
+ * so its absence is left to the base run to judge.
+ */
 async function findMissingPrograms(run: GateRun, command: string): Promise<string[]> {
-  const programs = programsOf(command);
+  const { services, claim } = run;
+  const path = services.environment.PATH ?? "";
+  if (path.split(":").some((folder) => folder !== "" && !folder.startsWith("/"))) return [];
+  const programs = programsOf(command).filter((program) => !program.includes("/") || program.startsWith("/"));
   if (programs.length === 0) return [];
   const words = programs.map((program) => `'${program.replaceAll("'", `'\\''`)}'`).join(" ");
-  const { services, claim } = run;
   const result = await services.runner.run({
     command: `for program in ${words}; do command -v -- "$program" >/dev/null 2>&1 || printf '%s\\n' "$program"; done`,
     cwd: claim.checkoutPath,
