@@ -3,7 +3,7 @@
  * commands, its gates keep ~/.cache from one claim to the next and never see the worker's HOME.
  * Real bwrap, a command worker that plants a ~/.npmrc and claims twice, local CI on each claim.
  */
-import { readdirSync, readFileSync } from "node:fs";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { checkIsolationAvailable } from "../../src/sandbox/index.ts";
@@ -72,5 +72,44 @@ describe.skipIf(!isolation.available && !process.env.CI)("a workstream's HOMEs i
     expect(readdirSync(join(run, "workstreams", "w", "gate-cache")).sort()).toEqual(["check-ran", "ci-ran"]);
     const transcript = readFileSync(join(run, "transcripts", "w.jsonl"), "utf8");
     expect(transcript).toContain("worker HOME kept: script-shell=/bin/true");
+  });
+
+  it("keeps a model worker's HOME between its bash tool calls, out of the gates' sight", async () => {
+    writeFileSync(
+      join(workspace.directory, "cassette.yaml"),
+      `
+turns:
+  - content:
+      - { type: tool_use, name: bash, input: { command: "echo kept-between-calls > ~/.keep" } }
+  - content:
+      - { type: tool_use, name: bash, input: { command: "cat ~/.keep && echo 2 > src/value.txt && git commit -qam 'value is 2'" } }
+  - content:
+      - { type: tool_use, name: claim_done, input: { summary: "value is 2, committed" } }
+  - content:
+      - { type: text, text: "Accepted." }
+    stop_reason: end_turn
+`,
+    );
+    workspace.writePlan(
+      "plan.yaml",
+      [
+        "repo: ./repo",
+        "sandbox: { isolation: bwrap }",
+        "agent: { provider: replay, cassette: cassette.yaml }",
+        "defaults:",
+        "  done: [local_check]",
+        '  commands: { check: "test ! -e ~/.keep && test \\"$(cat src/value.txt)\\" = 2" }',
+        "workstreams:",
+        "  - { id: value, goal: set the value to 2 }",
+      ].join("\n"),
+    );
+    const result = await workspace.supervise(["plan.yaml"], { env: { ANTHROPIC_API_KEY: "" } });
+    expect(result.exitCode, result.stdout + result.stderr).toBe(0);
+    const runs = join(workspace.directory, ".supervise", "runs");
+    const run = join(runs, readdirSync(runs)[0]!);
+    expect(readFileSync(join(run, "workstreams", "value", "home", ".keep"), "utf8")).toBe(
+      "kept-between-calls\n",
+    );
+    expect(readFileSync(join(run, "transcripts", "value.jsonl"), "utf8")).toContain("kept-between-calls");
   });
 });
