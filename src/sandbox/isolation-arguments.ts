@@ -103,9 +103,9 @@ export function isolationArguments(layout: SandboxLayout): string[] {
         argumentsList.push("--proc", path);
         break;
       case "hidden":
-        // Only a host directory mounted above it can show it; under bwrap's root or a private
-        // tmpfs it does not exist in the first place.
-        if (parent?.kind !== "bind") break;
+        // Only a host directory mounted above it at its own path can show it; under bwrap's root, a
+        // private tmpfs or a persistent HOME (another folder shown there) it does not exist.
+        if (parent?.kind !== "bind" || parent.source !== undefined) break;
         if (mount.isDirectory) {
           argumentsList.push("--tmpfs", path);
           // Made read-only only at the end: mounts deeper inside it (a socket, a checkout in the

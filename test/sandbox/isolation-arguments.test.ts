@@ -78,6 +78,8 @@ describe("isolationArguments", () => {
           home: "/home/alice",
           persistentHome: { kind: "whole", directory: "/state/runs/r/workstreams/ws1/home" },
           ...toolchain,
+          // Shown from the run folder, not from the user's HOME: nothing of the user's to mask.
+          hidden: [{ path: "/home/alice/.ssh", isDirectory: true }],
         }),
       ),
     ).toEqual([
