@@ -16,7 +16,7 @@
  *   ignores them still has no route out.
  * - It is a 0.0.x research preview; bwrap is the stable layer beneath it and a Debian package.
  */
-import { lstat, mkdir, readlink, realpath, stat } from "node:fs/promises";
+import { lstat, mkdir, readlink, realpath, stat, unlink } from "node:fs/promises";
 import { isAbsolute } from "node:path";
 import {
   type HiddenPath,
@@ -168,6 +168,13 @@ async function inspectLayout(
       realPathOrItself(invocation.cwd),
       persistentHomeOf(invocation),
     ]);
+  if (persistentHome?.kind === "whole" && home !== undefined) {
+    await unlinkSymlinksOnMountPaths(persistentHome.directory, home, [
+      ...readOnlyPaths,
+      ...socketPaths,
+      ...hidden.flatMap((entry) => (entry === undefined ? [] : [entry.path])),
+    ]);
+  }
   return {
     system,
     writable,
@@ -186,6 +193,28 @@ async function persistentHomeOf(invocation: CommandInvocation): Promise<SandboxL
   if (invocation.home === undefined || invocation.env.HOME === undefined) return undefined;
   await mkdir(invocation.home.directory, { recursive: true, mode: 0o700 });
   return { kind: invocation.home.kind, directory: await realpath(invocation.home.directory) };
+}
+
+/**
+ * A whole persistent HOME is the worker's to write, and the toolchains mounted inside HOME
+ * (`~/.cargo`, an agent under `~/.local`) are mounted onto paths in it: a symlink the worker left
+ * on such a path would carry the mount (and a mask hiding a credential) somewhere else. Each one is
+ * removed before the command starts; bwrap then makes the mount point afresh.
+ */
+async function unlinkSymlinksOnMountPaths(directory: string, home: string, paths: string[]): Promise<void> {
+  for (const path of paths) {
+    if (!path.startsWith(`${home}/`)) continue;
+    let current = directory;
+    for (const part of path.slice(home.length + 1).split("/")) {
+      current = `${current}/${part}`;
+      const status = await lstat(current).catch(() => undefined);
+      if (status === undefined) break;
+      if (status.isSymbolicLink()) {
+        await unlink(current);
+        break;
+      }
+    }
+  }
 }
 
 /**

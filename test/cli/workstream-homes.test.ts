@@ -95,6 +95,28 @@ describe.skipIf(isSkipped)("a workstream's HOMEs in the sandbox", () => {
     expect(await readdir(home)).toEqual([]);
   });
 
+  it("mounts a toolchain under HOME where it belongs, whatever the worker left on its path", async () => {
+    await mkdir(join(home, ".cargo", "bin"), { recursive: true });
+    await writeFile(join(home, ".cargo", "bin", "cargo"), "#!/bin/sh\necho cargo 1.0\n", { mode: 0o755 });
+    await writeFile(join(home, ".cargo", "credentials.toml"), '[registry]\ntoken = "cio-secret"\n');
+    const worker = workstreamHomes(runDirectory).worker("ws1");
+    // A command without the toolchain (a bash tool call, where only the agent's command mounts its
+    // install) can put a symlink where the toolchain is mounted next time.
+    const plain = withHome(runRunner(), worker);
+    await run(plain, "mkdir -p /tmp/elsewhere && ln -s /tmp/elsewhere ~/.cargo && ls -l ~ | grep -c -- '->'");
+    const withToolchain = withHome(runRunner([join(home, ".cargo")]), worker);
+    const result = await run(
+      withToolchain,
+      "~/.cargo/bin/cargo; cat ~/.cargo/credentials.toml; test -L ~/.cargo || echo not-a-link",
+      {
+        PATH: "/usr/bin:/bin",
+      },
+    );
+    expect(result.output).toBe(
+      `cargo 1.0\ncat: ${home}/.cargo/credentials.toml: Permission denied\nnot-a-link\n`,
+    );
+  });
+
   it("gives gates an empty HOME each time with only ~/.cache kept, and none of the worker's", async () => {
     const { worker, gates } = roles("ws1");
     await run(worker, "echo '[alias]' > ~/.gitconfig && mkdir -p ~/.cache && echo worker > ~/.cache/mine");
