@@ -7,7 +7,7 @@ import { type ModelGateway, workerModelEnvironment } from "../gateway/index.ts";
 import type { TranscriptWriter } from "../model/index.ts";
 import { type CliAgentConfig, isCliAgent } from "../plan/index.ts";
 import { renderPrompt } from "../prompts/index.ts";
-import type { CommandRunner, LoopbackBridges, RunningCommand } from "../sandbox/index.ts";
+import type { CommandHome, CommandRunner, LoopbackBridges, RunningCommand } from "../sandbox/index.ts";
 import type { ToolServer } from "./bridge/tool-server.ts";
 import { cliAgentCommand } from "./cli-agent-command.ts";
 import type { GatewayDispatch } from "./model-access.ts";
@@ -24,6 +24,8 @@ export interface CommandWorkerOptions {
   shimDirectory: string;
   /** Markers stamped on the worker's process tree, so a resumed supervisor can find and stop leftovers. */
   markers: Record<string, string>;
+  /** The worker's persistent HOME in the sandbox, kept across its restarts; without it, an empty one each start. */
+  homeOf?(workstreamId: string): CommandHome;
   transcriptFor(workstreamId: string): TranscriptWriter;
   /** The files an agent command names, readable by that command alone under isolation. */
   readablePathsOf?(agent: CliAgentConfig, command: string): string[];
@@ -128,6 +130,7 @@ export function createCommandWorkerLauncher(options: CommandWorkerOptions): Work
           env: { ...environment, ...model.environment },
           stdin: start.prompt,
           readOnly: options.readablePathsOf?.(agent, command) ?? [],
+          ...(options.homeOf ? { home: options.homeOf(start.workstream.id) } : {}),
           ...(model.loopback ? { loopback: model.loopback } : {}),
           timeoutMs: start.timeoutMs,
           signal: start.signal,

@@ -11,6 +11,7 @@ import { runCommandGate } from "./command-gate.ts";
 import { observeAndJudgeDiffScope } from "./diff-scope.ts";
 import { type GateRun, gateLogPath } from "./gate-context.ts";
 import type { GateResult } from "./gate-result.ts";
+import { exitedNotFound, judgeMissingProgram, observeMissingProgram } from "./missing-program.ts";
 import { mutationGate, observeMutation } from "./mutation-run.ts";
 import { type RecordedLedger, readRecordedLedger } from "./test-ledger.ts";
 
@@ -38,7 +39,19 @@ export async function observeCheckoutCommand(run: GateRun, gate: CheckoutCommand
       ? { ledgerDirectory: join(services.runDirectory, "cache", "test-ledger") }
       : {}),
   });
-  const result = gate.fixHint === undefined ? observed : { ...observed, fixHint: gate.fixHint };
+  // Looked into before the checkout is read again below: the lookup runs in the same checkout.
+  const attributed =
+    gate.command !== undefined && exitedNotFound(observed)
+      ? judgeMissingProgram(
+          observed,
+          await observeMissingProgram(run, {
+            gate: gate.gate,
+            command: gate.command,
+            timeoutMs: gate.timeoutMs,
+          }),
+        )
+      : observed;
+  const result = gate.fixHint === undefined ? attributed : { ...attributed, fixHint: gate.fixHint };
   // The result speaks for the claimed commit only if the checkout still is that commit, unchanged.
   const after = await services.readCheckout();
   if (after.head !== claim.commit) {
@@ -82,6 +95,7 @@ export async function observeDiffScopeGate(run: GateRun): Promise<GateResult> {
     ...(workstream.commands.check ? { checkCommand: workstream.commands.check } : {}),
     environment: services.environment,
     runner: services.runner,
+    ...(services.baseRunner ? { baseRunner: services.baseRunner } : {}),
     timeoutMs: workstream.budget.minutes * 60_000,
     // The merge check runs the checkout's gates alone, without review: there the findings fail.
     isReviewed: workstream.done.includes("review"),

@@ -214,6 +214,8 @@ export interface DiffScopeRequest {
    * tests are compared by name. Without it the gate reads the diff alone.
    */
   runner?: CommandRunner | undefined;
+  /** Runs the check at the base instead of `runner` (see GateServices.baseRunner). */
+  baseRunner?: CommandRunner | undefined;
   /** local_check's FULL output at the claimed commit (its log file, not the capped tail); saves a run. */
   claimedRunOutput?: string | undefined;
   /** local_check's test ledger, recorded beside that output. */
@@ -283,6 +285,7 @@ async function observeTestRuns(
   };
   const base = await runTestsAtBase({
     ...common,
+    runner: request.baseRunner ?? runner,
     checkoutPath: request.repositoryPath,
     ...(request.baseRepositoryPath ? { cloneFrom: request.baseRepositoryPath } : {}),
     ...(request.trustedDependenciesPath ? { trustedDependenciesPath: request.trustedDependenciesPath } : {}),

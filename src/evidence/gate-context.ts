@@ -32,6 +32,13 @@ export interface Reviewer {
 
 export interface GateServices {
   runner: CommandRunner;
+  /**
+   * Runs a command at the base (diff_scope's base run, a metric gate's, the 127 check's) instead of
+   * `runner`: with caches only base runs write. A workstream's gate caches are written by its
+   * claims' code, and a base run read through them could be steered by a claim (and diff_scope's
+   * base run is shared by every workstream from that base).
+   */
+  baseRunner?: CommandRunner;
   environment: Record<string, string>;
   runDirectory: string;
   /** The checkout's current HEAD and cleanliness, re-read after command gates to catch a moving target. */

@@ -127,7 +127,7 @@ async function runAtBase(run: GateRun, gate: MetricGate): Promise<BaseMetricRun>
     );
     if (cloneError !== null) return { kind: "not-run", reason: `git could not check it out: ${cloneError}` };
     const log = gateLogPath(claim, gate.gate).replace(/\.log$/, "-base.log");
-    const result: CommandResult = await services.runner.run({
+    const result: CommandResult = await (services.baseRunner ?? services.runner).run({
       command: gate.command,
       cwd: clone,
       env: services.environment,

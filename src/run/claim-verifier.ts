@@ -84,7 +84,13 @@ export class ClaimVerifier {
         checkoutPath,
         baseSha: run.workstreamState(id).baseSha ?? plan.base,
       },
-      { ...gateServices, forge, plan, readCheckout: run.readCheckout(checkoutPath) },
+      {
+        ...gateServices,
+        runner: run.dependencies.gateRunnerFor?.(id) ?? gateServices.runner,
+        forge,
+        plan,
+        readCheckout: run.readCheckout(checkoutPath),
+      },
       async (result) => {
         await run.record(gateEventTypeOf(result.status), id, {
           claim: claim.id,

@@ -8,7 +8,7 @@ import type { GateServices } from "../evidence/index.ts";
 import type { Forge } from "../forge/index.ts";
 import type { EscalationNotice, EscalationStore, Playbook } from "../monitor/index.ts";
 import type { Plan, Workstream } from "../plan/index.ts";
-import type { CommandResult, RunningCommand, SandboxFacts } from "../sandbox/index.ts";
+import type { CommandResult, CommandRunner, RunningCommand, SandboxFacts } from "../sandbox/index.ts";
 import type { JournalEvent } from "./events.ts";
 import type { Journal } from "./journal.ts";
 import type { ScheduleOptions } from "./scheduler.ts";
@@ -50,6 +50,11 @@ export interface SupervisorDependencies {
   checkouts: CheckoutPort;
   workerLauncherFor(workstream: Workstream): WorkerLauncher;
   gateServices: Omit<GateServices, "readCheckout" | "forge" | "plan">;
+  /**
+   * The runner of one workstream's gate commands (its own persistent caches, none of its worker's
+   * HOME); without it, `gateServices.runner`.
+   */
+  gateRunnerFor?(workstreamId: string): CommandRunner;
   forge: Forge;
   /** HTTP requests the forge has made so far (GitHub); verifications journal their share. */
   forgeRequestCount?: () => number;
@@ -59,9 +64,9 @@ export interface SupervisorDependencies {
   notifyEscalation?(
     notice: EscalationNotice,
   ): Promise<{ isDelivered: boolean; attempts: number; error?: string }>;
-  /** Runs a worker's shell command (the `bash` tool) in its checkout, sandboxed. */
+  /** Runs a worker's shell command (the `bash` tool) in its checkout, sandboxed, with its workstream's worker HOME. */
   runWorkerCommand(
-    checkoutPath: string,
+    where: { workstreamId: string; checkoutPath: string },
     command: string,
     timeoutMs: number,
     signal: AbortSignal,

@@ -56,10 +56,16 @@ export class WorkerServiceFactory {
         const running = this.toolCommandsOf(workstream.id);
         let control: RunningCommand | undefined;
         const result = await run.dependencies
-          .runWorkerCommand(checkoutPath, command, timeoutMs, controller.signal, (started) => {
-            control = started;
-            running.add(started);
-          })
+          .runWorkerCommand(
+            { workstreamId: workstream.id, checkoutPath },
+            command,
+            timeoutMs,
+            controller.signal,
+            (started) => {
+              control = started;
+              running.add(started);
+            },
+          )
           .finally(() => {
             if (control) running.delete(control);
           });
@@ -233,7 +239,13 @@ export class WorkerServiceFactory {
             checkoutPath,
             baseSha: run.workstreamState(workstream.id).baseSha ?? plan.base,
           },
-          { ...gateServices, forge, plan, readCheckout: run.readCheckout(checkoutPath) },
+          {
+            ...gateServices,
+            runner: run.dependencies.gateRunnerFor?.(workstream.id) ?? gateServices.runner,
+            forge,
+            plan,
+            readCheckout: run.readCheckout(checkoutPath),
+          },
           async () => {},
         );
         return results.filter((result) => result.status === "fail" || result.status === "error");

@@ -65,6 +65,7 @@ export { processTreeMarker } from "./process-tree.ts";
 export { programsOf } from "./program-names.ts";
 export { createRedactor, type Redactor } from "./redactor.ts";
 export {
+  type CommandHome,
   type CommandInvocation,
   type CommandRequest,
   type CommandResult,
@@ -75,6 +76,7 @@ export {
   type IsolateCommand,
   type LoopbackBridges,
   type RunningCommand,
+  withHome,
 } from "./run-command.ts";
 export {
   agentCommandPaths,

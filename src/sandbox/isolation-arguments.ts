@@ -25,6 +25,11 @@ export interface SandboxLayout {
   sockets: string[];
   /** The command's HOME: an empty private tmpfs unless a writable path holds it or the policy names it. */
   home: string | undefined;
+  /**
+   * The persistent folder (a real, existing path) mounted at HOME instead of the tmpfs (`whole`),
+   * or at HOME/.cache inside it (`caches`); see CommandHome.
+   */
+  persistentHome?: { kind: "whole" | "caches"; directory: string } | undefined;
   /** Real path of the command's directory. */
   workingDirectory: string;
   network: "none" | "host";
@@ -40,7 +45,8 @@ export interface HiddenPath {
 }
 
 type Mount =
-  | { kind: "bind"; isWritable: boolean }
+  /** `source`: the host folder shown at this path when it is another one (a persistent HOME). */
+  | { kind: "bind"; isWritable: boolean; source?: string }
   | { kind: "symlink"; target: string }
   | { kind: "tmpfs" }
   | { kind: "devices" }
@@ -75,8 +81,14 @@ export function isolationArguments(layout: SandboxLayout): string[] {
     switch (mount.kind) {
       case "bind":
         // The same host directory with the same access is already visible through the parent.
-        if (parent?.kind === "bind" && parent.isWritable === mount.isWritable) break;
-        argumentsList.push(mount.isWritable ? "--bind" : "--ro-bind", path, path);
+        if (
+          parent?.kind === "bind" &&
+          parent.isWritable === mount.isWritable &&
+          parent.source === undefined &&
+          mount.source === undefined
+        )
+          break;
+        argumentsList.push(mount.isWritable ? "--bind" : "--ro-bind", mount.source ?? path, path);
         break;
       case "symlink":
         argumentsList.push("--symlink", mount.target, path);
@@ -91,9 +103,9 @@ export function isolationArguments(layout: SandboxLayout): string[] {
         argumentsList.push("--proc", path);
         break;
       case "hidden":
-        // Only a host directory mounted above it can show it; under bwrap's root or a private
-        // tmpfs it does not exist in the first place.
-        if (parent?.kind !== "bind") break;
+        // Only a host directory mounted above it at its own path can show it; under bwrap's root, a
+        // private tmpfs or a persistent HOME (another folder shown there) it does not exist.
+        if (parent?.kind !== "bind" || parent.source !== undefined) break;
         if (mount.isDirectory) {
           argumentsList.push("--tmpfs", path);
           // Made read-only only at the end: mounts deeper inside it (a socket, a checkout in the
@@ -132,7 +144,15 @@ function collectMounts(layout: SandboxLayout): Map<string, Mount> {
   mounts.set(privateTemporaryDirectory, { kind: "tmpfs" });
   const home = layout.home;
   if (home !== undefined && home !== "/" && !layout.writable.some((path) => isInside(home, path))) {
-    mounts.set(home, { kind: "tmpfs" });
+    const persistent = layout.persistentHome;
+    if (persistent?.kind === "whole") {
+      mounts.set(home, { kind: "bind", isWritable: true, source: persistent.directory });
+    } else {
+      mounts.set(home, { kind: "tmpfs" });
+      if (persistent?.kind === "caches") {
+        mounts.set(`${home}/.cache`, { kind: "bind", isWritable: true, source: persistent.directory });
+      }
+    }
   }
   for (const path of layout.writable) mounts.set(path, { kind: "bind", isWritable: true });
   for (const path of layout.sockets) mounts.set(path, { kind: "bind", isWritable: false });

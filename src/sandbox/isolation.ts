@@ -16,7 +16,7 @@
  *   ignores them still has no route out.
  * - It is a 0.0.x research preview; bwrap is the stable layer beneath it and a Debian package.
  */
-import { lstat, readlink, realpath, stat } from "node:fs/promises";
+import { lstat, mkdir, readlink, realpath, stat, unlink } from "node:fs/promises";
 import { isAbsolute } from "node:path";
 import {
   type HiddenPath,
@@ -100,7 +100,8 @@ export class IsolationPathError extends Error {
  * every command (a checkout or socket may appear or move during a run); the system directories
  * once. TMPDIR points at the private temporary directory, an empty tmpfs that ends with the command.
  * HOME, unless a writable path holds it, is an empty private tmpfs too: tools that keep caches
- * there still work, and nothing of the user's home (keys, tokens, configs) shows.
+ * there still work, and nothing of the user's home (keys, tokens, configs) shows. A command given
+ * a persistent HOME (`CommandRequest.home`) gets that folder there instead, whole or as ~/.cache.
  */
 export function createIsolation(policy: IsolationPolicy, options: IsolationOptions = {}): IsolateCommand {
   validatePolicy(policy);
@@ -127,6 +128,9 @@ export function createIsolation(policy: IsolationPolicy, options: IsolationOptio
       cwd: invocation.cwd,
       // bwrap hands its own environment to the command, so the tree's markers stay on every process.
       env: {
+        ...(invocation.home === undefined || invocation.env.HOME === undefined
+          ? {}
+          : cacheEnvironment(invocation.env.HOME)),
         ...invocation.env,
         ...(proxied === undefined ? {} : proxyEnvironment()),
         TMPDIR: privateTemporaryDirectory,
@@ -154,14 +158,23 @@ async function inspectLayout(
     ...(proxied === undefined ? [] : [proxied.bridgePath]),
     ...(loopback === undefined ? [] : [loopback.socatPath]),
   ];
-  const [writable, readOnlyPaths, socketPaths, hidden, home, workingDirectory] = await Promise.all([
-    Promise.all(policy.writable.map((path) => requiredRealPath(path, "writable"))),
-    Promise.all(readOnly.map((path) => requiredRealPath(path, "read-only"))),
-    Promise.all(sockets.map((path) => requiredRealPath(path, "socket"))),
-    Promise.all([...systemSecrets, ...policy.hidden].map(inspectHidden)),
-    invocation.env.HOME === undefined ? undefined : realPathOrItself(invocation.env.HOME),
-    realPathOrItself(invocation.cwd),
-  ]);
+  const [writable, readOnlyPaths, socketPaths, hidden, home, workingDirectory, persistentHome] =
+    await Promise.all([
+      Promise.all(policy.writable.map((path) => requiredRealPath(path, "writable"))),
+      Promise.all(readOnly.map((path) => requiredRealPath(path, "read-only"))),
+      Promise.all(sockets.map((path) => requiredRealPath(path, "socket"))),
+      Promise.all([...systemSecrets, ...policy.hidden].map(inspectHidden)),
+      invocation.env.HOME === undefined ? undefined : realPathOrItself(invocation.env.HOME),
+      realPathOrItself(invocation.cwd),
+      persistentHomeOf(invocation),
+    ]);
+  if (persistentHome?.kind === "whole" && home !== undefined) {
+    await unlinkSymlinksOnMountPaths(persistentHome.directory, home, [
+      ...readOnlyPaths,
+      ...socketPaths,
+      ...hidden.flatMap((entry) => (entry === undefined ? [] : [entry.path])),
+    ]);
+  }
   return {
     system,
     writable,
@@ -169,8 +182,52 @@ async function inspectLayout(
     sockets: socketPaths,
     hidden: hidden.filter((path) => path !== undefined),
     home,
+    ...(persistentHome === undefined ? {} : { persistentHome }),
     workingDirectory,
     network: policy.network === "host" ? "host" : "none",
+  };
+}
+
+/** Made on first use, private to the supervisor's user: later commands given it find what earlier ones kept. */
+async function persistentHomeOf(invocation: CommandInvocation): Promise<SandboxLayout["persistentHome"]> {
+  if (invocation.home === undefined || invocation.env.HOME === undefined) return undefined;
+  await mkdir(invocation.home.directory, { recursive: true, mode: 0o700 });
+  return { kind: invocation.home.kind, directory: await realpath(invocation.home.directory) };
+}
+
+/**
+ * A whole persistent HOME is the worker's to write, and the toolchains mounted inside HOME
+ * (`~/.cargo`, an agent under `~/.local`) are mounted onto paths in it: a symlink the worker left
+ * on such a path would carry the mount (and a mask hiding a credential) somewhere else. Each one is
+ * removed before the command starts; bwrap then makes the mount point afresh.
+ */
+async function unlinkSymlinksOnMountPaths(directory: string, home: string, paths: string[]): Promise<void> {
+  for (const path of paths) {
+    if (!path.startsWith(`${home}/`)) continue;
+    let current = directory;
+    for (const part of path.slice(home.length + 1).split("/")) {
+      current = `${current}/${part}`;
+      const status = await lstat(current).catch(() => undefined);
+      if (status === undefined) break;
+      if (status.isSymbolicLink()) {
+        await unlink(current);
+        break;
+      }
+    }
+  }
+}
+
+/**
+ * Where toolchains keep what they download and build, all under `~/.cache`, so a `caches` HOME
+ * keeps them and nothing else: Go's build cache already defaults there (through XDG_CACHE_HOME),
+ * but its module cache defaults to ~/go/pkg/mod and npm's to ~/.npm. pip and yarn use ~/.cache by
+ * default; cargo's target/ is in the checkout. A value the command is given explicitly wins.
+ */
+function cacheEnvironment(home: string): Record<string, string> {
+  return {
+    XDG_CACHE_HOME: `${home}/.cache`,
+    GOMODCACHE: `${home}/.cache/go-mod`,
+    npm_config_cache: `${home}/.cache/npm`,
   };
 }
 

@@ -61,7 +61,26 @@ export interface CommandRequest {
    * gateway); without isolation the command shares the supervisor's loopback and needs none.
    */
   loopback?: LoopbackBridges;
+  /**
+   * Under isolation, the persistent folder this command's HOME is made of (see isolation.ts);
+   * without it HOME is an empty private tmpfs that ends with the command.
+   */
+  home?: CommandHome;
 }
+
+/**
+ * A persistent HOME under isolation, mounted where the command's HOME is (so toolchains mounted
+ * under it and tools' `~` defaults keep working). The folder is made on first use.
+ */
+export type CommandHome =
+  /** The whole HOME is `directory`, kept from one command to the next: settings and caches alike. */
+  | { kind: "whole"; directory: string }
+  /**
+   * An empty HOME each time, with only its cache folder (`~/.cache`, where XDG_CACHE_HOME,
+   * GOCACHE, GOMODCACHE and npm's cache point) kept in `directory`: nothing a command leaves in
+   * HOME as configuration (`~/.npmrc`, `~/.gitconfig`, `~/.config/go/env`) reaches the next one.
+   */
+  | { kind: "caches"; directory: string };
 
 /** A command while it runs. */
 export interface RunningCommand {
@@ -103,6 +122,8 @@ export interface CommandInvocation {
   writable?: readonly string[];
   /** Loopback ports of this command only (`CommandRequest.loopback`). */
   loopback?: LoopbackBridges;
+  /** The persistent HOME of this command (`CommandRequest.home`). */
+  home?: CommandHome;
 }
 
 /** Loopback ports inside the sandbox that lead to the supervisor's unix sockets, through socat. */
@@ -118,6 +139,11 @@ export interface LoopbackBridges {
 export type IsolateCommand = (
   invocation: CommandInvocation,
 ) => CommandInvocation | Promise<CommandInvocation>;
+
+/** The same runner, every command of it with this persistent HOME (a workstream's worker, or its gates). */
+export function withHome(runner: CommandRunner, home: CommandHome): CommandRunner {
+  return { run: (request) => runner.run({ ...request, home }) };
+}
 
 export interface CommandRunnerOptions {
   /** After SIGTERM, the tree gets this long before SIGKILL. Default 2000. */
@@ -163,6 +189,7 @@ async function runCommand(request: CommandRequest, settings: RunnerSettings): Pr
     ...(request.readOnly ? { readOnly: request.readOnly } : {}),
     ...(request.writable ? { writable: request.writable } : {}),
     ...(request.loopback ? { loopback: request.loopback } : {}),
+    ...(request.home ? { home: request.home } : {}),
   });
 
   let bound: CommandProcessBound;

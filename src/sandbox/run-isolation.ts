@@ -27,9 +27,10 @@ export function createRunIsolation(options: RunIsolationOptions): IsolateCommand
   const readOnly = [options.mirrorPath, ...options.readOnly];
   return (invocation) => {
     const hidden = [options.stateDirectory, options.userRepository, ...toolchainSecrets(readOnly)];
-    // A command whose HOME is the user's gets an empty, writable, private tmpfs there instead (see
-    // isolation.ts): agents, go, npm and cargo keep their caches and settings in HOME and fail on a
-    // read-only one, and nothing of the user's home shows either way. Any other HOME hides it.
+    // A command whose HOME is the user's gets an empty, writable, private tmpfs there instead, or
+    // its workstream's persistent folder (see isolation.ts): agents, go, npm and cargo keep their
+    // caches and settings in HOME and fail on a read-only one, and nothing of the user's home shows
+    // either way. Any other HOME hides it.
     if (options.home && invocation.env.HOME !== options.home) hidden.push(options.home);
     return createIsolation({
       writable: [invocation.cwd, ...(invocation.writable ?? [])],

@@ -61,6 +61,22 @@ describe("a program the sandbox does not have", () => {
     expect(result.stdout).not.toContain("worker.started");
   });
 
+  it("leaves no run behind when the preflight stops it: the fixed plan starts a fresh run", async () => {
+    workspace.writePlan("plan.yaml", planFor("cargo-nowhere-3c1 test --workspace"));
+    const stopped = await workspace.supervise(["plan.yaml"]);
+    expect(stopped.exitCode, stopped.stdout + stopped.stderr).toBe(2);
+    expect(readdirSync(join(workspace.directory, ".supervise", "runs"))).toEqual([]);
+
+    workspace.writePlan("plan.yaml", planFor('test "$(cat src/value.txt)" = 2'));
+    const fixed = await workspace.supervise(["plan.yaml"]);
+    expect(fixed.exitCode, fixed.stdout + fixed.stderr).toBe(0);
+    expect(readdirSync(join(workspace.directory, ".supervise", "runs"))).toHaveLength(1);
+    const types = (await journalEvents()).map((event) => event.type);
+    expect(types[0]).toBe("run.started");
+    expect(types).not.toContain("run.resumed");
+    expect(types).toContain("workstream.accepted");
+  });
+
   it.skipIf(!isolation.available && !process.env.CI)(
     "says where a program is outside the sandbox when its folder is not mounted",
     async () => {
@@ -90,6 +106,9 @@ describe("a program the sandbox does not have", () => {
       gate: "local_check",
       detail: expect.stringContaining("exited 127: a program it runs was not found in the sandbox"),
     });
+    expect(events.find((event) => event.type === "gate.errored")).toMatchObject({
+      detail: expect.stringMatching(/\(it exits 127 at the base too\)$/),
+    });
     expect(events.find((event) => event.type === "claim.rejected")).toMatchObject({ charged: false });
     expect(events.find((event) => event.type === "signal.detected")).toMatchObject({
       signal: "environment_problem",
@@ -97,4 +116,53 @@ describe("a program the sandbox does not have", () => {
     expect(events.find((event) => event.type === "escalation.opened")).toMatchObject({ source: "monitor" });
     expect(events.map((event) => event.type)).not.toContain("workstream.rejected");
   });
+
+  it.skipIf(!isolation.available && !process.env.CI)(
+    "charges the worker a 127 its own change brings about, when the same command runs at the base",
+    async () => {
+      const dodger = workspace.writeWorker(
+        "dodger.sh",
+        `#!/usr/bin/env bash
+cat >/dev/null
+printf 'no-such-checker-5d1 src/\\n' > ci/check.sh
+git commit -qam "checks differently"
+supervise tool claim_done --input '{"summary": "done"}'
+`,
+      );
+      workspace.writePlan(
+        "plan.yaml",
+        [
+          "repo: ./repo",
+          "sandbox: { isolation: bwrap }",
+          "defaults:",
+          "  done: [local_check]",
+          "  commands: { check: bash ci/check.sh }",
+          "  stall: { max_restarts: 0, max_rejections: 1 }",
+          "workstreams:",
+          `  - { id: w, goal: g, agent: { provider: command, command: "bash ${dodger}" } }`,
+        ].join("\n"),
+      );
+      // At the base the check runs and fails plainly: it exits 1, not 127.
+      writeFileSync(join(workspace.repository, "ci", "check.sh"), 'test "$(cat src/value.txt)" = 2\n');
+      workspace.git(["commit", "-qam", "a check every program of which is installed"]);
+      const result = await workspace.supervise(["plan.yaml", "--no-wait"]);
+      const events = await journalEvents();
+      expect(events.find((event) => event.type === "gate.failed")).toMatchObject({
+        gate: "local_check",
+        detail: expect.stringContaining(
+          "yet every program its command line names is in the sandbox and it exits 1 at the base: the claim's own code runs what is missing",
+        ),
+      });
+      const rejection = events.find((event) => event.type === "claim.rejected");
+      expect(rejection).toBeDefined();
+      expect(rejection).not.toMatchObject({ charged: false });
+      expect(events.map((event) => event.type)).not.toContain("escalation.opened");
+      expect(result.exitCode, result.stdout + result.stderr).toBe(1);
+      // The base ran with the run's base caches, which no claim's code writes, not the workstream's.
+      const runs = join(workspace.directory, ".supervise", "runs");
+      expect(readdirSync(join(runs, readdirSync(runs)[0]!)).sort()).toEqual(
+        expect.arrayContaining(["base-cache", "workstreams"]),
+      );
+    },
+  );
 });

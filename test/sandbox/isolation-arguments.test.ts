@@ -70,6 +70,64 @@ describe("isolationArguments", () => {
     );
   });
 
+  it("mounts a persistent HOME where HOME is: whole, or only its ~/.cache over the tmpfs, toolchains above", () => {
+    const toolchain = { readOnly: ["/home/alice/.cargo"] };
+    expect(
+      isolationArguments(
+        layout({
+          home: "/home/alice",
+          persistentHome: { kind: "whole", directory: "/state/runs/r/workstreams/ws1/home" },
+          ...toolchain,
+          // Shown from the run folder, not from the user's HOME: nothing of the user's to mask.
+          hidden: [{ path: "/home/alice/.ssh", isDirectory: true }],
+        }),
+      ),
+    ).toEqual([
+      ...namespaces,
+      ...base,
+      "--bind",
+      "/state/runs/r/workstreams/ws1/home",
+      "/home/alice",
+      "--bind",
+      "/work/checkout",
+      "/work/checkout",
+      "--ro-bind",
+      "/home/alice/.cargo",
+      "/home/alice/.cargo",
+      "--remount-ro",
+      "/",
+      "--chdir",
+      "/work/checkout",
+    ]);
+    expect(
+      isolationArguments(
+        layout({
+          home: "/home/alice",
+          persistentHome: { kind: "caches", directory: "/state/runs/r/workstreams/ws1/gate-cache" },
+          ...toolchain,
+        }),
+      ),
+    ).toEqual([
+      ...namespaces,
+      ...base,
+      "--tmpfs",
+      "/home/alice",
+      "--bind",
+      "/work/checkout",
+      "/work/checkout",
+      "--bind",
+      "/state/runs/r/workstreams/ws1/gate-cache",
+      "/home/alice/.cache",
+      "--ro-bind",
+      "/home/alice/.cargo",
+      "/home/alice/.cargo",
+      "--remount-ro",
+      "/",
+      "--chdir",
+      "/work/checkout",
+    ]);
+  });
+
   it("masks a hidden path only where a mounted host directory would show it", () => {
     const argumentsList = isolationArguments(
       layout({

@@ -8,7 +8,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Clock } from "../../clock.ts";
 import { errorMessage } from "../../errors.ts";
-import type { CommandResult, CommandRunner } from "../../sandbox/index.ts";
+import type { CommandHome, CommandResult, CommandRunner } from "../../sandbox/index.ts";
 import {
   baseCountingCeiling,
   countingCeiling,
@@ -34,6 +34,8 @@ export interface LocalCiOptions {
   git: Git;
   runner: CommandRunner;
   environment: Record<string, string>;
+  /** The persistent HOME of a branch's CI runs (its workstream's caches); none: an empty HOME each run. */
+  ciHomeFor?: ((branch: string) => CommandHome | undefined) | undefined;
   clock: Clock;
   timeoutMs: number;
   /** Where checkouts go: outside the plan's repository, so no parent node_modules or config leaks in. */
@@ -110,7 +112,9 @@ export function createLocalCi(options: LocalCiOptions): LocalCi {
         return;
       }
       await git.run(["checkout", "--quiet", "--detach", queued.sha], { cwd: checkout, signal });
+      const home = options.ciHomeFor?.(queued.branch);
       const result = await options.runner.run({
+        ...(home ? { home } : {}),
         command: queued.command,
         cwd: checkout,
         env: options.environment,

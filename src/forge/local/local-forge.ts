@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { Clock } from "../../clock.ts";
-import type { CommandRunner } from "../../sandbox/index.ts";
+import type { CommandHome, CommandRunner } from "../../sandbox/index.ts";
 import { createSerialQueue } from "../../serial-queue.ts";
 import type { CiStatus, Forge, MergeResult, PullRequest } from "../forge.ts";
 import {
@@ -38,6 +38,8 @@ export interface LocalForgeOptions {
   /** `commands.ci` of the workstream owning `branch`; undefined: that branch has no CI. */
   ciCommandFor: (branch: string) => string | undefined;
   runner: CommandRunner;
+  /** The persistent HOME of a branch's CI runs under isolation; none: an empty HOME each run. */
+  ciHomeFor?: (branch: string) => CommandHome | undefined;
   /** The whole environment CI commands get; its PATH is also where the forge finds git. */
   environment: Record<string, string>;
   clock: Clock;
@@ -71,6 +73,7 @@ export function createLocalForge(options: LocalForgeOptions): LocalForge {
     git,
     runner: options.runner,
     environment: options.environment,
+    ciHomeFor: options.ciHomeFor,
     clock: options.clock,
     timeoutMs: options.ciTimeoutMs ?? defaultCiTimeoutMs,
     temporaryDirectory,

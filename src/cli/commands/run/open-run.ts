@@ -1,3 +1,4 @@
+import { rm } from "node:fs/promises";
 import { systemClock } from "../../../clock.ts";
 import { createRun, Journal, type JournalEvent, newRunId, type RunInfo } from "../../../run/index.ts";
 import type { CleanupStack } from "./cleanup-stack.ts";
@@ -12,6 +13,8 @@ export interface OpenedRun {
   isResume: boolean;
   /** Set on every command the run starts, so a later supervisor can find and stop what this one left. */
   markers: Record<string, string>;
+  /** Call when the supervisor starts: from then on the run's folder is kept on every way out. */
+  markStarted(): void;
 }
 
 /** Resumes the plan's unfinished run, or starts a new one (`--new-run`, or none to resume), and opens its journal. */
@@ -32,11 +35,24 @@ export async function openRun(
       : await createRun(input.stateDirectory, newRunId(systemClock));
   const { journal, events } = await Journal.open(run.journalFile, { clock: systemClock });
   cleanups.defer(() => journal.close());
+  let isStarted = false;
+  // A new run that fails before its supervisor starts (a program missing from the sandbox, a broken
+  // state dir) recorded nothing: its folder would only make the next `supervise PLAN` resume a run
+  // that never ran. Removed after what the run made is undone, before the journal closes and the
+  // state lock is released. A resumed run is the user's record and is always kept.
+  if (run !== latest) {
+    cleanups.defer(async () => {
+      if (!isStarted) await rm(run.dir, { recursive: true, force: true });
+    });
+  }
   return {
     run,
     journal,
     recordedEvents: events,
     isResume: run === latest,
     markers: { SUPERVISE_STATE: input.stateMarker, SUPERVISE_RUN: run.id },
+    markStarted: () => {
+      isStarted = true;
+    },
   };
 }

@@ -90,6 +90,7 @@ export async function runCommand(args: string[], context: CommandContext): Promi
       exiting: (text) => view.close(text),
     }),
   );
+  opened.markStarted();
   const outcome = await runSupervisor(
     supervisorDependencies({
       request,

@@ -4,7 +4,7 @@ import type { GithubRequestInfo } from "../../../forge/github/index.ts";
 import { createLocalForge, type Forge } from "../../../forge/index.ts";
 import type { Plan } from "../../../plan/index.ts";
 import { revertBranchOf } from "../../../run/index.ts";
-import type { CommandRunner } from "../../../sandbox/index.ts";
+import type { CommandHome, CommandRunner } from "../../../sandbox/index.ts";
 
 export interface ForgeWiring {
   stateDirectory: string;
@@ -14,6 +14,8 @@ export interface ForgeWiring {
   /** The supervisor's own environment: the only place the GitHub token is read from. */
   parentEnvironment: NodeJS.ProcessEnv;
   onGithubRequest: (info: GithubRequestInfo) => void;
+  /** The HOME a workstream's local CI runs get: its gates' caches (CI runs the claim's code, as they do). */
+  ciHomeOf?: (workstreamId: string) => CommandHome;
 }
 
 export async function createForge(
@@ -36,15 +38,24 @@ export async function createForge(
       onRequest: wiring.onGithubRequest,
     });
   }
+  // A revert of a workstream's unverified landing is checked by that workstream's CI.
+  const owner = (branch: string) =>
+    plan.workstreams.find(
+      (workstream) => workstream.branch === branch || revertBranchOf(workstream.branch) === branch,
+    );
   return createLocalForge({
     stateDir: wiring.stateDirectory,
     userRepository: plan.repo,
     base: plan.base,
-    // A revert of a workstream's unverified landing is checked by that workstream's CI.
-    ciCommandFor: (branch) =>
-      plan.workstreams.find(
-        (workstream) => workstream.branch === branch || revertBranchOf(workstream.branch) === branch,
-      )?.commands.ci,
+    ciCommandFor: (branch) => owner(branch)?.commands.ci,
+    ...(wiring.ciHomeOf
+      ? {
+          ciHomeFor: (branch: string) => {
+            const workstream = owner(branch);
+            return workstream ? wiring.ciHomeOf!(workstream.id) : undefined;
+          },
+        }
+      : {}),
     runner: wiring.runner,
     environment: wiring.environment,
     clock: systemClock,

@@ -26,6 +26,7 @@ import { startRunModelGateway } from "./run-model-gateway.ts";
 import { isSelected, type RunRequest } from "./run-request.ts";
 import { createSandboxedRunner, startSandboxNetwork } from "./sandboxed-runner.ts";
 import { writeSuperviseShim } from "./supervise-shim.ts";
+import { type WorkstreamHomes, workstreamHomes } from "./workstream-homes.ts";
 
 export interface RunResources {
   workspace: Workspace;
@@ -41,6 +42,8 @@ export interface RunResources {
   forgeRequestCount: () => number;
   /** The run's model gateway as CLI agents reach it; none when no workstream is a CLI agent. */
   modelAccess: CommandWorkerModelAccess | undefined;
+  /** Each workstream's persistent HOMEs in the sandbox, its worker's and its gates'. */
+  homes: WorkstreamHomes;
 }
 
 export async function buildRunResources(
@@ -120,8 +123,10 @@ export async function buildRunResources(
       })
     : undefined;
 
+  const homes = workstreamHomes(run.dir);
   let forgeRequests = 0;
   const forge = await createForge(plan, {
+    ciHomeOf: homes.gates,
     stateDirectory,
     runner,
     environment: baseEnvironment,
@@ -153,6 +158,7 @@ export async function buildRunResources(
     forge,
     forgeRequestCount: () => forgeRequests,
     modelAccess,
+    homes,
   };
 }
 

@@ -69,6 +69,7 @@ export async function createRunWorkers(input: {
     baseEnvironment: resources.baseEnvironment,
     shimDirectory: resources.shimDirectory,
     markers: opened.markers,
+    homeOf: resources.homes.worker,
     transcriptFor,
     readablePathsOf: (agent, command) => agentReadablePaths(agent, command, input.environment.PATH),
     ...(resources.modelAccess ? { modelAccess: resources.modelAccess } : {}),

@@ -10,7 +10,7 @@ import {
   postEscalationNotice,
 } from "../../../monitor/index.ts";
 import type { JournalEvent, SupervisorDependencies } from "../../../run/index.ts";
-import { type Redactor, sandboxFacts } from "../../../sandbox/index.ts";
+import { type Redactor, sandboxFacts, withHome } from "../../../sandbox/index.ts";
 import type { OpenedRun } from "./open-run.ts";
 import type { Preflight } from "./preflight.ts";
 import type { RunRequest } from "./run-request.ts";
@@ -60,19 +60,22 @@ export function supervisorDependencies(input: {
     redact: input.redact,
     sandboxFacts: sandboxFacts(plan.sandbox, resources.processLimit.facts),
     pricesEffective: input.preflight.pricing.effectiveDate,
-    runWorkerCommand: (checkoutPath, command, timeoutMs, commandSignal, onStarted) =>
+    runWorkerCommand: ({ workstreamId, checkoutPath }, command, timeoutMs, commandSignal, onStarted) =>
       runner.run({
         ...(onStarted ? { onStarted } : {}),
         command,
         cwd: checkoutPath,
+        home: resources.homes.worker(workstreamId),
         env: baseEnvironment,
         timeoutMs,
         markers: opened.markers,
         signal: commandSignal,
       }),
     workerLauncherFor: workers.workerLauncherFor,
+    gateRunnerFor: (workstreamId) => withHome(runner, resources.homes.gates(workstreamId)),
     gateServices: {
       runner,
+      baseRunner: withHome(runner, resources.homes.base),
       environment: { ...baseEnvironment },
       runDirectory: run.dir,
       signal,
