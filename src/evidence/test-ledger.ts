@@ -11,6 +11,7 @@ import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
 import type { CommandRequest, CommandResult, CommandRunner } from "../sandbox/index.ts";
+import { withGoTestJson } from "./go-test-json.ts";
 import type { TestOutcome } from "./test-names.ts";
 
 export const testLedgerReporterPath = fileURLToPath(new URL("./test-ledger-reporter.mjs", import.meta.url));
@@ -83,7 +84,7 @@ export async function runWithTestLedger(
   try {
     const result = await runner.run({
       ...request,
-      env: ledger.environment(request.env),
+      env: withGoTestJson(request.command, ledger.environment(request.env)),
       writable: [...(request.writable ?? []), ledger.folder],
     });
     if (result.exitCode !== 0 && reporterConflict.test(result.output)) {
