@@ -12,6 +12,7 @@ import { fileURLToPath } from "node:url";
 import { z } from "zod";
 import type { CommandRequest, CommandResult, CommandRunner } from "../sandbox/index.ts";
 import { withGoTestJson } from "./go-test-json.ts";
+import { ledgerCommand } from "./ledger-command.ts";
 import type { TestOutcome } from "./test-names.ts";
 
 export const testLedgerReporterPath = fileURLToPath(new URL("./test-ledger-reporter.mjs", import.meta.url));
@@ -82,11 +83,18 @@ export async function runWithTestLedger(
 ): Promise<LedgerRun> {
   const ledger = await openTestLedger(ledgerParent);
   try {
+    const rewritten = await ledgerCommand(request.command, request.cwd);
     const result = await runner.run({
       ...request,
+      command: rewritten.command,
       env: withGoTestJson(request.command, ledger.environment(request.env)),
       writable: [...(request.writable ?? []), ledger.folder],
     });
+    const reading = await ledger.read(await realpath(request.cwd).catch(() => request.cwd));
+    if (rewritten.runner !== null && reading === null && result.exitCode !== 0) {
+      const note = `${rewritten.runner} did not run with the supervisor's ledger reporter added to its command line: its tests were read from printed lines`;
+      return { result: await runner.run(request), ledger: null, note };
+    }
     if (result.exitCode !== 0 && reporterConflict.test(result.output)) {
       const note =
         "the check command sets --test-reporter without --test-reporter-destination, which leaves node:test no room for the supervisor's ledger: its tests were read from printed lines; give every reporter a destination";
@@ -97,11 +105,7 @@ export async function runWithTestLedger(
         "pytest could not import the supervisor's ledger plugin (a Python that ignores PYTHONPATH, such as `python -I`): its tests were read from printed lines; run pytest with a Python that reads PYTHONPATH";
       return { result: await runner.run(request), ledger: null, note };
     }
-    return {
-      result,
-      ledger: await ledger.read(await realpath(request.cwd).catch(() => request.cwd)),
-      note: null,
-    };
+    return { result, ledger: reading, note: null };
   } finally {
     await ledger.dispose();
   }
