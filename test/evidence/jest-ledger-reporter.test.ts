@@ -7,10 +7,6 @@ import { describe, expect, it } from "vitest";
 // @ts-expect-error: a plain .mjs module shipped for jest, with no types.
 import { jestOutcomes } from "../../src/evidence/ledger/jest-ledger-reporter.mjs";
 
-const jestInstalled = existsSync(
-  join(import.meta.dirname, "..", "..", "node_modules", "jest", "package.json"),
-);
-
 describe("the jest ledger reporter", () => {
   it("names each test by file and describe path, with jest's statuses as the ledger's", () => {
     const results = {
