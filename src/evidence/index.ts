@@ -2,8 +2,10 @@
 // Must never: trust a file the worker wrote or read what the worker said (nothing of agent/): a gate judges only what the supervisor observed itself.
 export {
   type Bundle,
+  type BundleFixedTest,
   buildBundle,
   bundleDirectory,
+  fixedTestsObserved,
   renderBundleMarkdown,
   verdictOf,
   writeBundle,

@@ -10,11 +10,14 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { execa } from "execa";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { buildBundle, renderBundleMarkdown } from "../../src/evidence/bundle.ts";
 import { type DiffScopeFinding, observeAndJudgeDiffScope } from "../../src/evidence/diff-scope.ts";
 import { runWithTestLedger } from "../../src/evidence/test-ledger.ts";
 import { readTestListing } from "../../src/evidence/test-names.ts";
+import { initialWorkstreamState } from "../../src/run/workstream-state.ts";
 import { checkIsolationAvailable, createCommandRunner } from "../../src/sandbox/index.ts";
 import { createRunIsolation } from "../../src/sandbox/run-isolation.ts";
+import { testWorkstream } from "../fakes/plan-builder.ts";
 import { plainGitEnvironment } from "../workspace/repositories.ts";
 
 /** The folder of a Python that has pytest, or null: then these tests are skipped. */
@@ -200,6 +203,51 @@ describe.skipIf(pythonFolder === null)("the test ledger for pytest", () => {
         "============ test session starts ============\ntests/test_calc.py::test_adds_negatives PASSED\n",
       ),
     ).toMatchObject({ kind: "listed" });
+  });
+});
+
+describe.skipIf(pythonFolder === null)("a test failing at the base that the claim makes pass", () => {
+  it("is shown as fixed, with both outcomes, in diff_scope's observation, bundle.json and bundle.md", async () => {
+    baseSha = await commit({ "src/calc.py": "def add(a, b):\n    return a + b if a >= 0 else 0\n" });
+    const claim = await commit({ "src/calc.py": "def add(a, b):\n    return a + b\n" });
+    const result = await judge(claim);
+    expect(result.status).toBe("pass");
+    const fixed = [
+      { name: "tests/test_calc.py > test_adds_negatives", base: "failed", claim: "passed", count: 1 },
+    ];
+    expect((result.observed.test_runs as Record<string, unknown>).fixed_tests).toEqual(fixed);
+    const state = {
+      ...initialWorkstreamState("ws1"),
+      claims: [
+        {
+          id: 1,
+          attempt: 1,
+          summary: "fix add for negatives",
+          commit: claim,
+          verdict: "accepted" as const,
+          gates: [
+            {
+              gate: "diff_scope",
+              status: result.status,
+              detail: result.detail,
+              observed: result.observed,
+              command: null,
+            },
+          ],
+        },
+      ],
+    };
+    const bundle = buildBundle({
+      runId: "run-1",
+      runDirectory: join(root, "run"),
+      workstream: testWorkstream("ws1"),
+      state,
+      sandbox: { isolation: "none", network: "none" },
+    });
+    expect(bundle.fixed_tests).toEqual(fixed);
+    expect(renderBundleMarkdown(bundle)).toContain(
+      "## Fixed tests\n\nFailing at the base, passing at the last claim's commit:\n\n- tests/test_calc.py > test_adds_negatives: failed at the base, passed at the claim",
+    );
   });
 });
 
