@@ -3,8 +3,10 @@
  * (local_check, release_build, a plan's own gate), and diff_scope, which compares the claim's tests
  * with the base's.
  */
+
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
+import { baseRunCacheDirectory } from "./base-check-preflight.ts";
 import { runCommandGate } from "./command-gate.ts";
 import { observeAndJudgeDiffScope } from "./diff-scope.ts";
 import { type GateRun, gateLogPath } from "./gate-context.ts";
@@ -88,7 +90,7 @@ export async function observeDiffScopeGate(run: GateRun): Promise<GateResult> {
     environment: services.environment,
     runner: services.runner,
     timeoutMs: workstream.budget.minutes * 60_000,
-    cacheDirectory: join(services.runDirectory, "cache", "diff-scope"),
+    cacheDirectory: baseRunCacheDirectory(services.runDirectory),
     runDirectory: services.runDirectory,
     baseLogPath: `${logs}-base.log`,
     claimLogPath: `${logs}-claim.log`,
