@@ -164,6 +164,29 @@ describe.skipIf(pythonFolder === null)("the test ledger for pytest", () => {
     expect(broken.ledger?.tests).toEqual([{ name: "tests/test_broken.py", status: "failed" }]);
   });
 
+  it("leaves the tests and what they start no trace of itself: no key, no plugin option, no PYTHONPATH entry, no node reporter", async () => {
+    await commit({
+      "tests/test_env.py": [
+        "import os",
+        "def test_clean_environment():",
+        "    assert 'NODE_TEST_LEDGER_KEY' not in os.environ",
+        "    assert os.environ.get('PYTEST_ADDOPTS') == '-q'",
+        "    assert 'PYTHONPATH' not in os.environ",
+        "    assert 'NODE_OPTIONS' not in os.environ",
+        "",
+      ].join("\n"),
+    });
+    const { ledger } = await runWithTestLedger(
+      createCommandRunner(),
+      { command: pytest, cwd: repository, env: { ...environment, PYTEST_ADDOPTS: "-q" }, timeoutMs: 60_000 },
+      join(root, "ledgers"),
+    );
+    expect(ledger?.tests).toContainEqual({
+      name: "tests/test_env.py > test_clean_environment",
+      status: "passed",
+    });
+  });
+
   it("passes an honest claim whose check is plain `pytest`: compared by name, not an error", async () => {
     const claim = await commit({
       "src/calc.py": "def add(a, b):\n    return b + a\n\ndef mul(a, b):\n    return a * b\n",

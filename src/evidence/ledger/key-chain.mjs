@@ -9,13 +9,42 @@
 import { createHash } from "node:crypto";
 import { readFileSync, unlinkSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 
 const keyVariable = "NODE_TEST_LEDGER_KEY";
+const ledgerFolder = fileURLToPath(new URL(".", import.meta.url)).replace(/\/$/, "");
+
+/**
+ * Takes out of this process's environment what the supervisor added for every runner (see
+ * test-ledger.ts): node's reporter options, pytest's plugin and its PYTHONPATH entry, the key
+ * variable. Processes the runner starts from here on inherit nothing that tells of supervision.
+ */
+export function dropLedgerEnvironment(environment = process.env) {
+  delete environment[keyVariable];
+  if (environment.NODE_OPTIONS !== undefined) {
+    const rest = environment.NODE_OPTIONS.replace(
+      /\s*--test-reporter="[^"]*test-ledger-reporter\.mjs"\s+--test-reporter-destination=stdout/,
+      "",
+    ).trim();
+    if (rest === "") delete environment.NODE_OPTIONS;
+    else environment.NODE_OPTIONS = rest;
+  }
+  if (environment.PYTEST_ADDOPTS !== undefined) {
+    const rest = environment.PYTEST_ADDOPTS.replace(/\s*-p supervise_pytest_ledger\b/, "").trim();
+    if (rest === "") delete environment.PYTEST_ADDOPTS;
+    else environment.PYTEST_ADDOPTS = rest;
+  }
+  if (environment.PYTHONPATH !== undefined) {
+    const rest = environment.PYTHONPATH.split(":").filter((entry) => entry !== ledgerFolder);
+    if (rest.length === 0) delete environment.PYTHONPATH;
+    else environment.PYTHONPATH = rest.join(":");
+  }
+}
 
 /** The key file and its key, taken; null when the supervisor gave none (or it was already taken). */
 export function takeLedgerKey() {
   const path = process.env[keyVariable];
-  delete process.env[keyVariable];
+  dropLedgerEnvironment();
   if (!path) return null;
   try {
     const text = readFileSync(path, "utf8").trim();

@@ -22,8 +22,36 @@ import re
 _KEY_VARIABLE = "NODE_TEST_LEDGER_KEY"
 
 
+_FOLDER = os.path.dirname(os.path.abspath(__file__))
+
+
+def _drop_ledger_environment():
+    """What the supervisor added for every runner (test-ledger.ts), out of the environment that
+    processes started from here inherit: this plugin, its PYTHONPATH entry, node's reporter."""
+    addopts = re.sub(r"\s*-p supervise_pytest_ledger\b", "", os.environ.get("PYTEST_ADDOPTS", "")).strip()
+    if addopts:
+        os.environ["PYTEST_ADDOPTS"] = addopts
+    else:
+        os.environ.pop("PYTEST_ADDOPTS", None)
+    entries = [entry for entry in os.environ.get("PYTHONPATH", "").split(":") if entry and entry != _FOLDER]
+    if entries:
+        os.environ["PYTHONPATH"] = ":".join(entries)
+    else:
+        os.environ.pop("PYTHONPATH", None)
+    node = re.sub(
+        r'\s*--test-reporter="[^"]*test-ledger-reporter\.mjs"\s+--test-reporter-destination=stdout',
+        "",
+        os.environ.get("NODE_OPTIONS", ""),
+    ).strip()
+    if node:
+        os.environ["NODE_OPTIONS"] = node
+    else:
+        os.environ.pop("NODE_OPTIONS", None)
+
+
 def _take_key():
     path = os.environ.pop(_KEY_VARIABLE, None)
+    _drop_ledger_environment()
     if not path:
         return None, None
     try:
