@@ -105,10 +105,11 @@ describe("the vitest ledger's command line", () => {
 });
 
 describe("a vitest check with the default reporter", () => {
-  it("records every test by file and suite, and no test sees the ledger's key", async () => {
+  it("records every test by file and suite, a file that fails to load as failed, and no test sees the ledger's key", async () => {
     await commit({
       "test/more.test.js":
         'test("no key", () => expect(process.env.NODE_TEST_LEDGER_KEY).toBeUndefined());\ntest.skip("later", () => {});\ntest.todo("someday");\ntest("fails", () => expect(1).toBe(2));\n',
+      "test/broken.test.js": 'import "./missing.js";\ntest("never runs", () => {});\n',
     });
     const { result, ledger, note } = await runWithTestLedger(
       createCommandRunner(),
@@ -119,6 +120,7 @@ describe("a vitest check with the default reporter", () => {
     expect(result.exitCode).toBe(1);
     expect(ledger?.kinds).toEqual(["vitest"]);
     expect([...(ledger?.tests ?? [])].sort((a, b) => (a.name < b.name ? -1 : 1))).toEqual([
+      { name: "test/broken.test.js", status: "failed" },
       { name: "test/more.test.js > fails", status: "failed" },
       { name: "test/more.test.js > later", status: "skipped" },
       { name: "test/more.test.js > no key", status: "passed" },
