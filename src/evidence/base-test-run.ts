@@ -62,7 +62,7 @@ export interface ClaimTestRunRequest extends TestRunRequest {
 }
 
 /** Changes when listings are named differently, so a cached base listing is never compared with a new one. */
-const listingVersion = "ledger-1";
+const listingVersion = "ledger-2";
 /** Larger logs are not read back; the runner's capped output (head and tail) stands in. */
 const maxLogBytes = 32 * 1024 * 1024;
 const shaPattern = /^[0-9a-f]{40}(?:[0-9a-f]{24})?$/;
@@ -198,7 +198,7 @@ function listingOf(output: string, recorded: RecordedLedger | null): TestListing
       reason: `files no test runner of the check wrote appeared in the supervisor's test ledger (${strays}): a process of the check wrote there, so its outcomes are not evidence`,
     };
   }
-  return readTestListing(output, ledger?.tests ?? null);
+  return readTestListing(output, ledger?.tests ?? null, ledger?.kinds);
 }
 
 function notRunReason(result: CommandResult): string | null {

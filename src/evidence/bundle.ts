@@ -6,6 +6,7 @@
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import writeFileAtomic from "write-file-atomic";
+import { z } from "zod";
 import type { Workstream } from "../plan/index.ts";
 import { describeSandbox, type SandboxFacts } from "../sandbox/index.ts";
 import { markdownInline, printable } from "../text.ts";
@@ -47,6 +48,11 @@ export interface Bundle {
    * the pull request that would undo it, and what the human decided; null when none was found.
    */
   landing: BundleLanding | null;
+  /**
+   * Tests that failed when the check ran at the base and pass at the last claim's commit, as
+   * diff_scope compared them by name (its `test_runs.fixed_tests`); absent when none were.
+   */
+  fixed_tests?: BundleFixedTest[];
   usage: UsageRecord & {
     /** The effective date of the price table cost_usd was estimated with; null when not known. */
     prices_effective: string | null;
@@ -82,6 +88,15 @@ export interface BundleCommandGate extends BundleGate {
   output_tail: string;
   /** A failed command's first error lines from its log; null when it passed or none read as an error. */
   first_errors: string | null;
+}
+
+/** A test the last claim made pass: its name, its outcome at the base and at the claimed commit. */
+export interface BundleFixedTest {
+  name: string;
+  base: string;
+  claim: string;
+  /** More than one when several tests share the name. */
+  count: number;
 }
 
 export interface BundleIntervention {
@@ -243,6 +258,7 @@ export function buildBundle(input: BundleInput): Bundle {
     escalations: state.escalations.map((escalation) => ({ ...escalation })),
     signals: state.signals.map((signal) => ({ ...signal })),
     landing: state.landing === null ? null : bundleLanding(state.landing),
+    ...fixedTestsOf(lastClaim?.gates ?? []),
     usage: {
       ...usageRecordOf(state),
       cost_usd: Number(state.costUsd.toFixed(6)),
@@ -278,6 +294,24 @@ function bundleLanding(landing: BundleLandingState): BundleLanding {
     revert_merge_commit: landing.resolution?.revert_merge_commit ?? null,
     detail: landing.resolution?.detail ?? null,
   };
+}
+
+const fixedTestSchema = z.array(
+  z.object({ name: z.string(), base: z.string(), claim: z.string(), count: z.number().int().positive() }),
+);
+
+/** diff_scope's fixed tests in a claim's gates, read back from what the journal recorded it observed. */
+export function fixedTestsObserved(
+  gates: readonly Pick<RecordedGate, "gate" | "observed">[],
+): BundleFixedTest[] {
+  const observed = gates.findLast((gate) => gate.gate === "diff_scope")?.observed.test_runs;
+  const fixed = fixedTestSchema.safeParse((observed as { fixed_tests?: unknown } | undefined)?.fixed_tests);
+  return fixed.success ? fixed.data : [];
+}
+
+function fixedTestsOf(gates: readonly RecordedGate[]): { fixed_tests?: BundleFixedTest[] } {
+  const fixed = fixedTestsObserved(gates);
+  return fixed.length > 0 ? { fixed_tests: fixed } : {};
 }
 
 function bundleGate(
@@ -338,6 +372,15 @@ export function renderBundleMarkdown(bundle: Bundle): string {
   }
   if (bundle.claims.length === 0) lines.push("- none");
   if (bundle.landing) lines.push("", ...landingLines(bundle.landing));
+  if (bundle.fixed_tests) {
+    lines.push("", "## Fixed tests", "", "Failing at the base, passing at the last claim's commit:", "");
+    for (const test of bundle.fixed_tests) {
+      const times = test.count > 1 ? ` ×${test.count}` : "";
+      lines.push(
+        `- ${markdownInline(test.name)}${times}: ${test.base} at the base, ${test.claim} at the claim`,
+      );
+    }
+  }
   if (bundle.signals.length > 0) {
     lines.push("", "## Signals", "");
     for (const signal of bundle.signals) {

@@ -3,9 +3,11 @@
  * (local_check, release_build, a plan's own gate), and diff_scope, which compares the claim's tests
  * with the base's.
  */
+
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { defaultMutation } from "../plan/index.ts";
+import { baseRunCacheDirectory } from "./base-check-preflight.ts";
 import { changeProofGate, observeChangeProof } from "./change-proof-run.ts";
 import { runCommandGate } from "./command-gate.ts";
 import { observeAndJudgeDiffScope } from "./diff-scope.ts";
@@ -99,7 +101,7 @@ export async function observeDiffScopeGate(run: GateRun): Promise<GateResult> {
     timeoutMs: workstream.budget.minutes * 60_000,
     // The merge check runs the checkout's gates alone, without review: there the findings fail.
     isReviewed: workstream.done.includes("review"),
-    cacheDirectory: join(services.runDirectory, "cache", "diff-scope"),
+    cacheDirectory: baseRunCacheDirectory(services.runDirectory),
     runDirectory: services.runDirectory,
     baseLogPath: `${logs}-base.log`,
     claimLogPath: `${logs}-claim.log`,

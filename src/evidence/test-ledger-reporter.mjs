@@ -16,11 +16,11 @@ import { createHash } from "node:crypto";
 import { readFileSync, unlinkSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { spec } from "node:test/reporters";
+import { dropLedgerEnvironment } from "./ledger/key-chain.mjs";
 
 const keyVariable = "NODE_TEST_LEDGER_KEY";
 const keyFile = process.env[keyVariable];
-delete process.env[keyVariable];
-if (process.env.NODE_OPTIONS) process.env.NODE_OPTIONS = withoutOwnOptions(process.env.NODE_OPTIONS);
+dropLedgerEnvironment();
 const key = keyFile ? takeKey(keyFile) : null;
 
 /** Whether the command line chose reporters of its own: then it prints, and this one only records. */
@@ -84,11 +84,4 @@ function record(path, currentKey, tests) {
   const folder = dirname(path);
   writeFileSync(join(folder, `${currentKey}.json`), JSON.stringify({ tests }), { flag: "wx" });
   writeFileSync(path, createHash("sha256").update(currentKey).digest("hex"), { flag: "wx" });
-}
-
-/** NODE_OPTIONS without the two options that load this reporter. */
-function withoutOwnOptions(options) {
-  return options
-    .replace(/\s*--test-reporter="[^"]*test-ledger-reporter\.mjs"\s+--test-reporter-destination=stdout/, "")
-    .trim();
 }

@@ -11,9 +11,14 @@ import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
 import type { CommandRequest, CommandResult, CommandRunner } from "../sandbox/index.ts";
+import { withGoTestJson } from "./go-test-json.ts";
+import { ledgerCommand } from "./ledger-command.ts";
 import type { TestOutcome } from "./test-names.ts";
 
 export const testLedgerReporterPath = fileURLToPath(new URL("./test-ledger-reporter.mjs", import.meta.url));
+/** The folder of the pytest plugin (ledger/supervise_pytest_ledger.py), put on PYTHONPATH. */
+export const pytestLedgerFolder = fileURLToPath(new URL("./ledger/", import.meta.url)).replace(/\/$/, "");
+const pytestPlugin = "supervise_pytest_ledger";
 
 const keyFileName = "key";
 /** A check command that starts the test runner more often than this is read up to here. */
@@ -22,6 +27,8 @@ const maxRunners = 64;
 const maxLedgerBytes = 64 * 1024 * 1024;
 
 const ledgerFileSchema = z.object({
+  /** Absent in the node:test reporter's files. */
+  runner: z.string().optional(),
   tests: z.array(
     z.object({
       file: z.string(),
@@ -34,6 +41,8 @@ const ledgerFileSchema = z.object({
 export interface TestLedgerReading {
   /** How many runs of the test runner reported. */
   runners: number;
+  /** Which runners reported (`node:test`, `pytest`): their printed lines are not read. */
+  kinds?: string[] | undefined;
   tests: TestOutcome[];
   /** Files in the ledger folder that no runner of this command wrote: someone else did. */
   strays: string[];
@@ -59,6 +68,8 @@ export interface LedgerRun {
 
 /** node:test refuses a reporter beside the command line's own `--test-reporter` given without a destination. */
 const reporterConflict = /must match the number of specified '--test-reporter-destination'/;
+/** A Python that ignores PYTHONPATH (`-I`, `-E`) cannot load the pytest plugin, and pytest stops. */
+const pytestPluginMissing = new RegExp(`Error importing plugin "${pytestPlugin}"`);
 
 /**
  * Runs the check command with the ledger's reporter loaded. A command whose own reporter options
@@ -72,21 +83,29 @@ export async function runWithTestLedger(
 ): Promise<LedgerRun> {
   const ledger = await openTestLedger(ledgerParent);
   try {
+    const rewritten = await ledgerCommand(request.command, request.cwd);
     const result = await runner.run({
       ...request,
-      env: ledger.environment(request.env),
+      command: rewritten.command,
+      env: withGoTestJson(request.command, ledger.environment(request.env)),
       writable: [...(request.writable ?? []), ledger.folder],
     });
+    const reading = await ledger.read(await realpath(request.cwd).catch(() => request.cwd));
+    if (rewritten.runner !== null && reading === null && result.exitCode !== 0) {
+      const note = `${rewritten.runner} did not run with the supervisor's ledger reporter added to its command line: its tests were read from printed lines`;
+      return { result: await runner.run(request), ledger: null, note };
+    }
     if (result.exitCode !== 0 && reporterConflict.test(result.output)) {
       const note =
         "the check command sets --test-reporter without --test-reporter-destination, which leaves node:test no room for the supervisor's ledger: its tests were read from printed lines; give every reporter a destination";
       return { result: await runner.run(request), ledger: null, note };
     }
-    return {
-      result,
-      ledger: await ledger.read(await realpath(request.cwd).catch(() => request.cwd)),
-      note: null,
-    };
+    if (result.exitCode !== 0 && pytestPluginMissing.test(result.output)) {
+      const note =
+        "pytest could not import the supervisor's ledger plugin (a Python that ignores PYTHONPATH, such as `python -I`): its tests were read from printed lines; run pytest with a Python that reads PYTHONPATH";
+      return { result: await runner.run(request), ledger: null, note };
+    }
+    return { result, ledger: reading, note: null };
   } finally {
     await ledger.dispose();
   }
@@ -96,6 +115,7 @@ const ledgerRunSchema = z.object({
   ledger: z
     .object({
       runners: z.number().int().nonnegative(),
+      kinds: z.array(z.string()).optional(),
       tests: z.array(z.object({ name: z.string(), status: z.enum(["passed", "failed", "skipped", "todo"]) })),
       strays: z.array(z.string()),
     })
@@ -129,9 +149,13 @@ export async function openTestLedger(parentDirectory: string): Promise<TestLedge
     folder,
     environment(base) {
       const own = `--test-reporter="${testLedgerReporterPath}" --test-reporter-destination=stdout`;
+      const plugin = `-p ${pytestPlugin}`;
       return {
         ...base,
         NODE_OPTIONS: base.NODE_OPTIONS ? `${base.NODE_OPTIONS} ${own}` : own,
+        // pytest reads these in the check's own process; the plugin takes the same key chain.
+        PYTEST_ADDOPTS: base.PYTEST_ADDOPTS ? `${base.PYTEST_ADDOPTS} ${plugin}` : plugin,
+        PYTHONPATH: base.PYTHONPATH ? `${pytestLedgerFolder}:${base.PYTHONPATH}` : pytestLedgerFolder,
         NODE_TEST_LEDGER_KEY: join(folder, keyFileName),
       };
     },
@@ -152,6 +176,7 @@ async function readLedger(
   runDirectory: string,
 ): Promise<TestLedgerReading | null> {
   const chain = new Set<string>();
+  const kinds = new Set<string>();
   const tests: TestOutcome[] = [];
   let key = firstKey;
   for (let runner = 0; runner < maxRunners; runner += 1) {
@@ -160,6 +185,7 @@ async function readLedger(
     chain.add(`${key}.json`);
     const parsed = ledgerFileSchema.safeParse(parseJson(text));
     if (parsed.success) {
+      kinds.add(parsed.data.runner ?? "node:test");
       for (const test of parsed.data.tests) {
         // A file that failed to load, or ran no test, reports under its own path as the name.
         const [first] = test.path;
@@ -174,7 +200,7 @@ async function readLedger(
     key = createHash("sha256").update(key).digest("hex");
   }
   const strays = (await readdir(folder)).filter((name) => name !== keyFileName && !chain.has(name));
-  return chain.size === 0 ? null : { runners: chain.size, tests, strays };
+  return chain.size === 0 ? null : { runners: chain.size, kinds: [...kinds], tests, strays };
 }
 
 /** Named as the base clone and the checkout both name it: relative to where the command ran. */

@@ -47,9 +47,13 @@ export function parseTestNames(output: string): TestOutcome[] | null {
  * Every runner's parser reads the whole output; a check command may run several runners. One that
  * recognizes its runner but cannot list every test makes the whole output unlisted.
  */
-export function readTestListing(output: string, ledger?: readonly TestOutcome[] | null): TestListing {
+export function readTestListing(
+  output: string,
+  ledger?: readonly TestOutcome[] | null,
+  ledgerKinds: readonly string[] = ["node:test"],
+): TestListing {
   const lines = output.replace(ansiEscape, "").split(/\r?\n/);
-  if (ledger) return withLedger(lines, ledger);
+  if (ledger) return withLedger(lines, ledger, ledgerKinds);
   if (lines.some((line) => elisionMarker.test(line))) {
     return {
       kind: "unlisted",
@@ -80,15 +84,20 @@ export function readTestListing(output: string, ledger?: readonly TestOutcome[] 
 }
 
 /**
- * The supervisor's test ledger (test-ledger.ts) stands for node:test: its spec and TAP lines in the
- * output are what any test could print, so they are not read. Other runners in the same command
- * are still read from their lines. A test with subtests reports their outcome: only leaves count.
+ * The supervisor's test ledger (test-ledger.ts) stands for node:test and for each runner that wrote
+ * to it (`kinds`, e.g. pytest): their printed lines are what any test could print, so they are not
+ * read. Other runners in the same command are still read from their lines. A test with subtests
+ * reports their outcome: only leaves count.
  */
-function withLedger(lines: readonly string[], ledger: readonly TestOutcome[]): TestListing {
+function withLedger(
+  lines: readonly string[],
+  ledger: readonly TestOutcome[],
+  kinds: readonly string[],
+): TestListing {
   const tests = leavesOnly(ledger, " > ");
-  const runners = ["node:test (ledger)"];
+  const runners = kinds.map((kind) => `${kind} (ledger)`);
   for (const parser of runnerParsers) {
-    if (parser === nodeSpecParser || parser === tapParser) continue;
+    if (parser === nodeSpecParser || parser === tapParser || kinds.includes(parser.runner)) continue;
     const found = parser.parse(lines);
     if (found === null) continue;
     if ("unlisted" in found) return { kind: "unlisted", reason: found.unlisted };

@@ -43,9 +43,16 @@ export interface BrokenTest extends LostTest {
   status: Exclude<TestStatus, "passed">;
 }
 
+/** A test that failed at the base and passes at the claimed commit: shown, never held against it. */
+export interface FixedTest extends LostTest {
+  base: "failed";
+  claim: "passed";
+}
+
 export interface TestComparison {
   lost: LostTest[];
   broken: BrokenTest[];
+  fixed: FixedTest[];
   /** Tests that passed at the base and pass at the claimed commit. */
   keptCount: number;
 }
@@ -109,7 +116,23 @@ export function compareTestOutcomes(
     }
     if (shortfall > 0) lost.push({ name, count: shortfall });
   }
-  return { lost, broken, keptCount };
+  return { lost, broken, fixed: fixedTests(base, claimByName), keptCount };
+}
+
+/** Per name: the claim's passes beyond the base's, as far as the base had failures of that name. */
+function fixedTests(
+  base: readonly TestOutcome[],
+  claimByName: ReadonlyMap<string, readonly TestOutcome[]>,
+): FixedTest[] {
+  const failedAtBase = countByName(base.filter((test) => test.status === "failed"));
+  const passedAtBase = countByName(base.filter((test) => test.status === "passed"));
+  const fixed: FixedTest[] = [];
+  for (const [name, failures] of failedAtBase) {
+    const passing = (claimByName.get(name) ?? []).filter((test) => test.status === "passed").length;
+    const count = Math.min(failures, passing - (passedAtBase.get(name) ?? 0));
+    if (count > 0) fixed.push({ name, base: "failed", claim: "passed", count });
+  }
+  return fixed;
 }
 
 /** The verdict on the two runs; `compared` even when nothing was lost, which the caller reads. */
@@ -139,6 +162,12 @@ export function judgeTestRuns(base: TestRun, claim: TestRun): TestRunVerdict {
       lost_tests: comparison.lost.slice(0, listedNamesLimit),
       broken_test_count: totalOf(comparison.broken),
       broken_tests: comparison.broken.slice(0, listedNamesLimit),
+      ...(comparison.fixed.length === 0
+        ? {}
+        : {
+            fixed_test_count: totalOf(comparison.fixed),
+            fixed_tests: comparison.fixed.slice(0, listedNamesLimit),
+          }),
     },
   };
 }

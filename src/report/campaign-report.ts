@@ -3,8 +3,13 @@
  * gates, time, attempts, claims, interventions, escalations, usage and test counts; totals; the
  * retrospective; the timeline. Pure: the caller reads the files and passes the clock's time.
  */
-
-import { addTallies, passRate, verdictOf } from "../evidence/index.ts";
+import {
+  addTallies,
+  type BundleFixedTest,
+  fixedTestsObserved,
+  passRate,
+  verdictOf,
+} from "../evidence/index.ts";
 import type { JournalEvent, RunState, WorkstreamState } from "../run/index.ts";
 import { addUsage, emptyUsage, type UsageRecord, usageOf, usageRecordOf } from "../usage.ts";
 import { phaseRows } from "./phase-rows.ts";
@@ -149,6 +154,7 @@ function workstreamReport(
     tests: {
       local_check: state ? localCheckTests(state, input.logs) : null,
       ci: state ? ciTests(state, input.logs) : null,
+      ...fixedOf(lastClaim?.gates ?? []),
     },
     bundle: {
       markdown: `evidence/${id}/bundle.md`,
@@ -209,4 +215,9 @@ function testSummary(
     pass_rate: known.length === 0 ? null : passRate(addTallies(known)),
     workstreams: tallies.length,
   };
+}
+
+function fixedOf(gates: Parameters<typeof fixedTestsObserved>[0]): { fixed?: BundleFixedTest[] } {
+  const fixed = fixedTestsObserved(gates);
+  return fixed.length > 0 ? { fixed } : {};
 }

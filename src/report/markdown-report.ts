@@ -194,6 +194,7 @@ function workstreamDetails(workstream: WorkstreamReport, options: MarkdownReport
     ...(workstream.gates.length === 0 ? ["- none"] : []),
     "",
     ...firstFailureLines(workstream),
+    ...fixedTestLines(workstream),
   ];
   if (workstream.interventions.length > 0) {
     lines.push(
@@ -343,4 +344,18 @@ function cell(text: string): string {
     .replaceAll("|", "\\|")
     .replaceAll("<", "&lt;")
     .replace(/\s*\n\s*/g, " ");
+}
+
+/** Tests the last claim made pass that failed at the base: credit, never a finding. */
+function fixedTestLines(workstream: WorkstreamReport): string[] {
+  const fixed = workstream.tests.fixed ?? [];
+  if (fixed.length === 0) return [];
+  return [
+    "Fixed tests (failing at the base, passing at the last claim):",
+    ...fixed.map(
+      (test) =>
+        `- ${markdownInline(test.name)}${test.count > 1 ? ` ×${test.count}` : ""}: ${test.base} at the base, ${test.claim} at the claim`,
+    ),
+    "",
+  ];
 }

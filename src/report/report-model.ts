@@ -90,7 +90,12 @@ export interface WorkstreamReport {
   escalations: EscalationReport[];
   signals: number;
   usage: UsageRecord;
-  tests: { local_check: TestEvidence | null; ci: TestEvidence | null };
+  tests: {
+    local_check: TestEvidence | null;
+    ci: TestEvidence | null;
+    /** Failing at the base, passing at the last claim (diff_scope's comparison); absent when none. */
+    fixed?: { name: string; base: string; claim: string; count: number }[];
+  };
   bundle: { markdown: string; json: string; is_present: boolean };
 }
 

@@ -38,7 +38,12 @@ function codexVariant(recipe: string): string {
 let workspace: Workspace;
 let upstream: FakeModelUpstream;
 beforeEach(async () => {
-  workspace = createWorkspace({ "README.md": "# demo\n", "test/retry.test.ts": "// flaky\n" });
+  // The recipe's default check is `npm test`, which runs once at the base before the agent starts.
+  workspace = createWorkspace({
+    "README.md": "# demo\n",
+    "package.json": '{ "name": "demo", "scripts": { "test": "node --test" } }\n',
+    "test/retry.test.ts": "// flaky\n",
+  });
   upstream = await startFakeModelUpstream({ anthropicKey, openaiKey, forbidden: "supervise-gw-" });
 });
 afterEach(async () => {

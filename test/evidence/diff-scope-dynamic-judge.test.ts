@@ -51,13 +51,13 @@ describe("compareTestOutcomes", () => {
       "every base pass still passes; new and renamed-in tests do not matter",
       outcomes(["passed", "a"], ["passed", "b"], ["failed", "c"]),
       outcomes(["passed", "b"], ["passed", "a"], ["passed", "new"], ["failed", "c"]),
-      { lost: [], broken: [], keptCount: 2 },
+      { lost: [], broken: [], fixed: [], keptCount: 2 },
     ],
     [
       "a passing test that no longer runs is lost",
       outcomes(["passed", "a"], ["passed", "b"]),
       outcomes(["passed", "a"]),
-      { lost: [{ name: "b", count: 1 }], broken: [], keptCount: 1 },
+      { lost: [{ name: "b", count: 1 }], broken: [], fixed: [], keptCount: 1 },
     ],
     [
       "a passing test that now fails, skips or is todo is broken, with what it became",
@@ -70,6 +70,7 @@ describe("compareTestOutcomes", () => {
           { name: "b", status: "skipped", count: 1 },
           { name: "c", status: "todo", count: 1 },
         ],
+        fixed: [],
         keptCount: 0,
       },
     ],
@@ -77,7 +78,7 @@ describe("compareTestOutcomes", () => {
       "tests that failed or were skipped at the base may go",
       outcomes(["failed", "a"], ["skipped", "b"], ["todo", "c"], ["passed", "d"]),
       outcomes(["passed", "d"]),
-      { lost: [], broken: [], keptCount: 1 },
+      { lost: [], broken: [], fixed: [], keptCount: 1 },
     ],
     [
       "names repeat: two passes need two passes, one shortfall broken, one lost",
@@ -86,6 +87,21 @@ describe("compareTestOutcomes", () => {
       {
         lost: [{ name: "same", count: 1 }],
         broken: [{ name: "same", status: "failed", count: 1 }],
+        fixed: [],
+        keptCount: 1,
+      },
+    ],
+    [
+      "a test that failed at the base and passes now is fixed, as far as the claim's passes exceed the base's",
+      outcomes(["failed", "a"], ["failed", "same"], ["passed", "same"], ["failed", "still"]),
+      outcomes(["passed", "a"], ["passed", "same"], ["passed", "same"], ["failed", "still"]),
+      {
+        lost: [],
+        broken: [],
+        fixed: [
+          { name: "a", base: "failed", claim: "passed", count: 1 },
+          { name: "same", base: "failed", claim: "passed", count: 1 },
+        ],
         keptCount: 1,
       },
     ],
@@ -93,7 +109,7 @@ describe("compareTestOutcomes", () => {
       "no tests at the base: nothing to lose",
       [],
       outcomes(["failed", "x"]),
-      { lost: [], broken: [], keptCount: 0 },
+      { lost: [], broken: [], fixed: [], keptCount: 0 },
     ],
   ])("%s", (_, base, claim, expected) => {
     expect(compareTestOutcomes(base, claim)).toEqual(expected);
@@ -111,6 +127,7 @@ describe("judgeTestRuns", () => {
       comparison: {
         lost: [{ name: "c", count: 1 }],
         broken: [{ name: "b", status: "failed", count: 1 }],
+        fixed: [],
         keptCount: 1,
       },
       observed: {

@@ -92,16 +92,16 @@ describe("the test ledger", () => {
     ]);
   });
 
-  it("leaves the tests no trace of itself: no key variable, no reporter in NODE_OPTIONS", async () => {
+  it("leaves the tests no trace of itself: no key variable, no reporter in NODE_OPTIONS, no pytest plugin", async () => {
     await files({
-      "test/env.test.mjs": `${header}test("sees a clean environment", () => { assert.equal(process.env.NODE_TEST_LEDGER_KEY, undefined); assert.doesNotMatch(process.env.NODE_OPTIONS ?? "", /ledger/); });\n`,
+      "test/env.test.mjs": `${header}test("sees a clean environment", () => { assert.equal(process.env.NODE_TEST_LEDGER_KEY, undefined); assert.equal(process.env.NODE_OPTIONS, "--no-warnings"); assert.equal(process.env.PYTEST_ADDOPTS, "-q"); assert.equal(process.env.PYTHONPATH, undefined); });\n`,
     });
     const { ledger } = await runWithTestLedger(
       createCommandRunner(),
       {
         command: "node --test",
         cwd: project,
-        env: { ...environment, NODE_OPTIONS: "--no-warnings" },
+        env: { ...environment, NODE_OPTIONS: "--no-warnings", PYTEST_ADDOPTS: "-q" },
         timeoutMs: 60_000,
       },
       join(root, "ledgers"),

@@ -425,3 +425,25 @@ describe("renderMarkdownReport", () => {
     expect(text).not.toContain("<img");
   });
 });
+
+describe("fixed tests in the report", () => {
+  it("lists the tests the last claim made pass that failed at the base, from diff_scope's observation", async () => {
+    const last = synthetic.events.at(-1)!;
+    const fixed = [
+      { name: "tests/test_calc.py > test_negatives", base: "failed", claim: "passed", count: 1 },
+    ];
+    const diffScope = journalEvent(last.seq + 1, last.ts, "gate.passed", "ws-accepted", {
+      claim: 2,
+      gate: "diff_scope",
+      detail: "source changed",
+      observed: { test_runs: { kept_test_count: 3, fixed_test_count: 1, fixed_tests: fixed } },
+    });
+    const withFixed = await reportOf([...synthetic.events, diffScope], nowMs);
+    const workstream = withFixed.workstreams.find((each) => each.workstream === "ws-accepted")!;
+    expect(workstream.tests.fixed).toEqual(fixed);
+    expect(renderMarkdownReport(withFixed)).toContain(
+      "Fixed tests (failing at the base, passing at the last claim):\n- tests/test_calc.py > test_negatives: failed at the base, passed at the claim",
+    );
+    expect(report.workstreams.every((each) => each.tests.fixed === undefined)).toBe(true);
+  });
+});

@@ -14,6 +14,7 @@ import { resumeCommand } from "../../invocation.ts";
 import { stateDirectoryForPlan } from "../../state-location.ts";
 import { systemViewTimers } from "../../view-timers.ts";
 import type { CommandContext } from "../command-context.ts";
+import { checkBaseTests } from "./base-check.ts";
 import { CleanupStack } from "./cleanup-stack.ts";
 import { checkCommandsResolve, plannedCommands } from "./command-preflight.ts";
 import { printDryRun } from "./dry-run.ts";
@@ -70,6 +71,16 @@ export async function runCommand(args: string[], context: CommandContext): Promi
     scratchParent: tmpdir(),
     hostPath: environment.PATH,
     plan: request.plan,
+  });
+  await checkBaseTests({
+    request,
+    runner: resources.runner,
+    baseSha: resources.baseSha,
+    mirrorPath: resources.workspace.mirrorPath,
+    environment: resources.baseEnvironment,
+    runDirectory: opened.run.dir,
+    output: context.output,
+    signal: context.signal,
   });
   const workers = await createRunWorkers({ request, preflight, resources, opened, environment, redact });
   const view = createLiveView({

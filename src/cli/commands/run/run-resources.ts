@@ -30,6 +30,8 @@ import { type WorkstreamHomes, workstreamHomes } from "./workstream-homes.ts";
 
 export interface RunResources {
   workspace: Workspace;
+  /** The base as the mirror holds it now: where new checkouts start. */
+  baseSha: string;
   /** The scrubbed environment every command starts from: the plan's secrets are not in it. */
   baseEnvironment: Record<string, string>;
   toolServer: ToolServer;
@@ -145,11 +147,12 @@ export async function buildRunResources(
   );
   cleanups.awaitOnExit(forgeReady);
   // The mirror's failures first: they name the user's repository and base plainly.
-  await mirrorReady;
+  const { baseSha } = await mirrorReady;
   await forgeReady;
 
   return {
     workspace,
+    baseSha,
     baseEnvironment,
     toolServer,
     shimDirectory,

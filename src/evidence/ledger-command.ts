@@ -1,0 +1,83 @@
+/**
+ * vitest and jest take reporters from their command line or their config, never from the
+ * environment. For the common forms of a check (`npx vitest run`, `vitest`, `npx jest`, and `npm
+ * test` / `npm run <script>` whose script is one of those alone) the supervisor's runs of the check
+ * append its ledger reporter to the runner's arguments (npm passes what follows `--` to the
+ * script); everything else runs as given. The runner keeps printing as before: `default` is named
+ * beside the ledger's reporter unless the command names reporters of its own (a config's
+ * reporters are replaced by the command line's, so such a config prints as `default` does).
+ */
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+export const vitestLedgerReporterPath = fileURLToPath(
+  new URL("./ledger/vitest-ledger-reporter.mjs", import.meta.url),
+);
+export const jestLedgerReporterPath = fileURLToPath(
+  new URL("./ledger/jest-ledger-reporter.mjs", import.meta.url),
+);
+
+/** A shell command with nothing but words: no chaining, pipes, substitutions or redirections. */
+const simpleCommand = /^[^;&|<>`$()\n]+$/;
+const vitestInvocation = /^(?:npx\s+(?:--(?:no-install|yes)\s+)?)?vitest(?:\s|$)/;
+const jestInvocation = /^(?:npx\s+(?:--(?:no-install|yes)\s+)?)?jest(?:\s|$)/;
+const npmScript = /^npm\s+(?:(?:test|t)|(?:run|run-script)\s+(\S+))(\s.*)?$/;
+
+export interface LedgerCommand {
+  command: string;
+  /** Which runner's reporter was added, or null when the command runs as given. */
+  runner: "vitest" | "jest" | null;
+}
+
+/** The command the supervisor runs for the ledger, with `cwd`'s package.json scripts read for npm forms. */
+export async function ledgerCommand(command: string, cwd: string): Promise<LedgerCommand> {
+  const trimmed = command.trim();
+  if (!simpleCommand.test(trimmed)) return { command, runner: null };
+  const direct = runnerOf(trimmed);
+  if (direct !== null) return { command: `${trimmed} ${reporterArguments(direct, trimmed)}`, runner: direct };
+  const npm = npmScript.exec(trimmed);
+  if (!npm) return { command, runner: null };
+  const script = (await scriptsOf(cwd))[npm[1] ?? "test"];
+  if (script === undefined || !simpleCommand.test(script.trim())) return { command, runner: null };
+  const runner = runnerOf(script.trim());
+  if (runner === null) return { command, runner: null };
+  const passed = npm[2] ?? "";
+  const separator = /(?:^|\s)--(?:\s|$)/.test(passed) ? "" : " --";
+  return {
+    command: `${trimmed}${separator} ${reporterArguments(runner, `${script} ${passed}`)}`,
+    runner,
+  };
+}
+
+function runnerOf(command: string): "vitest" | "jest" | null {
+  if (vitestInvocation.test(command)) return "vitest";
+  if (jestInvocation.test(command)) return "jest";
+  return null;
+}
+
+function reporterArguments(runner: "vitest" | "jest", existing: string): string {
+  if (runner === "vitest") {
+    const printer = /--reporter[=\s]/.test(existing) ? "" : "--reporter=default ";
+    return `${printer}--reporter=${quoted(vitestLedgerReporterPath)}`;
+  }
+  const printer = /--reporters[=\s]/.test(existing) ? "" : "--reporters=default ";
+  return `${printer}--reporters=${quoted(jestLedgerReporterPath)}`;
+}
+
+async function scriptsOf(cwd: string): Promise<Record<string, string>> {
+  try {
+    const parsed = JSON.parse(await readFile(join(cwd, "package.json"), "utf8")) as { scripts?: unknown };
+    const scripts = parsed.scripts;
+    if (typeof scripts !== "object" || scripts === null) return {};
+    return Object.fromEntries(
+      Object.entries(scripts).filter((entry): entry is [string, string] => typeof entry[1] === "string"),
+    );
+  } catch {
+    return {};
+  }
+}
+
+function quoted(word: string): string {
+  return `'${word.replaceAll("'", `'\\''`)}'`;
+}
