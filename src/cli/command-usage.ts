@@ -48,6 +48,25 @@ const help: Record<string, CommandHelp> = {
     summary: "The evidence bundle of one workstream (bundle.md, or bundle.json with --json).",
     flags: readingFlags,
   },
+  logs: {
+    synopsis: ["logs WS [-f] [--gate NAME] [--json] [--state-dir DIR | --plan PLAN]"],
+    summary: "A worker's output (its transcript) in the latest run, or one gate's log; -f follows it.",
+    flags: [
+      ["-f, --follow", "keep printing as it grows, until the workstream ends, the run stops, or Ctrl-C"],
+      ["--gate NAME", "the log of the gate NAME (its latest claim's) instead of the worker's output"],
+      ["--json", "the transcript's JSON lines as written"],
+      ...readingFlags.slice(1),
+    ],
+    notes: ["Reads the files only: it works from a second terminal while the run goes on."],
+  },
+  watch: {
+    synopsis: ["watch [PLAN] [--state-dir DIR | --plan PLAN]"],
+    summary: "The live view of a run started elsewhere, rebuilt from its journal; read-only.",
+    flags: readingFlags.slice(1),
+    notes: [
+      "Ends when the run finishes or stops, with the run's exit code (0 all accepted, 1 some not, 3 waiting on a human, 130 interrupted); Ctrl-C stops only the watching.",
+    ],
+  },
   escalations: {
     synopsis: ["escalations [--json] [--state-dir DIR | --plan PLAN]"],
     summary: "Questions waiting on a human decision.",
@@ -149,6 +168,8 @@ Usage:
   supervise validate PLAN             validate; every error names file:line:column and the field
   supervise status [--json]           workstreams with state, gates, attempts, turns, tokens, cost, elapsed
   supervise evidence WS [--json]      the evidence bundle of one workstream
+  supervise logs WS [-f] [--gate G]   a worker's output, or a gate's log; -f follows it live
+  supervise watch [PLAN]              the live view of a run started in another terminal
   supervise escalations [--json]      pending escalations
   supervise approve ID [--note T] [--waive GATE,…]   approve (waived gates are recorded as waived, never pass)
   supervise deny ID [--note T] · supervise reply ID TEXT

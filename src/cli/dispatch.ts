@@ -36,6 +36,8 @@ export const commands: Record<string, () => Promise<CommandHandler>> = {
     const { decisionCommand } = await import("./commands/escalations.ts");
     return (args, context) => decisionCommand("reply", args, context);
   },
+  logs: async () => (await import("./commands/logs.ts")).logsCommand,
+  watch: async () => (await import("./commands/watch.ts")).watchCommand,
   report: async () => (await import("./commands/report.ts")).reportCommand,
   schema: async () => (await import("./commands/schema.ts")).schemaCommand,
   tool: async () => (await import("./commands/tool.ts")).toolCommand,

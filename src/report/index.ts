@@ -6,9 +6,11 @@ export {
   createLiveView,
   type LiveView,
   type RunEnding,
+  type ViewedPlan,
   type ViewTimers,
   type ViewWriter,
 } from "./live-view.ts";
 export { renderMarkdownReport } from "./markdown-report.ts";
 export { readReportFiles } from "./report-files.ts";
 export { renderStatusTable, statusRows } from "./status-table.ts";
+export { transcriptEntryLines } from "./transcript-lines.ts";
