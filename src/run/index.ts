@@ -3,8 +3,9 @@
 export { isGateEvent, type JournalEvent, type JournalEventOf, type JournalEventType } from "./events.ts";
 export { Journal, readJournal } from "./journal.ts";
 export { createJournalTail, type JournalTail } from "./journal-tail.ts";
+export { planFolderName, planStateDirectory, stateDirectoriesUnder } from "./plan-state.ts";
 export { revertBranchOf } from "./revert-pull-request-text.ts";
-export { createRun, latestRun, newRunId, type RunInfo } from "./run-store.ts";
+export { createRun, latestRun, listRuns, newRunId, type RunInfo } from "./run-store.ts";
 export { dependencyWaves } from "./scheduler.ts";
 export { acquireStateLock } from "./state-lock.ts";
 export { type RunOutcome, runSupervisor, type SupervisorDependencies } from "./supervisor.ts";

@@ -49,6 +49,8 @@ export async function buildRunResources(
     preflight: Preflight;
     environment: NodeJS.ProcessEnv;
     stateDirectory: string;
+    /** The state root the plan's state dir is in: every plan's state under it stays hidden from commands. */
+    stateRoot: string;
     run: RunInfo;
     redact: Redactor;
   },
@@ -96,7 +98,7 @@ export async function buildRunResources(
   const network = await startSandboxNetwork(plan, input.preflight.allowList, socketDirectory, cleanups);
   const runner = createSandboxedRunner({
     plan,
-    stateDirectory,
+    stateDirectory: input.stateRoot,
     workspace,
     toolServer,
     shimDirectory,
