@@ -25,7 +25,7 @@ const help: Record<string, CommandHelp> = {
       ["--only ID,…", "run only these workstreams"],
       ["--dry-run", "validate and print the schedule; create nothing"],
       ["--no-wait", "exit 3 once only human decisions remain"],
-      ["--new-run", "start a new run instead of resuming the unfinished one"],
+      ["--new-run", "start a new run, from fresh checkouts, instead of resuming the unfinished one"],
       ["--record DIR", "write the anthropic workers' turns as cassettes (DIR/<id>.yaml)"],
     ],
     notes: [

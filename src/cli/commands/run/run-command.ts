@@ -58,7 +58,16 @@ export async function runCommand(args: string[], context: CommandContext): Promi
   const redact = createRunRedactor(context.environment, request.plan);
   const { environment } = context;
   const resources = await buildRunResources(
-    { request, preflight, environment, stateDirectory, stateRoot, run: opened.run, redact },
+    {
+      request,
+      preflight,
+      environment,
+      stateDirectory,
+      stateRoot,
+      run: opened.run,
+      isNewRun: !opened.isResume,
+      redact,
+    },
     cleanups,
   );
   await checkCommandsResolve({
