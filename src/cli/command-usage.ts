@@ -44,9 +44,9 @@ const help: Record<string, CommandHelp> = {
     flags: readingFlags,
   },
   evidence: {
-    synopsis: ["evidence WS [--json] [--state-dir DIR | --plan PLAN]"],
-    summary: "The evidence bundle of one workstream (bundle.md, or bundle.json with --json).",
-    flags: readingFlags,
+    synopsis: ["evidence WS [--claim N] [--json] [--state-dir DIR | --plan PLAN]"],
+    summary: "The evidence bundle of one workstream: every claim with what each gate found on it.",
+    flags: [["--claim N", "only claim N and its gates' findings"], ...readingFlags],
   },
   logs: {
     synopsis: ["logs WS [-f] [--gate NAME] [--json] [--state-dir DIR | --plan PLAN]"],
@@ -167,7 +167,7 @@ Usage:
       --record DIR                    write the anthropic workers' turns as cassettes (DIR/<id>.yaml)
   supervise validate PLAN             validate; every error names file:line:column and the field
   supervise status [--json]           workstreams with state, gates, attempts, turns, tokens, cost, elapsed
-  supervise evidence WS [--json]      the evidence bundle of one workstream
+  supervise evidence WS [--claim N]   the evidence bundle of one workstream, every claim's findings
   supervise logs WS [-f] [--gate G]   a worker's output, or a gate's log; -f follows it live
   supervise watch [PLAN]              the live view of a run started in another terminal
   supervise escalations [--json]      pending escalations

@@ -5,6 +5,7 @@ export {
   buildBundle,
   bundleDirectory,
   renderBundleMarkdown,
+  renderClaimMarkdown,
   verdictOf,
   writeBundle,
 } from "./bundle.ts";
