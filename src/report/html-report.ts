@@ -6,11 +6,13 @@
 import { htmlReportStyle } from "./html-report-style.ts";
 import { html, SafeHtml } from "./html-template.ts";
 import {
+  formatCost,
   formatCount,
   formatElapsed,
   formatPercent,
   formatTestCell,
   formatUsd,
+  formatWorkAndWait,
   plural,
   runStateText,
   tokensOf,
@@ -64,7 +66,7 @@ function workstreamTable(report: CampaignReport, options: HtmlReportOptions): Sa
 <th scope="row">${workstream.workstream}</th>
 <td><span class="badge ${workstream.verdict}">${workstream.verdict}</span>${workstream.status !== workstream.verdict ? html` <span class="muted">${workstream.status}</span>` : ""}</td>
 <td>${workstream.gates.length === 0 ? html`<span class="muted">-</span>` : workstream.gates.map((gate) => html`<span class="gate ${gateClass(gate.status)}" title="${gate.detail}">${gate.id}: ${gate.status}</span>`)}</td>
-<td class="number">${formatElapsed(workstream.duration_ms)}</td>
+<td class="number">${formatWorkAndWait(workstream.duration_ms, workstream.human_wait_ms)}</td>
 <td class="number">${workstream.attempts}</td>
 <td class="number">${workstream.claims.length} <span class="muted">(${workstream.claims.filter((claim) => claim.verdict === "rejected").length} rejected)</span></td>
 <td>${workstream.interventions.length === 0 ? "0" : workstream.interventions.map((intervention) => html`<div>${intervention.playbook} <span class="muted">(${intervention.signal})</span></div>`)}</td>
@@ -72,7 +74,7 @@ function workstreamTable(report: CampaignReport, options: HtmlReportOptions): Sa
 <td>${formatTestCell(workstream.tests.local_check)}</td>
 <td>${formatTestCell(workstream.tests.ci)}</td>
 <td class="number">${tokensOf(workstream)}</td>
-<td class="number">${formatUsd(workstream.usage.cost_usd)}</td>
+<td class="number">${formatCost(workstream.usage.cost_usd, workstream.simulated_cost_usd)}</td>
 <td>${workstream.bundle.is_present ? html`<a href="${bundleHref(workstream, options)}">bundle</a>` : html`<span class="muted">none yet</span>`}</td>
 </tr>
 `,
@@ -174,7 +176,12 @@ function timeline(report: CampaignReport): SafeHtml {
       fromMs === null
         ? ""
         : html`<div class="span ${workstream.verdict}" style="left: ${position(fromMs)}; width: ${position(workstream.duration_ms ?? 0)}"></div>`;
-    return html`<div class="lane" data-workstream="${workstream.workstream}"><div class="lane-name" title="${workstream.workstream}">${workstream.workstream}</div><div class="track">${span}${laneMarks(entries, spanMs)}</div></div>
+    // Waits for a human are drawn apart from the worker's span: time a person took, not work.
+    const waits = workstream.escalations.map((escalation) => {
+      const openedMs = Date.parse(escalation.opened_at) - runStartMs;
+      return html`<div class="wait" style="left: ${position(openedMs)}; width: ${position(escalation.waited_ms)}" title="${escalation.id}: waiting on a human for ${formatElapsed(escalation.waited_ms)}"></div>`;
+    });
+    return html`<div class="lane" data-workstream="${workstream.workstream}"><div class="lane-name" title="${workstream.workstream}">${workstream.workstream}</div><div class="track">${span}${waits}${laneMarks(entries, spanMs)}</div></div>
 `;
   });
   const legend = [...new Map(Object.values(marks).map((mark) => [mark.kind, mark])).values()];
@@ -183,7 +190,7 @@ function timeline(report: CampaignReport): SafeHtml {
 <div class="lanes">
 ${lanes}<div class="axis"><span>+0s</span><span>+${formatElapsed(spanMs / 2)}</span><span>+${formatElapsed(spanMs)}</span></div>
 </div>
-<p class="legend">${legend.map((mark) => html`<span class="kind-${mark.kind}">${mark.symbol} ${mark.name}</span>`)}</p>
+<p class="legend">${legend.map((mark) => html`<span class="kind-${mark.kind}">${mark.symbol} ${mark.name}</span>`)} <span><span class="wait-key"></span> waiting on a human</span></p>
 <ol class="events">
 ${report.timeline.map((entry) => timelineItem(entry))}</ol>
 </section>`;
@@ -255,7 +262,7 @@ ${retro.stalls.by_signal.map(
 )}</tbody></table>`
 }
 <h3>Cost</h3>
-<p>${formatUsd(cost.total_usd)} in all; ${plural(cost.accepted_workstreams, "accepted workstream")}, ${cost.per_accepted_workstream_usd === null ? "no cost per accepted workstream" : `${formatUsd(cost.per_accepted_workstream_usd)} per accepted workstream`}; ${formatUsd(cost.not_accepted_usd)} spent on workstreams not accepted.</p>
+<p>${formatUsd(cost.total_usd)} in all; ${plural(cost.accepted_workstreams, "accepted workstream")}, ${cost.per_accepted_workstream_usd === null ? "no cost per accepted workstream" : `${formatUsd(cost.per_accepted_workstream_usd)} per accepted workstream`}; ${formatUsd(cost.not_accepted_usd)} spent on workstreams not accepted.${report.totals.simulated_cost_usd > 0 ? ` Of this, ${formatUsd(report.totals.simulated_cost_usd)} is simulated (turns replayed from a cassette), not spent.` : ""}</p>
 <h3>Escalations</h3>
 ${
   retro.escalations.count === 0

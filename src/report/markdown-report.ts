@@ -2,12 +2,14 @@
 
 import { markdownInline } from "../text.ts";
 import {
+  formatCost,
   formatCount,
   formatElapsed,
   formatGates,
   formatPercent,
   formatTestCell,
   formatUsd,
+  formatWorkAndWait,
   plural,
   runStateText,
   tokensOf,
@@ -54,7 +56,7 @@ function workstreamTable(report: CampaignReport): string[] {
           ? workstream.verdict
           : `${workstream.verdict} (${workstream.status})`,
         formatGates(workstream),
-        formatElapsed(workstream.duration_ms),
+        formatWorkAndWait(workstream.duration_ms, workstream.human_wait_ms),
         String(workstream.attempts),
         `${workstream.claims.length} (${workstream.claims.filter((claim) => claim.verdict === "rejected").length} rejected)`,
         String(workstream.interventions.length),
@@ -62,7 +64,7 @@ function workstreamTable(report: CampaignReport): string[] {
         formatTestCell(workstream.tests.local_check),
         formatTestCell(workstream.tests.ci),
         String(tokensOf(workstream)),
-        formatUsd(workstream.usage.cost_usd),
+        formatCost(workstream.usage.cost_usd, workstream.simulated_cost_usd),
       ]),
     ),
     "",
@@ -233,7 +235,7 @@ function retrospective(report: CampaignReport): string[] {
   lines.push(
     "### Cost",
     "",
-    `${formatUsd(cost.total_usd)} in all; ${plural(cost.accepted_workstreams, "accepted workstream")}, ${cost.per_accepted_workstream_usd === null ? "no cost per accepted workstream" : `${formatUsd(cost.per_accepted_workstream_usd)} per accepted workstream`}; ${formatUsd(cost.not_accepted_usd)} spent on workstreams not accepted.`,
+    `${formatUsd(cost.total_usd)} in all; ${plural(cost.accepted_workstreams, "accepted workstream")}, ${cost.per_accepted_workstream_usd === null ? "no cost per accepted workstream" : `${formatUsd(cost.per_accepted_workstream_usd)} per accepted workstream`}; ${formatUsd(cost.not_accepted_usd)} spent on workstreams not accepted.${simulatedNote(report.totals.simulated_cost_usd)}`,
     "",
     "### Escalations",
     "",
@@ -305,4 +307,11 @@ function cell(text: string): string {
     .replaceAll("|", "\\|")
     .replaceAll("<", "&lt;")
     .replace(/\s*\n\s*/g, " ");
+}
+
+/** Replayed turns cost nothing: their price is a simulation, said so wherever a total shows it. */
+function simulatedNote(simulatedUsd: number): string {
+  return simulatedUsd > 0
+    ? ` Of this, ${formatUsd(simulatedUsd)} is simulated (turns replayed from a cassette), not spent.`
+    : "";
 }
