@@ -100,6 +100,22 @@ const help: Record<string, CommandHelp> = {
       ...readingFlags,
     ],
   },
+  init: {
+    synopsis: ["init [FILE]"],
+    summary:
+      "Write a commented starter plan (default supervise.yaml) for this git repository, with the check, build and CI commands its package.json, Cargo.toml, go.mod or pyproject.toml suggest, and plan.schema.json beside it.",
+    flags: [],
+    notes: ["It never overwrites a file."],
+  },
+  completion: {
+    synopsis: ["completion bash|zsh"],
+    summary: "Print the shell completion script for commands and flags.",
+    flags: [],
+    notes: [
+      "bash: `source <(supervise completion bash)` (or save it under ~/.local/share/bash-completion/completions/supervise).",
+      "zsh: `source <(supervise completion zsh)` in ~/.zshrc.",
+    ],
+  },
   schema: {
     synopsis: ["schema"],
     summary: "The plan's JSON Schema.",
@@ -135,6 +151,12 @@ const help: Record<string, CommandHelp> = {
 
 /** Every command `supervise COMMAND --help` explains. */
 export const documentedCommands: readonly string[] = Object.keys(help);
+
+/** The flags a command takes, as typed (`--json`, `-f`), for shell completion. */
+export function commandFlags(command: string): string[] {
+  const flags = [...(help[command]?.flags ?? []), ["-h, --help", ""] as const];
+  return flags.flatMap(([flag]) => flag.split(", ").map((word) => word.split(" ")[0]!));
+}
 
 export function commandUsage(command: string): string | undefined {
   const entry = help[command];
@@ -174,6 +196,8 @@ Usage:
   supervise approve ID [--note T] [--waive GATE,…]   approve (waived gates are recorded as waived, never pass)
   supervise deny ID [--note T] · supervise reply ID TEXT
   supervise report [--format md|json|html] [--output FILE]   the campaign report
+  supervise init [FILE]               write a starter plan for this repository (never overwrites)
+  supervise completion bash|zsh       the shell completion script
   supervise schema                    the plan's JSON Schema
   supervise clean                     remove the checkouts of accepted workstreams
   supervise tool NAME [--input JSON]  inside a command worker: call one worker tool

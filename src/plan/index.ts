@@ -56,3 +56,4 @@ export {
   workstreamIdPattern,
   workstreamSchema,
 } from "./schema.ts";
+export { detectCommands, type RepositoryFacts, starterPlan } from "./starter-plan.ts";
