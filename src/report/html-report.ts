@@ -20,6 +20,7 @@ import {
 } from "./report-format.ts";
 import { runFileHref } from "./report-links.ts";
 import type { CampaignReport, TestEvidence, TimelineEntry, WorkstreamReport } from "./report-model.ts";
+import { timeAxis } from "./timeline-axis.ts";
 
 export interface HtmlReportOptions {
   /**
@@ -167,29 +168,48 @@ const runMark = { symbol: "·", kind: "run", name: "run" };
 
 function timeline(report: CampaignReport): SafeHtml {
   const spanMs = Math.max(1, report.run.duration_ms ?? 0, ...report.timeline.map((entry) => entry.offset_ms));
-  const position = (offsetMs: number) => `${((100 * Math.min(offsetMs, spanMs)) / spanMs).toFixed(2)}%`;
   const runStartMs = report.run.started_at ? Date.parse(report.run.started_at) : 0;
+  const waitsOf = (workstream: CampaignReport["workstreams"][number]) =>
+    workstream.escalations.map((escalation) => {
+      const fromMs = Date.parse(escalation.opened_at) - runStartMs;
+      return { escalation, fromMs, toMs: fromMs + escalation.waited_ms };
+    });
+  // A human's wait is drawn apart from the work, and where nothing but waiting happened, short.
+  const axis = timeAxis(
+    spanMs,
+    report.workstreams.map((workstream) => {
+      const fromMs = workstream.started_at ? Date.parse(workstream.started_at) - runStartMs : null;
+      return {
+        span: fromMs === null ? null : { fromMs, toMs: fromMs + (workstream.duration_ms ?? 0) },
+        waits: waitsOf(workstream),
+      };
+    }),
+  );
+  const position = (offsetMs: number) => `${axis.percentAt(offsetMs).toFixed(2)}%`;
+  const width = (fromMs: number, toMs: number) =>
+    `${(axis.percentAt(toMs) - axis.percentAt(fromMs)).toFixed(2)}%`;
   const lanes = report.workstreams.map((workstream) => {
     const entries = report.timeline.filter((entry) => entry.workstream === workstream.workstream);
     const fromMs = workstream.started_at ? Date.parse(workstream.started_at) - runStartMs : null;
     const span =
       fromMs === null
         ? ""
-        : html`<div class="span ${workstream.verdict}" style="left: ${position(fromMs)}; width: ${position(workstream.duration_ms ?? 0)}"></div>`;
-    // Waits for a human are drawn apart from the worker's span: time a person took, not work.
-    const waits = workstream.escalations.map((escalation) => {
-      const openedMs = Date.parse(escalation.opened_at) - runStartMs;
-      return html`<div class="wait" style="left: ${position(openedMs)}; width: ${position(escalation.waited_ms)}" title="${escalation.id}: waiting on a human for ${formatElapsed(escalation.waited_ms)}"></div>`;
-    });
-    return html`<div class="lane" data-workstream="${workstream.workstream}"><div class="lane-name" title="${workstream.workstream}">${workstream.workstream}</div><div class="track">${span}${waits}${laneMarks(entries, spanMs)}</div></div>
+        : html`<div class="span ${workstream.verdict}" style="left: ${position(fromMs)}; width: ${width(fromMs, fromMs + (workstream.duration_ms ?? 0))}"></div>`;
+    const waits = waitsOf(workstream).map(
+      ({ escalation, fromMs: openedMs, toMs }) =>
+        html`<div class="wait" style="left: ${position(openedMs)}; width: ${width(openedMs, toMs)}" title="${escalation.id}: waiting on a human for ${formatElapsed(escalation.waited_ms)}"></div>`,
+    );
+    return html`<div class="lane" data-workstream="${workstream.workstream}"><div class="lane-name" title="${workstream.workstream}">${workstream.workstream}</div><div class="track">${span}${waits}${laneMarks(entries, axis.percentAt)}</div></div>
 `;
   });
+  const shortened = axis.compressed.reduce((sum, interval) => sum + interval.toMs - interval.fromMs, 0);
   const legend = [...new Map(Object.values(marks).map((mark) => [mark.kind, mark])).values()];
   return html`<section id="timeline">
 <h2>Timeline</h2>
 <div class="lanes">
-${lanes}<div class="axis"><span>+0s</span><span>+${formatElapsed(spanMs / 2)}</span><span>+${formatElapsed(spanMs)}</span></div>
+${lanes}<div class="axis"><span>+0s</span>${shortened > 0 ? "" : html`<span>+${formatElapsed(spanMs / 2)}</span>`}<span>+${formatElapsed(spanMs)}</span></div>
 </div>
+${shortened > 0 ? html`<p class="muted">${formatElapsed(shortened)} in which only a human was waited on is drawn short.</p>` : ""}
 <p class="legend">${legend.map((mark) => html`<span class="kind-${mark.kind}">${mark.symbol} ${mark.name}</span>`)} <span><span class="wait-key"></span> waiting on a human</span></p>
 <ol class="events">
 ${report.timeline.map((entry) => timelineItem(entry))}</ol>
@@ -200,11 +220,11 @@ ${report.timeline.map((entry) => timelineItem(entry))}</ol>
 const crowdedPercent = 1.5;
 const levelOffsetsPx = [1, -9, 11];
 
-function laneMarks(entries: readonly TimelineEntry[], spanMs: number): SafeHtml[] {
+function laneMarks(entries: readonly TimelineEntry[], percentAt: (offsetMs: number) => number): SafeHtml[] {
   let lastPercent = Number.NEGATIVE_INFINITY;
   let level = 0;
   return entries.map((entry) => {
-    const percent = (100 * Math.min(entry.offset_ms, spanMs)) / spanMs;
+    const percent = percentAt(entry.offset_ms);
     level = percent - lastPercent < crowdedPercent ? (level + 1) % levelOffsetsPx.length : 0;
     lastPercent = percent;
     const mark = marks[entry.type] ?? runMark;

@@ -4,6 +4,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { buildCampaignReport } from "../../src/report/campaign-report.ts";
+import { renderHtmlReport } from "../../src/report/html-report.ts";
 import { humanWaitMs } from "../../src/report/human-wait.ts";
 import { renderMarkdownReport } from "../../src/report/markdown-report.ts";
 import { statusRows, statusTableCells } from "../../src/report/status-table.ts";
@@ -31,15 +32,22 @@ const events = [
   journalEvent(2, at(0), "workstream.started", "replayed", { goal: "g" }),
   journalEvent(3, at(0), "worker.started", "replayed", { attempt: 1, provider: "replay" }),
   journalEvent(4, at(1), "worker.usage", "replayed", { attempt: 1, model: "m", ...usage(0.5) }),
-  journalEvent(5, at(0), "workstream.started", "asked", { goal: "g" }),
-  journalEvent(6, at(0), "worker.started", "asked", { attempt: 1, provider: "anthropic" }),
-  journalEvent(7, at(2), "worker.usage", "asked", { attempt: 1, model: "m", ...usage(0.25) }),
-  journalEvent(8, at(10), "escalation.opened", "asked", {
+  journalEvent(5, at(2), "claim.made", "replayed", {
+    claim: 1,
+    summary: "done",
+    commit: null,
+    head: "a".repeat(40),
+  }),
+  journalEvent(6, at(3), "claim.accepted", "replayed", { claim: 1, commit: null }),
+  journalEvent(7, at(0), "workstream.started", "asked", { goal: "g" }),
+  journalEvent(8, at(0), "worker.started", "asked", { attempt: 1, provider: "anthropic" }),
+  journalEvent(9, at(2), "worker.usage", "asked", { attempt: 1, model: "m", ...usage(0.25) }),
+  journalEvent(10, at(10), "escalation.opened", "asked", {
     escalation: "asked-1",
     question: "Which API?",
     source: "worker",
   }),
-  journalEvent(9, at(250), "escalation.decided", "asked", {
+  journalEvent(11, at(250), "escalation.decided", "asked", {
     escalation: "asked-1",
     decision: "approved",
     note: null,
@@ -66,7 +74,7 @@ describe("human waits and simulated cost", () => {
       row.cells[7],
     ]);
     expect(cells).toEqual([
-      ["$0.50 sim", "5m00s"],
+      ["$0.50 sim", "3s"],
       ["$0.25", "1m00s +4m00s human"],
     ]);
     expect(
@@ -101,5 +109,9 @@ describe("human waits and simulated cost", () => {
     expect(markdown).toContain("$0.50 simulated");
     expect(markdown).toContain("1m00s + 4m00s waiting on a human");
     expect(markdown).toContain("Of this, $0.50 is simulated (turns replayed from a cassette), not spent.");
+    // On the HTML timeline the wait no work overlaps is drawn short, and hatched apart from the work.
+    const page = renderHtmlReport(report, { runDirectoryHref: "runs/r1" });
+    expect(page).toContain('title="asked-1: waiting on a human for 4m00s"');
+    expect(page).toContain("4m00s in which only a human was waited on is drawn short.");
   });
 });
