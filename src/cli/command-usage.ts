@@ -25,7 +25,7 @@ const help: Record<string, CommandHelp> = {
       ["--only ID,…", "run only these workstreams"],
       ["--dry-run", "validate and print the schedule; create nothing"],
       ["--no-wait", "exit 3 once only human decisions remain"],
-      ["--new-run", "start a new run instead of resuming the unfinished one"],
+      ["--new-run", "start a new run, from fresh checkouts, instead of resuming the unfinished one"],
       ["--record DIR", "write the anthropic workers' turns as cassettes (DIR/<id>.yaml)"],
     ],
     notes: [
@@ -44,9 +44,28 @@ const help: Record<string, CommandHelp> = {
     flags: readingFlags,
   },
   evidence: {
-    synopsis: ["evidence WS [--json] [--state-dir DIR | --plan PLAN]"],
-    summary: "The evidence bundle of one workstream (bundle.md, or bundle.json with --json).",
-    flags: readingFlags,
+    synopsis: ["evidence WS [--claim N] [--json] [--state-dir DIR | --plan PLAN]"],
+    summary: "The evidence bundle of one workstream: every claim with what each gate found on it.",
+    flags: [["--claim N", "only claim N and its gates' findings"], ...readingFlags],
+  },
+  logs: {
+    synopsis: ["logs WS [-f] [--gate NAME] [--json] [--state-dir DIR | --plan PLAN]"],
+    summary: "A worker's output (its transcript) in the latest run, or one gate's log; -f follows it.",
+    flags: [
+      ["-f, --follow", "keep printing as it grows, until the workstream ends, the run stops, or Ctrl-C"],
+      ["--gate NAME", "the log of the gate NAME (its latest claim's) instead of the worker's output"],
+      ["--json", "the transcript's JSON lines as written"],
+      ...readingFlags.slice(1),
+    ],
+    notes: ["Reads the files only: it works from a second terminal while the run goes on."],
+  },
+  watch: {
+    synopsis: ["watch [PLAN] [--state-dir DIR | --plan PLAN]"],
+    summary: "The live view of a run started elsewhere, rebuilt from its journal; read-only.",
+    flags: readingFlags.slice(1),
+    notes: [
+      "Ends when the run finishes or stops, with the run's exit code (0 all accepted, 1 some not, 3 waiting on a human, 130 interrupted); Ctrl-C stops only the watching.",
+    ],
   },
   escalations: {
     synopsis: ["escalations [--json] [--state-dir DIR | --plan PLAN]"],
@@ -79,6 +98,22 @@ const help: Record<string, CommandHelp> = {
       ["--format md|json|html", "the report's format (default md, or what --output's extension says)"],
       ["--output FILE", "write it to FILE instead of stdout; its folder is made if missing"],
       ...readingFlags,
+    ],
+  },
+  init: {
+    synopsis: ["init [FILE]"],
+    summary:
+      "Write a commented starter plan (default supervise.yaml) for this git repository, with the check, build and CI commands its package.json, Cargo.toml, go.mod or pyproject.toml suggest, and plan.schema.json beside it.",
+    flags: [],
+    notes: ["It never overwrites a file."],
+  },
+  completion: {
+    synopsis: ["completion bash|zsh"],
+    summary: "Print the shell completion script for commands and flags.",
+    flags: [],
+    notes: [
+      "bash: `source <(supervise completion bash)` (or save it under ~/.local/share/bash-completion/completions/supervise).",
+      "zsh: `source <(supervise completion zsh)` in ~/.zshrc.",
     ],
   },
   schema: {
@@ -117,6 +152,12 @@ const help: Record<string, CommandHelp> = {
 /** Every command `supervise COMMAND --help` explains. */
 export const documentedCommands: readonly string[] = Object.keys(help);
 
+/** The flags a command takes, as typed (`--json`, `-f`), for shell completion. */
+export function commandFlags(command: string): string[] {
+  const flags = [...(help[command]?.flags ?? []), ["-h, --help", ""] as const];
+  return flags.flatMap(([flag]) => flag.split(", ").map((word) => word.split(" ")[0]!));
+}
+
 export function commandUsage(command: string): string | undefined {
   const entry = help[command];
   if (entry === undefined) return undefined;
@@ -148,11 +189,15 @@ Usage:
       --record DIR                    write the anthropic workers' turns as cassettes (DIR/<id>.yaml)
   supervise validate PLAN             validate; every error names file:line:column and the field
   supervise status [--json]           workstreams with state, gates, attempts, turns, tokens, cost, elapsed
-  supervise evidence WS [--json]      the evidence bundle of one workstream
+  supervise evidence WS [--claim N]   the evidence bundle of one workstream, every claim's findings
+  supervise logs WS [-f] [--gate G]   a worker's output, or a gate's log; -f follows it live
+  supervise watch [PLAN]              the live view of a run started in another terminal
   supervise escalations [--json]      pending escalations
   supervise approve ID [--note T] [--waive GATE,…]   approve (waived gates are recorded as waived, never pass)
   supervise deny ID [--note T] · supervise reply ID TEXT
   supervise report [--format md|json|html] [--output FILE]   the campaign report
+  supervise init [FILE]               write a starter plan for this repository (never overwrites)
+  supervise completion bash|zsh       the shell completion script
   supervise schema                    the plan's JSON Schema
   supervise clean                     remove the checkouts of accepted workstreams
   supervise tool NAME [--input JSON]  inside a command worker: call one worker tool

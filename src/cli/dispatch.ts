@@ -36,7 +36,11 @@ export const commands: Record<string, () => Promise<CommandHandler>> = {
     const { decisionCommand } = await import("./commands/escalations.ts");
     return (args, context) => decisionCommand("reply", args, context);
   },
+  logs: async () => (await import("./commands/logs.ts")).logsCommand,
+  watch: async () => (await import("./commands/watch.ts")).watchCommand,
   report: async () => (await import("./commands/report.ts")).reportCommand,
+  init: async () => (await import("./commands/init.ts")).initCommand,
+  completion: async () => (await import("./commands/completion.ts")).completionCommand,
   schema: async () => (await import("./commands/schema.ts")).schemaCommand,
   tool: async () => (await import("./commands/tool.ts")).toolCommand,
   mcp: async () => (await import("./commands/tool.ts")).mcpCommand,

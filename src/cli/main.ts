@@ -37,12 +37,16 @@ export async function main(argv: string[], output: Output = processOutput(proces
     cwd: process.cwd(),
   });
   const isRun = resolved.command === "run";
+  // Following a run from another terminal stops at once and leaves the run alone: nothing to announce.
+  const isFollower = resolved.command === "logs" || resolved.command === "watch";
   const stops = listenForStopSignals({
     source: process,
     announcer: { stopping: (text) => output.err(text), exiting: (text) => output.err(text) },
     stoppingMessage: isRun
       ? "\nStopping: workers are being stopped and the journal closed (Ctrl-C again to force).\n"
-      : "\nStopping (Ctrl-C again to exit at once).\n",
+      : isFollower
+        ? ""
+        : "\nStopping (Ctrl-C again to exit at once).\n",
     exitingMessage: isRun
       ? `\nInterrupted again: exiting now. The journal is consistent; resume with: ${resumeCommand(invocation, resolved.args)}\n`
       : "\nInterrupted again: exiting now.\n",

@@ -38,6 +38,8 @@ export interface Bundle {
     commit: string | null;
     verdict: BundleClaimState["verdict"];
     failed_gates: string[];
+    /** What each gate found on this claim, so the findings of a rejected claim outlive the next one. Absent in bundles written before. */
+    gates?: BundleClaimGate[];
   }[];
   interventions: BundleIntervention[];
   escalations: BundleEscalation[];
@@ -74,6 +76,18 @@ export interface BundleGate {
   explanation: string;
   /** A plan gate's `fix_hint`; null for built-in gates. */
   fix_hint: string | null;
+}
+
+/** One gate's finding on one claim, as the claim's section of bundle.json holds it. */
+export interface BundleClaimGate {
+  id: string;
+  status: GateStatus;
+  detail: string;
+  fix_hint: string | null;
+  /** A failed command's first error lines; null otherwise. */
+  first_errors: string | null;
+  /** The command's log, absolute; null for a gate that ran no command. */
+  log: string | null;
 }
 
 /** A command gate's observation in the bundle's words: the command, exit code, duration and log path. */
@@ -253,6 +267,7 @@ export function buildBundle(input: BundleInput): Bundle {
       failed_gates: claim.gates
         .filter((gate) => gate.status === "fail" || gate.status === "error")
         .map((gate) => gate.gate),
+      gates: claim.gates.map((gate) => claimGate(gate, input.runDirectory)),
     })),
     interventions: state.interventions.map((intervention) => ({ ...intervention })),
     escalations: state.escalations.map((escalation) => ({ ...escalation })),
@@ -314,6 +329,18 @@ function fixedTestsOf(gates: readonly RecordedGate[]): { fixed_tests?: BundleFix
   return fixed.length > 0 ? { fixed_tests: fixed } : {};
 }
 
+function claimGate(gate: RecordedGate, runDirectory: string): BundleClaimGate {
+  const hasFailed = gate.status === "fail" || gate.status === "error";
+  return {
+    id: gate.gate,
+    status: gate.status,
+    detail: gate.detail,
+    fix_hint: gate.fixHint ?? null,
+    first_errors: hasFailed ? gate.command?.excerpt || null : null,
+    log: gate.command === null ? null : join(runDirectory, gate.command.log),
+  };
+}
+
 function bundleGate(
   gate: RecordedGate,
   workstream: Workstream,
@@ -363,14 +390,9 @@ export function renderBundleMarkdown(bundle: Bundle): string {
   if (bundle.gates.length === 0) lines.push("| — | — | — | no claim verified yet |");
   const firstFailure = bundle.gates.find((gate) => gate.status === "fail" || gate.status === "error");
   if (firstFailure) lines.push("", ...firstFailureLines(firstFailure));
-  lines.push("", "## Claims", "");
-  for (const claim of bundle.claims) {
-    const failed = claim.failed_gates.length > 0 ? ` (failed: ${claim.failed_gates.join(", ")})` : "";
-    lines.push(
-      `- claim ${claim.id}, attempt ${claim.attempt}, commit ${claim.commit ?? "none"}: **${claim.verdict}**${failed} — "${markdownInline(claim.summary)}"`,
-    );
-  }
-  if (bundle.claims.length === 0) lines.push("- none");
+  lines.push("", "## Claims");
+  for (const claim of bundle.claims) lines.push("", ...claimLines(claim));
+  if (bundle.claims.length === 0) lines.push("", "- none");
   if (bundle.landing) lines.push("", ...landingLines(bundle.landing));
   if (bundle.fixed_tests) {
     lines.push("", "## Fixed tests", "", "Failing at the base, passing at the last claim's commit:", "");
@@ -399,6 +421,42 @@ export function renderBundleMarkdown(bundle: Bundle): string {
     "",
   );
   return printable(lines.join("\n"));
+}
+
+/** One claim of the bundle on its own: `supervise evidence WS --claim N`. */
+export function renderClaimMarkdown(bundle: Bundle, claimId: number): string | null {
+  const claim = bundle.claims.find((candidate) => candidate.id === claimId);
+  if (claim === undefined) return null;
+  return printable(
+    [
+      `# Evidence: ${bundle.workstream}, claim ${claim.id}`,
+      "",
+      `Run: ${bundle.run}`,
+      "",
+      ...claimLines(claim),
+      "",
+    ].join("\n"),
+  );
+}
+
+/** A claim, its verdict and what every gate found on it; a failed gate with its fix and first errors. */
+function claimLines(claim: Bundle["claims"][number]): string[] {
+  const failed = claim.failed_gates.length > 0 ? ` (failed: ${claim.failed_gates.join(", ")})` : "";
+  const lines = [
+    `### Claim ${claim.id}: **${claim.verdict}**${failed}`,
+    "",
+    `Attempt ${claim.attempt} · commit ${claim.commit ?? "none"} · "${markdownInline(claim.summary)}"`,
+  ];
+  const gates = claim.gates ?? [];
+  if (gates.length > 0) lines.push("");
+  for (const gate of gates) {
+    lines.push(`- ${gate.id}: **${gate.status}** — ${markdownInline(gate.detail)}`);
+    if (gate.status !== "fail" && gate.status !== "error") continue;
+    if (gate.fix_hint) lines.push(`  How to fix it: ${markdownInline(gate.fix_hint)}`);
+    if (gate.first_errors) lines.push(...fenced(gate.first_errors, "  "));
+    if (gate.log) lines.push(`  Log: \`${gate.log}\``);
+  }
+  return lines;
 }
 
 /** What a reviewer reads first of a rejection: the first failing gate, how to fix it, its first errors. */

@@ -8,6 +8,7 @@ export {
   bundleDirectory,
   fixedTestsObserved,
   renderBundleMarkdown,
+  renderClaimMarkdown,
   verdictOf,
   writeBundle,
 } from "./bundle.ts";

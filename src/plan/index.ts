@@ -63,3 +63,4 @@ export {
   workstreamIdPattern,
   workstreamSchema,
 } from "./schema.ts";
+export { detectCommands, type RepositoryFacts, starterPlan } from "./starter-plan.ts";

@@ -32,7 +32,9 @@ const modelLoopFields = {
 
 const anthropicAgentSchema = z
   .strictObject({
-    provider: z.literal("anthropic"),
+    provider: z
+      .literal("anthropic")
+      .describe("The supervisor's own tool-use loop over the Anthropic Messages API."),
     model: z.string().min(1).default(defaultModel).describe("Model id from the Messages API model list."),
     max_tokens: z.number().int().positive().default(16_000).describe("Output token cap per model turn."),
     ...modelLoopFields,
@@ -43,14 +45,22 @@ const anthropicAgentSchema = z
   });
 
 const replayAgentSchema = z.strictObject({
-  provider: z.literal("replay"),
+  provider: z
+    .literal("replay")
+    .describe(
+      "Model turns replayed from a recorded cassette: no API key, no cost spent (shown as simulated).",
+    ),
   cassette: z.string().min(1).describe("Path of the cassette (recorded model turns), relative to the plan."),
-  model: z.string().min(1).default(defaultModel),
+  model: z
+    .string()
+    .min(1)
+    .default(defaultModel)
+    .describe("The model the cassette was recorded with; prices its replayed turns (as simulated cost)."),
   ...modelLoopFields,
 });
 
 const commandAgentSchema = z.strictObject({
-  provider: z.literal("command"),
+  provider: z.literal("command").describe("Any CLI agent or script, run as a shell command."),
   command: z
     .string()
     .min(1)
@@ -76,13 +86,16 @@ const presetFields = {
 };
 
 const claudeCodeAgentSchema = z
-  .strictObject({ provider: z.literal("claude-code"), ...presetFields })
+  .strictObject({
+    provider: z.literal("claude-code").describe("Claude Code, run as `claude -p`."),
+    ...presetFields,
+  })
   .describe(
     "Claude Code (`claude -p`), reaching its worker tools through `supervise mcp` and its model through the run's gateway.",
   );
 
 const codexAgentSchema = z
-  .strictObject({ provider: z.literal("codex"), ...presetFields })
+  .strictObject({ provider: z.literal("codex").describe("Codex, run as `codex exec`."), ...presetFields })
   .describe(
     "Codex (`codex exec`), reaching its worker tools through `supervise mcp` and its model through the run's gateway.",
   );
@@ -110,31 +123,53 @@ export function isCliAgent(agent: AgentConfig): agent is CliAgentConfig {
 // null removes a built-in command (a project without a build step); a gate that needs it is then an error.
 const commandSchema = z.string().min(1).nullable().optional();
 
+function reviewerDiffLimit() {
+  return z
+    .number()
+    .int()
+    .positive()
+    .default(100_000)
+    .describe(
+      "Bytes of the diff the reviewer reads at most; a larger diff is cut, and the reviewer told so.",
+    );
+}
+
 export const reviewerSchema = z
   .discriminatedUnion("provider", [
     z.strictObject({
-      provider: z.literal("anthropic"),
-      model: z.string().min(1).default(defaultModel),
-      max_tokens: z.number().int().positive().default(4096),
-      diff_limit_bytes: z.number().int().positive().default(100_000),
+      provider: z.literal("anthropic").describe("A reviewer model called over the Anthropic Messages API."),
+      model: z.string().min(1).default(defaultModel).describe("The reviewer's model id."),
+      max_tokens: z
+        .number()
+        .int()
+        .positive()
+        .default(4096)
+        .describe("Output token cap of the reviewer's answer."),
+      diff_limit_bytes: reviewerDiffLimit(),
     }),
     z.strictObject({
-      provider: z.literal("replay"),
+      provider: z.literal("replay").describe("Reviewer turns replayed from a recorded cassette."),
       cassette: z.string().min(1).describe("Recorded reviewer turns, relative to the plan."),
-      model: z.string().min(1).default(defaultModel),
-      diff_limit_bytes: z.number().int().positive().default(100_000),
+      model: z
+        .string()
+        .min(1)
+        .default(defaultModel)
+        .describe("The model the reviewer cassette was recorded with."),
+      diff_limit_bytes: reviewerDiffLimit(),
     }),
   ])
   .describe("The model that judges the diff for the `review` gate (a separate model from the worker).");
 export type ReviewerConfig = z.infer<typeof reviewerSchema>;
 
-export const commandsSchema = z.strictObject({
-  check: commandSchema.describe("The local check (gate local_check); null for none."),
-  build: commandSchema.describe("The release build (gate release_build); null for none."),
-  ci: commandSchema.describe(
-    "What CI runs in a fresh clone of the pushed commit (local forge); null for none.",
-  ),
-});
+export const commandsSchema = z
+  .strictObject({
+    check: commandSchema.describe("The local check (gate local_check); null for none."),
+    build: commandSchema.describe("The release build (gate release_build); null for none."),
+    ci: commandSchema.describe(
+      "What CI runs in a fresh clone of the pushed commit (local forge); null for none.",
+    ),
+  })
+  .describe("The shell commands the gates and the local forge's CI run; each may be null for none.");
 /** Resolved commands: a command the plan set to null is absent here. */
 export interface CommandsConfig {
   check?: string;
@@ -144,30 +179,34 @@ export interface CommandsConfig {
 
 const positiveInt = () => z.number().int().positive();
 
-export const budgetSchema = z.strictObject({
-  minutes: z.number().positive().optional().describe("Wall-clock minutes per workstream."),
-  turns: positiveInt().optional().describe("Model turns (or command starts) per workstream."),
-  tokens: positiveInt().optional().describe("Input + output tokens per workstream."),
-  usd: z.number().positive().optional().describe("Model cost per workstream, in US dollars."),
-});
+export const budgetSchema = z
+  .strictObject({
+    minutes: z.number().positive().optional().describe("Wall-clock minutes per workstream."),
+    turns: positiveInt().optional().describe("Model turns (or command starts) per workstream."),
+    tokens: positiveInt().optional().describe("Input + output tokens per workstream."),
+    usd: z.number().positive().optional().describe("Model cost per workstream, in US dollars."),
+  })
+  .describe("Limits per workstream; reaching one asks a human whether to extend it.");
 export type BudgetConfig = Required<z.infer<typeof budgetSchema>>;
 
-export const stallSchema = z.strictObject({
-  idle_seconds: positiveInt()
-    .optional()
-    .describe("Seconds without activity before the worker counts as idle."),
-  repeat_limit: positiveInt().optional().describe("The same failing command this many times is a loop."),
-  max_rejections: positiveInt().optional().describe("Rejected claims before the workstream is blocked."),
-  max_restarts: z
-    .number()
-    .int()
-    .nonnegative()
-    .optional()
-    .describe("Times a command worker is started again after it exits without an accepted claim."),
-  ci_red_minutes: positiveInt()
-    .optional()
-    .describe("CI red on the same pull request head for this long is a stall signal."),
-});
+export const stallSchema = z
+  .strictObject({
+    idle_seconds: positiveInt()
+      .optional()
+      .describe("Seconds without activity before the worker counts as idle."),
+    repeat_limit: positiveInt().optional().describe("The same failing command this many times is a loop."),
+    max_rejections: positiveInt().optional().describe("Rejected claims before the workstream is blocked."),
+    max_restarts: z
+      .number()
+      .int()
+      .nonnegative()
+      .optional()
+      .describe("Times a command worker is started again after it exits without an accepted claim."),
+    ci_red_minutes: positiveInt()
+      .optional()
+      .describe("CI red on the same pull request head for this long is a stall signal."),
+  })
+  .describe("When a worker counts as stalled, and how many rejections and restarts it gets.");
 export type StallConfig = Required<z.infer<typeof stallSchema>>;
 
 /**
@@ -303,7 +342,9 @@ const phasesSchema = z
 const forgeSchema = z
   .discriminatedUnion("kind", [
     z.strictObject({
-      kind: z.literal("local"),
+      kind: z
+        .literal("local")
+        .describe("The embedded forge: a bare origin, pull requests, issues and CI under the state dir."),
       ci_wait_minutes: z
         .number()
         .positive()
@@ -313,9 +354,11 @@ const forgeSchema = z
         ),
     }),
     z.strictObject({
-      kind: z.literal("github"),
-      owner: z.string().min(1),
-      repo: z.string().min(1),
+      kind: z
+        .literal("github")
+        .describe("GitHub (or GitHub Enterprise at GITHUB_API_URL), with GITHUB_TOKEN."),
+      owner: z.string().min(1).describe("The repository's owner (user or organization) on GitHub."),
+      repo: z.string().min(1).describe("The repository's name on GitHub."),
       remote: z.string().min(1).default("origin").describe("Git remote of the plan's repository to push to."),
       ci_wait_minutes: z
         .number()
@@ -389,7 +432,8 @@ export const planSchema = z
         budget: budgetSchema.optional(),
         stall: stallSchema.optional(),
       })
-      .default({}),
+      .default({})
+      .describe("What every workstream gets unless it sets its own: done, commands, budget and stall."),
     reviewer: reviewerSchema.optional(),
     mutation: z
       .strictObject({

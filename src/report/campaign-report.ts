@@ -12,6 +12,7 @@ import {
 } from "../evidence/index.ts";
 import type { JournalEvent, RunState, WorkstreamState } from "../run/index.ts";
 import { addUsage, emptyUsage, type UsageRecord, usageOf, usageRecordOf } from "../usage.ts";
+import { humanWaitMs } from "./human-wait.ts";
 import { phaseRows } from "./phase-rows.ts";
 import {
   type CampaignReport,
@@ -104,6 +105,8 @@ function workstreamReport(
     worker_ms: own
       .filter((event) => event.type === "worker.exited")
       .reduce((sum, event) => sum + (event.duration_ms ?? 0), 0),
+    human_wait_ms: humanWaitMs(state?.escalations ?? [], untilMs),
+    simulated_cost_usd: roundUsd(state?.simulatedCostUsd ?? 0),
     attempts: state?.attempt ?? 0,
     gates: (lastClaim?.gates ?? []).map((gate) => ({
       id: gate.gate,
@@ -190,6 +193,9 @@ function totalsOf(workstreams: readonly WorkstreamReport[]): ReportTotals {
     interventions: count((workstream) => workstream.interventions.length),
     escalations: count((workstream) => workstream.escalations.length),
     usage: totalUsage(workstreams),
+    simulated_cost_usd: roundUsd(
+      workstreams.reduce((sum, workstream) => sum + workstream.simulated_cost_usd, 0),
+    ),
     tests: testSummary(workstreams.map((workstream) => workstream.tests.local_check)),
     ci_tests: testSummary(workstreams.map((workstream) => workstream.tests.ci)),
   };

@@ -32,6 +32,8 @@ ul.reasons { color: var(--muted); }
 .span { position: absolute; top: 6px; height: 10px; border-radius: 5px; opacity: 0.25; min-width: 2px; }
 .span.accepted { background: var(--accepted); } .span.rejected { background: var(--rejected); }
 .span.pending { background: var(--pending); }
+.wait, .wait-key { position: absolute; top: 4px; height: 14px; min-width: 2px; background: repeating-linear-gradient(45deg, var(--pending) 0 3px, transparent 3px 6px); opacity: 0.6; }
+.wait-key { position: relative; display: inline-block; top: 2px; width: 18px; }
 .mark { position: absolute; top: 1px; transform: translateX(-50%); font-size: 14px; line-height: 20px; cursor: default; }
 .axis { display: flex; justify-content: space-between; margin-left: 220px; color: var(--muted); font-size: 12px; }
 .legend { color: var(--muted); font-size: 12px; margin: 6px 0; }

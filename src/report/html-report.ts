@@ -7,11 +7,13 @@ import { htmlReportStyle } from "./html-report-style.ts";
 import { html, SafeHtml } from "./html-template.ts";
 import { renderModuleTableHtml } from "./module-tests.ts";
 import {
+  formatCost,
   formatCount,
   formatElapsed,
   formatPercent,
   formatTestCell,
   formatUsd,
+  formatWorkAndWait,
   plural,
   runStateText,
   tokensOf,
@@ -19,6 +21,7 @@ import {
 } from "./report-format.ts";
 import { runFileHref } from "./report-links.ts";
 import type { CampaignReport, TestEvidence, TimelineEntry, WorkstreamReport } from "./report-model.ts";
+import { timeAxis } from "./timeline-axis.ts";
 
 export interface HtmlReportOptions {
   /**
@@ -67,7 +70,7 @@ function workstreamTable(report: CampaignReport, options: HtmlReportOptions): Sa
 <th scope="row">${workstream.workstream}</th>
 <td><span class="badge ${workstream.verdict}">${workstream.verdict}</span>${workstream.status !== workstream.verdict ? html` <span class="muted">${workstream.status}</span>` : ""}</td>
 <td>${workstream.gates.length === 0 ? html`<span class="muted">-</span>` : workstream.gates.map((gate) => html`<span class="gate ${gateClass(gate.status)}" title="${gate.detail}">${gate.id}: ${gate.status}</span>`)}</td>
-<td class="number">${formatElapsed(workstream.duration_ms)}</td>
+<td class="number">${formatWorkAndWait(workstream.duration_ms, workstream.human_wait_ms)}</td>
 <td class="number">${workstream.attempts}</td>
 <td class="number">${workstream.claims.length} <span class="muted">(${workstream.claims.filter((claim) => claim.verdict === "rejected").length} rejected)</span></td>
 <td>${workstream.interventions.length === 0 ? "0" : workstream.interventions.map((intervention) => html`<div>${intervention.playbook} <span class="muted">(${intervention.signal})</span></div>`)}</td>
@@ -75,7 +78,7 @@ function workstreamTable(report: CampaignReport, options: HtmlReportOptions): Sa
 <td>${formatTestCell(workstream.tests.local_check)}</td>
 <td>${formatTestCell(workstream.tests.ci)}</td>
 <td class="number">${tokensOf(workstream)}</td>
-<td class="number">${formatUsd(workstream.usage.cost_usd)}</td>
+<td class="number">${formatCost(workstream.usage.cost_usd, workstream.simulated_cost_usd)}</td>
 <td>${workstream.bundle.is_present ? html`<a href="${bundleHref(workstream, options)}">bundle</a>` : html`<span class="muted">none yet</span>`}</td>
 </tr>
 `,
@@ -194,25 +197,49 @@ const runMark = { symbol: "·", kind: "run", name: "run" };
 
 function timeline(report: CampaignReport): SafeHtml {
   const spanMs = Math.max(1, report.run.duration_ms ?? 0, ...report.timeline.map((entry) => entry.offset_ms));
-  const position = (offsetMs: number) => `${((100 * Math.min(offsetMs, spanMs)) / spanMs).toFixed(2)}%`;
   const runStartMs = report.run.started_at ? Date.parse(report.run.started_at) : 0;
+  const waitsOf = (workstream: CampaignReport["workstreams"][number]) =>
+    workstream.escalations.map((escalation) => {
+      const fromMs = Date.parse(escalation.opened_at) - runStartMs;
+      return { escalation, fromMs, toMs: fromMs + escalation.waited_ms };
+    });
+  // A human's wait is drawn apart from the work, and where nothing but waiting happened, short.
+  const axis = timeAxis(
+    spanMs,
+    report.workstreams.map((workstream) => {
+      const fromMs = workstream.started_at ? Date.parse(workstream.started_at) - runStartMs : null;
+      return {
+        span: fromMs === null ? null : { fromMs, toMs: fromMs + (workstream.duration_ms ?? 0) },
+        waits: waitsOf(workstream),
+      };
+    }),
+  );
+  const position = (offsetMs: number) => `${axis.percentAt(offsetMs).toFixed(2)}%`;
+  const width = (fromMs: number, toMs: number) =>
+    `${(axis.percentAt(toMs) - axis.percentAt(fromMs)).toFixed(2)}%`;
   const lanes = report.workstreams.map((workstream) => {
     const entries = report.timeline.filter((entry) => entry.workstream === workstream.workstream);
     const fromMs = workstream.started_at ? Date.parse(workstream.started_at) - runStartMs : null;
     const span =
       fromMs === null
         ? ""
-        : html`<div class="span ${workstream.verdict}" style="left: ${position(fromMs)}; width: ${position(workstream.duration_ms ?? 0)}"></div>`;
-    return html`<div class="lane" data-workstream="${workstream.workstream}"><div class="lane-name" title="${workstream.workstream}">${workstream.workstream}</div><div class="track">${span}${laneMarks(entries, spanMs)}</div></div>
+        : html`<div class="span ${workstream.verdict}" style="left: ${position(fromMs)}; width: ${width(fromMs, fromMs + (workstream.duration_ms ?? 0))}"></div>`;
+    const waits = waitsOf(workstream).map(
+      ({ escalation, fromMs: openedMs, toMs }) =>
+        html`<div class="wait" style="left: ${position(openedMs)}; width: ${width(openedMs, toMs)}" title="${escalation.id}: waiting on a human for ${formatElapsed(escalation.waited_ms)}"></div>`,
+    );
+    return html`<div class="lane" data-workstream="${workstream.workstream}"><div class="lane-name" title="${workstream.workstream}">${workstream.workstream}</div><div class="track">${span}${waits}${laneMarks(entries, axis.percentAt)}</div></div>
 `;
   });
+  const shortened = axis.compressed.reduce((sum, interval) => sum + interval.toMs - interval.fromMs, 0);
   const legend = [...new Map(Object.values(marks).map((mark) => [mark.kind, mark])).values()];
   return html`<section id="timeline">
 <h2>Timeline</h2>
 <div class="lanes">
-${lanes}<div class="axis"><span>+0s</span><span>+${formatElapsed(spanMs / 2)}</span><span>+${formatElapsed(spanMs)}</span></div>
+${lanes}<div class="axis"><span>+0s</span>${shortened > 0 ? "" : html`<span>+${formatElapsed(spanMs / 2)}</span>`}<span>+${formatElapsed(spanMs)}</span></div>
 </div>
-<p class="legend">${legend.map((mark) => html`<span class="kind-${mark.kind}">${mark.symbol} ${mark.name}</span>`)}</p>
+${shortened > 0 ? html`<p class="muted">${formatElapsed(shortened)} in which only a human was waited on is drawn short.</p>` : ""}
+<p class="legend">${legend.map((mark) => html`<span class="kind-${mark.kind}">${mark.symbol} ${mark.name}</span>`)} <span><span class="wait-key"></span> waiting on a human</span></p>
 <ol class="events">
 ${report.timeline.map((entry) => timelineItem(entry))}</ol>
 </section>`;
@@ -222,11 +249,11 @@ ${report.timeline.map((entry) => timelineItem(entry))}</ol>
 const crowdedPercent = 1.5;
 const levelOffsetsPx = [1, -9, 11];
 
-function laneMarks(entries: readonly TimelineEntry[], spanMs: number): SafeHtml[] {
+function laneMarks(entries: readonly TimelineEntry[], percentAt: (offsetMs: number) => number): SafeHtml[] {
   let lastPercent = Number.NEGATIVE_INFINITY;
   let level = 0;
   return entries.map((entry) => {
-    const percent = (100 * Math.min(entry.offset_ms, spanMs)) / spanMs;
+    const percent = percentAt(entry.offset_ms);
     level = percent - lastPercent < crowdedPercent ? (level + 1) % levelOffsetsPx.length : 0;
     lastPercent = percent;
     const mark = marks[entry.type] ?? runMark;
@@ -284,7 +311,7 @@ ${retro.stalls.by_signal.map(
 )}</tbody></table>`
 }
 <h3>Cost</h3>
-<p>${formatUsd(cost.total_usd)} in all; ${plural(cost.accepted_workstreams, "accepted workstream")}, ${cost.per_accepted_workstream_usd === null ? "no cost per accepted workstream" : `${formatUsd(cost.per_accepted_workstream_usd)} per accepted workstream`}; ${formatUsd(cost.not_accepted_usd)} spent on workstreams not accepted.</p>
+<p>${formatUsd(cost.total_usd)} in all; ${plural(cost.accepted_workstreams, "accepted workstream")}, ${cost.per_accepted_workstream_usd === null ? "no cost per accepted workstream" : `${formatUsd(cost.per_accepted_workstream_usd)} per accepted workstream`}; ${formatUsd(cost.not_accepted_usd)} spent on workstreams not accepted.${report.totals.simulated_cost_usd > 0 ? ` Of this, ${formatUsd(report.totals.simulated_cost_usd)} is simulated (turns replayed from a cassette), not spent.` : ""}</p>
 <h3>Escalations</h3>
 ${
   retro.escalations.count === 0

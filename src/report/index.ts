@@ -6,6 +6,7 @@ export {
   createLiveView,
   type LiveView,
   type RunEnding,
+  type ViewedPlan,
   type ViewTimers,
   type ViewWriter,
 } from "./live-view.ts";
@@ -13,3 +14,4 @@ export { renderMarkdownReport } from "./markdown-report.ts";
 export { type PhaseRow, phaseRows, renderPhaseTable } from "./phase-rows.ts";
 export { readReportFiles } from "./report-files.ts";
 export { renderStatusTable, statusRows } from "./status-table.ts";
+export { transcriptEntryLines } from "./transcript-lines.ts";

@@ -2,6 +2,11 @@
 import type { JournalEvent } from "../run/index.ts";
 import type { RunEnding } from "./run-summary.ts";
 
+/** What the view needs of the plan: its workstreams, in order (a Plan, or the ids a journal recorded). */
+export interface ViewedPlan {
+  readonly workstreams: readonly { readonly id: string }[];
+}
+
 export interface LiveView {
   onEvent(event: JournalEvent): void;
   /** A message for the person at the terminal (a stop was asked for): kept above the redrawn table. */

@@ -4,20 +4,19 @@
  */
 
 import type { Clock } from "../clock.ts";
-import type { Plan } from "../plan/index.ts";
 import { applyEvent, initialRunState, type JournalEvent } from "../run/index.ts";
 import type { Redactor } from "../sandbox/index.ts";
 import { printable } from "../text.ts";
 import { formatEventLine } from "./event-line.ts";
-import type { LiveView, ViewTimers, ViewWriter } from "./live-view-types.ts";
+import type { LiveView, ViewedPlan, ViewTimers, ViewWriter } from "./live-view-types.ts";
 import { closingLines, resumingLine } from "./run-summary.ts";
 import { createTableView } from "./table-view.ts";
 
-export type { LiveView, ViewTimers, ViewWriter } from "./live-view-types.ts";
+export type { LiveView, ViewedPlan, ViewTimers, ViewWriter } from "./live-view-types.ts";
 export type { RunEnding } from "./run-summary.ts";
 
 export interface LiveViewOptions {
-  plan: Plan;
+  plan: ViewedPlan;
   runId: string;
   output: ViewWriter;
   json: boolean;
@@ -26,6 +25,8 @@ export interface LiveViewOptions {
   recordedEvents: readonly JournalEvent[];
   clock: Clock;
   timers: ViewTimers;
+  /** `watch` shows a run another process drives: its first line says so rather than "Resuming". */
+  isWatching?: boolean;
 }
 
 export function createLiveView(options: LiveViewOptions): LiveView {
@@ -43,7 +44,12 @@ export function createLiveView(options: LiveViewOptions): LiveView {
   // Folded once, here: a resumed run is shown as the journal left it from the first line on.
   const state = initialRunState(options.plan.workstreams.map((workstream) => workstream.id));
   for (const event of options.recordedEvents) applyEvent(state, event);
-  const resuming = resumingLine(options.plan, state, options.runId);
+  const resuming = resumingLine(
+    options.plan,
+    state,
+    options.runId,
+    options.isWatching ? "Watching" : "Resuming",
+  );
   if (resuming !== null) output.out(`${resuming}\n`);
   if (output.isTty) return createTableView({ ...options, state });
   // Plain lines only, no cursor movement: a pipe or a log file keeps every line it was given.

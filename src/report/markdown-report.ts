@@ -4,12 +4,14 @@ import { markdownInline } from "../text.ts";
 import { renderModuleTableMarkdown } from "./module-tests.ts";
 import { formatPhaseGates } from "./phase-rows.ts";
 import {
+  formatCost,
   formatCount,
   formatElapsed,
   formatGates,
   formatPercent,
   formatTestCell,
   formatUsd,
+  formatWorkAndWait,
   plural,
   runStateText,
   tokensOf,
@@ -58,7 +60,7 @@ function workstreamTable(report: CampaignReport): string[] {
           ? workstream.verdict
           : `${workstream.verdict} (${workstream.status})`,
         formatGates(workstream),
-        formatElapsed(workstream.duration_ms),
+        formatWorkAndWait(workstream.duration_ms, workstream.human_wait_ms),
         String(workstream.attempts),
         `${workstream.claims.length} (${workstream.claims.filter((claim) => claim.verdict === "rejected").length} rejected)`,
         String(workstream.interventions.length),
@@ -66,7 +68,7 @@ function workstreamTable(report: CampaignReport): string[] {
         formatTestCell(workstream.tests.local_check),
         formatTestCell(workstream.tests.ci),
         String(tokensOf(workstream)),
-        formatUsd(workstream.usage.cost_usd),
+        formatCost(workstream.usage.cost_usd, workstream.simulated_cost_usd),
       ]),
     ),
     "",
@@ -272,7 +274,7 @@ function retrospective(report: CampaignReport): string[] {
   lines.push(
     "### Cost",
     "",
-    `${formatUsd(cost.total_usd)} in all; ${plural(cost.accepted_workstreams, "accepted workstream")}, ${cost.per_accepted_workstream_usd === null ? "no cost per accepted workstream" : `${formatUsd(cost.per_accepted_workstream_usd)} per accepted workstream`}; ${formatUsd(cost.not_accepted_usd)} spent on workstreams not accepted.`,
+    `${formatUsd(cost.total_usd)} in all; ${plural(cost.accepted_workstreams, "accepted workstream")}, ${cost.per_accepted_workstream_usd === null ? "no cost per accepted workstream" : `${formatUsd(cost.per_accepted_workstream_usd)} per accepted workstream`}; ${formatUsd(cost.not_accepted_usd)} spent on workstreams not accepted.${simulatedNote(report.totals.simulated_cost_usd)}`,
     "",
     "### Escalations",
     "",
@@ -358,4 +360,11 @@ function fixedTestLines(workstream: WorkstreamReport): string[] {
     ),
     "",
   ];
+}
+
+/** Replayed turns cost nothing: their price is a simulation, said so wherever a total shows it. */
+function simulatedNote(simulatedUsd: number): string {
+  return simulatedUsd > 0
+    ? ` Of this, ${formatUsd(simulatedUsd)} is simulated (turns replayed from a cassette), not spent.`
+    : "";
 }

@@ -17,6 +17,19 @@ export function formatUsd(value: number): string {
   return `$${value.toFixed(value !== 0 && Math.abs(value) < 0.01 ? 4 : 2)}`;
 }
 
+/** A cost with its replayed part marked: turns replayed from a cassette cost nothing. */
+export function formatCost(costUsd: number, simulatedUsd: number): string {
+  if (simulatedUsd <= 0) return formatUsd(costUsd);
+  if (simulatedUsd >= costUsd) return `${formatUsd(costUsd)} simulated`;
+  return `${formatUsd(costUsd)} (${formatUsd(simulatedUsd)} simulated)`;
+}
+
+/** A workstream's time with the wait for a human apart: `1m 5s + 4m 0s waiting on a human`. */
+export function formatWorkAndWait(durationMs: number | null, humanWaitMs: number): string {
+  if (durationMs === null || humanWaitMs <= 0) return formatElapsed(durationMs);
+  return `${formatElapsed(Math.max(0, durationMs - humanWaitMs))} + ${formatElapsed(humanWaitMs)} waiting on a human`;
+}
+
 export function formatPercent(rate: number | null): string {
   if (rate === null) return "-";
   const percent = rate * 100;

@@ -44,6 +44,8 @@ export interface ReportTotals {
   interventions: number;
   escalations: number;
   usage: UsageRecord;
+  /** Of usage.cost_usd, what replayed turns account for: simulated, not spent. */
+  simulated_cost_usd: number;
   /** Added up from each workstream's latest local_check log. */
   tests: TestSummary | null;
   /** Added up from each workstream's latest CI log. */
@@ -82,6 +84,10 @@ export interface WorkstreamReport {
   duration_ms: number | null;
   /** Time worker processes ran, from their exits. */
   worker_ms: number;
+  /** Of duration_ms, the time spent waiting on a human decision (shown apart, never as work). */
+  human_wait_ms: number;
+  /** Of usage.cost_usd, what turns replayed from a cassette account for: simulated, not spent. */
+  simulated_cost_usd: number;
   attempts: number;
   /** The gates of the last claim. */
   gates: GateReport[];

@@ -2,18 +2,23 @@
  * The words around the live view: the line that opens a resumed run, and the lines that close
  * every run, ending in what to do next (answer a human's question, resume, or read the evidence).
  */
-import type { Plan } from "../plan/index.ts";
 import { type RunInfo, type RunOutcome, type RunState, terminalStatuses } from "../run/index.ts";
 import { printable } from "../text.ts";
+import type { ViewedPlan } from "./live-view-types.ts";
 import { statusOf } from "./status-table.ts";
 
 /** `Resuming run R: 3 accepted, 2 to go.`, or null for a run that has not started yet. */
-export function resumingLine(plan: Plan, state: RunState, runId: string): string | null {
+export function resumingLine(
+  plan: ViewedPlan,
+  state: RunState,
+  runId: string,
+  verb: "Resuming" | "Watching" = "Resuming",
+): string | null {
   if (state.runId === null) return null;
   const statuses = plan.workstreams.map((workstream) => statusOf(state, workstream.id));
   const ended = tally(statuses.filter((status) => terminalStatuses.has(status)));
   const toGo = statuses.filter((status) => !terminalStatuses.has(status)).length;
-  return `Resuming run ${runId}: ${[ended, `${toGo} to go`].filter(Boolean).join(", ")}.`;
+  return `${verb} run ${runId}: ${[ended, `${toGo} to go`].filter(Boolean).join(", ")}.`;
 }
 
 export interface RunEnding {
@@ -24,7 +29,7 @@ export interface RunEnding {
   resumeCommand: string;
 }
 
-export function closingLines(plan: Plan, ending: RunEnding): string {
+export function closingLines(plan: ViewedPlan, ending: RunEnding): string {
   const { outcome, run } = ending;
   const state = outcome.state;
   const statuses = plan.workstreams.map((workstream) => statusOf(state, workstream.id));
@@ -61,7 +66,7 @@ export function closingLines(plan: Plan, ending: RunEnding): string {
 }
 
 /** What the stop interrupted: the workstreams that were at work, which continue on resume. */
-function stoppedLine(plan: Plan, state: RunState): string {
+function stoppedLine(plan: ViewedPlan, state: RunState): string {
   const interrupted = plan.workstreams
     .map((workstream) => workstream.id)
     .filter((id) => {

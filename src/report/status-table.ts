@@ -3,6 +3,7 @@ import { type GateStatus, verdictOf } from "../evidence/index.ts";
 import type { RunState, WorkstreamState } from "../run/index.ts";
 import { printable } from "../text.ts";
 import { displayWidth } from "./frame-rows.ts";
+import { humanWaitMs } from "./human-wait.ts";
 
 const colors: Partial<Record<WorkstreamState["status"], string>> = {
   accepted: "\x1b[32m",
@@ -30,7 +31,11 @@ export interface StatusRow {
   turns: number;
   tokens: number;
   cost_usd: number;
+  /** The part of cost_usd from turns replayed from a cassette: simulated, never spent. */
+  simulated_cost_usd: number;
   elapsed_seconds: number | null;
+  /** Of elapsed_seconds, the time spent waiting on a human decision. */
+  human_wait_seconds: number;
   reason: string | null;
 }
 
@@ -65,7 +70,9 @@ export function statusRows(ids: readonly string[], state: RunState, nowMs: numbe
       turns: workstream?.turns ?? 0,
       tokens: (workstream?.inputTokens ?? 0) + (workstream?.outputTokens ?? 0),
       cost_usd: Number((workstream?.costUsd ?? 0).toFixed(4)),
+      simulated_cost_usd: Number((workstream?.simulatedCostUsd ?? 0).toFixed(4)),
       elapsed_seconds: started === null ? null : Math.max(0, Math.round((ended - started) / 1000)),
+      human_wait_seconds: Math.round(humanWaitMs(workstream?.escalations ?? [], ended) / 1000),
       reason: workstream?.reason ?? null,
     };
   });
@@ -94,14 +101,31 @@ export function statusTableCells(ids: readonly string[], state: RunState, nowMs:
         String(row.attempts),
         String(row.turns),
         String(row.tokens),
-        `$${row.cost_usd.toFixed(2)}`,
-        row.elapsed_seconds === null ? "-" : formatDuration(row.elapsed_seconds),
+        costCell(row),
+        elapsedCell(row),
       ],
     })),
     notes: rows
       .filter((row) => row.reason && row.state !== "running")
       .map((row) => `  ${row.workstream}: ${printable(row.reason!.split("\n")[0]!)}`),
   };
+}
+
+/** Replayed cost is marked: it was never spent. */
+function costCell(row: StatusRow): string {
+  const cost = `$${row.cost_usd.toFixed(2)}`;
+  if (row.simulated_cost_usd <= 0) return cost;
+  return row.simulated_cost_usd >= row.cost_usd
+    ? `${cost} sim`
+    : `${cost} ($${row.simulated_cost_usd.toFixed(2)} sim)`;
+}
+
+/** The workers' time, with the time a human was waited on apart: `1m05s +4m00s human`. */
+function elapsedCell(row: StatusRow): string {
+  if (row.elapsed_seconds === null) return "-";
+  if (row.human_wait_seconds <= 0) return formatDuration(row.elapsed_seconds);
+  const working = Math.max(0, row.elapsed_seconds - row.human_wait_seconds);
+  return `${formatDuration(working)} +${formatDuration(row.human_wait_seconds)} human`;
 }
 
 /** The widest cell of each column, header included. */

@@ -5,13 +5,12 @@
  * grow during a run, so the table does not jump.
  */
 import type { Clock } from "../clock.ts";
-import type { Plan } from "../plan/index.ts";
 import { applyEvent, type JournalEvent, type RunState, terminalStatuses } from "../run/index.ts";
 import type { Redactor } from "../sandbox/index.ts";
 import { printable } from "../text.ts";
 import { eventSummary } from "./event-line.ts";
 import { composeFrame } from "./live-frame.ts";
-import type { LiveView, ViewTimers, ViewWriter } from "./live-view-types.ts";
+import type { LiveView, ViewedPlan, ViewTimers, ViewWriter } from "./live-view-types.ts";
 import { closingLines } from "./run-summary.ts";
 import {
   columnWidths,
@@ -23,7 +22,7 @@ import {
 import { TerminalFrame } from "./terminal-frame.ts";
 
 export interface TableViewOptions {
-  plan: Plan;
+  plan: ViewedPlan;
   output: ViewWriter;
   redact: Redactor;
   /** The run as the journal had it when this process started; folded on from there, event by event. */

@@ -19,6 +19,8 @@ export interface RunInfo {
   isFinished: boolean;
   /** The `ts` of the journal's first event; null while it has none. */
   startedAt: string | null;
+  /** The name of the plan its `run.started` event names; absent while the journal has none. */
+  plan?: string;
 }
 
 const finishedType = "run.finished";
@@ -125,7 +127,11 @@ async function readRunInfo(runsDir: string, id: string): Promise<{ info: RunInfo
   }
   const journalFile = join(dir, "journal.jsonl");
   const { firstEvent, isFinished } = await readJournalEnds(journalFile);
-  return { info: { id, dir, journalFile, isFinished, startedAt: firstEvent?.ts ?? null }, createdMs };
+  const plan = firstEvent?.type === "run.started" ? { plan: firstEvent.plan } : {};
+  return {
+    info: { id, dir, journalFile, isFinished, startedAt: firstEvent?.ts ?? null, ...plan },
+    createdMs,
+  };
 }
 
 /** The first event and whether a `run.finished` event is among the last 64 KB of the journal. */

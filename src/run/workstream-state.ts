@@ -134,6 +134,10 @@ export interface WorkstreamState extends Usage {
   }[];
   /** Signals, latest last; a stopped worker's carry the last lines it printed. */
   signals: { signal: string; summary: string; ts: string; last_output?: string }[];
+  /** The worker starts whose model turns were replayed from a cassette: their cost was never spent. */
+  replayedAttempts: number[];
+  /** The part of costUsd that replayed turns account for: simulated, not money spent. */
+  simulatedCostUsd: number;
 }
 
 export interface RunState {
@@ -175,6 +179,8 @@ export function initialWorkstreamState(id: string): WorkstreamState {
     interventions: [],
     escalations: [],
     signals: [],
+    replayedAttempts: [],
+    simulatedCostUsd: 0,
   };
 }
 
@@ -277,12 +283,14 @@ function applyWorkstreamDetails(workstream: WorkstreamState, event: WorkstreamEv
     case "worker.started":
       workstream.attempt = event.attempt;
       workstream.liveWorkerAttempts.push(event.attempt);
+      if (event.provider === "replay") workstream.replayedAttempts.push(event.attempt);
       break;
     case "worker.exited":
       workstream.liveWorkerAttempts = workstream.liveWorkerAttempts.filter((live) => live !== event.attempt);
       break;
     case "worker.usage":
       addUsage(workstream, usageOf(event));
+      if (workstream.replayedAttempts.includes(event.attempt)) workstream.simulatedCostUsd += event.cost_usd;
       break;
     case "claim.made":
       workstream.claims.push({

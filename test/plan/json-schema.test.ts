@@ -81,4 +81,36 @@ describe("planJsonSchema", () => {
       anyOf: [{ type: "string", minLength: 1 }, { type: "null" }],
     });
   });
+
+  it("describes every field, and every gate name an editor offers, for a person writing a plan", () => {
+    const undescribed: string[] = [];
+    const visit = (node: unknown, path: string) => {
+      if (typeof node !== "object" || node === null) return;
+      const schemaNode = node as Record<string, unknown>;
+      const properties = (schemaNode.properties ?? {}) as Record<string, Record<string, unknown>>;
+      for (const [name, property] of Object.entries(properties)) {
+        if (typeof property.description !== "string" || property.description === "")
+          undescribed.push(`${path}.${name}`);
+        visit(property, `${path}.${name}`);
+      }
+      for (const key of ["anyOf", "oneOf", "allOf"]) {
+        const alternatives = (schemaNode[key] ?? []) as Record<string, unknown>[];
+        alternatives.forEach((alternative, index) => {
+          // A fixed value (a built-in gate's name) is what an editor completes: it needs its own words.
+          if ("const" in alternative && typeof alternative.description !== "string")
+            undescribed.push(`${path}|${index} (${String(alternative.const)})`);
+          visit(alternative, `${path}|${index}`);
+        });
+      }
+      if (schemaNode.items) visit(schemaNode.items, `${path}[]`);
+      if (typeof schemaNode.additionalProperties === "object")
+        visit(schemaNode.additionalProperties, `${path}.*`);
+    };
+    visit(schema, "plan");
+    expect(undescribed).toEqual([]);
+    const doneItems = (workstreams.items.properties.done as { items: { anyOf: { const?: string }[] } }).items;
+    expect(doneItems.anyOf.flatMap((alternative) => alternative.const ?? [])).toEqual(
+      builtInGates.map((gate) => gate.id),
+    );
+  });
 });

@@ -63,6 +63,7 @@ describe("the campaign report of a finished run", () => {
 
   it("adds up tests from the latest local_check logs and the CI log", () => {
     expect(report.totals).toEqual({
+      simulated_cost_usd: 0,
       workstreams: 3,
       accepted: 1,
       not_accepted: 1,
@@ -141,6 +142,8 @@ describe("the campaign report of a finished run", () => {
       ended_at: "2026-01-01T09:03:20.000Z",
       duration_ms: 200_000,
       worker_ms: 79_000,
+      human_wait_ms: 120_000,
+      simulated_cost_usd: 0,
       attempts: 2,
       gates: [
         {

@@ -129,7 +129,10 @@ describe("the live view on a terminal", () => {
     );
     timers.flush();
     expect(terminal.rowsOfText()[0]).toBe(escalatedHeader);
-    expect(terminal.rowsOfText()[1]).toBe("alpha       running    -      0         0      0       $0.00  0s");
+    // The question waited a second (its events are a second apart): shown apart from the work.
+    expect(terminal.rowsOfText()[1]).toBe(
+      "alpha       running    -      0         0      0       $0.00  0s +1s human",
+    );
   });
 
   it("cuts lines to a narrow terminal so none wraps, and redraws at the new width on resize", () => {

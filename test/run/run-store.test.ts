@@ -139,8 +139,8 @@ describe("listRuns and latestRun", () => {
     const empty = await createRun(stateDir, "20261126-000000-0a0a");
 
     expect(await listRuns(stateDir)).toEqual([
-      { ...older, isFinished: true, startedAt: "2026-11-24T08:53:48.250Z" },
-      { ...newer, isFinished: false, startedAt: "2026-11-24T08:53:51.250Z" },
+      { ...older, isFinished: true, startedAt: "2026-11-24T08:53:48.250Z", plan: "plan.yaml" },
+      { ...newer, isFinished: false, startedAt: "2026-11-24T08:53:51.250Z", plan: "plan.yaml" },
       { ...empty, isFinished: false, startedAt: null },
     ]);
   });
@@ -154,6 +154,7 @@ describe("listRuns and latestRun", () => {
       ...second,
       isFinished: false,
       startedAt: "2026-11-24T08:53:50.250Z",
+      plan: "plan.yaml",
     });
 
     await record(second.journalFile, ["run.finished"]);

@@ -1,10 +1,16 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { ExitCode, StateError } from "../../errors.ts";
-import { bundleDirectory } from "../../evidence/index.ts";
+import {
+  type Bundle,
+  bundleDirectory,
+  renderBundleMarkdown,
+  renderClaimMarkdown,
+} from "../../evidence/index.ts";
 import { printable } from "../../text.ts";
 import {
   parseCommandArguments,
+  parsePositiveInteger,
   readingOptions,
   rejectExtraPositionals,
   requirePositional,
@@ -12,8 +18,14 @@ import {
 import type { CommandContext } from "./command-context.ts";
 import { readLatestRun } from "./read-run.ts";
 
+const evidenceOptions = { ...readingOptions, claim: { type: "string" } } as const;
+
+/**
+ * `supervise evidence WS [--claim N]`: the bundle, rendered again from bundle.json so every claim's
+ * findings show (a bundle.md written by an older version may hold only the last claim's).
+ */
 export async function evidenceCommand(args: string[], context: CommandContext): Promise<number> {
-  const { values, positionals } = parseCommandArguments("evidence", args, readingOptions);
+  const { values, positionals } = parseCommandArguments("evidence", args, evidenceOptions);
   const workstream = requirePositional(
     "evidence",
     positionals,
@@ -21,17 +33,17 @@ export async function evidenceCommand(args: string[], context: CommandContext): 
     "the workstream id (supervise evidence WS)",
   );
   rejectExtraPositionals("evidence", positionals, 1);
+  const claimId = parsePositiveInteger("claim", values.claim);
   const view = await readLatestRun(context, values);
   if (!view.workstreamIds.includes(workstream)) {
     throw new StateError(
       `Run ${view.run.id} has no workstream "${workstream}". Its workstreams: ${view.workstreamIds.join(", ")}.`,
     );
   }
-  const directory = bundleDirectory(view.run.dir, workstream);
-  const file = join(directory, values.json ? "bundle.json" : "bundle.md");
-  let text: string;
+  const file = join(bundleDirectory(view.run.dir, workstream), "bundle.json");
+  let bundle: Bundle;
   try {
-    text = await readFile(file, "utf8");
+    bundle = JSON.parse(await readFile(file, "utf8")) as Bundle;
   } catch {
     throw new StateError(
       `Workstream ${workstream} has no evidence bundle yet (it is ${view.state.workstreams.get(workstream)?.status ?? "pending"}).`,
@@ -40,7 +52,38 @@ export async function evidenceCommand(args: string[], context: CommandContext): 
       },
     );
   }
-  // Bundles written before printable() existed may still hold a worker's escape sequences.
-  context.output.out(printable(text.endsWith("\n") ? text : `${text}\n`));
+  const claim =
+    claimId === undefined ? undefined : bundle.claims.find((candidate) => candidate.id === claimId);
+  if (claimId !== undefined && claim === undefined) {
+    throw new StateError(
+      `Workstream ${workstream} has no claim ${claimId}; its claims: ${bundle.claims.map((candidate) => candidate.id).join(", ") || "none yet"}.`,
+    );
+  }
+  if (values.json) {
+    context.output.out(`${JSON.stringify(claim ?? bundle, null, 2)}\n`);
+    return ExitCode.allAccepted;
+  }
+  const text = claimId === undefined ? renderBundleMarkdown(bundle) : renderClaimMarkdown(bundle, claimId)!;
+  // A bundle's text holds what workers printed: printable() keeps their escape sequences inert.
+  const shown = printable(text.endsWith("\n") ? text : `${text}\n`);
+  context.output.out(context.output.useColor ? highlight(shown) : shown);
   return ExitCode.allAccepted;
+}
+
+const red = (text: string) => `\x1b[31m${text}\x1b[39m`;
+const green = (text: string) => `\x1b[32m${text}\x1b[39m`;
+const bold = (text: string) => `\x1b[1m${text}\x1b[22m`;
+
+/** On a terminal: headings bold, failures red, passes green, so the finding that decided stands out. */
+function highlight(markdown: string): string {
+  return markdown
+    .split("\n")
+    .map((line) =>
+      /^#{1,3} /.test(line)
+        ? bold(line)
+        : line
+            .replace(/\*\*(fail|error|rejected)\*\*|\| (fail|error) \|/g, (match) => red(match))
+            .replace(/\*\*(pass|accepted)\*\*|\| pass \|/g, (match) => green(match)),
+    )
+    .join("\n");
 }

@@ -23,7 +23,7 @@ export async function readLatestRun(
   context: CommandContext,
   flags: { "state-dir"?: string | undefined; plan?: string | undefined },
 ): Promise<RunView> {
-  const stateDirectory = findStateDirectory({
+  const stateDirectory = await findStateDirectory({
     stateDirFlag: flags["state-dir"],
     planFlag: flags.plan,
     environmentStateDir: context.environment.SUPERVISE_STATE_DIR,

@@ -8,10 +8,10 @@ import { tmpdir } from "node:os";
 import { systemClock } from "../../../clock.ts";
 import { ExitCode } from "../../../errors.ts";
 import { createLiveView } from "../../../report/index.ts";
-import { latestRun, type RunOutcome, runSupervisor } from "../../../run/index.ts";
+import { latestRun, planStateDirectory, type RunOutcome, runSupervisor } from "../../../run/index.ts";
 import { uncommittedTrackedFiles } from "../../../workspace/index.ts";
 import { resumeCommand } from "../../invocation.ts";
-import { stateDirectoryForPlan } from "../../state-location.ts";
+import { stateRootForPlan } from "../../state-location.ts";
 import { systemViewTimers } from "../../view-timers.ts";
 import type { CommandContext } from "../command-context.ts";
 import { checkBaseTests } from "./base-check.ts";
@@ -36,11 +36,12 @@ export async function runCommand(args: string[], context: CommandContext): Promi
   }
   const preflight = await checkBeforeStarting(request, context);
   await warnOfUncommittedWork(request, context);
-  const stateDirectory = stateDirectoryForPlan(request.planFile, {
+  const stateRoot = stateRootForPlan(request.planFile, {
     stateDirFlag: request.stateDirFlag,
     environmentStateDir: context.environment.SUPERVISE_STATE_DIR,
     cwd: context.cwd,
   });
+  const stateDirectory = await planStateDirectory(stateRoot, request.plan.file);
 
   // Everything made from here on is undone in reverse on every way out: the state lock, taken
   // first, is released last.
@@ -58,7 +59,16 @@ export async function runCommand(args: string[], context: CommandContext): Promi
   const redact = createRunRedactor(context.environment, request.plan);
   const { environment } = context;
   const resources = await buildRunResources(
-    { request, preflight, environment, stateDirectory, run: opened.run, redact },
+    {
+      request,
+      preflight,
+      environment,
+      stateDirectory,
+      stateRoot,
+      run: opened.run,
+      isNewRun: !opened.isResume,
+      redact,
+    },
     cleanups,
   );
   await checkCommandsResolve({

@@ -3,7 +3,7 @@
  * mirror, the worker tools' socket, the `supervise` shim, the process limit, the sandboxed command
  * runner and the forge.
  */
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type CommandWorkerModelAccess, startToolServer, type ToolServer } from "../../../agent/index.ts";
@@ -54,7 +54,11 @@ export async function buildRunResources(
     preflight: Preflight;
     environment: NodeJS.ProcessEnv;
     stateDirectory: string;
+    /** The state root the plan's state dir is in: every plan's state under it stays hidden from commands. */
+    stateRoot: string;
     run: RunInfo;
+    /** A run that resumes nothing: the checkouts an earlier run left are not its to continue from. */
+    isNewRun: boolean;
     redact: Redactor;
   },
   cleanups: CleanupStack,
@@ -72,13 +76,18 @@ export async function buildRunResources(
   // The user's repository is checked first: a wrong repo or base stops the run before the forge
   // writes anything (its remote in the user's repository, pull requests on GitHub).
   await workspace.checkUserRepository();
-  const mirrorReady = preparingStateDirectory(stateDirectory, "the private mirror (git/)", () =>
-    workspace.prepare({
-      workstreamIds: plan.workstreams
-        .map((workstream) => workstream.id)
-        .filter((id) => isSelected(request.only, id)),
-    }),
-  );
+  const workstreamIds = plan.workstreams
+    .map((workstream) => workstream.id)
+    .filter((id) => isSelected(request.only, id));
+  const mirrorReady = preparingStateDirectory(stateDirectory, "the private mirror (git/)", async () => {
+    // A new run starts every workstream from the base as it is now, never from an earlier run's
+    // checkout; that run's commits stay in the mirror, where its evidence names them.
+    if (input.isNewRun) {
+      const earlier = workstreamIds.filter((id) => existsSync(workspace.checkoutPath(id)));
+      await Promise.all(earlier.map((id) => workspace.removeCheckout(id)));
+    }
+    return workspace.prepare({ workstreamIds });
+  });
   cleanups.awaitOnExit(mirrorReady);
 
   const baseEnvironment = buildCommandEnvironment({ parent: environment, secretPatterns: plan.secrets });
@@ -101,7 +110,7 @@ export async function buildRunResources(
   const network = await startSandboxNetwork(plan, input.preflight.allowList, socketDirectory, cleanups);
   const runner = createSandboxedRunner({
     plan,
-    stateDirectory,
+    stateDirectory: input.stateRoot,
     workspace,
     toolServer,
     shimDirectory,
