@@ -246,7 +246,7 @@ describe("judgeChangeProof", () => {
 });
 
 describe("tests_prove_change on other runners", () => {
-  it("pytest: a test of the fix proves it, a test of what already worked does not", async () => {
+  it("pytest (plain, read through the ledger): a test of the fix proves it, a test of what already worked does not", async () => {
     await commit({
       "calc.py": "def mul(a, b):\n    return a + b\n",
       "tests/test_add.py": "from calc import mul\n\ndef test_mul_two_twos():\n    assert mul(2, 2) == 4\n",
@@ -258,7 +258,7 @@ describe("tests_prove_change on other runners", () => {
         checkoutPath: repository,
         baseSha,
         commit: commitSha,
-        checkCommand: "python3 -m pytest -v -p no:cacheprovider",
+        checkCommand: "python3 -m pytest -p no:cacheprovider",
         runner,
         environment: { ...environment, PYTHONDONTWRITEBYTECODE: "1" },
         gitEnvironment: environment,
@@ -274,7 +274,7 @@ describe("tests_prove_change on other runners", () => {
     });
     const rejected = await proveWith(hollow, 1);
     expect(rejected.status).toBe("fail");
-    expect(rejected.observed.tests_not_testing_change).toEqual(["tests/test_mul.py::test_mul_by_two"]);
+    expect(rejected.observed.tests_not_testing_change).toEqual(["tests/test_mul.py > test_mul_by_two"]);
 
     const real = await commit({
       "tests/test_mul.py":
@@ -283,7 +283,7 @@ describe("tests_prove_change on other runners", () => {
     const accepted = await proveWith(real, 2);
     expect(accepted.status).toBe("pass");
     expect(accepted.observed.tests_proving_change).toEqual([
-      { name: "tests/test_mul.py::test_mul_three_by_four", without_change: "failed", at_claim: "passed" },
+      { name: "tests/test_mul.py > test_mul_three_by_four", without_change: "failed", at_claim: "passed" },
     ]);
   });
 
