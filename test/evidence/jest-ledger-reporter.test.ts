@@ -1,7 +1,7 @@
 /**
- * The jest ledger reporter's reading of jest's aggregated results. jest is not among supervise's
- * dependencies, so the results here follow @jest/test-result's `AggregatedResult` shape (what
- * jest hands `onRunComplete`).
+ * The jest ledger reporter's reading of jest's aggregated results, case by case, in
+ * @jest/test-result's `AggregatedResult` shape (what jest hands `onRunComplete`); real jest runs
+ * it in test-ledger-jest.test.ts.
  */
 import { describe, expect, it } from "vitest";
 // @ts-expect-error: a plain .mjs module shipped for jest, with no types.
