@@ -334,4 +334,67 @@ describe("tests_prove_change on other runners", () => {
       expect.stringContaining("three_by_four"),
     ]);
   }, 240_000);
+
+  it.each([
+    [
+      "jest",
+      '{ "name": "calc", "scripts": { "test": "jest" } }\n',
+      "",
+      'const { mul } = require("../src/calc.js");',
+    ],
+    [
+      "vitest",
+      '{ "name": "calc", "type": "module", "scripts": { "test": "vitest run" } }\n',
+      "export default { test: { globals: true } };\n",
+      'import { mul } from "../src/calc.js";',
+    ],
+  ])(
+    "%s through npm test with its default reporter: a hollow test is named, a real one proves the fix",
+    async (testRunner, packageJson, config, load) => {
+      const exported = testRunner === "jest" ? "exports.mul = " : "export const mul = ";
+      await commit({
+        "package.json": packageJson,
+        ...(config === "" ? {} : { "vitest.config.mjs": config }),
+        "src/calc.js": `${exported}(a, b) => a + b;\n`,
+      });
+      baseSha = await git(["rev-parse", "HEAD"]);
+      const binaries = join(dirname(dirname(import.meta.dirname)), "node_modules", ".bin");
+      const proveWith = (commitSha: string, claimId: number) =>
+        observeChangeProof({
+          kind: "change",
+          checkoutPath: repository,
+          baseSha,
+          commit: commitSha,
+          checkCommand: "npm test",
+          runner,
+          environment: { ...environment, PATH: `${binaries}:${environment.PATH}`, CI: "1" },
+          gitEnvironment: environment,
+          timeoutMs: 60_000,
+          runDirectory: join(root, "run"),
+          cacheDirectory: join(root, "cache"),
+          withoutChangeLogPath: `claim-${claimId}-without-change.log`,
+          claimLogPath: `claim-${claimId}-claim.log`,
+        });
+      const hollow = await commit({
+        "src/calc.js": `${exported}(a, b) => a * b;\n`,
+        "test/calc.test.js": `${load}\ntest("multiplies", () => expect(mul(2, 2)).toBe(4));\n`,
+      });
+      const rejected = await proveWith(hollow, 1);
+      expect(rejected.status).toBe("fail");
+      expect(rejected.observed.tests_not_testing_change).toEqual(["test/calc.test.js > multiplies"]);
+
+      const real = await commit({
+        "test/calc.test.js": `${load}\ntest("multiplies", () => expect(mul(2, 2)).toBe(4));\ntest("multiplies three by four", () => expect(mul(3, 4)).toBe(12));\n`,
+      });
+      const accepted = await proveWith(real, 2);
+      expect(accepted.status).toBe("pass");
+      expect(accepted.observed.tests_proving_change).toEqual([
+        {
+          name: "test/calc.test.js > multiplies three by four",
+          without_change: "failed",
+          at_claim: "passed",
+        },
+      ]);
+    },
+  );
 });
