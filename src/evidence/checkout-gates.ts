@@ -11,7 +11,7 @@ import { baseRunCacheDirectory } from "./base-check-preflight.ts";
 import { changeProofGate, observeChangeProof } from "./change-proof-run.ts";
 import { runCommandGate } from "./command-gate.ts";
 import { observeAndJudgeDiffScope } from "./diff-scope.ts";
-import { type GateRun, gateLogPath } from "./gate-context.ts";
+import { type GateRun, type GateServices, gateLogPath } from "./gate-context.ts";
 import type { GateResult } from "./gate-result.ts";
 import { exitedNotFound, judgeMissingProgram, observeMissingProgram } from "./missing-program.ts";
 import { mutationGate, observeMutation } from "./mutation-run.ts";
@@ -152,12 +152,7 @@ export async function observeChangeProofGate(run: GateRun): Promise<GateResult> 
     cacheDirectory: join(services.runDirectory, "cache", changeProofGate),
     withoutChangeLogPath: `${logs}-without-change.log`,
     claimLogPath: `${logs}-claim.log`,
-    ...(services.trustedRepositories
-      ? {
-          cloneFrom: services.trustedRepositories.mirror,
-          trustedDependenciesPath: services.trustedRepositories.user,
-        }
-      : {}),
+    ...trustedCloneSource(services),
     ...(await localCheckRun(run)),
     ...(services.signal ? { signal: services.signal } : {}),
   });
@@ -181,12 +176,16 @@ export async function observeMutationGate(run: GateRun): Promise<GateResult> {
     runDirectory: services.runDirectory,
     cacheDirectory: join(services.runDirectory, "cache", mutationGate),
     logPath: gateLogPath(claim, mutationGate),
-    ...(services.trustedRepositories
-      ? {
-          cloneFrom: services.trustedRepositories.mirror,
-          trustedDependenciesPath: services.trustedRepositories.user,
-        }
-      : {}),
+    ...trustedCloneSource(services),
     ...(services.signal ? { signal: services.signal } : {}),
   });
+}
+
+/** Where a throwaway clone comes from when the run has repositories no worker writes to (GateServices). */
+function trustedCloneSource(services: GateServices): {
+  cloneFrom?: string;
+  trustedDependenciesPath?: string;
+} {
+  const trusted = services.trustedRepositories;
+  return trusted ? { cloneFrom: trusted.mirror, trustedDependenciesPath: trusted.user } : {};
 }

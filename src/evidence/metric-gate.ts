@@ -5,13 +5,11 @@
  * a size. Both runs are the supervisor's, back to back on one machine; no number is taken from
  * the worker or from an earlier run.
  */
-import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { join } from "node:path";
-import type { CommandResult } from "../sandbox/index.ts";
-import { checkOutBase } from "./base-clone.ts";
+import { runGateCommandAtBase } from "./base-command-run.ts";
 import { type CheckoutCommand, observeCheckoutCommand } from "./checkout-gates.ts";
 import { readLogHead } from "./error-excerpt.ts";
-import { type GateRun, gateLogPath } from "./gate-context.ts";
+import type { GateRun } from "./gate-context.ts";
 import type { GateResult, GateStatus } from "./gate-result.ts";
 
 export interface MetricGate extends CheckoutCommand {
@@ -109,38 +107,13 @@ export function judgeMetric(
 
 /** The command at the base, in a throwaway clone, sandboxed through the same runner as the claim's run. */
 async function runAtBase(run: GateRun, gate: MetricGate): Promise<BaseMetricRun> {
-  const { claim, services } = run;
-  const temporaryDirectory = join(services.runDirectory, "cache", "metric", "work");
-  await mkdir(temporaryDirectory, { recursive: true });
-  const workDirectory = await mkdtemp(join(temporaryDirectory, "base-"));
-  try {
-    const clone = join(workDirectory, "clone");
-    const trusted = services.trustedRepositories;
-    const cloneError = await checkOutBase(
-      {
-        checkoutPath: claim.checkoutPath,
-        ...(trusted ? { cloneFrom: trusted.mirror, trustedDependenciesPath: trusted.user } : {}),
-        baseSha: claim.baseSha,
-        gitEnvironment: services.environment,
-      },
-      clone,
-    );
-    if (cloneError !== null) return { kind: "not-run", reason: `git could not check it out: ${cloneError}` };
-    const log = gateLogPath(claim, gate.gate).replace(/\.log$/, "-base.log");
-    const result: CommandResult = await (services.baseRunner ?? services.runner).run({
-      command: gate.command,
-      cwd: clone,
-      env: services.environment,
-      timeoutMs: gate.timeoutMs,
-      logFile: join(services.runDirectory, log),
-      ...(services.signal ? { signal: services.signal } : {}),
-    });
-    if (result.error)
-      return { kind: "not-run", reason: `\`${gate.command}\` could not start: ${result.error}` };
-    if (result.isTimedOut) return { kind: "not-run", reason: `it timed out after ${result.durationMs} ms` };
-    const output = (await readLogHead(join(services.runDirectory, log))) ?? result.output;
-    return { kind: "ran", exitCode: result.exitCode, output, log };
-  } finally {
-    await rm(workDirectory, { recursive: true, force: true });
-  }
+  const atBase = await runGateCommandAtBase(run, gate, join("metric", "work"));
+  if (atBase.kind === "not-cloned")
+    return { kind: "not-run", reason: `git could not check it out: ${atBase.reason}` };
+  const { result, log } = atBase;
+  if (result.error)
+    return { kind: "not-run", reason: `\`${gate.command}\` could not start: ${result.error}` };
+  if (result.isTimedOut) return { kind: "not-run", reason: `it timed out after ${result.durationMs} ms` };
+  const output = (await readLogHead(join(run.services.runDirectory, log))) ?? result.output;
+  return { kind: "ran", exitCode: result.exitCode, output, log };
 }

@@ -6,11 +6,9 @@
  * names is missing in the sandbox (looked up where the worker cannot add or remove one), or the
  * same command exits 126/127 at the base too, where the worker's code is not. Otherwise the claim's own code runs what is missing: a failure of the claim.
  */
-import { mkdir, mkdtemp, rm } from "node:fs/promises";
-import { join } from "node:path";
 import { programsOf } from "../sandbox/index.ts";
-import { checkOutBase } from "./base-clone.ts";
-import { type GateRun, gateLogPath } from "./gate-context.ts";
+import { runGateCommandAtBase } from "./base-command-run.ts";
+import type { GateRun } from "./gate-context.ts";
 import type { GateResult } from "./gate-result.ts";
 
 export interface MissingProgramObservation {
@@ -99,40 +97,14 @@ async function runAtBase(
   run: GateRun,
   gate: { gate: string; command: string; timeoutMs: number },
 ): Promise<MissingProgramObservation["base"]> {
-  const { claim, services } = run;
-  const temporaryDirectory = join(services.runDirectory, "cache", "missing-program");
-  await mkdir(temporaryDirectory, { recursive: true });
-  const workDirectory = await mkdtemp(join(temporaryDirectory, "base-"));
-  try {
-    const clone = join(workDirectory, "clone");
-    const trusted = services.trustedRepositories;
-    const cloneError = await checkOutBase(
-      {
-        checkoutPath: claim.checkoutPath,
-        ...(trusted ? { cloneFrom: trusted.mirror, trustedDependenciesPath: trusted.user } : {}),
-        baseSha: claim.baseSha,
-        gitEnvironment: services.environment,
-      },
-      clone,
-    );
-    if (cloneError !== null)
-      return { kind: "not-run", reason: `the base could not be checked out: ${cloneError}` };
-    const log = gateLogPath(claim, gate.gate).replace(/\.log$/, "-base.log");
-    const result = await (services.baseRunner ?? services.runner).run({
-      command: gate.command,
-      cwd: clone,
-      env: services.environment,
-      timeoutMs: gate.timeoutMs,
-      logFile: join(services.runDirectory, log),
-      ...(services.signal ? { signal: services.signal } : {}),
-    });
-    if (result.error) return { kind: "not-run", reason: `at the base it could not start: ${result.error}` };
-    if (result.isTimedOut || result.isCanceled)
-      return { kind: "not-run", reason: "at the base it timed out or was cancelled" };
-    return { kind: "ran", exitCode: result.exitCode, log };
-  } finally {
-    await rm(workDirectory, { recursive: true, force: true });
-  }
+  const atBase = await runGateCommandAtBase(run, gate, "missing-program");
+  if (atBase.kind === "not-cloned")
+    return { kind: "not-run", reason: `the base could not be checked out: ${atBase.reason}` };
+  const { result, log } = atBase;
+  if (result.error) return { kind: "not-run", reason: `at the base it could not start: ${result.error}` };
+  if (result.isTimedOut || result.isCanceled)
+    return { kind: "not-run", reason: "at the base it timed out or was cancelled" };
+  return { kind: "ran", exitCode: result.exitCode, log };
 }
 
 /** The shell's own line, which command-gate.ts puts last in parentheses. */

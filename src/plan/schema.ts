@@ -339,19 +339,21 @@ const phasesSchema = z
     "The phases, in the order they run (e.g. build: { gates: [clippy] }, then polish: {}). A workstream of a phase starts only once every workstream of the earlier phases is accepted and their gates passed (or a human waived them). Without this map, phases run in the order workstreams first name them, with no gates.",
   );
 
+const ciWaitMinutesSchema = z
+  .number()
+  .positive()
+  .optional()
+  .describe(
+    "Minutes a claim's ci_green (and a merge) waits for CI still running, default 60, never more than the workstream's budget minutes. CI still pending then is escalated to a human, not counted against the worker.",
+  );
+
 const forgeSchema = z
   .discriminatedUnion("kind", [
     z.strictObject({
       kind: z
         .literal("local")
         .describe("The embedded forge: a bare origin, pull requests, issues and CI under the state dir."),
-      ci_wait_minutes: z
-        .number()
-        .positive()
-        .optional()
-        .describe(
-          "Minutes a claim's ci_green (and a merge) waits for CI still running, default 60, never more than the workstream's budget minutes. CI still pending then is escalated to a human, not counted against the worker.",
-        ),
+      ci_wait_minutes: ciWaitMinutesSchema,
     }),
     z.strictObject({
       kind: z
@@ -360,13 +362,7 @@ const forgeSchema = z
       owner: z.string().min(1).describe("The repository's owner (user or organization) on GitHub."),
       repo: z.string().min(1).describe("The repository's name on GitHub."),
       remote: z.string().min(1).default("origin").describe("Git remote of the plan's repository to push to."),
-      ci_wait_minutes: z
-        .number()
-        .positive()
-        .optional()
-        .describe(
-          "Minutes a claim's ci_green (and a merge) waits for CI still running, default 60, never more than the workstream's budget minutes. CI still pending then is escalated to a human, not counted against the worker.",
-        ),
+      ci_wait_minutes: ciWaitMinutesSchema,
     }),
   ])
   .describe("Where pull requests, issues and CI live.");
