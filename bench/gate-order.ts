@@ -1,13 +1,13 @@
 /**
  * `gate_order_saving`: how much sooner a claim that fails a cheap gate gets its verdict when the
  * plan names its quality gates (`fmt` first, then the slow check and build) than when they are
- * chained into one check command, as plans had to before. The same worker (a commit with a tab
+ * chained into one check command after the slow steps, as the seed campaign's plans had to. The same worker (a commit with a tab
  * where fmt wants spaces) runs through the real CLI against both plans; the time is the journal's,
  * from `claim.made` to `claim.rejected`. The slow steps are `sleep`s standing in for a test suite
  * and a release build.
  */
 import { execFileSync } from "node:child_process";
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { execa } from "execa";
@@ -36,13 +36,14 @@ export async function measureGateOrder(options: { repetitions: number; slowStepS
   const named = [
     `gates: { fmt: { run: ${JSON.stringify(fmt)}, fix_hint: "indent with spaces" } }`,
     "defaults:",
-    "  done: [fmt, local_check, release_build, diff_scope]",
+    "  done: [fmt, local_check, release_build]",
     `  commands: { check: ${JSON.stringify(`${slow} && true`)}, build: ${JSON.stringify(slow)} }`,
   ];
   const chained = [
     "defaults:",
-    "  done: [local_check, release_build, diff_scope]",
-    `  commands: { check: ${JSON.stringify(`${fmt} && ${slow}`)}, build: ${JSON.stringify(slow)} }`,
+    "  done: [local_check, release_build]",
+    // As the seed campaign chained it: the slow steps (check, clippy) before fmt.
+    `  commands: { check: ${JSON.stringify(`${slow} && ${fmt}`)}, build: ${JSON.stringify(slow)} }`,
   ];
   const namedMs: number[] = [];
   const chainedMs: number[] = [];
@@ -84,9 +85,17 @@ async function timeToVerdict(gateLines: readonly string[]): Promise<number> {
         `  - { id: w, goal: g, agent: { provider: command, command: "bash ${workerFile}" } }`,
       ].join("\n"),
     );
-    await execa(process.execPath, [cliPath, "plan.yaml", "--json"], { cwd: directory, reject: false });
+    const supervise = await execa(process.execPath, [cliPath, "plan.yaml", "--json"], {
+      cwd: directory,
+      reject: false,
+    });
     const runs = join(directory, ".supervise", "runs");
-    const { events } = await readJournal(join(runs, readdirSync(runs)[0]!, "journal.jsonl"));
+    const [run] = existsSync(runs) ? readdirSync(runs) : [];
+    if (run === undefined)
+      throw new Error(
+        `the bench's run left no journal (exit ${supervise.exitCode}): ${supervise.stderr.slice(-300)}`,
+      );
+    const { events } = await readJournal(join(runs, run, "journal.jsonl"));
     const made = events.find((event) => event.type === "claim.made");
     const rejected = events.find((event) => event.type === "claim.rejected");
     if (!made || !rejected) throw new Error("the bench's claim got no verdict");
