@@ -1,7 +1,6 @@
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { execa } from "execa";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { ChangeKind } from "../../src/evidence/change-proof.ts";
 import { judgeChangeProof } from "../../src/evidence/change-proof.ts";
@@ -11,6 +10,7 @@ import {
   type CommandRunner,
   createCommandRunner,
 } from "../../src/sandbox/run-command.ts";
+import { commitAsWorker, gitAsWorker } from "../fakes/worker-commits.ts";
 import { plainGitEnvironment } from "../workspace/repositories.ts";
 
 let root: string;
@@ -20,32 +20,12 @@ let baseSha: string;
 /** The real runner, counting its runs. */
 let runner: CommandRunner & { runs: string[] };
 
-async function git(args: string[]): Promise<string> {
-  const result = await execa("git", args, {
-    cwd: repository,
-    env: {
-      ...environment,
-      GIT_AUTHOR_NAME: "Worker",
-      GIT_AUTHOR_EMAIL: "worker@example.invalid",
-      GIT_COMMITTER_NAME: "Worker",
-      GIT_COMMITTER_EMAIL: "worker@example.invalid",
-    },
-    extendEnv: false,
-  });
-  return result.stdout.trim();
+function git(args: string[]): Promise<string> {
+  return gitAsWorker(repository, environment, args);
 }
 
-async function commit(files: Record<string, string | null>): Promise<string> {
-  for (const [path, text] of Object.entries(files)) {
-    if (text === null) await rm(join(repository, path));
-    else {
-      await mkdir(dirname(join(repository, path)), { recursive: true });
-      await writeFile(join(repository, path), text);
-    }
-  }
-  await git(["add", "--all"]);
-  await git(["commit", "--quiet", "-m", "change"]);
-  return git(["rev-parse", "HEAD"]);
+function commit(files: Record<string, string | null>): Promise<string> {
+  return commitAsWorker(repository, environment, files);
 }
 
 const header = ['import { test } from "node:test";', 'import assert from "node:assert/strict";'];

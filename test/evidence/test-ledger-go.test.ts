@@ -4,14 +4,14 @@
  * command runner; skipped, saying so, where go is not installed.
  */
 import { execFileSync } from "node:child_process";
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
-import { execa } from "execa";
+import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { type DiffScopeFinding, observeAndJudgeDiffScope } from "../../src/evidence/diff-scope.ts";
 import { runsOnlyGoTest, withGoTestJson } from "../../src/evidence/go-test-json.ts";
 import { createCommandRunner } from "../../src/sandbox/index.ts";
+import { commitAsWorker, gitAsWorker } from "../fakes/worker-commits.ts";
 import { plainGitEnvironment } from "../workspace/repositories.ts";
 
 function hasGo(): boolean {
@@ -51,29 +51,12 @@ beforeAll(async () => {
 });
 afterAll(() => rm(goCache, { recursive: true, force: true }));
 
-async function git(args: string[]): Promise<string> {
-  const result = await execa("git", args, {
-    cwd: repository,
-    env: {
-      ...environment,
-      GIT_AUTHOR_NAME: "Worker",
-      GIT_AUTHOR_EMAIL: "worker@example.invalid",
-      GIT_COMMITTER_NAME: "Worker",
-      GIT_COMMITTER_EMAIL: "worker@example.invalid",
-    },
-    extendEnv: false,
-  });
-  return result.stdout.trim();
+function git(args: string[]): Promise<string> {
+  return gitAsWorker(repository, environment, args);
 }
 
-async function commit(files: Record<string, string>): Promise<string> {
-  for (const [path, text] of Object.entries(files)) {
-    await mkdir(dirname(join(repository, path)), { recursive: true });
-    await writeFile(join(repository, path), text);
-  }
-  await git(["add", "--all"]);
-  await git(["commit", "--quiet", "-m", "change"]);
-  return git(["rev-parse", "HEAD"]);
+function commit(files: Record<string, string>): Promise<string> {
+  return commitAsWorker(repository, environment, files);
 }
 
 const testFile = (extra = "") =>

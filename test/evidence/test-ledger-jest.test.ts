@@ -4,14 +4,14 @@
  * no passing test by name, is still compared by name, and a test's printed lines count for nothing.
  * Real jest (supervise's dev dependency), real npm, real git.
  */
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { execa } from "execa";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { type DiffScopeFinding, observeAndJudgeDiffScope } from "../../src/evidence/diff-scope.ts";
 import { runWithTestLedger } from "../../src/evidence/test-ledger.ts";
 import { createCommandRunner } from "../../src/sandbox/index.ts";
+import { commitAsWorker, gitAsWorker } from "../fakes/worker-commits.ts";
 import { plainGitEnvironment } from "../workspace/repositories.ts";
 
 const binaries = join(dirname(dirname(import.meta.dirname)), "node_modules", ".bin");
@@ -21,29 +21,12 @@ let repository: string;
 let environment: Record<string, string>;
 let baseSha: string;
 
-async function git(args: string[]): Promise<string> {
-  const result = await execa("git", args, {
-    cwd: repository,
-    env: {
-      ...environment,
-      GIT_AUTHOR_NAME: "Worker",
-      GIT_AUTHOR_EMAIL: "worker@example.invalid",
-      GIT_COMMITTER_NAME: "Worker",
-      GIT_COMMITTER_EMAIL: "worker@example.invalid",
-    },
-    extendEnv: false,
-  });
-  return result.stdout.trim();
+function git(args: string[]): Promise<string> {
+  return gitAsWorker(repository, environment, args);
 }
 
-async function commit(files: Record<string, string>): Promise<string> {
-  for (const [path, text] of Object.entries(files)) {
-    await mkdir(dirname(join(repository, path)), { recursive: true });
-    await writeFile(join(repository, path), text);
-  }
-  await git(["add", "--all"]);
-  await git(["commit", "--quiet", "-m", "change"]);
-  return git(["rev-parse", "HEAD"]);
+function commit(files: Record<string, string>): Promise<string> {
+  return commitAsWorker(repository, environment, files);
 }
 
 const testFile = (extra = "") =>

@@ -8,7 +8,6 @@ import { execFileSync } from "node:child_process";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { execa } from "execa";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { buildBundle, renderBundleMarkdown } from "../../src/evidence/bundle.ts";
 import { type DiffScopeFinding, observeAndJudgeDiffScope } from "../../src/evidence/diff-scope.ts";
@@ -18,6 +17,7 @@ import { initialWorkstreamState } from "../../src/run/workstream-state.ts";
 import { checkIsolationAvailable, createCommandRunner } from "../../src/sandbox/index.ts";
 import { createRunIsolation } from "../../src/sandbox/run-isolation.ts";
 import { testWorkstream } from "../fakes/plan-builder.ts";
+import { commitAsWorker, gitAsWorker } from "../fakes/worker-commits.ts";
 import { plainGitEnvironment } from "../workspace/repositories.ts";
 
 /** The folder of a Python that has pytest, or null: then these tests are skipped. */
@@ -40,32 +40,12 @@ let repository: string;
 let environment: Record<string, string>;
 let baseSha: string;
 
-async function git(args: string[]): Promise<string> {
-  const result = await execa("git", args, {
-    cwd: repository,
-    env: {
-      ...environment,
-      GIT_AUTHOR_NAME: "Worker",
-      GIT_AUTHOR_EMAIL: "worker@example.invalid",
-      GIT_COMMITTER_NAME: "Worker",
-      GIT_COMMITTER_EMAIL: "worker@example.invalid",
-    },
-    extendEnv: false,
-  });
-  return result.stdout.trim();
+function git(args: string[]): Promise<string> {
+  return gitAsWorker(repository, environment, args);
 }
 
-async function commit(files: Record<string, string | null>): Promise<string> {
-  for (const [path, text] of Object.entries(files)) {
-    if (text === null) await rm(join(repository, path));
-    else {
-      await mkdir(dirname(join(repository, path)), { recursive: true });
-      await writeFile(join(repository, path), text);
-    }
-  }
-  await git(["add", "--all"]);
-  await git(["commit", "--quiet", "-m", "change"]);
-  return git(["rev-parse", "HEAD"]);
+function commit(files: Record<string, string | null>): Promise<string> {
+  return commitAsWorker(repository, environment, files);
 }
 
 const testFile = (extra = "") =>
