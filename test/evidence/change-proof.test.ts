@@ -58,18 +58,26 @@ beforeEach(async () => {
 });
 afterEach(() => rm(root, { recursive: true, force: true }));
 
-function prove(commitSha: string, kind: ChangeKind = "change", claimId = 1) {
+interface CheckUnderTest {
+  command: string;
+  environment: Record<string, string>;
+  timeoutMs: number;
+}
+
+const nodeTest: () => CheckUnderTest = () => ({ command: "node --test", environment, timeoutMs: 60_000 });
+
+function prove(commitSha: string, kind: ChangeKind = "change", claimId = 1, check = nodeTest()) {
   const logs = `evidence/ws1/logs/claim-${claimId}-tests_prove_change`;
   return observeChangeProof({
     kind,
     checkoutPath: repository,
     baseSha,
     commit: commitSha,
-    checkCommand: "node --test",
+    checkCommand: check.command,
     runner,
-    environment,
+    environment: check.environment,
     gitEnvironment: environment,
-    timeoutMs: 60_000,
+    timeoutMs: check.timeoutMs,
     runDirectory: join(root, "run"),
     cacheDirectory: join(root, "cache"),
     withoutChangeLogPath: `${logs}-without-change.log`,
@@ -232,22 +240,12 @@ describe("tests_prove_change on other runners", () => {
       "tests/test_add.py": "from calc import mul\n\ndef test_mul_two_twos():\n    assert mul(2, 2) == 4\n",
     });
     baseSha = await git(["rev-parse", "HEAD"]);
-    const proveWith = (commitSha: string, claimId: number) =>
-      observeChangeProof({
-        kind: "change",
-        checkoutPath: repository,
-        baseSha,
-        commit: commitSha,
-        checkCommand: "python3 -m pytest -p no:cacheprovider",
-        runner,
-        environment: { ...environment, PYTHONDONTWRITEBYTECODE: "1" },
-        gitEnvironment: environment,
-        timeoutMs: 60_000,
-        runDirectory: join(root, "run"),
-        cacheDirectory: join(root, "cache"),
-        withoutChangeLogPath: `claim-${claimId}-without-change.log`,
-        claimLogPath: `claim-${claimId}-claim.log`,
-      });
+    const check = {
+      command: "python3 -m pytest -p no:cacheprovider",
+      environment: { ...environment, PYTHONDONTWRITEBYTECODE: "1" },
+      timeoutMs: 60_000,
+    };
+    const proveWith = (commitSha: string, claimId: number) => prove(commitSha, "change", claimId, check);
     const hollow = await commit({
       "calc.py": "def mul(a, b):\n    return a * b\n",
       "tests/test_mul.py": "from calc import mul\n\ndef test_mul_by_two():\n    assert mul(2, 2) == 4\n",
@@ -280,22 +278,8 @@ describe("tests_prove_change on other runners", () => {
       "src/lib.rs": "pub fn mul(a: i64, b: i64) -> i64 {\n    a + b\n}\n",
     });
     baseSha = await git(["rev-parse", "HEAD"]);
-    const proveWith = (commitSha: string, claimId: number) =>
-      observeChangeProof({
-        kind: "change",
-        checkoutPath: repository,
-        baseSha,
-        commit: commitSha,
-        checkCommand: "cargo test --offline",
-        runner,
-        environment: cargoEnvironment,
-        gitEnvironment: environment,
-        timeoutMs: 120_000,
-        runDirectory: join(root, "run"),
-        cacheDirectory: join(root, "cache"),
-        withoutChangeLogPath: `claim-${claimId}-without-change.log`,
-        claimLogPath: `claim-${claimId}-claim.log`,
-      });
+    const check = { command: "cargo test --offline", environment: cargoEnvironment, timeoutMs: 120_000 };
+    const proveWith = (commitSha: string, claimId: number) => prove(commitSha, "change", claimId, check);
     const hollow = await commit({
       "src/lib.rs": "pub fn mul(a: i64, b: i64) -> i64 {\n    a * b\n}\n",
       "tests/mul.rs": "#[test]\nfn two_by_two() {\n    assert_eq!(calc::mul(2, 2), 4);\n}\n",
@@ -339,22 +323,12 @@ describe("tests_prove_change on other runners", () => {
       });
       baseSha = await git(["rev-parse", "HEAD"]);
       const binaries = join(dirname(dirname(import.meta.dirname)), "node_modules", ".bin");
-      const proveWith = (commitSha: string, claimId: number) =>
-        observeChangeProof({
-          kind: "change",
-          checkoutPath: repository,
-          baseSha,
-          commit: commitSha,
-          checkCommand: "npm test",
-          runner,
-          environment: { ...environment, PATH: `${binaries}:${environment.PATH}`, CI: "1" },
-          gitEnvironment: environment,
-          timeoutMs: 60_000,
-          runDirectory: join(root, "run"),
-          cacheDirectory: join(root, "cache"),
-          withoutChangeLogPath: `claim-${claimId}-without-change.log`,
-          claimLogPath: `claim-${claimId}-claim.log`,
-        });
+      const check = {
+        command: "npm test",
+        environment: { ...environment, PATH: `${binaries}:${environment.PATH}`, CI: "1" },
+        timeoutMs: 60_000,
+      };
+      const proveWith = (commitSha: string, claimId: number) => prove(commitSha, "change", claimId, check);
       const hollow = await commit({
         "src/calc.js": `${exported}(a, b) => a * b;\n`,
         "test/calc.test.js": `${load}\ntest("multiplies", () => expect(mul(2, 2)).toBe(4));\n`,
