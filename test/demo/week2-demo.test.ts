@@ -93,6 +93,11 @@ describe("the week-2 demo", () => {
       },
     });
 
+    // Its gate keeps only its parts' logs; `logs --gate` finds the newest: the fix's test failing on the old code.
+    const proofLog = await supervise(["logs", "pluralize-es", "--gate", "tests_prove_change"]);
+    expect(proofLog.exitCode, proofLog.stderr).toBe(0);
+    expect(proofLog.stdout).toContain("expected: 'classes'");
+
     expect(demo.stdout).toContain("supervise approve lint-clean-1");
     expect(demo.stdout).toContain('supervise reply lint-clean-1 "TEXT"');
     const pending = JSON.parse((await supervise(["escalations", "--json"])).stdout).escalations;

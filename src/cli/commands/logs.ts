@@ -89,7 +89,10 @@ function hasEnded(events: readonly JournalEvent[], workstreamIds: string[], work
 /** The newest log of gate `gate` (one is written per claim): `evidence/<ws>/logs/<claim>-<gate>.log`. */
 async function latestGateLog(directory: string, workstream: string, gate: string): Promise<string> {
   const names = await readdir(directory).catch(() => [] as string[]);
-  const candidates = names.filter((name) => name.endsWith(`-${gate}.log`));
+  const own = names.filter((name) => name.endsWith(`-${gate}.log`));
+  // A gate that runs the check elsewhere keeps only its parts' logs (`tests_prove_change-without-change`).
+  const candidates =
+    own.length > 0 ? own : names.filter((name) => name.includes(`-${gate}-`) && name.endsWith(".log"));
   if (candidates.length === 0) {
     const gates = [
       ...new Set(
