@@ -16,6 +16,28 @@ export interface PullRequest {
   isMerged: boolean;
   mergeCommitSha: string | null;
   mergedAt: string | null;
+  /**
+   * How a merged pull request reached the base, when the forge tested the result before the
+   * base moved; null when it landed untested (merged by hand, or a forge that cannot say).
+   */
+  landing?: Landing | null;
+}
+
+/**
+ * The merge result CI tested before the base moved: the base as it would be once this pull
+ * request (and the others of its batch) landed. The evidence `pr_merged` and `base_green` read.
+ */
+export interface Landing {
+  /** merge_queue: a queue tested the merge result (local forge, GitHub merge queue); updated_head: the head updated with the base was tested, then merged pinned to it. */
+  via: "merge_queue" | "updated_head";
+  /** The commit CI ran on: the merge result (a batch's top), or the updated head. */
+  testedSha: string;
+  /** CI on `testedSha`: success, or none when the branch has no CI to run. */
+  ciState: "success" | "none";
+  /** Where the merge result's CI log is (a path for the local forge, a URL for GitHub). */
+  ciDetailsUrl: string | null;
+  /** Every pull request tested together, this one included, in the order they landed. */
+  batch: number[];
 }
 
 export type CheckConclusion =
@@ -59,8 +81,18 @@ export type MergeResult =
   | { isMerged: true; mergeCommitSha: string }
   | {
       isMerged: false;
-      reason: "head_moved" | "not_mergeable" | "ci_not_green" | "already_merged" | "conflict";
+      reason:
+        | "head_moved"
+        | "not_mergeable"
+        | "ci_not_green"
+        | "already_merged"
+        | "conflict"
+        | "merge_result_failed";
       message: string;
+      /** For merge_result_failed: the merge result CI failed on, its log, and the batch it was tested with. */
+      mergeResult?: { testedSha: string; ciDetailsUrl: string | null; batch: number[] };
+      /** For conflict: the files that no longer apply on the base. */
+      conflictingFiles?: string[];
     };
 
 /** A branch holding the commit that undoes a change already on the base. */

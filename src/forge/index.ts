@@ -6,6 +6,7 @@ export type {
   CiStatus,
   Forge,
   Issue,
+  Landing,
   MergeResult,
   PullRequest,
   PullRequestComment,
