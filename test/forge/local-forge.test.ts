@@ -298,6 +298,7 @@ describe("pull requests", () => {
       isMerged: false,
       mergeCommitSha: null,
       mergedAt: null,
+      landing: null,
     });
     expect(updated).toEqual({ ...opened, title: "Renamed", body: "Second body", headSha: second });
     expect(await readdir(join(fixture.stateDir, "forge", "pulls"))).toEqual(["8.json"]);
@@ -331,7 +332,16 @@ describe("pull requests", () => {
       isMerged: true,
       mergeCommitSha: mergeCommit,
       mergedAt: "2026-11-24T12:00:00.000Z",
+      landing: {
+        via: "merge_queue",
+        testedSha: mergeCommit,
+        ciState: "success",
+        ciDetailsUrl: join(fixture.stateDir, "forge", "ci", mergeCommit, "log.txt"),
+        batch: [8],
+      },
     });
+    // The base moved to the merge result CI ran on; the queue branch that held it is gone.
+    expect(await git(origin, "for-each-ref", "--format=%(refname)", "refs/heads/supervise-queue")).toBe("");
     expect(await fixture.forge.getIssue(7)).toEqual({
       number: 7,
       title: "Make the widget spin",
@@ -432,6 +442,7 @@ describe("pull requests", () => {
       isMerged: false,
       reason: "conflict",
       message: "The head does not apply cleanly on `main`: conflicts in README.md.",
+      conflictingFiles: ["README.md"],
     });
     expect(await fixture.forge.baseSha("main")).toBe(baseAfterA);
     expect((await fixture.forge.getPullRequest(pullB.number)).state).toBe("open");
@@ -620,6 +631,7 @@ describe("restarts and crashes", () => {
     expect(await restarted.getPullRequest(pull.number)).toMatchObject({
       isMerged: true,
       mergeCommitSha: mergeCommit,
+      landing: { via: "merge_queue", testedSha: mergeCommit, ciState: "success", batch: [pull.number] },
     });
     expect((await restarted.getIssue(7)).closedBy).toEqual({
       kind: "pull_request",

@@ -11,6 +11,24 @@ import { StateError } from "../../errors.ts";
 
 const timestamp = z.string();
 
+export const landingSchema = z.object({
+  via: z.enum(["merge_queue", "updated_head"]),
+  testedSha: z.string(),
+  ciState: z.enum(["success", "none"]),
+  ciDetailsUrl: z.string().nullable(),
+  batch: z.array(z.number().int().positive()),
+});
+
+/**
+ * A batch about to move the base, written before it moves: a crash between the move and the
+ * pull request records still finds, by the landed commit, what CI tested.
+ */
+export const landingRecordSchema = landingSchema.extend({
+  baseBefore: z.string(),
+  landed: z.array(z.object({ number: z.number().int().positive(), commitSha: z.string() })),
+});
+export type LandingRecord = z.infer<typeof landingRecordSchema>;
+
 export const pullRequestRecordSchema = z.object({
   number: z.number().int().positive(),
   title: z.string(),
@@ -23,6 +41,8 @@ export const pullRequestRecordSchema = z.object({
   isMerged: z.boolean(),
   mergeCommitSha: z.string().nullable(),
   mergedAt: timestamp.nullable(),
+  /** What CI tested before the base moved; absent on a record merged before the queue existed. */
+  landing: landingSchema.nullable().optional(),
   createdAt: timestamp,
   updatedAt: timestamp,
 });
@@ -48,6 +68,8 @@ export const ciRunRecordSchema = z.object({
   sha: z.string(),
   /** The branch whose push started the run; its `commands.ci` is `command`. */
   branch: z.string(),
+  /** The workstream branch whose HOME the run uses, when `branch` is a merge queue's. */
+  homeBranch: z.string().optional(),
   command: z.string(),
   status: z.enum(["queued", "in_progress", "completed"]),
   conclusion: z.enum(["success", "failure", "timed_out"]).nullable(),
@@ -68,6 +90,7 @@ export interface ForgeLayout {
   pulls: string;
   issues: string;
   ci: string;
+  landings: string;
 }
 
 export function forgeLayout(stateDir: string): ForgeLayout {
@@ -78,6 +101,7 @@ export function forgeLayout(stateDir: string): ForgeLayout {
     pulls: join(root, "pulls"),
     issues: join(root, "issues"),
     ci: join(root, "ci"),
+    landings: join(root, "landings"),
   };
 }
 
@@ -87,6 +111,10 @@ export function pullRequestPath(layout: ForgeLayout, number: number): string {
 
 export function issuePath(layout: ForgeLayout, number: number): string {
   return join(layout.issues, `${number}.json`);
+}
+
+export function landingPath(layout: ForgeLayout, testedSha: string): string {
+  return join(layout.landings, `${testedSha}.json`);
 }
 
 export function ciRunPath(layout: ForgeLayout, sha: string): string {

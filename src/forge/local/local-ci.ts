@@ -44,7 +44,7 @@ export interface LocalCiOptions {
 
 export interface LocalCi {
   /** Records `sha` as queued and starts its run, unless a run for `sha` is recorded already. */
-  start(options: { sha: string; branch: string; command: string }): Promise<void>;
+  start(options: { sha: string; branch: string; command: string; homeBranch?: string }): Promise<void>;
   /** What the record says; a run left unfinished by a crashed supervisor is started again. */
   status(sha: string): Promise<CiStatus>;
   /** Resolves once the run for `sha` has finished (or the forge closed); `none` when there is no run. */
@@ -112,7 +112,7 @@ export function createLocalCi(options: LocalCiOptions): LocalCi {
         return;
       }
       await git.run(["checkout", "--quiet", "--detach", queued.sha], { cwd: checkout, signal });
-      const home = options.ciHomeFor?.(queued.branch);
+      const home = options.ciHomeFor?.(queued.homeBranch ?? queued.branch);
       const result = await options.runner.run({
         ...(home ? { home } : {}),
         command: queued.command,
@@ -146,7 +146,12 @@ export function createLocalCi(options: LocalCiOptions): LocalCi {
   }
 
   // After close() the run is still queued on disk, so the next forge over this state dir runs it.
-  async function start(request: { sha: string; branch: string; command: string }): Promise<void> {
+  async function start(request: {
+    sha: string;
+    branch: string;
+    command: string;
+    homeBranch?: string;
+  }): Promise<void> {
     if (active.has(request.sha)) return;
     const existing = await read(request.sha);
     if (existing) return restartIfOrphaned(existing);

@@ -4,16 +4,19 @@
  * it to: merges land one squash commit, only with green CI on the head the caller saw, and close
  * the issues the pull request names.
  */
-import { mkdir } from "node:fs/promises";
+import { mkdir, readdir } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { Clock } from "../../clock.ts";
 import type { CommandHome, CommandRunner } from "../../sandbox/index.ts";
 import { createSerialQueue } from "../../serial-queue.ts";
-import type { CiStatus, Forge, MergeResult, PullRequest } from "../forge.ts";
+import type { CiStatus, Forge, Landing, MergeResult, PullRequest } from "../forge.ts";
 import {
   forgeLayout,
+  type LandingRecord,
+  landingPath,
+  landingRecordSchema,
   listRecordNumbers,
   type PullRequestRecord,
   pullRequestPath,
@@ -25,8 +28,9 @@ import { createGit } from "./git.ts";
 import { createIssueTracker } from "./issue-tracker.ts";
 import { createLocalCi } from "./local-ci.ts";
 import { LocalForgeError } from "./local-forge-error.ts";
+import { type BatchLanding, createMergeQueue, type QueuedMerge } from "./merge-queue.ts";
 import { createOriginRepository, missingBranch } from "./origin-repository.ts";
-import { landPullRequest } from "./pull-request-merge.ts";
+import { advanceBase, buildMergeResult, deleteQueueBranch } from "./pull-request-merge.ts";
 import { createRevertBranch, type RevertBranchRequest } from "./revert-branch.ts";
 
 export interface LocalForgeOptions {
@@ -47,6 +51,8 @@ export interface LocalForgeOptions {
   ciTimeoutMs?: number;
   /** Where CI and merge clones go; default the system temp dir. */
   temporaryDirectory?: string;
+  /** Most pull requests the merge queue tests together; default 8, 1 tests each alone. */
+  maxMergeBatch?: number;
 }
 
 export interface LocalForge extends Forge {
@@ -55,11 +61,14 @@ export interface LocalForge extends Forge {
   readonly originPath: string;
   /** Resolves when the CI run of `sha` has finished; `none` when there is none. */
   whenCiSettled(sha: string): Promise<CiStatus>;
+  /** Pull requests in the merge queue: waiting, or in the batch under test. */
+  readonly mergeQueueSize: number;
   /** Aborts running CI; unfinished runs are restarted by the next forge that is asked about them. */
   close(): Promise<void>;
 }
 
 const defaultCiTimeoutMs = 10 * 60 * 1000;
+const defaultMaxMergeBatch = 8;
 const defaultSearchPath = "/usr/local/bin:/usr/bin:/bin";
 
 export function createLocalForge(options: LocalForgeOptions): LocalForge {
@@ -115,6 +124,7 @@ export function createLocalForge(options: LocalForgeOptions): LocalForge {
       isMerged: record.isMerged,
       mergeCommitSha: record.mergeCommitSha,
       mergedAt: record.mergedAt,
+      landing: record.landing ?? null,
     };
   }
 
@@ -130,7 +140,11 @@ export function createLocalForge(options: LocalForgeOptions): LocalForge {
   }
 
   /** Issues first, the pull request record last: until that record says merged, this can run again. */
-  async function completeMerge(record: PullRequestRecord, commitSha: string): Promise<PullRequestRecord> {
+  async function completeMerge(
+    record: PullRequestRecord,
+    commitSha: string,
+    landing?: Landing,
+  ): Promise<PullRequestRecord> {
     await issues.closeByPullRequest(record.body, record.number, commitSha);
     const merged: PullRequestRecord = {
       ...record,
@@ -138,10 +152,26 @@ export function createLocalForge(options: LocalForgeOptions): LocalForge {
       isMerged: true,
       mergeCommitSha: commitSha,
       mergedAt: now(),
+      landing: landing ?? (await landingOf(commitSha)),
       updatedAt: now(),
     };
     await writeRecord(pullRequestPath(layout, record.number), merged);
     return merged;
+  }
+
+  /** What CI tested before `commitSha` landed, from the batch record written before the base moved. */
+  async function landingOf(commitSha: string): Promise<Landing | null> {
+    let names: string[];
+    try {
+      names = await readdir(layout.landings);
+    } catch {
+      return null;
+    }
+    for (const name of names.filter((candidate) => candidate.endsWith(".json"))) {
+      const record = await readRecord(`${layout.landings}/${name}`, landingRecordSchema);
+      if (record?.landed.some((landed) => landed.commitSha === commitSha)) return landingFacts(record);
+    }
+    return null;
   }
 
   async function prepare(request: { issues: { number: number; title: string }[] }): Promise<void> {
@@ -209,11 +239,21 @@ export function createLocalForge(options: LocalForgeOptions): LocalForge {
     return view(created);
   }
 
+  /** Checked as GitHub's merge button checks, then queued: the merge result is tested before the base moves. */
   async function mergePullRequest(request: {
     number: number;
     expectedHeadSha: string;
     method?: "squash" | "merge" | "rebase";
   }): Promise<MergeResult> {
+    const checked = await exclusive(() => checkMergeable(request));
+    return "isMerged" in checked ? checked : mergeQueue.enqueue(checked);
+  }
+
+  async function checkMergeable(request: {
+    number: number;
+    expectedHeadSha: string;
+    method?: "squash" | "merge" | "rebase";
+  }): Promise<MergeResult | QueuedMerge> {
     const record = await loadPullRequest(request.number);
     const refuse = (
       reason: Exclude<MergeResult, { isMerged: true }>["reason"],
@@ -260,13 +300,63 @@ export function createLocalForge(options: LocalForgeOptions): LocalForge {
     if (await origin.isAncestor(headSha, record.base)) {
       return refuse("not_mergeable", `The head ${headSha} is already part of \`${record.base}\`.`);
     }
-    const outcome = await landPullRequest(
-      { git, originPath: layout.origin, temporaryDirectory, clock: options.clock },
-      { ...record, headSha, method },
-    );
-    if (outcome.kind !== "landed") return refuse(outcome.kind, outcome.message);
-    const merged = await completeMerge({ ...settled, headSha }, outcome.commitSha);
-    return { isMerged: true, mergeCommitSha: merged.mergeCommitSha ?? outcome.commitSha };
+    return {
+      number: record.number,
+      title: record.title,
+      body: record.body,
+      head: record.head,
+      base: record.base,
+      headSha,
+      method,
+      ciCommand: options.ciCommandFor(record.head),
+    };
+  }
+
+  const landOptions = { git, originPath: layout.origin, temporaryDirectory, clock: options.clock };
+  const mergeQueue = createMergeQueue({
+    maxBatch: options.maxMergeBatch ?? defaultMaxMergeBatch,
+    build: (requests) => buildMergeResult(landOptions, (requests[0] as QueuedMerge).base, requests),
+    test: async (run) => {
+      await ci.start({
+        sha: run.sha,
+        branch: run.queueBranch,
+        command: run.command,
+        homeBranch: run.homeBranch,
+      });
+      return ci.whenSettled(run.sha);
+    },
+    land: (batch) => exclusive(() => landBatch(batch)),
+    discard: (queueBranch) => deleteQueueBranch(landOptions, queueBranch),
+    landedSince: (headSha, baseSha) => origin.pullRequestsLandedSince(headSha, baseSha),
+    defer: (task) => setImmediate(task),
+  });
+
+  /** The batch's record first, then the base, then each pull request: every step can run again. */
+  async function landBatch(batch: BatchLanding): Promise<"advanced" | "base_moved"> {
+    const base = (batch.landed[0] as BatchLanding["landed"][number]).request.base;
+    const record: LandingRecord = {
+      ...batch.landing,
+      baseBefore: batch.baseBefore,
+      landed: batch.landed.map((landed) => ({ number: landed.request.number, commitSha: landed.commitSha })),
+    };
+    await writeRecord(landingPath(layout, batch.topSha), record);
+    const numbers = batch.landing.batch.map((number) => `#${number}`).join(", ");
+    const moved = await advanceBase(landOptions, {
+      base,
+      baseBefore: batch.baseBefore,
+      topSha: batch.topSha,
+      message: `merge pull requests ${numbers}`,
+    });
+    if (moved === "base_moved") return moved;
+    for (const landed of batch.landed) {
+      const pull = await loadPullRequest(landed.request.number);
+      await completeMerge(
+        { ...pull, headSha: landed.request.headSha },
+        landed.commitSha,
+        landingFacts(record),
+      );
+    }
+    return moved;
   }
 
   async function revertBranch(request: RevertBranchRequest) {
@@ -310,7 +400,7 @@ export function createLocalForge(options: LocalForgeOptions): LocalForge {
     findPullRequest: (request) => exclusive(() => findPullRequest(request)),
     openOrUpdatePullRequest: (request) => exclusive(() => openOrUpdatePullRequest(request)),
     getPullRequest: (number) => exclusive(async () => view(await settle(await loadPullRequest(number)))),
-    mergePullRequest: (request) => exclusive(() => mergePullRequest(request)),
+    mergePullRequest,
     createRevertBranch: (request) => exclusive(() => revertBranch(request)),
     closePullRequest: (number) => exclusive(() => closePullRequest(number)),
     closeIssue: (request) => exclusive(() => issues.closeByHand(request.number, request.comment)),
@@ -321,5 +411,18 @@ export function createLocalForge(options: LocalForgeOptions): LocalForge {
     fetchBase: (request) => exclusive(() => fetchBase(request)),
     isAncestorOfBase: (request) => origin.isAncestor(request.sha, request.base),
     close: () => ci.close(),
+    get mergeQueueSize() {
+      return mergeQueue.size;
+    },
+  };
+}
+
+function landingFacts(record: LandingRecord): Landing {
+  return {
+    via: record.via,
+    testedSha: record.testedSha,
+    ciState: record.ciState,
+    ciDetailsUrl: record.ciDetailsUrl,
+    batch: record.batch,
   };
 }

@@ -23,6 +23,8 @@ export interface OriginRepository {
   receive(options: { fromRepository: string; sha: string; branch: string }): Promise<void>;
   /** The commit on `base` whose message carries the trailer of pull request `number`, if any. */
   findLandedPullRequest(number: number, base: string): Promise<string | null>;
+  /** The pull requests whose commits reached `baseSha` since `headSha` branched from it, oldest first. */
+  pullRequestsLandedSince(headSha: string, baseSha: string): Promise<number[]>;
 }
 
 export function createOriginRepository(git: Git, path: string): OriginRepository {
@@ -94,6 +96,19 @@ export function createOriginRepository(git: Git, path: string): OriginRepository
     );
   }
 
+  async function pullRequestsLandedSince(headSha: string, baseSha: string): Promise<number[]> {
+    const forkPoint = await git.attempt(["merge-base", headSha, baseSha], inOrigin);
+    const range = forkPoint.exitCode === 0 ? `${forkPoint.stdout.trim()}..${baseSha}` : baseSha;
+    const trailers = await git.run(
+      ["log", "--reverse", `--format=%(trailers:key=${pullRequestTrailer},valueonly)`, range],
+      inOrigin,
+    );
+    return trailers
+      .split("\n")
+      .map((line) => Number.parseInt(line.trim(), 10))
+      .filter((number) => Number.isInteger(number) && number > 0);
+  }
+
   async function findLandedPullRequest(number: number, base: string): Promise<string | null> {
     const found = await git.run(
       [
@@ -110,7 +125,7 @@ export function createOriginRepository(git: Git, path: string): OriginRepository
     return found || null;
   }
 
-  return { path, prepare, branchSha, isAncestor, receive, findLandedPullRequest };
+  return { path, prepare, branchSha, isAncestor, receive, findLandedPullRequest, pullRequestsLandedSince };
 }
 
 const partialPrefix = "origin.partial-";

@@ -1,7 +1,9 @@
 /**
- * Lands a pull request on its base the way GitHub's merge button does: in a throwaway clone of
- * origin, one squash commit (or a merge commit) on the base tip, which then replaces the base only
- * if the base is still where it was, so a base that moved meanwhile is noticed, never overwritten.
+ * Builds what the base would be once pull requests land, the way GitHub's merge button (and its
+ * merge queue) does: in a throwaway clone of origin, one squash commit (or merge commit) per pull
+ * request, stacked on the base tip in queue order. The result goes into origin under a queue
+ * branch for CI to test; the base moves to it only by compare-and-swap, so a base that moved
+ * meanwhile is noticed, never overwritten.
  */
 import { mkdtemp, rm } from "node:fs/promises";
 import { join } from "node:path";
@@ -28,10 +30,21 @@ export interface LandRequest {
   method: "squash" | "merge";
 }
 
-export type LandOutcome =
-  | { kind: "landed"; commitSha: string }
-  | { kind: "conflict"; message: string }
+/** What became of one pull request when the merge result was built. */
+export type AppliedOutcome =
+  | { kind: "applied"; commitSha: string }
+  | { kind: "conflict"; message: string; files: string[] }
   | { kind: "not_mergeable"; message: string };
+
+export interface MergeResultBuild {
+  /** The base tip the result was built on. */
+  baseBefore: string;
+  /** The last applied commit: what the base becomes; null when nothing applied. */
+  topSha: string | null;
+  /** The queue branch on origin holding `topSha` for CI; null when nothing applied. */
+  queueBranch: string | null;
+  outcomes: Map<number, AppliedOutcome>;
+}
 
 export interface LandOptions {
   git: Git;
@@ -40,78 +53,111 @@ export interface LandOptions {
   clock: Clock;
 }
 
-/** One retry when the base moved between clone and push, as the task asks; a second move gives up. */
-export async function landPullRequest(options: LandOptions, request: LandRequest): Promise<LandOutcome> {
-  for (let attempt = 1; attempt <= 2; attempt++) {
-    const outcome = await landOnce(options, request);
-    if (outcome.kind !== "base_moved") return outcome;
-  }
-  return {
-    kind: "not_mergeable",
-    message: `\`${request.base}\` moved twice while pull request #${request.number} was being merged; try again.`,
-  };
+/** GitHub keeps a merge group's commit on `gh-readonly-queue/<base>/…`; the local forge alike. */
+export function queueBranchName(base: string, topSha: string): string {
+  return `supervise-queue/${base}/${topSha.slice(0, 12)}`;
 }
 
-async function landOnce(
+/**
+ * Applies `requests` in order on `base`'s tip. A request that conflicts with the base or with the
+ * ones before it is left out, its conflicting files named; the others still stack.
+ */
+export async function buildMergeResult(
   options: LandOptions,
-  request: LandRequest,
-): Promise<LandOutcome | { kind: "base_moved" }> {
+  base: string,
+  requests: readonly LandRequest[],
+): Promise<MergeResultBuild> {
   const { git } = options;
   const workDirectory = await mkdtemp(join(options.temporaryDirectory, "supervise-merge-"));
   try {
     const work = join(workDirectory, "work");
-    await git.run(["clone", "--quiet", "--branch", request.base, options.originPath, work]);
+    await git.run(["clone", "--quiet", "--branch", base, options.originPath, work]);
     const inWork = { cwd: work };
     const baseBefore = await git.run(["rev-parse", "HEAD"], inWork);
-    const tooLarge = await headTreeProblem(git, work, request.headSha);
-    if (tooLarge !== null)
-      return { kind: "not_mergeable", message: `The forge did not merge the head: ${tooLarge}.` };
-    const mergeArguments =
-      request.method === "squash"
-        ? ["merge", "--quiet", "--squash", request.headSha]
-        : ["merge", "--quiet", "--no-ff", "--no-commit", request.headSha];
-    const merged = await git.attempt(mergeArguments, inWork);
-    if (merged.exitCode !== 0) {
-      const conflicted = await git.run(["diff", "--name-only", "--diff-filter=U"], inWork);
-      if (conflicted) {
-        const files = conflicted.split("\n").join(", ");
-        return {
-          kind: "conflict",
-          message: `The head does not apply cleanly on \`${request.base}\`: conflicts in ${files}.`,
-        };
-      }
-      return { kind: "not_mergeable", message: `git could not merge the head: ${merged.stderr.trim()}` };
+    const outcomes = new Map<number, AppliedOutcome>();
+    for (const request of requests) {
+      const outcome = await applyOne(options, work, request);
+      outcomes.set(request.number, outcome);
+      if (outcome.kind !== "applied") await git.run(["reset", "--quiet", "--hard", "HEAD"], inWork);
     }
-    if ((await git.attempt(["diff", "--cached", "--quiet"], inWork)).exitCode === 0) {
-      return { kind: "not_mergeable", message: `The head changes nothing on \`${request.base}\`.` };
-    }
-    await git.run(["commit", "--quiet", "--no-verify", "--cleanup=whitespace", "-F", "-"], {
-      ...inWork,
-      input: mergeCommitMessage(request),
-      environment: await commitIdentity(git, work, request, options.clock),
-    });
-    const commitSha = await git.run(["rev-parse", "HEAD"], inWork);
+    const topSha = await git.run(["rev-parse", "HEAD"], inWork);
+    if (topSha === baseBefore) return { baseBefore, topSha: null, queueBranch: null, outcomes };
     // Not `git push`: receive-pack runs without our `-c` settings (git clears them for local
-    // transports), so origin's hooks would run. Fetch into origin, then compare-and-swap the base.
-    const inOrigin = { gitDirectory: options.originPath };
-    await git.run(["fetch", "--quiet", "--no-tags", "--no-write-fetch-head", work, commitSha], inOrigin);
-    const baseRef = `refs/heads/${request.base}`;
-    const message = `merge pull request #${request.number}`;
-    const updated = await git.attempt(
-      ["update-ref", "-m", message, baseRef, commitSha, baseBefore],
-      inOrigin,
+    // transports), so origin's hooks would run. Origin fetches the result instead.
+    const queueBranch = queueBranchName(base, topSha);
+    await git.run(
+      ["fetch", "--quiet", "--no-tags", "--no-write-fetch-head", work, `+HEAD:refs/heads/${queueBranch}`],
+      { gitDirectory: options.originPath },
     );
-    if (updated.exitCode === 0) return { kind: "landed", commitSha };
-    if ((await git.run(["rev-parse", baseRef], inOrigin)) !== baseBefore) return { kind: "base_moved" };
-    throw new GitCommandError({
-      directory: options.originPath,
-      args: ["update-ref", baseRef, commitSha, baseBefore],
-      gitExitCode: updated.exitCode,
-      stderr: updated.stderr,
-    });
+    return { baseBefore, topSha, queueBranch, outcomes };
   } finally {
     await rm(workDirectory, { recursive: true, force: true });
   }
+}
+
+async function applyOne(options: LandOptions, work: string, request: LandRequest): Promise<AppliedOutcome> {
+  const { git } = options;
+  const inWork = { cwd: work };
+  const tooLarge = await headTreeProblem(git, work, request.headSha);
+  if (tooLarge !== null)
+    return { kind: "not_mergeable", message: `The forge did not merge the head: ${tooLarge}.` };
+  const mergeArguments =
+    request.method === "squash"
+      ? ["merge", "--quiet", "--squash", request.headSha]
+      : ["merge", "--quiet", "--no-ff", "--no-commit", request.headSha];
+  const merged = await git.attempt(mergeArguments, inWork);
+  if (merged.exitCode !== 0) {
+    const conflicted = await git.run(["diff", "--name-only", "--diff-filter=U"], inWork);
+    if (conflicted) {
+      const files = conflicted.split("\n");
+      return {
+        kind: "conflict",
+        message: `The head does not apply cleanly on \`${request.base}\`: conflicts in ${files.join(", ")}.`,
+        files,
+      };
+    }
+    return { kind: "not_mergeable", message: `git could not merge the head: ${merged.stderr.trim()}` };
+  }
+  if ((await git.attempt(["diff", "--cached", "--quiet"], inWork)).exitCode === 0) {
+    return { kind: "not_mergeable", message: `The head changes nothing on \`${request.base}\`.` };
+  }
+  await git.run(["commit", "--quiet", "--no-verify", "--cleanup=whitespace", "-F", "-"], {
+    ...inWork,
+    input: mergeCommitMessage(request),
+    environment: await commitIdentity(git, work, request, options.clock),
+  });
+  return { kind: "applied", commitSha: await git.run(["rev-parse", "HEAD"], inWork) };
+}
+
+/** Moves `base` from `baseBefore` to `topSha` unless it moved meanwhile. */
+export async function advanceBase(
+  options: Pick<LandOptions, "git" | "originPath">,
+  move: { base: string; baseBefore: string; topSha: string; message: string },
+): Promise<"advanced" | "base_moved"> {
+  const inOrigin = { gitDirectory: options.originPath };
+  const baseRef = `refs/heads/${move.base}`;
+  const updated = await options.git.attempt(
+    ["update-ref", "-m", move.message, baseRef, move.topSha, move.baseBefore],
+    inOrigin,
+  );
+  if (updated.exitCode === 0) return "advanced";
+  if ((await options.git.run(["rev-parse", baseRef], inOrigin)) !== move.baseBefore) return "base_moved";
+  throw new GitCommandError({
+    directory: options.originPath,
+    args: ["update-ref", baseRef, move.topSha, move.baseBefore],
+    gitExitCode: updated.exitCode,
+    stderr: updated.stderr,
+  });
+}
+
+/** The queue branch has done its work once the base moved or the batch was refused. */
+export async function deleteQueueBranch(
+  options: Pick<LandOptions, "git" | "originPath">,
+  branch: string,
+): Promise<void> {
+  await options.git.attempt(["update-ref", "-d", `refs/heads/${branch}`], {
+    gitDirectory: options.originPath,
+  });
 }
 
 /**
