@@ -22,6 +22,8 @@ export interface ForgeGateContext {
   commit: string;
   /** How long ci_green waits for pending CI to settle before judging it. */
   ciWaitMs: number;
+  /** The forge's last refusal of this workstream's merge, told with an unmerged PR (playbooks match on it). */
+  lastMergeRefusal?: { reason: string; message: string } | null;
 }
 
 function findWorkstreamPullRequest(context: ForgeGateContext): Promise<PullRequest | null> {
@@ -141,6 +143,7 @@ export async function observePrMerged(context: ForgeGateContext): Promise<GateRe
     commit: context.commit,
     base: context.plan.base,
     isMergeCommitOnBase: isOnBase,
+    lastMergeRefusal: context.lastMergeRefusal ?? null,
   });
 }
 
@@ -149,6 +152,7 @@ export function judgePrMerged(observation: {
   commit: string;
   base: string;
   isMergeCommitOnBase: boolean;
+  lastMergeRefusal?: { reason: string; message: string } | null;
 }): GateResult {
   const { pullRequest, commit, base } = observation;
   const facts = {
@@ -167,7 +171,7 @@ export function judgePrMerged(observation: {
     return gateResult(
       "pr_merged",
       "fail",
-      `PR #${pullRequest.number} is ${pullRequest.state}, not merged: a PR is not done until it is merged`,
+      `PR #${pullRequest.number} is ${pullRequest.state}, not merged: a PR is not done until it is merged${refusalNote(observation.lastMergeRefusal)}`,
       facts,
     );
   }
@@ -195,12 +199,30 @@ export function judgePrMerged(observation: {
       facts,
     );
   }
-  return gateResult(
-    "pr_merged",
-    "pass",
-    `PR #${pullRequest.number} merged into ${base} as ${short(pullRequest.mergeCommitSha ?? "")}`,
-    facts,
-  );
+  // undefined: a forge that cannot say how a merge landed; null: it says nothing tested it.
+  const { landing } = pullRequest;
+  if (landing === null) {
+    return gateResult(
+      "pr_merged",
+      "fail",
+      `PR #${pullRequest.number} landed on ${base} without CI on its merge result: no run saw what the base became`,
+      facts,
+    );
+  }
+  const merged = `PR #${pullRequest.number} merged into ${base} as ${short(pullRequest.mergeCommitSha ?? "")}`;
+  if (landing === undefined) return gateResult("pr_merged", "pass", merged, facts);
+  const others = landing.batch.filter((number) => number !== pullRequest.number);
+  const tested =
+    landing.ciState === "success"
+      ? `after CI passed on the merge result ${short(landing.testedSha)}${others.length > 0 ? ` (batch with ${others.map((number) => `#${number}`).join(", ")})` : ""}`
+      : "(the branch has no CI to run on its merge result)";
+  return gateResult("pr_merged", "pass", `${merged} ${tested}`, facts);
+}
+
+function refusalNote(refusal: { reason: string; message: string } | null | undefined): string {
+  if (!refusal) return "";
+  const firstLine = refusal.message.split("\n")[0] ?? "";
+  return `; the forge last refused its merge (${refusal.reason}): ${firstLine.slice(0, 300)}`;
 }
 
 // ── issue_closed ────────────────────────────────────────────────────────────

@@ -65,6 +65,8 @@ export interface GateServices {
    * once, before any gate: no gate speaks for a commit the supervisor refuses to read.
    */
   workerCommitRefusal?(workstreamId: string, commit: string): Promise<WorkerCommitRefusal | null>;
+  /** What the forge said when it last refused this workstream's merge, as the run recorded it. */
+  lastMergeRefusalOf?(workstreamId: string): { reason: string; message: string } | null;
   signal?: AbortSignal;
 }
 

@@ -63,6 +63,7 @@ const forgeContext = ({ claim, services }: GateRun) => ({
   workstream: claim.workstream,
   commit: claim.commit,
   ciWaitMs: ciWaitMsFor(claim.workstream, services.ciWaitMs),
+  lastMergeRefusal: services.lastMergeRefusalOf?.(claim.workstream.id) ?? null,
 });
 
 const builtInBehaviours: { [Id in BuiltInGateId]: BuiltInBehaviour } = {

@@ -2,7 +2,7 @@
  * What the forge says about a pull request, an issue and CI, as the journal, the gates and the
  * bundles record it: facts, never verdicts (the gates in evidence/ judge them).
  */
-import type { CiStatus, Forge, Issue, PullRequest } from "./forge.ts";
+import type { CiStatus, Forge, Issue, Landing, PullRequest } from "./forge.ts";
 
 /** A pull request as the journal (`pull_request.opened`), gates and bundles record it. */
 export type PullRequestFacts = {
@@ -15,6 +15,8 @@ export type PullRequestFacts = {
   merged: boolean;
   merge_commit: string | null;
   merged_at: string | null;
+  /** How it landed (merge result tested, batch); absent when the forge cannot say. */
+  landing?: Record<string, unknown> | null;
 };
 
 export function pullRequestFacts(pullRequest: PullRequest): PullRequestFacts;
@@ -31,6 +33,19 @@ export function pullRequestFacts(pullRequest: PullRequest | null): PullRequestFa
     merged: pullRequest.isMerged,
     merge_commit: pullRequest.mergeCommitSha,
     merged_at: pullRequest.mergedAt,
+    ...(pullRequest.landing === undefined ? {} : { landing: landingFacts(pullRequest.landing) }),
+  };
+}
+
+/** What CI tested before the base moved, as the journal and bundle.json spell it. */
+export function landingFacts(landing: Landing | null): Record<string, unknown> | null {
+  if (!landing) return null;
+  return {
+    via: landing.via,
+    tested_commit: landing.testedSha,
+    ci: landing.ciState,
+    ci_details: landing.ciDetailsUrl,
+    batch: landing.batch,
   };
 }
 

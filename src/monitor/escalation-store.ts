@@ -34,9 +34,10 @@ export interface EscalationRecord {
   /**
    * What led here: a worker's ask_human, the monitor when playbooks are exhausted, a spent budget,
    * a rejected claim whose change had already landed on the base, or a phase's gates red on the
-   * integrated base (then `workstream` reads `phase NAME`: no one workstream owns it).
+   * integrated base (then `workstream` reads `phase NAME`: no one workstream owns it), or the base
+   * red after a landing (`workstream` reads `base BRANCH`).
    */
-  source: "worker" | "monitor" | "budget" | "landing" | "phase";
+  source: "worker" | "monitor" | "budget" | "landing" | "phase" | "base";
   context: EscalationContext | null;
   status: "pending" | "approved" | "denied" | "replied";
   opened_at: string;

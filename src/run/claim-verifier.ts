@@ -90,6 +90,7 @@ export class ClaimVerifier {
         forge,
         plan,
         readCheckout: run.readCheckout(checkoutPath),
+        lastMergeRefusalOf: (workstreamId) => run.workstreamState(workstreamId).lastMergeRefusal,
       },
       async (result) => {
         await run.record(gateEventTypeOf(result.status), id, {

@@ -15,7 +15,7 @@ import { describeFailures } from "./worker-prompt.ts";
 import type { DecisionEffect } from "./workstream-state.ts";
 
 /** Why a workstream's escalation was opened; the decision means something different for each. */
-export type EscalationSource = Exclude<EscalationRecord["source"], "phase">;
+export type EscalationSource = Exclude<EscalationRecord["source"], "phase" | "base">;
 
 /** What a decision on an unverified landing does, applied by the part that owns landings. */
 export interface LandingDecisions {

@@ -151,6 +151,31 @@ const eventData = {
     text: z.string().nullable(),
   },
 
+  /**
+   * The base's CI at its tip once a workstream's pull request landed (`base_green`). Red: merges
+   * are held and a human is asked at once (`escalation`), naming the landings since the last green.
+   */
+  "base.observed": {
+    landed_by: z.string(),
+    pull_request: count,
+    landed_commit: sha,
+    base_sha: sha,
+    state: z.enum(["success", "pending", "failure", "none"]),
+    details: z.string().nullable(),
+    summary: z.string().nullable(),
+    /** The landings since the base was last seen green, this one last. */
+    landings_since_green: z.array(z.object({ workstream: z.string(), pull_request: count, commit: sha })),
+    escalation: z.string().optional(),
+  },
+  /** approve: merges resume; deny: merges stay held for the rest of the run; reply: the base is observed again. */
+  "base.decided": {
+    escalation: z.string(),
+    decision: z.enum(["approve", "deny", "reply"]),
+    decided_by: z.string().nullable(),
+    note: z.string().nullable(),
+    text: z.string().nullable(),
+  },
+
   "workstream.started": { goal: z.string() },
   "workstream.accepted": { claim: count, commit: sha.nullable(), waived: z.literal(true).optional() },
   "workstream.rejected": reason,
@@ -296,14 +321,17 @@ const eventData = {
 type EventData = typeof eventData;
 export type JournalEventType = keyof EventData;
 
-/** Run and phase events carry no workstream; every other event names one. */
-type WorkstreamFieldOf<Type extends JournalEventType> = Type extends `run.${string}` | `phase.${string}`
+/** Run, phase and base events carry no workstream; every other event names one. */
+type WorkstreamFieldOf<Type extends JournalEventType> = Type extends
+  | `run.${string}`
+  | `phase.${string}`
+  | `base.${string}`
   ? null
   : string;
 
 /** Events of the run or of a phase, which belong to no workstream. */
 export function isRunLevelEventType(type: string): boolean {
-  return type.startsWith("run.") || type.startsWith("phase.");
+  return type.startsWith("run.") || type.startsWith("phase.") || type.startsWith("base.");
 }
 
 type EventOfType<Type extends JournalEventType> = {

@@ -41,6 +41,16 @@ async function settleCi(context: ForgeActionContext, sha: string): Promise<void>
 export interface ForgeActionContext {
   /** How long merge_pull_request waits for CI still running on the head. */
   ciWaitMs: number;
+  /**
+   * Resolves once merges may go through (none held by a red base), or says why not: a human
+   * denied merging on the red base, or the run is stopping.
+   */
+  whenMergesOpen?(): Promise<"open" | "held" | "stopped">;
+  /** After a landing: the base's CI at its new tip, observed and journaled (`base_green`). */
+  afterLanding?(landing: {
+    pullRequest: number;
+    commit: string;
+  }): Promise<{ state: string; baseSha: string }>;
   /** Sees every CI state the worker is shown, for the "CI red for too long" signal. */
   onCiObserved?(observation: { sha: string; state: string; summary: string }): Promise<void>;
   plan: Plan;
@@ -320,6 +330,19 @@ export async function mergePullRequestAction(
   }
   // Like auto-merge: wait (bounded) for CI still running on the head, then let the forge decide.
   await settleCi(context, head);
+  const opening = (await context.whenMergesOpen?.()) ?? "open";
+  if (opening !== "open") {
+    const reason =
+      opening === "held"
+        ? `a human decided that nothing more is merged on the red \`${context.plan.base}\` in this run.`
+        : "the run is stopping; merge again when it resumes.";
+    await context.record("merge.refused", {
+      number: pullRequest.number,
+      reason: "merges_held",
+      message: reason,
+    });
+    return failure(renderPrompt("forge-results/merges-held", { number: pullRequest.number, reason }));
+  }
   await context.record("merge.intended", {
     number: pullRequest.number,
     expected_head: head,
@@ -335,11 +358,20 @@ export async function mergePullRequestAction(
       number: pullRequest.number,
       merge_commit: result.mergeCommitSha,
     });
+    const [merged, observed] = await Promise.all([
+      context.forge.getPullRequest(pullRequest.number),
+      context.afterLanding?.({ pullRequest: pullRequest.number, commit: result.mergeCommitSha }),
+    ]);
+    const landing = merged.landing;
+    const others = landing?.batch.filter((number) => number !== pullRequest.number) ?? [];
     return ok(
       renderPrompt("forge-results/merged", {
         number: pullRequest.number,
         base: context.plan.base,
         merge_commit: result.mergeCommitSha,
+        tested: landing && landing.ciState === "success" ? landing.testedSha.slice(0, 12) : "",
+        batch: others.map((number) => `#${number}`).join(", "),
+        base_red: observed?.state === "failure" ? observed.baseSha.slice(0, 12) : "",
       }),
     );
   }
@@ -348,6 +380,27 @@ export async function mergePullRequestAction(
     reason: result.reason,
     message: result.message,
   });
+  if (result.reason === "merge_result_failed") {
+    return failure(
+      renderPrompt("forge-results/merge-result-failed", {
+        number: pullRequest.number,
+        base: context.plan.base,
+        message: context.redact(result.message),
+      }),
+    );
+  }
+  if (result.reason === "conflict") {
+    return failure(
+      renderPrompt("forge-results/merge-conflict", {
+        number: pullRequest.number,
+        base: context.plan.base,
+        message: result.message,
+        files:
+          (result.conflictingFiles ?? []).map((file) => `- ${file}`).join("\n") ||
+          "- (the forge did not name them)",
+      }),
+    );
+  }
   return failure(
     renderPrompt("forge-results/merge-refused", {
       number: pullRequest.number,

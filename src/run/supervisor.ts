@@ -14,6 +14,7 @@ import type { TurnUsage } from "../model/index.ts";
 import { remainingBudget, remainingBudgetMs, StallMonitor } from "../monitor/index.ts";
 import type { Workstream } from "../plan/index.ts";
 import { usageRecordOf } from "../usage.ts";
+import { BaseWatch } from "./base-watch.ts";
 import { ClaimVerifier } from "./claim-verifier.ts";
 import { EscalationFlow } from "./escalation-flow.ts";
 import { Monitoring } from "./monitoring.ts";
@@ -48,6 +49,7 @@ class Supervisor {
   private readonly services: WorkerServiceFactory;
   private readonly tasks = new Map<string, Promise<void>>();
   private readonly phases: PhaseFlow;
+  private readonly baseWatch: BaseWatch;
   /** Per phase: its gates running, or its red check waiting on a human. */
   private readonly phaseTasks = new Map<string, Promise<void>>();
   private stopReason: "interrupted" | "waiting_on_human" | null = null;
@@ -72,12 +74,14 @@ class Supervisor {
     });
     this.monitoring = new Monitoring(context, this.monitor, this.escalations);
     this.phases = new PhaseFlow(context);
+    this.baseWatch = new BaseWatch(context);
     this.verifier = new ClaimVerifier(context, this.monitoring, landings);
     this.services = new WorkerServiceFactory({
       run: context,
       monitor: this.monitoring,
       escalations: this.escalations,
       verifier: this.verifier,
+      baseWatch: this.baseWatch,
     });
     dependencies.signal.addEventListener("abort", () => this.stop("interrupted"), { once: true });
     if (dependencies.signal.aborted) this.stop("interrupted");
@@ -112,6 +116,7 @@ class Supervisor {
     } else {
       await this.context.record("run.resumed", null, { run: runId });
       await this.closeWorkersOfCrashedRun();
+      this.baseWatch.resume();
     }
 
     try {
@@ -191,6 +196,7 @@ class Supervisor {
           .filter((workstream) => workstream.pendingEscalation !== null)
           .map((workstream) => workstream.pendingEscalation!.id),
         ...this.phases.pendingEscalations(),
+        ...this.baseWatch.pendingEscalations(),
       ];
       await this.context.record("run.stopped", null, {
         reason: this.stopReason,

@@ -9,6 +9,7 @@ import type { Workstream } from "../plan/index.ts";
 import { renderPrompt } from "../prompts/index.ts";
 import type { RunningCommand } from "../sandbox/index.ts";
 import { WorkerCommitLimitError } from "../workspace/index.ts";
+import type { BaseWatch } from "./base-watch.ts";
 import type { ClaimVerifier } from "./claim-verifier.ts";
 import type { EscalationFlow } from "./escalation-flow.ts";
 import {
@@ -29,6 +30,7 @@ export interface WorkerServiceParts {
   monitor: Monitoring;
   escalations: EscalationFlow;
   verifier: ClaimVerifier;
+  baseWatch: BaseWatch;
 }
 
 export class WorkerServiceFactory {
@@ -257,6 +259,15 @@ export class WorkerServiceFactory {
       },
       redact,
       ciWaitMs: ciWaitMsFor(workstream, gateServices.ciWaitMs),
+      whenMergesOpen: () => this.parts.baseWatch.whenMergesOpen(),
+      afterLanding: async (landing) => {
+        const observed = await this.parts.baseWatch.afterLanding(
+          workstream,
+          landing,
+          ciWaitMsFor(workstream, gateServices.ciWaitMs),
+        );
+        return { state: observed.state, baseSha: observed.base_sha };
+      },
       onCiObserved: (observation) => monitor.watchCiRed(workstream, observation),
     };
   }

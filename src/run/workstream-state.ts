@@ -4,6 +4,7 @@
  */
 import type { CommandObservation, GateStatus } from "../evidence/index.ts";
 import { addUsage, emptyUsage, type Usage, usageOf } from "../usage.ts";
+import { applyBaseEvent, type BaseState, initialBaseState } from "./base-state.ts";
 import {
   type GateEvent,
   gateStatusOf,
@@ -117,6 +118,8 @@ export interface WorkstreamState extends Usage {
   decisionEffectPending: { escalation: string; effect: DecisionEffect } | null;
   /** Merge commits of the pull requests the supervisor merged itself, after its checkout gates passed. */
   mergedBySupervisor: string[];
+  /** What the forge said when it last refused the worker's merge; null once a merge went through. */
+  lastMergeRefusal: { reason: string; message: string } | null;
   /** The pull requests the supervisor opened for the workstream, oldest first. */
   pullRequests: number[];
   /** The latest rejected claim whose change was already on the base; null when none was. */
@@ -147,6 +150,8 @@ export interface RunState {
   workstreams: Map<string, WorkstreamState>;
   /** Phases whose gates have run, by name; a phase not here has not run its gates yet. */
   phases: Map<string, PhaseState>;
+  /** The base's CI after each landing, and the hold a red base puts on merges. */
+  base: BaseState;
   /** Last event seq folded. */
   seq: number;
 }
@@ -174,6 +179,7 @@ export function initialWorkstreamState(id: string): WorkstreamState {
     extraStartsGranted: 0,
     decisionEffectPending: null,
     mergedBySupervisor: [],
+    lastMergeRefusal: null,
     pullRequests: [],
     landing: null,
     interventions: [],
@@ -191,6 +197,7 @@ export function initialRunState(workstreamIds: readonly string[]): RunState {
     startedAt: null,
     workstreams: new Map(workstreamIds.map((id) => [id, initialWorkstreamState(id)])),
     phases: new Map(),
+    base: initialBaseState(),
     seq: 0,
   };
 }
@@ -263,6 +270,8 @@ function applyRunEvent(state: RunState, event: RunEvent): void {
     event.type === "phase.decided"
   ) {
     applyPhaseEvent(state.phases, event);
+  } else if (event.type === "base.observed" || event.type === "base.decided") {
+    applyBaseEvent(state.base, event);
   }
 }
 
@@ -329,6 +338,10 @@ function applyWorkstreamDetails(workstream: WorkstreamState, event: WorkstreamEv
       break;
     case "merge.completed":
       if (event.merge_commit !== null) workstream.mergedBySupervisor.push(event.merge_commit);
+      workstream.lastMergeRefusal = null;
+      break;
+    case "merge.refused":
+      workstream.lastMergeRefusal = { reason: event.reason, message: event.message };
       break;
     case "landing.unverified":
       workstream.landing = {

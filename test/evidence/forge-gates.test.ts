@@ -145,6 +145,7 @@ describe("the wait for CI", () => {
 });
 
 describe("pr_merged", () => {
+  const tested = "7".repeat(40);
   const judge = (pr: PullRequest | null, isOnBase = true) =>
     judgePrMerged({ pullRequest: pr, commit: claimed, base: "main", isMergeCommitOnBase: isOnBase });
 
@@ -179,9 +180,45 @@ describe("pr_merged", () => {
       `the merge commit ${mergeCommit.slice(0, 12)} is not on main`,
     ],
     ["merged as claimed", merged, true, "pass", `PR #11 merged into main as ${mergeCommit.slice(0, 12)}`],
+    [
+      "merged after CI passed on its merge result, in a batch",
+      {
+        ...merged,
+        landing: {
+          via: "merge_queue",
+          testedSha: tested,
+          ciState: "success",
+          ciDetailsUrl: null,
+          batch: [9, 11],
+        },
+      } as PullRequest,
+      true,
+      "pass",
+      `PR #11 merged into main as ${mergeCommit.slice(0, 12)} after CI passed on the merge result ${tested.slice(0, 12)} (batch with #9)`,
+    ],
+    [
+      "landed with no CI on its merge result",
+      { ...merged, landing: null },
+      true,
+      "fail",
+      "PR #11 landed on main without CI on its merge result: no run saw what the base became",
+    ],
   ] as const)("%s → %s", (_name, pr, isOnBase, expectedStatus, detail) => {
     const result = judge(pr, isOnBase);
     expect({ status: result.status, detail: result.detail }).toEqual({ status: expectedStatus, detail });
+  });
+
+  it("tells an unmerged PR's last refusal, so the playbook for it can match", () => {
+    const result = judgePrMerged({
+      pullRequest: pullRequest(),
+      commit: claimed,
+      base: "main",
+      isMergeCommitOnBase: false,
+      lastMergeRefusal: { reason: "merge_result_failed", message: "CI failed on the merge result abc\nlog" },
+    });
+    expect(result.detail).toBe(
+      "PR #11 is open, not merged: a PR is not done until it is merged; the forge last refused its merge (merge_result_failed): CI failed on the merge result abc",
+    );
   });
 });
 

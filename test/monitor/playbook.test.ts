@@ -31,6 +31,7 @@ describe("the built-in playbooks", () => {
       "lint-format",
       "looping-on-one-command",
       "merge-conflict",
+      "merge-result-red",
       "model-blocked",
       "stopped-at-pr-created",
       "stopped-without-claim",
@@ -70,6 +71,13 @@ describe("the built-in playbooks", () => {
     [{ failingGates: ["ci_green"], logText: "sh: 1: vitest: not found" }, "ci-only-failure"],
     [{ failingGates: ["pr_merged"], logText: "PR #4 is open, not merged" }, "stopped-at-pr-created"],
     [{ failingGates: ["pr_merged"], logText: "refused (conflict)" }, "merge-conflict"],
+    [
+      {
+        failingGates: ["pr_merged"],
+        logText: "the forge last refused its merge (merge_result_failed): CI failed",
+      },
+      "merge-result-red",
+    ],
     [
       { kind: "stopped_after_pr" as const, logText: "pull request #3 (file://x) is open and not merged" },
       "stopped-at-pr-created",

@@ -31,6 +31,7 @@ const sourceWords: Record<EscalationRecord["source"], string> = {
   budget: "the budget",
   landing: "an unverified landing",
   phase: "a phase gate",
+  base: "a red base after a landing",
 };
 
 export async function escalationsCommand(args: string[], context: CommandContext): Promise<number> {

@@ -1,0 +1,204 @@
+/**
+ * `base_green`: after every landing the supervisor looks at the base's CI at its new tip itself.
+ * A red base is journaled with the landings since it was last green and escalated to a human at
+ * once; until the human decides, or the base is seen green again, no merge goes through. approve
+ * lets merges resume, deny keeps them held for the rest of the run, and a reply observes the base
+ * again (a human who fixed the base says so by replying).
+ */
+import { settleWithin } from "../forge/index.ts";
+import type { EscalationRecord } from "../monitor/index.ts";
+import type { Workstream } from "../plan/index.ts";
+import { renderPrompt } from "../prompts/index.ts";
+import { type BaseHold, type BaseObservation, landingsSinceGreen } from "./base-state.ts";
+import type { RunContext } from "./run-context.ts";
+
+export class BaseWatch {
+  private readonly run: RunContext;
+  /** One wait per escalation, however many ask. */
+  private readonly decisionWaits = new Map<string, Promise<void>>();
+
+  constructor(run: RunContext) {
+    this.run = run;
+  }
+
+  /** Who waits for merges to open again. */
+  private readonly mergeWaiters = new Set<() => void>();
+
+  /** Merges wait while this is not null. */
+  hold(): BaseHold | null {
+    return this.run.state.base.hold;
+  }
+
+  /**
+   * Resolves once merges may go through: at once without a hold; else when a human approves or
+   * the base is seen green. `held` when a human denied, `stopped` when the run stops first.
+   */
+  async whenMergesOpen(): Promise<"open" | "held" | "stopped"> {
+    for (;;) {
+      const hold = this.hold();
+      if (!hold) return "open";
+      if (hold.isDenied) return "held";
+      if (this.run.stopSignal.aborted) return "stopped";
+      await new Promise<void>((resolve) => {
+        const wake = () => {
+          this.mergeWaiters.delete(wake);
+          this.run.stopSignal.removeEventListener("abort", wake);
+          resolve();
+        };
+        this.mergeWaiters.add(wake);
+        this.run.stopSignal.addEventListener("abort", wake, { once: true });
+      });
+    }
+  }
+
+  private wakeMergeWaiters(): void {
+    for (const wake of [...this.mergeWaiters]) wake();
+  }
+
+  /** Observes the base after `workstream`'s pull request landed; a red base is escalated without waiting. */
+  async afterLanding(
+    workstream: Workstream,
+    landing: { pullRequest: number; commit: string },
+    ciWaitMs: number,
+  ): Promise<BaseObservation> {
+    const { forge, plan } = this.run.dependencies;
+    const baseSha = await forge.baseSha(plan.base);
+    const status = await settleWithin(forge, baseSha, ciWaitMs);
+    const failing = status.checks.find(
+      (check) => check.conclusion !== null && !["success", "neutral", "skipped"].includes(check.conclusion),
+    );
+    const check = failing ?? status.checks[0];
+    const landings = [
+      ...landingsSinceGreen(this.run.state.base),
+      { workstream: workstream.id, pull_request: landing.pullRequest, commit: landing.commit },
+    ];
+    const isRed = status.state === "failure";
+    const escalation = isRed ? `base-red-${this.run.state.base.redCount + 1}` : undefined;
+    const observation: BaseObservation = {
+      ts: "",
+      landed_by: workstream.id,
+      pull_request: landing.pullRequest,
+      landed_commit: landing.commit,
+      base_sha: baseSha,
+      state: status.state,
+      details: check?.detailsUrl ?? null,
+      summary: check?.summary ? this.run.dependencies.redact(check.summary.slice(-1500)) : null,
+      landings_since_green: landings,
+      ...(escalation ? { escalation } : {}),
+    };
+    const { ts: _ts, ...data } = observation;
+    await this.run.record("base.observed", null, data);
+    if (escalation) this.watchDecision(escalation);
+    return observation;
+  }
+
+  /** On resume: a hold still waiting on a human is waited on again. */
+  resume(): void {
+    const hold = this.hold();
+    if (hold && !hold.isDenied) this.watchDecision(hold.escalation);
+  }
+
+  pendingEscalations(): string[] {
+    const hold = this.hold();
+    return hold && !hold.isDenied ? [hold.escalation] : [];
+  }
+
+  private watchDecision(escalation: string): void {
+    if (this.decisionWaits.has(escalation)) return;
+    const wait = this.awaitDecision(escalation)
+      .catch(() => {}) // the run stopping ends the wait; the hold stays in the journal for resume
+      .finally(() => this.decisionWaits.delete(escalation));
+    this.decisionWaits.set(escalation, wait);
+  }
+
+  private async awaitDecision(escalation: string): Promise<void> {
+    const hold = this.hold();
+    if (!hold) return;
+    const { escalations, redact, plan } = this.run.dependencies;
+    const question = redact(
+      renderPrompt("base-red-escalation", {
+        base: plan.base,
+        base_sha: hold.baseSha.slice(0, 12),
+        landings: hold.landings
+          .map(
+            (landing) =>
+              `- ${landing.workstream}: #${landing.pull_request} as ${landing.commit.slice(0, 12)}`,
+          )
+          .join("\n"),
+        details: this.run.state.base.observations.at(-1)?.details ?? "(none)",
+        summary: this.run.state.base.observations.at(-1)?.summary ?? "",
+      }),
+    );
+    const record = await escalations.open({
+      id: escalation,
+      workstream: `base ${plan.base}`,
+      question,
+      source: "base",
+      context: {
+        signals: [],
+        evidence: question,
+        diffstat: "",
+        options: {
+          approve: "merges resume on the base as it is",
+          deny: "merges stay held for the rest of the run",
+          reply: "the base's CI is observed again; green lets merges resume",
+        },
+      },
+    });
+    if (record.status === "pending") this.notify(escalation, question);
+    this.run.wakeLoop();
+    const decided: EscalationRecord = await escalations.waitForDecision(escalation, this.run.stopSignal);
+    const decision = decided.decision;
+    await this.run.record("base.decided", null, {
+      escalation,
+      decision: decision?.kind ?? "deny",
+      decided_by: decision?.decided_by ?? null,
+      note: decision?.note ?? null,
+      text: decision?.text ?? null,
+    });
+    if (decision?.kind === "reply") await this.observeAgain(escalation);
+    this.wakeMergeWaiters();
+    this.run.wakeLoop();
+  }
+
+  /** After a reply: green lifts the hold; still red keeps it, under a new escalation. */
+  private async observeAgain(previous: string): Promise<void> {
+    const { forge, plan } = this.run.dependencies;
+    const last = this.run.state.base.observations.at(-1);
+    if (!last) return;
+    const baseSha = await forge.baseSha(plan.base);
+    const status = await settleWithin(forge, baseSha, 60_000);
+    const isRed = status.state === "failure";
+    const escalation = isRed ? `base-red-${this.run.state.base.redCount + 1}` : undefined;
+    await this.run.record("base.observed", null, {
+      landed_by: last.landed_by,
+      pull_request: last.pull_request,
+      landed_commit: last.landed_commit,
+      base_sha: baseSha,
+      state: status.state,
+      details: status.checks[0]?.detailsUrl ?? null,
+      summary: status.checks[0]?.summary ?? null,
+      landings_since_green: landingsSinceGreen(this.run.state.base),
+      ...(escalation ? { escalation } : {}),
+    });
+    if (escalation && escalation !== previous) this.watchDecision(escalation);
+  }
+
+  /** Fire and forget, as for a workstream's escalation: the run never waits on a webhook. */
+  private notify(escalation: string, question: string): void {
+    const notify = this.run.dependencies.notifyEscalation;
+    if (!notify) return;
+    void notify({
+      type: "escalation.opened",
+      run: this.run.dependencies.runId,
+      workstream: `base ${this.run.dependencies.plan.base}`,
+      escalation,
+      question,
+      commands: {
+        approve: `supervise approve ${escalation} --note "…"`,
+        deny: `supervise deny ${escalation} --note "…"`,
+        reply: `supervise reply ${escalation} "…"`,
+      },
+    }).catch(() => {});
+  }
+}
