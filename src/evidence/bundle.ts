@@ -55,6 +55,11 @@ export interface Bundle {
    * diff_scope compared them by name (its `test_runs.fixed_tests`); absent when none were.
    */
   fixed_tests?: BundleFixedTest[];
+  /**
+   * `base_green`: the base's CI at its tip after each landing of this workstream's pull request,
+   * as the supervisor observed it; absent when nothing of it landed.
+   */
+  base_green?: BundleBaseObservation[];
   usage: UsageRecord & {
     /** The effective date of the price table cost_usd was estimated with; null when not known. */
     prices_effective: string | null;
@@ -63,6 +68,20 @@ export interface Bundle {
   sandbox: SandboxFacts;
   started_at: string | null;
   ended_at: string | null;
+}
+
+/** The base's CI after one landing. */
+export interface BundleBaseObservation {
+  pull_request: number;
+  landed_commit: string;
+  base_sha: string;
+  state: "success" | "pending" | "failure" | "none";
+  details: string | null;
+  /** The landings since the base was last green, this one last. */
+  landings_since_green: { workstream: string; pull_request: number; commit: string }[];
+  /** The escalation a red base opened. */
+  escalation: string | null;
+  observed_at: string;
 }
 
 /** One gate of the last claim, as bundle.json holds it. */
@@ -234,6 +253,8 @@ export interface BundleInput {
   sandbox: SandboxFacts;
   /** The effective date of the price table the run estimates cost with (prices/anthropic.yaml). */
   pricesEffective?: string | null;
+  /** The base's CI after each landing of this workstream's pull request. */
+  baseObservations?: readonly BundleBaseObservation[];
 }
 
 export function verdictOf(status: string): Bundle["verdict"] {
@@ -274,6 +295,9 @@ export function buildBundle(input: BundleInput): Bundle {
     signals: state.signals.map((signal) => ({ ...signal })),
     landing: state.landing === null ? null : bundleLanding(state.landing),
     ...fixedTestsOf(lastClaim?.gates ?? []),
+    ...(input.baseObservations && input.baseObservations.length > 0
+      ? { base_green: input.baseObservations.map((observation) => ({ ...observation })) }
+      : {}),
     usage: {
       ...usageRecordOf(state),
       cost_usd: Number(state.costUsd.toFixed(6)),
@@ -403,6 +427,7 @@ export function renderBundleMarkdown(bundle: Bundle): string {
       );
     }
   }
+  lines.push(...mergeLines(bundle));
   if (bundle.signals.length > 0) {
     lines.push("", "## Signals", "");
     for (const signal of bundle.signals) {
@@ -421,6 +446,29 @@ export function renderBundleMarkdown(bundle: Bundle): string {
     "",
   );
   return printable(lines.join("\n"));
+}
+
+/** How the pull request landed (what CI tested before the base moved) and the base's CI after. */
+function mergeLines(bundle: Bundle): string[] {
+  const landing = bundle.pr?.landing as
+    | { via: string; tested_commit: string; ci: string; ci_details: string | null; batch: number[] }
+    | null
+    | undefined;
+  if (landing === undefined && !bundle.base_green) return [];
+  const lines = ["", "## Landing", ""];
+  if (landing === null) lines.push("- landed with no CI on its merge result");
+  else if (landing) {
+    const others = landing.batch.filter((number) => number !== bundle.pr?.number);
+    lines.push(
+      `- merge result ${landing.tested_commit.slice(0, 12)} (${landing.via.replace("_", " ")}): CI ${landing.ci}${others.length > 0 ? `, tested with ${others.map((number) => `#${number}`).join(", ")}` : ""}${landing.ci_details ? ` · log: ${landing.ci_details}` : ""}`,
+    );
+  }
+  for (const observation of bundle.base_green ?? []) {
+    lines.push(
+      `- base_green after #${observation.pull_request}: CI ${observation.state} at ${observation.base_sha.slice(0, 12)}${observation.escalation ? ` · escalated as ${observation.escalation}, landings since green: ${observation.landings_since_green.map((landing) => `#${landing.pull_request}`).join(", ")}` : ""}`,
+    );
+  }
+  return lines;
 }
 
 /** One claim of the bundle on its own: `supervise evidence WS --claim N`. */

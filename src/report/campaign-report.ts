@@ -159,6 +159,7 @@ function workstreamReport(
       ci: state ? ciTests(state, input.logs) : null,
       ...fixedOf(lastClaim?.gates ?? []),
     },
+    ...baseGreenOf(input.state, id),
     bundle: {
       markdown: `evidence/${id}/bundle.md`,
       json: `evidence/${id}/bundle.json`,
@@ -226,4 +227,19 @@ function testSummary(
 function fixedOf(gates: Parameters<typeof fixedTestsObserved>[0]): { fixed?: BundleFixedTest[] } {
   const fixed = fixedTestsObserved(gates);
   return fixed.length > 0 ? { fixed } : {};
+}
+
+function baseGreenOf(state: RunState, id: string): Pick<WorkstreamReport, "base_green"> {
+  const observations = state.base.observations.filter((observation) => observation.landed_by === id);
+  if (observations.length === 0) return {};
+  return {
+    base_green: observations.map((observation) => ({
+      pull_request: observation.pull_request,
+      landed_commit: observation.landed_commit,
+      base_sha: observation.base_sha,
+      state: observation.state,
+      escalation: observation.escalation ?? null,
+      landings_since_green: observation.landings_since_green.map((landing) => landing.pull_request),
+    })),
+  };
 }

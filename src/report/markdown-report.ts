@@ -197,6 +197,7 @@ function workstreamDetails(workstream: WorkstreamReport, options: MarkdownReport
     "",
     ...firstFailureLines(workstream),
     ...fixedTestLines(workstream),
+    ...baseGreenLines(workstream),
   ];
   if (workstream.interventions.length > 0) {
     lines.push(
@@ -357,6 +358,19 @@ function fixedTestLines(workstream: WorkstreamReport): string[] {
     ...fixed.map(
       (test) =>
         `- ${markdownInline(test.name)}${test.count > 1 ? ` ×${test.count}` : ""}: ${test.base} at the base, ${test.claim} at the claim`,
+    ),
+    "",
+  ];
+}
+
+/** The base's CI after each landing: a red one names the landings since it was last green. */
+function baseGreenLines(workstream: WorkstreamReport): string[] {
+  if (!workstream.base_green) return [];
+  return [
+    "Base after its landings (base_green):",
+    ...workstream.base_green.map(
+      (observation) =>
+        `- #${observation.pull_request} landed as ${observation.landed_commit.slice(0, 12)}: the base's CI ${observation.state} at ${observation.base_sha.slice(0, 12)}${observation.escalation ? `, escalated as ${observation.escalation} (landings since green: ${observation.landings_since_green.map((number) => `#${number}`).join(", ")})` : ""}`,
     ),
     "",
   ];

@@ -102,6 +102,15 @@ export interface WorkstreamReport {
     /** Failing at the base, passing at the last claim (diff_scope's comparison); absent when none. */
     fixed?: { name: string; base: string; claim: string; count: number }[];
   };
+  /** The base's CI after each landing of its pull request (`base_green`); absent when nothing landed. */
+  base_green?: {
+    pull_request: number;
+    landed_commit: string;
+    base_sha: string;
+    state: "success" | "pending" | "failure" | "none";
+    escalation: string | null;
+    landings_since_green: number[];
+  }[];
   bundle: { markdown: string; json: string; is_present: boolean };
 }
 

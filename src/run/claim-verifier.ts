@@ -246,6 +246,18 @@ export class ClaimVerifier {
       issue,
       sandbox: this.run.dependencies.sandboxFacts ?? plan.sandbox,
       pricesEffective: this.run.dependencies.pricesEffective ?? null,
+      baseObservations: this.run.state.base.observations
+        .filter((observation) => observation.landed_by === id)
+        .map((observation) => ({
+          pull_request: observation.pull_request,
+          landed_commit: observation.landed_commit,
+          base_sha: observation.base_sha,
+          state: observation.state,
+          details: observation.details,
+          landings_since_green: observation.landings_since_green,
+          escalation: observation.escalation ?? null,
+          observed_at: observation.ts,
+        })),
     });
     await writeBundle(runDirectory, bundle);
     await this.postBundleOnPullRequest(id, bundle);
