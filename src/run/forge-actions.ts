@@ -380,6 +380,7 @@ export async function mergePullRequestAction(
     reason: result.reason,
     message: result.message,
   });
+  if (result.reason === "merge_result_failed" || result.reason === "conflict") await offerForgeBase(context);
   if (result.reason === "merge_result_failed") {
     return failure(
       renderPrompt("forge-results/merge-result-failed", {
@@ -408,6 +409,18 @@ export async function mergePullRequestAction(
       message: result.message,
     }),
   );
+}
+
+/**
+ * The worker's `origin` is the supervisor's mirror: a refusal the worker must fix against the base
+ * as the forge has it now (what landed since it branched) is worth nothing if `git fetch origin`
+ * brings the base it started from. The mirror's base branch is moved to the forge's.
+ */
+async function offerForgeBase(context: ForgeActionContext): Promise<void> {
+  const { base } = context.plan;
+  await context.forge
+    .fetchBase({ intoRepository: context.mirrorPath, base, ref: `refs/heads/${base}` })
+    .catch(() => undefined); // the refusal still reaches the worker; its fetch shows the older base
 }
 
 export async function closeIssueAction(

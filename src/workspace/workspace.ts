@@ -296,7 +296,7 @@ export class Workspace {
 
   /**
    * Commits of `sha` (already in the mirror) that another workstream pushed and that are not on
-   * this workstream's base: a worker can read every pushed commit in the mirror its checkout
+   * this workstream's base nor on the mirror's base branch: a worker can read every pushed commit in the mirror its checkout
    * borrows objects from, and must not take another's work as its own.
    */
   async foreignCommits(workstreamId: string, sha: string): Promise<ForeignCommits> {
@@ -313,11 +313,16 @@ export class Workspace {
       .map(([objectName]) => objectName!);
     if (othersPushed.length === 0) return { commits: [], owners: [] };
     const listed = (output: string) => output.split("\n").filter((line) => line !== "");
-    const unmerged = listed(await mirror.raw(["rev-list", "--stdin"], { input: `${sha}\n^${ownBase}\n` }));
+    // What landed on the base (the forge's, once a worker had to rebase on it) is nobody's: a
+    // worker that rebased first must not make it "its" for the others who rebase after.
+    const onBase = `^refs/heads/${this.base}`;
+    const unmerged = listed(
+      await mirror.raw(["rev-list", "--stdin"], { input: `${sha}\n^${ownBase}\n${onBase}\n` }),
+    );
     const ownOnly = new Set(
       listed(
         await mirror.raw(["rev-list", "--stdin"], {
-          input: [sha, `^${ownBase}`, ...othersPushed.map((other) => `^${other}`)].join("\n"),
+          input: [sha, `^${ownBase}`, onBase, ...othersPushed.map((other) => `^${other}`)].join("\n"),
         }),
       ),
     );
