@@ -8,6 +8,7 @@ import type { GateOrderResult } from "./gate-order.ts";
 import type { GatewayBenchResult } from "./gateway.ts";
 import type { GithubPollingCount } from "./github-polling.ts";
 import type { GithubRequestCount } from "./github-requests.ts";
+import type { MergeQueueResult } from "./merge-queue.ts";
 import type { MutationThroughput } from "./mutation-throughput.ts";
 import type { ScenarioResult } from "./scenario.ts";
 import { median, rounded } from "./statistics.ts";
@@ -33,6 +34,7 @@ export interface BenchMeasurements {
   gateOrder: GateOrderResult | { unavailable: string };
   changeProof: ChangeProofResult | { unavailable: string };
   mutation: MutationThroughput | { unavailable: string };
+  mergeQueue: MergeQueueResult | { unavailable: string };
 }
 
 const perWorkstream = (results: ScenarioResult[] | undefined, pick: (result: ScenarioResult) => number) =>
@@ -108,6 +110,18 @@ export function computeFigures(measurements: BenchMeasurements): Record<string, 
     mutation_mutants_per_minute: rounded(
       "mutantsPerMinute" in measurements.mutation ? measurements.mutation.mutantsPerMinute : null,
       1,
+    ),
+    merge_queue_ci_runs_20_prs:
+      "batched" in measurements.mergeQueue ? measurements.mergeQueue.batched.ciRuns : null,
+    merge_queue_ci_runs_20_prs_one_by_one:
+      "oneByOne" in measurements.mergeQueue ? measurements.mergeQueue.oneByOne.ciRuns : null,
+    merge_queue_wall_ms_20_prs: rounded(
+      "batched" in measurements.mergeQueue ? measurements.mergeQueue.batched.wallMs : null,
+      0,
+    ),
+    merge_queue_wall_ms_20_prs_one_by_one: rounded(
+      "oneByOne" in measurements.mergeQueue ? measurements.mergeQueue.oneByOne.wallMs : null,
+      0,
     ),
     // Details behind the figures.
     tests_prove_change_check_ms: rounded(changeProof?.checkMs ?? null, 0),
@@ -234,6 +248,9 @@ function notesOf(measurements: BenchMeasurements): string[] {
     "mutantsPerMinute" in measurements.mutation
       ? `mutation_mutants_per_minute: mutants the mutation gate judged per minute, ${measurements.mutation.mutants} mutants of a small node:test project, each one run of \`node --test\` in the clone of the claim.`
       : `mutation_mutants_per_minute: null, ${measurements.mutation.unavailable}`,
+    "batched" in measurements.mergeQueue
+      ? `merge_queue_ci_runs_20_prs: CI runs on merge results to land ${measurements.mergeQueue.pullRequests} green, compatible pull requests merged at once through the local forge's queue (batches of up to 8), against one by one (a batch of 1); the CI command takes ${measurements.mergeQueue.ciSeconds} s. Their heads' own CI runs are not counted.`
+      : `merge_queue_ci_runs_20_prs: null, ${measurements.mergeQueue.unavailable}`,
   );
   if ("unavailable" in measurements.sandbox) {
     notes.push(

@@ -19,6 +19,7 @@ import { measureGateway } from "./gateway.ts";
 import { generateJournal } from "./generate-journal.ts";
 import { countGithubPolling } from "./github-polling.ts";
 import { countGithubRequests } from "./github-requests.ts";
+import { measureMergeQueue } from "./merge-queue.ts";
 import { measureMutationThroughput } from "./mutation-throughput.ts";
 import { measureReplay } from "./replay-journal.ts";
 import { renderTable } from "./report.ts";
@@ -67,6 +68,7 @@ const measurements: BenchMeasurements = {
   gateOrder: { unavailable: "not measured" },
   changeProof: { unavailable: "not measured" },
   mutation: { unavailable: "not measured" },
+  mergeQueue: { unavailable: "not measured" },
 };
 
 // Repetitions are the outer loop, so a burst of load on the machine spreads over every size.
@@ -169,6 +171,13 @@ try {
   measurements.mutation = await measureMutationThroughput();
 } catch (error) {
   measurements.mutation = { unavailable: `the measurement failed: ${errorMessage(error)}` };
+}
+
+progress("merge queue: landing 20 green, compatible pull requests, in batches and one by one …");
+try {
+  measurements.mergeQueue = await measureMergeQueue({ pullRequests: 20, ciSeconds: 1 });
+} catch (error) {
+  measurements.mergeQueue = { unavailable: `the measurement failed: ${errorMessage(error)}` };
 }
 
 progress("CLI start …");
