@@ -354,6 +354,15 @@ const forgeSchema = z
         .literal("local")
         .describe("The embedded forge: a bare origin, pull requests, issues and CI under the state dir."),
       ci_wait_minutes: ciWaitMinutesSchema,
+      merge_batch: z
+        .number()
+        .int()
+        .positive()
+        .max(64)
+        .optional()
+        .describe(
+          "Most pull requests the merge queue tests together, default 8; 1 tests each alone. The base moves only to a merge result CI passed on; a red batch is split in halves until the pull request that breaks it is alone.",
+        ),
     }),
     z.strictObject({
       kind: z

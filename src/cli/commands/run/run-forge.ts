@@ -59,5 +59,6 @@ export async function createForge(
     runner: wiring.runner,
     environment: wiring.environment,
     clock: systemClock,
+    ...(plan.forge.merge_batch === undefined ? {} : { maxMergeBatch: plan.forge.merge_batch }),
   });
 }
