@@ -8,7 +8,7 @@
 import { setTimeout as sleepFor } from "node:timers/promises";
 import type { Clock } from "../../clock.ts";
 import { createSerialQueue } from "../../serial-queue.ts";
-import type { CiStatus, Forge, MergeResult, PullRequestComment } from "../forge.ts";
+import type { CiStatus, Forge, MergeResult, PullRequest, PullRequestComment } from "../forge.ts";
 import { createCiPoller } from "./ci-poller.ts";
 import { type Repository, readCiStatus } from "./ci-reader.ts";
 import { type CiSettleTiming, defaultCiSettleTiming, waitForCiSettled } from "./ci-settle.ts";
@@ -16,6 +16,8 @@ import { createGitPusher } from "./git-push.ts";
 import { createGithubClient, type GithubRequestInfo } from "./github-client.ts";
 import { describeRequestFailure, GithubForgeError, hasStatus } from "./github-forge-error.ts";
 import { closeIssue, getIssue, issueProblem } from "./issues.ts";
+import { withLanding } from "./landing.ts";
+import { hasMergeQueue } from "./merge-queue.ts";
 import { upsertPullRequestComment } from "./pull-request-comment.ts";
 import { createPullRequestMemory } from "./pull-request-memory.ts";
 import { mergePullRequest } from "./pull-request-merge.ts";
@@ -54,10 +56,24 @@ export interface GithubForgeOptions {
   /** Pause between mutations; default 1000 ms, GitHub's guidance. Tests pass 0. */
   writeSpacingMs?: number;
   ciSettleTiming?: Partial<CiSettleTiming>;
+  /**
+   * How long a merge waits for CI on its merge result (the merge queue's merge group, or the head
+   * updated with the base) when the caller gives no bound; default an hour, forge.ci_wait_minutes'.
+   */
+  mergeWaitMs?: number;
+}
+
+export interface GithubMergeRequest {
+  number: number;
+  expectedHeadSha: string;
+  method?: "squash" | "merge" | "rebase";
+  /** The caller's CI wait (the workstream's ci_wait_minutes) for the merge result's CI. */
+  maxWaitMs?: number;
 }
 
 export interface GithubForge extends Forge {
   readonly kind: "github";
+  mergePullRequest(options: GithubMergeRequest): Promise<MergeResult>;
   commentOnPullRequest(options: {
     number: number;
     marker: string;
@@ -165,21 +181,53 @@ export function createGithubForge(options: GithubForgeOptions): GithubForge {
     memory.rememberPush(request.branch, request.sha);
   }
 
-  async function merge(request: {
-    number: number;
-    expectedHeadSha: string;
-    method?: "squash" | "merge" | "rebase";
-  }): Promise<MergeResult> {
-    return mergePullRequest({ ...context, ciStatus: (sha) => ciPoller.read(sha) }, request);
+  // Whether a branch has a merge queue is a repository setting, read once per process; a merge
+  // refused "through the merge queue" asks again.
+  const mergeQueues = new Map<string, Promise<boolean>>();
+  function branchHasMergeQueue(branch: string, request?: { isFresh?: boolean }): Promise<boolean> {
+    let known = mergeQueues.get(branch);
+    if (!known || request?.isFresh) {
+      known = hasMergeQueue(context, branch);
+      mergeQueues.set(branch, known);
+      known.catch(() => mergeQueues.delete(branch));
+    }
+    return known;
+  }
+
+  const waitForCi = (sha: string, maxWaitMs: number): Promise<CiStatus> =>
+    waitForCiSettled({ sha, poller: ciPoller, clock: options.clock, sleep, timing, maxWaitMs });
+  const landingContext = {
+    ...context,
+    ciStatus: (sha: string) => ciPoller.read(sha),
+    hasMergeQueue: (branch: string) => branchHasMergeQueue(branch),
+  };
+  const landed = (pull: PullRequest): Promise<PullRequest> => withLanding(landingContext, pull);
+
+  async function merge(request: GithubMergeRequest): Promise<MergeResult> {
+    return mergePullRequest(
+      {
+        ...context,
+        base: options.base,
+        now: () => options.clock.now(),
+        ciStatus: (sha) => ciPoller.read(sha),
+        waitForCi,
+        hasMergeQueue: branchHasMergeQueue,
+        pollIntervalMs: { initial: timing.initialIntervalMs, max: timing.maxIntervalMs },
+      },
+      { ...request, maxWaitMs: request.maxWaitMs ?? options.mergeWaitMs ?? 60 * 60_000 },
+    );
   }
 
   return {
     kind: "github",
     prepare,
     push: (request) => exclusive(() => push(request)),
-    findPullRequest: (request) => findPullRequest(context, request),
+    findPullRequest: async (request) => {
+      const pull = await findPullRequest(context, request);
+      return pull && !request.mayReuseKnown ? landed(pull) : pull;
+    },
     openOrUpdatePullRequest: (request) => exclusive(() => openOrUpdatePullRequest(context, request)),
-    getPullRequest: (number) => getPullRequest(context, number),
+    getPullRequest: async (number) => landed(await getPullRequest(context, number)),
     ciStatus,
     mergePullRequest: (request) => exclusive(() => merge(request)),
     createRevertBranch: (request) =>
