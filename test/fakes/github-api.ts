@@ -682,7 +682,7 @@ export function createGithubFake(options: GithubFakeOptions) {
     refreshMergeState(pull);
     const unprocessable = (message: string): FakeResponse => ({
       status: 422,
-      body: validationError([{ resource: "PullRequest", code: "custom", message }]),
+      body: basicError(message, 422),
     });
     if (pull.state !== "open") return unprocessable("Pull request is not open");
     if (body.expected_head_sha !== undefined && body.expected_head_sha !== pull.headSha) {
@@ -968,6 +968,7 @@ export function createGithubFake(options: GithubFakeOptions) {
       mergeQueue.enable(branch);
     },
     mergeQueue,
+    enqueueByHand: (number: number) => mergeQueue.enqueueByHand(number),
     /** The pull request no longer applies to its base (someone changed the same lines there). */
     markConflicting(number: number): void {
       conflicting.add(number);

@@ -145,6 +145,35 @@ export function createMergeQueueFake(dependencies: MergeQueueDependencies) {
   }
 
   type Answer = GraphqlResponse;
+
+  function enqueue(pull: PullRecord, expectedHeadOid: string): Answer {
+    const field = "enqueuePullRequest";
+    const headSha = branches.get(pull.head) ?? pull.headSha;
+    if (headSha !== expectedHeadOid) {
+      return refused(
+        field,
+        "UNPROCESSABLE",
+        `Expected head oid ${expectedHeadOid} does not match the head ${headSha}`,
+      );
+    }
+    if (entryOf(pull.number))
+      return refused(field, "UNPROCESSABLE", "Pull request is already in the merge queue");
+    nextEntry += 1;
+    const entry: QueueEntry = {
+      id: `MQE_${nextEntry}`,
+      pullRequest: pull.number,
+      base: pull.base,
+      headSha,
+      groupSha: null,
+      groupBranch: null,
+      enqueuedAt: dependencies.timestamp(),
+    };
+    entries.push(entry);
+    additions.set(pull.number, (additions.get(pull.number) ?? 0) + 1);
+    buildGroups(pull.base);
+    const current = entryOf(pull.number);
+    return { data: { [field]: { mergeQueueEntry: current ? entryView(current, false) : null } } };
+  }
   const refused = (field: string, type: string, message: string): Answer => ({
     data: { [field]: null },
     errors: [{ type, path: [field], locations: [{ line: 2, column: 3 }], message }],
@@ -224,31 +253,7 @@ export function createMergeQueueFake(dependencies: MergeQueueDependencies) {
         if (!queueBranches.has(pull.base)) {
           return refused(field, "UNPROCESSABLE", `Merge queue is not enabled for the ${pull.base} branch`);
         }
-        const headSha = branches.get(pull.head) ?? pull.headSha;
-        if (headSha !== expectedHeadOid) {
-          return refused(
-            field,
-            "UNPROCESSABLE",
-            `Expected head oid ${String(expectedHeadOid)} does not match the head ${headSha}`,
-          );
-        }
-        if (entryOf(pull.number))
-          return refused(field, "UNPROCESSABLE", "Pull request is already in the merge queue");
-        nextEntry += 1;
-        const entry: QueueEntry = {
-          id: `MQE_${nextEntry}`,
-          pullRequest: pull.number,
-          base: pull.base,
-          headSha,
-          groupSha: null,
-          groupBranch: null,
-          enqueuedAt: dependencies.timestamp(),
-        };
-        entries.push(entry);
-        additions.set(pull.number, (additions.get(pull.number) ?? 0) + 1);
-        buildGroups(pull.base);
-        const current = entryOf(pull.number);
-        return { data: { [field]: { mergeQueueEntry: current ? entryView(current, false) : null } } };
+        return enqueue(pull, String(expectedHeadOid));
       },
     },
     DequeuePullRequest: {
@@ -297,6 +302,13 @@ export function createMergeQueueFake(dependencies: MergeQueueDependencies) {
       queueBranches.add(branch);
     },
     hasQueue: (branch: string) => queueBranches.has(branch),
+    /** A person adds the pull request to the queue in the web UI, at its current head. */
+    enqueueByHand(number: number): void {
+      const pull = pulls.get(number);
+      if (!pull) throw new Error(`no pull request #${number}`);
+      const answer = enqueue(pull, branches.get(pull.head) ?? pull.headSha);
+      if (answer.errors) throw new Error(answer.errors.map((error) => error.message).join("; "));
+    },
     advance,
     entries,
     removalsOf: (number: number) => removals.get(number) ?? [],

@@ -6,7 +6,7 @@
  */
 import type { CiStatus, Landing, MergeResult } from "../forge.ts";
 import { describeRequestFailure, githubMessage, hasStatus } from "./github-forge-error.ts";
-import type { PullRequestContext } from "./pull-requests.ts";
+import { type PullRequestContext, pullRequestView } from "./pull-requests.ts";
 
 type Refusal = Extract<MergeResult, { isMerged: false }>;
 
@@ -80,6 +80,7 @@ export async function updateWithBase(
       .catch((error: unknown) => {
         throw describeRequestFailure(error, `read pull request #${number}`);
       });
+    context.memory.remember(pullRequestView(data));
     if (data.head.sha !== expectedHeadSha) {
       const parents = await firstParentOf(context, data.head.sha);
       if (parents !== expectedHeadSha) {
