@@ -113,9 +113,8 @@ describe("a base branch with a merge queue", () => {
     const enqueue = fake.exchanges.find((exchange) =>
       String((exchange.body as { query?: string } | null)?.query).includes("mutation EnqueuePullRequest"),
     );
-    expect((enqueue?.body as { variables: unknown }).variables).toEqual({
-      pullRequestId: expect.any(String),
-      expectedHeadOid: headSha,
+    expect(enqueue?.body).toMatchObject({
+      variables: { pullRequestId: expect.any(String), expectedHeadOid: headSha },
     });
     expect(fake.exchanges.filter((exchange) => exchange.template?.endsWith("/merge"))).toEqual([]);
     expect(fake.branches.has(`gh-readonly-queue/main/pr-${pull.number}-${headSha}`)).toBe(false);
