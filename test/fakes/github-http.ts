@@ -185,7 +185,22 @@ export function createGithubHttp(options: GithubHttpOptions) {
       return HttpResponse.json(basicError("Not Found", 404), { status: 404, headers });
     }
     const variables = (body.variables ?? {}) as Record<string, unknown>;
+    const interception = interceptions.find(
+      (candidate) => candidate.method === "POST" && candidate.path.test("/graphql") && candidate.times > 0,
+    );
+    if (interception) interception.times -= 1;
+    if (interception?.response) {
+      record(interception.response.status);
+      return HttpResponse.json(interception.response.body as Record<string, unknown>, {
+        status: interception.response.status,
+        headers: { ...headers, ...interception.response.headers },
+      });
+    }
     const response = options.graphql({ query: body.query, variables });
+    if (interception) {
+      record(0);
+      return HttpResponse.error();
+    }
     record(200);
     return HttpResponse.json(response as unknown as Record<string, unknown>, { status: 200, headers });
   }
