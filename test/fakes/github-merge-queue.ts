@@ -295,7 +295,16 @@ export function createMergeQueueFake(dependencies: MergeQueueDependencies) {
           })),
         };
       }
-      return operation.answer(request.variables);
+      const answer = operation.answer(request.variables);
+      // GitHub answers with exactly the fields asked for: a field the query never names is drift.
+      for (const field of fieldNames(answer.data)) {
+        if (!new RegExp(`\\b${field}\\b`).test(request.query)) {
+          violations.push(
+            `GraphQL ${name}: the fake answered the field ${field}, which the query does not ask for`,
+          );
+        }
+      }
+      return answer;
     },
     /** The base branch takes changes only through its merge queue from now on. */
     enable(branch: string): void {
@@ -316,3 +325,14 @@ export function createMergeQueueFake(dependencies: MergeQueueDependencies) {
 }
 
 export type MergeQueueFake = ReturnType<typeof createMergeQueueFake>;
+
+function fieldNames(value: unknown, into = new Set<string>()): Set<string> {
+  if (Array.isArray(value)) for (const item of value) fieldNames(item, into);
+  else if (value !== null && typeof value === "object") {
+    for (const [key, item] of Object.entries(value)) {
+      into.add(key);
+      fieldNames(item, into);
+    }
+  }
+  return into;
+}

@@ -40,7 +40,7 @@ async function readLanding(
         ciState: ci.state,
         ciDetailsUrl: ci.checks[0]?.detailsUrl ?? null,
         batch: [pull.number],
-        requestedHeadSha: pull.headSha,
+        requestedHeadSha: await requestedHead(context, pull),
       };
     }
   }

@@ -120,7 +120,14 @@ export async function readQueuedPullRequest(
  */
 export async function mergeThroughQueue(
   context: MergeQueueContext,
-  request: { number: number; expectedHeadSha: string; maxWaitMs: number },
+  request: {
+    number: number;
+    /** The head to enqueue, pinned. */
+    expectedHeadSha: string;
+    /** The head the caller asked to land, when the forge updated it with the base before. */
+    requestedHeadSha?: string;
+    maxWaitMs: number;
+  },
 ): Promise<{ result: MergeResult; landing: Landing | null }> {
   const { number, expectedHeadSha } = request;
   const refuse = (reason: Refusal["reason"], message: string, extra: Partial<Refusal> = {}) => ({
@@ -169,7 +176,7 @@ export async function mergeThroughQueue(
         ? await queueLanding(context, {
             number,
             testedSha,
-            requestedHeadSha: expectedHeadSha,
+            requestedHeadSha: request.requestedHeadSha ?? expectedHeadSha,
             entry: lastEntry,
           })
         : null;

@@ -118,7 +118,7 @@ export async function mergePullRequest(
 
 async function viaQueue(
   context: MergeContext,
-  request: { number: number; expectedHeadSha: string; maxWaitMs: number },
+  request: { number: number; expectedHeadSha: string; requestedHeadSha?: string; maxWaitMs: number },
 ): Promise<MergeResult> {
   const { result, landing } = await mergeThroughQueue(context, request);
   if (landing) context.memory.rememberLanding(request.number, landing);
@@ -173,7 +173,12 @@ async function mergePinned(
       const message = githubMessage(error);
       // A queue the first look missed (added since, or a rule GraphQL did not show): land through it.
       if (/merge queue/i.test(message) && (await context.hasMergeQueue(context.base, { isFresh: true }))) {
-        return viaQueue(context, request);
+        return viaQueue(context, {
+          number,
+          expectedHeadSha: testedSha,
+          requestedHeadSha: request.expectedHeadSha,
+          maxWaitMs: request.maxWaitMs,
+        });
       }
       return classifyRefusal(number, message, after);
     }

@@ -200,6 +200,34 @@ describe("a base branch with a merge queue", () => {
     expect(fake.pulls.get(pull.number)?.isMerged).toBe(false);
   });
 
+  it("lands through a queue added after the forge first looked, when GitHub refuses the direct merge (405)", async () => {
+    const context = setup({ ci: passing });
+    const { fake, forge } = context;
+    const { headSha, pull } = await greenPullRequest(context);
+    const first = fake.addCommit("an earlier workstream");
+    fake.setBranch("supervise/ws0", first);
+    const earlier = fake.addPullRequest({ head: "supervise/ws0", title: "Earlier" });
+    // The forge learns there is no queue on main, then an administrator adds one.
+    expect(await forge.mergePullRequest({ number: earlier, expectedHeadSha: first })).toMatchObject({
+      isMerged: true,
+    });
+    fake.enableMergeQueue("main");
+    context.ciRunsWhileWaiting();
+
+    const result = await forge.mergePullRequest({ number: pull.number, expectedHeadSha: headSha });
+
+    expect(result).toEqual({ isMerged: true, mergeCommitSha: fake.branches.get("main") });
+    expect(graphqlOperations(fake).filter((operation) => operation === "MergeQueueOfBranch")).toHaveLength(2);
+    // #ws1 was behind the earlier merge: updated with main, green there, then queued at that head.
+    const updatedHead = fake.pulls.get(pull.number)?.headSha;
+    expect(fake.commitOf(updatedHead as string)?.parents[0]).toBe(headSha);
+    expect((await forge.getPullRequest(pull.number)).landing).toMatchObject({
+      via: "merge_queue",
+      testedSha: fake.branches.get("main"),
+      requestedHeadSha: headSha,
+    });
+  });
+
   it("takes the pull request out of the queue when its checks outlast the caller's wait", async () => {
     const context = setup({ hasMergeQueue: true, ci: passing });
     const { fake, forge, clock } = context;
