@@ -8,7 +8,7 @@ import type { CiStatus, Landing, PullRequest } from "../forge.ts";
 import { describeRequestFailure } from "./github-forge-error.ts";
 import { readQueuedPullRequest } from "./merge-queue.ts";
 import type { PullRequestContext } from "./pull-requests.ts";
-import { commitsBehindBase, judgeTestedHead } from "./updated-head.ts";
+import { commitsBehindBase, headBeforeBaseMerge, judgeTestedHead } from "./updated-head.ts";
 
 export interface LandingContext extends PullRequestContext {
   ciStatus(sha: string): Promise<CiStatus>;
@@ -62,10 +62,7 @@ async function readLanding(
 
 /** The head before GitHub's update-branch merged the base into it, else the head itself. */
 async function requestedHead(context: PullRequestContext, pull: PullRequest): Promise<string> {
-  const head = await readCommit(context, pull.headSha);
-  const isBaseMergedIn =
-    head.parents.length === 2 && head.message.startsWith(`Merge branch '${pull.base}' into `);
-  return isBaseMergedIn ? (head.parents[0]?.sha ?? pull.headSha) : pull.headSha;
+  return (await headBeforeBaseMerge(context, pull.base, pull.headSha)) ?? pull.headSha;
 }
 
 async function readCommit(

@@ -12,7 +12,7 @@ import { type MergeQueueContext, mergeThroughQueue } from "./merge-queue.ts";
 import { type PullRequestContext, pullRequestView } from "./pull-requests.ts";
 import {
   commitsBehindBase,
-  firstParentOf,
+  headBeforeBaseMerge,
   judgeTestedHead,
   type UpdatedHeadContext,
   updateWithBase,
@@ -60,7 +60,7 @@ export async function mergePullRequest(
     }
     if (before.head.sha !== expectedHeadSha) {
       // An earlier attempt (perhaps of a process since restarted) updated it with the base.
-      if ((await firstParentOf(context, before.head.sha)) !== expectedHeadSha) {
+      if ((await headBeforeBaseMerge(context, context.base, before.head.sha)) !== expectedHeadSha) {
         return refuse(
           "head_moved",
           `The head of #${number} is ${before.head.sha}, not the expected ${expectedHeadSha}.`,
@@ -77,7 +77,14 @@ export async function mergePullRequest(
     const names = failing.map((check) => `${check.name} (${check.conclusion ?? check.status})`).join(", ");
     return refuse("ci_not_green", `CI on ${expectedHeadSha} is ${ci.state}: ${names}.`);
   }
-  if (await context.hasMergeQueue(context.base)) return viaQueue(context, request);
+  if (await context.hasMergeQueue(context.base)) {
+    return viaQueue(context, {
+      number,
+      expectedHeadSha: testedSha,
+      requestedHeadSha: expectedHeadSha,
+      maxWaitMs: request.maxWaitMs,
+    });
+  }
 
   const startedMs = context.now();
   const remainingMs = () => Math.max(0, request.maxWaitMs - (context.now() - startedMs));

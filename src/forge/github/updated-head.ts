@@ -82,8 +82,7 @@ export async function updateWithBase(
       });
     context.memory.remember(pullRequestView(data));
     if (data.head.sha !== expectedHeadSha) {
-      const parents = await firstParentOf(context, data.head.sha);
-      if (parents !== expectedHeadSha) {
+      if ((await headBeforeBaseMerge(context, context.base, data.head.sha)) !== expectedHeadSha) {
         return {
           isMerged: false,
           reason: "head_moved",
@@ -105,12 +104,35 @@ export async function updateWithBase(
   }
 }
 
-export async function firstParentOf(context: PullRequestContext, sha: string): Promise<string | null> {
+/**
+ * The head `sha` was made from, when `sha` is the base merged into it (what update-branch makes:
+ * first parent the old head, second parent a commit of the base); else null. Checked by shape,
+ * not by message: a merge of anything else is not a merge result of the base.
+ */
+export async function headBeforeBaseMerge(
+  context: PullRequestContext,
+  base: string,
+  sha: string,
+): Promise<string | null> {
+  let parents: { sha: string }[];
   try {
-    const { data } = await context.client.rest.git.getCommit({ ...context.repository, commit_sha: sha });
-    return data.parents[0]?.sha ?? null;
+    ({ parents } = (
+      await context.client.rest.git.getCommit({ ...context.repository, commit_sha: sha })
+    ).data);
   } catch (error) {
     throw describeRequestFailure(error, `read the commit ${sha}`);
+  }
+  const [head, merged] = parents;
+  if (parents.length !== 2 || !head || !merged) return null;
+  try {
+    const { data } = await context.client.rest.repos.compareCommitsWithBasehead({
+      ...context.repository,
+      basehead: `${base}...${merged.sha}`,
+      per_page: 1,
+    });
+    return data.ahead_by === 0 ? head.sha : null;
+  } catch (error) {
+    throw describeRequestFailure(error, `compare ${merged.sha} with ${base}`);
   }
 }
 
