@@ -137,24 +137,24 @@ describe("supervise on the github forge, against a loopback GitHub", () => {
     expect(Number(accepted?.forge_requests)).toBeGreaterThan(0);
 
     // What GitHub charges the rate limit for (every answer but a 304): the run's preparation, then
-    // at most 12 for the workstream. Check runs and statuses are read in parallel, hence sorted.
+    // at most 11 for the workstream. Check runs and statuses are read in parallel, hence sorted.
     const counted = exchanges
       .filter((exchange) => exchange.status !== 304)
       .map((exchange) => `${exchange.method} ${exchange.template} ${exchange.status}`);
     expect(counted.sort()).toEqual(
       [
-        // prepare: the repository, the base branch, the plan's issue
+        // prepare: the repository, the base branch and its merge queue, the plan's issue
         "GET /repos/{owner}/{repo} 200",
         "GET /repos/{owner}/{repo}/git/ref/{ref} 200",
+        "POST /graphql 200",
         "GET /repos/{owner}/{repo}/issues/{issue_number} 200",
         // open_pull_request: look for one, create it
         "GET /repos/{owner}/{repo}/pulls 200",
         "POST /repos/{owner}/{repo}/pulls 201",
         // ci_status, then merge_pull_request on the pull request the forge opened: whether the
-        // base has a merge queue, whether the head holds the base, then the merge pinned to it
+        // head holds the base, then the merge pinned to it
         "GET /repos/{owner}/{repo}/commits/{ref}/check-runs 200",
         "GET /repos/{owner}/{repo}/commits/{ref}/status 200",
-        "POST /graphql 200",
         "GET /repos/{owner}/{repo}/compare/{basehead} 200",
         "PUT /repos/{owner}/{repo}/pulls/{pull_number}/merge 200",
         // the gates, after the claim: the PR, its merge commit on main, the issue and who closed it

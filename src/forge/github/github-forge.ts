@@ -118,6 +118,19 @@ export function createGithubForge(options: GithubForgeOptions): GithubForge {
   const ciStatus = (sha: string, request?: { isPolling?: boolean }): Promise<CiStatus> =>
     request?.isPolling ? ciPoller.poll(sha) : ciPoller.read(sha);
 
+  // Whether a branch has a merge queue is a repository setting, read once per process; a merge
+  // refused "through the merge queue" asks again.
+  const mergeQueues = new Map<string, Promise<boolean>>();
+  function branchHasMergeQueue(branch: string, request?: { isFresh?: boolean }): Promise<boolean> {
+    let known = mergeQueues.get(branch);
+    if (!known || request?.isFresh) {
+      known = hasMergeQueue(context, branch);
+      mergeQueues.set(branch, known);
+      known.catch(() => mergeQueues.delete(branch));
+    }
+    return known;
+  }
+
   async function baseSha(base: string): Promise<string> {
     try {
       const { data } = await client.rest.git.getRef({ ...repository, ref: `heads/${base}` });
@@ -158,6 +171,8 @@ export function createGithubForge(options: GithubForgeOptions): GithubForge {
       throw describeRequestFailure(error, `reach the repository ${slug}`);
     }
     await baseSha(options.base);
+    // Read once here rather than by the first merge: how every merge of the run lands.
+    await branchHasMergeQueue(options.base);
     await pusher.remoteUrl();
     const problems: string[] = [];
     for (const issue of request.issues) {
@@ -179,19 +194,6 @@ export function createGithubForge(options: GithubForgeOptions): GithubForge {
     }
     await pusher.push(request);
     memory.rememberPush(request.branch, request.sha);
-  }
-
-  // Whether a branch has a merge queue is a repository setting, read once per process; a merge
-  // refused "through the merge queue" asks again.
-  const mergeQueues = new Map<string, Promise<boolean>>();
-  function branchHasMergeQueue(branch: string, request?: { isFresh?: boolean }): Promise<boolean> {
-    let known = mergeQueues.get(branch);
-    if (!known || request?.isFresh) {
-      known = hasMergeQueue(context, branch);
-      mergeQueues.set(branch, known);
-      known.catch(() => mergeQueues.delete(branch));
-    }
-    return known;
   }
 
   const waitForCi = (sha: string, maxWaitMs: number): Promise<CiStatus> =>

@@ -1167,9 +1167,11 @@ describe("preparing", () => {
       const { fake, forge } = setup({ userRepository });
       fake.addIssue({ number: 12, title: "The parser drops the last line" });
       await forge.prepare({ issues: [{ number: 12, title: "The parser drops the last line" }] });
+      // The GraphQL POST is a query: whether the base takes changes through a merge queue.
       expect(templatesOf(fake)).toEqual([
         "GET /repos/{owner}/{repo} 200",
         "GET /repos/{owner}/{repo}/git/ref/{ref} 200",
+        "POST /graphql 200",
         "GET /repos/{owner}/{repo}/issues/{issue_number} 200",
       ]);
     } finally {
