@@ -137,7 +137,7 @@ describe("supervise on the github forge, against a loopback GitHub", () => {
     expect(Number(accepted?.forge_requests)).toBeGreaterThan(0);
 
     // What GitHub charges the rate limit for (every answer but a 304): the run's preparation, then
-    // at most 11 for the workstream. Check runs and statuses are read in parallel, hence sorted.
+    // at most 10 for the workstream. Check runs and statuses are read in parallel, hence sorted.
     const counted = exchanges
       .filter((exchange) => exchange.status !== 304)
       .map((exchange) => `${exchange.method} ${exchange.template} ${exchange.status}`);
@@ -151,11 +151,10 @@ describe("supervise on the github forge, against a loopback GitHub", () => {
         // open_pull_request: look for one, create it
         "GET /repos/{owner}/{repo}/pulls 200",
         "POST /repos/{owner}/{repo}/pulls 201",
-        // ci_status, then merge_pull_request on the pull request the forge opened: whether the
-        // head holds the base, then the merge pinned to it
+        // ci_status, then merge_pull_request on the pull request the forge opened, pinned to the
+        // head, which holds the base (its tip read again, unchanged: a free 304)
         "GET /repos/{owner}/{repo}/commits/{ref}/check-runs 200",
         "GET /repos/{owner}/{repo}/commits/{ref}/status 200",
-        "GET /repos/{owner}/{repo}/compare/{basehead} 200",
         "PUT /repos/{owner}/{repo}/pulls/{pull_number}/merge 200",
         // the gates, after the claim: the PR, its merge commit on main, the issue and who closed it
         "GET /repos/{owner}/{repo}/pulls 200",

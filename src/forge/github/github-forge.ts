@@ -28,6 +28,7 @@ import {
   openOrUpdatePullRequest,
 } from "./pull-requests.ts";
 import { createRevertBranch } from "./revert-branch.ts";
+import { commitsBehindBase } from "./updated-head.ts";
 
 export interface GithubForgeOptions {
   owner: string;
@@ -103,6 +104,8 @@ export function createGithubForge(options: GithubForgeOptions): GithubForge {
     environment: options.environment ?? {},
   });
   const memory = createPullRequestMemory();
+  /** The repository each head this process pushed came from. */
+  const pushedFrom = new Map<string, string>();
   const context = { client, repository, sleep, retryAfterBaseValueMs, memory };
   const timing = { ...defaultCiSettleTiming, ...options.ciSettleTiming };
   // Forge operations that read, then write (find-or-create, merge after a CI check) run one at a
@@ -194,6 +197,23 @@ export function createGithubForge(options: GithubForgeOptions): GithubForge {
     }
     await pusher.push(request);
     memory.rememberPush(request.branch, request.sha);
+    pushedFrom.set(request.sha, request.fromRepository);
+    if (pushedFrom.size > 1000) pushedFrom.delete(pushedFrom.keys().next().value as string);
+  }
+
+  /**
+   * A head this process pushed is checked against the base's tip in the repository it came from
+   * (the tip's read is a free 304 while the base stands still); a tip that repository lacks, or a
+   * head pushed by someone else, is compared on GitHub.
+   */
+  async function isUpToDateWithBase(sha: string): Promise<boolean> {
+    const repository = pushedFrom.get(sha);
+    if (repository) {
+      const tip = await baseSha(options.base);
+      const isAncestor = await pusher.isAncestor({ repository, ancestor: tip, descendant: sha });
+      if (isAncestor !== null) return isAncestor;
+    }
+    return (await commitsBehindBase(context, options.base, sha)) === 0;
   }
 
   const waitForCi = (sha: string, maxWaitMs: number): Promise<CiStatus> =>
@@ -213,6 +233,7 @@ export function createGithubForge(options: GithubForgeOptions): GithubForge {
         now: () => options.clock.now(),
         ciStatus: (sha) => ciPoller.read(sha),
         waitForCi,
+        isUpToDateWithBase,
         hasMergeQueue: branchHasMergeQueue,
         pollIntervalMs: { initial: timing.initialIntervalMs, max: timing.maxIntervalMs },
       },

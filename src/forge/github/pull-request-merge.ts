@@ -11,7 +11,6 @@ import { describeRequestFailure, githubMessage, isRequestError } from "./github-
 import { type MergeQueueContext, mergeThroughQueue } from "./merge-queue.ts";
 import { type PullRequestContext, pullRequestView } from "./pull-requests.ts";
 import {
-  commitsBehindBase,
   headBeforeBaseMerge,
   judgeTestedHead,
   type UpdatedHeadContext,
@@ -90,7 +89,7 @@ export async function mergePullRequest(
   const remainingMs = () => Math.max(0, request.maxWaitMs - (context.now() - startedMs));
   let landing: Landing | null = null;
   for (let round = 0; landing === null; round += 1) {
-    if ((await commitsBehindBase(context, context.base, testedSha)) > 0) {
+    if (!(await context.isUpToDateWithBase(testedSha))) {
       if (round >= maxUpdateRounds) {
         return refuse(
           "not_mergeable",

@@ -12,6 +12,8 @@ type Refusal = Extract<MergeResult, { isMerged: false }>;
 
 export interface UpdatedHeadContext extends PullRequestContext {
   base: string;
+  /** Does `sha` hold the base's tip (nothing to update)? */
+  isUpToDateWithBase(sha: string): Promise<boolean>;
   now(): number;
   /** Waits at most `maxWaitMs` for CI on `sha` to settle (the forge's shared poll schedule). */
   waitForCi(sha: string, maxWaitMs: number): Promise<CiStatus>;
