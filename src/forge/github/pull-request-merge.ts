@@ -11,6 +11,7 @@ import { describeRequestFailure, githubMessage, isRequestError } from "./github-
 import { type MergeQueueContext, mergeThroughQueue } from "./merge-queue.ts";
 import { type PullRequestContext, pullRequestView } from "./pull-requests.ts";
 import {
+  conflict,
   headBeforeBaseMerge,
   judgeTestedHead,
   type UpdatedHeadContext,
@@ -55,7 +56,7 @@ export async function mergePullRequest(
     }
     if (before.state !== "open") return refuse("not_mergeable", `Pull request #${number} is closed.`);
     if (before.mergeable === false && before.mergeable_state === "dirty") {
-      return conflictRefusal(number, context.base);
+      return conflict(number, context.base, "GitHub finds it not mergeable");
     }
     if (before.head.sha !== expectedHeadSha) {
       // An earlier attempt (perhaps of a process since restarted) updated it with the base.
@@ -190,15 +191,6 @@ async function mergePinned(
     }
     throw describeRequestFailure(error, `merge pull request #${number}`);
   }
-}
-
-function conflictRefusal(number: number, base: string): Refusal {
-  return {
-    isMerged: false,
-    reason: "conflict",
-    message: `Pull request #${number} conflicts with ${base}: merge ${base} into it and resolve the conflicts. GitHub does not say which files conflict.`,
-    conflictingFiles: [],
-  };
 }
 
 interface PullState {

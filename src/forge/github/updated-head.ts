@@ -153,6 +153,10 @@ export function judgeTestedHead(
   ci: CiStatus,
 ): { landing: Landing } | Refusal {
   const { number, testedSha } = request;
+  const what =
+    testedSha === request.requestedHeadSha
+      ? `the head of #${number}, which holds the base`
+      : `#${number} updated with the base`;
   const failing = ci.checks.filter(
     (check) =>
       check.status !== "completed" || !["success", "neutral", "skipped"].includes(check.conclusion ?? ""),
@@ -178,13 +182,13 @@ export function judgeTestedHead(
     return {
       isMerged: false,
       reason: "ci_not_green",
-      message: `CI on ${testedSha}, #${number} updated with the base, is still pending after ${Math.round(request.waitedMs / 60_000)} minutes: ${tails.join(", ")}.`,
+      message: `CI on ${testedSha}, ${what}, is still pending after ${Math.round(request.waitedMs / 60_000)} minutes: ${tails.join(", ")}.`,
     };
   }
   return {
     isMerged: false,
     reason: "merge_result_failed",
-    message: `CI failed on ${testedSha}, #${number} updated with the base: ${tails.join("\n")}`,
+    message: `CI failed on ${testedSha}, ${what}: ${tails.join("\n")}`,
     mergeResult: { testedSha, ciDetailsUrl, batch: [number] },
   };
 }
