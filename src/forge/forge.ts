@@ -38,6 +38,11 @@ export interface Landing {
   ciDetailsUrl: string | null;
   /** Every pull request tested together, this one included, in the order they landed. */
   batch: number[];
+  /**
+   * The head the supervisor asked to land, when the forge moved the head itself (GitHub's
+   * update-branch merges the base into it): `testedSha` then has it as its first parent.
+   */
+  requestedHeadSha?: string;
 }
 
 export type CheckConclusion =

@@ -143,14 +143,16 @@ describe("supervise on the github forge, against a loopback GitHub", () => {
       .map((exchange) => `${exchange.method} ${exchange.template} ${exchange.status}`);
     expect(counted.sort()).toEqual(
       [
-        // prepare: the repository, the base branch, the plan's issue
+        // prepare: the repository, the base branch and its merge queue, the plan's issue
         "GET /repos/{owner}/{repo} 200",
         "GET /repos/{owner}/{repo}/git/ref/{ref} 200",
+        "POST /graphql 200",
         "GET /repos/{owner}/{repo}/issues/{issue_number} 200",
         // open_pull_request: look for one, create it
         "GET /repos/{owner}/{repo}/pulls 200",
         "POST /repos/{owner}/{repo}/pulls 201",
-        // ci_status, then merge_pull_request on the pull request the forge opened
+        // ci_status, then merge_pull_request on the pull request the forge opened, pinned to the
+        // head, which holds the base (its tip read again, unchanged: a free 304)
         "GET /repos/{owner}/{repo}/commits/{ref}/check-runs 200",
         "GET /repos/{owner}/{repo}/commits/{ref}/status 200",
         "PUT /repos/{owner}/{repo}/pulls/{pull_number}/merge 200",

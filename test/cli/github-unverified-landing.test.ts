@@ -98,7 +98,11 @@ describe("an unverified landing on GitHub", () => {
       exchange.template?.endsWith("/git/commits/{commit_sha}"),
     );
     expect(templates(revertCreated)).toEqual([
+      // how the pull request landed, read by the gates: the merge commit, then the head
       "GET /repos/{owner}/{repo}/git/commits/{commit_sha} 200",
+      "GET /repos/{owner}/{repo}/git/commits/{commit_sha} 200",
+      // the revert: the merge commit again (unchanged), and the commit whose tree it restores
+      "GET /repos/{owner}/{repo}/git/commits/{commit_sha} 304",
       "GET /repos/{owner}/{repo}/git/commits/{commit_sha} 200",
       "POST /repos/{owner}/{repo}/git/commits 201",
       "POST /repos/{owner}/{repo}/git/refs 201",

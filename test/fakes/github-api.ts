@@ -15,6 +15,7 @@ import {
   pageOf,
   type Route,
 } from "./github-http.ts";
+import { type CiPlan, createMergeQueueFake } from "./github-merge-queue.ts";
 import {
   basicError,
   type CheckRunRecord,
@@ -30,6 +31,7 @@ import {
   issue,
   issueComment,
   type PullRecord,
+  pullNodeId,
   pullRequest,
   pullRequestSimple,
   type RepositoryRecord,
@@ -100,7 +102,16 @@ export function createGithubFake(options: GithubFakeOptions) {
     checkRunHeaders: {} as Record<string, string>,
     /** The repository setting "Automatically delete head branches": a merge deletes the head branch. */
     deletesHeadBranchOnMerge: false,
+    /**
+     * CI on the commits GitHub makes itself (update-branch merges, merge groups): the check runs
+     * it starts, queued, and how each ends when the test calls `runCi()`. None by default.
+     */
+    ci: null as CiPlan | null,
   };
+  /** Pull requests that no longer apply to their base: GitHub shows them dirty. */
+  const conflicting = new Set<number>();
+  /** The conclusion each automated check run ends with at `runCi()`. */
+  const plannedRuns = new Map<CheckRunRecord, { conclusion: "success" | "failure"; summary?: string }>();
 
   function addCommit(input: { parents: string[]; message: string; sha?: string; treeSha?: string }): string {
     const sha =
@@ -130,6 +141,67 @@ export function createGithubFake(options: GithubFakeOptions) {
     }
     return false;
   }
+
+  function reachable(from: string): Set<string> {
+    const seen = new Set<string>();
+    const queue = [from];
+    while (queue.length > 0) {
+      const sha = queue.shift() as string;
+      if (seen.has(sha)) continue;
+      seen.add(sha);
+      queue.push(...(commits.get(sha)?.parents ?? []));
+    }
+    return seen;
+  }
+
+  /** GitHub's mergeability of an open pull request: dirty on a conflict, behind when the base moved. */
+  function refreshMergeState(pull: PullRecord): void {
+    if (pull.state !== "open") return;
+    pull.headSha = branches.get(pull.head) ?? pull.headSha;
+    const baseSha = branches.get(pull.base) ?? pull.baseSha;
+    pull.baseSha = baseSha;
+    if (conflicting.has(pull.number)) {
+      Object.assign(pull, { mergeable: false, mergeableState: "dirty" });
+    } else if (!isAncestor(baseSha, pull.headSha)) {
+      Object.assign(pull, { mergeable: true, mergeableState: "behind" });
+    } else if (pull.mergeableState === "behind") {
+      Object.assign(pull, { mergeable: true, mergeableState: "clean" });
+    }
+  }
+
+  function startChecks(sha: string, kind: "updated_head" | "merge_group", pullRequest: number): void {
+    for (const planned of state.ci?.({ sha, kind, pullRequest }) ?? []) {
+      const run: CheckRunRecord = {
+        id: newId(),
+        sha,
+        name: planned.name,
+        status: "queued",
+        conclusion: null,
+        startedAt: null,
+        completedAt: null,
+        checkSuiteId: 5_000_002,
+        outputTitle: null,
+        outputSummary: null,
+      };
+      checkRuns.push(run);
+      plannedRuns.set(run, planned);
+    }
+  }
+
+  const mergeQueue = createMergeQueueFake({
+    pulls,
+    branches,
+    botUser,
+    timestamp,
+    addCommit,
+    startChecks,
+    checkRunsOn: (sha) => checkRuns.filter((run) => run.sha === sha),
+    isConflicting: (pull) => conflicting.has(pull.number),
+    fastForward: (pull, landedSha, actor) => {
+      land(pull, "merge", actor, undefined, landedSha);
+    },
+    nodeIdOf: pullNodeId,
+  });
 
   const ok = (body: unknown, headers?: Record<string, string>): FakeResponse => ({
     status: 200,
@@ -290,15 +362,22 @@ export function createGithubFake(options: GithubFakeOptions) {
         const baseCommit = commits.get(baseSha);
         const headCommit = commits.get(headSha);
         if (!baseCommit || !headCommit) return notFound();
+        const fromBase = reachable(baseSha);
+        const fromHead = reachable(headSha);
+        const ahead = [...fromHead]
+          .filter((sha) => !fromBase.has(sha))
+          .map((sha) => commits.get(sha) as CommitRecord);
+        const behindBy = [...fromBase].filter((sha) => !fromHead.has(sha)).length;
         const status =
           baseSha === headSha
             ? "identical"
-            : isAncestor(headSha, baseSha)
+            : ahead.length === 0
               ? "behind"
-              : isAncestor(baseSha, headSha)
+              : behindBy === 0
                 ? "ahead"
                 : "diverged";
-        const ahead = status === "ahead" ? [headCommit] : [];
+        // The nearest common commit, walking back from the head.
+        const mergeBase = [...fromHead].find((sha) => fromBase.has(sha));
         return ok(
           commitComparison(
             site,
@@ -307,11 +386,11 @@ export function createGithubFake(options: GithubFakeOptions) {
               base: baseName,
               head,
               baseCommit,
-              mergeBaseCommit: status === "behind" ? headCommit : baseCommit,
+              mergeBaseCommit: commits.get(mergeBase ?? baseSha) as CommitRecord,
               status,
               aheadBy: ahead.length,
-              behindBy: status === "behind" ? 1 : 0,
-              commits: ahead,
+              behindBy,
+              commits: ahead.reverse(),
             },
             botUser,
           ),
@@ -332,8 +411,7 @@ export function createGithubFake(options: GithubFakeOptions) {
           .filter((pull) => !base || pull.base === base)
           .sort((left, right) => right.number - left.number);
         // An open pull request's head follows its branch, in the list as in GET /pulls/{n}.
-        for (const pull of matching)
-          if (pull.state === "open") pull.headSha = branches.get(pull.head) ?? pull.headSha;
+        for (const pull of matching) refreshMergeState(pull);
         const page = pageOf(request, matching, linkBase);
         return ok(
           page.items.map((pull) => pullRequestSimple(site, repositoryRecord, pull)),
@@ -424,7 +502,7 @@ export function createGithubFake(options: GithubFakeOptions) {
       handle: (request) => {
         const pull = pullOf(request);
         if (!pull) return notFound();
-        if (pull.state === "open") pull.headSha = branches.get(pull.head) ?? pull.headSha;
+        refreshMergeState(pull);
         return ok(pullRequest(site, repositoryRecord, pull));
       },
     },
@@ -448,6 +526,11 @@ export function createGithubFake(options: GithubFakeOptions) {
       method: "PUT",
       template: "/repos/{owner}/{repo}/pulls/{pull_number}/merge",
       handle: (request) => mergeRoute(request),
+    },
+    {
+      method: "PUT",
+      template: "/repos/{owner}/{repo}/pulls/{pull_number}/update-branch",
+      handle: (request) => updateBranchRoute(request),
     },
     {
       method: "GET",
@@ -591,6 +674,39 @@ export function createGithubFake(options: GithubFakeOptions) {
     });
   }
 
+  /** GitHub's "Update branch": merges the base into the head, then answers 202 at once. */
+  function updateBranchRoute(request: FakeRequest): FakeResponse {
+    const pull = pullOf(request);
+    if (!pull) return notFound();
+    const body = bodyOf(request) as { expected_head_sha?: string };
+    refreshMergeState(pull);
+    const unprocessable = (message: string): FakeResponse => ({
+      status: 422,
+      body: basicError(message, 422),
+    });
+    if (pull.state !== "open") return unprocessable("Pull request is not open");
+    if (body.expected_head_sha !== undefined && body.expected_head_sha !== pull.headSha) {
+      return unprocessable("expected head sha didn't match current head ref.");
+    }
+    if (conflicting.has(pull.number)) return unprocessable("merge conflict between base and head");
+    if (pull.mergeableState === "behind") {
+      const updated = addCommit({
+        parents: [pull.headSha, pull.baseSha],
+        message: `Merge branch '${pull.base}' into ${pull.head}`,
+      });
+      branches.set(pull.head, updated);
+      refreshMergeState(pull);
+      startChecks(updated, "updated_head", pull.number);
+    }
+    return {
+      status: 202,
+      body: {
+        message: "Updating pull request branch.",
+        url: `${site.webUrl}/repos/${options.owner}/${options.repo}/pulls/${pull.number}`,
+      },
+    };
+  }
+
   function mergeRoute(request: FakeRequest): FakeResponse {
     const pull = pullOf(request);
     if (!pull) return notFound();
@@ -616,6 +732,9 @@ export function createGithubFake(options: GithubFakeOptions) {
         },
       };
     }
+    if (mergeQueue.hasQueue(pull.base)) {
+      return refuse("Repository rule violations found\n\nChanges must be made through the merge queue\n\n");
+    }
     const refusal = state.mergeRefusal?.(pull) ?? null;
     if (refusal) {
       pull.mergeableState = refusal.mergeableState ?? "blocked";
@@ -627,15 +746,24 @@ export function createGithubFake(options: GithubFakeOptions) {
   }
 
   /** What a merge does, whoever clicks: one commit on the base, the pull request closed, its issues too. */
-  function land(pull: PullRecord, method: string, actor: UserRecord, commitTitle?: string): string {
+  function land(
+    pull: PullRecord,
+    method: string,
+    actor: UserRecord,
+    commitTitle?: string,
+    /** A merge queue's merge group, made already: the base fast-forwards to it. */
+    landedSha?: string,
+  ): string {
     const headSha = branches.get(pull.head) ?? pull.headSha;
     const baseSha = branches.get(pull.base) ?? pull.baseSha;
-    const mergeSha = addCommit({
-      parents: method === "merge" ? [baseSha, headSha] : [baseSha],
-      message: commitTitle ?? `${pull.title} (#${pull.number})`,
-      // A squash's tree is the head's when the head is up to date with the base, as here.
-      ...(method === "merge" ? {} : { treeSha: commits.get(headSha)?.treeSha }),
-    });
+    const mergeSha =
+      landedSha ??
+      addCommit({
+        parents: method === "merge" ? [baseSha, headSha] : [baseSha],
+        message: commitTitle ?? `${pull.title} (#${pull.number})`,
+        // A squash's tree is the head's when the head is up to date with the base, as here.
+        ...(method === "merge" ? {} : { treeSha: commits.get(headSha)?.treeSha }),
+      });
     branches.set(pull.base, mergeSha);
     if (state.deletesHeadBranchOnMerge) branches.delete(pull.head);
     const now = timestamp();
@@ -663,6 +791,7 @@ export function createGithubFake(options: GithubFakeOptions) {
     owner: options.owner,
     repo: options.repo,
     routes,
+    graphql: (request) => mergeQueue.answer(request, http.violations),
     now: () => options.clock.now(),
   });
 
@@ -833,6 +962,31 @@ export function createGithubFake(options: GithubFakeOptions) {
     },
     intercept(interception: Omit<Interception, "times"> & { times?: number }): void {
       http.intercept(interception);
+    },
+    /** The branch takes changes only through its merge queue (a ruleset); REST merges into it are refused. */
+    enableMergeQueue(branch = repositoryRecord.defaultBranch): void {
+      mergeQueue.enable(branch);
+    },
+    mergeQueue,
+    enqueueByHand: (number: number) => mergeQueue.enqueueByHand(number),
+    /** The pull request no longer applies to its base (someone changed the same lines there). */
+    markConflicting(number: number): void {
+      conflicting.add(number);
+    },
+    /** CI finishes every check run the fake started itself, as planned; the merge queue moves on. */
+    runCi(): void {
+      for (const [run, planned] of plannedRuns) {
+        if (run.status === "completed") continue;
+        Object.assign(run, {
+          status: "completed",
+          conclusion: planned.conclusion,
+          startedAt: run.startedAt ?? timestamp(),
+          completedAt: timestamp(),
+          outputTitle: planned.conclusion === "success" ? "Passed" : "Failed",
+          outputSummary: planned.summary ?? null,
+        });
+      }
+      mergeQueue.advance();
     },
     /** Fails the test when any request or response broke GitHub's description or the fake's invariants. */
     assertHealthy(): void {

@@ -66,6 +66,23 @@ function templatePattern(template: string): { pattern: RegExp; names: string[] }
   return { pattern: new RegExp(`^${source}$`), names };
 }
 
+/** A GraphQL request as GitHub receives it at `/graphql` (GitHub Enterprise: `/api/graphql`). */
+export interface GraphqlRequest {
+  query: string;
+  variables: Record<string, unknown>;
+}
+
+/** GitHub's GraphQL envelope: 200 with `data`, and `errors` when a field or mutation was refused. */
+export interface GraphqlResponse {
+  data: Record<string, unknown> | null;
+  errors?: {
+    type?: string;
+    path?: (string | number)[];
+    locations?: { line: number; column: number }[];
+    message: string;
+  }[];
+}
+
 export interface GithubHttpOptions {
   apiUrl: string;
   token: string;
@@ -73,12 +90,19 @@ export interface GithubHttpOptions {
   owner: string;
   repo: string;
   routes: Route[];
+  /** Answers POST /graphql; without it the fake has no GraphQL API. */
+  graphql?: (request: GraphqlRequest) => GraphqlResponse;
   now: () => number;
 }
 
 export function createGithubHttp(options: GithubHttpOptions) {
   const openApi = githubOpenApi();
   const apiPath = new URL(options.apiUrl).pathname.replace(/\/$/, "");
+  // Octokit's rule: https://HOST/api/v3 serves GraphQL at https://HOST/api/graphql.
+  const graphqlPath = /\/api\/v3$/.test(apiPath)
+    ? apiPath.replace(/\/v3$/, "/graphql")
+    : `${apiPath}/graphql`;
+  const apiOrigin = new URL(options.apiUrl).origin;
   const compiled = options.routes.map((route) => ({ route, ...templatePattern(route.template) }));
   const exchanges: RecordedExchange[] = [];
   const violations: string[] = [];
@@ -128,8 +152,62 @@ export function createGithubHttp(options: GithubHttpOptions) {
     }
   }
 
+  /** Whether `request` is for this fake's REST or GraphQL API (msw matches the whole origin). */
+  function isForApi(request: Request): boolean {
+    const { pathname } = new URL(request.url);
+    return pathname === graphqlPath || pathname === apiPath || pathname.startsWith(`${apiPath}/`);
+  }
+
+  async function answerGraphql(request: Request): Promise<Response> {
+    checkInvariants(request);
+    const text = await request.text();
+    const body = (text === "" ? null : JSON.parse(text)) as { query?: unknown; variables?: unknown } | null;
+    const headers = { ...commonHeaders(), "x-ratelimit-resource": "graphql" };
+    const record = (status: number) =>
+      exchanges.push({
+        method: "POST",
+        url: request.url,
+        template: "/graphql",
+        authorization: request.headers.get("authorization"),
+        ifNoneMatch: null,
+        body,
+        status,
+        atMs: options.now(),
+      });
+    if (request.method.toUpperCase() !== "POST" || typeof body?.query !== "string") {
+      violations.push(`GraphQL takes a POST with a query, got ${request.method} ${text.slice(0, 80)}`);
+      record(400);
+      return HttpResponse.json({ message: "Problems parsing JSON" }, { status: 400, headers });
+    }
+    if (!options.graphql) {
+      violations.push("the fake has no GraphQL API, but the forge sent a GraphQL request");
+      record(404);
+      return HttpResponse.json(basicError("Not Found", 404), { status: 404, headers });
+    }
+    const variables = (body.variables ?? {}) as Record<string, unknown>;
+    const interception = interceptions.find(
+      (candidate) => candidate.method === "POST" && candidate.path.test("/graphql") && candidate.times > 0,
+    );
+    if (interception) interception.times -= 1;
+    if (interception?.response) {
+      record(interception.response.status);
+      return HttpResponse.json(interception.response.body as Record<string, unknown>, {
+        status: interception.response.status,
+        headers: { ...headers, ...interception.response.headers },
+      });
+    }
+    const response = options.graphql({ query: body.query, variables });
+    if (interception) {
+      record(0);
+      return HttpResponse.error();
+    }
+    record(200);
+    return HttpResponse.json(response as unknown as Record<string, unknown>, { status: 200, headers });
+  }
+
   async function answer(request: Request): Promise<Response> {
     const url = new URL(request.url);
+    if (url.pathname === graphqlPath) return answerGraphql(request);
     const path = url.pathname.slice(apiPath.length);
     const method = request.method.toUpperCase();
     const text = method === "GET" || method === "HEAD" ? "" : await request.text();
@@ -210,7 +288,8 @@ export function createGithubHttp(options: GithubHttpOptions) {
   }
 
   return {
-    handler: http.all(`${options.apiUrl.replace(/\/$/, "")}/*`, ({ request }) => handle(request)),
+    // The whole origin: GitHub Enterprise's GraphQL endpoint lies outside the REST prefix.
+    handler: http.all(`${apiOrigin}/*`, ({ request }) => (isForApi(request) ? handle(request) : undefined)),
     /** The same answers without msw, for a real server (github-loopback.ts) a child process can reach. */
     respond: handle,
     exchanges,

@@ -317,6 +317,11 @@ function pullLinks(site: Site, record: RepositoryRecord, pull: PullRecord) {
   };
 }
 
+/** A pull request's GraphQL node id, the same as its REST `node_id`. */
+export function pullNodeId(pull: PullRecord): string {
+  return nodeId("PR", pull.id);
+}
+
 /** The `pull-request-simple` schema: what lists of pull requests hold. */
 export function pullRequestSimple(site: Site, record: RepositoryRecord, pull: PullRecord) {
   const branch = (ref: string, sha: string) => ({

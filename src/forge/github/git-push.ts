@@ -26,6 +26,8 @@ export interface GitPusher {
   push(request: { fromRepository: string; sha: string; branch: string }): Promise<void>;
   /** Fetches `branch` of the remote into `ref` of `intoRepository`; returns the SHA fetched. */
   fetch(request: { intoRepository: string; branch: string; ref: string }): Promise<string>;
+  /** Is `ancestor` in the history of `descendant`, as `repository` knows them; null when it lacks either. */
+  isAncestor(request: { repository: string; ancestor: string; descendant: string }): Promise<boolean | null>;
 }
 
 const defaultTimeoutMs = 10 * 60 * 1000;
@@ -143,5 +145,20 @@ export function createGitPusher(options: GitPushOptions): GitPusher {
     return resolved.stdout.trim();
   }
 
-  return { remoteUrl, push, fetch };
+  async function isAncestor(request: {
+    repository: string;
+    ancestor: string;
+    descendant: string;
+  }): Promise<boolean | null> {
+    const result = await git(
+      ["merge-base", "--is-ancestor", request.ancestor, request.descendant],
+      request.repository,
+    );
+    // 0: it is; 1: it is not; anything else (128: an unknown commit) says nothing.
+    if (result.exitCode === 0) return true;
+    if (result.exitCode === 1) return false;
+    return null;
+  }
+
+  return { remoteUrl, push, fetch, isAncestor };
 }

@@ -8,7 +8,7 @@
 import { setTimeout as sleepFor } from "node:timers/promises";
 import type { Clock } from "../../clock.ts";
 import { createSerialQueue } from "../../serial-queue.ts";
-import type { CiStatus, Forge, MergeResult, PullRequestComment } from "../forge.ts";
+import type { CiStatus, Forge, MergeResult, PullRequest, PullRequestComment } from "../forge.ts";
 import { createCiPoller } from "./ci-poller.ts";
 import { type Repository, readCiStatus } from "./ci-reader.ts";
 import { type CiSettleTiming, defaultCiSettleTiming, waitForCiSettled } from "./ci-settle.ts";
@@ -16,6 +16,8 @@ import { createGitPusher } from "./git-push.ts";
 import { createGithubClient, type GithubRequestInfo } from "./github-client.ts";
 import { describeRequestFailure, GithubForgeError, hasStatus } from "./github-forge-error.ts";
 import { closeIssue, getIssue, issueProblem } from "./issues.ts";
+import { withLanding } from "./landing.ts";
+import { hasMergeQueue } from "./merge-queue.ts";
 import { upsertPullRequestComment } from "./pull-request-comment.ts";
 import { createPullRequestMemory } from "./pull-request-memory.ts";
 import { mergePullRequest } from "./pull-request-merge.ts";
@@ -26,6 +28,7 @@ import {
   openOrUpdatePullRequest,
 } from "./pull-requests.ts";
 import { createRevertBranch } from "./revert-branch.ts";
+import { commitsBehindBase } from "./updated-head.ts";
 
 export interface GithubForgeOptions {
   owner: string;
@@ -54,10 +57,24 @@ export interface GithubForgeOptions {
   /** Pause between mutations; default 1000 ms, GitHub's guidance. Tests pass 0. */
   writeSpacingMs?: number;
   ciSettleTiming?: Partial<CiSettleTiming>;
+  /**
+   * How long a merge waits for CI on its merge result (the merge queue's merge group, or the head
+   * updated with the base) when the caller gives no bound; default an hour, forge.ci_wait_minutes'.
+   */
+  mergeWaitMs?: number;
+}
+
+export interface GithubMergeRequest {
+  number: number;
+  expectedHeadSha: string;
+  method?: "squash" | "merge" | "rebase";
+  /** The caller's CI wait (the workstream's ci_wait_minutes) for the merge result's CI. */
+  maxWaitMs?: number;
 }
 
 export interface GithubForge extends Forge {
   readonly kind: "github";
+  mergePullRequest(options: GithubMergeRequest): Promise<MergeResult>;
   commentOnPullRequest(options: {
     number: number;
     marker: string;
@@ -87,6 +104,8 @@ export function createGithubForge(options: GithubForgeOptions): GithubForge {
     environment: options.environment ?? {},
   });
   const memory = createPullRequestMemory();
+  /** The repository each head this process pushed came from. */
+  const pushedFrom = new Map<string, string>();
   const context = { client, repository, sleep, retryAfterBaseValueMs, memory };
   const timing = { ...defaultCiSettleTiming, ...options.ciSettleTiming };
   // Forge operations that read, then write (find-or-create, merge after a CI check) run one at a
@@ -101,6 +120,19 @@ export function createGithubForge(options: GithubForgeOptions): GithubForge {
   });
   const ciStatus = (sha: string, request?: { isPolling?: boolean }): Promise<CiStatus> =>
     request?.isPolling ? ciPoller.poll(sha) : ciPoller.read(sha);
+
+  // Whether a branch has a merge queue is a repository setting, read once per process; a merge
+  // refused "through the merge queue" asks again.
+  const mergeQueues = new Map<string, Promise<boolean>>();
+  function branchHasMergeQueue(branch: string, request?: { isFresh?: boolean }): Promise<boolean> {
+    let known = mergeQueues.get(branch);
+    if (!known || request?.isFresh) {
+      known = hasMergeQueue(context, branch);
+      mergeQueues.set(branch, known);
+      known.catch(() => mergeQueues.delete(branch));
+    }
+    return known;
+  }
 
   async function baseSha(base: string): Promise<string> {
     try {
@@ -142,6 +174,8 @@ export function createGithubForge(options: GithubForgeOptions): GithubForge {
       throw describeRequestFailure(error, `reach the repository ${slug}`);
     }
     await baseSha(options.base);
+    // Read once here rather than by the first merge: how every merge of the run lands.
+    await branchHasMergeQueue(options.base);
     await pusher.remoteUrl();
     const problems: string[] = [];
     for (const issue of request.issues) {
@@ -163,23 +197,60 @@ export function createGithubForge(options: GithubForgeOptions): GithubForge {
     }
     await pusher.push(request);
     memory.rememberPush(request.branch, request.sha);
+    pushedFrom.set(request.sha, request.fromRepository);
+    if (pushedFrom.size > 1000) pushedFrom.delete(pushedFrom.keys().next().value as string);
   }
 
-  async function merge(request: {
-    number: number;
-    expectedHeadSha: string;
-    method?: "squash" | "merge" | "rebase";
-  }): Promise<MergeResult> {
-    return mergePullRequest({ ...context, ciStatus: (sha) => ciPoller.read(sha) }, request);
+  /**
+   * A head this process pushed is checked against the base's tip in the repository it came from
+   * (the tip's read is a free 304 while the base stands still); a tip that repository lacks, or a
+   * head pushed by someone else, is compared on GitHub.
+   */
+  async function isUpToDateWithBase(sha: string): Promise<boolean> {
+    const repository = pushedFrom.get(sha);
+    if (repository) {
+      const tip = await baseSha(options.base);
+      const isAncestor = await pusher.isAncestor({ repository, ancestor: tip, descendant: sha });
+      if (isAncestor !== null) return isAncestor;
+    }
+    return (await commitsBehindBase(context, options.base, sha)) === 0;
+  }
+
+  const waitForCi = (sha: string, maxWaitMs: number): Promise<CiStatus> =>
+    waitForCiSettled({ sha, poller: ciPoller, clock: options.clock, sleep, timing, maxWaitMs });
+  const landingContext = {
+    ...context,
+    ciStatus: (sha: string) => ciPoller.read(sha),
+    hasMergeQueue: (branch: string) => branchHasMergeQueue(branch),
+  };
+  const landed = (pull: PullRequest): Promise<PullRequest> => withLanding(landingContext, pull);
+
+  async function merge(request: GithubMergeRequest): Promise<MergeResult> {
+    return mergePullRequest(
+      {
+        ...context,
+        base: options.base,
+        now: () => options.clock.now(),
+        ciStatus: (sha) => ciPoller.read(sha),
+        waitForCi,
+        isUpToDateWithBase,
+        hasMergeQueue: branchHasMergeQueue,
+        pollIntervalMs: { initial: timing.initialIntervalMs, max: timing.maxIntervalMs },
+      },
+      { ...request, maxWaitMs: request.maxWaitMs ?? options.mergeWaitMs ?? 60 * 60_000 },
+    );
   }
 
   return {
     kind: "github",
     prepare,
     push: (request) => exclusive(() => push(request)),
-    findPullRequest: (request) => findPullRequest(context, request),
+    findPullRequest: async (request) => {
+      const pull = await findPullRequest(context, request);
+      return pull && !request.mayReuseKnown ? landed(pull) : pull;
+    },
     openOrUpdatePullRequest: (request) => exclusive(() => openOrUpdatePullRequest(context, request)),
-    getPullRequest: (number) => getPullRequest(context, number),
+    getPullRequest: async (number) => landed(await getPullRequest(context, number)),
     ciStatus,
     mergePullRequest: (request) => exclusive(() => merge(request)),
     createRevertBranch: (request) =>

@@ -3,12 +3,13 @@
  * GitHub for what an earlier answer already said. Two kinds of facts live here:
  *
  * - Facts that never go stale: pull request #n was merged as commit M (a merge commit belongs to
- *   one merge forever); this process created #n, so no earlier supervisor commented on it.
+ *   one merge forever), after CI passed on the merge result T; this process created #n, so no
+ *   earlier supervisor commented on it.
  * - Last-seen views (a pull request, a marked comment's body), which can be stale after someone
  *   acts by hand. Only steps that check again where it matters read them (`mayReuseKnown`); gates
  *   never do.
  */
-import type { PullRequest } from "../forge.ts";
+import type { Landing, PullRequest } from "../forge.ts";
 
 export interface KnownComment {
   id: number;
@@ -29,6 +30,9 @@ export interface PullRequestMemory {
   rememberMerge(number: number, mergeCommitSha: string): void;
   /** The pull request merged as `commitSha`, when this process has seen that merge. */
   mergedAs(commitSha: string): number | undefined;
+  /** How merged pull request #number landed: a fact as lasting as its merge commit. */
+  rememberLanding(number: number, landing: Landing): void;
+  landingOf(number: number): Landing | undefined;
   rememberCreated(number: number): void;
   isCreatedHere(number: number): boolean;
   rememberComment(number: number, marker: string, comment: KnownComment): void;
@@ -47,6 +51,7 @@ export function createPullRequestMemory(): PullRequestMemory {
   const mergeCommits = new Map<string, number>();
   const createdHere = new Set<number>();
   const comments = new Map<string, KnownComment>();
+  const landings = new Map<number, Landing>();
   const headBaseKey = (head: string, base: string) => `${head}\n${base}`;
   const commentKey = (number: number, marker: string) => `${number}\n${marker}`;
 
@@ -85,6 +90,8 @@ export function createPullRequestMemory(): PullRequestMemory {
       if (pull) byHeadBase.delete(headBaseKey(pull.head, pull.base));
     },
     mergedAs: (commitSha) => mergeCommits.get(commitSha),
+    rememberLanding: (number, landing) => bounded(landings, number, landing),
+    landingOf: (number) => landings.get(number),
     rememberCreated(number) {
       createdHere.add(number);
       if (createdHere.size > maxEntries) {

@@ -1,28 +1,50 @@
 /**
- * Merging on GitHub so that what lands is what was checked: the merge names the head SHA the
- * caller saw (GitHub answers 409 when the branch moved since), is refused here while CI on that
- * head is not green, and a merge whose response was lost is recognized as done on the next look.
+ * Merging on GitHub so that what lands is what CI checked: the merge names the head SHA the caller
+ * saw (GitHub answers 409 when the branch moved since) and is refused while CI on that head is not
+ * green. What lands is a merge result CI passed on: the base branch's merge queue tests it when
+ * there is one (merge-queue.ts); otherwise a head behind the base is first updated with it and
+ * CI must pass on the updated head, to which the merge is pinned (updated-head.ts). A merge whose
+ * response was lost is recognized as done on the next look.
  */
-import type { CiStatus, MergeResult } from "../forge.ts";
+import type { Landing, MergeResult } from "../forge.ts";
 import { describeRequestFailure, githubMessage, isRequestError } from "./github-forge-error.ts";
+import { type MergeQueueContext, mergeThroughQueue } from "./merge-queue.ts";
 import { type PullRequestContext, pullRequestView } from "./pull-requests.ts";
+import {
+  conflict,
+  headBeforeBaseMerge,
+  judgeTestedHead,
+  type UpdatedHeadContext,
+  updateWithBase,
+} from "./updated-head.ts";
 
 type Refusal = Extract<MergeResult, { isMerged: false }>;
 type RefusalReason = Refusal["reason"];
 
-export interface MergeContext extends PullRequestContext {
-  ciStatus: (sha: string) => Promise<CiStatus>;
+export interface MergeContext extends MergeQueueContext, UpdatedHeadContext {
+  /** Does the base take changes only through its merge queue? `isFresh` asks GitHub again. */
+  hasMergeQueue(base: string, options?: { isFresh?: boolean }): Promise<boolean>;
 }
+
+/** The base may move again while CI runs on the updated head; after this many updates the merge is refused. */
+const maxUpdateRounds = 3;
 
 export async function mergePullRequest(
   context: MergeContext,
-  request: { number: number; expectedHeadSha: string; method?: "squash" | "merge" | "rebase" },
+  request: {
+    number: number;
+    expectedHeadSha: string;
+    method?: "squash" | "merge" | "rebase" | undefined;
+    /** How long the merge may wait for a merge result's CI (the queue, or the updated head). */
+    maxWaitMs: number;
+  },
 ): Promise<MergeResult> {
   const { number, expectedHeadSha } = request;
   const refuse = (reason: RefusalReason, message: string): Refusal => ({ isMerged: false, reason, message });
   // A pull request this process saw open at the expected head needs no look before the merge:
   // the merge names that head, and GitHub refuses it when the branch moved (409) or the pull
   // request was closed or merged since (405), which the look after a refusal then tells apart.
+  let testedSha = expectedHeadSha;
   const known = context.memory.knownByNumber(number);
   if (!(known?.state === "open" && known.headSha === expectedHeadSha)) {
     const before = await readPull(context, number);
@@ -33,11 +55,18 @@ export async function mergePullRequest(
       );
     }
     if (before.state !== "open") return refuse("not_mergeable", `Pull request #${number} is closed.`);
+    if (before.mergeable === false && before.mergeable_state === "dirty") {
+      return conflict(number, context.base, "GitHub finds it not mergeable");
+    }
     if (before.head.sha !== expectedHeadSha) {
-      return refuse(
-        "head_moved",
-        `The head of #${number} is ${before.head.sha}, not the expected ${expectedHeadSha}.`,
-      );
+      // An earlier attempt (perhaps of a process since restarted) updated it with the base.
+      if ((await headBeforeBaseMerge(context, context.base, before.head.sha)) !== expectedHeadSha) {
+        return refuse(
+          "head_moved",
+          `The head of #${number} is ${before.head.sha}, not the expected ${expectedHeadSha}.`,
+        );
+      }
+      testedSha = before.head.sha;
     }
   }
   const ci = await context.ciStatus(expectedHeadSha);
@@ -48,16 +77,88 @@ export async function mergePullRequest(
     const names = failing.map((check) => `${check.name} (${check.conclusion ?? check.status})`).join(", ");
     return refuse("ci_not_green", `CI on ${expectedHeadSha} is ${ci.state}: ${names}.`);
   }
+  if (await context.hasMergeQueue(context.base)) {
+    return viaQueue(context, {
+      number,
+      expectedHeadSha: testedSha,
+      requestedHeadSha: expectedHeadSha,
+      maxWaitMs: request.maxWaitMs,
+    });
+  }
 
+  const startedMs = context.now();
+  const remainingMs = () => Math.max(0, request.maxWaitMs - (context.now() - startedMs));
+  let landing: Landing | null = null;
+  for (let round = 0; landing === null; round += 1) {
+    if (!(await context.isUpToDateWithBase(testedSha))) {
+      if (round >= maxUpdateRounds) {
+        return refuse(
+          "not_mergeable",
+          `${context.base} moved ${maxUpdateRounds} times while CI ran on #${number} updated with it; merge it again later.`,
+        );
+      }
+      const updated = await updateWithBase(context, {
+        number,
+        expectedHeadSha: testedSha,
+        maxWaitMs: remainingMs(),
+      });
+      if ("reason" in updated) return updated;
+      testedSha = updated.updatedHeadSha;
+      const updatedCi = await context.waitForCi(testedSha, remainingMs());
+      const judged = judgeTestedHead(
+        { number, testedSha, requestedHeadSha: expectedHeadSha, waitedMs: context.now() - startedMs },
+        updatedCi,
+      );
+      if ("reason" in judged) return judged;
+      continue; // the base may have moved again while CI ran
+    }
+    const headCi = testedSha === expectedHeadSha ? ci : await context.ciStatus(testedSha);
+    const judged = judgeTestedHead(
+      { number, testedSha, requestedHeadSha: expectedHeadSha, waitedMs: context.now() - startedMs },
+      headCi,
+    );
+    if ("reason" in judged) return judged;
+    landing = judged.landing;
+  }
+  return mergePinned(context, { ...request, testedSha, landing });
+}
+
+async function viaQueue(
+  context: MergeContext,
+  request: { number: number; expectedHeadSha: string; requestedHeadSha?: string; maxWaitMs: number },
+): Promise<MergeResult> {
+  const { result, landing } = await mergeThroughQueue(context, request);
+  if (landing) context.memory.rememberLanding(request.number, landing);
+  return result;
+}
+
+/** The merge itself, at the head CI passed on, which already holds the base. */
+async function mergePinned(
+  context: MergeContext,
+  request: {
+    number: number;
+    expectedHeadSha: string;
+    testedSha: string;
+    landing: Landing;
+    method?: "squash" | "merge" | "rebase" | undefined;
+    maxWaitMs: number;
+  },
+): Promise<MergeResult> {
+  const { number, testedSha } = request;
+  const refuse = (reason: RefusalReason, message: string): Refusal => ({ isMerged: false, reason, message });
+  const landed = (mergeCommitSha: string): MergeResult => {
+    context.memory.rememberMerge(number, mergeCommitSha);
+    context.memory.rememberLanding(number, request.landing);
+    return { isMerged: true, mergeCommitSha };
+  };
   try {
     const { data } = await context.client.rest.pulls.merge({
       ...context.repository,
       pull_number: number,
-      sha: expectedHeadSha,
+      sha: testedSha,
       merge_method: request.method ?? "squash",
     });
-    context.memory.rememberMerge(number, data.sha);
-    return { isMerged: true, mergeCommitSha: data.sha };
+    return landed(data.sha);
   } catch (error) {
     if (isRequestError(error) && error.status === 409) {
       return refuse("head_moved", `GitHub refused to merge #${number}: ${githubMessage(error)}`);
@@ -65,9 +166,8 @@ export async function mergePullRequest(
     // Whatever the failure, the merge may have happened (a retried request whose first response
     // was lost is then refused as not mergeable): GitHub's pull request says.
     const after = await readPull(context, number);
-    if (after.merged && after.head.sha === expectedHeadSha && after.merge_commit_sha) {
-      context.memory.rememberMerge(number, after.merge_commit_sha);
-      return { isMerged: true, mergeCommitSha: after.merge_commit_sha };
+    if (after.merged && after.head.sha === testedSha && after.merge_commit_sha) {
+      return landed(after.merge_commit_sha);
     }
     if (after.merged) {
       return refuse(
@@ -77,7 +177,17 @@ export async function mergePullRequest(
     }
     if (after.state !== "open") return refuse("not_mergeable", `Pull request #${number} is closed.`);
     if (isRequestError(error) && (error.status === 405 || error.status === 422)) {
-      return classifyRefusal(number, githubMessage(error), after);
+      const message = githubMessage(error);
+      // A queue the first look missed (added since, or a rule GraphQL did not show): land through it.
+      if (/merge queue/i.test(message) && (await context.hasMergeQueue(context.base, { isFresh: true }))) {
+        return viaQueue(context, {
+          number,
+          expectedHeadSha: testedSha,
+          requestedHeadSha: request.expectedHeadSha,
+          maxWaitMs: request.maxWaitMs,
+        });
+      }
+      return classifyRefusal(number, message, after);
     }
     throw describeRequestFailure(error, `merge pull request #${number}`);
   }
@@ -121,7 +231,12 @@ export function classifyRefusal(
     };
   }
   if (pull.mergeable === false && pull.mergeable_state === "dirty") {
-    return { isMerged: false, reason: "conflict", message: `${said} (it conflicts with the base branch).` };
+    return {
+      isMerged: false,
+      reason: "conflict",
+      message: `${said} (it conflicts with the base branch).`,
+      conflictingFiles: [],
+    };
   }
   if (pull.mergeable_state === "behind") {
     return {

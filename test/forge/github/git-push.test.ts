@@ -10,7 +10,12 @@ import { join } from "node:path";
 import { execa } from "execa";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ManualClock } from "../../../src/clock.ts";
-import { credentialEnvironment, redactUrl, resolveRemoteUrl } from "../../../src/forge/github/git-push.ts";
+import {
+  createGitPusher,
+  credentialEnvironment,
+  redactUrl,
+  resolveRemoteUrl,
+} from "../../../src/forge/github/git-push.ts";
 import { createGithubForge, type GithubForge } from "../../../src/forge/github/index.ts";
 import { pinnedSettingArguments } from "../../../src/workspace/protective-config.ts";
 import { type GitHttpServer, startGitHttpServer } from "../../fakes/github-git-server.ts";
@@ -226,6 +231,31 @@ describe("git push", () => {
         /^Could not push supervise\/ws1 from .+ to http:\/\/\*\*\*@127\.0\.0\.1:\d+\/remote\.git: fatal: Authentication failed for 'http:\/\/127\.0\.0\.1:\d+\/remote\.git\/'$/,
       );
     });
+  });
+});
+
+describe("ancestry in the repository a head was pushed from", () => {
+  it("says whether the base's tip is in a head's history, and nothing about a commit it lacks", async () => {
+    const repository = await mkdtemp(join(tmpdir(), "supervise-github-ancestry-"));
+    try {
+      await git(repository, "init", "--quiet");
+      await git(repository, "commit", "--quiet", "--allow-empty", "-m", "base");
+      const base = await git(repository, "rev-parse", "HEAD");
+      await git(repository, "commit", "--quiet", "--allow-empty", "-m", "work");
+      const head = await git(repository, "rev-parse", "HEAD");
+      const pusher = createGitPusher({
+        userRepository: repository,
+        remote: "origin",
+        token,
+        environment: { PATH: gitEnvironment.PATH },
+      });
+      expect(await pusher.isAncestor({ repository, ancestor: base, descendant: head })).toBe(true);
+      expect(await pusher.isAncestor({ repository, ancestor: head, descendant: base })).toBe(false);
+      // A tip GitHub made (a merge of another workstream) that this repository never fetched.
+      expect(await pusher.isAncestor({ repository, ancestor: "e".repeat(40), descendant: head })).toBeNull();
+    } finally {
+      await rm(repository, { recursive: true, force: true });
+    }
   });
 });
 

@@ -511,9 +511,12 @@ describe("what the forge remembers between steps", () => {
     const before = fake.exchanges.length;
     const result = await forge.mergePullRequest({ number: pull.number, expectedHeadSha: headSha });
     expect(result).toEqual({ isMerged: true, mergeCommitSha: fake.branches.get("main") });
+    // Whether the base has a merge queue (asked once), and whether the head holds the base.
     expect(templatesOf(fake).slice(before)).toEqual([
       "GET /repos/{owner}/{repo}/commits/{ref}/check-runs 200",
       "GET /repos/{owner}/{repo}/commits/{ref}/status 200",
+      "POST /graphql 200",
+      "GET /repos/{owner}/{repo}/compare/{basehead} 200",
       "PUT /repos/{owner}/{repo}/pulls/{pull_number}/merge 200",
     ]);
   });
@@ -1164,9 +1167,11 @@ describe("preparing", () => {
       const { fake, forge } = setup({ userRepository });
       fake.addIssue({ number: 12, title: "The parser drops the last line" });
       await forge.prepare({ issues: [{ number: 12, title: "The parser drops the last line" }] });
+      // The GraphQL POST is a query: whether the base takes changes through a merge queue.
       expect(templatesOf(fake)).toEqual([
         "GET /repos/{owner}/{repo} 200",
         "GET /repos/{owner}/{repo}/git/ref/{ref} 200",
+        "POST /graphql 200",
         "GET /repos/{owner}/{repo}/issues/{issue_number} 200",
       ]);
     } finally {
