@@ -9,6 +9,7 @@ import {
   issueFacts,
   type PullRequest,
   pullRequestFacts,
+  requestedHeadOf,
   settleWithin,
 } from "../forge/index.ts";
 import type { Plan, Workstream } from "../plan/index.ts";
@@ -36,7 +37,7 @@ export async function observeCiGreen(context: ForgeGateContext): Promise<GateRes
   const pullRequest = await findWorkstreamPullRequest(context);
   let status: CiStatus | null = null;
   let isStillPending = false;
-  if (pullRequest && pullRequest.headSha === context.commit) {
+  if (pullRequest && requestedHeadOf(pullRequest) === context.commit) {
     status = await settleWithin(context.forge, context.commit, context.ciWaitMs);
     isStillPending = status.state === "pending";
   }
@@ -66,7 +67,7 @@ export function judgeCiGreen(observation: {
       facts,
     );
   }
-  if (pullRequest.headSha !== commit) {
+  if (requestedHeadOf(pullRequest) !== commit) {
     return gateResult(
       "ci_green",
       "fail",
@@ -183,7 +184,7 @@ export function judgePrMerged(observation: {
       facts,
     );
   }
-  if (pullRequest.headSha !== commit) {
+  if (requestedHeadOf(pullRequest) !== commit) {
     return gateResult(
       "pr_merged",
       "fail",
@@ -247,7 +248,9 @@ export function judgeIssueClosed(observation: {
   if (issue.state !== "closed")
     return gateResult("issue_closed", "fail", `issue #${issue.number} is open`, facts);
   const isOurMerge =
-    pullRequest?.isMerged === true && pullRequest.headSha === commit && pullRequest.mergeCommitSha !== null;
+    pullRequest?.isMerged === true &&
+    requestedHeadOf(pullRequest) === commit &&
+    pullRequest.mergeCommitSha !== null;
   if (!isOurMerge) {
     return gateResult(
       "issue_closed",

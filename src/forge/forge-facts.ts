@@ -37,12 +37,25 @@ export function pullRequestFacts(pullRequest: PullRequest | null): PullRequestFa
   };
 }
 
+/**
+ * The head the supervisor asked the forge to merge: the pull request's head, unless the forge
+ * updated it with the base before merging (GitHub without a merge queue), whose first parent is
+ * the head asked for. A claim is judged at that commit.
+ */
+export function requestedHeadOf(pullRequest: PullRequest): string {
+  const landing = pullRequest.landing;
+  return landing?.via === "updated_head" && landing.requestedHeadSha
+    ? landing.requestedHeadSha
+    : pullRequest.headSha;
+}
+
 /** What CI tested before the base moved, as the journal and bundle.json spell it. */
 export function landingFacts(landing: Landing | null): Record<string, unknown> | null {
   if (!landing) return null;
   return {
     via: landing.via,
     tested_commit: landing.testedSha,
+    ...(landing.requestedHeadSha ? { requested_head: landing.requestedHeadSha } : {}),
     ci: landing.ciState,
     ci_details: landing.ciDetailsUrl,
     batch: landing.batch,

@@ -147,11 +147,16 @@ export interface Forge {
    * forge that polls may answer from its last read until its poll interval has passed.
    */
   ciStatus(sha: string, options?: { isPolling?: boolean }): Promise<CiStatus>;
-  /** Squash (default) merge, refused when the head moved from `expectedHeadSha` or CI is not green. */
+  /**
+   * Squash (default) merge, refused when the head moved from `expectedHeadSha` or CI is not green;
+   * lands only through a merge result the forge saw CI pass on (its merge queue, or the head
+   * updated with the base), waiting at most `maxWaitMs` for that CI.
+   */
   mergePullRequest(options: {
     number: number;
     expectedHeadSha: string;
     method?: "squash" | "merge" | "rebase";
+    maxWaitMs?: number;
   }): Promise<MergeResult>;
   getIssue(number: number): Promise<Issue>;
   closeIssue(options: { number: number; comment?: string }): Promise<Issue>;

@@ -12,7 +12,13 @@ export type {
   PullRequestComment,
   RevertBranch,
 } from "./forge.ts";
-export { issueFacts, type PullRequestFacts, pullRequestFacts, settleWithin } from "./forge-facts.ts";
+export {
+  issueFacts,
+  type PullRequestFacts,
+  pullRequestFacts,
+  requestedHeadOf,
+  settleWithin,
+} from "./forge-facts.ts";
 export { issuesClosedBy, withoutForeignClosingReferences } from "./local/closing-keywords.ts";
 export { createLocalForge, type LocalForge, type LocalForgeOptions } from "./local/local-forge.ts";
 export { LocalForgeError } from "./local/local-forge-error.ts";

@@ -352,6 +352,7 @@ export async function mergePullRequestAction(
     number: pullRequest.number,
     expectedHeadSha: head,
     method: input.method ?? "squash",
+    maxWaitMs: context.ciWaitMs,
   });
   if (result.isMerged) {
     await context.record("merge.completed", {

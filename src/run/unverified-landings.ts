@@ -309,6 +309,7 @@ export class UnverifiedLandings implements LandingDecisions {
         number,
         expectedHeadSha: pullRequest.headSha,
         method: "squash",
+        maxWaitMs: this.ciWaitMsOf(id),
       });
       if (!result.isMerged) {
         await this.run.record("merge.refused", id, {

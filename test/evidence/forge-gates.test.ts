@@ -208,6 +208,28 @@ describe("pr_merged", () => {
     expect({ status: result.status, detail: result.detail }).toEqual({ status: expectedStatus, detail });
   });
 
+  it("judges a head GitHub updated with the base before merging at the head the supervisor asked it to merge", () => {
+    const updatedHead = "8".repeat(40);
+    const landed = (requestedHeadSha: string) =>
+      ({
+        ...merged,
+        headSha: updatedHead,
+        landing: {
+          via: "updated_head",
+          testedSha: updatedHead,
+          ciState: "success",
+          ciDetailsUrl: null,
+          batch: [11],
+          requestedHeadSha,
+        },
+      }) as PullRequest;
+    expect(judge(landed(claimed)).status).toBe("pass");
+    expect(judge(landed(other))).toMatchObject({
+      status: "fail",
+      detail: `PR #11 merged head ${other.slice(0, 12)}, not the claimed commit ${claimed.slice(0, 12)}`,
+    });
+  });
+
   it("tells an unmerged PR's last refusal, so the playbook for it can match", () => {
     const result = judgePrMerged({
       pullRequest: pullRequest(),
