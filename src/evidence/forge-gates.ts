@@ -188,7 +188,7 @@ export function judgePrMerged(observation: {
     return gateResult(
       "pr_merged",
       "fail",
-      `PR #${pullRequest.number} merged head ${short(pullRequest.headSha)}, not the claimed commit ${short(commit)}`,
+      `PR #${pullRequest.number} merged head ${short(requestedHeadOf(pullRequest))}, not the claimed commit ${short(commit)}`,
       facts,
     );
   }
