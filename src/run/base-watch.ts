@@ -98,6 +98,11 @@ export class BaseWatch {
     if (hold && !hold.isDenied) this.watchDecision(hold.escalation);
   }
 
+  /** The wait on a red base's decision, while one runs: the run does not end before it. */
+  decisionTasks(): Promise<void>[] {
+    return [...this.decisionWaits.values()];
+  }
+
   pendingEscalations(): string[] {
     const hold = this.hold();
     return hold && !hold.isDenied ? [hold.escalation] : [];

@@ -164,7 +164,8 @@ class Supervisor {
           this.startTask(workstream.id);
         }
       }
-      if (this.tasks.size === 0 && this.phaseTasks.size === 0) {
+      const baseDecisions = this.baseWatch.decisionTasks();
+      if (this.tasks.size === 0 && this.phaseTasks.size === 0 && baseDecisions.length === 0) {
         if (decision.block.length > 0) continue;
         break;
       }
@@ -180,6 +181,7 @@ class Supervisor {
       await Promise.race([
         ...this.tasks.values(),
         ...this.phaseTasks.values(),
+        ...baseDecisions,
         this.context.woken,
         abortPromise(stopSignal),
       ]);
@@ -190,7 +192,11 @@ class Supervisor {
     const { plan, options } = this.dependencies;
     const state = this.context.state;
     if (this.stopReason !== null) {
-      await Promise.allSettled([...this.tasks.values(), ...this.phaseTasks.values()]);
+      await Promise.allSettled([
+        ...this.tasks.values(),
+        ...this.phaseTasks.values(),
+        ...this.baseWatch.decisionTasks(),
+      ]);
       const pending = [
         ...[...state.workstreams.values()]
           .filter((workstream) => workstream.pendingEscalation !== null)
@@ -251,6 +257,11 @@ class Supervisor {
       const phase = this.context.state.phases.get(name);
       if (phase?.status !== "failed" || phase.escalation === null) return false;
       waits.push(phase.escalation);
+    }
+    const baseHold = this.baseWatch.pendingEscalations();
+    if (this.baseWatch.decisionTasks().length > 0) {
+      if (baseHold.length === 0) return false;
+      waits.push(...baseHold);
     }
     if (waits.length === 0) return false;
     for (const escalation of waits) {

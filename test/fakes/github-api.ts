@@ -107,6 +107,8 @@ export function createGithubFake(options: GithubFakeOptions) {
      * it starts, queued, and how each ends when the test calls `runCi()`. None by default.
      */
     ci: null as CiPlan | null,
+    /** A workflow `on: push` to the base: called with each commit a merge moves the base to. */
+    onBaseMoved: null as ((branch: string, sha: string) => void) | null,
   };
   /** Pull requests that no longer apply to their base: GitHub shows them dirty. */
   const conflicting = new Set<number>();
@@ -765,6 +767,7 @@ export function createGithubFake(options: GithubFakeOptions) {
         ...(method === "merge" ? {} : { treeSha: commits.get(headSha)?.treeSha }),
       });
     branches.set(pull.base, mergeSha);
+    state.onBaseMoved?.(pull.base, mergeSha);
     if (state.deletesHeadBranchOnMerge) branches.delete(pull.head);
     const now = timestamp();
     Object.assign(pull, {
