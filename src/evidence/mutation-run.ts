@@ -143,6 +143,7 @@ export async function observeMutation(request: MutationRequest): Promise<GateRes
     const stryker = pending.filter(isStrykerMutant);
     let fallback: Mutant[] = [];
     if (stryker.length > 0) fallback = await runStrykerMutants(session, stryker);
+    if (session.stop) return session.stop;
     const stopped = await runBuiltInMutants(session, [...builtIn, ...fallback]);
     if (stopped !== null) return stopped;
     // Built-in mutants that stood in for Stryker's replace them in the count.
@@ -177,6 +178,19 @@ interface MutationSession {
   log: string[];
   observed: Record<string, unknown>;
   notes: string[];
+  /** Set when the gate must end with this result instead of a judgement. */
+  stop?: GateResult;
+}
+
+/** Stryker's words when the check fails before any mutant is placed (DryRunExecutor). */
+const initialRunFailed = /failed in the initial test run|initial test run (?:failed|timed out)/i;
+
+/** Stryker's first error line without its time, process id and level. */
+function strykerError(output: string, status: number | string | null): string {
+  const line = firstErrorLines(output)
+    .split("\n")[0]
+    ?.replace(/^\d\d:\d\d:\d\d \(\d+\) (?:ERROR|FATAL) \w+ /, "");
+  return line || `it exited with ${status ?? "no status"}`;
 }
 
 function planNotes(plan: MutationPlan): string[] {
@@ -245,9 +259,17 @@ async function runStrykerMutants(session: MutationSession, mutants: StrykerMutan
     !run.command.isCanceled &&
     run.command.exitCode !== 0;
   if (!didNotRun) return [];
-  const reason =
-    firstErrorLines(run.command.output).split("\n")[0] ||
-    `it exited with ${run.command.exitCode ?? run.command.signal ?? "no status"}`;
+  const reason = strykerError(run.command.output, run.command.exitCode ?? run.command.signal);
+  // The built-in engine would count every mutant as caught by a check that fails without one.
+  if (initialRunFailed.test(run.command.output)) {
+    session.stop = gateResult(
+      mutationGate,
+      "error",
+      `the check fails on the claim's own code in the gate's clone (StrykerJS's initial run: ${reason}), so no mutant can be judged; its output: ${strykerLog}`,
+      session.observed,
+    );
+    return [];
+  }
   const files = [...new Set(mutants.map((mutant) => mutant.file))];
   session.notes.push(`StrykerJS could not run (${reason}), so ${files.join(", ")} got the built-in mutants`);
   session.observed.stryker_failure = reason;
