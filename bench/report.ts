@@ -117,7 +117,16 @@ const rows: Row[] = [
     unit: "×",
   },
   { name: "tests_prove_change_check_ms", label: "  the check command alone", unit: "ms" },
-  { name: "mutation_mutants_per_minute", label: "mutation gate: mutants judged per minute", unit: "/min" },
+  {
+    name: "mutation_mutants_per_minute",
+    label: "mutation gate: mutants judged per minute (StrykerJS, node:test)",
+    unit: "/min",
+  },
+  {
+    name: "mutation_builtin_mutants_per_minute",
+    label: "  built-in engine (Python, unittest)",
+    unit: "/min",
+  },
 ];
 
 export function renderTable(figures: Record<string, unknown>): string {
