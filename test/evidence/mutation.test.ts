@@ -251,7 +251,10 @@ describe("the mutation gate with StrykerJS on node:test", () => {
       "stryker.config.json": '{ "testRunner": "no-such-runner", "mutate": ["README.md"] }\n',
     });
 
-    const result = await mutate(claim);
+    // Were the reporter's variable left to the check, the check (and Stryker's initial run) would fail.
+    const result = await mutate(claim, {
+      checkCommand: 'test -z "$SUPERVISE_STRYKER_RESULTS_KEY" && node --test',
+    });
 
     expect(result.status).toBe("pass");
     expect(result.detail).toBe(
@@ -270,7 +273,9 @@ describe("the mutation gate with StrykerJS on node:test", () => {
     expect(log).toContain("StrykerJS: 5 mutants tested");
 
     const runsBefore = runner.runs;
-    const again = await mutate(claim);
+    const again = await mutate(claim, {
+      checkCommand: 'test -z "$SUPERVISE_STRYKER_RESULTS_KEY" && node --test',
+    });
     expect(again.observed).toMatchObject({ mutants_run: 0, mutants_cached: 5 });
     expect(runner.runs).toBe(runsBefore);
   });
@@ -299,6 +304,29 @@ describe("the mutation gate with StrykerJS on node:test", () => {
         expect.stringMatching(/^(EqualityOperator|ConditionalExpression|ArithmeticOperator)$/),
       ]),
     );
+  });
+
+  it("gives a file Stryker cannot parse the built-in mutants, and says so", async () => {
+    const claim = await commit({
+      "src/broken.js": "export const total = 1 + ;\n",
+      "test/adult.test.js": adultTest.replace(
+        'import { isAdult } from "../src/adult.js";',
+        "const isAdult = (age) => age >= 18;",
+      ),
+    });
+
+    const result = await mutate(claim);
+
+    expect(result.status).toBe("fail");
+    expect(result.detail).toBe(
+      "only 0 of 2 mutants of the changed lines caught by the tests (0 %, at least 60 % needed); src/broken.js got the built-in mutants: StrykerJS cannot parse it: Unexpected token (1:25); these changes to the code break nothing the tests check: src/broken.js:1 `1` → `0`; src/broken.js:1 `+` → `-`",
+    );
+    expect(result.observed).toMatchObject({
+      mutants_by_engine: { stryker: 0, "built-in": 2 },
+      stryker_fallbacks: [
+        { file: "src/broken.js", reason: "StrykerJS cannot parse it: Unexpected token (1:25)" },
+      ],
+    });
   });
 
   it("keeps the mutants Stryker finished when max_minutes cuts it, and counts the rest as not run", async () => {

@@ -56,7 +56,11 @@ export async function strykerMutantsOfLines(
       const mutants = await instrument(file, text, lineRuns(lines));
       found.push({ file, mutants: mutants.map((mutant) => strykerMutant(file, text, mutant)) });
     } catch (error) {
-      unusable.push({ file, reason: `StrykerJS cannot parse it: ${firstLine(error)}` });
+      // Babel names the file by its absolute path in the gate's scratch folder: the rest is the news.
+      const message = firstLine(error);
+      const at = message.indexOf(`${file}: `);
+      const parseError = at === -1 ? message : message.slice(at + file.length + 2);
+      unusable.push({ file, reason: `StrykerJS cannot parse it: ${parseError}` });
     }
   }
   return { files: found, unusable };
