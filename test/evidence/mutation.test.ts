@@ -340,18 +340,20 @@ describe("the mutation gate with StrykerJS on node:test", () => {
     // beside a live timer, and the check runs until the gate's deadline kills Stryker, after
     // isAdult's mutants (tested first, in file order) are done.
     const result = await mutate(claim, {
-      settings: { ...settings, maxMinutes: 0.4 },
+      settings: { ...settings, maxMinutes: 0.5 },
       checkDurationMs: 600_000,
     });
 
-    expect(result.observed).toMatchObject({
-      mutants_sampled: 11,
-      mutants_run: 7,
-      mutants_killed: 7,
-      mutants_not_run: 4,
-    });
+    // How many finish before the deadline depends on the machine; that the hang is cut and the
+    // finished ones are kept does not. isAdult's and settle's other mutants all fail the check.
+    const ran = Number(result.observed.mutants_run);
+    const notRun = Number(result.observed.mutants_not_run);
+    expect(result.observed).toMatchObject({ mutants_sampled: 11, mutants_killed: ran });
+    expect(ran).toBeGreaterThanOrEqual(1);
+    expect(notRun).toBeGreaterThanOrEqual(1);
+    expect(ran + notRun).toBe(11);
     expect(result.detail).toBe(
-      "7 of 7 mutants of the changed lines caught by the tests (100 %, at least 60 % needed); 4 not run within 0.4 min",
+      `${ran} of ${ran} mutants of the changed lines caught by the tests (100 %, at least 60 % needed); ${notRun} not run within 0.5 min`,
     );
     const log = await readFile(join(root, "run", "evidence/ws1/logs/claim-1-mutation.log"), "utf8");
     expect(log).toContain("stopped at the time limit");

@@ -15,8 +15,13 @@ import { type MutationSession, recordOutcome } from "../mutation-session.ts";
 import { mutateRange, type StrykerMutant, strykerMutantKey } from "./stryker-mutants.ts";
 import { runStryker, type StrykerResult } from "./stryker-run.ts";
 
-/** Stryker adds its own share of the dry run's time to this (its `timeoutMS`, default 5 s). */
-const strykerTimeoutFloorMs = 5_000;
+/**
+ * Stryker adds this to 1.5 times its dry run's time for each mutant's limit (its `timeoutMS`,
+ * default 5 s). Higher than Stryker's default: the gate shares a busy machine, where a slow run
+ * would be counted as a timeout (caught) rather than judged; endless loops in the mutated code are
+ * stopped sooner by Stryker's hit limit.
+ */
+const strykerTimeoutFloorMs = 15_000;
 
 /** Stryker's words when the check fails before any mutant is placed (DryRunExecutor). */
 const initialRunFailed = /failed in the initial test run|initial test run (?:failed|timed out)/i;
