@@ -18,8 +18,8 @@ import { runStryker, type StrykerResult } from "./stryker-run.ts";
 /**
  * Stryker adds this to 1.5 times its dry run's time for each mutant's limit (its `timeoutMS`,
  * default 5 s). Higher than Stryker's default: the gate shares a busy machine, where a slow run
- * would be counted as a timeout (caught) rather than judged; endless loops in the mutated code are
- * stopped sooner by Stryker's hit limit.
+ * would be counted as a timeout (caught) rather than judged. A mutant that loops forever costs
+ * this much more; max_minutes bounds them all.
  */
 const strykerTimeoutFloorMs = 15_000;
 
