@@ -11,7 +11,11 @@ import {
   type MutationSettings,
   observeMutation,
 } from "../../src/evidence/mutation-run.ts";
-import { sampleWithCosts } from "../../src/evidence/stryker/stryker-mutants.ts";
+import {
+  mutateRange,
+  sampleWithCosts,
+  strykerMutantsOfLines,
+} from "../../src/evidence/stryker/stryker-mutants.ts";
 import { checkIsolationAvailable } from "../../src/sandbox/index.ts";
 import {
   type CommandRequest,
@@ -175,7 +179,7 @@ function mutate(
   });
 }
 
-describe("sampling with costs and judging outcomes", () => {
+describe("planning Stryker's mutants, sampling with costs, judging outcomes", () => {
   it("takes a mutant with every mutant its range brings, within the cap, the same way for the same seed", () => {
     const mutants = mutantsOfLines("a.js", "x = 1 + 2 - 3 * 4 / 5 + 6 - 7;", [1], "javascript");
     // Mutants come in pairs (first and second, third and fourth, …): a pair is taken whole or not at all.
@@ -195,6 +199,33 @@ describe("sampling with costs and judging outcomes", () => {
     expect(sampleWithCosts(mutants, 5, "base", (mutant) => [mutant])).toEqual(
       sampleMutants(mutants, 5, "base"),
     );
+  });
+
+  it("lists Stryker's mutants of the changed lines with the ranges Stryker takes, and the files it cannot take", async () => {
+    const { files, unusable } = await strykerMutantsOfLines([
+      {
+        file: "src/a.ts",
+        text: "const f = (n: number): boolean =>\n  n > 1;\nexport const g = 2;\n",
+        lines: [2],
+      },
+      { file: ".config/b.js", text: "export const b = 1 + 2;\n", lines: [1] },
+      { file: "src/c.js", text: "export const c = 1 + ;\n", lines: [1] },
+    ]);
+    expect(
+      files.flatMap((file) => file.mutants.map((mutant) => `${mutateRange(mutant)} ${mutant.description}`)),
+    ).toEqual([
+      "src/a.ts:2:2-2:7 `n > 1` → `true` (ConditionalExpression)",
+      "src/a.ts:2:2-2:7 `n > 1` → `false` (ConditionalExpression)",
+      "src/a.ts:2:2-2:7 `n > 1` → `n >= 1` (EqualityOperator)",
+      "src/a.ts:2:2-2:7 `n > 1` → `n <= 1` (EqualityOperator)",
+    ]);
+    expect(unusable).toEqual([
+      {
+        file: ".config/b.js",
+        reason: "StrykerJS's `mutate` patterns cannot name its path (a hidden folder or a glob character)",
+      },
+      { file: "src/c.js", reason: "StrykerJS cannot parse it: Unexpected token (1:21)" },
+    ]);
   });
 
   it("counts timeouts as caught but says so, no-coverage as not caught, and leaves out code that does not load", () => {

@@ -52,6 +52,13 @@ export async function strykerMutantsOfLines(
       unusable.push({ file, reason: instrument });
       continue;
     }
+    if (!isNameableInMutate(file)) {
+      unusable.push({
+        file,
+        reason: "StrykerJS's `mutate` patterns cannot name its path (a hidden folder or a glob character)",
+      });
+      continue;
+    }
     try {
       const mutants = await instrument(file, text, lineRuns(lines));
       found.push({ file, mutants: mutants.map((mutant) => strykerMutant(file, text, mutant)) });
@@ -64,6 +71,15 @@ export async function strykerMutantsOfLines(
     }
   }
   return { files: found, unusable };
+}
+
+/**
+ * Stryker matches `mutate` entries as globs that skip hidden files (FileMatcher in
+ * @stryker-mutator/core): a path with a dot folder or a glob character would match nothing, and
+ * its mutants would silently not run.
+ */
+function isNameableInMutate(file: string): boolean {
+  return !file.split("/").some((part) => part.startsWith(".")) && !/[*?[\]{}()!+@\\]/.test(file);
 }
 
 /** Loaded when needed: Babel and Stryker's mutators are large, and most runs have no mutation gate. */
