@@ -135,7 +135,11 @@ interface StrykerInstallation {
   modules: string;
 }
 
-/** Stryker as installed with supervise, run by the node that runs supervise. */
+/**
+ * Stryker as installed with supervise, run by the node that runs supervise: Stryker 10 needs
+ * Node 22 or later, whatever the project's own node is (its check still runs on the PATH's node).
+ * The sandboxed runner mounts that node's folder already (superviseInstallation).
+ */
 function strykerInstallation(): StrykerInstallation {
   const require = createRequire(import.meta.url);
   const packageJson = require.resolve("@stryker-mutator/core/package.json");
