@@ -55,11 +55,16 @@ export async function runStrykerMutants(
     `StrykerJS: ${run.results.length} mutants tested${run.command.isTimedOut ? ", stopped at the time limit" : ""} (its output: ${strykerLog})`,
   );
   const byKey = new Map(run.results.map((result) => [strykerMutantKey(result), result]));
+  let unreported = 0;
   for (const mutant of mutants) {
     const result = byKey.get(mutant.id);
     const outcome = result ? outcomeOf(result) : null;
     if (outcome !== null) await recordOutcome(session, mutant, outcome);
+    else unreported += 1;
   }
+  // Unjudged mutants of a run that was not cut are not "not run within the time limit": say so.
+  if (unreported > 0 && run.results.length > 0 && !run.command.isTimedOut && !run.command.isCanceled)
+    session.notes.push(`StrykerJS ended without judging ${unreported} of its ${mutants.length} mutants`);
   const didNotRun =
     run.results.length === 0 &&
     !run.command.isTimedOut &&
