@@ -123,6 +123,12 @@ export function computeFigures(measurements: BenchMeasurements): Record<string, 
       "oneByOne" in measurements.mergeQueue ? measurements.mergeQueue.oneByOne.wallMs : null,
       0,
     ),
+    mutation_builtin_mutants_per_minute: rounded(
+      "builtIn" in measurements.mutation && "mutantsPerMinute" in measurements.mutation.builtIn
+        ? measurements.mutation.builtIn.mutantsPerMinute
+        : null,
+      1,
+    ),
     // Details behind the figures.
     tests_prove_change_check_ms: rounded(changeProof?.checkMs ?? null, 0),
     gate_order_named_ms: rounded(gateOrder?.namedGatesMs ?? null, 0),
@@ -246,11 +252,14 @@ function notesOf(measurements: BenchMeasurements): string[] {
       ? `tests_prove_change_added_ratio: the time tests_prove_change adds to a claim (${Math.round(measurements.changeProof.firstClaimMs)} ms: the check on the base's code with the claim's tests, and a clone) over the check command's own (${Math.round(measurements.changeProof.checkMs)} ms, ${measurements.changeProof.testFiles} node:test files); a re-claim that changed only source adds ${Math.round(measurements.changeProof.reclaimMs)} ms (the run without the change is cached).`
       : `tests_prove_change_added_ratio: null, ${measurements.changeProof.unavailable}`,
     "mutantsPerMinute" in measurements.mutation
-      ? `mutation_mutants_per_minute: mutants the mutation gate judged per minute, ${measurements.mutation.mutants} mutants of a small node:test project, each one run of \`node --test\` in the clone of the claim.`
+      ? `mutation_mutants_per_minute: mutants the mutation gate judged per minute with StrykerJS, ${measurements.mutation.mutants} mutants of a small node:test project, each one run of \`node --test\` in the clone of the claim (Stryker's start and dry run included).`
       : `mutation_mutants_per_minute: null, ${measurements.mutation.unavailable}`,
     "batched" in measurements.mergeQueue
       ? `merge_queue_ci_runs_20_prs: CI runs on merge results to land ${measurements.mergeQueue.pullRequests} green, compatible pull requests merged at once through the local forge's queue (batches of up to 8), against one by one (a batch of 1); the CI command takes ${measurements.mergeQueue.ciSeconds} s. Their heads' own CI runs are not counted.`
       : `merge_queue_ci_runs_20_prs: null, ${measurements.mergeQueue.unavailable}`,
+    "builtIn" in measurements.mutation && "mutantsPerMinute" in measurements.mutation.builtIn
+      ? `mutation_builtin_mutants_per_minute: the built-in engine's, ${measurements.mutation.builtIn.mutants} operator mutants of the same project in Python, each one run of \`python3 -m unittest\`.`
+      : `mutation_builtin_mutants_per_minute: null, ${"builtIn" in measurements.mutation && "unavailable" in measurements.mutation.builtIn ? measurements.mutation.builtIn.unavailable : "not measured"}`,
   );
   if ("unavailable" in measurements.sandbox) {
     notes.push(

@@ -117,11 +117,20 @@ const rows: Row[] = [
     unit: "×",
   },
   { name: "tests_prove_change_check_ms", label: "  the check command alone", unit: "ms" },
-  { name: "mutation_mutants_per_minute", label: "mutation gate: mutants judged per minute", unit: "/min" },
   { name: "merge_queue_ci_runs_20_prs", label: "merge queue: CI runs to land 20 green PRs, batched" },
   { name: "merge_queue_ci_runs_20_prs_one_by_one", label: "  one by one" },
   { name: "merge_queue_wall_ms_20_prs", label: "  wall time to land them, batched", unit: "ms" },
   { name: "merge_queue_wall_ms_20_prs_one_by_one", label: "  wall time, one by one", unit: "ms" },
+  {
+    name: "mutation_mutants_per_minute",
+    label: "mutation gate: mutants judged per minute (StrykerJS, node:test)",
+    unit: "/min",
+  },
+  {
+    name: "mutation_builtin_mutants_per_minute",
+    label: "  built-in engine (Python, unittest)",
+    unit: "/min",
+  },
 ];
 
 export function renderTable(figures: Record<string, unknown>): string {

@@ -1,32 +1,33 @@
 /**
- * The `mutation` gate: mutants of the source lines the claim changed (mutants.ts) each run the check
- * command in a throwaway clone of the claimed commit, sandboxed like every command of a worker's
- * code; a mutant the check still passes on is a change to the code that nothing the tests check
- * notices. Bounded: a sampled number of mutants, a time limit for all of them, and a per-mutant
- * limit from local_check's own duration. A mutant's result is cached by the check command, the
- * mutated file's contents and the test files' contents, so a re-claim that fixed one file re-runs
- * only the mutants that file or the tests could change.
+ * The `mutation` gate: mutants of the source lines the claim changed run the check command in a
+ * throwaway clone of the claimed commit, sandboxed like every command of a worker's code; a mutant
+ * the check still passes on is a change to the code that nothing the tests check notices.
+ * JavaScript/TypeScript mutants are StrykerJS's, run by Stryker (stryker/stryker-run.ts); other
+ * languages, and JS/TS files Stryker cannot read or run, get the built-in operator mutants
+ * (mutants.ts), one run of the check each. Bounded: a sampled number of mutants (mutation-plan.ts),
+ * a time limit for all of them, and a per-mutant limit from local_check's own duration. A mutant's
+ * result is cached by the check command, the mutated file's contents and the test files' contents,
+ * so a re-claim that fixed one file re-runs only the mutants that file or the tests could change.
  */
-import { createHash } from "node:crypto";
-import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import type { CommandRunner } from "../sandbox/index.ts";
-import { createSafeGit, GitCommandError, type SafeGitOptions } from "../workspace/index.ts";
+import { GitCommandError, type SafeGitOptions } from "../workspace/index.ts";
 import { checkOutBase } from "./base-clone.ts";
-import { classifyPath, languageOf } from "./file-roles.ts";
 import { type GateResult, gateResult } from "./gate-result.ts";
-import { applyMutant, type Mutant, mutantsOfLines, sampleMutants } from "./mutants.ts";
+import { applyMutant, type Mutant } from "./mutants.ts";
+import {
+  judgeMutants,
+  type MutantOutcome,
+  type MutationSettings,
+  mutationGate,
+} from "./mutation-judgement.ts";
+import { isStrykerMutant, type MutationPlan, planMutants } from "./mutation-plan.ts";
+import { type MutationSession, recordOutcome, takeCached } from "./mutation-session.ts";
+import { runStrykerMutants } from "./stryker/stryker-mutation-run.ts";
 
-export const mutationGate = "mutation";
-
-export interface MutationSettings {
-  /** The share of mutants the tests must catch, 0–1. */
-  minKilled: number;
-  /** For all the mutants together. */
-  maxMinutes: number;
-  /** At most this many mutants run, sampled deterministically. */
-  maxMutants: number;
-}
+export { judgeMutants, type MutationSettings, mutationGate } from "./mutation-judgement.ts";
+export { addedLineNumbers } from "./mutation-plan.ts";
 
 export interface MutationRequest {
   settings: MutationSettings;
@@ -50,19 +51,9 @@ export interface MutationRequest {
   now?: () => number;
 }
 
-type MutantOutcome = "killed" | "survived" | "timed-out";
-
-interface MutantResult {
-  mutant: Mutant;
-  outcome: MutantOutcome;
-  source: "ran" | "cached";
-}
-
-/** A mutant may run this many times as long as the check did at the claim, and never less than the floor. */
+/** A built-in mutant may run this many times as long as the check did at the claim, and never less than the floor. */
 const perMutantFactor = 3;
 const perMutantFloorMs = 30_000;
-/** How many surviving mutants the detail names. */
-const namedInDetail = 5;
 
 export async function observeMutation(request: MutationRequest): Promise<GateResult> {
   const now = request.now ?? (() => performance.now());
@@ -80,6 +71,7 @@ export async function observeMutation(request: MutationRequest): Promise<GateRes
       "the plan names no check command to run the mutants with",
       observedBase,
     );
+  const checkCommand = request.checkCommand;
   const workDirectory = join(request.cacheDirectory, "work");
   await mkdir(workDirectory, { recursive: true });
   const scratch = await mkdtemp(join(workDirectory, "mutation-"));
@@ -106,222 +98,123 @@ export async function observeMutation(request: MutationRequest): Promise<GateRes
       );
     let plan: MutationPlan;
     try {
-      plan = await planMutants(request, clone);
+      plan = await planMutants({ ...request, maxMutants: request.settings.maxMutants }, clone);
     } catch (error) {
       if (!(error instanceof GitCommandError)) throw error;
       return gateResult(mutationGate, "error", `could not read the change: ${error.message}`, observedBase);
     }
-    const observed = {
+    const notes = planNotes(plan);
+    const observed: Record<string, unknown> = {
       ...observedBase,
       mutable_files: plan.files,
       mutants_found: plan.found,
       mutants_sampled: plan.mutants.length,
+      ...(plan.strykerUnusable.length > 0 ? { stryker_fallbacks: plan.strykerUnusable } : {}),
+      ...(plan.ignoredStrykerConfigs.length > 0
+        ? { ignored_stryker_configs: plan.ignoredStrykerConfigs }
+        : {}),
     };
     if (plan.mutants.length === 0)
       return gateResult(mutationGate, "pass", "no changed source line has an operator to mutate", observed);
 
-    const deadline = started + request.settings.maxMinutes * 60_000;
-    const perMutantMs = Math.max(perMutantFloorMs, perMutantFactor * (request.checkDurationMs ?? 0));
-    const results: MutantResult[] = [];
-    const log: string[] = [`check: ${request.checkCommand}`, ""];
-    for (const mutant of plan.mutants) {
-      const remaining = deadline - now();
-      if (remaining <= 0 || request.signal?.aborted) break;
-      const cacheKey = mutantCacheKey(request.checkCommand, plan, mutant);
-      const cached = await readCachedOutcome(request.cacheDirectory, cacheKey);
-      if (cached !== null) {
-        results.push({ mutant, outcome: cached, source: "cached" });
-        log.push(`${where(mutant)} ${mutant.description}: ${cached} (cached)`);
-        continue;
-      }
-      const original = plan.texts.get(mutant.file)!;
-      await writeFile(join(clone, mutant.file), applyMutant(original, mutant));
-      const result = await request.runner.run({
-        command: request.checkCommand,
-        cwd: clone,
-        env: request.environment,
-        timeoutMs: Math.max(1, Math.min(perMutantMs, Math.round(remaining))),
-        ...(request.signal ? { signal: request.signal } : {}),
-      });
-      await writeFile(join(clone, mutant.file), original);
-      if (result.isCanceled) break;
-      if (result.exitCode === null && result.signal === null && !result.isTimedOut) {
-        return gateResult(
-          mutationGate,
-          "error",
-          `the check could not run on a mutant: ${result.error ?? "it did not start"}`,
-          observed,
-        );
-      }
-      // A mutant that runs past the deadline was cut off by it, not caught: it is left unjudged.
-      if (result.isTimedOut && now() >= deadline) break;
-      const outcome: MutantOutcome = result.isTimedOut
-        ? "timed-out"
-        : result.exitCode === 0
-          ? "survived"
-          : "killed";
-      results.push({ mutant, outcome, source: "ran" });
-      log.push(`${where(mutant)} ${mutant.description}: ${outcome} (${Math.round(result.durationMs)} ms)`);
-      await writeCachedOutcome(request.cacheDirectory, cacheKey, outcome);
+    const session: MutationSession = {
+      request,
+      checkCommand,
+      plan,
+      clone,
+      scratch,
+      now,
+      deadline: started + request.settings.maxMinutes * 60_000,
+      results: [],
+      log: [`check: ${checkCommand}`, ""],
+      observed,
+      notes,
+    };
+    const pending = await takeCached(session, plan.mutants);
+    const builtIn = pending.filter((mutant) => !isStrykerMutant(mutant));
+    const stryker = pending.filter(isStrykerMutant);
+    let fallback: Mutant[] = [];
+    if (stryker.length > 0) fallback = await runStrykerMutants(session, stryker);
+    if (session.stop) {
+      await writeLog(request, session.log);
+      return session.stop;
     }
+    const stopped = await runBuiltInMutants(session, [...builtIn, ...fallback]);
+    if (stopped !== null) return stopped;
+    // Built-in mutants that stood in for Stryker's replace them in the count.
+    const sampled =
+      fallback.length > 0 ? plan.mutants.length - stryker.length + fallback.length : plan.mutants.length;
     await writeLog(request, [
-      ...log,
+      ...session.log,
       "",
-      `${plan.mutants.length - results.length} not run within the time limit`,
+      `${sampled - session.results.length} not run within the time limit`,
     ]);
-    return judgeMutants(request.settings, plan.mutants.length, results, {
-      ...observed,
-      log: request.logPath,
-    });
+    return judgeMutants(
+      request.settings,
+      sampled,
+      session.results,
+      { ...session.observed, log: request.logPath },
+      session.notes,
+    );
   } finally {
     await rm(scratch, { recursive: true, force: true });
   }
 }
 
-/** Killed mutants (a timeout counts as caught, as mutation tools count it) over the mutants judged. */
-export function judgeMutants(
-  settings: MutationSettings,
-  sampled: number,
-  results: readonly MutantResult[],
-  observed: Record<string, unknown>,
-): GateResult {
-  const survived = results.filter((result) => result.outcome === "survived");
-  const killed = results.length - survived.length;
-  const notRun = sampled - results.length;
-  const summary = {
-    ...observed,
-    mutants_run: results.filter((result) => result.source === "ran").length,
-    mutants_cached: results.filter((result) => result.source === "cached").length,
-    mutants_killed: killed,
-    mutants_not_run: notRun,
-    surviving_mutants: survived.map(({ mutant }) => ({
-      file: mutant.file,
-      line: mutant.line,
-      column: mutant.column,
-      mutation: `${mutant.original} → ${mutant.replacement}`,
-    })),
-  };
-  if (results.length === 0)
-    return gateResult(
-      mutationGate,
-      "error",
-      `no mutant ran within max_minutes (${settings.maxMinutes}): raise it, or make the check faster`,
-      summary,
-    );
-  const rate = killed / results.length;
-  const shareText = `${killed} of ${results.length} mutants of the changed lines caught by the tests (${percent(rate)}, at least ${percent(settings.minKilled)} needed)${notRun > 0 ? `; ${notRun} not run within ${settings.maxMinutes} min` : ""}`;
-  if (rate >= settings.minKilled)
-    return gateResult(mutationGate, "pass", shareText, { ...summary, killed_rate: rate });
-  const named = survived
-    .slice(0, namedInDetail)
-    .map(({ mutant }) => `${where(mutant)} ${mutant.description}`);
-  const more = survived.length > namedInDetail ? ` and ${survived.length - namedInDetail} more` : "";
-  return gateResult(
-    mutationGate,
-    "fail",
-    `only ${shareText}; these changes to the code break nothing the tests check: ${named.join("; ")}${more}`,
-    { ...summary, killed_rate: rate },
+function planNotes(plan: MutationPlan): string[] {
+  const notes = plan.strykerUnusable.map(
+    (entry) => `${entry.file} got the built-in mutants: ${entry.reason}`,
   );
+  if (plan.ignoredStrykerConfigs.length > 0)
+    notes.push(
+      `the claim's ${plan.ignoredStrykerConfigs.join(", ")} was not read: StrykerJS ran with the supervisor's own config`,
+    );
+  return notes;
 }
 
-interface MutationPlan {
-  /** The changed source files that have mutants. */
-  files: string[];
-  found: number;
-  mutants: Mutant[];
-  /** Each mutated file's text at the claim. */
-  texts: Map<string, string>;
-  /** Blob ids at the claim, by path, for the cache. */
-  blobs: Map<string, string>;
-  testsIdentity: string;
-}
-
-async function planMutants(request: MutationRequest, clone: string): Promise<MutationPlan> {
-  const git = await createSafeGit(request.checkoutPath, { environment: request.gitEnvironment });
-  const changed = (
-    await git.diff(["--name-only", "-z", "--no-renames", "--diff-filter=AM", request.baseSha, request.commit])
-  )
-    .split("\0")
-    .filter((path) => path !== "" && classifyPath(path) === "source" && languageOf(path) !== null);
-  const blobs = new Map<string, string>();
-  for (const entry of (await git.raw(["ls-tree", "-r", "-z", "--full-tree", request.commit])).split("\0")) {
-    const tab = entry.indexOf("\t");
-    if (tab !== -1) blobs.set(entry.slice(tab + 1), entry.slice(0, tab).split(" ")[2] ?? "");
+/** Each built-in mutant is one run of the check; returns a result when the gate must stop with an error. */
+async function runBuiltInMutants(
+  session: MutationSession,
+  mutants: readonly Mutant[],
+): Promise<GateResult | null> {
+  const { request } = session;
+  const perMutantMs = Math.max(perMutantFloorMs, perMutantFactor * (request.checkDurationMs ?? 0));
+  for (const mutant of mutants) {
+    const remaining = session.deadline - session.now();
+    if (remaining <= 0 || request.signal?.aborted) break;
+    const original = session.plan.texts.get(mutant.file)!;
+    await writeFile(join(session.clone, mutant.file), applyMutant(original, mutant));
+    const result = await request.runner.run({
+      command: session.checkCommand,
+      cwd: session.clone,
+      env: request.environment,
+      timeoutMs: Math.max(1, Math.min(perMutantMs, Math.round(remaining))),
+      ...(request.signal ? { signal: request.signal } : {}),
+    });
+    await writeFile(join(session.clone, mutant.file), original);
+    if (result.isCanceled) break;
+    if (result.exitCode === null && result.signal === null && !result.isTimedOut) {
+      return gateResult(
+        mutationGate,
+        "error",
+        `the check could not run on a mutant: ${result.error ?? "it did not start"}`,
+        session.observed,
+      );
+    }
+    // A mutant that runs past the deadline was cut off by it, not caught: it is left unjudged.
+    if (result.isTimedOut && session.now() >= session.deadline) break;
+    const outcome: MutantOutcome = result.isTimedOut
+      ? "timed-out"
+      : result.exitCode === 0
+        ? "survived"
+        : "killed";
+    await recordOutcome(session, mutant, outcome, ` (${Math.round(result.durationMs)} ms)`);
   }
-  const testsIdentity = createHash("sha256")
-    .update(
-      [...blobs]
-        .filter(([path]) => classifyPath(path) === "test")
-        .map(([path, blob]) => `${path}\0${blob}`)
-        .sort()
-        .join("\n"),
-    )
-    .digest("hex");
-  const all: Mutant[] = [];
-  const texts = new Map<string, string>();
-  for (const file of changed) {
-    const hunks = await git.diff([
-      "-U0",
-      "--no-renames",
-      request.baseSha,
-      request.commit,
-      "--",
-      `:(literal)${file}`,
-    ]);
-    const text = await readFile(join(clone, file), "utf8").catch(() => null);
-    if (text === null) continue;
-    const mutants = mutantsOfLines(file, text, addedLineNumbers(hunks), languageOf(file));
-    if (mutants.length === 0) continue;
-    texts.set(file, text);
-    all.push(...mutants);
-  }
-  return {
-    files: [...texts.keys()],
-    found: all.length,
-    mutants: sampleMutants(all, request.settings.maxMutants, request.baseSha),
-    texts,
-    blobs,
-    testsIdentity,
-  };
-}
-
-/** The new side's line numbers of a `-U0` diff's hunks. */
-export function addedLineNumbers(diff: string): number[] {
-  const lines: number[] = [];
-  for (const match of diff.matchAll(/^@@ -\d+(?:,\d+)? \+(\d+)(?:,(\d+))? @@/gm)) {
-    const start = Number(match[1]);
-    const count = match[2] === undefined ? 1 : Number(match[2]);
-    for (let line = start; line < start + count; line++) lines.push(line);
-  }
-  return lines;
-}
-
-function mutantCacheKey(command: string, plan: MutationPlan, mutant: Mutant): string {
-  return createHash("sha256")
-    .update(`${command}\0${plan.blobs.get(mutant.file) ?? ""}\0${plan.testsIdentity}\0${mutant.id}`)
-    .digest("hex");
-}
-
-async function readCachedOutcome(directory: string, key: string): Promise<MutantOutcome | null> {
-  const text = await readFile(join(directory, "mutants", `${key}.txt`), "utf8").catch(() => null);
-  return text === "killed" || text === "survived" || text === "timed-out" ? text : null;
-}
-
-async function writeCachedOutcome(directory: string, key: string, outcome: MutantOutcome): Promise<void> {
-  await mkdir(join(directory, "mutants"), { recursive: true });
-  await writeFile(join(directory, "mutants", `${key}.txt`), outcome);
+  return null;
 }
 
 async function writeLog(request: MutationRequest, lines: readonly string[]): Promise<void> {
   const path = join(request.runDirectory, request.logPath);
   await mkdir(dirname(path), { recursive: true });
   await writeFile(path, `${lines.join("\n")}\n`);
-}
-
-function where(mutant: Mutant): string {
-  return `${mutant.file}:${mutant.line}`;
-}
-
-function percent(share: number): string {
-  return `${Math.round(share * 100)} %`;
 }
