@@ -83,7 +83,12 @@ export interface Issue {
 }
 
 export type MergeResult =
-  | { isMerged: true; mergeCommitSha: string }
+  | {
+      isMerged: true;
+      mergeCommitSha: string;
+      /** How it landed, when the forge knows it at once (the same as the pull request's `landing`). */
+      landing?: Landing | null;
+    }
   | {
       isMerged: false;
       reason:

@@ -55,14 +55,18 @@ export class BaseWatch {
     for (const wake of [...this.mergeWaiters]) wake();
   }
 
-  /** Observes the base after `workstream`'s pull request landed; a red base is escalated without waiting. */
+  /**
+   * Observes the base's CI at the commit `workstream`'s landing made (not the tip read again: one
+   * request less per landing on GitHub, and the commit this landing answers for); a red base is
+   * escalated without waiting.
+   */
   async afterLanding(
     workstream: Workstream,
-    landing: { pullRequest: number; commit: string },
+    landing: { pullRequest: number; commit: string; baseSha: string },
     ciWaitMs: number,
   ): Promise<BaseObservation> {
-    const { forge, plan } = this.run.dependencies;
-    const baseSha = await forge.baseSha(plan.base);
+    const { forge } = this.run.dependencies;
+    const { baseSha } = landing;
     const status = await settleWithin(forge, baseSha, ciWaitMs);
     const failing = status.checks.find(
       (check) => check.conclusion !== null && !["success", "neutral", "skipped"].includes(check.conclusion),

@@ -50,6 +50,8 @@ export interface ForgeActionContext {
   afterLanding?(landing: {
     pullRequest: number;
     commit: string;
+    /** The base commit the landing made: its CI is observed. */
+    baseSha: string;
   }): Promise<{ state: string; baseSha: string }>;
   /** Sees every CI state the worker is shown, for the "CI red for too long" signal. */
   onCiObserved?(observation: { sha: string; state: string; summary: string }): Promise<void>;
@@ -359,11 +361,13 @@ export async function mergePullRequestAction(
       number: pullRequest.number,
       merge_commit: result.mergeCommitSha,
     });
-    const [merged, observed] = await Promise.all([
-      context.forge.getPullRequest(pullRequest.number),
-      context.afterLanding?.({ pullRequest: pullRequest.number, commit: result.mergeCommitSha }),
-    ]);
-    const landing = merged.landing;
+    const landing = result.landing;
+    // The base's CI at the landed commit: a queue's tested result is what the base moved to.
+    const observed = await context.afterLanding?.({
+      pullRequest: pullRequest.number,
+      commit: result.mergeCommitSha,
+      baseSha: landing?.via === "merge_queue" ? landing.testedSha : result.mergeCommitSha,
+    });
     const others = landing?.batch.filter((number) => number !== pullRequest.number) ?? [];
     return ok(
       renderPrompt("forge-results/merged", {

@@ -137,7 +137,7 @@ describe("supervise on the github forge, against a loopback GitHub", () => {
     expect(Number(accepted?.forge_requests)).toBeGreaterThan(0);
 
     // What GitHub charges the rate limit for (every answer but a 304): the run's preparation, then
-    // at most 10 for the workstream. Check runs and statuses are read in parallel, hence sorted.
+    // at most 12 for the workstream. Check runs and statuses are read in parallel, hence sorted.
     const counted = exchanges
       .filter((exchange) => exchange.status !== 304)
       .map((exchange) => `${exchange.method} ${exchange.template} ${exchange.status}`);
@@ -156,6 +156,9 @@ describe("supervise on the github forge, against a loopback GitHub", () => {
         "GET /repos/{owner}/{repo}/commits/{ref}/check-runs 200",
         "GET /repos/{owner}/{repo}/commits/{ref}/status 200",
         "PUT /repos/{owner}/{repo}/pulls/{pull_number}/merge 200",
+        // base_green: CI on the base at the commit the merge made
+        "GET /repos/{owner}/{repo}/commits/{ref}/check-runs 200",
+        "GET /repos/{owner}/{repo}/commits/{ref}/status 200",
         // the gates, after the claim: the PR, its merge commit on main, the issue and who closed it
         "GET /repos/{owner}/{repo}/pulls 200",
         "GET /repos/{owner}/{repo}/compare/{basehead} 200",

@@ -180,7 +180,7 @@ export async function mergeThroughQueue(
             entry: lastEntry,
           })
         : null;
-      return { result: { isMerged: true, mergeCommitSha }, landing };
+      return { result: { isMerged: true, mergeCommitSha, landing }, landing };
     }
     if (pull.state !== "OPEN")
       return refuse("not_mergeable", `Pull request #${number} was closed while in the merge queue.`);

@@ -149,7 +149,7 @@ async function mergePinned(
   const landed = (mergeCommitSha: string): MergeResult => {
     context.memory.rememberMerge(number, mergeCommitSha);
     context.memory.rememberLanding(number, request.landing);
-    return { isMerged: true, mergeCommitSha };
+    return { isMerged: true, mergeCommitSha, landing: request.landing };
   };
   try {
     const { data } = await context.client.rest.pulls.merge({

@@ -204,6 +204,7 @@ export function createMergeQueue(dependencies: MergeQueueDependencies): MergeQue
       settle(entry, {
         isMerged: true,
         mergeCommitSha: (landed[index] as BatchLanding["landed"][number]).commitSha,
+        landing,
       });
     }
     return "decided";
