@@ -52,7 +52,12 @@ const preloadFlag =
   /(?:^|[\s'"=])(--import|--require|-r|--loader|--experimental-loader|--test-reporter|--setupFiles|--setupFilesAfterEnv|--globalSetup|--testRunner|--reporters?|--file)(?:=|\s+)(["']?)([^\s"';&|]+)\2/g;
 
 export function javascriptPlumbing(input: PlumbingInput): PlumbingFinding[] {
-  return [...configPlumbing(input), ...preloadPlumbing(input), ...rootHookPlumbing(input.files)];
+  return [
+    ...configPlumbing(input),
+    ...preloadPlumbing(input),
+    ...npmrcPlumbing(input),
+    ...rootHookPlumbing(input.files),
+  ];
 }
 
 /** The runner a config file configures, by its name; package.json may configure jest and mocha. */
@@ -166,6 +171,57 @@ function preloadPlumbing({ files, scriptBodies, checkCommand }: PlumbingInput): 
 
 function preloads(text: string): { flag: string; value: string }[] {
   return [...text.matchAll(preloadFlag)].map((match) => ({ flag: match[1]!, value: match[3]! }));
+}
+
+/**
+ * npm's own config keys that reach into the scripts it runs: `node-options` becomes NODE_OPTIONS
+ * (its `--import`/`--require` preloads load into every node process of `npm test`), and
+ * `script-shell` is the program that runs the script itself.
+ */
+const npmrcKeys = ["node-options", "script-shell"] as const;
+
+function npmrcPlumbing({ files, configs }: PlumbingInput): PlumbingFinding[] {
+  const texts = new Map<string, { base: string; commit: string }>();
+  for (const [path, text] of configs)
+    if (baseName(path) === ".npmrc") texts.set(path, { base: text, commit: text });
+  for (const file of files) {
+    if (baseName(file.path) !== ".npmrc" || !isPresentAtClaim(file) || isFixture(file.path)) continue;
+    texts.set(file.path, { base: sideText(file, "base"), commit: sideText(file, "commit") });
+  }
+  const findings: PlumbingFinding[] = [];
+  for (const [path, { base, commit }] of texts) {
+    for (const key of npmrcKeys) {
+      const after = npmrcValue(commit, key);
+      if (after !== npmrcValue(base, key)) {
+        findings.push({
+          file: path,
+          hook: `.npmrc ${key}`,
+          why: `${path} sets npm's \`${key}\` to ${code(after ?? "nothing")}: npm applies it to every script it runs, the check's included`,
+        });
+      }
+      if (key !== "node-options" || after === undefined) continue;
+      for (const { flag, value } of preloads(after)) {
+        const target = changedFileNamed(files, folderOf(path), value);
+        if (target === undefined) continue;
+        findings.push({
+          file: target.path,
+          hook: `node-options ${flag}`,
+          why: `${target.path} is loaded with \`${flag}\` by npm's \`node-options\` in ${path}: it runs inside every node process of the check`,
+        });
+      }
+    }
+  }
+  return findings;
+}
+
+/** The last value of `key` in an .npmrc (ini: `key = value`, `;` and `#` comments). */
+function npmrcValue(text: string, key: string): string | undefined {
+  let value: string | undefined;
+  for (const line of text.split(/\r?\n/)) {
+    const match = /^\s*([^=;#\s]+)\s*=\s*(.*?)\s*$/.exec(line);
+    if (match?.[1] === key) value = match[2]!.replace(/^(["'])(.*)\1$/, "$2");
+  }
+  return value;
 }
 
 /** Mocha runs a `mochaHooks` export of any required file around every test. */

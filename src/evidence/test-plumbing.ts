@@ -18,6 +18,7 @@ export type { PlumbingFinding, PlumbingInput } from "./plumbing-files.ts";
 /** Config files, by name, through which runners name the code they load around the tests. */
 export const plumbingConfigNames: readonly string[] = [
   "package.json",
+  ".npmrc",
   ...["js", "ts", "mjs", "cjs", "mts", "cts"].flatMap((extension) => [
     `jest.config.${extension}`,
     `vitest.config.${extension}`,

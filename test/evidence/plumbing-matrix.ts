@@ -127,3 +127,9 @@ export function claimCounts(result: GateResult): Record<string, number> | undefi
   const runs = result.observed.test_runs as { claim?: { counts?: Record<string, number> } } | undefined;
   return runs?.claim?.counts;
 }
+
+/** The exit code of the claim's run of the check: 0 when a hook hid the failure from the check too. */
+export function claimExitCode(result: GateResult): number | null | undefined {
+  const runs = result.observed.test_runs as { claim?: { exit_code?: number | null } } | undefined;
+  return runs?.claim?.exit_code;
+}
