@@ -307,6 +307,54 @@ describe("Go and Rust", () => {
     ).toEqual([]);
   });
 
+  it("names a test file's new init, a vendored package edit and a new go.mod replace, and leaves an unchanged init alone", () => {
+    const goMod = "module example.com/calc\n\ngo 1.19\n\nrequire example.com/check v1.0.0\n";
+    const init = 'package calc\n\nimport "os"\n\nfunc init() {\n\tos.Setenv("TZ", "UTC")\n}\n';
+    const claim = {
+      files: [
+        source("calc.go"),
+        changed(
+          "flags_test.go",
+          null,
+          init.replace('os.Setenv("TZ", "UTC")', 'os.Args = append(os.Args, "-test.run=^TestAdd$")'),
+        ),
+        changed("tz_test.go", init, `${init}\nfunc TestZone(t *testing.T) {}\n`),
+        changed("vendor/example.com/check/check.go", "package check\n", "package check\n\nfunc Equal() {}\n"),
+        changed("vendor/example.com/check/more.go", "package check\n", "package check\n\nfunc More() {}\n"),
+        changed(
+          "go.mod",
+          goMod,
+          `${goMod}\nreplace (\n\texample.com/check v1.0.0 => ./lenient // no failures\n)\n`,
+        ),
+      ],
+      checkCommand: "go test ./...",
+    };
+    expect(plumbingOf(claim)).toEqual([
+      { file: "flags_test.go", hook: "init" },
+      { file: "vendor/example.com/check/check.go", hook: "vendor" },
+      { file: "go.mod", hook: "replace" },
+    ]);
+  });
+
+  it("names npm's node-options in an .npmrc, and the preload it names", () => {
+    const claim = {
+      files: [
+        source("src/sum.js"),
+        changed(".npmrc", "fund=false\n", "fund=false\nnode-options = --import ./setup/skip.mjs\n"),
+        changed("setup/skip.mjs", null, "export {};\n"),
+      ],
+    };
+    expect(plumbingOf(claim)).toEqual([
+      { file: ".npmrc", hook: ".npmrc node-options" },
+      { file: "setup/skip.mjs", hook: "node-options --import" },
+    ]);
+    const unchanged = {
+      files: [source("src/sum.js")],
+      configs: { ".npmrc": "node-options=--import ./setup/skip.mjs\n" },
+    };
+    expect(plumbingOf(unchanged)).toEqual([]);
+  });
+
   it("names a changed TestMain body, and a changed harness = false test under an unchanged manifest", () => {
     const base = 'package calc\n\nimport "testing"\n\nfunc TestMain(m *testing.M) {\n\tm.Run()\n}\n';
     const manifest =
