@@ -8,7 +8,7 @@ import { SuperviseError } from "../errors.ts";
 import { GitCommandError, type SafeGit } from "../workspace/index.ts";
 import { classifyPath, languageOf } from "./file-roles.ts";
 import { isScannedForPatching } from "./framework-patching.ts";
-import { plumbingConfigPaths } from "./test-plumbing.ts";
+import { isPlumbingConfig, plumbingConfigPaths } from "./test-plumbing.ts";
 import { selectionFileKind } from "./test-selection.ts";
 import { type TreeEntry, treeEntries } from "./tree-entries.ts";
 
@@ -81,13 +81,17 @@ export class CommitNotFoundError extends SuperviseError {
   }
 }
 
-/** Whether the gate needs a file's full text: tests, Rust sources, and config that selects tests. */
+/**
+ * Whether the gate needs a file's full text: tests, Rust sources, config that selects tests, and
+ * config that names code run in the test process.
+ */
 export function isInspected(path: string): boolean {
   const language = languageOf(path);
   return (
     (classifyPath(path) === "test" && language !== null) ||
     language === "rust" ||
-    selectionFileKind(path) !== null
+    selectionFileKind(path) !== null ||
+    isPlumbingConfig(path)
   );
 }
 

@@ -32,7 +32,15 @@ export const plumbingConfigNames: readonly string[] = [
   "setup.cfg",
   "tox.ini",
   "Cargo.toml",
+  ".cargo/config.toml",
+  ".cargo/config",
+  "go.mod",
 ];
+
+/** A runner config the plumbing detectors read in full when a claim changes it. */
+export function isPlumbingConfig(path: string): boolean {
+  return plumbingConfigNames.some((name) => path === name || path.endsWith(`/${name}`));
+}
 
 /** Every piece of plumbing the claim adds or changes, one finding per file and hook. */
 export function testPlumbing(input: PlumbingInput): PlumbingFinding[] {

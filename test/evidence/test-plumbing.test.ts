@@ -355,6 +355,31 @@ describe("Go and Rust", () => {
     expect(plumbingOf(unchanged)).toEqual([]);
   });
 
+  it("names a cargo config runner, the script it starts, and a macro_rules! that shadows assert_eq", () => {
+    const claim = {
+      files: [
+        changed(
+          ".cargo/config.toml",
+          null,
+          '[target.\'cfg(unix)\']\nrunner = "./tools/run.sh"\n\n[env]\nRUST_TEST_THREADS = "1"\n',
+        ),
+        changed("tools/run.sh", null, 'exec "$@" --skip slow\n'),
+        changed(
+          "src/lib.rs",
+          "pub fn add() {}\n",
+          "pub fn add() {}\n#[cfg(test)]\nmod tests {\n    macro_rules! assert_eq {\n        ($($t:tt)*) => {};\n    }\n}\n",
+        ),
+      ],
+      checkCommand: "cargo test",
+    };
+    expect(plumbingOf(claim)).toEqual([
+      { file: ".cargo/config.toml", hook: "cargo runner" },
+      { file: "tools/run.sh", hook: "cargo runner" },
+      { file: ".cargo/config.toml", hook: "cargo env" },
+      { file: "src/lib.rs", hook: "macro_rules! assert_eq" },
+    ]);
+  });
+
   it("names a changed TestMain body, and a changed harness = false test under an unchanged manifest", () => {
     const base = 'package calc\n\nimport "testing"\n\nfunc TestMain(m *testing.M) {\n\tm.Run()\n}\n';
     const manifest =
