@@ -7,7 +7,8 @@
  * beside the ledger's reporter unless the command names reporters of its own (a config's
  * reporters are replaced by the command line's, so such a config prints as `default` does). Mocha
  * takes a single reporter: its ledger reporter prints as `spec`, and a mocha command that names a
- * reporter of its own runs as given.
+ * reporter of its own runs as given. `python -m unittest …` has no reporter option: it runs as
+ * `python -m supervise_unittest_ledger …`, unittest's own command line with a recording result.
  */
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -28,10 +29,13 @@ const simpleCommand = /^[^;&|<>`$()\n]+$/;
 const vitestInvocation = /^(?:npx\s+(?:--(?:no-install|yes)\s+)?)?vitest(?:\s|$)/;
 const jestInvocation = /^(?:npx\s+(?:--(?:no-install|yes)\s+)?)?jest(?:\s|$)/;
 const mochaInvocation = /^(?:npx\s+(?:--(?:no-install|yes)\s+)?)?mocha(?:\s|$)/;
+/** `python3 -m unittest …`, the Python named by path or not, with interpreter flags before `-m`. */
+const unittestInvocation =
+  /^((?:\S*\/)?python[\d.]*(?:\s+(?:-[WX]\s*[^\s-]\S*|-[A-Za-z]+))*)\s+-m\s+unittest(?=\s|$)(.*)$/;
 /** Mocha takes one reporter: a command that names its own runs as given. */
 const mochaReporterFlag = /(?:^|\s)(?:--reporter|-R)(?:[=\s]|$)/;
 
-type LedgerRunner = "vitest" | "jest" | "mocha";
+type LedgerRunner = "vitest" | "jest" | "mocha" | "unittest";
 const npmScript = /^npm\s+(?:(?:test|t)|(?:run|run-script)\s+(\S+))(\s.*)?$/;
 
 export interface LedgerCommand {
@@ -44,6 +48,10 @@ export interface LedgerCommand {
 export async function ledgerCommand(command: string, cwd: string): Promise<LedgerCommand> {
   const trimmed = command.trim();
   if (!simpleCommand.test(trimmed)) return { command, runner: null };
+  const unittest = unittestInvocation.exec(trimmed);
+  // Runs unittest's own command line under the supervisor's runner module (supervise_unittest_ledger.py).
+  if (unittest)
+    return { command: `${unittest[1]} -m supervise_unittest_ledger${unittest[2]}`, runner: "unittest" };
   const direct = runnerOf(trimmed);
   if (direct === "mocha" && mochaReporterFlag.test(trimmed)) return { command, runner: null };
   if (direct !== null) return { command: `${trimmed} ${reporterArguments(direct, trimmed)}`, runner: direct };
@@ -62,14 +70,14 @@ export async function ledgerCommand(command: string, cwd: string): Promise<Ledge
   };
 }
 
-function runnerOf(command: string): LedgerRunner | null {
+function runnerOf(command: string): Exclude<LedgerRunner, "unittest"> | null {
   if (vitestInvocation.test(command)) return "vitest";
   if (jestInvocation.test(command)) return "jest";
   if (mochaInvocation.test(command)) return "mocha";
   return null;
 }
 
-function reporterArguments(runner: LedgerRunner, existing: string): string {
+function reporterArguments(runner: Exclude<LedgerRunner, "unittest">, existing: string): string {
   // The mocha reporter prints as `spec` does itself (mocha-ledger-reporter.mjs).
   if (runner === "mocha") return `--reporter ${quoted(mochaLedgerReporterPath)}`;
   if (runner === "vitest") {
