@@ -176,39 +176,33 @@ function preloads(text: string): { flag: string; value: string }[] {
 /**
  * npm's own config keys that reach into the scripts it runs: `node-options` becomes NODE_OPTIONS
  * (its `--import`/`--require` preloads load into every node process of `npm test`), and
- * `script-shell` is the program that runs the script itself.
+ * `script-shell` is the program that runs the script itself. A change to .npmrc is already a
+ * selection finding (test-selection.ts); here the files these keys name are, changed or not.
  */
-const npmrcKeys = ["node-options", "script-shell"] as const;
-
 function npmrcPlumbing({ files, configs }: PlumbingInput): PlumbingFinding[] {
-  const texts = new Map<string, { base: string; commit: string }>();
-  for (const [path, text] of configs)
-    if (baseName(path) === ".npmrc") texts.set(path, { base: text, commit: text });
+  const texts = new Map<string, string>();
+  for (const [path, text] of configs) if (baseName(path) === ".npmrc") texts.set(path, text);
   for (const file of files) {
     if (baseName(file.path) !== ".npmrc" || !isPresentAtClaim(file) || isFixture(file.path)) continue;
-    texts.set(file.path, { base: sideText(file, "base"), commit: sideText(file, "commit") });
+    texts.set(file.path, sideText(file, "commit"));
   }
   const findings: PlumbingFinding[] = [];
-  for (const [path, { base, commit }] of texts) {
-    for (const key of npmrcKeys) {
-      const after = npmrcValue(commit, key);
-      if (after !== npmrcValue(base, key)) {
-        findings.push({
-          file: path,
-          hook: `.npmrc ${key}`,
-          why: `${path} sets npm's \`${key}\` to ${code(after ?? "nothing")}: npm applies it to every script it runs, the check's included`,
-        });
-      }
-      if (key !== "node-options" || after === undefined) continue;
-      for (const { flag, value } of preloads(after)) {
-        const target = changedFileNamed(files, folderOf(path), value);
-        if (target === undefined) continue;
-        findings.push({
-          file: target.path,
-          hook: `node-options ${flag}`,
-          why: `${target.path} is loaded with \`${flag}\` by npm's \`node-options\` in ${path}: it runs inside every node process of the check`,
-        });
-      }
+  for (const [path, text] of texts) {
+    const options = npmrcValue(text, "node-options") ?? "";
+    const named = [
+      ...preloads(options).map(({ flag, value }) => ({ hook: `node-options ${flag}`, value })),
+      ...[npmrcValue(text, "script-shell")].flatMap((value) =>
+        value === undefined ? [] : [{ hook: "script-shell", value }],
+      ),
+    ];
+    for (const { hook, value } of named) {
+      const target = changedFileNamed(files, folderOf(path), value);
+      if (target === undefined) continue;
+      findings.push({
+        file: target.path,
+        hook,
+        why: `${target.path} is named by npm's \`${hook}\` in ${path}: npm runs it with every script, the check's included`,
+      });
     }
   }
   return findings;

@@ -10,6 +10,7 @@
 import type { PlumbingFinding, PlumbingInput } from "./plumbing-files.ts";
 import { goPlumbing } from "./plumbing-go.ts";
 import { javascriptPlumbing } from "./plumbing-javascript.ts";
+import { patchingPlumbing } from "./plumbing-patching.ts";
 import { pythonPlumbing } from "./plumbing-python.ts";
 import { rustPlumbing } from "./plumbing-rust.ts";
 
@@ -49,6 +50,7 @@ export function testPlumbing(input: PlumbingInput): PlumbingFinding[] {
     ...javascriptPlumbing(input),
     ...goPlumbing(input.files),
     ...rustPlumbing(input),
+    ...patchingPlumbing(input.files),
   ];
   const seen = new Set<string>();
   return findings.filter((finding) => {

@@ -261,6 +261,7 @@ describe("jest, vitest, mocha and node preloads", () => {
       { file: "package.json", hook: "--require" },
       { file: "test/preload.mjs", hook: "--import" },
       { file: "package.json", hook: "--import" },
+      { file: "test/preload.mjs", hook: "assert.equal" },
     ]);
   });
 
@@ -336,7 +337,7 @@ describe("Go and Rust", () => {
     ]);
   });
 
-  it("names npm's node-options in an .npmrc, and the preload it names", () => {
+  it("names the preload npm's node-options in an .npmrc loads, and nothing for an unchanged one", () => {
     const claim = {
       files: [
         source("src/sum.js"),
@@ -344,10 +345,7 @@ describe("Go and Rust", () => {
         changed("setup/skip.mjs", null, "export {};\n"),
       ],
     };
-    expect(plumbingOf(claim)).toEqual([
-      { file: ".npmrc", hook: ".npmrc node-options" },
-      { file: "setup/skip.mjs", hook: "node-options --import" },
-    ]);
+    expect(plumbingOf(claim)).toEqual([{ file: "setup/skip.mjs", hook: "node-options --import" }]);
     const unchanged = {
       files: [source("src/sum.js")],
       configs: { ".npmrc": "node-options=--import ./setup/skip.mjs\n" },
