@@ -6,12 +6,15 @@
  * test prints count for nothing.
  */
 import { execFileSync } from "node:child_process";
-import { join } from "node:path";
+import { mkdir, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { checkTestsAtBase } from "../../src/evidence/base-check-preflight.ts";
 import { ledgerCommand } from "../../src/evidence/ledger-command.ts";
 import { runWithTestLedger } from "../../src/evidence/test-ledger.ts";
-import { createCommandRunner } from "../../src/sandbox/index.ts";
+import { checkIsolationAvailable, createCommandRunner } from "../../src/sandbox/index.ts";
+import { createRunIsolation } from "../../src/sandbox/run-isolation.ts";
 import {
   claimCounts,
   createMatrixRepository,
@@ -19,15 +22,20 @@ import {
   type MatrixRepository,
 } from "./plumbing-matrix.ts";
 
-function hasPython(): boolean {
+/** The folder of python3, or null: then these tests are skipped. */
+function pythonFolderOf(): string | null {
   try {
-    execFileSync("python3", ["-c", "import unittest"], { stdio: "ignore" });
-    return true;
+    const executable = execFileSync("python3", ["-c", "import sys; print(sys.executable)"], {
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "ignore"],
+    }).trim();
+    return dirname(executable);
   } catch {
-    return false;
+    return null;
   }
 }
-const pythonInstalled = hasPython();
+const pythonFolder = pythonFolderOf();
+const pythonInstalled = pythonFolder !== null;
 
 const calcTests = (extra = "") => `import unittest
 
@@ -53,7 +61,7 @@ beforeAll(async () => {
       "tests/__init__.py": "",
       "tests/test_calc.py": calcTests(),
     },
-    environment: () => ({ PYTHONDONTWRITEBYTECODE: "1" }),
+    environment: (_root, plain) => ({ PATH: `${pythonFolder}:${plain.PATH}`, PYTHONDONTWRITEBYTECODE: "1" }),
   });
 });
 afterAll(() => fixture?.dispose());
@@ -162,3 +170,38 @@ class TestMore(unittest.TestCase):
     ]);
   });
 });
+
+const availability = await checkIsolationAvailable();
+describe.skipIf(!pythonInstalled || (!availability.available && process.env.CI === undefined))(
+  "the unittest ledger under bwrap",
+  () => {
+    it("loads the runner module from supervise's read-only source and records through the sandbox", async () => {
+      const state = join(fixture.root, "state");
+      await mkdir(state, { recursive: true });
+      await writeFile(join(state, "socket"), "");
+      const runner = createCommandRunner({
+        isolate: createRunIsolation({
+          stateDirectory: state,
+          userRepository: join(fixture.root, "user"),
+          mirrorPath: tmpdir(),
+          socketPath: join(state, "socket"),
+          readOnly: [dirname(dirname(pythonFolder!)), dirname(dirname(dirname(import.meta.dirname)))],
+          network: "none",
+          home: undefined,
+        }),
+      });
+      await fixture.claim({ "calc.py": "def add(a, b):\n    return b + a\n" });
+      const { ledger, result, note } = await runWithTestLedger(
+        runner,
+        { command: check, cwd: fixture.repository, env: fixture.environment, timeoutMs: 60_000 },
+        join(fixture.root, "ledgers-bwrap"),
+      );
+      expect(note).toBeNull();
+      expect(result.exitCode, result.output).toBe(0);
+      expect(ledger?.tests.map((test) => test.name).sort()).toEqual([
+        "tests/test_calc.py > TestAdd > test_adds",
+        "tests/test_calc.py > TestAdd > test_adds_negatives",
+      ]);
+    });
+  },
+);
