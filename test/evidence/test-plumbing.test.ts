@@ -378,6 +378,24 @@ describe("Go and Rust", () => {
     ]);
   });
 
+  it("follows a package's jest config through a shared config two requires away, resolving <rootDir> at the package", () => {
+    const claim = {
+      files: [
+        source("packages/app/src/sum.js"),
+        changed("packages/app/test/setup.js", "", "beforeEach(() => {});\n"),
+      ],
+      configs: {
+        "packages/app/jest.config.js":
+          'const shared = require("../../config/jest.shared");\nmodule.exports = { ...shared };\n',
+        "config/jest.shared.js": 'module.exports = { ...require("./jest.setup.cjs") };\n',
+        "config/jest.setup.cjs": 'module.exports = { setupFilesAfterEnv: ["<rootDir>/test/setup.js"] };\n',
+      },
+    };
+    expect(plumbingOf(claim)).toEqual([
+      { file: "packages/app/test/setup.js", hook: "jest setupFilesAfterEnv" },
+    ]);
+  });
+
   it("names a changed TestMain body, and a changed harness = false test under an unchanged manifest", () => {
     const base = 'package calc\n\nimport "testing"\n\nfunc TestMain(m *testing.M) {\n\tm.Run()\n}\n';
     const manifest =
