@@ -6,9 +6,10 @@
  */
 import { SuperviseError } from "../errors.ts";
 import { GitCommandError, type SafeGit } from "../workspace/index.ts";
+import { configImportDepth, importCandidates, relativeImports } from "./config-imports.ts";
 import { classifyPath, languageOf } from "./file-roles.ts";
 import { isScannedForPatching } from "./framework-patching.ts";
-import { plumbingConfigPaths } from "./test-plumbing.ts";
+import { isPlumbingConfig, plumbingConfigPaths } from "./test-plumbing.ts";
 import { selectionFileKind } from "./test-selection.ts";
 import { type TreeEntry, treeEntries } from "./tree-entries.ts";
 
@@ -81,13 +82,17 @@ export class CommitNotFoundError extends SuperviseError {
   }
 }
 
-/** Whether the gate needs a file's full text: tests, Rust sources, and config that selects tests. */
+/**
+ * Whether the gate needs a file's full text: tests, Rust sources, config that selects tests, and
+ * config that names code run in the test process.
+ */
 export function isInspected(path: string): boolean {
   const language = languageOf(path);
   return (
     (classifyPath(path) === "test" && language !== null) ||
     language === "rust" ||
-    selectionFileKind(path) !== null
+    selectionFileKind(path) !== null ||
+    isPlumbingConfig(path)
   );
 }
 
@@ -117,9 +122,19 @@ export async function observeDiffScope(
           ]),
         );
 
+  const configTree =
+    baseSha === commit
+      ? new Map<string, TreeEntry>()
+      : await treeEntries(git, commit, plumbingConfigPaths(entries.map((entry) => entry.path)));
+  const runnerConfigs = await readConfigs(git, commit, configTree, limits.maxFileBytes);
+  // A changed file a runner config loads (a shared jest.base.js) is read in full, like the config.
+  const isLoadedByConfig = (path: string) => runnerConfigs.has(path);
   const inspected = [
     ...entries.filter(
-      (entry) => isInspected(entry.path) || (entry.previousPath !== null && isInspected(entry.previousPath)),
+      (entry) =>
+        isInspected(entry.path) ||
+        (entry.previousPath !== null && isInspected(entry.previousPath)) ||
+        isLoadedByConfig(entry.path),
     ),
     // Source files are read after the tests (which the limit must not crowd out), for lines that
     // patch the test framework from inside the code under test.
@@ -136,11 +151,7 @@ export async function observeDiffScope(
   const commitPaths = [...readable].filter((entry) => entry.status !== "deleted").map((entry) => entry.path);
   const baseTree = await treeEntries(git, baseSha, [...basePaths, "package.json"]);
   const commitTree = await treeEntries(git, commit, commitPaths);
-  const configTree =
-    baseSha === commit
-      ? new Map<string, TreeEntry>()
-      : await treeEntries(git, commit, plumbingConfigPaths(entries.map((entry) => entry.path)));
-  const wanted = [...baseTree.values(), ...commitTree.values(), ...configTree.values()].filter(
+  const wanted = [...baseTree.values(), ...commitTree.values()].filter(
     (blob) => blob.type === "blob" && blob.bytes <= limits.maxFileBytes,
   );
   const texts = await readBlobs(git, wanted);
@@ -166,11 +177,6 @@ export async function observeDiffScope(
     });
   }
   const packageJson = contentOf(baseTree.get("package.json"));
-  const runnerConfigs = new Map<string, string>();
-  for (const [path, blob] of configTree) {
-    const content = contentOf(blob);
-    if (content.kind === "text") runnerConfigs.set(path, content.text);
-  }
   return {
     baseSha,
     requestedBase,
@@ -273,6 +279,47 @@ export function parseDiff(output: string): DiffEntry[] {
  * so no attributes and no textconv), and the sizes from ls-tree split them. Invalid UTF-8 changes
  * the decoded length; such a batch is read again one blob at a time.
  */
+/**
+ * The runner configs at the claimed commit by path, with the local files JavaScript configs load
+ * (config-imports.ts), followed as deep as configImportDepth: what the plumbing detectors read.
+ */
+async function readConfigs(
+  git: SafeGit,
+  commit: string,
+  configTree: ReadonlyMap<string, TreeEntry>,
+  maxFileBytes: number,
+): Promise<Map<string, string>> {
+  const configs = new Map<string, string>();
+  const readInto = async (tree: ReadonlyMap<string, TreeEntry>) => {
+    const blobs = [...tree].filter(([, blob]) => blob.type === "blob" && blob.bytes <= maxFileBytes);
+    const texts = await readBlobs(
+      git,
+      blobs.map(([, blob]) => blob),
+    );
+    const added: string[] = [];
+    for (const [path, blob] of blobs) {
+      const text = texts.get(blob.object);
+      if (text !== undefined && !configs.has(path)) {
+        configs.set(path, text);
+        added.push(path);
+      }
+    }
+    return added;
+  };
+  let frontier = (await readInto(configTree)).filter(isJavaScriptConfigFile);
+  for (let depth = 0; depth < configImportDepth && frontier.length > 0; depth++) {
+    const candidates = frontier.flatMap((path) =>
+      relativeImports(path, configs.get(path) ?? "").flatMap(importCandidates),
+    );
+    frontier = await readInto(await treeEntries(git, commit, [...new Set(candidates)]));
+  }
+  return configs;
+}
+
+function isJavaScriptConfigFile(path: string): boolean {
+  return /\.[cm]?[jt]s$/.test(path);
+}
+
 async function readBlobs(git: SafeGit, blobs: readonly TreeEntry[]): Promise<Map<string, string>> {
   const texts = new Map<string, string>();
   const unique = [...new Map(blobs.map((blob) => [blob.object, blob])).values()];

@@ -19,7 +19,7 @@ const patchingPatterns: Partial<Record<TestLanguage, readonly RegExp[]>> = {
   python: [
     /\b(?:unittest\s*\.\s*)?TestCase\s*\.\s*\w+\s*=(?!=)/,
     /\bsetattr\s*\(\s*(?:unittest\s*\.\s*)?(?:TestCase|pytest|unittest)\b/,
-    /\b(?:pytest|unittest|builtins)\s*\.\s*\w+\s*=(?!=)/,
+    /\b(?:pytest|_pytest|unittest|builtins)(?:\s*\.\s*\w+)+\s*=(?!=)/,
     /\bsys\s*\.\s*modules\s*\[\s*["'](?:unittest|pytest|_pytest)[\w.]*["']\s*\]\s*=(?!=)/,
   ],
 };

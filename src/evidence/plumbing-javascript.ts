@@ -7,6 +7,7 @@
  * text (config-key-values.ts), never run.
  */
 import { parse as parseYaml } from "yaml";
+import { configImports } from "./config-imports.ts";
 import { keyValues } from "./config-key-values.ts";
 import type { ChangedFile } from "./diff-scope-observation.ts";
 import { baseName, languageOf } from "./file-roles.ts";
@@ -52,7 +53,12 @@ const preloadFlag =
   /(?:^|[\s'"=])(--import|--require|-r|--loader|--experimental-loader|--test-reporter|--setupFiles|--setupFilesAfterEnv|--globalSetup|--testRunner|--reporters?|--file)(?:=|\s+)(["']?)([^\s"';&|]+)\2/g;
 
 export function javascriptPlumbing(input: PlumbingInput): PlumbingFinding[] {
-  return [...configPlumbing(input), ...preloadPlumbing(input), ...rootHookPlumbing(input.files)];
+  return [
+    ...configPlumbing(input),
+    ...preloadPlumbing(input),
+    ...npmrcPlumbing(input),
+    ...rootHookPlumbing(input.files),
+  ];
 }
 
 /** The runner a config file configures, by its name; package.json may configure jest and mocha. */
@@ -71,35 +77,64 @@ function configPlumbing({ files, configs }: PlumbingInput): PlumbingFinding[] {
       .filter((file) => runnersOf(file.path).length > 0 && !isFixture(file.path))
       .map((file) => [file.path, file]),
   );
+  const changedByPath = new Map(files.filter(isPresentAtClaim).map((file) => [file.path, file]));
   const paths = new Set([...configs.keys(), ...changedConfigs.keys()]);
+  const texts = new Map(configs);
+  for (const file of changedByPath.values()) texts.set(file.path, sideText(file, "commit"));
+  // What a config loads (a shared base config) is part of it: its keys and the files they name.
+  const imports = configImports(
+    [...paths].filter((path) => runnersOf(path).length > 0),
+    texts,
+  );
   const findings: PlumbingFinding[] = [];
   for (const path of paths) {
-    const changed = changedConfigs.get(path);
-    if (changed?.status === "deleted") continue;
-    const commitText = changed ? sideText(changed, "commit") : (configs.get(path) ?? "");
-    const baseText = changed ? sideText(changed, "base") : commitText;
+    if (changedConfigs.get(path)?.status === "deleted") continue;
     for (const runner of runnersOf(path)) {
-      for (const key of plumbingKeys[runner]) {
-        const before = valuesOf(path, baseText, runner, key);
-        const after = valuesOf(path, commitText, runner, key);
-        if (after === null || before === null) continue;
-        if (after.join("\n") !== before.join("\n")) {
-          findings.push({
-            file: path,
-            hook: `${runner} ${key}`,
-            why: `${path} changes ${runner}'s \`${key}\` to ${code(after.join(", ") || "nothing")}: it chooses code ${runner} runs in the test process`,
-          });
-        }
-        for (const reference of after.flatMap(stringLiterals)) {
-          const target = changedFileNamed(files, folderOf(path), reference);
-          if (target === undefined || target.path === path) continue;
-          findings.push({
-            file: target.path,
-            hook: `${runner} ${key}`,
-            why: `${target.path} is named by ${runner}'s \`${key}\` in ${path}: it runs inside the test process around the tests`,
-          });
-        }
+      for (const member of [path, ...(imports.get(path) ?? [])]) {
+        const changed = changedByPath.get(member);
+        const commitText = changed ? sideText(changed, "commit") : (configs.get(member) ?? "");
+        const baseText = changed ? sideText(changed, "base") : commitText;
+        findings.push(
+          ...keyFindings(files, { path: member, root: folderOf(path) }, runner, baseText, commitText),
+        );
       }
+    }
+  }
+  return findings;
+}
+
+/**
+ * One config file's plumbing keys for `runner`: a changed value, and the changed files its values
+ * name. Those resolve against the runner's root (the loading config's folder: jest's `<rootDir>`,
+ * vitest's root), also when the key sits in a base config elsewhere.
+ */
+function keyFindings(
+  files: readonly ChangedFile[],
+  { path, root }: { path: string; root: string },
+  runner: Runner,
+  baseText: string,
+  commitText: string,
+): PlumbingFinding[] {
+  const findings: PlumbingFinding[] = [];
+  for (const key of plumbingKeys[runner]) {
+    const before = valuesOf(path, baseText, runner, key);
+    const after = valuesOf(path, commitText, runner, key);
+    if (after === null || before === null) continue;
+    if (after.join("\n") !== before.join("\n")) {
+      findings.push({
+        file: path,
+        hook: `${runner} ${key}`,
+        why: `${path} changes ${runner}'s \`${key}\` to ${code(after.join(", ") || "nothing")}: it chooses code ${runner} runs in the test process`,
+      });
+    }
+    for (const reference of after.flatMap(stringLiterals)) {
+      const target = changedFileNamed(files, root, reference);
+      if (target === undefined || target.path === path) continue;
+      findings.push({
+        file: target.path,
+        hook: `${runner} ${key}`,
+        why: `${target.path} is named by ${runner}'s \`${key}\` in ${path}: it runs inside the test process around the tests`,
+      });
     }
   }
   return findings;
@@ -166,6 +201,51 @@ function preloadPlumbing({ files, scriptBodies, checkCommand }: PlumbingInput): 
 
 function preloads(text: string): { flag: string; value: string }[] {
   return [...text.matchAll(preloadFlag)].map((match) => ({ flag: match[1]!, value: match[3]! }));
+}
+
+/**
+ * npm's own config keys that reach into the scripts it runs: `node-options` becomes NODE_OPTIONS
+ * (its `--import`/`--require` preloads load into every node process of `npm test`), and
+ * `script-shell` is the program that runs the script itself. A change to .npmrc is already a
+ * selection finding (test-selection.ts); here the files these keys name are, changed or not.
+ */
+function npmrcPlumbing({ files, configs }: PlumbingInput): PlumbingFinding[] {
+  const texts = new Map<string, string>();
+  for (const [path, text] of configs) if (baseName(path) === ".npmrc") texts.set(path, text);
+  for (const file of files) {
+    if (baseName(file.path) !== ".npmrc" || !isPresentAtClaim(file) || isFixture(file.path)) continue;
+    texts.set(file.path, sideText(file, "commit"));
+  }
+  const findings: PlumbingFinding[] = [];
+  for (const [path, text] of texts) {
+    const options = npmrcValue(text, "node-options") ?? "";
+    const named = [
+      ...preloads(options).map(({ flag, value }) => ({ hook: `node-options ${flag}`, value })),
+      ...[npmrcValue(text, "script-shell")].flatMap((value) =>
+        value === undefined ? [] : [{ hook: "script-shell", value }],
+      ),
+    ];
+    for (const { hook, value } of named) {
+      const target = changedFileNamed(files, folderOf(path), value);
+      if (target === undefined) continue;
+      findings.push({
+        file: target.path,
+        hook,
+        why: `${target.path} is named by npm's \`${hook}\` in ${path}: npm runs it with every script, the check's included`,
+      });
+    }
+  }
+  return findings;
+}
+
+/** The last value of `key` in an .npmrc (ini: `key = value`, `;` and `#` comments). */
+function npmrcValue(text: string, key: string): string | undefined {
+  let value: string | undefined;
+  for (const line of text.split(/\r?\n/)) {
+    const match = /^\s*([^=;#\s]+)\s*=\s*(.*?)\s*$/.exec(line);
+    if (match?.[1] === key) value = match[2]!.replace(/^(["'])(.*)\1$/, "$2");
+  }
+  return value;
 }
 
 /** Mocha runs a `mochaHooks` export of any required file around every test. */

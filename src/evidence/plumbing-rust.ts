@@ -3,7 +3,10 @@
  * `[lib]` in Cargo.toml) is a program of its own whose `main` prints whatever it likes in place of
  * libtest's results, and `#![feature(custom_test_frameworks)]` / `#[test_runner]` replace the harness
  * that runs `#[test]` functions. A claim that sets either, or changes the code of such a target, is
- * plumbing. Cargo.toml is read by sections, as text.
+ * plumbing; so is a `macro_rules!` named like std's assertions (it shadows `assert_eq!` in the
+ * code below it), and cargo's own config (`.cargo/config.toml`) where it names a `runner` that
+ * starts every test binary, or flags and environment every test build and run gets. Cargo.toml and
+ * the config are read by sections, as text.
  */
 import type { ChangedFile } from "./diff-scope-observation.ts";
 import { baseName, languageOf } from "./file-roles.ts";
@@ -15,6 +18,7 @@ import {
   type PlumbingFinding,
   type PlumbingInput,
   sideText,
+  stringLiterals,
 } from "./plumbing-files.ts";
 
 interface HarnessFreeTarget {
@@ -55,7 +59,91 @@ export function rustPlumbing({ files, configs }: PlumbingInput): PlumbingFinding
       }
     }
   }
-  return [...findings, ...files.flatMap(customFrameworkFinding)];
+  return [
+    ...findings,
+    ...cargoConfigFindings(files, configs),
+    ...files.flatMap(customFrameworkFinding),
+    ...files.flatMap(assertionShadowingFinding),
+  ];
+}
+
+/** Keys of cargo's config that run or shape every test binary: `[target.…] runner`, flags, `[env]`. */
+const cargoConfigKeys = ["runner", "rustflags", "rustdocflags"] as const;
+
+function cargoConfigFindings(
+  files: readonly ChangedFile[],
+  configs: ReadonlyMap<string, string>,
+): PlumbingFinding[] {
+  const texts = new Map<string, { base: string; commit: string }>();
+  for (const [path, text] of configs) if (isCargoConfig(path)) texts.set(path, { base: text, commit: text });
+  for (const file of files) {
+    if (!isCargoConfig(file.path) || !isPresentAtClaim(file)) continue;
+    texts.set(file.path, { base: sideText(file, "base"), commit: sideText(file, "commit") });
+  }
+  const findings: PlumbingFinding[] = [];
+  for (const [path, { base, commit }] of texts) {
+    const before = cargoConfigEntries(base);
+    for (const [key, value] of cargoConfigEntries(commit)) {
+      const hook = `cargo ${key.startsWith("env.") ? "env" : key.split(".").at(-1)}`;
+      if (before.get(key) !== value) {
+        findings.push({
+          file: path,
+          hook,
+          why: `${path} sets cargo's \`${key}\` to ${value.trim()}: cargo applies it to every test it builds and runs`,
+        });
+      }
+      if (hook !== "cargo runner") continue;
+      // A runner path with a slash is relative to the folder that holds `.cargo`.
+      for (const reference of stringLiterals(value)) {
+        const target = changedFileNamed(files, folderOf(folderOf(path)), reference);
+        if (target === undefined) continue;
+        findings.push({
+          file: target.path,
+          hook,
+          why: `${target.path} is the runner cargo starts every test binary with (${path}): it decides what \`cargo test\` reports`,
+        });
+      }
+    }
+  }
+  return findings;
+}
+
+export function isCargoConfig(path: string): boolean {
+  return /(?:^|\/)\.cargo\/config(?:\.toml)?$/.test(path);
+}
+
+/** `section.key` → value, for the keys that shape test runs (cargoConfigKeys, and all of `[env]`). */
+function cargoConfigEntries(text: string): Map<string, string> {
+  const entries = new Map<string, string>();
+  for (const section of [{ header: "", body: text.split(/^\s*\[/m)[0] ?? "" }, ...sections(text)]) {
+    const table = section.header.replace(/^\[+|\]+$/g, "");
+    for (const line of section.body.split("\n")) {
+      const match = /^\s*([\w.'"-]+)\s*=\s*(.+)$/.exec(line);
+      if (!match) continue;
+      const key = `${table === "" ? "" : `${table}.`}${match[1]!.replace(/["']/g, "")}`;
+      const last = key.split(".").at(-1)!;
+      if (table === "env" || (cargoConfigKeys as readonly string[]).includes(last))
+        entries.set(key, match[2]!);
+    }
+  }
+  return entries;
+}
+
+/** std's assertion macros: a crate's `macro_rules!` of the same name replaces them below it. */
+const assertionMacro = /^\s*macro_rules!\s*((?:debug_)?assert(?:_eq|_ne)?|panic|unreachable)\s*\{/;
+
+function assertionShadowingFinding(file: ChangedFile): PlumbingFinding[] {
+  if (languageOf(file.path) !== "rust" || !isPresentAtClaim(file)) return [];
+  const added = lineChanges(sideText(file, "base"), sideText(file, "commit")).added;
+  const name = added.map((line) => assertionMacro.exec(line)?.[1]).find((each) => each !== undefined);
+  if (name === undefined) return [];
+  return [
+    {
+      file: file.path,
+      hook: `macro_rules! ${name}`,
+      why: `${file.path} defines its own \`${name}!\`: it shadows std's in the tests below it, which then check whatever it does`,
+    },
+  ];
 }
 
 /** The targets of a manifest built without libtest's harness. */

@@ -10,6 +10,7 @@
 import type { PlumbingFinding, PlumbingInput } from "./plumbing-files.ts";
 import { goPlumbing } from "./plumbing-go.ts";
 import { javascriptPlumbing } from "./plumbing-javascript.ts";
+import { patchingPlumbing } from "./plumbing-patching.ts";
 import { pythonPlumbing } from "./plumbing-python.ts";
 import { rustPlumbing } from "./plumbing-rust.ts";
 
@@ -18,6 +19,7 @@ export type { PlumbingFinding, PlumbingInput } from "./plumbing-files.ts";
 /** Config files, by name, through which runners name the code they load around the tests. */
 export const plumbingConfigNames: readonly string[] = [
   "package.json",
+  ".npmrc",
   ...["js", "ts", "mjs", "cjs", "mts", "cts"].flatMap((extension) => [
     `jest.config.${extension}`,
     `vitest.config.${extension}`,
@@ -31,7 +33,15 @@ export const plumbingConfigNames: readonly string[] = [
   "setup.cfg",
   "tox.ini",
   "Cargo.toml",
+  ".cargo/config.toml",
+  ".cargo/config",
+  "go.mod",
 ];
+
+/** A runner config the plumbing detectors read in full when a claim changes it. */
+export function isPlumbingConfig(path: string): boolean {
+  return plumbingConfigNames.some((name) => path === name || path.endsWith(`/${name}`));
+}
 
 /** Every piece of plumbing the claim adds or changes, one finding per file and hook. */
 export function testPlumbing(input: PlumbingInput): PlumbingFinding[] {
@@ -40,6 +50,7 @@ export function testPlumbing(input: PlumbingInput): PlumbingFinding[] {
     ...javascriptPlumbing(input),
     ...goPlumbing(input.files),
     ...rustPlumbing(input),
+    ...patchingPlumbing(input.files),
   ];
   const seen = new Set<string>();
   return findings.filter((finding) => {

@@ -105,6 +105,57 @@ describe("test plumbing read from real commits", () => {
     ]);
   });
 
+  it("follows a jest config into the base config it requires: a setup file named only there is found", async () => {
+    await write({
+      "jest.config.js": 'module.exports = { ...require("./config/jest.base"), testTimeout: 5000 };\n',
+      "config/jest.base.js": 'module.exports = { setupFilesAfterEnv: ["<rootDir>/test/setup.js"] };\n',
+    });
+    const sharedBase = await commit("shared jest config");
+    await write({
+      "src/sum.js": "exports.sum = (a, b) => a + b;\n",
+      "test/setup.js": "beforeEach(() => jest.spyOn(console, 'error'));\n",
+    });
+    const result = await observeAndJudgeDiffScope({
+      repositoryPath: repository,
+      baseSha: sharedBase,
+      commit: await commit("fix sum"),
+      checkCommand: "npm test",
+      environment,
+    });
+    expect(result.status).toBe("fail");
+    expect(result.observed.test_plumbing).toEqual([
+      { file: "test/setup.js", hook: "jest setupFilesAfterEnv" },
+    ]);
+  });
+
+  it("names a key a claim adds to a vitest config's shared base, merged with mergeConfig", async () => {
+    await write({
+      "vitest.config.mjs":
+        'import { defineConfig, mergeConfig } from "vitest/config";\nimport shared from "./vitest.shared.mjs";\nexport default mergeConfig(shared, defineConfig({ test: { globals: true } }));\n',
+      "vitest.shared.mjs": "export default { test: { environment: 'node' } };\n",
+    });
+    const sharedBase = await commit("shared vitest config");
+    await write({
+      "src/sum.js": "exports.sum = (a, b) => a + b;\n",
+      "vitest.shared.mjs":
+        "export default { test: { environment: 'node', setupFiles: ['./test/lenient.js'] } };\n",
+      "test/lenient.js": "globalThis.expect = () => ({ toBe() {} });\n",
+    });
+    const result = await observeAndJudgeDiffScope({
+      repositoryPath: repository,
+      baseSha: sharedBase,
+      commit: await commit("fix sum"),
+      checkCommand: "npm test",
+      environment,
+    });
+    expect(result.observed.test_plumbing).toEqual(
+      expect.arrayContaining([
+        { file: "vitest.shared.mjs", hook: "vitest setupFiles" },
+        { file: "test/lenient.js", hook: "vitest setupFiles" },
+      ]),
+    );
+  });
+
   it("passes a fix with a new test beside the unchanged setup file", async () => {
     await write({
       "src/sum.js": "exports.sum = (a, b) => a + b;\n",

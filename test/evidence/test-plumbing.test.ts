@@ -261,6 +261,7 @@ describe("jest, vitest, mocha and node preloads", () => {
       { file: "package.json", hook: "--require" },
       { file: "test/preload.mjs", hook: "--import" },
       { file: "package.json", hook: "--import" },
+      { file: "test/preload.mjs", hook: "assert.equal" },
     ]);
   });
 
@@ -305,6 +306,94 @@ describe("Go and Rust", () => {
         checkCommand: "go test ./...",
       }),
     ).toEqual([]);
+  });
+
+  it("names a test file's new init, a vendored package edit and a new go.mod replace, and leaves an unchanged init alone", () => {
+    const goMod = "module example.com/calc\n\ngo 1.19\n\nrequire example.com/check v1.0.0\n";
+    const init = 'package calc\n\nimport "os"\n\nfunc init() {\n\tos.Setenv("TZ", "UTC")\n}\n';
+    const claim = {
+      files: [
+        source("calc.go"),
+        changed(
+          "flags_test.go",
+          null,
+          init.replace('os.Setenv("TZ", "UTC")', 'os.Args = append(os.Args, "-test.run=^TestAdd$")'),
+        ),
+        changed("tz_test.go", init, `${init}\nfunc TestZone(t *testing.T) {}\n`),
+        changed("vendor/example.com/check/check.go", "package check\n", "package check\n\nfunc Equal() {}\n"),
+        changed("vendor/example.com/check/more.go", "package check\n", "package check\n\nfunc More() {}\n"),
+        changed(
+          "go.mod",
+          goMod,
+          `${goMod}\nreplace (\n\texample.com/check v1.0.0 => ./lenient // no failures\n)\n`,
+        ),
+      ],
+      checkCommand: "go test ./...",
+    };
+    expect(plumbingOf(claim)).toEqual([
+      { file: "flags_test.go", hook: "init" },
+      { file: "vendor/example.com/check/check.go", hook: "vendor" },
+      { file: "go.mod", hook: "replace" },
+    ]);
+  });
+
+  it("names the preload npm's node-options in an .npmrc loads, and nothing for an unchanged one", () => {
+    const claim = {
+      files: [
+        source("src/sum.js"),
+        changed(".npmrc", "fund=false\n", "fund=false\nnode-options = --import ./setup/skip.mjs\n"),
+        changed("setup/skip.mjs", null, "export {};\n"),
+      ],
+    };
+    expect(plumbingOf(claim)).toEqual([{ file: "setup/skip.mjs", hook: "node-options --import" }]);
+    const unchanged = {
+      files: [source("src/sum.js")],
+      configs: { ".npmrc": "node-options=--import ./setup/skip.mjs\n" },
+    };
+    expect(plumbingOf(unchanged)).toEqual([]);
+  });
+
+  it("names a cargo config runner, the script it starts, and a macro_rules! that shadows assert_eq", () => {
+    const claim = {
+      files: [
+        changed(
+          ".cargo/config.toml",
+          null,
+          '[target.\'cfg(unix)\']\nrunner = "./tools/run.sh"\n\n[env]\nRUST_TEST_THREADS = "1"\n',
+        ),
+        changed("tools/run.sh", null, 'exec "$@" --skip slow\n'),
+        changed(
+          "src/lib.rs",
+          "pub fn add() {}\n",
+          "pub fn add() {}\n#[cfg(test)]\nmod tests {\n    macro_rules! assert_eq {\n        ($($t:tt)*) => {};\n    }\n}\n",
+        ),
+      ],
+      checkCommand: "cargo test",
+    };
+    expect(plumbingOf(claim)).toEqual([
+      { file: ".cargo/config.toml", hook: "cargo runner" },
+      { file: "tools/run.sh", hook: "cargo runner" },
+      { file: ".cargo/config.toml", hook: "cargo env" },
+      { file: "src/lib.rs", hook: "macro_rules! assert_eq" },
+    ]);
+  });
+
+  it("follows a package's jest config through a shared config two requires away, resolving <rootDir> at the package", () => {
+    const claim = {
+      files: [
+        source("packages/app/src/sum.js"),
+        changed("packages/app/test/setup.js", "", "beforeEach(() => {});\n"),
+      ],
+      configs: {
+        "packages/app/jest.config.js":
+          'const shared = require("../../config/jest.shared");\nmodule.exports = { ...shared };\n',
+        "config/jest.shared.js": 'module.exports = { ...require("./jest.setup.cjs") };\n',
+        "config/jest.setup.cjs": 'module.exports = { setupFilesAfterEnv: ["<rootDir>/test/setup.js"] };\n',
+      },
+    };
+    expect(plumbingOf(claim)).toEqual([
+      { file: "packages/app/test/setup.js", hook: "jest setupFilesAfterEnv" },
+    ]);
   });
 
   it("names a changed TestMain body, and a changed harness = false test under an unchanged manifest", () => {
