@@ -10,6 +10,7 @@ import type { EscalationRecord } from "../monitor/index.ts";
 import type { Workstream } from "../plan/index.ts";
 import { renderPrompt } from "../prompts/index.ts";
 import { type BaseHold, type BaseObservation, landingsSinceGreen } from "./base-state.ts";
+import { escalationNotice } from "./escalation-notice.ts";
 import type { RunContext } from "./run-context.ts";
 
 export class BaseWatch {
@@ -197,17 +198,9 @@ export class BaseWatch {
   private notify(escalation: string, question: string): void {
     const notify = this.run.dependencies.notifyEscalation;
     if (!notify) return;
-    void notify({
-      type: "escalation.opened",
-      run: this.run.dependencies.runId,
-      workstream: `base ${this.run.dependencies.plan.base}`,
-      escalation,
-      question,
-      commands: {
-        approve: `supervise approve ${escalation} --note "…"`,
-        deny: `supervise deny ${escalation} --note "…"`,
-        reply: `supervise reply ${escalation} "…"`,
-      },
-    }).catch(() => {});
+    const { runId, plan } = this.run.dependencies;
+    void notify(escalationNotice({ runId, workstream: `base ${plan.base}`, escalation, question })).catch(
+      () => {},
+    );
   }
 }

@@ -7,9 +7,10 @@
 
 import type { ToolResult } from "../agent/index.ts";
 import { errorMessage } from "../errors.ts";
-import type { EscalationContext, EscalationNotice, EscalationRecord, Signal } from "../monitor/index.ts";
+import type { EscalationContext, EscalationRecord, Signal } from "../monitor/index.ts";
 import type { Workstream } from "../plan/index.ts";
 import { renderPrompt } from "../prompts/index.ts";
+import { escalationNotice } from "./escalation-notice.ts";
 import type { RunContext } from "./run-context.ts";
 import { describeFailures } from "./worker-prompt.ts";
 import type { DecisionEffect } from "./workstream-state.ts";
@@ -335,18 +336,7 @@ export class EscalationFlow {
     void this.commentEscalationOnPullRequest(workstream, escalation, question);
     const notify = this.run.dependencies.notifyEscalation;
     if (!notify) return;
-    const notice: EscalationNotice = {
-      type: "escalation.opened",
-      run: this.run.dependencies.runId,
-      workstream,
-      escalation,
-      question,
-      commands: {
-        approve: `supervise approve ${escalation} --note "…"`,
-        deny: `supervise deny ${escalation} --note "…"`,
-        reply: `supervise reply ${escalation} "…"`,
-      },
-    };
+    const notice = escalationNotice({ runId: this.run.dependencies.runId, workstream, escalation, question });
     void notify(notice)
       .then((result) =>
         this.run.record(result.isDelivered ? "notification.delivered" : "notification.failed", workstream, {

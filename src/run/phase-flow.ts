@@ -11,6 +11,7 @@ import { observePhaseGates, type PhaseGateObservation } from "../evidence/index.
 import type { EscalationRecord } from "../monitor/index.ts";
 import type { Phase } from "../plan/index.ts";
 import { renderPrompt } from "../prompts/index.ts";
+import { escalationNotice } from "./escalation-notice.ts";
 import type { RunContext } from "./run-context.ts";
 
 export class PhaseFlow {
@@ -172,17 +173,9 @@ export class PhaseFlow {
   private notify(phase: Phase, escalation: string, question: string): void {
     const notify = this.run.dependencies.notifyEscalation;
     if (!notify) return;
-    void notify({
-      type: "escalation.opened",
-      run: this.run.dependencies.runId,
-      workstream: `phase ${phase.name}`,
-      escalation,
-      question,
-      commands: {
-        approve: `supervise approve ${escalation} --note "…"`,
-        deny: `supervise deny ${escalation} --note "…"`,
-        reply: `supervise reply ${escalation} "…"`,
-      },
-    }).catch(() => {});
+    const { runId } = this.run.dependencies;
+    void notify(escalationNotice({ runId, workstream: `phase ${phase.name}`, escalation, question })).catch(
+      () => {},
+    );
   }
 }
