@@ -259,7 +259,7 @@ describe("CI", () => {
     const pull = await openPullRequest("ws1");
     expect((await fixture.forge.whenCiSettled(head)).state).toBe("success");
     const result = await fixture.forge.mergePullRequest({ number: pull.number, expectedHeadSha: head });
-    expect(result).toEqual({ isMerged: true, mergeCommitSha: await fixture.forge.baseSha("main") });
+    expect(result).toMatchObject({ isMerged: true, mergeCommitSha: await fixture.forge.baseSha("main") });
 
     await expect(readFile(marker, "utf8")).rejects.toMatchObject({ code: "ENOENT" });
   });
@@ -319,7 +319,7 @@ describe("pull requests", () => {
     const result = await fixture.forge.mergePullRequest({ number: pull.number, expectedHeadSha: head });
 
     const mergeCommit = await fixture.forge.baseSha("main");
-    expect(result).toEqual({ isMerged: true, mergeCommitSha: mergeCommit });
+    expect(result).toMatchObject({ isMerged: true, mergeCommitSha: mergeCommit });
     const origin = fixture.forge.originPath;
     expect(await git(origin, "rev-list", `${baseBefore}..main`)).toBe(mergeCommit);
     expect(await git(origin, "log", "-1", "--format=%an <%ae>%n%B", "main")).toBe(
@@ -624,7 +624,7 @@ describe("restarts and crashes", () => {
     const retried = await fixture
       .openForge()
       .mergePullRequest({ number: pull.number, expectedHeadSha: head });
-    expect(retried).toEqual({ isMerged: true, mergeCommitSha: mergeCommit });
+    expect(retried).toMatchObject({ isMerged: true, mergeCommitSha: mergeCommit });
 
     await crash();
     const restarted = fixture.openForge();

@@ -232,7 +232,7 @@ describe("building and landing a merge result", () => {
     const racing = gitWithRacingMerges(1);
     const result = await queueOver(racing.git).enqueue(await queuedMerge());
     const main = await fixture.forge.baseSha("main");
-    expect(result).toEqual({ isMerged: true, mergeCommitSha: main });
+    expect(result).toMatchObject({ isMerged: true, mergeCommitSha: main });
     expect(await git(fixture.forge.originPath, "rev-parse", "main^")).toBe(racing.landed[0]);
   });
 

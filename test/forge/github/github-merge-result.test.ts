@@ -108,7 +108,7 @@ describe("a base branch with a merge queue", () => {
     const result = await forge.mergePullRequest({ number: pull.number, expectedHeadSha: headSha });
 
     const mergeGroup = fake.branches.get("main") as string;
-    expect(result).toEqual({ isMerged: true, mergeCommitSha: mergeGroup });
+    expect(result).toMatchObject({ isMerged: true, mergeCommitSha: mergeGroup });
     expect(fake.commitOf(mergeGroup)?.parents).toEqual([baseSha, headSha]);
     const enqueue = fake.exchanges.find((exchange) =>
       String((exchange.body as { query?: string } | null)?.query).includes("mutation EnqueuePullRequest"),
@@ -146,7 +146,7 @@ describe("a base branch with a merge queue", () => {
 
     const result = await forge.mergePullRequest({ number: pull.number, expectedHeadSha: headSha });
 
-    expect(result).toEqual({ isMerged: true, mergeCommitSha: fake.branches.get("main") });
+    expect(result).toMatchObject({ isMerged: true, mergeCommitSha: fake.branches.get("main") });
     expect(fake.pulls.get(aheadNumber)?.isMerged).toBe(true);
     expect((await forge.getPullRequest(pull.number)).landing).toMatchObject({
       via: "merge_queue",
@@ -216,7 +216,7 @@ describe("a base branch with a merge queue", () => {
 
     const result = await forge.mergePullRequest({ number: pull.number, expectedHeadSha: headSha });
 
-    expect(result).toEqual({ isMerged: true, mergeCommitSha: fake.branches.get("main") });
+    expect(result).toMatchObject({ isMerged: true, mergeCommitSha: fake.branches.get("main") });
     expect(graphqlOperations(fake).filter((operation) => operation === "MergeQueueOfBranch")).toHaveLength(2);
     // #ws1 was behind the earlier merge: updated with main, green there, then queued at that head.
     const updatedHead = fake.pulls.get(pull.number)?.headSha;
@@ -265,7 +265,7 @@ describe("a base branch without a merge queue", () => {
       parents: [headSha, baseSha],
       message: "Merge branch 'main' into supervise/ws1",
     });
-    expect(result).toEqual({ isMerged: true, mergeCommitSha: fake.branches.get("main") });
+    expect(result).toMatchObject({ isMerged: true, mergeCommitSha: fake.branches.get("main") });
     const writes = fake.exchanges.filter((exchange) => exchange.method === "PUT");
     expect(writes.map((exchange) => [exchange.template, exchange.body])).toEqual([
       ["/repos/{owner}/{repo}/pulls/{pull_number}/update-branch", { expected_head_sha: headSha }],
@@ -292,7 +292,7 @@ describe("a base branch without a merge queue", () => {
 
     const result = await forge.mergePullRequest({ number: pull.number, expectedHeadSha: headSha });
 
-    expect(result).toEqual({ isMerged: true, mergeCommitSha: fake.branches.get("main") });
+    expect(result).toMatchObject({ isMerged: true, mergeCommitSha: fake.branches.get("main") });
     expect(fake.exchanges.some((exchange) => exchange.template?.endsWith("/update-branch"))).toBe(false);
     const landing = {
       via: "updated_head",
@@ -379,7 +379,7 @@ describe("a base branch without a merge queue", () => {
     const restarted = context.makeForge();
     const result = await restarted.mergePullRequest({ number: pull.number, expectedHeadSha: headSha });
 
-    expect(result).toEqual({ isMerged: true, mergeCommitSha: fake.branches.get("main") });
+    expect(result).toMatchObject({ isMerged: true, mergeCommitSha: fake.branches.get("main") });
     expect(fake.exchanges.filter((exchange) => exchange.template?.endsWith("/update-branch"))).toHaveLength(
       1,
     );
