@@ -437,7 +437,9 @@ describe("reverting a landed change", () => {
       body: "Undoes #1.",
     });
     expect(revertPull).toMatchObject({ head: revert.branch, headSha: revert.sha, state: "open" });
-    expect(await forge.mergePullRequest({ number: revertPull.number, expectedHeadSha: revert.sha })).toMatchObject({
+    expect(
+      await forge.mergePullRequest({ number: revertPull.number, expectedHeadSha: revert.sha }),
+    ).toMatchObject({
       isMerged: true,
       mergeCommitSha: fake.branches.get("main"),
     });
