@@ -45,6 +45,8 @@ function describeEvent(event: JournalEvent): string {
       return ` ${event.playbook}`;
     case "merge.refused":
       return ` #${event.number}: ${event.reason}`;
+    case "merge.held":
+      return ` #${event.number} waits: the base is red (${event.escalation})`;
     case "merge.completed":
       return ` #${event.number} as ${String(event.merge_commit).slice(0, 12)}`;
     case "pull_request.opened":

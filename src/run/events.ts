@@ -280,6 +280,8 @@ const eventData = {
   "merge.intended": { number: count, expected_head: sha, method: z.enum(["squash", "merge", "rebase"]) },
   "merge.completed": { number: count, merge_commit: sha.nullable() },
   "merge.refused": { number: count, reason: z.string(), message: z.string() },
+  /** The merge waits: the base is red and a human decides (`escalation`) before anything more lands. */
+  "merge.held": { number: count, escalation: z.string() },
   "issue.close_intended": { number: count },
   /**
    * A rejected claim's change is on the base already, landed another way than the supervisor's

@@ -28,6 +28,7 @@ export type ForgeEventType =
   | "merge.intended"
   | "merge.completed"
   | "merge.refused"
+  | "merge.held"
   | "issue.close_intended"
   | "issue.closed";
 
@@ -46,6 +47,8 @@ export interface ForgeActionContext {
    * denied merging on the red base, or the run is stopping.
    */
   whenMergesOpen?(): Promise<"open" | "held" | "stopped">;
+  /** The escalation holding merges (a red base), or null. */
+  mergeHold?(): string | null;
   /** After a landing: the base's CI at its new tip, observed and journaled (`base_green`). */
   afterLanding?(landing: {
     pullRequest: number;
@@ -332,6 +335,8 @@ export async function mergePullRequestAction(
   }
   // Like auto-merge: wait (bounded) for CI still running on the head, then let the forge decide.
   await settleCi(context, head);
+  const hold = context.mergeHold?.() ?? null;
+  if (hold !== null) await context.record("merge.held", { number: pullRequest.number, escalation: hold });
   const opening = (await context.whenMergesOpen?.()) ?? "open";
   if (opening !== "open") {
     const reason =

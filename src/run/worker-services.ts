@@ -260,6 +260,7 @@ export class WorkerServiceFactory {
       redact,
       ciWaitMs: ciWaitMsFor(workstream, gateServices.ciWaitMs),
       whenMergesOpen: () => this.parts.baseWatch.whenMergesOpen(),
+      mergeHold: () => this.parts.baseWatch.hold()?.escalation ?? null,
       afterLanding: async (landing) => {
         const observed = await this.parts.baseWatch.afterLanding(
           workstream,
