@@ -13,6 +13,9 @@ import { type BaseHold, type BaseObservation, landingsSinceGreen } from "./base-
 import { escalationNotice } from "./escalation-notice.ts";
 import type { RunContext } from "./run-context.ts";
 
+/** How long the observation a human's reply asks for waits for CI still running on the base. */
+const replyObservationWaitMs = 60_000;
+
 export class BaseWatch {
   private readonly run: RunContext;
   /** One wait per escalation, however many ask. */
@@ -66,24 +69,31 @@ export class BaseWatch {
     landing: { pullRequest: number; commit: string; baseSha: string },
     ciWaitMs: number,
   ): Promise<BaseObservation> {
-    const { forge } = this.run.dependencies;
-    const { baseSha } = landing;
-    const status = await settleWithin(forge, baseSha, ciWaitMs);
+    const landed = { workstream: workstream.id, pull_request: landing.pullRequest, commit: landing.commit };
+    return this.observe(landed, landing.baseSha, ciWaitMs, [
+      ...landingsSinceGreen(this.run.state.base),
+      landed,
+    ]);
+  }
+
+  /** Reads CI at `baseSha`, journals it as the base after `landed`, and escalates a red base. */
+  private async observe(
+    landed: BaseObservation["landings_since_green"][number],
+    baseSha: string,
+    ciWaitMs: number,
+    landings: BaseObservation["landings_since_green"],
+  ): Promise<BaseObservation> {
+    const status = await settleWithin(this.run.dependencies.forge, baseSha, ciWaitMs);
     const failing = status.checks.find(
       (check) => check.conclusion !== null && !["success", "neutral", "skipped"].includes(check.conclusion),
     );
     const check = failing ?? status.checks[0];
-    const landings = [
-      ...landingsSinceGreen(this.run.state.base),
-      { workstream: workstream.id, pull_request: landing.pullRequest, commit: landing.commit },
-    ];
-    const isRed = status.state === "failure";
-    const escalation = isRed ? `base-red-${this.run.state.base.redCount + 1}` : undefined;
-    const observation: BaseObservation = {
-      ts: "",
-      landed_by: workstream.id,
-      pull_request: landing.pullRequest,
-      landed_commit: landing.commit,
+    const escalation =
+      status.state === "failure" ? `base-red-${this.run.state.base.redCount + 1}` : undefined;
+    const data = {
+      landed_by: landed.workstream,
+      pull_request: landed.pull_request,
+      landed_commit: landed.commit,
       base_sha: baseSha,
       state: status.state,
       details: check?.detailsUrl ?? null,
@@ -91,10 +101,9 @@ export class BaseWatch {
       landings_since_green: landings,
       ...(escalation ? { escalation } : {}),
     };
-    const { ts: _ts, ...data } = observation;
     await this.run.record("base.observed", null, data);
     if (escalation) this.watchDecision(escalation);
-    return observation;
+    return { ts: "", ...data };
   }
 
   /** On resume: a hold still waiting on a human is waited on again. */
@@ -166,32 +175,23 @@ export class BaseWatch {
       note: decision?.note ?? null,
       text: decision?.text ?? null,
     });
-    if (decision?.kind === "reply") await this.observeAgain(escalation);
+    if (decision?.kind === "reply") await this.observeAgain();
     this.wakeMergeWaiters();
     this.run.wakeLoop();
   }
 
   /** After a reply: green lifts the hold; still red keeps it, under a new escalation. */
-  private async observeAgain(previous: string): Promise<void> {
+  private async observeAgain(): Promise<void> {
     const { forge, plan } = this.run.dependencies;
     const last = this.run.state.base.observations.at(-1);
     if (!last) return;
-    const baseSha = await forge.baseSha(plan.base);
-    const status = await settleWithin(forge, baseSha, 60_000);
-    const isRed = status.state === "failure";
-    const escalation = isRed ? `base-red-${this.run.state.base.redCount + 1}` : undefined;
-    await this.run.record("base.observed", null, {
-      landed_by: last.landed_by,
+    const landed = {
+      workstream: last.landed_by,
       pull_request: last.pull_request,
-      landed_commit: last.landed_commit,
-      base_sha: baseSha,
-      state: status.state,
-      details: status.checks[0]?.detailsUrl ?? null,
-      summary: status.checks[0]?.summary ?? null,
-      landings_since_green: landingsSinceGreen(this.run.state.base),
-      ...(escalation ? { escalation } : {}),
-    });
-    if (escalation && escalation !== previous) this.watchDecision(escalation);
+      commit: last.landed_commit,
+    };
+    const baseSha = await forge.baseSha(plan.base);
+    await this.observe(landed, baseSha, replyObservationWaitMs, landingsSinceGreen(this.run.state.base));
   }
 
   /** Fire and forget, as for a workstream's escalation: the run never waits on a webhook. */
