@@ -76,4 +76,37 @@ describe("base_green on GitHub", () => {
     expect(resumed.stdout).toContain('"decision":"approve"');
     expect(resumed.stdout).toContain('"type":"run.finished"');
   });
+
+  it("observes the base again on a reply: a re-run that is green lets the run finish", async () => {
+    const { workspace, fake } = campaign;
+    let landedSha = "";
+    fake.state.onBaseMoved = (_branch, sha) => {
+      landedSha = sha;
+      const run = fake.addCheckRun({ sha, name: "ci", status: "in_progress" });
+      fake.completeCheckRun(run, "failure", "integration suite: 1 failed");
+    };
+    workspace.writePlan("plan.yaml", campaignPlan(workspace.writeWorker("worker.sh", worker)));
+    const env = { GITHUB_TOKEN: token, GITHUB_API_URL: campaign.loopback.url };
+    const first = await workspace.supervise(["plan.yaml", "--no-wait"], { env });
+    expect(first.exitCode, first.stdout.slice(-2000) + first.stderr).toBe(3);
+
+    // Someone re-ran the workflow on main and it passed.
+    fake.completeCheckRun(fake.addCheckRun({ sha: landedSha, name: "ci", status: "in_progress" }), "success");
+    const reply = await workspace.supervise(["reply", "base-red-1", "re-ran the suite on main"]);
+    expect(reply.exitCode, reply.stderr).toBe(0);
+    const resumed = await workspace.supervise(["plan.yaml", "--json"], { env });
+
+    expect(resumed.exitCode, resumed.stdout.slice(-2000) + resumed.stderr).toBe(0);
+    const events = resumed.stdout
+      .split("\n")
+      .filter((line) => line.startsWith("{"))
+      .map((line) => JSON.parse(line));
+    expect(events.find((event) => event.type === "base.decided")).toMatchObject({ decision: "reply" });
+    expect(events.find((event) => event.type === "base.observed")).toMatchObject({
+      landed_by: "fix",
+      base_sha: landedSha,
+      state: "success",
+    });
+    expect(events.some((event) => event.type === "run.finished")).toBe(true);
+  });
 });
