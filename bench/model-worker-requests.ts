@@ -128,6 +128,7 @@ export async function recordModelWorkerRequests(
       issue: undefined,
       goal: "Add a helper beside every step module.",
       brief: undefined,
+      hostLabels: [],
       phase: undefined,
       dependsOn: [],
       kind: "change",

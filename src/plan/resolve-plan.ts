@@ -37,6 +37,10 @@ export function resolvePlan(document: PlanDocument, file: string): Plan {
     rollout: document.rollout,
     sandbox: { ...document.sandbox },
     notify: document.notify === undefined ? undefined : { ...document.notify },
+    hosts:
+      document.hosts === undefined
+        ? undefined
+        : { queue: document.hosts.queue, listen: document.hosts.listen, advertise: document.hosts.advertise },
     secrets: [...document.secrets],
     playbooks: document.playbooks === undefined ? undefined : path.resolve(planDirectory, document.playbooks),
     gates,
@@ -62,6 +66,7 @@ function resolveWorkstream(
     goal: workstream.goal,
     brief: workstream.brief,
     dependsOn: [...workstream.depends_on],
+    hostLabels: [...new Set(workstream.host?.labels ?? [])].sort(),
     kind: workstream.kind ?? "change",
     ...(ciWaitMinutesOf(workstream, document) === undefined
       ? {}

@@ -410,6 +410,15 @@ export const workstreamSchema = z.strictObject({
   stall: stallSchema.optional(),
   done: doneSchema.optional(),
   reviewer: reviewerSchema.optional(),
+  host: z
+    .strictObject({
+      labels: z
+        .array(z.string().regex(gateNamePattern, "use lower-case letters, digits, _ and -, starting with a letter"))
+        .min(1)
+        .describe("Every label the worker host must have (`supervise host --labels`)."),
+    })
+    .optional()
+    .describe("Where the worker may run, when the plan has `hosts`: only on hosts with these labels."),
 });
 
 export const planSchema = z
@@ -519,6 +528,26 @@ export const planSchema = z
       .describe(
         "More environment variable names (globs like AWS_*) that are secrets: never given to a command, their values redacted everywhere.",
       ),
+    hosts: z
+      .strictObject({
+        queue: z
+          .string()
+          .regex(/^rediss?:\/\/[^\s]+$/, "a Redis URL: redis://host:port or rediss://… (TLS)")
+          .describe("The Redis that BullMQ places workstreams through; `supervise host` processes take them."),
+        listen: z
+          .string()
+          .regex(/^[^\s:]+:\d{1,5}$/, "an address and port, as 0.0.0.0:7420")
+          .default("127.0.0.1:0")
+          .describe(
+            "Where the supervisor listens for its hosts (their events, tool calls, git). A fixed port lets hosts reach a resumed supervisor.",
+          ),
+        advertise: z
+          .url()
+          .optional()
+          .describe("The URL hosts reach `listen` by, when it is not the same (another machine, a NAT)."),
+      })
+      .optional()
+      .describe("Run workers on other machines: workstreams are queued in Redis and `supervise host` runs them."),
     notify: z
       .strictObject({
         webhook: z
@@ -593,6 +622,8 @@ export interface Workstream {
   ciWaitMinutes?: number;
   /** The `mutation` gate's settings (the plan's); undefined when it gives none: defaultMutation. */
   mutation?: MutationConfig;
+  /** Labels a worker host must have to run it (plans with `hosts`); empty: any host. */
+  hostLabels: string[];
 }
 
 /** A gate the plan defines (`gates:`), resolved. */
@@ -641,6 +672,8 @@ export interface Plan {
     max_processes: number;
   };
   notify: { webhook: string } | undefined;
+  /** Worker hosts; undefined: every worker runs in this process's machine. */
+  hosts: HostsConfig | undefined;
   /** Globs of environment variable names the plan declares secret, beyond the built-in ones. */
   secrets: string[];
   /** Absolute path of the plan's own playbook folder, if it names one. */
@@ -650,6 +683,12 @@ export interface Plan {
   /** In the order they run; empty when no workstream names a phase. */
   phases: Phase[];
   workstreams: Workstream[];
+}
+
+export interface HostsConfig {
+  queue: string;
+  listen: string;
+  advertise: string | undefined;
 }
 
 export interface MutationConfig {

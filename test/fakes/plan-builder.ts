@@ -18,6 +18,7 @@ export function testWorkstream(id: string, overrides: Partial<Workstream> = {}):
     done: ["local_check"],
     commandGates: {},
     reviewer: { ...defaultReviewer },
+    hostLabels: [],
     ...overrides,
   };
 }
@@ -33,6 +34,7 @@ export function testPlan(workstreams: Workstream[], overrides: Partial<Plan> = {
     rollout: "parallel",
     playbooks: undefined,
     notify: undefined,
+    hosts: undefined,
     secrets: [],
     gates: {},
     phases: [],

@@ -42,6 +42,7 @@ describe("planJsonSchema", () => {
       "stall",
       "done",
       "reviewer",
+      "host",
     ]);
     expect(workstreams.items.additionalProperties).toBe(false);
     expect(workstreams.items.required).toEqual(["id", "goal"]);

@@ -34,7 +34,7 @@ const brokenPlans: BrokenPlan[] = [
         2,
         1,
         "colour",
-        'unknown field "colour" (allowed here: name, repo, base, forge, agent, concurrency, rollout, gates, phases, defaults, reviewer, mutation, sandbox, secrets, notify, playbooks, workstreams)',
+        'unknown field "colour" (allowed here: name, repo, base, forge, agent, concurrency, rollout, gates, phases, defaults, reviewer, mutation, sandbox, secrets, hosts, notify, playbooks, workstreams)',
       ),
     ],
   },
