@@ -33,6 +33,26 @@ const help: Record<string, CommandHelp> = {
       "Exit codes: 0 all accepted · 1 some rejected, failed or aborted · 2 bad input · 3 waiting on a human · 130 interrupted.",
     ],
   },
+  host: {
+    synopsis: [
+      "host --queue redis://HOST:PORT [--labels a,b] [--concurrency N] [--work-dir DIR] [--name NAME]",
+    ],
+    summary:
+      "Run on a worker machine: take workstreams from the plan's `hosts.queue` and run their workers and checkout gates here.",
+    flags: [
+      ["--queue URL", "the Redis of the plan's `hosts.queue` (or $SUPERVISE_HOSTS_QUEUE)"],
+      ["--labels a,b", "what this host offers; a workstream's `host.labels` must all be among them"],
+      ["--concurrency N", "workstreams held at once (default 2)"],
+      ["--work-dir DIR", "checkouts, caches and gate logs (default ~/.supervise-host)"],
+      ["--name NAME", "how the journal names this host (default hostname-pid)"],
+      [
+        "--lock-seconds N",
+        "silent this long, the host is taken for dead and its workstreams go to others (default 30)",
+      ],
+      ["--reattach-seconds N", "how long a workstream waits for its supervisor to come back (default 600)"],
+    ],
+    notes: ["Runs until Ctrl-C or SIGTERM; the workstreams it held go back to the queue."],
+  },
   validate: {
     synopsis: ["validate PLAN [--json]"],
     summary: "Validate the plan; every error names file:line:column and the field.",

@@ -45,6 +45,7 @@ export const commands: Record<string, () => Promise<CommandHandler>> = {
   tool: async () => (await import("./commands/tool.ts")).toolCommand,
   mcp: async () => (await import("./commands/tool.ts")).mcpCommand,
   clean: async () => (await import("./commands/clean.ts")).cleanCommand,
+  host: async () => (await import("./commands/host.ts")).hostCommand,
 };
 
 export type Dispatch =

@@ -65,6 +65,11 @@ export interface GateServices {
    * once, before any gate: no gate speaks for a commit the supervisor refuses to read.
    */
   workerCommitRefusal?(workstreamId: string, commit: string): Promise<WorkerCommitRefusal | null>;
+  /**
+   * For a workstream whose checkout is on a worker host: observes its checkout gates there, all in
+   * one go and in their order, and returns their results; null for a checkout of this machine.
+   */
+  checkoutGatesElsewhere?(claim: CommittedClaim, gates: readonly string[]): Promise<GateResult[]> | null;
   /** What the forge said when it last refused this workstream's merge, as the run recorded it. */
   lastMergeRefusalOf?(workstreamId: string): { reason: string; message: string } | null;
   signal?: AbortSignal;

@@ -14,7 +14,7 @@ export {
 } from "./bundle.ts";
 export { firstErrorLines } from "./error-excerpt.ts";
 export { ciWaitMsFor } from "./forge-gates.ts";
-export type { GateServices, Reviewer } from "./gate-context.ts";
+export type { ClaimUnderVerification, CommittedClaim, GateServices, Reviewer } from "./gate-context.ts";
 export { checkoutGatesOf, explainGates, gatesInRunOrder, isCheckoutGate } from "./gate-registry.ts";
 export { type CommandObservation, type GateResult, type GateStatus, gateEventVerbs } from "./gate-result.ts";
 export {

@@ -21,11 +21,16 @@ export async function verifyClaim(
     claim.commit === null || gates.length === 0
       ? null
       : ((await services.workerCommitRefusal?.(claim.workstream.id, claim.commit)) ?? null);
+  const observedElsewhere = await checkoutGatesObservedElsewhere(claim, gates, services, refusal === null);
   for (const gate of gates) {
+    const elsewhere = gate.kind === "checkout" ? observedElsewhere : null;
     const result =
-      refusal === null
-        ? await runGate(gate, claim, services, results, failedCheckoutGates)
-        : gateResult(gate.id, "fail", refusal.problem, { worker_commit_limits: refusal.observed });
+      refusal !== null
+        ? gateResult(gate.id, "fail", refusal.problem, { worker_commit_limits: refusal.observed })
+        : elsewhere !== null
+          ? (elsewhere.get(gate.id) ??
+            gateResult(gate.id, "error", "the worker host that holds the checkout did not observe this gate"))
+          : await runGate(gate, claim, services, results, failedCheckoutGates);
     results.push(result);
     if (gate.kind === "checkout" && (result.status === "fail" || result.status === "error")) {
       failedCheckoutGates.push(gate.id);
@@ -33,6 +38,20 @@ export async function verifyClaim(
     await onGateResult(result);
   }
   return results;
+}
+
+/** The checkout gates' results, by id, when the checkout is on a worker host that observes them; else null. */
+async function checkoutGatesObservedElsewhere(
+  claim: ClaimUnderVerification,
+  gates: readonly GateDefinition[],
+  services: GateServices,
+  isReadable: boolean,
+): Promise<Map<string, GateResult> | null> {
+  const checkoutGates = gates.filter((gate) => gate.kind === "checkout").map((gate) => gate.id);
+  if (!isReadable || claim.commit === null || checkoutGates.length === 0) return null;
+  const observing = services.checkoutGatesElsewhere?.({ ...claim, commit: claim.commit }, checkoutGates);
+  if (!observing) return null;
+  return new Map((await observing).map((result) => [result.id, result]));
 }
 
 async function runGate(

@@ -413,7 +413,11 @@ export const workstreamSchema = z.strictObject({
   host: z
     .strictObject({
       labels: z
-        .array(z.string().regex(gateNamePattern, "use lower-case letters, digits, _ and -, starting with a letter"))
+        .array(
+          z
+            .string()
+            .regex(gateNamePattern, "use lower-case letters, digits, _ and -, starting with a letter"),
+        )
         .min(1)
         .describe("Every label the worker host must have (`supervise host --labels`)."),
     })
@@ -533,7 +537,9 @@ export const planSchema = z
         queue: z
           .string()
           .regex(/^rediss?:\/\/[^\s]+$/, "a Redis URL: redis://host:port or rediss://… (TLS)")
-          .describe("The Redis that BullMQ places workstreams through; `supervise host` processes take them."),
+          .describe(
+            "The Redis that BullMQ places workstreams through; `supervise host` processes take them.",
+          ),
         listen: z
           .string()
           .regex(/^[^\s:]+:\d{1,5}$/, "an address and port, as 0.0.0.0:7420")
@@ -547,7 +553,9 @@ export const planSchema = z
           .describe("The URL hosts reach `listen` by, when it is not the same (another machine, a NAT)."),
       })
       .optional()
-      .describe("Run workers on other machines: workstreams are queued in Redis and `supervise host` runs them."),
+      .describe(
+        "Run workers on other machines: workstreams are queued in Redis and `supervise host` runs them.",
+      ),
     notify: z
       .strictObject({
         webhook: z

@@ -151,6 +151,15 @@ const eventData = {
     text: z.string().nullable(),
   },
 
+  /** The workstream waits in the hosts' queue (`hosts:` in the plan) for a host with its labels. */
+  "host.placed": { queue: z.string(), job: z.string() },
+  /** A worker host holds the workstream's checkout: the first time, or again after a host or the supervisor was lost. */
+  "host.attached": { host: z.string(), path: z.string(), head: sha, resumed: z.boolean() },
+  /** The host holding the workstream went silent or away; its commands ended, and another host (or it) takes over. */
+  "host.lost": { host: z.string(), reason: z.string() },
+  /** A host could not do its part (reach the forge, make the checkout): not the worker's doing. */
+  "host.problem": { host: z.string(), message: z.string() },
+
   /**
    * The base's CI at its tip once a workstream's pull request landed (`base_green`). Red: merges
    * are held and a human is asked at once (`escalation`), naming the landings since the last green.

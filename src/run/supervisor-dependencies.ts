@@ -78,6 +78,17 @@ export interface SupervisorDependencies {
   sandboxFacts?: SandboxFacts;
   /** The effective date of the price table model costs are estimated with, for the bundles. */
   pricesEffective?: string;
+  /**
+   * Handed the run's own way to journal an event, once the run exists: side parts that observe for
+   * it (worker hosts arriving and leaving) record through the same journal and state.
+   */
+  onRecorder?(
+    record: (
+      type: JournalEvent["type"],
+      workstream: string | null,
+      data: Record<string, unknown>,
+    ) => Promise<void>,
+  ): void;
   /** Every recorded event, as it happens: the live view and `--json` read this. */
   onEvent(event: JournalEvent): void;
   /** Aborted on Ctrl-C: workers are stopped, the journal is left consistent. */

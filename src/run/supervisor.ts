@@ -57,6 +57,9 @@ class Supervisor {
   constructor(dependencies: SupervisorDependencies) {
     const context = new RunContext(dependencies);
     this.context = context;
+    dependencies.onRecorder?.(async (type, workstream, data) => {
+      await context.record(type, workstream, data as never);
+    });
     const landings = new UnverifiedLandings(context, () => escalations);
     const escalations = new EscalationFlow(context, landings);
     this.landings = landings;

@@ -217,6 +217,26 @@ export class Workspace {
     return this.commitOwnership(() => this.takeCommitFromCheckout(workstreamId, path, sha));
   }
 
+  /**
+   * Fetches `sha` from a git bundle (a worker host's commit) into the workstream's checkout here,
+   * its shadow: fetchFromCheckout then takes it into the mirror by the same checks as any claim.
+   */
+  async fetchBundleIntoCheckout(workstreamId: string, bundleFile: string, sha: string): Promise<void> {
+    const path = await this.existingCheckout(workstreamId, sha);
+    const git = await this.repository(path);
+    await git.raw([
+      "fetch",
+      "--quiet",
+      "--no-tags",
+      "--",
+      bundleFile,
+      `refs/supervise-bundle/${sha}:refs/supervise-remote/${sha}`,
+    ]);
+    if ((await git.resolveCommit(`refs/supervise-remote/${sha}`)) !== sha) {
+      throw new StateError(`The bundle of ${workstreamId}'s host did not hold the commit ${sha}.`);
+    }
+  }
+
   private async takeCommitFromCheckout(
     workstreamId: string,
     path: string,

@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { type CommandWorkerModelAccess, startToolServer, type ToolServer } from "../../../agent/index.ts";
 import { errorMessage, osErrorCode, StateError } from "../../../errors.ts";
 import type { Forge } from "../../../forge/index.ts";
+import type { HostPlacement } from "../../../hosts/index.ts";
 import { isCliAgent } from "../../../plan/index.ts";
 import type { RunInfo } from "../../../run/index.ts";
 import {
@@ -22,6 +23,7 @@ import { Workspace } from "../../../workspace/index.ts";
 import type { CleanupStack } from "./cleanup-stack.ts";
 import type { Preflight } from "./preflight.ts";
 import { createForge } from "./run-forge.ts";
+import { startHostPlacement } from "./run-hosts.ts";
 import { startRunModelGateway } from "./run-model-gateway.ts";
 import { isSelected, type RunRequest } from "./run-request.ts";
 import { createSandboxedRunner, startSandboxNetwork } from "./sandboxed-runner.ts";
@@ -46,6 +48,8 @@ export interface RunResources {
   modelAccess: CommandWorkerModelAccess | undefined;
   /** Each workstream's persistent HOMEs in the sandbox, its worker's and its gates'. */
   homes: WorkstreamHomes;
+  /** Worker hosts, when the plan has `hosts` and some workstream's worker is a CLI agent. */
+  placement: HostPlacement | undefined;
 }
 
 export async function buildRunResources(
@@ -159,7 +163,28 @@ export async function buildRunResources(
   const { baseSha } = await mirrorReady;
   await forgeReady;
 
+  const placement = await startHostPlacement(
+    {
+      plan,
+      only: request.only,
+      runId: run.id,
+      runDirectory: run.dir,
+      workspace,
+      forge,
+      toolSocket: toolServer.socketPath,
+      gateway: modelAccess
+        ? {
+            socketPath: modelAccess.loopback?.bridges[0]?.socketPath ?? null,
+            origin: modelAccess.loopback ? null : modelAccess.origin,
+          }
+        : null,
+      environment,
+    },
+    cleanups,
+  );
+
   return {
+    placement,
     workspace,
     baseSha,
     baseEnvironment,

@@ -14,6 +14,7 @@ import { agentCommandPaths, agentInstallPaths, type Redactor } from "../../../sa
 
 import type { OpenedRun } from "./open-run.ts";
 import type { Preflight } from "./preflight.ts";
+import { routeToHosts } from "./run-hosts.ts";
 import type { RunRequest } from "./run-request.ts";
 import type { RunResources } from "./run-resources.ts";
 
@@ -64,7 +65,14 @@ export async function createRunWorkers(input: {
     return writer;
   };
   const commandLauncher = createCommandWorkerLauncher({
-    runner: resources.runner,
+    // A workstream placed on a worker host runs its CLI agent there.
+    runner: routeToHosts(
+      resources.runner,
+      resources.placement,
+      resources.workspace,
+      request.plan,
+      resources.baseEnvironment,
+    ),
     toolServer: resources.toolServer,
     baseEnvironment: resources.baseEnvironment,
     shimDirectory: resources.shimDirectory,

@@ -13,9 +13,18 @@ import type { JournalEvent, SupervisorDependencies } from "../../../run/index.ts
 import { type Redactor, sandboxFacts, withHome } from "../../../sandbox/index.ts";
 import type { OpenedRun } from "./open-run.ts";
 import type { Preflight } from "./preflight.ts";
+import { routeCheckoutsToHosts, workerCommandsOnHost } from "./run-hosts.ts";
 import type { RunRequest } from "./run-request.ts";
 import type { RunResources } from "./run-resources.ts";
 import type { RunWorkers } from "./run-workers.ts";
+
+/** The events after which a workstream's worker never starts again. */
+const workstreamEndings = new Set([
+  "workstream.accepted",
+  "workstream.rejected",
+  "workstream.blocked",
+  "workstream.aborted",
+]);
 
 export function supervisorDependencies(input: {
   request: RunRequest;
@@ -31,7 +40,7 @@ export function supervisorDependencies(input: {
   const { request, resources, workers, opened, signal } = input;
   const { run } = opened;
   const { plan } = request;
-  const { workspace, runner, baseEnvironment } = resources;
+  const { workspace, runner, baseEnvironment, placement } = resources;
   return {
     plan,
     runId: run.id,
@@ -39,14 +48,20 @@ export function supervisorDependencies(input: {
     journal: opened.journal,
     recordedEvents: opened.recordedEvents,
     clock: systemClock,
-    checkouts: {
-      ensureCheckout: (workstream, options) => workspace.ensureCheckout(workstream, options),
-      readCheckout: (path) => workspace.readCheckout(path),
-      hiddenChanges: (path, head) => workspace.hiddenChanges(path, head),
-      fetchIntoMirror: (workstreamId, sha) => workspace.fetchFromCheckout(workstreamId, sha),
-      mirrorPath: workspace.mirrorPath,
-      diffStat: async (path, baseSha) => (await workspace.repository(path)).diff(["--stat", baseSha]),
-    },
+    checkouts: routeCheckoutsToHosts(
+      {
+        ensureCheckout: (workstream, options) => workspace.ensureCheckout(workstream, options),
+        readCheckout: (path) => workspace.readCheckout(path),
+        hiddenChanges: (path, head) => workspace.hiddenChanges(path, head),
+        fetchIntoMirror: (workstreamId, sha) => workspace.fetchFromCheckout(workstreamId, sha),
+        mirrorPath: workspace.mirrorPath,
+        diffStat: async (path, baseSha) => (await workspace.repository(path)).diff(["--stat", baseSha]),
+      },
+      placement,
+      workspace,
+      plan,
+      run.dir,
+    ),
     forge: resources.forge,
     forgeRequestCount: resources.forgeRequestCount,
     escalations: createEscalationStore(run.dir, systemClock),
@@ -61,7 +76,10 @@ export function supervisorDependencies(input: {
     sandboxFacts: sandboxFacts(plan.sandbox, resources.processLimit.facts),
     pricesEffective: input.preflight.pricing.effectiveDate,
     runWorkerCommand: ({ workstreamId, checkoutPath }, command, timeoutMs, commandSignal, onStarted) =>
-      runner.run({
+      (placement?.isRemote(workstreamId)
+        ? workerCommandsOnHost(placement, workstreamId, baseEnvironment)
+        : runner
+      ).run({
         ...(onStarted ? { onStarted } : {}),
         command,
         cwd: checkoutPath,
@@ -83,8 +101,26 @@ export function supervisorDependencies(input: {
       workerCommitRefusal: (workstreamId, sha) => workspace.workerCommitRefusal(workstreamId, sha),
       reviewerFor: workers.reviewerFor,
       transcriptFor: workers.transcriptFor,
+      ...(placement
+        ? {
+            checkoutGatesElsewhere: (claim, gates) =>
+              placement.isRemote(claim.workstream.id) ? placement.observeCheckoutGates(claim, gates) : null,
+          }
+        : {}),
     },
-    onEvent: input.onEvent,
+    ...(placement
+      ? {
+          onRecorder: (record) =>
+            placement.useRecorder((type, workstream, data) => record(type, workstream, data)),
+        }
+      : {}),
+    onEvent: (event) => {
+      // A workstream that ended gives its host back; its checkout there is no longer needed.
+      if (placement && event.workstream !== null && workstreamEndings.has(event.type)) {
+        void placement.release(event.workstream);
+      }
+      input.onEvent(event);
+    },
     signal,
     options: { only: request.only, concurrency: request.concurrency, noWait: request.noWait },
   };

@@ -1,0 +1,455 @@
+/**
+ * The supervisor's side of worker hosts: it queues each remote workstream in BullMQ (one job a
+ * workstream, in the queue of its labels), serves the hosts' channels and the forge's git over one
+ * HTTP endpoint, and is the one place the run reaches a remote checkout through: reads of it,
+ * commands in it, its checkout gates, its commits as bundles. A host executes; the supervisor
+ * decides, journals and talks to the forge.
+ */
+import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
+import { existsSync, readFileSync } from "node:fs";
+import { mkdir, rm, writeFile } from "node:fs/promises";
+import { createServer, type IncomingMessage, type Server } from "node:http";
+import type { Socket } from "node:net";
+import { dirname, join } from "node:path";
+import { Queue } from "bullmq";
+import { Redis } from "ioredis";
+import type { CommittedClaim, GateResult } from "../evidence/index.ts";
+import type { Plan } from "../plan/index.ts";
+import type { CommandRequest, CommandResult, RunningCommand } from "../sandbox/index.ts";
+import { Channel, ChannelCallError } from "./channel.ts";
+import { handleGitHttp } from "./git-http-server.ts";
+import { channelPath, channelProtocol } from "./host-connection.ts";
+import type {
+  AttachAnswer,
+  AttachRequest,
+  ObserveGatesAnswer,
+  PlacementJob,
+  RemoteCommand,
+} from "./host-protocol.ts";
+import { queueNameFor } from "./host-protocol.ts";
+import { connectRelayTarget, joinStreamToSocket, type RelayTarget } from "./relay.ts";
+
+export interface HostPlacementOptions {
+  plan: Plan & { hosts: NonNullable<Plan["hosts"]> };
+  runId: string;
+  runDirectory: string;
+  /** The workstreams that run on hosts. */
+  remoteWorkstreams: readonly string[];
+  /** The bare repository hosts clone from (the local forge's origin), served as `origin.git`. */
+  servedRepository: string | null;
+  /** Where hosts clone from when nothing is served (a GitHub remote they can read themselves). */
+  forgeRemoteUrl: string | null;
+  /** The supervisor's sockets a remote worker reaches through its host. */
+  toolSocket: string;
+  gateway: { socketPath: string | null; origin: string | null } | null;
+  record(
+    type: "host.placed" | "host.attached" | "host.lost" | "host.problem",
+    workstream: string,
+    data: Record<string, unknown>,
+  ): Promise<void>;
+}
+
+interface Session {
+  channel: Channel;
+  host: string;
+  path: string;
+  outputs: Map<string, (chunk: string) => void>;
+}
+
+export class HostPlacement {
+  private readonly options: HostPlacementOptions;
+  private readonly secret: Buffer;
+  private readonly sessions = new Map<string, Session>();
+  private readonly waiting = new Map<string, PromiseWithResolvers<Session>>();
+  private readonly released = new Set<string>();
+  private readonly startShas = new Map<string, string>();
+  private recordEvent: HostPlacementOptions["record"];
+  private server: Server | undefined;
+  private queues = new Map<string, Queue>();
+  private redis: Redis | undefined;
+  private endpoint = "";
+  private nextCommand = 1;
+
+  private constructor(options: HostPlacementOptions, secret: Buffer) {
+    this.options = options;
+    this.secret = secret;
+    this.recordEvent = options.record;
+  }
+
+  /** Listens where the plan says and announces the endpoint in Redis; the run's key survives a resume. */
+  static async start(options: HostPlacementOptions): Promise<HostPlacement> {
+    const placement = new HostPlacement(options, await runSecret(options.runDirectory));
+    await placement.listen();
+    return placement;
+  }
+
+  /** Journals through the run once it exists (the placement starts before it). */
+  useRecorder(record: HostPlacementOptions["record"]): void {
+    this.recordEvent = record;
+  }
+
+  /** The commit the workstream's checkout started from, as the supervisor made it. */
+  startShaOf(workstream: string): string | undefined {
+    return this.startShas.get(workstream);
+  }
+
+  isRemote(workstream: string): boolean {
+    return this.options.remoteWorkstreams.includes(workstream);
+  }
+
+  get endpointUrl(): string {
+    return this.endpoint;
+  }
+
+  /** Queues the workstream (once: a job already queued or held is left as it is) and waits for a host. */
+  async place(workstream: string, labels: readonly string[], startSha: string): Promise<void> {
+    this.released.delete(workstream);
+    this.startShas.set(workstream, startSha);
+    const queueName = queueNameFor(labels);
+    const queue = this.queueFor(queueName);
+    const jobId = `${this.options.runId}.${workstream}`;
+    const existing = await queue.getJob(jobId);
+    const state = existing ? await existing.getState() : null;
+    if (existing && (state === "completed" || state === "failed")) await existing.remove();
+    if (!existing || state === "completed" || state === "failed") {
+      const job: PlacementJob = {
+        run: this.options.runId,
+        workstream,
+        endpoint: this.endpoint,
+        endpointKey: this.endpointKey,
+        token: this.tokenOf(workstream),
+      };
+      await queue.add("workstream", job, { jobId, removeOnComplete: true, removeOnFail: 100 });
+      await this.recordEvent("host.placed", workstream, { queue: queueName, job: jobId });
+    }
+    await this.sessionOf(workstream);
+  }
+
+  /** The workstream's host is done with it: the job completes and the host removes its checkout. */
+  async release(workstream: string): Promise<void> {
+    this.released.add(workstream);
+    const session = this.sessions.get(workstream);
+    if (!session) return;
+    await session.channel.call("release", {}).catch(() => {});
+  }
+
+  async readCheckout(workstream: string): Promise<{ head: string; uncommittedChanges: string[] }> {
+    return this.callHost(workstream, "checkout.read", {});
+  }
+
+  async hiddenChanges(workstream: string, head: string): Promise<string[]> {
+    return this.callHost(workstream, "checkout.hidden", { head });
+  }
+
+  async diffStat(workstream: string, base: string): Promise<string> {
+    return this.callHost(workstream, "checkout.diffStat", { base });
+  }
+
+  /** The commit as a git bundle from the host, written to `file`: what the supervisor then fetches from. */
+  async bundle(workstream: string, sha: string, basis: string[], file: string): Promise<void> {
+    const answer = await this.callHost<{ bundle: string }>(workstream, "checkout.bundle", { sha, basis });
+    await mkdir(dirname(file), { recursive: true });
+    await writeFile(file, Buffer.from(answer.bundle, "base64"));
+  }
+
+  /**
+   * Runs a command in the workstream's checkout on its host. A host lost meanwhile ends it as
+   * canceled, with why: the workstream goes on with its next host, never a hung command.
+   */
+  async runCommand(
+    workstream: string,
+    purpose: RemoteCommand["purpose"],
+    request: CommandRequest,
+    baseEnvironment: Record<string, string>,
+  ): Promise<CommandResult> {
+    const session = await this.sessionOf(workstream);
+    const id = `c${this.nextCommand++}`;
+    const env: Record<string, string> = {};
+    for (const [name, value] of Object.entries(request.env)) {
+      if (baseEnvironment[name] !== value) env[name] = value;
+    }
+    const remote: RemoteCommand = {
+      id,
+      purpose,
+      command: request.command,
+      env,
+      timeoutMs: request.timeoutMs,
+      ...(request.stdin === undefined ? {} : { stdin: request.stdin }),
+      ...(request.outputCapBytes === undefined ? {} : { outputCapBytes: request.outputCapBytes }),
+      ...(request.readOnly ? { readOnly: [...request.readOnly] } : {}),
+      ...(request.loopback ? { gatewayPorts: request.loopback.bridges.map((bridge) => bridge.port) } : {}),
+    };
+    if (request.onOutput) session.outputs.set(id, request.onOutput);
+    const control: RunningCommand = {
+      pause: async () => {
+        await session.channel.call("command.pause", { id }).catch(() => {});
+        return { resume: () => void session.channel.call("command.resume", { id }).catch(() => {}) };
+      },
+    };
+    request.onStarted?.(control);
+    const startedAt = Date.now();
+    try {
+      return await session.channel.call<CommandResult>("command.run", remote, request.signal);
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      return {
+        exitCode: null,
+        signal: null,
+        isTimedOut: false,
+        isCanceled: true,
+        durationMs: Date.now() - startedAt,
+        output: `[supervise: the worker host ${session.host} was lost while this ran: ${reason}]`,
+        outputBytes: 0,
+        isOutputTruncated: false,
+        error: `the worker host ${session.host} was lost: ${reason}`,
+      };
+    } finally {
+      session.outputs.delete(id);
+    }
+  }
+
+  /** Whether the command's end was the host's loss, not the command's own. */
+  static isHostLoss(result: CommandResult): boolean {
+    return result.error?.startsWith("the worker host ") === true;
+  }
+
+  /** The checkout gates of a claim, observed on the host; their logs are copied into this run's directory. */
+  async observeCheckoutGates(claim: CommittedClaim, gates: readonly string[]): Promise<GateResult[]> {
+    const { workstream } = claim;
+    try {
+      const answer = await this.callHost<ObserveGatesAnswer>(workstream.id, "gates.observe", {
+        claim,
+        gates,
+      });
+      for (const [path, content] of Object.entries(answer.files)) {
+        if (path.startsWith("/") || path.split("/").includes("..")) continue;
+        const target = join(this.options.runDirectory, path);
+        await mkdir(dirname(target), { recursive: true });
+        await writeFile(target, Buffer.from(content, "base64"));
+      }
+      return answer.results;
+    } catch (error) {
+      const message = `the worker host holding the checkout could not observe the gates: ${error instanceof Error ? error.message : String(error)}`;
+      return gates.map((id) => ({
+        id,
+        status: "error" as const,
+        detail: message,
+        observed: {},
+        environmentProblem: message,
+      }));
+    }
+  }
+
+  async close(): Promise<void> {
+    for (const session of this.sessions.values()) session.channel.close("the supervisor stopped");
+    this.sessions.clear();
+    await new Promise<void>((resolve) => {
+      if (!this.server) resolve();
+      else {
+        this.server.close(() => resolve());
+        this.server.closeAllConnections();
+      }
+    });
+    await Promise.all([...this.queues.values()].map((queue) => queue.close()));
+    this.redis?.disconnect();
+  }
+
+  private get endpointKey(): string {
+    return `supervise:endpoint:${this.options.runId}`;
+  }
+
+  private queueFor(name: string): Queue {
+    let queue = this.queues.get(name);
+    if (!queue) {
+      queue = new Queue(name, {
+        connection: { url: this.options.plan.hosts.queue, maxRetriesPerRequest: null },
+      });
+      queue.on("error", () => {});
+      this.queues.set(name, queue);
+    }
+    return queue;
+  }
+
+  private async callHost<T>(workstream: string, method: string, params: unknown): Promise<T> {
+    for (;;) {
+      const session = await this.sessionOf(workstream);
+      try {
+        return await session.channel.call<T>(method, params);
+      } catch (error) {
+        // A read asked of a host that went away is asked again of the next one.
+        if (!(error instanceof ChannelCallError && error.isChannelClosed) || method === "gates.observe")
+          throw error;
+      }
+    }
+  }
+
+  private sessionOf(workstream: string): Promise<Session> {
+    const session = this.sessions.get(workstream);
+    if (session?.channel.isOpen) return Promise.resolve(session);
+    let waiter = this.waiting.get(workstream);
+    if (!waiter) {
+      waiter = Promise.withResolvers<Session>();
+      this.waiting.set(workstream, waiter);
+    }
+    return waiter.promise;
+  }
+
+  private tokenOf(workstream: string): string {
+    return createHmac("sha256", this.secret)
+      .update(`${this.options.runId}/${workstream}`)
+      .digest("base64url");
+  }
+
+  private workstreamOfToken(header: string | undefined): string | null {
+    const token = header?.startsWith("Bearer ") ? header.slice("Bearer ".length) : null;
+    if (!token) return null;
+    for (const workstream of this.options.remoteWorkstreams) {
+      const expected = Buffer.from(this.tokenOf(workstream));
+      const given = Buffer.from(token);
+      if (expected.length === given.length && timingSafeEqual(expected, given)) return workstream;
+    }
+    return null;
+  }
+
+  private async listen(): Promise<void> {
+    const { hosts } = this.options.plan;
+    const separator = hosts.listen.lastIndexOf(":");
+    const address = hosts.listen.slice(0, separator);
+    const port = Number(hosts.listen.slice(separator + 1));
+    const repositories = new Map<string, string>();
+    if (this.options.servedRepository) repositories.set("origin.git", this.options.servedRepository);
+    const server = createServer((request, response) => {
+      const isServed = handleGitHttp(request, response, {
+        repositories,
+        pathPrefix: "/git/",
+        isAuthorized: (header: string | undefined) => this.workstreamOfToken(header) !== null,
+      });
+      if (!isServed) {
+        response.writeHead(404).end();
+      }
+    });
+    server.on("upgrade", (request, socket, head) => this.accept(request, socket as Socket, head));
+    server.requestTimeout = 0;
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(port, address, () => resolve());
+    });
+    this.server = server;
+    const bound = server.address();
+    const boundPort = typeof bound === "object" && bound ? bound.port : port;
+    this.endpoint = hosts.advertise ?? `http://${address === "0.0.0.0" ? "127.0.0.1" : address}:${boundPort}`;
+    this.redis = new Redis(hosts.queue, { maxRetriesPerRequest: null });
+    this.redis.on("error", () => {});
+    await this.redis.set(this.endpointKey, this.endpoint);
+  }
+
+  private accept(request: IncomingMessage, socket: Socket, head: Buffer): void {
+    const workstream = this.workstreamOfToken(request.headers.authorization);
+    if (request.url !== channelPath || request.headers.upgrade !== channelProtocol || workstream === null) {
+      socket.end("HTTP/1.1 401 Unauthorized\r\nConnection: close\r\n\r\n");
+      return;
+    }
+    socket.write(
+      `HTTP/1.1 101 Switching Protocols\r\nUpgrade: ${channelProtocol}\r\nConnection: Upgrade\r\n\r\n`,
+    );
+    socket.setNoDelay(true);
+    if (head.length > 0) socket.unshift(head);
+    const channel = new Channel(socket);
+    let host = "unknown";
+    const outputs = new Map<string, (chunk: string) => void>();
+    channel.onNotice("command.output", (data) => {
+      const { id, chunk } = data as { id: string; chunk: string };
+      outputs.get(id)?.(chunk);
+    });
+    channel.onStream((target, stream) => {
+      const where = this.relayTarget(target);
+      if (!where) {
+        stream.end();
+        return;
+      }
+      joinStreamToSocket(stream, connectRelayTarget(where));
+    });
+    channel.onNotice("problem", (data) => {
+      void this.recordEvent("host.problem", workstream, {
+        host,
+        message: String((data as { message: string }).message),
+      });
+    });
+    let resumed = false;
+    channel.handle("attach", async (params) => {
+      const attach = params as AttachRequest;
+      host = String(attach.host);
+      resumed = attach.checkout !== null;
+      return this.attachAnswer(workstream);
+    });
+    channel.onNotice("ready", (data) => {
+      const { path, head: checkoutHead } = data as { path: string; head: string };
+      const previous = this.sessions.get(workstream);
+      if (previous && previous.channel !== channel)
+        previous.channel.close("another host took the workstream");
+      const session: Session = { channel, host, path, outputs };
+      this.sessions.set(workstream, session);
+      void this.options
+        .record("host.attached", workstream, { host, path, head: checkoutHead, resumed })
+        .then(() => {
+          const waiter = this.waiting.get(workstream);
+          this.waiting.delete(workstream);
+          waiter?.resolve(session);
+        });
+    });
+    void channel.closed.then((reason) => {
+      if (this.sessions.get(workstream)?.channel !== channel) return;
+      this.sessions.delete(workstream);
+      if (!this.released.has(workstream)) void this.recordEvent("host.lost", workstream, { host, reason });
+    });
+  }
+
+  private attachAnswer(workstream: string): AttachAnswer {
+    const { plan } = this.options;
+    const served = this.options.servedRepository !== null;
+    return {
+      run: this.options.runId,
+      plan,
+      workstream,
+      branch:
+        plan.workstreams.find((candidate) => candidate.id === workstream)?.branch ??
+        `supervise/${workstream}`,
+      startSha: this.startShas.get(workstream) ?? plan.base,
+      git: {
+        url: served ? `${this.endpoint}/git/origin.git` : (this.options.forgeRemoteUrl ?? ""),
+        base: plan.base,
+      },
+      supervisorPaths: {
+        toolSocket: this.options.toolSocket,
+        gatewaySocket: this.options.gateway?.socketPath ?? null,
+        gatewayOrigin: this.options.gateway?.origin ?? null,
+      },
+    };
+  }
+
+  private relayTarget(target: string): RelayTarget | null {
+    if (target === "tools") return { socketPath: this.options.toolSocket };
+    if (target === "gateway" && this.options.gateway) {
+      if (this.options.gateway.socketPath) return { socketPath: this.options.gateway.socketPath };
+      if (this.options.gateway.origin) {
+        const url = new URL(this.options.gateway.origin);
+        return { host: url.hostname, port: Number(url.port) };
+      }
+    }
+    return null;
+  }
+}
+
+/** The run's secret the hosts' tokens derive from: kept in the run's directory, so a resumed supervisor knows them. */
+async function runSecret(runDirectory: string): Promise<Buffer> {
+  const file = join(runDirectory, "hosts.key");
+  if (existsSync(file)) return readFileSync(file);
+  const secret = randomBytes(32);
+  await mkdir(runDirectory, { recursive: true });
+  await writeFile(file, secret, { mode: 0o600 });
+  return secret;
+}
+
+export async function removeBundle(file: string): Promise<void> {
+  await rm(file, { force: true });
+}
