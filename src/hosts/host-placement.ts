@@ -39,6 +39,8 @@ export interface HostPlacementOptions {
   servedRepository: string | null;
   /** Where hosts clone from when nothing is served (a GitHub remote they can read themselves). */
   forgeRemoteUrl: string | null;
+  /** PATH for the `git http-backend` it serves the origin with. */
+  searchPath?: string;
   /** The supervisor's sockets a remote worker reaches through its host. */
   toolSocket: string;
   gateway: { socketPath: string | null; origin: string | null } | null;
@@ -69,6 +71,7 @@ export class HostPlacement {
   private redis: Redis | undefined;
   private endpoint = "";
   private nextCommand = 1;
+  private readonly channels = new Set<Channel>();
 
   private constructor(options: HostPlacementOptions, secret: Buffer) {
     this.options = options;
@@ -119,7 +122,14 @@ export class HostPlacement {
         endpointKey: this.endpointKey,
         token: this.tokenOf(workstream),
       };
-      await queue.add("workstream", job, { jobId, removeOnComplete: true, removeOnFail: 100 });
+      // A host that could not make the checkout fails the job; BullMQ gives it to a host again.
+      await queue.add("workstream", job, {
+        jobId,
+        removeOnComplete: true,
+        removeOnFail: 100,
+        attempts: 20,
+        backoff: { type: "exponential", delay: 500 },
+      });
       await this.recordEvent("host.placed", workstream, { queue: queueName, job: jobId });
     }
     await this.sessionOf(workstream);
@@ -192,6 +202,19 @@ export class HostPlacement {
       return await session.channel.call<CommandResult>("command.run", remote, request.signal);
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
+      if (this.released.has(workstream) || request.signal?.aborted) {
+        return {
+          exitCode: null,
+          signal: null,
+          isTimedOut: false,
+          isCanceled: true,
+          durationMs: Date.now() - startedAt,
+          output: "",
+          outputBytes: 0,
+          isOutputTruncated: false,
+          error: null,
+        };
+      }
       return {
         exitCode: null,
         signal: null,
@@ -206,6 +229,11 @@ export class HostPlacement {
     } finally {
       session.outputs.delete(id);
     }
+  }
+
+  /** Whether the workstream ended here and its host was let go. */
+  isReleased(workstream: string): boolean {
+    return this.released.has(workstream);
   }
 
   /** Whether the command's end was the host's loss, not the command's own. */
@@ -241,7 +269,7 @@ export class HostPlacement {
   }
 
   async close(): Promise<void> {
-    for (const session of this.sessions.values()) session.channel.close("the supervisor stopped");
+    for (const channel of this.channels) channel.close("the supervisor stopped");
     this.sessions.clear();
     await new Promise<void>((resolve) => {
       if (!this.server) resolve();
@@ -250,7 +278,10 @@ export class HostPlacement {
         this.server.closeAllConnections();
       }
     });
-    await Promise.all([...this.queues.values()].map((queue) => queue.close()));
+    // A Redis that is down must not keep the supervisor from exiting: its connections are dropped.
+    const closing = Promise.all([...this.queues.values()].map((queue) => queue.close()));
+    await Promise.race([closing, new Promise((resolve) => setTimeout(resolve, 2000).unref())]);
+    for (const queue of this.queues.values()) void queue.disconnect().catch(() => {});
     this.redis?.disconnect();
   }
 
@@ -322,6 +353,7 @@ export class HostPlacement {
       const isServed = handleGitHttp(request, response, {
         repositories,
         pathPrefix: "/git/",
+        ...(this.options.searchPath ? { searchPath: this.options.searchPath } : {}),
         isAuthorized: (header: string | undefined) => this.workstreamOfToken(header) !== null,
       });
       if (!isServed) {
@@ -355,6 +387,8 @@ export class HostPlacement {
     socket.setNoDelay(true);
     if (head.length > 0) socket.unshift(head);
     const channel = new Channel(socket);
+    this.channels.add(channel);
+    void channel.closed.then(() => this.channels.delete(channel));
     let host = "unknown";
     const outputs = new Map<string, (chunk: string) => void>();
     channel.onNotice("command.output", (data) => {
@@ -389,13 +423,13 @@ export class HostPlacement {
         previous.channel.close("another host took the workstream");
       const session: Session = { channel, host, path, outputs };
       this.sessions.set(workstream, session);
-      void this.options
-        .record("host.attached", workstream, { host, path, head: checkoutHead, resumed })
-        .then(() => {
+      void this.recordEvent("host.attached", workstream, { host, path, head: checkoutHead, resumed }).then(
+        () => {
           const waiter = this.waiting.get(workstream);
           this.waiting.delete(workstream);
           waiter?.resolve(session);
-        });
+        },
+      );
     });
     void channel.closed.then((reason) => {
       if (this.sessions.get(workstream)?.channel !== channel) return;

@@ -63,21 +63,23 @@ export async function prepareCheckout(
   const gitEnvironment = { ...resources.environment, ...gitHttpEnvironment(token) };
   await mkdir(join(resources.runFolder, "checkouts"), { recursive: true });
   const outside = await createSafeGit(resources.runFolder, { environment: resources.environment });
-  // One bare cache per run on this host: every checkout clones from it locally, and only what is new
-  // on the forge crosses the network.
-  if (!existsSync(cache)) {
-    await gitWithToken(
-      ["clone", "--bare", "--quiet", "--", answer.git.url, cache],
-      resources.runFolder,
-      gitEnvironment,
-    );
-  } else {
-    await gitWithToken(
-      ["fetch", "--quiet", "--prune", "--", answer.git.url, "+refs/heads/*:refs/heads/*"],
-      cache,
-      gitEnvironment,
-    );
-  }
+  // One bare cache per run on this host, brought up to date by one workstream at a time: every
+  // checkout clones from it locally, and only what is new on the forge crosses the network.
+  await oneAtATime(cache, async () => {
+    if (!existsSync(cache)) {
+      await gitWithToken(
+        ["clone", "--bare", "--quiet", "--", answer.git.url, cache],
+        resources.runFolder,
+        gitEnvironment,
+      );
+    } else {
+      await gitWithToken(
+        ["fetch", "--quiet", "--prune", "--", answer.git.url, "+refs/heads/*:refs/heads/*"],
+        cache,
+        gitEnvironment,
+      );
+    }
+  });
   const cached = await createSafeGit(cache, { environment: resources.environment });
   // The workstream resumes from what it pushed; a workstream that pushed nothing starts where the supervisor says.
   const pushed = await cached.resolveCommit(`refs/heads/${answer.branch}`);
@@ -106,6 +108,14 @@ export async function prepareCheckout(
   await rm(path, { recursive: true, force: true });
   await rename(partial, path);
   return { path, head: start };
+}
+
+const cacheQueues = new Map<string, Promise<unknown>>();
+
+function oneAtATime<T>(key: string, step: () => Promise<T>): Promise<T> {
+  const next = (cacheQueues.get(key) ?? Promise.resolve()).catch(() => {}).then(step);
+  cacheQueues.set(key, next);
+  return next;
 }
 
 /**

@@ -22,7 +22,7 @@ export interface Workspace {
   writePlan(name: string, yaml: string): string;
   supervise(
     args: string[],
-    options?: { env?: Record<string, string> },
+    options?: { env?: Record<string, string>; timeoutMs?: number },
   ): ResultPromise<{ reject: false; cwd: string }>;
   cleanup(): void;
 }
@@ -67,6 +67,7 @@ export function createWorkspace(files: Record<string, string> = { "README.md": "
         reject: false,
         env: { ...options.env, NO_COLOR: "1" },
         extendEnv: true,
+        ...(options.timeoutMs ? { timeout: options.timeoutMs } : {}),
       });
     },
     cleanup() {

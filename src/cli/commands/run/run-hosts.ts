@@ -50,6 +50,7 @@ export async function startHostPlacement(
     servedRepository,
     forgeRemoteUrl: servedRepository === null ? forgeRemoteUrl(plan, input.environment) : null,
     toolSocket: input.toolSocket,
+    ...(input.environment.PATH ? { searchPath: input.environment.PATH } : {}),
     gateway: input.gateway,
     record: async () => {},
   });
@@ -102,7 +103,8 @@ export function routeToHosts(
       if (owner === null) return runner.run(request);
       for (;;) {
         const result = await placement.runCommand(owner, "agent", request, baseEnvironment);
-        if (!HostPlacement.isHostLoss(result) || request.signal?.aborted) return result;
+        const isOver = request.signal?.aborted || placement.isReleased(owner);
+        if (!HostPlacement.isHostLoss(result) || isOver) return result;
       }
     },
   };

@@ -1,0 +1,172 @@
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { execa, type ResultPromise } from "execa";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { cliPath, createWorkspace, type Workspace } from "../fakes/cli-harness.ts";
+import { type RedisServer, startRedisServer } from "../fakes/redis-server.ts";
+
+/**
+ * Workstreams spread over worker hosts: three `supervise host` processes, each with its own work
+ * folder, take them from a real Redis through BullMQ, and reach the supervisor only over TCP (the
+ * channel, git over smart HTTP). The verdicts are the ones a one-machine run gives.
+ */
+let redis: RedisServer;
+let workspace: Workspace;
+let hosts: { name: string; process: ResultPromise }[] = [];
+
+beforeAll(async () => {
+  redis = await startRedisServer();
+});
+afterAll(async () => {
+  await redis?.stop();
+});
+
+beforeEach(() => {
+  workspace = createWorkspace({
+    "README.md": "# lib\n",
+    "lib.mjs": "export const double = (n) => n * 2;\n",
+    "tests/double.test.mjs": testFile("double", "../lib.mjs", "double(3)", 6),
+  });
+  hosts = [];
+});
+afterEach(async () => {
+  for (const host of hosts) host.process.kill("SIGKILL");
+  await Promise.allSettled(hosts.map((host) => host.process));
+  workspace.cleanup();
+});
+
+function startHost(name: string, labels: string[] = []): void {
+  const process_ = execa(
+    process.execPath,
+    [
+      cliPath,
+      "host",
+      "--queue",
+      redis.url,
+      "--name",
+      name,
+      "--work-dir",
+      join(workspace.directory, `host-${name}`),
+      "--concurrency",
+      "2",
+      "--lock-seconds",
+      "2",
+      "--reattach-seconds",
+      "30",
+      ...(labels.length > 0 ? ["--labels", labels.join(",")] : []),
+    ],
+    { reject: false, env: { NO_COLOR: "1" }, extendEnv: true },
+  );
+  hosts.push({ name, process: process_ });
+}
+
+function testFile(name: string, module: string, call: string, expected: number): string {
+  const exported = call.slice(0, call.indexOf("("));
+  return `import { test } from "node:test";\nimport assert from "node:assert/strict";\nimport { ${exported} } from "${module}";\ntest("${name}", () => assert.equal(${call}, ${expected}));\n`;
+}
+
+const honest = (id: string, file: string) => `#!/usr/bin/env bash
+set -u
+cat >/dev/null
+echo "export const triple = (n) => n * 3;" > ${file}
+cat > tests/${id}.test.mjs <<'TEST'
+${testFile(id, `../${file}`, "triple(2)", 6)}TEST
+git add -A && git commit -qm "${id}"
+supervise tool open_pull_request --input '{"title": "${id}", "body": "${id}"}' >/dev/null
+for i in $(seq 1 600); do
+  out=$(supervise tool ci_status) || true
+  case "$out" in *": success."*|*": failure."*) break;; esac
+  sleep 0.1
+done
+supervise tool merge_pull_request >/dev/null
+supervise tool claim_done --input '{"summary": "${id} done"}'
+`;
+
+const stopsAtPr = (id: string) => `#!/usr/bin/env bash
+cat >/dev/null
+echo "export const quad = (n) => n * 4;" > ${id}.mjs
+git add -A && git commit -qm "${id}"
+supervise tool open_pull_request --input '{"title": "${id}", "body": "${id}"}' >/dev/null
+supervise tool claim_done --input '{"summary": "PR created, done"}'
+`;
+
+const deletesTest = (id: string) => `#!/usr/bin/env bash
+cat >/dev/null
+git rm -q tests/double.test.mjs
+echo "// ${id}" >> lib.mjs
+git add -A && git commit -qm "${id}"
+supervise tool claim_done --input '{"summary": "done"}'
+`;
+
+function plan(workstreams: [id: string, script: string][]): void {
+  workspace.writePlan(
+    "plan.yaml",
+    [
+      "repo: ./repo",
+      `hosts: { queue: "${redis.url}" }`,
+      "defaults:",
+      "  done: [local_check, diff_scope, ci_green, pr_merged]",
+      "  commands: { check: node --test, ci: node --test }",
+      "  stall: { max_restarts: 0, max_rejections: 1 }",
+      "workstreams:",
+      ...workstreams.map(
+        ([id, script]) =>
+          `  - { id: ${id}, goal: "${id}", agent: { provider: command, command: "bash ${workspace.writeWorker(`${id}.sh`, script)}" } }`,
+      ),
+    ].join("\n"),
+  );
+}
+
+function eventsOf(stdout: string): { type: string; workstream: string | null; [key: string]: unknown }[] {
+  return stdout
+    .split("\n")
+    .filter((line) => line.startsWith("{"))
+    .map((line) => JSON.parse(line));
+}
+
+function bundleOf(id: string): {
+  verdict: string;
+  gates: { id: string; status: string; command?: { log: string } }[];
+} {
+  const runs = join(workspace.directory, ".supervise", "runs");
+  const runDirectory = join(runs, readdirSync(runs)[0]!);
+  return JSON.parse(readFileSync(join(runDirectory, "evidence", id, "bundle.json"), "utf8"));
+}
+
+describe("workstreams on worker hosts", () => {
+  it("spreads a campaign over three hosts and reaches the verdicts of one machine, with the gates' logs at the supervisor", async () => {
+    for (const name of ["h1", "h2", "h3"]) startHost(name);
+    plan([
+      ["honest-a", honest("honest-a", "triple_a.mjs")],
+      ["honest-b", honest("honest-b", "triple_b.mjs")],
+      ["stops-at-pr", stopsAtPr("stops-at-pr")],
+      ["deletes-test", deletesTest("deletes-test")],
+    ]);
+
+    const result = await workspace.supervise(["plan.yaml", "--json", "--concurrency", "4"], {
+      timeoutMs: 120_000,
+    });
+
+    const events = eventsOf(result.stdout);
+    expect(result.exitCode, result.stdout.slice(-3000) + result.stderr).toBe(1);
+    const attached = events.filter((event) => event.type === "host.attached");
+    expect(new Set(attached.map((event) => event.workstream))).toEqual(
+      new Set(["honest-a", "honest-b", "stops-at-pr", "deletes-test"]),
+    );
+    expect(bundleOf("honest-a").verdict).toBe("accepted");
+    expect(bundleOf("honest-b").verdict).toBe("accepted");
+    expect(bundleOf("stops-at-pr").verdict).toBe("rejected");
+    const deleted = bundleOf("deletes-test");
+    expect(deleted.verdict).toBe("rejected");
+    expect(deleted.gates.find((gate) => gate.id === "diff_scope")?.status).toBe("fail");
+    const check = bundleOf("honest-a").gates.find((gate) => gate.id === "local_check");
+    expect(check?.status).toBe("pass");
+    const runs = join(workspace.directory, ".supervise", "runs");
+    // The host ran the check; its log is copied to the supervisor's run directory.
+    const log = readFileSync(
+      join(runs, readdirSync(runs)[0]!, "evidence", "honest-a", "logs", "claim-1-local_check.log"),
+      "utf8",
+    );
+    expect(log).toContain("honest-a");
+  }, 180_000);
+});
