@@ -90,7 +90,7 @@ describe("unknown commands and flags", () => {
     expect(result.exitCode).toBe(2);
     expect(result.stderr).toMatchInlineSnapshot(`
       "error: Unknown command "frobnicate".
-      hint: Commands: run, validate, status, evidence, logs, watch, escalations, approve, deny, reply, report, init, completion, schema, clean, tool, mcp, version, help. A plan is run as \`supervise PLAN.yaml\`; \`supervise --help\` says more.
+      hint: Commands: run, host, validate, status, evidence, logs, watch, escalations, approve, deny, reply, report, init, completion, schema, clean, tool, mcp, version, help. A plan is run as \`supervise PLAN.yaml\`; \`supervise --help\` says more.
       "
     `);
   });
