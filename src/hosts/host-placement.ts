@@ -419,8 +419,15 @@ export class HostPlacement {
     channel.onNotice("ready", (data) => {
       const { path, head: checkoutHead } = data as { path: string; head: string };
       const previous = this.sessions.get(workstream);
-      if (previous && previous.channel !== channel)
+      if (previous && previous.channel !== channel) {
+        // BullMQ gave the workstream to this host: the one before stopped renewing its lock, so it
+        // is taken for lost even if its connection still looks open.
         previous.channel.close("another host took the workstream");
+        void this.recordEvent("host.lost", workstream, {
+          host: previous.host,
+          reason: `${host} took the workstream over: its lock in the queue expired`,
+        });
+      }
       const session: Session = { channel, host, path, outputs };
       this.sessions.set(workstream, session);
       void this.recordEvent("host.attached", workstream, { host, path, head: checkoutHead, resumed }).then(

@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { execa, type ResultPromise } from "execa";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
@@ -168,5 +168,46 @@ describe("workstreams on worker hosts", () => {
       "utf8",
     );
     expect(log).toContain("honest-a");
+  }, 180_000);
+
+  it("gives the workstream of a host killed mid-attempt to another host, which re-clones it and starts its agent again in the same attempt", async () => {
+    startHost("doomed");
+    // The worker is sandboxed: it can write only its checkout, which the test finds on the host.
+    const started = () => {
+      const folder = join(workspace.directory, "host-doomed");
+      if (!existsSync(folder)) return false;
+      return readdirSync(folder).some((run) =>
+        existsSync(join(folder, run, "checkouts", "survivor", ".started")),
+      );
+    };
+    plan([
+      [
+        "survivor",
+        `#!/usr/bin/env bash
+case "$PWD" in *host-doomed*) touch .started; exec sleep 600;; esac
+${honest("survivor", "triple_s.mjs").replace("#!/usr/bin/env bash\n", "")}`,
+      ],
+    ]);
+    const running = workspace.supervise(["plan.yaml", "--json"], { timeoutMs: 150_000 });
+    for (let i = 0; i < 600 && !started(); i += 1) await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(started()).toBe(true);
+    hosts[0]!.process.kill("SIGKILL");
+    startHost("rescuer");
+
+    const result = await running;
+
+    expect(result.exitCode, result.stdout.slice(-3000) + result.stderr).toBe(0);
+    const events = eventsOf(result.stdout);
+    expect(events.filter((event) => event.type === "host.lost").map((event) => event.host)).toEqual([
+      "doomed",
+    ]);
+    expect(events.filter((event) => event.type === "host.attached").map((event) => event.host)).toEqual([
+      "doomed",
+      "rescuer",
+    ]);
+    expect(events.filter((event) => event.type === "worker.started")).toHaveLength(1);
+    expect(events.filter((event) => event.type === "pull_request.opened")).toHaveLength(1);
+    expect(events.filter((event) => event.type === "merge.completed")).toHaveLength(1);
+    expect(bundleOf("survivor").verdict).toBe("accepted");
   }, 180_000);
 });
