@@ -29,6 +29,13 @@ import type {
 import { queueNameFor } from "./host-protocol.ts";
 import { connectRelayTarget, joinStreamToSocket, type RelayTarget } from "./relay.ts";
 
+/** Journals what hosts did, through the run's own journal and state. */
+export type HostRecorder = (
+  type: "host.placed" | "host.attached" | "host.lost" | "host.problem",
+  workstream: string,
+  data: Record<string, unknown>,
+) => Promise<void>;
+
 export interface HostPlacementOptions {
   plan: Plan & { hosts: NonNullable<Plan["hosts"]> };
   runId: string;
@@ -44,11 +51,6 @@ export interface HostPlacementOptions {
   /** The supervisor's sockets a remote worker reaches through its host. */
   toolSocket: string;
   gateway: { socketPath: string | null; origin: string | null } | null;
-  record(
-    type: "host.placed" | "host.attached" | "host.lost" | "host.problem",
-    workstream: string,
-    data: Record<string, unknown>,
-  ): Promise<void>;
 }
 
 interface Session {
@@ -65,18 +67,27 @@ export class HostPlacement {
   private readonly waiting = new Map<string, PromiseWithResolvers<Session>>();
   private readonly released = new Set<string>();
   private readonly startShas = new Map<string, string>();
-  private recordEvent: HostPlacementOptions["record"];
+  private recordEvent: HostRecorder;
   private server: Server | undefined;
   private queues = new Map<string, Queue>();
   private redis: Redis | undefined;
   private endpoint = "";
   private nextCommand = 1;
   private readonly channels = new Set<Channel>();
+  private readonly heldEvents: {
+    type: Parameters<HostRecorder>[0];
+    workstream: string;
+    data: Record<string, unknown>;
+  }[] = [];
 
   private constructor(options: HostPlacementOptions, secret: Buffer) {
     this.options = options;
     this.secret = secret;
-    this.recordEvent = options.record;
+    // Until the run exists, what hosts do is held and journaled once it does: a host that comes
+    // back to a resumed supervisor may attach before the run has opened its journal.
+    this.recordEvent = async (type, workstream, data) => {
+      this.heldEvents.push({ type, workstream, data });
+    };
   }
 
   /** Listens where the plan says and announces the endpoint in Redis; the run's key survives a resume. */
@@ -87,8 +98,9 @@ export class HostPlacement {
   }
 
   /** Journals through the run once it exists (the placement starts before it). */
-  useRecorder(record: HostPlacementOptions["record"]): void {
+  async useRecorder(record: HostRecorder): Promise<void> {
     this.recordEvent = record;
+    for (const { type, workstream, data } of this.heldEvents.splice(0)) await record(type, workstream, data);
   }
 
   /** The commit the workstream's checkout started from, as the supervisor made it. */

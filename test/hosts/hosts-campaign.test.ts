@@ -98,7 +98,7 @@ git add -A && git commit -qm "${id}"
 supervise tool claim_done --input '{"summary": "done"}'
 `;
 
-function plan(workstreams: [id: string, script: string][]): void {
+function plan(workstreams: [id: string, script: string][], maxRestarts = 0): void {
   workspace.writePlan(
     "plan.yaml",
     [
@@ -107,7 +107,7 @@ function plan(workstreams: [id: string, script: string][]): void {
       "defaults:",
       "  done: [local_check, diff_scope, ci_green, pr_merged]",
       "  commands: { check: node --test, ci: node --test }",
-      "  stall: { max_restarts: 0, max_rejections: 1 }",
+      `  stall: { max_restarts: ${maxRestarts}, max_rejections: 1 }`,
       "workstreams:",
       ...workstreams.map(
         ([id, script]) =>
@@ -210,4 +210,43 @@ ${honest("survivor", "triple_s.mjs").replace("#!/usr/bin/env bash\n", "")}`,
     expect(events.filter((event) => event.type === "merge.completed")).toHaveLength(1);
     expect(bundleOf("survivor").verdict).toBe("accepted");
   }, 180_000);
+
+  it("lets a host re-attach to a supervisor killed and resumed: its checkout is kept and the next start finishes the work", async () => {
+    startHost("keeper");
+    const started = () => {
+      const folder = join(workspace.directory, "host-keeper");
+      if (!existsSync(folder)) return false;
+      return readdirSync(folder).some((run) =>
+        existsSync(join(folder, run, "checkouts", "patient", ".git", "started-once")),
+      );
+    };
+    plan(
+      [
+        [
+          "patient",
+          `#!/usr/bin/env bash
+if [ ! -e .git/started-once ]; then echo "export const half = (n) => n / 2;" > half.mjs; touch .git/started-once; exec sleep 600; fi
+${honest("patient", "triple_p.mjs").replace("#!/usr/bin/env bash\n", "")}`,
+        ],
+      ],
+      1,
+    );
+    const first = workspace.supervise(["plan.yaml", "--json"], { timeoutMs: 150_000 });
+    for (let i = 0; i < 600 && !started(); i += 1) await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(started()).toBe(true);
+    first.kill("SIGKILL");
+    await first;
+
+    const resumed = await workspace.supervise(["plan.yaml", "--json"], { timeoutMs: 60_000 });
+
+    expect(resumed.exitCode, resumed.stdout.slice(-3000) + resumed.stderr).toBe(0);
+    const events = eventsOf(resumed.stdout);
+    const attached = events.filter((event) => event.type === "host.attached");
+    expect(attached.map((event) => [event.host, event.resumed])).toEqual([["keeper", true]]);
+    expect(events.filter((event) => event.type === "pull_request.opened")).toHaveLength(1);
+    expect(bundleOf("patient").verdict).toBe("accepted");
+    // The first start's uncommitted work was still in the checkout the host kept, and landed.
+    workspace.git(["pull", "-q", "supervise", "main"]);
+    expect(existsSync(join(workspace.repository, "half.mjs"))).toBe(true);
+  }, 240_000);
 });

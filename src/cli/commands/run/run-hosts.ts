@@ -52,7 +52,6 @@ export async function startHostPlacement(
     toolSocket: input.toolSocket,
     ...(input.environment.PATH ? { searchPath: input.environment.PATH } : {}),
     gateway: input.gateway,
-    record: async () => {},
   });
   cleanups.defer(() => placement.close());
   return placement;

@@ -111,7 +111,7 @@ export function supervisorDependencies(input: {
     ...(placement
       ? {
           onRecorder: (record) =>
-            placement.useRecorder((type, workstream, data) => record(type, workstream, data)),
+            void placement.useRecorder((type, workstream, data) => record(type, workstream, data)),
         }
       : {}),
     onEvent: (event) => {
