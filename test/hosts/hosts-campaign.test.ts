@@ -65,14 +65,10 @@ function testFile(name: string, module: string, call: string, expected: number):
   return `import { test } from "node:test";\nimport assert from "node:assert/strict";\nimport { ${exported} } from "${module}";\ntest("${name}", () => assert.equal(${call}, ${expected}));\n`;
 }
 
-const honest = (id: string, file: string) => `#!/usr/bin/env bash
-set -u
-cat >/dev/null
-echo "export const triple = (n) => n * 3;" > ${file}
-cat > tests/${id}.test.mjs <<'TEST'
-${testFile(id, `../${file}`, "triple(2)", 6)}TEST
-git add -A && git commit -qm "${id}"
-supervise tool open_pull_request --input '{"title": "${id}", "body": "${id}"}' >/dev/null
+/** Opens the PR, waits for its CI, merges it and claims: what an honest worker does once it committed. */
+const landAndClaim = (
+  id: string,
+) => `supervise tool open_pull_request --input '{"title": "${id}", "body": "${id}"}' >/dev/null
 for i in $(seq 1 600); do
   out=$(supervise tool ci_status) || true
   case "$out" in *": success."*|*": failure."*) break;; esac
@@ -81,6 +77,15 @@ done
 supervise tool merge_pull_request >/dev/null
 supervise tool claim_done --input '{"summary": "${id} done"}'
 `;
+
+const honest = (id: string, file: string) => `#!/usr/bin/env bash
+set -u
+cat >/dev/null
+echo "export const triple = (n) => n * 3;" > ${file}
+cat > tests/${id}.test.mjs <<'TEST'
+${testFile(id, `../${file}`, "triple(2)", 6)}TEST
+git add -A && git commit -qm "${id}"
+${landAndClaim(id)}`;
 
 const stopsAtPr = (id: string) => `#!/usr/bin/env bash
 cat >/dev/null
@@ -97,6 +102,15 @@ echo "// ${id}" >> lib.mjs
 git add -A && git commit -qm "${id}"
 supervise tool claim_done --input '{"summary": "done"}'
 `;
+
+const writesStub = (id: string) => `#!/usr/bin/env bash
+cat >/dev/null
+cat > tests/${id}.test.mjs <<'TEST'
+import { test } from "node:test";
+test.todo("${id} works");
+TEST
+git add -A && git commit -qm "${id}: tests first"
+${landAndClaim(id)}`;
 
 function plan(workstreams: [id: string, script: string][], maxRestarts = 0): void {
   workspace.writePlan(
@@ -134,41 +148,60 @@ function bundleOf(id: string): {
 }
 
 describe("workstreams on worker hosts", () => {
-  it("spreads a campaign over three hosts and reaches the verdicts of one machine, with the gates' logs at the supervisor", async () => {
+  it("spreads a 12-workstream campaign over three hosts and reaches the verdicts of one machine, with the gates' logs at the supervisor", async () => {
     for (const name of ["h1", "h2", "h3"]) startHost(name);
+    const honestIds = ["honest-a", "honest-b", "honest-c", "honest-d", "honest-e", "honest-f"];
     plan([
-      ["honest-a", honest("honest-a", "triple_a.mjs")],
-      ["honest-b", honest("honest-b", "triple_b.mjs")],
-      ["stops-at-pr", stopsAtPr("stops-at-pr")],
-      ["deletes-test", deletesTest("deletes-test")],
+      ...honestIds.map((id): [string, string] => [id, honest(id, `${id}.mjs`)]),
+      ["stops-at-pr-a", stopsAtPr("stops-at-pr-a")],
+      ["stops-at-pr-b", stopsAtPr("stops-at-pr-b")],
+      ["deletes-test-a", deletesTest("deletes-test-a")],
+      ["deletes-test-b", deletesTest("deletes-test-b")],
+      ["stub-a", writesStub("stub-a")],
+      ["stub-b", writesStub("stub-b")],
     ]);
 
-    const result = await workspace.supervise(["plan.yaml", "--json", "--concurrency", "4"], {
-      timeoutMs: 120_000,
+    const result = await workspace.supervise(["plan.yaml", "--json", "--concurrency", "6"], {
+      timeoutMs: 240_000,
     });
 
-    const events = eventsOf(result.stdout);
     expect(result.exitCode, result.stdout.slice(-3000) + result.stderr).toBe(1);
+    const events = eventsOf(result.stdout);
+    const verdicts = events.find((event) => event.type === "run.finished")?.verdicts;
+    expect(verdicts).toEqual({
+      ...Object.fromEntries(honestIds.map((id) => [id, "accepted"])),
+      "stops-at-pr-a": "rejected",
+      "stops-at-pr-b": "rejected",
+      "deletes-test-a": "rejected",
+      "deletes-test-b": "rejected",
+      "stub-a": "rejected",
+      "stub-b": "rejected",
+    });
+    // One checkout per workstream, spread over every host; at most one PR each, and a merge only
+    // for honest work (the stubs' merges are refused: their checkout gates fail before the merge).
     const attached = events.filter((event) => event.type === "host.attached");
-    expect(new Set(attached.map((event) => event.workstream))).toEqual(
-      new Set(["honest-a", "honest-b", "stops-at-pr", "deletes-test"]),
-    );
-    expect(bundleOf("honest-a").verdict).toBe("accepted");
-    expect(bundleOf("honest-b").verdict).toBe("accepted");
-    expect(bundleOf("stops-at-pr").verdict).toBe("rejected");
-    const deleted = bundleOf("deletes-test");
-    expect(deleted.verdict).toBe("rejected");
-    expect(deleted.gates.find((gate) => gate.id === "diff_scope")?.status).toBe("fail");
+    expect(attached).toHaveLength(12);
+    expect(new Set(attached.map((event) => event.host))).toEqual(new Set(["h1", "h2", "h3"]));
+    for (const id of Object.keys(verdicts as object)) {
+      const ofIt = (type: string) => events.filter((event) => event.type === type && event.workstream === id);
+      expect(ofIt("pull_request.opened").length, id).toBeLessThanOrEqual(1);
+      expect(ofIt("merge.completed").length, id).toBe(
+        honestIds.includes(id) ? 1 : 0,
+      );
+    }
+    expect(bundleOf("deletes-test-a").gates.find((gate) => gate.id === "diff_scope")?.status).toBe("fail");
+    expect(bundleOf("stub-a").gates.find((gate) => gate.id === "diff_scope")?.status).toBe("fail");
+    expect(bundleOf("stops-at-pr-a").gates.find((gate) => gate.id === "pr_merged")?.status).toBe("fail");
     const check = bundleOf("honest-a").gates.find((gate) => gate.id === "local_check");
     expect(check?.status).toBe("pass");
-    const runs = join(workspace.directory, ".supervise", "runs");
     // The host ran the check; its log is copied to the supervisor's run directory.
+    const runs = join(workspace.directory, ".supervise", "runs");
     const log = readFileSync(
       join(runs, readdirSync(runs)[0]!, "evidence", "honest-a", "logs", "claim-1-local_check.log"),
       "utf8",
     );
     expect(log).toContain("honest-a");
-  }, 180_000);
+  }, 300_000);
 
   it("gives the workstream of a host killed mid-attempt to another host, which re-clones it and starts its agent again in the same attempt", async () => {
     startHost("doomed");
