@@ -185,9 +185,7 @@ describe("workstreams on worker hosts", () => {
     for (const id of Object.keys(verdicts as object)) {
       const ofIt = (type: string) => events.filter((event) => event.type === type && event.workstream === id);
       expect(ofIt("pull_request.opened").length, id).toBeLessThanOrEqual(1);
-      expect(ofIt("merge.completed").length, id).toBe(
-        honestIds.includes(id) ? 1 : 0,
-      );
+      expect(ofIt("merge.completed").length, id).toBe(honestIds.includes(id) ? 1 : 0);
     }
     expect(bundleOf("deletes-test-a").gates.find((gate) => gate.id === "diff_scope")?.status).toBe("fail");
     expect(bundleOf("stub-a").gates.find((gate) => gate.id === "diff_scope")?.status).toBe("fail");
