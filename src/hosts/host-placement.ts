@@ -256,27 +256,46 @@ export class HostPlacement {
   /** The checkout gates of a claim, observed on the host; their logs are copied into this run's directory. */
   async observeCheckoutGates(claim: CommittedClaim, gates: readonly string[]): Promise<GateResult[]> {
     const { workstream } = claim;
-    try {
-      const answer = await this.callHost<ObserveGatesAnswer>(workstream.id, "gates.observe", {
-        claim,
-        gates,
-      });
-      for (const [path, content] of Object.entries(answer.files)) {
-        if (path.startsWith("/") || path.split("/").includes("..")) continue;
-        const target = join(this.options.runDirectory, path);
-        await mkdir(dirname(target), { recursive: true });
-        await writeFile(target, Buffer.from(content, "base64"));
+    let problem = "";
+    // A host lost mid-verification: the host that takes the workstream over observes again, when
+    // its checkout (cloned from the pushed branch) is the claimed commit, clean.
+    for (let round = 1; round <= maxObservationRounds; round += 1) {
+      const session = await this.sessionOf(workstream.id);
+      if (round > 1) {
+        const checkout = await session.channel
+          .call<{ head: string; uncommittedChanges: string[] }>("checkout.read", {})
+          .catch(() => null);
+        if (checkout?.head !== claim.commit || checkout.uncommittedChanges.length > 0) {
+          problem = `${problem}; ${session.host}, which took the workstream over, has ${checkout ? checkout.head.slice(0, 12) : "no readable checkout"}, not the claimed commit (it reaches a new host only once pushed)`;
+          break;
+        }
       }
-      return answer.results;
-    } catch (error) {
-      const message = `the worker host holding the checkout could not observe the gates: ${error instanceof Error ? error.message : String(error)}`;
-      return gates.map((id) => ({
-        id,
-        status: "error" as const,
-        detail: message,
-        observed: {},
-        environmentProblem: message,
-      }));
+      try {
+        const answer = await session.channel.call<ObserveGatesAnswer>("gates.observe", { claim, gates });
+        await this.keepFiles(answer.files);
+        return answer.results;
+      } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        problem = `the worker host ${session.host} could not observe the gates: ${message}`;
+        if (!(error instanceof ChannelCallError && error.isChannelClosed)) break;
+      }
+    }
+    return gates.map((id) => ({
+      id,
+      status: "error" as const,
+      detail: problem,
+      observed: {},
+      environmentProblem: problem,
+    }));
+  }
+
+  /** Files a host's gates wrote, kept at the same place in this run's directory. */
+  private async keepFiles(files: Record<string, string>): Promise<void> {
+    for (const [path, content] of Object.entries(files)) {
+      if (path.startsWith("/") || path.split("/").includes("..")) continue;
+      const target = join(this.options.runDirectory, path);
+      await mkdir(dirname(target), { recursive: true });
+      await writeFile(target, Buffer.from(content, "base64"));
     }
   }
 
@@ -320,8 +339,7 @@ export class HostPlacement {
         return await session.channel.call<T>(method, params);
       } catch (error) {
         // A read asked of a host that went away is asked again of the next one.
-        if (!(error instanceof ChannelCallError && error.isChannelClosed) || method === "gates.observe")
-          throw error;
+        if (!(error instanceof ChannelCallError && error.isChannelClosed)) throw error;
       }
     }
   }
@@ -492,6 +510,9 @@ export class HostPlacement {
     return null;
   }
 }
+
+/** Hosts a claim's checkout gates are asked of before a lost host makes them an environment problem. */
+const maxObservationRounds = 3;
 
 /** The run's secret the hosts' tokens derive from: kept in the run's directory, so a resumed supervisor knows them. */
 async function runSecret(runDirectory: string): Promise<Buffer> {

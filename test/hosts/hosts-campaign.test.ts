@@ -112,15 +112,19 @@ TEST
 git add -A && git commit -qm "${id}: tests first"
 ${landAndClaim(id)}`;
 
-function plan(workstreams: [id: string, script: string][], maxRestarts = 0): void {
+function plan(
+  workstreams: [id: string, script: string][],
+  maxRestarts = 0,
+  settings: { done?: string; check?: string } = {},
+): void {
   workspace.writePlan(
     "plan.yaml",
     [
       "repo: ./repo",
       `hosts: { queue: "${redis.url}" }`,
       "defaults:",
-      "  done: [local_check, diff_scope, ci_green, pr_merged]",
-      "  commands: { check: node --test, ci: node --test }",
+      `  done: [${settings.done ?? "local_check, diff_scope, ci_green, pr_merged"}]`,
+      `  commands: { check: "${settings.check ?? "node --test"}", ci: node --test }`,
       `  stall: { max_restarts: ${maxRestarts}, max_rejections: 1 }`,
       "workstreams:",
       ...workstreams.map(
@@ -279,5 +283,46 @@ ${honest("patient", "triple_p.mjs").replace("#!/usr/bin/env bash\n", "")}`,
     // The first start's uncommitted work was still in the checkout the host kept, and landed.
     workspace.git(["pull", "-q", "supervise", "main"]);
     expect(existsSync(join(workspace.repository, "half.mjs"))).toBe(true);
+  }, 240_000);
+  it("observes a claim again on the host that takes over from one killed mid-verification, when the claim was pushed", async () => {
+    startHost("doomed");
+    const checking = () => {
+      const folder = join(workspace.directory, "host-doomed");
+      if (!existsSync(folder)) return false;
+      return readdirSync(folder).some((run) =>
+        existsSync(join(folder, run, "run", "evidence", "pushed", "logs", "claim-1-local_check.log")),
+      );
+    };
+    plan(
+      [
+        [
+          "pushed",
+          `#!/usr/bin/env bash
+cat >/dev/null
+echo "export const five = 5;" > five.mjs
+git add -A && git commit -qm five
+supervise tool push >/dev/null
+supervise tool claim_done --input '{"summary": "five"}'
+`,
+        ],
+      ],
+      0,
+      { done: "local_check", check: "node --test && sleep 3" },
+    );
+    const running = workspace.supervise(["plan.yaml", "--json"], { timeoutMs: 150_000 });
+    for (let i = 0; i < 900 && !checking(); i += 1) await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(checking()).toBe(true);
+    hosts[0]!.process.kill("SIGKILL");
+    startHost("rescuer");
+
+    const result = await running;
+
+    expect(result.exitCode, result.stdout.slice(-3000) + result.stderr).toBe(0);
+    const events = eventsOf(result.stdout);
+    expect(events.filter((event) => event.type === "host.lost").map((event) => event.host)).toEqual([
+      "doomed",
+    ]);
+    expect(events.filter((event) => event.type === "claim.made")).toHaveLength(1);
+    expect(bundleOf("pushed").gates.find((gate) => gate.id === "local_check")?.status).toBe("pass");
   }, 240_000);
 });
