@@ -315,19 +315,30 @@ async function observeGates(
     services,
     async () => {},
   );
-  return { results, files: await filesWrittenSince(runDirectory, startedAt) };
+  const evidence = join("evidence", request.claim.workstream.id);
+  return { results, files: await filesWrittenSince(runDirectory, evidence, startedAt) };
 }
 
-/** Every file under `folder` written at or after `since`, by path relative to it, base64. */
-async function filesWrittenSince(folder: string, since: number): Promise<Record<string, string>> {
+/**
+ * Every file of the workstream's evidence (`runDirectory/evidence/<ws>`) written at or after
+ * `since`, by path relative to the run directory, base64. Other workstreams' gates write beside it
+ * at the same time (their caches come and go): only this workstream's own folder is read.
+ */
+async function filesWrittenSince(
+  runDirectory: string,
+  evidence: string,
+  since: number,
+): Promise<Record<string, string>> {
   const files: Record<string, string> = {};
+  const folder = join(runDirectory, evidence);
   const entries = await readdir(folder, { recursive: true, withFileTypes: true }).catch(() => []);
   for (const entry of entries) {
     if (!entry.isFile()) continue;
     const path = join(entry.parentPath, entry.name);
-    const { mtimeMs } = await stat(path);
-    if (mtimeMs + 1000 < since) continue;
-    files[relative(folder, path)] = (await readFile(path)).toString("base64");
+    const content = await stat(path)
+      .then(async ({ mtimeMs }) => (mtimeMs + 1000 < since ? null : await readFile(path)))
+      .catch(() => null);
+    if (content !== null) files[relative(runDirectory, path)] = content.toString("base64");
   }
   return files;
 }
