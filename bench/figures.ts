@@ -8,6 +8,7 @@ import type { GateOrderResult } from "./gate-order.ts";
 import type { GatewayBenchResult } from "./gateway.ts";
 import type { GithubPollingCount } from "./github-polling.ts";
 import type { GithubRequestCount } from "./github-requests.ts";
+import type { HostsBenchResult } from "./hosts.ts";
 import type { MergeQueueResult } from "./merge-queue.ts";
 import type { MutationThroughput } from "./mutation-throughput.ts";
 import type { ScenarioResult } from "./scenario.ts";
@@ -35,6 +36,8 @@ export interface BenchMeasurements {
   changeProof: ChangeProofResult | { unavailable: string };
   mutation: MutationThroughput | { unavailable: string };
   mergeQueue: MergeQueueResult | { unavailable: string };
+  /** Worker hosts' added latencies; absent when the bench did not measure them. */
+  hosts?: HostsBenchResult | { unavailable: string };
 }
 
 const perWorkstream = (results: ScenarioResult[] | undefined, pick: (result: ScenarioResult) => number) =>
@@ -122,6 +125,18 @@ export function computeFigures(measurements: BenchMeasurements): Record<string, 
     merge_queue_wall_ms_20_prs_one_by_one: rounded(
       "oneByOne" in measurements.mergeQueue ? measurements.mergeQueue.oneByOne.wallMs : null,
       0,
+    ),
+    hosts_enqueue_to_start_ms: rounded(
+      measurements.hosts && "callMs" in measurements.hosts ? measurements.hosts.enqueueToStartMs : null,
+      1,
+    ),
+    hosts_call_added_ms: rounded(
+      measurements.hosts && "callMs" in measurements.hosts ? measurements.hosts.callMs : null,
+      2,
+    ),
+    hosts_event_added_ms: rounded(
+      measurements.hosts && "eventMs" in measurements.hosts ? measurements.hosts.eventMs : null,
+      2,
     ),
     mutation_builtin_mutants_per_minute: rounded(
       "builtIn" in measurements.mutation && "mutantsPerMinute" in measurements.mutation.builtIn
@@ -257,6 +272,9 @@ function notesOf(measurements: BenchMeasurements): string[] {
     "batched" in measurements.mergeQueue
       ? `merge_queue_ci_runs_20_prs: CI runs on merge results to land ${measurements.mergeQueue.pullRequests} green, compatible pull requests merged at once through the local forge's queue (batches of up to 8), against one by one (a batch of 1); the CI command takes ${measurements.mergeQueue.ciSeconds} s. Their heads' own CI runs are not counted.`
       : `merge_queue_ci_runs_20_prs: null, ${measurements.mergeQueue.unavailable}`,
+    measurements.hosts && "callMs" in measurements.hosts
+      ? `hosts_*: BullMQ on a real redis-server, from Queue.add to a worker's processor starting (median of 20; goal ≤ 50 ms); a call and a streamed event on a host channel over TCP loopback, the latency each remote tool call or command and each line of output adds (medians of 500 and 1,000; goals ≤ 5 ms).${measurements.hosts.enqueueUnavailable ? ` Enqueue not measured: ${measurements.hosts.enqueueUnavailable}.` : ""}`
+      : "hosts_*: not measured",
     "builtIn" in measurements.mutation && "mutantsPerMinute" in measurements.mutation.builtIn
       ? `mutation_builtin_mutants_per_minute: the built-in engine's, ${measurements.mutation.builtIn.mutants} operator mutants of the same project in Python, each one run of \`python3 -m unittest\`.`
       : `mutation_builtin_mutants_per_minute: null, ${"builtIn" in measurements.mutation && "unavailable" in measurements.mutation.builtIn ? measurements.mutation.builtIn.unavailable : "not measured"}`,

@@ -19,6 +19,7 @@ import { measureGateway } from "./gateway.ts";
 import { generateJournal } from "./generate-journal.ts";
 import { countGithubPolling } from "./github-polling.ts";
 import { countGithubRequests } from "./github-requests.ts";
+import { measureHosts } from "./hosts.ts";
 import { measureMergeQueue } from "./merge-queue.ts";
 import { measureMutationThroughput } from "./mutation-throughput.ts";
 import { measureReplay } from "./replay-journal.ts";
@@ -178,6 +179,13 @@ try {
   measurements.mergeQueue = await measureMergeQueue({ pullRequests: 20, ciSeconds: 1 });
 } catch (error) {
   measurements.mergeQueue = { unavailable: `the measurement failed: ${errorMessage(error)}` };
+}
+
+progress("worker hosts: enqueue to start, and what a host channel adds …");
+try {
+  measurements.hosts = await measureHosts();
+} catch (error) {
+  measurements.hosts = { unavailable: `the measurement failed: ${errorMessage(error)}` };
 }
 
 progress("CLI start …");

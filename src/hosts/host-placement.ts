@@ -214,30 +214,10 @@ export class HostPlacement {
       return await session.channel.call<CommandResult>("command.run", remote, request.signal);
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
-      if (this.released.has(workstream) || request.signal?.aborted) {
-        return {
-          exitCode: null,
-          signal: null,
-          isTimedOut: false,
-          isCanceled: true,
-          durationMs: Date.now() - startedAt,
-          output: "",
-          outputBytes: 0,
-          isOutputTruncated: false,
-          error: null,
-        };
-      }
-      return {
-        exitCode: null,
-        signal: null,
-        isTimedOut: false,
-        isCanceled: true,
-        durationMs: Date.now() - startedAt,
-        output: `[supervise: the worker host ${session.host} was lost while this ran: ${reason}]`,
-        outputBytes: 0,
-        isOutputTruncated: false,
-        error: `the worker host ${session.host} was lost: ${reason}`,
-      };
+      const durationMs = Date.now() - startedAt;
+      // Stopped by the supervisor (the workstream ended, its worker was stopped): not a loss.
+      if (this.released.has(workstream) || request.signal?.aborted) return canceledCommand(durationMs, null);
+      return canceledCommand(durationMs, `the worker host ${session.host} was lost: ${reason}`);
     } finally {
       session.outputs.delete(id);
     }
@@ -509,6 +489,21 @@ export class HostPlacement {
     }
     return null;
   }
+}
+
+/** A command ended by the supervisor or by its host's loss (`why`), before it could answer. */
+function canceledCommand(durationMs: number, why: string | null): CommandResult {
+  return {
+    exitCode: null,
+    signal: null,
+    isTimedOut: false,
+    isCanceled: true,
+    durationMs,
+    output: why === null ? "" : `[supervise: ${why}]`,
+    outputBytes: 0,
+    isOutputTruncated: false,
+    error: why,
+  };
 }
 
 /** Hosts a claim's checkout gates are asked of before a lost host makes them an environment problem. */

@@ -49,8 +49,9 @@ function startHost(name: string, labels: string[] = []): void {
       join(workspace.directory, `host-${name}`),
       "--concurrency",
       "2",
+      // Long enough that a loaded CI machine never misses a renewal; short enough for the kill tests.
       "--lock-seconds",
-      "2",
+      "5",
       "--reattach-seconds",
       "30",
       ...(labels.length > 0 ? ["--labels", labels.join(",")] : []),
@@ -135,6 +136,17 @@ function plan(
   );
 }
 
+/** Whether a file appears in a host's folder for the run (under its work dir), waiting up to 90 s for it. */
+async function untilOnHost(host: string, ...path: string[]): Promise<boolean> {
+  const folder = join(workspace.directory, `host-${host}`);
+  const isThere = () =>
+    existsSync(folder) && readdirSync(folder).some((run) => existsSync(join(folder, run, ...path)));
+  for (let round = 0; round < 900 && !isThere(); round += 1) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return isThere();
+}
+
 function eventsOf(stdout: string): { type: string; workstream: string | null; [key: string]: unknown }[] {
   return stdout
     .split("\n")
@@ -210,14 +222,6 @@ describe("workstreams on worker hosts", () => {
 
   it("gives the workstream of a host killed mid-attempt to another host, which re-clones it and starts its agent again in the same attempt", async () => {
     startHost("doomed");
-    // The worker is sandboxed: it can write only its checkout, which the test finds on the host.
-    const started = () => {
-      const folder = join(workspace.directory, "host-doomed");
-      if (!existsSync(folder)) return false;
-      return readdirSync(folder).some((run) =>
-        existsSync(join(folder, run, "checkouts", "survivor", ".started")),
-      );
-    };
     plan([
       [
         "survivor",
@@ -227,8 +231,8 @@ ${honest("survivor", "triple_s.mjs").replace("#!/usr/bin/env bash\n", "")}`,
       ],
     ]);
     const running = workspace.supervise(["plan.yaml", "--json"], { timeoutMs: 150_000 });
-    for (let i = 0; i < 600 && !started(); i += 1) await new Promise((resolve) => setTimeout(resolve, 100));
-    expect(started()).toBe(true);
+    // The worker is sandboxed: it can write only its checkout, which the test finds on the host.
+    expect(await untilOnHost("doomed", "checkouts", "survivor", ".started")).toBe(true);
     hosts[0]!.process.kill("SIGKILL");
     startHost("rescuer");
 
@@ -251,13 +255,6 @@ ${honest("survivor", "triple_s.mjs").replace("#!/usr/bin/env bash\n", "")}`,
 
   it("lets a host re-attach to a supervisor killed and resumed: its checkout is kept and the next start finishes the work", async () => {
     startHost("keeper");
-    const started = () => {
-      const folder = join(workspace.directory, "host-keeper");
-      if (!existsSync(folder)) return false;
-      return readdirSync(folder).some((run) =>
-        existsSync(join(folder, run, "checkouts", "patient", ".git", "started-once")),
-      );
-    };
     plan(
       [
         [
@@ -270,8 +267,7 @@ ${honest("patient", "triple_p.mjs").replace("#!/usr/bin/env bash\n", "")}`,
       1,
     );
     const first = workspace.supervise(["plan.yaml", "--json"], { timeoutMs: 150_000 });
-    for (let i = 0; i < 600 && !started(); i += 1) await new Promise((resolve) => setTimeout(resolve, 100));
-    expect(started()).toBe(true);
+    expect(await untilOnHost("keeper", "checkouts", "patient", ".git", "started-once")).toBe(true);
     first.kill("SIGKILL");
     await first;
 
@@ -289,13 +285,6 @@ ${honest("patient", "triple_p.mjs").replace("#!/usr/bin/env bash\n", "")}`,
   }, 240_000);
   it("observes a claim again on the host that takes over from one killed mid-verification, when the claim was pushed", async () => {
     startHost("doomed");
-    const checking = () => {
-      const folder = join(workspace.directory, "host-doomed");
-      if (!existsSync(folder)) return false;
-      return readdirSync(folder).some((run) =>
-        existsSync(join(folder, run, "run", "evidence", "pushed", "logs", "claim-1-local_check.log")),
-      );
-    };
     plan(
       [
         [
@@ -313,8 +302,9 @@ supervise tool claim_done --input '{"summary": "five"}'
       { done: "local_check", check: "node --test && sleep 3" },
     );
     const running = workspace.supervise(["plan.yaml", "--json"], { timeoutMs: 150_000 });
-    for (let i = 0; i < 900 && !checking(); i += 1) await new Promise((resolve) => setTimeout(resolve, 100));
-    expect(checking()).toBe(true);
+    expect(await untilOnHost("doomed", "run", "evidence", "pushed", "logs", "claim-1-local_check.log")).toBe(
+      true,
+    );
     hosts[0]!.process.kill("SIGKILL");
     startHost("rescuer");
 
