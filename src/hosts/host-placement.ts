@@ -7,7 +7,7 @@
  */
 import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
-import { mkdir, rm, writeFile } from "node:fs/promises";
+import { mkdir, writeFile } from "node:fs/promises";
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { Socket } from "node:net";
 import { dirname, join } from "node:path";
@@ -517,8 +517,4 @@ async function runSecret(runDirectory: string): Promise<Buffer> {
   await mkdir(runDirectory, { recursive: true });
   await writeFile(file, secret, { mode: 0o600 });
   return secret;
-}
-
-export async function removeBundle(file: string): Promise<void> {
-  await rm(file, { force: true });
 }
