@@ -26,7 +26,7 @@ import type {
   PlacementJob,
   RemoteCommand,
 } from "./host-protocol.ts";
-import { queueNameFor } from "./host-protocol.ts";
+import { queueNameFor, releasedKeyOf } from "./host-protocol.ts";
 import { connectRelayTarget, joinStreamToSocket, type RelayTarget } from "./relay.ts";
 
 /** Journals what hosts did, through the run's own journal and state. */
@@ -53,6 +53,9 @@ export interface HostPlacementOptions {
   gateway: { socketPath: string | null; origin: string | null } | null;
 }
 
+/** No host could take the workstream: its job failed for good, with the last host's reason. */
+export class PlacementFailedError extends Error {}
+
 interface Session {
   channel: Channel;
   host: string;
@@ -67,6 +70,7 @@ export class HostPlacement {
   private readonly waiting = new Map<string, PromiseWithResolvers<Session>>();
   private readonly released = new Set<string>();
   private readonly startShas = new Map<string, string>();
+  private readonly jobs = new Map<string, { queue: Queue; id: string }>();
   private recordEvent: HostRecorder;
   private server: Server | undefined;
   private queues = new Map<string, Queue>();
@@ -119,10 +123,12 @@ export class HostPlacement {
   /** Queues the workstream (once: a job already queued or held is left as it is) and waits for a host. */
   async place(workstream: string, labels: readonly string[], startSha: string): Promise<void> {
     this.released.delete(workstream);
+    await this.redis?.srem(releasedKeyOf(this.options.runId), workstream).catch(() => {});
     this.startShas.set(workstream, startSha);
     const queueName = queueNameFor(labels);
     const queue = this.queueFor(queueName);
     const jobId = `${this.options.runId}.${workstream}`;
+    this.jobs.set(workstream, { queue, id: jobId });
     const existing = await queue.getJob(jobId);
     const state = existing ? await existing.getState() : null;
     if (existing && (state === "completed" || state === "failed")) await existing.remove();
@@ -139,8 +145,8 @@ export class HostPlacement {
         jobId,
         removeOnComplete: true,
         removeOnFail: 100,
-        attempts: 20,
-        backoff: { type: "exponential", delay: 500 },
+        attempts: placementAttempts,
+        backoff: { type: "exponential", delay: 1000 },
       });
       await this.recordEvent("host.placed", workstream, { queue: queueName, job: jobId });
     }
@@ -150,6 +156,15 @@ export class HostPlacement {
   /** The workstream's host is done with it: the job completes and the host removes its checkout. */
   async release(workstream: string): Promise<void> {
     this.released.add(workstream);
+    // Said in Redis too, without waiting on it (Redis may be down; the command waits for it): a host
+    // that takes the job after this, its holder dead before completing it, lets it go at once.
+    const key = releasedKeyOf(this.options.runId);
+    void this.redis
+      ?.multi()
+      .sadd(key, workstream)
+      .expire(key, releasedMemorySeconds)
+      .exec()
+      .catch(() => {});
     const session = this.sessions.get(workstream);
     if (!session) return;
     await session.channel.call("release", {}).catch(() => {});
@@ -184,7 +199,11 @@ export class HostPlacement {
     request: CommandRequest,
     baseEnvironment: Record<string, string>,
   ): Promise<CommandResult> {
-    const session = await this.sessionOf(workstream);
+    const session = await this.sessionOf(workstream).catch((error: unknown) => {
+      if (error instanceof PlacementFailedError) return error;
+      throw error;
+    });
+    if (session instanceof PlacementFailedError) return canceledCommand(0, session.message);
     const id = `c${this.nextCommand++}`;
     const env: Record<string, string> = {};
     for (const [name, value] of Object.entries(request.env)) {
@@ -240,7 +259,14 @@ export class HostPlacement {
     // A host lost mid-verification: the host that takes the workstream over observes again, when
     // its checkout (cloned from the pushed branch) is the claimed commit, clean.
     for (let round = 1; round <= maxObservationRounds; round += 1) {
-      const session = await this.sessionOf(workstream.id);
+      const session = await this.sessionOf(workstream.id).catch((error: unknown) => {
+        if (error instanceof PlacementFailedError) return error;
+        throw error;
+      });
+      if (session instanceof PlacementFailedError) {
+        problem = problem ? `${problem}; ${session.message}` : session.message;
+        break;
+      }
       if (round > 1) {
         const checkout = await session.channel
           .call<{ head: string; uncommittedChanges: string[] }>("checkout.read", {})
@@ -290,7 +316,10 @@ export class HostPlacement {
       }
     });
     // A Redis that is down must not keep the supervisor from exiting: its connections are dropped.
-    const closing = Promise.all([...this.queues.values()].map((queue) => queue.close()));
+    const closing = Promise.all([
+      ...[...this.queues.values()].map((queue) => queue.close()),
+      this.redis?.quit().catch(() => {}),
+    ]);
     await Promise.race([closing, new Promise((resolve) => setTimeout(resolve, 2000).unref())]);
     for (const queue of this.queues.values()) void queue.disconnect().catch(() => {});
     this.redis?.disconnect();
@@ -324,15 +353,38 @@ export class HostPlacement {
     }
   }
 
+  /**
+   * The workstream's host once one attached; while none is, its job is watched, and a job that
+   * failed for good (every try ended in the host's problem) rejects with a PlacementFailedError.
+   */
   private sessionOf(workstream: string): Promise<Session> {
     const session = this.sessions.get(workstream);
     if (session?.channel.isOpen) return Promise.resolve(session);
     let waiter = this.waiting.get(workstream);
     if (!waiter) {
-      waiter = Promise.withResolvers<Session>();
-      this.waiting.set(workstream, waiter);
+      const newWaiter = Promise.withResolvers<Session>();
+      this.waiting.set(workstream, newWaiter);
+      void this.watchJob(workstream, newWaiter);
+      waiter = newWaiter;
     }
     return waiter.promise;
+  }
+
+  private async watchJob(workstream: string, waiter: PromiseWithResolvers<Session>): Promise<void> {
+    while (this.waiting.get(workstream) === waiter) {
+      await new Promise((resolve) => setTimeout(resolve, jobWatchIntervalMs).unref());
+      const placed = this.jobs.get(workstream);
+      if (!placed || this.waiting.get(workstream) !== waiter) continue;
+      const job = await placed.queue.getJob(placed.id).catch(() => undefined);
+      const state = job ? await job.getState().catch(() => "unknown") : "unknown";
+      if (state !== "failed" || this.waiting.get(workstream) !== waiter) continue;
+      this.waiting.delete(workstream);
+      waiter.reject(
+        new PlacementFailedError(
+          `no worker host could take ${workstream} after ${job?.attemptsMade ?? placementAttempts} tries: ${job?.failedReason || "no reason given"}`,
+        ),
+      );
+    }
   }
 
   private tokenOf(workstream: string): string {
@@ -505,6 +557,15 @@ function canceledCommand(durationMs: number, why: string | null): CommandResult 
     error: why,
   };
 }
+
+/** How long Redis remembers a run's released workstreams: longer than any job of it can wait in a queue. */
+const releasedMemorySeconds = 7 * 24 * 3600;
+
+/** Tries of a workstream's job before it fails for good (hosts that could not make its checkout). */
+const placementAttempts = 5;
+
+/** How often the job of a workstream waiting for a host is looked at. */
+const jobWatchIntervalMs = 1000;
 
 /** Hosts a claim's checkout gates are asked of before a lost host makes them an environment problem. */
 const maxObservationRounds = 3;

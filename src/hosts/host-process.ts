@@ -7,12 +7,12 @@
 import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type Job, Worker } from "bullmq";
+import { type Job, UnrecoverableError, Worker } from "bullmq";
 import { Redis } from "ioredis";
 import type { Channel } from "./channel.ts";
 import { connectChannel } from "./host-connection.ts";
 import type { AttachAnswer, AttachRequest, PlacementJob } from "./host-protocol.ts";
-import { queueNamesForHost } from "./host-protocol.ts";
+import { queueNamesForHost, releasedKeyOf } from "./host-protocol.ts";
 import {
   type HostCheckout,
   type HostWorkstreamResources,
@@ -39,11 +39,16 @@ export interface HostOptions {
 
 export async function runHost(options: HostOptions): Promise<void> {
   const connection = { url: options.queue, maxRetriesPerRequest: null };
-  const endpoints = new Redis(options.queue, { maxRetriesPerRequest: null, lazyConnect: true });
+  // Its reads give up after a while when Redis is away: the channel is tried with the endpoint the job carries.
+  const endpoints = new Redis(options.queue, {
+    maxRetriesPerRequest: null,
+    lazyConnect: true,
+    commandTimeout: 2000,
+  });
   endpoints.on("error", () => {});
   const workers = queueNamesForHost(options.labels).map(
     (name) =>
-      new Worker<PlacementJob>(name, (job) => holdWorkstream(job, options, endpoints), {
+      new Worker<PlacementJob>(name, (job) => holdWorkstream(job, options, endpoints, coolDown), {
         connection,
         concurrency: options.concurrency,
         lockDuration: options.lockMs,
@@ -57,6 +62,7 @@ export async function runHost(options: HostOptions): Promise<void> {
     worker.on("error", (error) => options.log(`queue: ${error.message}`));
     void worker.run();
   }
+  const coolDown = new CoolDown(workers, options.log);
   options.log(
     `host ${options.name} takes workstreams from ${options.queue.replace(/\/\/[^@]*@/, "//")} (labels: ${options.labels.join(", ") || "none"}, up to ${options.concurrency} at once)`,
   );
@@ -64,6 +70,7 @@ export async function runHost(options: HostOptions): Promise<void> {
     if (options.signal.aborted) resolve();
     else options.signal.addEventListener("abort", () => resolve(), { once: true });
   });
+  coolDown.stop();
   await Promise.all(workers.map((worker) => worker.close(true)));
   endpoints.disconnect();
 }
@@ -73,6 +80,7 @@ async function holdWorkstream(
   job: Job<PlacementJob>,
   options: HostOptions,
   endpoints: Redis,
+  coolDown: CoolDown,
 ): Promise<string> {
   const placement = job.data;
   const runFolder = join(options.workFolder, placement.run);
@@ -90,7 +98,12 @@ async function holdWorkstream(
   options.log(`${placement.workstream}: placed here (job ${job.id})`);
   try {
     for (;;) {
-      channel = await reachSupervisor(placement, options, endpoints);
+      const reached = await reachSupervisor(placement, options, endpoints);
+      if (reached === null) {
+        options.log(`${placement.workstream}: its supervisor let it go; nothing to do here`);
+        return "released";
+      }
+      channel = reached;
       const attach: AttachRequest = { host: options.name, workstream: placement.workstream, checkout };
       const answer = await channel.call<AttachAnswer>("attach", attach);
       if (answer.supervisorPaths.gatewaySocket && relays.gatewaySocket === null) {
@@ -104,9 +117,11 @@ async function holdWorkstream(
       }
       try {
         checkout ??= await prepareCheckout(answer, placement.token, resources);
+        coolDown.succeeded();
       } catch (error) {
         const message = error instanceof Error ? error.message : String(error);
         channel.notify("problem", { message: `cannot make the checkout: ${message}` });
+        coolDown.failed(message);
         throw error;
       }
       channel.notify("ready", { path: checkout.path, head: checkout.head });
@@ -129,15 +144,20 @@ async function holdWorkstream(
   }
 }
 
-/** The supervisor's channel, tried until `reattachMs` passes; a resumed supervisor may listen elsewhere. */
+/**
+ * The supervisor's channel, tried until `reattachMs` passes (a resumed supervisor may listen
+ * elsewhere); null when the supervisor already let the workstream go. A supervisor away for longer
+ * fails the job for good rather than have BullMQ hand it around: a resumed supervisor places it again.
+ */
 async function reachSupervisor(
   placement: PlacementJob,
   options: HostOptions,
   endpoints: Redis,
-): Promise<Channel> {
+): Promise<Channel | null> {
   const giveUpAt = Date.now() + options.reattachMs;
   let lastError = "";
   for (let delay = 100; ; delay = Math.min(delay * 2, 2000)) {
+    if (await isReleased(placement, endpoints)) return null;
     const endpoint = (await endpoints.get(placement.endpointKey).catch(() => null)) ?? placement.endpoint;
     try {
       return await connectChannel(endpoint, placement.token);
@@ -145,8 +165,54 @@ async function reachSupervisor(
       lastError = error instanceof Error ? error.message : String(error);
     }
     if (Date.now() > giveUpAt || options.signal.aborted) {
-      throw new Error(`cannot reach the supervisor of ${placement.workstream}: ${lastError}`);
+      throw new UnrecoverableError(`cannot reach the supervisor of ${placement.workstream}: ${lastError}`);
     }
     await new Promise((resolve) => setTimeout(resolve, delay));
   }
 }
+
+/** Whether the run's supervisor released the workstream; unknown (Redis away) counts as not. */
+async function isReleased(placement: PlacementJob, endpoints: Redis): Promise<boolean> {
+  const member = await endpoints.sismember(releasedKeyOf(placement.run), placement.workstream).catch(() => 0);
+  return member === 1;
+}
+
+/**
+ * A host that could not make a checkout (it cannot reach the forge, its disk is full) takes no new
+ * workstream for a while, longer after each failure in a row, so the job's next tries go to hosts
+ * that can; its workstreams in hand go on.
+ */
+class CoolDown {
+  private failuresInARow = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private readonly workers: readonly Worker[];
+  private readonly log: (line: string) => void;
+
+  constructor(workers: readonly Worker[], log: (line: string) => void) {
+    this.workers = workers;
+    this.log = log;
+  }
+
+  failed(reason: string): void {
+    this.failuresInARow += 1;
+    const pauseMs = Math.min(coolDownStepMs * this.failuresInARow, coolDownMaxMs);
+    this.log(`takes no new workstream for ${pauseMs / 1000} s: ${reason}`);
+    clearTimeout(this.timer);
+    for (const worker of this.workers) void worker.pause(true);
+    this.timer = setTimeout(() => {
+      for (const worker of this.workers) worker.resume();
+    }, pauseMs);
+  }
+
+  succeeded(): void {
+    this.failuresInARow = 0;
+  }
+
+  stop(): void {
+    clearTimeout(this.timer);
+  }
+}
+
+/** The pause after each checkout failure in a row grows by this much, up to the cap. */
+const coolDownStepMs = 1000;
+const coolDownMaxMs = 60_000;

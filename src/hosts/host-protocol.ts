@@ -71,6 +71,15 @@ export interface ObserveGatesAnswer {
 
 export const hostQueueName = "supervise-workstreams";
 
+/**
+ * The run's set of workstreams its supervisor let go, in Redis: a host that takes one of them (its
+ * job outlived its run, say a host killed just after the release) completes it at once instead of
+ * waiting for a supervisor that has nothing more for it.
+ */
+export function releasedKeyOf(run: string): string {
+  return `supervise:released:${run}`;
+}
+
 /** The queue of workstreams that need a host with exactly these labels (none: any host). */
 export function queueNameFor(labels: readonly string[]): string {
   return labels.length === 0 ? hostQueueName : `${hostQueueName}.${[...labels].sort().join("+")}`;

@@ -10,7 +10,7 @@ export { createRun, latestRun, listRuns, newRunId, type RunInfo } from "./run-st
 export { dependencyWaves } from "./scheduler.ts";
 export { acquireStateLock } from "./state-lock.ts";
 export { type RunOutcome, runSupervisor, type SupervisorDependencies } from "./supervisor.ts";
-export type { CheckoutPort } from "./supervisor-dependencies.ts";
+export { type CheckoutPort, CheckoutUnavailableError } from "./supervisor-dependencies.ts";
 export {
   applyEvent,
   type ClaimSummary,

@@ -14,6 +14,12 @@ import type { Journal } from "./journal.ts";
 import type { ScheduleOptions } from "./scheduler.ts";
 import type { RunState } from "./workstream-state.ts";
 
+/**
+ * Thrown by `CheckoutPort.ensureCheckout` when the place a workstream runs cannot hold its checkout
+ * (no worker host could make it): the workstream is blocked for a human with why; never the worker's.
+ */
+export class CheckoutUnavailableError extends Error {}
+
 /** The checkouts, as the run needs them (implemented by src/workspace/). */
 export interface CheckoutPort {
   ensureCheckout(

@@ -22,7 +22,11 @@ import { PhaseFlow } from "./phase-flow.ts";
 import { isPhaseOpenToNext } from "./phase-state.ts";
 import { RunContext } from "./run-context.ts";
 import { decideSchedule, isSelected } from "./scheduler.ts";
-import type { RunOutcome, SupervisorDependencies } from "./supervisor-dependencies.ts";
+import {
+  CheckoutUnavailableError,
+  type RunOutcome,
+  type SupervisorDependencies,
+} from "./supervisor-dependencies.ts";
 import { UnverifiedLandings } from "./unverified-landings.ts";
 import { definitionOfDone, workerPrompt } from "./worker-prompt.ts";
 import { WorkerServiceFactory } from "./worker-services.ts";
@@ -341,7 +345,11 @@ class Supervisor {
       : undefined;
     const checkout = await checkouts
       .ensureCheckout({ id, branch }, startFrom ? { startFrom } : {})
-      .catch((error: unknown) => {
+      .catch(async (error: unknown) => {
+        if (error instanceof CheckoutUnavailableError) {
+          await this.context.record("workstream.blocked", id, { reason: error.message });
+          return null;
+        }
         const code = osErrorCode(error);
         if (!code || !["ENOTDIR", "EEXIST", "EACCES", "EROFS", "ENOSPC", "EISDIR"].includes(code))
           throw error;
@@ -350,6 +358,7 @@ class Supervisor {
           cause: error,
         });
       });
+    if (checkout === null) return null;
     if (this.context.workstreamState(id).checkoutPath !== checkout.path) {
       await this.context.record("checkout.created", id, {
         path: checkout.path,
@@ -366,6 +375,10 @@ class Supervisor {
     const signal = run.stopSignal;
     if (run.statusOf(id) === "pending") await run.record("workstream.started", id, { goal: workstream.goal });
     const checkout = await this.ensureCheckout(id, workstream.branch);
+    if (checkout === null) {
+      await this.verifier.writeBundleFor(id);
+      return;
+    }
 
     if (run.statusOf(id) === "verifying") {
       if (!this.verifier.isVerifying(id)) {

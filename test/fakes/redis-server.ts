@@ -4,11 +4,14 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { Redis } from "ioredis";
 
 export interface RedisServer {
   url: string;
   port: number;
   restart(): Promise<void>;
+  /** Empties every database: each test starts with no queue of an earlier one. */
+  flush(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -55,6 +58,12 @@ export async function startRedisServer(): Promise<RedisServer> {
     restart: async () => {
       await stop();
       await start();
+    },
+    flush: async () => {
+      const client = new Redis(port, "127.0.0.1", { lazyConnect: true });
+      await client.connect();
+      await client.flushall();
+      client.disconnect();
     },
     stop: async () => {
       await stop();

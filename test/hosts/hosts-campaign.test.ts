@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { execa, type ResultPromise } from "execa";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
@@ -21,7 +21,9 @@ afterAll(async () => {
   await redis?.stop();
 });
 
-beforeEach(() => {
+beforeEach(async () => {
+  // Each test starts from an empty queue: a job a killed host of an earlier test held is not this test's.
+  await redis.flush();
   workspace = createWorkspace({
     "README.md": "# lib\n",
     "lib.mjs": "export const double = (n) => n * 2;\n",
@@ -35,7 +37,7 @@ afterEach(async () => {
   workspace.cleanup();
 });
 
-function startHost(name: string, labels: string[] = []): void {
+function startHost(name: string, labels: string[] = [], env: Record<string, string> = {}): void {
   const process_ = execa(
     process.execPath,
     [
@@ -56,7 +58,7 @@ function startHost(name: string, labels: string[] = []): void {
       "30",
       ...(labels.length > 0 ? ["--labels", labels.join(",")] : []),
     ],
-    { reject: false, env: { NO_COLOR: "1" }, extendEnv: true },
+    { reject: false, env: { NO_COLOR: "1", ...env }, extendEnv: true },
   );
   hosts.push({ name, process: process_ });
 }
@@ -283,6 +285,65 @@ ${honest("patient", "triple_p.mjs").replace("#!/usr/bin/env bash\n", "")}`,
     workspace.git(["pull", "-q", "supervise", "main"]);
     expect(existsSync(join(workspace.repository, "half.mjs"))).toBe(true);
   }, 240_000);
+  it("goes on through a Redis restart: the host keeps the workstream, nothing is lost or placed twice", async () => {
+    startHost("steady");
+    plan([
+      [
+        "steady-ws",
+        `#!/usr/bin/env bash
+touch .git/waiting
+for i in $(seq 1 1200); do [ -e .git/go-on ] && break; sleep 0.1; done
+${honest("steady-ws", "triple_r.mjs").replace("#!/usr/bin/env bash\n", "")}`,
+      ],
+    ]);
+    const running = workspace.supervise(["plan.yaml", "--json"], { timeoutMs: 150_000 });
+    expect(await untilOnHost("steady", "checkouts", "steady-ws", ".git", "waiting")).toBe(true);
+    await redis.restart();
+    const folder = join(workspace.directory, "host-steady");
+    for (const run of readdirSync(folder)) {
+      const gitFolder = join(folder, run, "checkouts", "steady-ws", ".git");
+      if (existsSync(gitFolder)) writeFileSync(join(gitFolder, "go-on"), "");
+    }
+
+    const result = await running;
+
+    expect(result.exitCode, result.stdout.slice(-3000) + result.stderr).toBe(0);
+    const events = eventsOf(result.stdout);
+    expect(events.filter((event) => event.type === "host.attached").map((event) => event.host)).toEqual([
+      "steady",
+    ]);
+    expect(events.filter((event) => event.type === "host.lost")).toEqual([]);
+    expect(events.filter((event) => event.type === "pull_request.opened")).toHaveLength(1);
+    expect(bundleOf("steady-ws").verdict).toBe("accepted");
+  }, 180_000);
+
+  it("reports a host that cannot reach the forge, and blocks the workstream no host could take, instead of leaving it waiting", async () => {
+    // This host's git goes through a proxy that is not there: the forge is out of its reach, while
+    // the supervisor's channel (not git) still is.
+    const home = join(workspace.directory, "cut-off-home");
+    mkdirSync(home);
+    writeFileSync(join(home, ".gitconfig"), "[http]\n\tproxy = http://127.0.0.1:9\n");
+    startHost("cut-off", [], { HOME: home });
+    plan([["stranded", honest("stranded", "triple_x.mjs")]]);
+
+    const result = await workspace.supervise(["plan.yaml", "--json"], { timeoutMs: 150_000 });
+
+    expect(result.exitCode, result.stdout.slice(-3000) + result.stderr).toBe(1);
+    const events = eventsOf(result.stdout);
+    const problems = events.filter((event) => event.type === "host.problem");
+    expect(problems.length).toBeGreaterThanOrEqual(1);
+    expect(String(problems[0]?.message)).toMatch(
+      /cannot make the checkout: .*(Failed to connect|Couldn't connect)/,
+    );
+    expect(problems[0]?.host).toBe("cut-off");
+    const blocked = events.find((event) => event.type === "workstream.blocked");
+    expect(String(blocked?.reason)).toMatch(
+      /^no worker host could take stranded after \d+ tries: .*Failed to connect/,
+    );
+    expect(events.filter((event) => event.type === "worker.started")).toEqual([]);
+    expect(bundleOf("stranded").verdict).toBe("rejected");
+  }, 180_000);
+
   it("observes a claim again on the host that takes over from one killed mid-verification, when the claim was pushed", async () => {
     startHost("doomed");
     plan(

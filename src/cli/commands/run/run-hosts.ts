@@ -9,9 +9,9 @@ import { execFileSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { rm } from "node:fs/promises";
 import { join } from "node:path";
-import { HostPlacement } from "../../../hosts/index.ts";
+import { HostPlacement, PlacementFailedError } from "../../../hosts/index.ts";
 import { isCliAgent, type Plan } from "../../../plan/index.ts";
-import type { CheckoutPort } from "../../../run/index.ts";
+import { type CheckoutPort, CheckoutUnavailableError } from "../../../run/index.ts";
 import type { CommandRunner } from "../../../sandbox/index.ts";
 import type { Workspace } from "../../../workspace/index.ts";
 import type { CleanupStack } from "./cleanup-stack.ts";
@@ -125,7 +125,10 @@ export function routeCheckoutsToHosts(
       const checkout = await checkouts.ensureCheckout(workstream, options);
       if (placement.isRemote(workstream.id)) {
         const labels = plan.workstreams.find((candidate) => candidate.id === workstream.id)?.hostLabels ?? [];
-        await placement.place(workstream.id, labels, checkout.baseSha);
+        await placement.place(workstream.id, labels, checkout.baseSha).catch((error: unknown) => {
+          if (error instanceof PlacementFailedError) throw new CheckoutUnavailableError(error.message);
+          throw error;
+        });
       }
       return checkout;
     },
