@@ -3,7 +3,12 @@ import { join } from "node:path";
 import { execa, type ResultPromise } from "execa";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { cliPath, createWorkspace, type Workspace } from "../fakes/cli-harness.ts";
-import { type RedisServer, startRedisServer } from "../fakes/redis-server.ts";
+import {
+  gatewayAddress,
+  isNetworkNamespaceAvailable,
+  startInNetworkNamespace,
+} from "../fakes/network-namespace.ts";
+import { freePort, type RedisServer, startRedisServer } from "../fakes/redis-server.ts";
 
 /**
  * Workstreams spread over worker hosts: three `supervise host` processes, each with its own work
@@ -12,7 +17,11 @@ import { type RedisServer, startRedisServer } from "../fakes/redis-server.ts";
  */
 let redis: RedisServer;
 let workspace: Workspace;
-let hosts: { name: string; process: ResultPromise }[] = [];
+let hosts: { name: string; process: ResultPromise; network?: ResultPromise }[] = [];
+/** Each host in a network namespace of its own, where this machine allows it: it reaches the supervisor and Redis only over TCP. */
+const isolated = isNetworkNamespaceAvailable();
+/** The supervisor's host endpoint: on this machine's loopback, advertised as the namespaces reach it. */
+let endpointPort = 0;
 
 beforeAll(async () => {
   redis = await startRedisServer();
@@ -24,6 +33,7 @@ afterAll(async () => {
 beforeEach(async () => {
   // Each test starts from an empty queue: a job a killed host of an earlier test held is not this test's.
   await redis.flush();
+  endpointPort = await freePort();
   workspace = createWorkspace({
     "README.md": "# lib\n",
     "lib.mjs": "export const double = (n) => n * 2;\n",
@@ -34,33 +44,37 @@ beforeEach(async () => {
 afterEach(async () => {
   for (const host of hosts) host.process.kill("SIGKILL");
   await Promise.allSettled(hosts.map((host) => host.process));
+  for (const host of hosts) host.network?.kill("SIGTERM");
+  await Promise.allSettled(hosts.map((host) => host.network));
   workspace.cleanup();
 });
 
 function startHost(name: string, labels: string[] = [], env: Record<string, string> = {}): void {
-  const process_ = execa(
-    process.execPath,
-    [
-      cliPath,
-      "host",
-      "--queue",
-      redis.url,
-      "--name",
-      name,
-      "--work-dir",
-      join(workspace.directory, `host-${name}`),
-      "--concurrency",
-      "2",
-      // Long enough that a loaded CI machine never misses a renewal; short enough for the kill tests.
-      "--lock-seconds",
-      "5",
-      "--reattach-seconds",
-      "30",
-      ...(labels.length > 0 ? ["--labels", labels.join(",")] : []),
-    ],
-    { reject: false, env: { NO_COLOR: "1", ...env }, extendEnv: true },
-  );
-  hosts.push({ name, process: process_ });
+  const args = [
+    cliPath,
+    "host",
+    "--queue",
+    isolated ? redis.url.replace("127.0.0.1", gatewayAddress) : redis.url,
+    "--name",
+    name,
+    "--work-dir",
+    join(workspace.directory, `host-${name}`),
+    "--concurrency",
+    "2",
+    // Long enough that a loaded CI machine never misses a renewal; short enough for the kill tests.
+    "--lock-seconds",
+    "5",
+    "--reattach-seconds",
+    "30",
+    ...(labels.length > 0 ? ["--labels", labels.join(",")] : []),
+  ];
+  const options = { reject: false, env: { NO_COLOR: "1", ...env }, extendEnv: true } as const;
+  if (!isolated) {
+    hosts.push({ name, process: execa(process.execPath, args, options) });
+    return;
+  }
+  const started = startInNetworkNamespace(process.execPath, args, options);
+  hosts.push({ name, process: started.process, network: started.network });
 }
 
 function testFile(name: string, module: string, call: string, expected: number): string {
@@ -124,7 +138,9 @@ function plan(
     "plan.yaml",
     [
       "repo: ./repo",
-      `hosts: { queue: "${redis.url}" }`,
+      isolated
+        ? `hosts: { queue: "${redis.url}", listen: "127.0.0.1:${endpointPort}", advertise: "http://${gatewayAddress}:${endpointPort}" }`
+        : `hosts: { queue: "${redis.url}" }`,
       "defaults:",
       `  done: [${settings.done ?? "local_check, diff_scope, ci_green, pr_merged"}]`,
       `  commands: { check: "${settings.check ?? "node --test"}", ci: node --test }`,
