@@ -138,6 +138,24 @@ export function computeFigures(measurements: BenchMeasurements): Record<string, 
       measurements.hosts && "eventMs" in measurements.hosts ? measurements.hosts.eventMs : null,
       2,
     ),
+    hosts_supervisor_cpu_ms_per_local_workstream: rounded(
+      measurements.hosts && "callMs" in measurements.hosts
+        ? (measurements.hosts.supervisorCpu?.localMsPerWorkstream ?? null)
+        : null,
+      0,
+    ),
+    hosts_supervisor_cpu_ms_per_remote_workstream: rounded(
+      measurements.hosts && "callMs" in measurements.hosts
+        ? (measurements.hosts.supervisorCpu?.remoteMsPerWorkstream ?? null)
+        : null,
+      0,
+    ),
+    hosts_supervisor_cpu_ratio: rounded(
+      measurements.hosts && "callMs" in measurements.hosts
+        ? (measurements.hosts.supervisorCpu?.ratio ?? null)
+        : null,
+      2,
+    ),
     mutation_builtin_mutants_per_minute: rounded(
       "builtIn" in measurements.mutation && "mutantsPerMinute" in measurements.mutation.builtIn
         ? measurements.mutation.builtIn.mutantsPerMinute
