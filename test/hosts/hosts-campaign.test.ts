@@ -1,7 +1,9 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { execa, type ResultPromise } from "execa";
+import { execa, execaSync, type ResultPromise } from "execa";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { honestScript, startFakeMessagesApi } from "../fakes/claude-code-upstream.ts";
+import { findProgram } from "../fakes/cli-agent-run.ts";
 import { cliPath, createWorkspace, type Workspace } from "../fakes/cli-harness.ts";
 import {
   gatewayAddress,
@@ -138,9 +140,7 @@ function plan(
     "plan.yaml",
     [
       "repo: ./repo",
-      isolated
-        ? `hosts: { queue: "${redis.url}", listen: "127.0.0.1:${endpointPort}", advertise: "http://${gatewayAddress}:${endpointPort}" }`
-        : `hosts: { queue: "${redis.url}" }`,
+      hostsLine(),
       "defaults:",
       `  done: [${settings.done ?? "local_check, diff_scope, ci_green, pr_merged"}]`,
       `  commands: { check: "${settings.check ?? "node --test"}", ci: node --test }`,
@@ -152,6 +152,13 @@ function plan(
       ),
     ].join("\n"),
   );
+}
+
+/** The plan's `hosts:`, advertising the supervisor's endpoint where the hosts' namespaces reach it. */
+function hostsLine(): string {
+  return isolated
+    ? `hosts: { queue: "${redis.url}", listen: "127.0.0.1:${endpointPort}", advertise: "http://${gatewayAddress}:${endpointPort}" }`
+    : `hosts: { queue: "${redis.url}" }`;
 }
 
 /** Whether a file appears in a host's folder for the run (under its work dir), waiting up to 90 s for it. */
@@ -396,3 +403,76 @@ supervise tool claim_done --input '{"summary": "five"}'
     expect(bundleOf("pushed").gates.find((gate) => gate.id === "local_check")?.status).toBe("pass");
   }, 240_000);
 });
+
+describe.skipIf(findProgram("claude") === null && !process.env.CI)(
+  "the real Claude Code CLI on a worker host",
+  () => {
+    const realKey = "sk-ant-api03-supervisor-only-key-host-5d1e";
+
+    it("runs on the host, its model traffic and its MCP tools relayed to the supervisor over the host's channel; the key never reaches the host", async () => {
+      // The honest worker, keeping what its Bash call sees in its HOME on the host (the checkout goes at the release).
+      const upstream = await startFakeMessagesApi((step) =>
+        step === 0
+          ? {
+              type: "tool_use",
+              id: "toolu_fix",
+              name: "Bash",
+              input: {
+                command: `env > "$HOME/worker-env.txt"; cat /proc/[0-9]*/environ 2>/dev/null | tr '\\0' '\\n' > "$HOME/processes-env.txt"; echo 2 > src/value.txt && git commit -qam 'value is 2'`,
+                description: "Fix the value and commit",
+              },
+            }
+          : honestScript(step),
+      );
+      try {
+        workspace.cleanup();
+        workspace = createWorkspace({ "README.md": "# demo\n", "src/value.txt": "1\n" });
+        startHost("agents");
+        workspace.writePlan(
+          "plan.yaml",
+          [
+            "repo: ./repo",
+            hostsLine(),
+            "agent: { provider: claude-code }",
+            "defaults:",
+            "  done: [local_check]",
+            '  commands: { check: "test \\"$(cat src/value.txt)\\" = 2" }',
+            "  stall: { max_restarts: 0, max_rejections: 1 }",
+            "workstreams:",
+            "  - { id: fix, goal: set the value to 2 }",
+          ].join("\n"),
+        );
+
+        const result = await workspace.supervise(["plan.yaml", "--json"], {
+          env: { ANTHROPIC_BASE_URL: upstream.url, ANTHROPIC_API_KEY: realKey },
+          timeoutMs: 150_000,
+        });
+
+        expect(result.exitCode, result.stdout.slice(-3000) + result.stderr).toBe(0);
+        const events = eventsOf(result.stdout);
+        expect(events.filter((event) => event.type === "host.attached").map((event) => event.host)).toEqual([
+          "agents",
+        ]);
+        expect(bundleOf("fix").verdict).toBe("accepted");
+        // Upstream saw the supervisor's key on every model request, and the usage counted is what it served.
+        const modelRequests = upstream.requests.filter((request) => request.method === "POST");
+        expect(modelRequests.length).toBeGreaterThanOrEqual(2);
+        expect(new Set(modelRequests.map((request) => request.apiKey))).toEqual(new Set([realKey]));
+        const served = modelRequests.filter((request) => !request.url.includes("count_tokens")).length;
+        expect((bundleOf("fix") as unknown as { usage: { turns: number } }).usage.turns).toBe(served);
+        // The agent ran on the host, in its sandbox there: it saw a gateway token and the bridge's
+        // address, never the key; nor is the key anywhere in the host's folder.
+        const hostFolder = join(workspace.directory, "host-agents");
+        const home = join(hostFolder, readdirSync(hostFolder)[0]!, "homes", "fix", "worker");
+        const workerEnvironment = readFileSync(join(home, "worker-env.txt"), "utf8");
+        expect(workerEnvironment).toContain("ANTHROPIC_BASE_URL=http://127.0.0.1:3129/anthropic");
+        expect(workerEnvironment).toMatch(/ANTHROPIC_API_KEY=\S+/);
+        expect(readFileSync(join(home, "processes-env.txt"), "utf8")).toContain("ANTHROPIC_API_KEY=");
+        expect(execaSync("grep", ["-rl", realKey, hostFolder], { reject: false }).stdout).toBe("");
+      } finally {
+        upstream.server.closeAllConnections();
+        await new Promise((resolve) => upstream.server.close(resolve));
+      }
+    }, 200_000);
+  },
+);
