@@ -409,70 +409,80 @@ describe.skipIf(findProgram("claude") === null && !process.env.CI)(
   () => {
     const realKey = "sk-ant-api03-supervisor-only-key-host-5d1e";
 
-    it("runs on the host, its model traffic and its MCP tools relayed to the supervisor over the host's channel; the key never reaches the host", async () => {
-      // The honest worker, keeping what its Bash call sees in its HOME on the host (the checkout goes at the release).
-      const upstream = await startFakeMessagesApi((step) =>
-        step === 0
-          ? {
-              type: "tool_use",
-              id: "toolu_fix",
-              name: "Bash",
-              input: {
-                command: `env > "$HOME/worker-env.txt"; cat /proc/[0-9]*/environ 2>/dev/null | tr '\\0' '\\n' > "$HOME/processes-env.txt"; echo 2 > src/value.txt && git commit -qam 'value is 2'`,
-                description: "Fix the value and commit",
-              },
-            }
-          : honestScript(step),
-      );
-      try {
-        workspace.cleanup();
-        workspace = createWorkspace({ "README.md": "# demo\n", "src/value.txt": "1\n" });
-        startHost("agents");
-        workspace.writePlan(
-          "plan.yaml",
-          [
-            "repo: ./repo",
-            hostsLine(),
-            "agent: { provider: claude-code }",
-            "defaults:",
-            "  done: [local_check]",
-            '  commands: { check: "test \\"$(cat src/value.txt)\\" = 2" }',
-            "  stall: { max_restarts: 0, max_rejections: 1 }",
-            "workstreams:",
-            "  - { id: fix, goal: set the value to 2 }",
-          ].join("\n"),
+    // No network in the sandbox: the gateway is a loopback bridge to the host's relay socket. The
+    // host's network: the host relays a loopback TCP port of its own instead.
+    it.each([
+      ["none", /ANTHROPIC_BASE_URL=http:\/\/127\.0\.0\.1:3129\/anthropic\n/],
+      ["host", /ANTHROPIC_BASE_URL=http:\/\/127\.0\.0\.1:\d+\/anthropic\n/],
+    ])(
+      "runs on the host (sandbox network: %s), its model traffic and its MCP tools relayed to the supervisor over the host's channel; the key never reaches the host",
+      async (network, baseUrl) => {
+        // The honest worker, keeping what its Bash call sees in its HOME on the host (the checkout goes at the release).
+        const upstream = await startFakeMessagesApi((step) =>
+          step === 0
+            ? {
+                type: "tool_use",
+                id: "toolu_fix",
+                name: "Bash",
+                input: {
+                  command: `env > "$HOME/worker-env.txt"; cat /proc/[0-9]*/environ 2>/dev/null | tr '\\0' '\\n' > "$HOME/processes-env.txt"; echo 2 > src/value.txt && git commit -qam 'value is 2'`,
+                  description: "Fix the value and commit",
+                },
+              }
+            : honestScript(step),
         );
+        try {
+          workspace.cleanup();
+          workspace = createWorkspace({ "README.md": "# demo\n", "src/value.txt": "1\n" });
+          startHost("agents");
+          workspace.writePlan(
+            "plan.yaml",
+            [
+              "repo: ./repo",
+              hostsLine(),
+              "agent: { provider: claude-code }",
+              `sandbox: { network: ${network} }`,
+              "defaults:",
+              "  done: [local_check]",
+              '  commands: { check: "test \\"$(cat src/value.txt)\\" = 2" }',
+              "  stall: { max_restarts: 0, max_rejections: 1 }",
+              "workstreams:",
+              "  - { id: fix, goal: set the value to 2 }",
+            ].join("\n"),
+          );
 
-        const result = await workspace.supervise(["plan.yaml", "--json"], {
-          env: { ANTHROPIC_BASE_URL: upstream.url, ANTHROPIC_API_KEY: realKey },
-          timeoutMs: 150_000,
-        });
+          const result = await workspace.supervise(["plan.yaml", "--json"], {
+            env: { ANTHROPIC_BASE_URL: upstream.url, ANTHROPIC_API_KEY: realKey },
+            timeoutMs: 150_000,
+          });
 
-        expect(result.exitCode, result.stdout.slice(-3000) + result.stderr).toBe(0);
-        const events = eventsOf(result.stdout);
-        expect(events.filter((event) => event.type === "host.attached").map((event) => event.host)).toEqual([
-          "agents",
-        ]);
-        expect(bundleOf("fix").verdict).toBe("accepted");
-        // Upstream saw the supervisor's key on every model request, and the usage counted is what it served.
-        const modelRequests = upstream.requests.filter((request) => request.method === "POST");
-        expect(modelRequests.length).toBeGreaterThanOrEqual(2);
-        expect(new Set(modelRequests.map((request) => request.apiKey))).toEqual(new Set([realKey]));
-        const served = modelRequests.filter((request) => !request.url.includes("count_tokens")).length;
-        expect((bundleOf("fix") as unknown as { usage: { turns: number } }).usage.turns).toBe(served);
-        // The agent ran on the host, in its sandbox there: it saw a gateway token and the bridge's
-        // address, never the key; nor is the key anywhere in the host's folder.
-        const hostFolder = join(workspace.directory, "host-agents");
-        const home = join(hostFolder, readdirSync(hostFolder)[0]!, "homes", "fix", "worker");
-        const workerEnvironment = readFileSync(join(home, "worker-env.txt"), "utf8");
-        expect(workerEnvironment).toContain("ANTHROPIC_BASE_URL=http://127.0.0.1:3129/anthropic");
-        expect(workerEnvironment).toMatch(/ANTHROPIC_API_KEY=\S+/);
-        expect(readFileSync(join(home, "processes-env.txt"), "utf8")).toContain("ANTHROPIC_API_KEY=");
-        expect(execaSync("grep", ["-rl", realKey, hostFolder], { reject: false }).stdout).toBe("");
-      } finally {
-        upstream.server.closeAllConnections();
-        await new Promise((resolve) => upstream.server.close(resolve));
-      }
-    }, 200_000);
+          expect(result.exitCode, result.stdout.slice(-3000) + result.stderr).toBe(0);
+          const events = eventsOf(result.stdout);
+          expect(events.filter((event) => event.type === "host.attached").map((event) => event.host)).toEqual(
+            ["agents"],
+          );
+          expect(bundleOf("fix").verdict).toBe("accepted");
+          // Upstream saw the supervisor's key on every model request, and the usage counted is what it served.
+          const modelRequests = upstream.requests.filter((request) => request.method === "POST");
+          expect(modelRequests.length).toBeGreaterThanOrEqual(2);
+          expect(new Set(modelRequests.map((request) => request.apiKey))).toEqual(new Set([realKey]));
+          const served = modelRequests.filter((request) => !request.url.includes("count_tokens")).length;
+          expect((bundleOf("fix") as unknown as { usage: { turns: number } }).usage.turns).toBe(served);
+          // The agent ran on the host, in its sandbox there: it saw a gateway token and the bridge's
+          // address, never the key; nor is the key anywhere in the host's folder.
+          const hostFolder = join(workspace.directory, "host-agents");
+          const home = join(hostFolder, readdirSync(hostFolder)[0]!, "homes", "fix", "worker");
+          const workerEnvironment = readFileSync(join(home, "worker-env.txt"), "utf8");
+          expect(workerEnvironment).toMatch(baseUrl);
+          expect(workerEnvironment).toMatch(/ANTHROPIC_API_KEY=\S+/);
+          expect(readFileSync(join(home, "processes-env.txt"), "utf8")).toContain("ANTHROPIC_API_KEY=");
+          expect(execaSync("grep", ["-rl", realKey, hostFolder], { reject: false }).stdout).toBe("");
+        } finally {
+          upstream.server.closeAllConnections();
+          await new Promise((resolve) => upstream.server.close(resolve));
+        }
+      },
+      200_000,
+    );
   },
 );
