@@ -13,7 +13,7 @@ import { type GateServices, verifyClaim } from "../evidence/index.ts";
 import type { Forge } from "../forge/index.ts";
 import type { Plan } from "../plan/index.ts";
 import { type CommandRunner, type RunningCommand, withHome } from "../sandbox/index.ts";
-import { createSafeGit, disabledPushUrl, Workspace, workerIdentity } from "../workspace/index.ts";
+import { createSafeGit, Workspace, workerCloneConfig } from "../workspace/index.ts";
 import type { Channel } from "./channel.ts";
 import { gitHttpEnvironment } from "./git-http-client.ts";
 import type {
@@ -89,20 +89,7 @@ export async function prepareCheckout(
     return { path, head: (await workspace.readCheckout(path)).head };
   }
   const partial = `${path}.partial-${randomUUID()}`;
-  await outside.raw([
-    "clone",
-    "--no-checkout",
-    "--no-tags",
-    "--config",
-    `user.name=${workerIdentity.name}`,
-    "--config",
-    `user.email=${workerIdentity.email}`,
-    "--config",
-    `remote.origin.pushurl=${disabledPushUrl}`,
-    "--",
-    cache,
-    partial,
-  ]);
+  await outside.raw(["clone", "--no-checkout", "--no-tags", ...workerCloneConfig, "--", cache, partial]);
   const clone = await createSafeGit(partial, { environment: resources.environment, isUnsharedClone: true });
   await clone.raw(["checkout", "-q", "-B", answer.branch, start]);
   await rm(path, { recursive: true, force: true });

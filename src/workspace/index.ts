@@ -43,8 +43,7 @@ export {
 } from "./worker-commit-limits.ts";
 export {
   type Checkout,
-  disabledPushUrl,
   Workspace,
   type WorkspaceOptions,
-  workerIdentity,
+  workerCloneConfig,
 } from "./workspace.ts";

@@ -47,14 +47,24 @@ export interface WorkspaceOptions {
 }
 
 /** The worker's commits are its own; a local identity lets it commit where no global one exists. */
-export const workerIdentity = { name: "supervise worker", email: "worker@supervise.invalid" } as const;
+const workerIdentity = { name: "supervise worker", email: "worker@supervise.invalid" } as const;
 
 /**
  * Pushing to `origin` (the mirror) must fail: a path under /dev/null can be neither a directory nor
  * created. The remote itself stays, so the worker can still `git fetch origin` and diff against
  * `origin/<base>`; removing it would take that away and stop no one who pushes by path anyway.
  */
-export const disabledPushUrl = "/dev/null/push-disabled";
+const disabledPushUrl = "/dev/null/push-disabled";
+
+/** `git clone` options every worker's clone gets, wherever it is made: its identity, and no push. */
+export const workerCloneConfig: readonly string[] = [
+  "--config",
+  `user.name=${workerIdentity.name}`,
+  "--config",
+  `user.email=${workerIdentity.email}`,
+  "--config",
+  `remote.origin.pushurl=${disabledPushUrl}`,
+];
 
 const shaPattern = /^[0-9a-f]{40}([0-9a-f]{24})?$/;
 
@@ -502,12 +512,7 @@ export class Workspace {
       "--no-tags",
       "--branch",
       this.base,
-      "--config",
-      `user.name=${workerIdentity.name}`,
-      "--config",
-      `user.email=${workerIdentity.email}`,
-      "--config",
-      `remote.origin.pushurl=${disabledPushUrl}`,
+      ...workerCloneConfig,
       "--",
       this.mirrorPath,
       partial,
