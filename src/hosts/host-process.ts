@@ -7,7 +7,7 @@
 import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type Job, UnrecoverableError, Worker } from "bullmq";
+import { DelayedError, type Job, UnrecoverableError, Worker } from "bullmq";
 import { Redis } from "ioredis";
 import type { Channel } from "./channel.ts";
 import { connectChannel } from "./host-connection.ts";
@@ -48,7 +48,7 @@ export async function runHost(options: HostOptions): Promise<void> {
   endpoints.on("error", () => {});
   const workers = queueNamesForHost(options.labels).map(
     (name) =>
-      new Worker<PlacementJob>(name, (job) => holdWorkstream(job, options, endpoints, coolDown), {
+      new Worker<PlacementJob>(name, (job, token) => takeWorkstream(job, token, options, endpoints, intake), {
         connection,
         concurrency: options.concurrency,
         lockDuration: options.lockMs,
@@ -62,7 +62,7 @@ export async function runHost(options: HostOptions): Promise<void> {
     worker.on("error", (error) => options.log(`queue: ${error.message}`));
     void worker.run();
   }
-  const coolDown = new CoolDown(workers, options.log);
+  const intake = new HostIntake(workers, options.concurrency, options.log);
   options.log(
     `host ${options.name} takes workstreams from ${options.queue.replace(/\/\/[^@]*@/, "//")} (labels: ${options.labels.join(", ") || "none"}, up to ${options.concurrency} at once)`,
   );
@@ -70,9 +70,31 @@ export async function runHost(options: HostOptions): Promise<void> {
     if (options.signal.aborted) resolve();
     else options.signal.addEventListener("abort", () => resolve(), { once: true });
   });
-  coolDown.stop();
+  intake.stop();
   await Promise.all(workers.map((worker) => worker.close(true)));
   endpoints.disconnect();
+}
+
+/**
+ * A job one of the host's queues handed it: held when the host has room (its concurrency counts
+ * every queue's jobs together), else given back at once, unspent, for another host to take.
+ */
+async function takeWorkstream(
+  job: Job<PlacementJob>,
+  token: string | undefined,
+  options: HostOptions,
+  endpoints: Redis,
+  intake: HostIntake,
+): Promise<string> {
+  if (!intake.take()) {
+    await job.moveToDelayed(Date.now() + givenBackDelayMs, token);
+    throw new DelayedError();
+  }
+  try {
+    return await holdWorkstream(job, options, endpoints, intake);
+  } finally {
+    intake.release();
+  }
 }
 
 /** One workstream from its placement to its release; throws when its supervisor stays away. */
@@ -80,7 +102,7 @@ async function holdWorkstream(
   job: Job<PlacementJob>,
   options: HostOptions,
   endpoints: Redis,
-  coolDown: CoolDown,
+  intake: HostIntake,
 ): Promise<string> {
   const placement = job.data;
   const runFolder = join(options.workFolder, placement.run);
@@ -117,11 +139,11 @@ async function holdWorkstream(
       }
       try {
         checkout ??= await prepareCheckout(answer, placement.token, resources);
-        coolDown.succeeded();
+        intake.checkoutMade();
       } catch (error) {
         const message = error instanceof Error ? error.message : String(error);
         channel.notify("problem", { message: `cannot make the checkout: ${message}` });
-        coolDown.failed(message);
+        intake.checkoutFailed(message);
         throw error;
       }
       channel.notify("ready", { path: checkout.path, head: checkout.head });
@@ -178,41 +200,76 @@ async function isReleased(placement: PlacementJob, endpoints: Redis): Promise<bo
 }
 
 /**
- * A host that could not make a checkout (it cannot reach the forge, its disk is full) takes no new
- * workstream for a while, longer after each failure in a row, so the job's next tries go to hosts
- * that can; its workstreams in hand go on.
+ * Whether the host takes new workstreams: not while it holds `concurrency` of them (one BullMQ
+ * worker per queue, each with that concurrency, would otherwise take up to that many each), and
+ * not for a while after it could not make a checkout (it cannot reach the forge, its disk is full),
+ * longer after each failure in a row, so a job's next tries go to hosts that can. The workstreams
+ * in hand go on either way.
  */
-class CoolDown {
+class HostIntake {
+  private held = 0;
   private failuresInARow = 0;
+  private isCoolingDown = false;
+  private isPaused = false;
   private timer: NodeJS.Timeout | undefined;
   private readonly workers: readonly Worker[];
+  private readonly concurrency: number;
   private readonly log: (line: string) => void;
 
-  constructor(workers: readonly Worker[], log: (line: string) => void) {
+  constructor(workers: readonly Worker[], concurrency: number, log: (line: string) => void) {
     this.workers = workers;
+    this.concurrency = concurrency;
     this.log = log;
   }
 
-  failed(reason: string): void {
+  /** Counts a workstream in, or says the host is full (two queues handed it one each at once). */
+  take(): boolean {
+    if (this.held >= this.concurrency) return false;
+    this.held += 1;
+    this.apply();
+    return true;
+  }
+
+  release(): void {
+    this.held -= 1;
+    this.apply();
+  }
+
+  checkoutFailed(reason: string): void {
     this.failuresInARow += 1;
     const pauseMs = Math.min(coolDownStepMs * this.failuresInARow, coolDownMaxMs);
     this.log(`takes no new workstream for ${pauseMs / 1000} s: ${reason}`);
     clearTimeout(this.timer);
-    for (const worker of this.workers) void worker.pause(true);
+    this.isCoolingDown = true;
+    this.apply();
     this.timer = setTimeout(() => {
-      for (const worker of this.workers) worker.resume();
+      this.isCoolingDown = false;
+      this.apply();
     }, pauseMs);
   }
 
-  succeeded(): void {
+  checkoutMade(): void {
     this.failuresInARow = 0;
   }
 
   stop(): void {
     clearTimeout(this.timer);
   }
+
+  private apply(): void {
+    const shouldPause = this.isCoolingDown || this.held >= this.concurrency;
+    if (shouldPause === this.isPaused) return;
+    this.isPaused = shouldPause;
+    for (const worker of this.workers) {
+      if (shouldPause) void worker.pause(true);
+      else void worker.resume();
+    }
+  }
 }
 
 /** The pause after each checkout failure in a row grows by this much, up to the cap. */
 const coolDownStepMs = 1000;
 const coolDownMaxMs = 60_000;
+
+/** A job a full host was handed waits this long before any host takes it again. */
+const givenBackDelayMs = 500;

@@ -51,7 +51,14 @@ afterEach(async () => {
   workspace.cleanup();
 });
 
-function startHost(name: string, labels: string[] = [], env: Record<string, string> = {}): void {
+function startHost(
+  name: string,
+  {
+    labels = [],
+    env = {},
+    concurrency = 2,
+  }: { labels?: string[]; env?: Record<string, string>; concurrency?: number } = {},
+): void {
   const args = [
     cliPath,
     "host",
@@ -62,7 +69,7 @@ function startHost(name: string, labels: string[] = [], env: Record<string, stri
     "--work-dir",
     join(workspace.directory, `host-${name}`),
     "--concurrency",
-    "2",
+    String(concurrency),
     // Long enough that a loaded CI machine never misses a renewal; short enough for the kill tests.
     "--lock-seconds",
     "5",
@@ -132,7 +139,7 @@ git add -A && git commit -qm "${id}: tests first"
 ${landAndClaim(id)}`;
 
 function plan(
-  workstreams: [id: string, script: string][],
+  workstreams: [id: string, script: string, labels?: string[]][],
   maxRestarts = 0,
   settings: { done?: string; check?: string } = {},
 ): void {
@@ -147,8 +154,8 @@ function plan(
       `  stall: { max_restarts: ${maxRestarts}, max_rejections: 1 }`,
       "workstreams:",
       ...workstreams.map(
-        ([id, script]) =>
-          `  - { id: ${id}, goal: "${id}", agent: { provider: command, command: "bash ${workspace.writeWorker(`${id}.sh`, script)}" } }`,
+        ([id, script, labels]) =>
+          `  - { id: ${id}, goal: "${id}", ${labels ? `host: { labels: [${labels.join(", ")}] }, ` : ""}agent: { provider: command, command: "bash ${workspace.writeWorker(`${id}.sh`, script)}" } }`,
       ),
     ].join("\n"),
   );
@@ -244,6 +251,28 @@ describe("workstreams on worker hosts", () => {
     );
     expect(log).toContain("honest-a");
   }, 300_000);
+
+  it("holds no more workstreams on a host than its concurrency, counted over every queue its labels take from", async () => {
+    startHost("single", { labels: ["gpu"], concurrency: 1 });
+    plan([
+      ["on-gpu", honest("on-gpu", "triple_g.mjs"), ["gpu"]],
+      ["anywhere", honest("anywhere", "triple_a.mjs")],
+    ]);
+
+    const result = await workspace.supervise(["plan.yaml", "--json", "--concurrency", "2"], {
+      timeoutMs: 150_000,
+    });
+
+    expect(result.exitCode, result.stdout.slice(-3000) + result.stderr).toBe(0);
+    const events = eventsOf(result.stdout);
+    const attached = events.filter((event) => event.type === "host.attached");
+    expect(attached.map((event) => event.host)).toEqual(["single", "single"]);
+    // The second workstream reached the host only once the first was done and let go.
+    const firstDone = events.find(
+      (event) => event.type === "workstream.accepted" && event.workstream === attached[0]?.workstream,
+    );
+    expect(Number(attached[1]?.seq)).toBeGreaterThan(Number(firstDone?.seq));
+  }, 180_000);
 
   it("gives the workstream of a host killed mid-attempt to another host, which re-clones it and starts its agent again in the same attempt", async () => {
     startHost("doomed");
@@ -346,7 +375,7 @@ ${honest("steady-ws", "triple_r.mjs").replace("#!/usr/bin/env bash\n", "")}`,
     const home = join(workspace.directory, "cut-off-home");
     mkdirSync(home);
     writeFileSync(join(home, ".gitconfig"), "[http]\n\tproxy = http://127.0.0.1:9\n");
-    startHost("cut-off", [], { HOME: home });
+    startHost("cut-off", { env: { HOME: home } });
     plan([["stranded", honest("stranded", "triple_x.mjs")]]);
 
     const result = await workspace.supervise(["plan.yaml", "--json"], { timeoutMs: 150_000 });
