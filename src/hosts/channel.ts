@@ -64,6 +64,8 @@ export class Channel {
   constructor(socket: Duplex) {
     this.socket = socket;
     socket.on("data", (chunk: Buffer) => this.receive(chunk));
+    // The other side's end is the channel's (an HTTP server's socket is half-open and would stay so).
+    socket.on("end", () => this.close("the other side closed the connection"));
     socket.on("close", () => this.close("the connection closed"));
     socket.on("error", (error: Error) => this.close(`the connection failed: ${error.message}`));
   }
