@@ -16,25 +16,28 @@ export function findProgram(name: string): string | null {
   }
 }
 
-/** Runs a one-workstream plan (`fix`: set src/value.txt to 2) with the agent preset. */
+/** The one-workstream plan the agent tests share (`fix`: set src/value.txt to 2), with more top-level lines. */
+export function agentPresetPlan(provider: "claude-code" | "codex", moreLines: string[] = []): string {
+  return [
+    "repo: ./repo",
+    `agent: { provider: ${provider} }`,
+    ...moreLines,
+    "defaults:",
+    "  done: [local_check]",
+    '  commands: { check: "test \\"$(cat src/value.txt)\\" = 2" }',
+    "  stall: { max_restarts: 0, max_rejections: 1 }",
+    "workstreams:",
+    "  - { id: fix, goal: set the value to 2 }",
+  ].join("\n");
+}
+
+/** Runs the shared one-workstream plan with the agent preset. */
 export async function runAgentPreset(
   workspace: Workspace,
   provider: "claude-code" | "codex",
   environment: Record<string, string>,
 ) {
-  workspace.writePlan(
-    "plan.yaml",
-    [
-      "repo: ./repo",
-      `agent: { provider: ${provider} }`,
-      "defaults:",
-      "  done: [local_check]",
-      '  commands: { check: "test \\"$(cat src/value.txt)\\" = 2" }',
-      "  stall: { max_restarts: 0, max_rejections: 1 }",
-      "workstreams:",
-      "  - { id: fix, goal: set the value to 2 }",
-    ].join("\n"),
-  );
+  workspace.writePlan("plan.yaml", agentPresetPlan(provider));
   const result = await workspace.supervise(["plan.yaml"], { env: environment });
   const runs = join(workspace.directory, ".supervise", "runs");
   const runDirectory = join(runs, readdirSync(runs)[0]!);

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { execa, execaSync, type ResultPromise } from "execa";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { honestScript, startFakeMessagesApi } from "../fakes/claude-code-upstream.ts";
-import { findProgram } from "../fakes/cli-agent-run.ts";
+import { agentPresetPlan, findProgram } from "../fakes/cli-agent-run.ts";
 import { cliPath, createWorkspace, type Workspace } from "../fakes/cli-harness.ts";
 import {
   gatewayAddress,
@@ -466,18 +466,7 @@ describe.skipIf(findProgram("claude") === null && !process.env.CI)(
           startHost("agents");
           workspace.writePlan(
             "plan.yaml",
-            [
-              "repo: ./repo",
-              hostsLine(),
-              "agent: { provider: claude-code }",
-              `sandbox: { network: ${network} }`,
-              "defaults:",
-              "  done: [local_check]",
-              '  commands: { check: "test \\"$(cat src/value.txt)\\" = 2" }',
-              "  stall: { max_restarts: 0, max_rejections: 1 }",
-              "workstreams:",
-              "  - { id: fix, goal: set the value to 2 }",
-            ].join("\n"),
+            agentPresetPlan("claude-code", [hostsLine(), `sandbox: { network: ${network} }`]),
           );
 
           const result = await workspace.supervise(["plan.yaml", "--json"], {
