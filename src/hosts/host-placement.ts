@@ -431,7 +431,9 @@ export class HostPlacement {
     this.server = server;
     const bound = server.address();
     const boundPort = typeof bound === "object" && bound ? bound.port : port;
-    this.endpoint = hosts.advertise ?? `http://${address === "0.0.0.0" ? "127.0.0.1" : address}:${boundPort}`;
+    this.endpoint = hosts.advertise
+      ? withPortIfNone(hosts.advertise, boundPort)
+      : `http://${address === "0.0.0.0" ? "127.0.0.1" : address}:${boundPort}`;
     this.redis = new Redis(hosts.queue, { maxRetriesPerRequest: null });
     this.redis.on("error", () => {});
     await this.redis.set(this.endpointKey, this.endpoint);
@@ -541,6 +543,14 @@ export class HostPlacement {
     }
     return null;
   }
+}
+
+/** The advertised URL, given the bound port when it names none (`http://sup.internal` with `listen: 0.0.0.0:0`). */
+function withPortIfNone(advertise: string, port: number): string {
+  const url = new URL(advertise);
+  const namesPort = /^[a-z][a-z0-9+.-]*:\/\/(?:[^@/]*@)?(?:\[[^\]]*\]|[^:/]*):\d+/i.test(advertise);
+  if (!namesPort) url.port = String(port);
+  return url.href.replace(/\/$/, "");
 }
 
 /** A command ended by the supervisor or by its host's loss (`why`), before it could answer. */

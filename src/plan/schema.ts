@@ -545,12 +545,14 @@ export const planSchema = z
           .regex(/^[^\s:]+:\d{1,5}$/, "an address and port, as 0.0.0.0:7420")
           .default("127.0.0.1:0")
           .describe(
-            "Where the supervisor listens for its hosts (their events, tool calls, git). A fixed port lets hosts reach a resumed supervisor.",
+            "Where the supervisor listens for its hosts (their events, tool calls, git); port 0 picks a free one. Hosts find a resumed supervisor's new port through Redis.",
           ),
         advertise: z
           .url()
           .optional()
-          .describe("The URL hosts reach `listen` by, when it is not the same (another machine, a NAT)."),
+          .describe(
+            "The URL hosts reach `listen` by, when it is not the same (another machine, a NAT); without a port, the port `listen` bound.",
+          ),
       })
       .optional()
       .describe(

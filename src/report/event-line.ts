@@ -56,6 +56,14 @@ function describeEvent(event: JournalEvent): string {
       return ` ${event.sha.slice(0, 12)} to ${event.branch}`;
     case "checkout.created":
       return ` ${event.path} on ${event.branch}`;
+    case "host.placed":
+      return ` in ${event.queue}`;
+    case "host.attached":
+      return ` ${event.host}${event.resumed ? ", its checkout kept" : ""}`;
+    case "host.lost":
+      return ` ${event.host}: ${event.reason}`;
+    case "host.problem":
+      return ` ${event.host}: ${event.message}`;
     case "run.started":
     case "run.resumed":
       return ` ${event.run}`;

@@ -37,6 +37,8 @@ export interface StatusRow {
   /** Of elapsed_seconds, the time spent waiting on a human decision. */
   human_wait_seconds: number;
   reason: string | null;
+  /** The worker host it runs on (`h1`), `waiting for a host`, or `h1 lost`; null when it runs here. */
+  host: string | null;
 }
 
 /** A workstream's status; one the run has not seen yet is pending. */
@@ -74,8 +76,18 @@ export function statusRows(ids: readonly string[], state: RunState, nowMs: numbe
       elapsed_seconds: started === null ? null : Math.max(0, Math.round((ended - started) / 1000)),
       human_wait_seconds: Math.round(humanWaitMs(workstream?.escalations ?? [], ended) / 1000),
       reason: workstream?.reason ?? null,
+      host: hostCell(workstream?.host ?? null, status),
     };
   });
+}
+
+/** Where it runs, or ran once it ended; a workstream that ended while waiting had none. */
+function hostCell(host: WorkstreamState["host"], status: WorkstreamState["status"]): string | null {
+  if (host === null) return null;
+  if (host.status === "waiting" || host.name === null) {
+    return status === "running" || status === "pending" ? "waiting for a host" : "no host took it";
+  }
+  return host.status === "lost" ? `${host.name} lost` : host.name;
 }
 
 /** The table's cells before layout: one header, one row per workstream, notes printed below. */
@@ -90,13 +102,16 @@ const header = ["WORKSTREAM", "STATE", "GATES", "ATTEMPTS", "TURNS", "TOKENS", "
 
 export function statusTableCells(ids: readonly string[], state: RunState, nowMs: number): StatusTableCells {
   const rows = statusRows(ids, state, nowMs);
+  // A run with worker hosts says where each workstream runs, after its state; others keep their columns.
+  const hasHosts = rows.some((row) => row.host !== null);
   return {
-    header,
+    header: hasHosts ? [...header.slice(0, 2), "HOST", ...header.slice(2)] : header,
     rows: rows.map((row) => ({
       state: row.state,
       cells: [
         row.workstream,
         row.state,
+        ...(hasHosts ? [row.host ?? "-"] : []),
         row.claims === 0 ? "-" : `${row.gates_passed} ok ${row.gates_failed} failed`,
         String(row.attempts),
         String(row.turns),

@@ -118,6 +118,8 @@ export interface WorkstreamState extends Usage {
   decisionEffectPending: { escalation: string; effect: DecisionEffect } | null;
   /** Merge commits of the pull requests the supervisor merged itself, after its checkout gates passed. */
   mergedBySupervisor: string[];
+  /** The worker host the workstream runs on, when the plan places it on hosts: waiting for one, on one, or its host lost. */
+  host: { name: string | null; status: "waiting" | "attached" | "lost" } | null;
   /** What the forge said when it last refused the worker's merge; null once a merge went through. */
   lastMergeRefusal: { reason: string; message: string } | null;
   /** The pull requests the supervisor opened for the workstream, oldest first. */
@@ -179,6 +181,7 @@ export function initialWorkstreamState(id: string): WorkstreamState {
     extraStartsGranted: 0,
     decisionEffectPending: null,
     mergedBySupervisor: [],
+    host: null,
     lastMergeRefusal: null,
     pullRequests: [],
     landing: null,
@@ -288,6 +291,15 @@ function applyWorkstreamDetails(workstream: WorkstreamState, event: WorkstreamEv
     case "checkout.created":
       workstream.checkoutPath = event.path;
       workstream.baseSha = event.base_sha;
+      break;
+    case "host.placed":
+      workstream.host = { name: null, status: "waiting" };
+      break;
+    case "host.attached":
+      workstream.host = { name: event.host, status: "attached" };
+      break;
+    case "host.lost":
+      if (workstream.host?.name === event.host) workstream.host = { name: event.host, status: "lost" };
       break;
     case "worker.started":
       workstream.attempt = event.attempt;

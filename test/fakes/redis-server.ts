@@ -72,8 +72,7 @@ export async function startRedisServer(): Promise<RedisServer> {
   };
 }
 
-/** A port free on the loopback now (another process could take it before it is used). */
-export function freePort(): Promise<number> {
+function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once("error", reject);

@@ -10,7 +10,7 @@ import {
   isNetworkNamespaceAvailable,
   startInNetworkNamespace,
 } from "../fakes/network-namespace.ts";
-import { freePort, type RedisServer, startRedisServer } from "../fakes/redis-server.ts";
+import { type RedisServer, startRedisServer } from "../fakes/redis-server.ts";
 
 /**
  * Workstreams spread over worker hosts: three `supervise host` processes, each with its own work
@@ -22,8 +22,6 @@ let workspace: Workspace;
 let hosts: { name: string; process: ResultPromise; network?: ResultPromise }[] = [];
 /** Each host in a network namespace of its own, where this machine allows it: it reaches the supervisor and Redis only over TCP. */
 const isolated = isNetworkNamespaceAvailable();
-/** The supervisor's host endpoint: on this machine's loopback, advertised as the namespaces reach it. */
-let endpointPort = 0;
 
 beforeAll(async () => {
   redis = await startRedisServer();
@@ -35,7 +33,6 @@ afterAll(async () => {
 beforeEach(async () => {
   // Each test starts from an empty queue: a job a killed host of an earlier test held is not this test's.
   await redis.flush();
-  endpointPort = await freePort();
   workspace = createWorkspace({
     "README.md": "# lib\n",
     "lib.mjs": "export const double = (n) => n * 2;\n",
@@ -164,7 +161,7 @@ function plan(
 /** The plan's `hosts:`, advertising the supervisor's endpoint where the hosts' namespaces reach it. */
 function hostsLine(): string {
   return isolated
-    ? `hosts: { queue: "${redis.url}", listen: "127.0.0.1:${endpointPort}", advertise: "http://${gatewayAddress}:${endpointPort}" }`
+    ? `hosts: { queue: "${redis.url}", advertise: "http://${gatewayAddress}" }`
     : `hosts: { queue: "${redis.url}" }`;
 }
 
@@ -219,7 +216,7 @@ describe("workstreams on worker hosts", () => {
     const honestFailures = events
       .filter((event) => event.type === "gate.failed" && honestIds.includes(String(event.workstream)))
       .map((event) => `${event.workstream} ${event.gate}: ${event.detail}`);
-    expect(verdicts, honestFailures.join("\n")).toEqual({
+    expect(verdicts, `${honestFailures.join("\n")}\n${result.stderr}`).toEqual({
       ...Object.fromEntries(honestIds.map((id) => [id, "accepted"])),
       "stops-at-pr-a": "rejected",
       "stops-at-pr-b": "rejected",
