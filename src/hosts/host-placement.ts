@@ -13,6 +13,7 @@ import type { Socket } from "node:net";
 import { dirname, join } from "node:path";
 import { Queue } from "bullmq";
 import { Redis } from "ioredis";
+import { errorMessage, SuperviseError } from "../errors.ts";
 import type { CommittedClaim, GateResult } from "../evidence/index.ts";
 import type { Plan } from "../plan/index.ts";
 import type { CommandRequest, CommandResult, RunningCommand } from "../sandbox/index.ts";
@@ -51,10 +52,15 @@ export interface HostPlacementOptions {
   /** The supervisor's sockets a remote worker reaches through its host. */
   toolSocket: string;
   gateway: { socketPath: string | null; origin: string | null } | null;
+  /** The run's stop: whatever waits for a host then stops waiting (a PlacementStoppedError). */
+  signal?: AbortSignal;
 }
 
 /** No host could take the workstream: its job failed for good, with the last host's reason. */
 export class PlacementFailedError extends Error {}
+
+/** The run stopped while the workstream waited for a host. */
+export class PlacementStoppedError extends Error {}
 
 interface Session {
   channel: Channel;
@@ -199,10 +205,8 @@ export class HostPlacement {
     request: CommandRequest,
     baseEnvironment: Record<string, string>,
   ): Promise<CommandResult> {
-    const session = await this.sessionOf(workstream).catch((error: unknown) => {
-      if (error instanceof PlacementFailedError) return error;
-      throw error;
-    });
+    const session = await this.sessionOrWhyNone(workstream);
+    if (session instanceof PlacementStoppedError) return canceledCommand(0, null);
     if (session instanceof PlacementFailedError) return canceledCommand(0, session.message);
     const id = `c${this.nextCommand++}`;
     const env: Record<string, string> = {};
@@ -259,11 +263,8 @@ export class HostPlacement {
     // A host lost mid-verification: the host that takes the workstream over observes again, when
     // its checkout (cloned from the pushed branch) is the claimed commit, clean.
     for (let round = 1; round <= maxObservationRounds; round += 1) {
-      const session = await this.sessionOf(workstream.id).catch((error: unknown) => {
-        if (error instanceof PlacementFailedError) return error;
-        throw error;
-      });
-      if (session instanceof PlacementFailedError) {
+      const session = await this.sessionOrWhyNone(workstream.id);
+      if (session instanceof Error) {
         problem = problem ? `${problem}; ${session.message}` : session.message;
         break;
       }
@@ -353,6 +354,16 @@ export class HostPlacement {
     }
   }
 
+  /** The workstream's host, or why there is none: no host could take it, or the run stopped. */
+  private sessionOrWhyNone(
+    workstream: string,
+  ): Promise<Session | PlacementFailedError | PlacementStoppedError> {
+    return this.sessionOf(workstream).catch((error: unknown) => {
+      if (error instanceof PlacementFailedError || error instanceof PlacementStoppedError) return error;
+      throw error;
+    });
+  }
+
   /**
    * The workstream's host once one attached; while none is, its job is watched, and a job that
    * failed for good (every try ended in the host's problem) rejects with a PlacementFailedError.
@@ -363,8 +374,20 @@ export class HostPlacement {
     let waiter = this.waiting.get(workstream);
     if (!waiter) {
       const newWaiter = Promise.withResolvers<Session>();
+      const { signal } = this.options;
+      if (signal?.aborted) return Promise.reject(new PlacementStoppedError("the run stopped"));
       this.waiting.set(workstream, newWaiter);
       void this.watchJob(workstream, newWaiter);
+      const stop = () => {
+        if (this.waiting.get(workstream) !== newWaiter) return;
+        this.waiting.delete(workstream);
+        newWaiter.reject(new PlacementStoppedError(`the run stopped while ${workstream} waited for a host`));
+      };
+      signal?.addEventListener("abort", stop, { once: true });
+      void newWaiter.promise.then(
+        () => signal?.removeEventListener("abort", stop),
+        () => signal?.removeEventListener("abort", stop),
+      );
       waiter = newWaiter;
     }
     return waiter.promise;
@@ -434,8 +457,29 @@ export class HostPlacement {
     this.endpoint = hosts.advertise
       ? withPortIfNone(hosts.advertise, boundPort)
       : `http://${address === "0.0.0.0" ? "127.0.0.1" : address}:${boundPort}`;
-    this.redis = new Redis(hosts.queue, { maxRetriesPerRequest: null });
-    this.redis.on("error", () => {});
+    this.redis = new Redis(hosts.queue, {
+      maxRetriesPerRequest: null,
+      lazyConnect: true,
+      connectTimeout: 10_000,
+    });
+    let lastRedisError = "";
+    this.redis.on("error", (error: Error) => {
+      lastRedisError = error.message;
+    });
+    try {
+      await this.redis.connect();
+    } catch (error) {
+      this.redis.disconnect();
+      server.close();
+      // Unreachable at the start is the environment's problem, said at once; later, a Redis that
+      // goes away is waited for (its connections retry) and the run goes on.
+      throw new SuperviseError(
+        `Cannot reach the Redis that places workstreams on hosts, ${withoutCredentials(hosts.queue)} (the plan's hosts.queue): ${(lastRedisError || errorMessage(error)).replace(/\.$/, "")}.`,
+        {
+          hint: "Start Redis there (Debian's redis-server), or correct hosts.queue; without `hosts:` every workstream runs on this machine.",
+        },
+      );
+    }
     await this.redis.set(this.endpointKey, this.endpoint);
   }
 
@@ -543,6 +587,11 @@ export class HostPlacement {
     }
     return null;
   }
+}
+
+/** A Redis URL as it may be printed: a password in it is left out. */
+export function withoutCredentials(url: string): string {
+  return url.replace(/\/\/[^@/]*@/, "//");
 }
 
 /** The advertised URL, given the bound port when it names none (`http://sup.internal` with `listen: 0.0.0.0:0`). */

@@ -11,6 +11,7 @@ import { DelayedError, type Job, UnrecoverableError, Worker } from "bullmq";
 import { Redis } from "ioredis";
 import type { Channel } from "./channel.ts";
 import { connectChannel } from "./host-connection.ts";
+import { withoutCredentials } from "./host-placement.ts";
 import type { AttachAnswer, AttachRequest, PlacementJob } from "./host-protocol.ts";
 import { queueNamesForHost, releasedKeyOf } from "./host-protocol.ts";
 import {
@@ -58,13 +59,15 @@ export async function runHost(options: HostOptions): Promise<void> {
         name: options.name,
       }),
   );
+  // Redis away: every queue's connection says so again and again while it retries; said once a minute.
+  const queueLog = onceAMinute((line) => options.log(line));
   for (const worker of workers) {
-    worker.on("error", (error) => options.log(`queue: ${error.message}`));
+    worker.on("error", (error) => queueLog(`queue: ${error.message}`));
     void worker.run();
   }
   const intake = new HostIntake(workers, options.concurrency, options.log);
   options.log(
-    `host ${options.name} takes workstreams from ${options.queue.replace(/\/\/[^@]*@/, "//")} (labels: ${options.labels.join(", ") || "none"}, up to ${options.concurrency} at once)`,
+    `host ${options.name} takes workstreams from ${withoutCredentials(options.queue)} (labels: ${options.labels.join(", ") || "none"}, up to ${options.concurrency} at once)`,
   );
   await new Promise<void>((resolve) => {
     if (options.signal.aborted) resolve();
@@ -273,3 +276,18 @@ const coolDownMaxMs = 60_000;
 
 /** A job a full host was handed waits this long before any host takes it again. */
 const givenBackDelayMs = 500;
+
+/** A log that says a line again only after a minute, then with how often it was held back. */
+function onceAMinute(log: (line: string) => void): (line: string) => void {
+  const said = new Map<string, { at: number; heldBack: number }>();
+  return (line) => {
+    const now = Date.now();
+    const last = said.get(line);
+    if (last && now - last.at < 60_000) {
+      last.heldBack += 1;
+      return;
+    }
+    log(last?.heldBack ? `${line} (and ${last.heldBack} times more in the last minute)` : line);
+    said.set(line, { at: now, heldBack: 0 });
+  };
+}

@@ -165,6 +165,21 @@ function hostsLine(): string {
     : `hosts: { queue: "${redis.url}" }`;
 }
 
+/** Whether the run's journal has an event of `type`, waiting up to 60 s for it. */
+async function untilInJournal(type: string): Promise<boolean> {
+  const runs = join(workspace.directory, ".supervise", "runs");
+  const isThere = () =>
+    existsSync(runs) &&
+    readdirSync(runs).some((run) => {
+      const journal = join(runs, run, "journal.jsonl");
+      return existsSync(journal) && readFileSync(journal, "utf8").includes(`"type":"${type}"`);
+    });
+  for (let round = 0; round < 600 && !isThere(); round += 1) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return isThere();
+}
+
 /** Whether a file appears in a host's folder for the run (under its work dir), waiting up to 90 s for it. */
 async function untilOnHost(host: string, ...path: string[]): Promise<boolean> {
   const folder = join(workspace.directory, `host-${host}`);
@@ -270,6 +285,45 @@ describe("workstreams on worker hosts", () => {
     );
     expect(Number(attached[1]?.seq)).toBeGreaterThan(Number(firstDone?.seq));
   }, 180_000);
+
+  it("stops at once with exit 2 when the plan's Redis is out of reach, saying which", async () => {
+    workspace.writePlan(
+      "plan.yaml",
+      [
+        "repo: ./repo",
+        'hosts: { queue: "redis://127.0.0.1:1" }',
+        "workstreams:",
+        '  - { id: a, goal: "a", agent: { provider: command, command: "true" } }',
+      ].join("\n"),
+    );
+
+    const result = await workspace.supervise(["plan.yaml"], { timeoutMs: 60_000 });
+
+    expect(result.exitCode, result.stdout + result.stderr).toBe(2);
+    expect(result.stderr).toContain(
+      "Cannot reach the Redis that places workstreams on hosts, redis://127.0.0.1:1 (the plan's hosts.queue): connect ECONNREFUSED",
+    );
+    expect(result.stderr).not.toMatch(/\n\s+at /);
+  }, 90_000);
+
+  it("stops on Ctrl-C while a workstream waits for a host, and the workstream goes on at the next start", async () => {
+    plan([["unplaced", honest("unplaced", "triple_u.mjs")]]);
+    const running = workspace.supervise(["plan.yaml", "--json"], { timeoutMs: 60_000 });
+    expect(await untilInJournal("host.placed")).toBe(true);
+    running.kill("SIGINT");
+
+    const stopped = await running;
+
+    expect(stopped.exitCode, stopped.stdout.slice(-2000) + stopped.stderr).toBe(130);
+    startHost("late");
+    const resumed = await workspace.supervise(["plan.yaml", "--json"], { timeoutMs: 120_000 });
+    expect(resumed.exitCode, resumed.stdout.slice(-3000) + resumed.stderr).toBe(0);
+    expect(
+      eventsOf(resumed.stdout)
+        .filter((event) => event.type === "host.attached")
+        .map((event) => event.host),
+    ).toEqual(["late"]);
+  }, 200_000);
 
   it("gives the workstream of a host killed mid-attempt to another host, which re-clones it and starts its agent again in the same attempt", async () => {
     startHost("doomed");

@@ -68,6 +68,7 @@ export async function runCommand(args: string[], context: CommandContext): Promi
       run: opened.run,
       isNewRun: !opened.isResume,
       redact,
+      signal: context.signal,
     },
     cleanups,
   );

@@ -35,6 +35,7 @@ export async function startHostPlacement(
     toolSocket: string;
     gateway: { socketPath: string | null; origin: string | null } | null;
     environment: NodeJS.ProcessEnv;
+    signal: AbortSignal;
   },
   cleanups: CleanupStack,
 ): Promise<HostPlacement | undefined> {
@@ -52,6 +53,7 @@ export async function startHostPlacement(
     toolSocket: input.toolSocket,
     ...(input.environment.PATH ? { searchPath: input.environment.PATH } : {}),
     gateway: input.gateway,
+    signal: input.signal,
   });
   cleanups.defer(() => placement.close());
   return placement;

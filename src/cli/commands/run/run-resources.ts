@@ -64,6 +64,8 @@ export async function buildRunResources(
     /** A run that resumes nothing: the checkouts an earlier run left are not its to continue from. */
     isNewRun: boolean;
     redact: Redactor;
+    /** The run's stop (Ctrl-C): a workstream waiting for a worker host stops waiting. */
+    signal: AbortSignal;
   },
   cleanups: CleanupStack,
 ): Promise<RunResources> {
@@ -179,6 +181,7 @@ export async function buildRunResources(
           }
         : null,
       environment,
+      signal: input.signal,
     },
     cleanups,
   );
