@@ -6,4 +6,5 @@ export { cliAgentCommand } from "./cli-agent-command.ts";
 export { type CommandWorkerModelAccess, createCommandWorkerLauncher } from "./command-worker.ts";
 export { createGatewayDispatch, type GatewayDispatch } from "./model-access.ts";
 export type { ToolResult, WorkerServices } from "./tools/tool-definition.ts";
+export { callCheckoutFileTool } from "./tools/tool-registry.ts";
 export type { WorkerExit, WorkerLauncher } from "./worker.ts";

@@ -13,6 +13,7 @@ import type { Socket } from "node:net";
 import { dirname, join } from "node:path";
 import { Queue } from "bullmq";
 import { Redis } from "ioredis";
+import type { ToolResult } from "../agent/index.ts";
 import { errorMessage, SuperviseError } from "../errors.ts";
 import type { CommittedClaim, GateResult } from "../evidence/index.ts";
 import type { Plan } from "../plan/index.ts";
@@ -182,6 +183,11 @@ export class HostPlacement {
 
   async hiddenChanges(workstream: string, head: string): Promise<string[]> {
     return this.callHost(workstream, "checkout.hidden", { head });
+  }
+
+  /** A worker tool that acts on the checkout's files (read, write, edit), run by the host on its checkout. */
+  async runCheckoutFileTool(workstream: string, name: string, input: unknown): Promise<ToolResult> {
+    return this.callHost(workstream, "checkout.fileTool", { name, input });
   }
 
   async diffStat(workstream: string, base: string): Promise<string> {
@@ -371,6 +377,10 @@ export class HostPlacement {
   private sessionOf(workstream: string): Promise<Session> {
     const session = this.sessions.get(workstream);
     if (session?.channel.isOpen) return Promise.resolve(session);
+    // Its host was let go with the workstream's end: no host will come for it again.
+    if (this.released.has(workstream)) {
+      return Promise.reject(new PlacementStoppedError(`${workstream} ended and its host was let go`));
+    }
     let waiter = this.waiting.get(workstream);
     if (!waiter) {
       const newWaiter = Promise.withResolvers<Session>();

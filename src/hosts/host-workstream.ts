@@ -9,6 +9,7 @@ import { randomUUID } from "node:crypto";
 import { existsSync } from "node:fs";
 import { mkdir, readdir, readFile, rename, rm, stat } from "node:fs/promises";
 import { join, relative } from "node:path";
+import { callCheckoutFileTool } from "../agent/index.ts";
 import { type GateServices, verifyClaim } from "../evidence/index.ts";
 import type { Forge } from "../forge/index.ts";
 import type { Plan } from "../plan/index.ts";
@@ -157,6 +158,10 @@ export function serveWorkstream(input: {
   channel.handle("checkout.hidden", (params) =>
     workspace.hiddenChanges(checkout.path, (params as { head: string }).head),
   );
+  channel.handle("checkout.fileTool", (params) => {
+    const { name, input } = params as { name: string; input: unknown };
+    return callCheckoutFileTool(name, input, checkout.path);
+  });
   channel.handle("checkout.diffStat", async (params) =>
     (await workspace.repository(checkout.path)).diff(["--stat", (params as { base: string }).base]),
   );

@@ -2,7 +2,7 @@
  * What a run is given: the plan, the journal, and every side effect behind a narrow interface
  * (checkouts, workers, gates, forge, escalations), so the run can be tested with fakes and a fake clock.
  */
-import type { WorkerLauncher } from "../agent/index.ts";
+import type { ToolResult, WorkerLauncher } from "../agent/index.ts";
 import type { Clock } from "../clock.ts";
 import type { GateServices } from "../evidence/index.ts";
 import type { Forge } from "../forge/index.ts";
@@ -79,6 +79,13 @@ export interface SupervisorDependencies {
     /** Called once the command runs, with the way to pause every process it started. */
     onStarted?: (control: RunningCommand) => void,
   ): Promise<CommandResult>;
+  /**
+   * Where a workstream's checkout is on another machine (a worker host): its file tools run there.
+   * Null (or absent) for a checkout here.
+   */
+  checkoutFilesElsewhere?(
+    workstreamId: string,
+  ): ((toolName: string, input: unknown) => Promise<ToolResult>) | null;
   redact(text: string): string;
   /** The isolation in force, with how the process limit is enforced: journaled and shown in bundles. */
   sandboxFacts?: SandboxFacts;

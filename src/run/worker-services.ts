@@ -49,8 +49,10 @@ export class WorkerServiceFactory {
   servicesFor(workstream: Workstream, checkoutPath: string, controller: AbortController): WorkerServices {
     const { run, monitor, escalations } = this.parts;
     const forgeContext = () => this.forgeActionContext(workstream, checkoutPath);
+    const filesElsewhere = run.dependencies.checkoutFilesElsewhere?.(workstream.id) ?? null;
     return {
       checkoutPath,
+      ...(filesElsewhere ? { checkoutFilesElsewhere: filesElsewhere } : {}),
       // The worker's own signal: a bash command dies with the worker it belongs to.
       runCommand: async (command, timeoutMs) => {
         // Nothing new starts under a gate: a command asked for meanwhile waits for the verdict.

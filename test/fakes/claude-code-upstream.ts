@@ -1,7 +1,8 @@
 /**
- * A loopback fake of the Messages API for the real Claude Code CLI, in the API's shapes (SSE for
- * streams, every usage field, tool_use blocks), scripted by the number of assistant turns so far:
- * what Claude Code's conversation requests get; its side requests (titles, counts) get plain text.
+ * A loopback fake of the Messages API for the real Claude Code CLI (and the supervisor's own model
+ * loop), in the API's shapes (SSE for streams, every usage field, tool_use blocks), scripted by the
+ * number of assistant turns so far: what a conversation's requests get; Claude Code's side requests
+ * (titles, counts) get plain text.
  */
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -37,7 +38,10 @@ export function startFakeMessagesApi(
       if (request.url?.includes("count_tokens")) {
         return response.writeHead(200, { "content-type": "application/json" }).end('{"input_tokens":12}');
       }
-      const isConversation = (body.tools ?? []).some((tool: { name: string }) => tool.name === "Bash");
+      // Claude Code's conversation offers Bash; the supervisor's own loop, bash.
+      const isConversation = (body.tools ?? []).some(
+        (tool: { name: string }) => tool.name === "Bash" || tool.name === "bash",
+      );
       const step = (body.messages ?? []).filter(
         (message: { role: string }) => message.role === "assistant",
       ).length;

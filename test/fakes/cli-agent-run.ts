@@ -17,7 +17,10 @@ export function findProgram(name: string): string | null {
 }
 
 /** The one-workstream plan the agent tests share (`fix`: set src/value.txt to 2), with more top-level lines. */
-export function agentPresetPlan(provider: "claude-code" | "codex", moreLines: string[] = []): string {
+export function agentPresetPlan(
+  provider: "claude-code" | "codex" | "anthropic",
+  moreLines: string[] = [],
+): string {
   return [
     "repo: ./repo",
     `agent: { provider: ${provider} }`,

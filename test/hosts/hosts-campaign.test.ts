@@ -555,3 +555,51 @@ describe.skipIf(findProgram("claude") === null && !process.env.CI)(
     );
   },
 );
+
+describe("the supervisor's own model loop with its workstream on a worker host", () => {
+  it("runs the worker's bash and file tools in the checkout on the host; the claim is the host's commit", async () => {
+    const toolUse = (name: string, input: object) => ({ type: "tool_use", id: `toolu_${name}`, name, input });
+    const steps = [
+      toolUse("write_file", { path: "src/value.txt", content: "2\n" }),
+      toolUse("bash", { command: `git commit -qam 'value is 2' && touch "$HOME/bash-ran-here"` }),
+      toolUse("read_file", { path: "src/value.txt" }),
+      toolUse("claim_done", { summary: "value set to 2 and committed" }),
+    ];
+    const upstream = await startFakeMessagesApi((step) => steps[step] ?? { type: "text", text: "Done." });
+    try {
+      workspace.cleanup();
+      workspace = createWorkspace({ "README.md": "# demo\n", "src/value.txt": "1\n" });
+      startHost("models");
+      workspace.writePlan("plan.yaml", agentPresetPlan("anthropic", [hostsLine()]));
+
+      const result = await workspace.supervise(["plan.yaml", "--json"], {
+        env: { ANTHROPIC_BASE_URL: upstream.url, ANTHROPIC_API_KEY: "sk-ant-test-host-loop" },
+        timeoutMs: 150_000,
+      });
+
+      expect(result.exitCode, result.stdout.slice(-3000) + result.stderr).toBe(0);
+      const events = eventsOf(result.stdout);
+      expect(events.filter((event) => event.type === "host.attached").map((event) => event.host)).toEqual([
+        "models",
+      ]);
+      expect(bundleOf("fix").verdict).toBe("accepted");
+      // read_file answered from the host's checkout, where write_file had written.
+      const readAnswer = upstream.requests
+        .map((request) => JSON.stringify(request.body.messages ?? []))
+        .find((messages) => messages.includes("toolu_read_file") && messages.includes("tool_result"));
+      expect(readAnswer).toMatch(/"tool_use_id":"toolu_read_file"[^}]*"content":[^}]*2\\n/);
+      // bash ran in the host's sandbox, with the workstream's HOME on the host.
+      const hostFolder = join(workspace.directory, "host-models");
+      expect(
+        existsSync(join(hostFolder, readdirSync(hostFolder)[0]!, "homes", "fix", "worker", "bash-ran-here")),
+      ).toBe(true);
+      // Nothing was written into the supervisor's own shadow of the checkout.
+      expect(
+        readFileSync(join(workspace.directory, ".supervise", "checkouts", "fix", "src", "value.txt"), "utf8"),
+      ).toBe("1\n");
+    } finally {
+      upstream.server.closeAllConnections();
+      await new Promise((resolve) => upstream.server.close(resolve));
+    }
+  }, 200_000);
+});

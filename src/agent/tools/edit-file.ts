@@ -5,6 +5,7 @@ import { defineTool, toolError } from "./tool-definition.ts";
 
 export const editFileTool = defineTool({
   name: "edit_file",
+  actsOnCheckoutFiles: true,
   inputSchema: z.strictObject({
     path: z.string().describe("Path relative to the checkout root."),
     old_string: z.string().min(1).describe("Text that occurs exactly once in the file, whitespace included."),

@@ -7,6 +7,7 @@ export const readFileMaxBytes = 100 * 1024;
 
 export const readFileTool = defineTool({
   name: "read_file",
+  actsOnCheckoutFiles: true,
   inputSchema: z.strictObject({
     path: z.string().describe("Path relative to the checkout root."),
   }),

@@ -20,6 +20,11 @@ export interface WorkerServices {
   readonly checkoutPath: string;
   /** Runs a shell command in the checkout, sandboxed like every worker command. */
   runCommand(command: string, timeoutMs: number): Promise<CommandResult>;
+  /**
+   * Set when the checkout is on another machine (a worker host): the tools that act on its files
+   * directly are run there, by the same definitions, and their result comes back.
+   */
+  checkoutFilesElsewhere?(toolName: string, input: unknown): Promise<ToolResult>;
   claimDone(summary: string): Promise<ToolResult>;
   push(): Promise<ToolResult>;
   openPullRequest(input: { title: string; body: string }): Promise<ToolResult>;
@@ -38,6 +43,8 @@ export interface WorkerServices {
 export interface ToolDefinition<Input extends z.ZodType = z.ZodType> {
   name: string;
   inputSchema: Input;
+  /** It opens the checkout's files itself (read, write, edit): it runs where the checkout is. */
+  actsOnCheckoutFiles?: boolean;
   handle(input: z.infer<Input>, services: WorkerServices): Promise<ToolResult>;
 }
 

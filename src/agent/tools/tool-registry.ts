@@ -25,6 +25,35 @@ import {
 } from "./tool-definition.ts";
 import { writeFileTool } from "./write-file.ts";
 
+/**
+ * A tool that acts on the checkout's files, called where the checkout is (a worker host) with no
+ * other service: anything else the tool asked for would be the supervisor's, which is not here.
+ */
+export function callCheckoutFileTool(
+  name: string,
+  input: unknown,
+  checkoutPath: string,
+): Promise<ToolResult> {
+  const tool = findTool(name);
+  if (!tool?.actsOnCheckoutFiles)
+    return Promise.resolve(toolError(`${name} does not act on the checkout's files.`));
+  const elsewhere = (): never => {
+    throw new Error(`${name} asked for a service of the supervisor on a worker host`);
+  };
+  return callWorkerTool(name, input, {
+    checkoutPath,
+    runCommand: elsewhere,
+    claimDone: elsewhere,
+    push: elsewhere,
+    openPullRequest: elsewhere,
+    ciStatus: elsewhere,
+    mergePullRequest: elsewhere,
+    closeIssue: elsewhere,
+    askHuman: elsewhere,
+    takeSupervisorMessages: () => [],
+  });
+}
+
 /** In the order the model is told about them: work in the checkout, then the forge, then done. */
 export const workerTools: readonly ToolDefinition[] = [
   bashTool,
@@ -64,7 +93,10 @@ export async function callWorkerTool(
   }
   let result: ToolResult;
   try {
-    result = await tool.handle(parsed.data, services);
+    result =
+      tool.actsOnCheckoutFiles && services.checkoutFilesElsewhere
+        ? await services.checkoutFilesElsewhere(name, parsed.data)
+        : await tool.handle(parsed.data, services);
   } catch (error) {
     // A failing handler is the supervisor's problem to record, but the worker still gets an answer.
     result = toolError(`The tool ${name} failed inside the supervisor: ${errorMessage(error)}`);

@@ -4,6 +4,7 @@ import { defineTool, toolError } from "./tool-definition.ts";
 
 export const writeFileTool = defineTool({
   name: "write_file",
+  actsOnCheckoutFiles: true,
   inputSchema: z.strictObject({
     path: z.string().describe("Path relative to the checkout root; missing folders are created."),
     content: z.string().describe("The whole new content of the file."),

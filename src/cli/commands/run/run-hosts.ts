@@ -1,7 +1,7 @@
 /**
- * Worker hosts in a run (`hosts:` in the plan): which workstreams go to them (those whose worker is
- * a CLI agent; the model loop is the supervisor's own and stays here), and the run's checkouts and
- * command runner routed to a workstream's host. The supervisor keeps a local shadow checkout of
+ * Worker hosts in a run (`hosts:` in the plan): which workstreams go to them (every selected one: a
+ * CLI agent runs on its host; the supervisor's own model loop stays here and its tools that act on
+ * the checkout run there), and the run's checkouts and command runner routed to a workstream's host. The supervisor keeps a local shadow checkout of
  * each remote workstream: its path is how the run names the workstream's checkout, and it holds the
  * commits taken from the host (as bundles) before they enter the mirror by the usual checks.
  */
@@ -10,7 +10,7 @@ import { randomUUID } from "node:crypto";
 import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import { HostPlacement, PlacementFailedError } from "../../../hosts/index.ts";
-import { isCliAgent, type Plan } from "../../../plan/index.ts";
+import type { Plan } from "../../../plan/index.ts";
 import { type CheckoutPort, CheckoutUnavailableError } from "../../../run/index.ts";
 import type { CommandRunner } from "../../../sandbox/index.ts";
 import type { Workspace } from "../../../workspace/index.ts";
@@ -20,7 +20,7 @@ import { isSelected } from "./run-request.ts";
 export function remoteWorkstreamsOf(plan: Plan, only: ReadonlySet<string> | undefined): string[] {
   if (!plan.hosts) return [];
   return plan.workstreams
-    .filter((workstream) => isSelected(only, workstream.id) && isCliAgent(workstream.agent))
+    .filter((workstream) => isSelected(only, workstream.id))
     .map((workstream) => workstream.id);
 }
 

@@ -89,6 +89,15 @@ export function supervisorDependencies(input: {
         markers: opened.markers,
         signal: commandSignal,
       }),
+    ...(placement
+      ? {
+          checkoutFilesElsewhere: (workstreamId: string) =>
+            placement.isRemote(workstreamId)
+              ? (toolName: string, input: unknown) =>
+                  placement.runCheckoutFileTool(workstreamId, toolName, input)
+              : null,
+        }
+      : {}),
     workerLauncherFor: workers.workerLauncherFor,
     gateRunnerFor: (workstreamId) => withHome(runner, resources.homes.gates(workstreamId)),
     gateServices: {
