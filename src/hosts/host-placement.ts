@@ -53,6 +53,8 @@ export interface HostPlacementOptions {
   /** The supervisor's sockets a remote worker reaches through its host. */
   toolSocket: string;
   gateway: { socketPath: string | null; origin: string | null } | null;
+  /** The allow-list's filtering proxy and loopback forwarders (their sockets), when the plan has one. */
+  allowList?: { proxySocket: string; loopback: { port: number; socketPath: string }[] } | null;
   /** The run's stop: whatever waits for a host then stops waiting (a PlacementStoppedError). */
   signal?: AbortSignal;
 }
@@ -583,11 +585,18 @@ export class HostPlacement {
         gatewaySocket: this.options.gateway?.socketPath ?? null,
         gatewayOrigin: this.options.gateway?.origin ?? null,
       },
+      allowList: this.options.allowList
+        ? { loopbackPorts: this.options.allowList.loopback.map((forwarder) => forwarder.port) }
+        : null,
     };
   }
 
   private relayTarget(target: string): RelayTarget | null {
     if (target === "tools") return { socketPath: this.options.toolSocket };
+    const { allowList } = this.options;
+    if (target === "proxy" && allowList) return { socketPath: allowList.proxySocket };
+    const forwarder = allowList?.loopback.find((candidate) => target === `loopback:${candidate.port}`);
+    if (forwarder) return { socketPath: forwarder.socketPath };
     if (target === "gateway" && this.options.gateway) {
       if (this.options.gateway.socketPath) return { socketPath: this.options.gateway.socketPath };
       if (this.options.gateway.origin) {

@@ -117,6 +117,7 @@ async function holdWorkstream(
     toolSocket: join(socketFolder, "tools.sock"),
     gatewaySocket: null,
     gatewayOrigin: null,
+    allowList: null,
   };
   const listeners = [await startRelayListener(() => channel, "tools", relays.toolSocket)];
   let checkout: HostCheckout | null = null;
@@ -134,6 +135,15 @@ async function holdWorkstream(
       if (answer.supervisorPaths.gatewaySocket && relays.gatewaySocket === null) {
         relays.gatewaySocket = join(socketFolder, "gateway.sock");
         listeners.push(await startRelayListener(() => channel, "gateway", relays.gatewaySocket));
+      }
+      if (answer.allowList && relays.allowList === null) {
+        relays.allowList = { proxySocket: join(socketFolder, "proxy.sock"), loopback: [] };
+        listeners.push(await startRelayListener(() => channel, "proxy", relays.allowList.proxySocket));
+        for (const port of answer.allowList.loopbackPorts) {
+          const socketPath = join(socketFolder, `loopback-${port}.sock`);
+          listeners.push(await startRelayListener(() => channel, `loopback:${port}`, socketPath));
+          relays.allowList.loopback.push({ port, socketPath });
+        }
       }
       if (answer.supervisorPaths.gatewayOrigin && relays.gatewayOrigin === null) {
         const listener = await startRelayListener(() => channel, "gateway", 0);

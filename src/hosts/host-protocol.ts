@@ -37,6 +37,12 @@ export interface AttachAnswer {
   git: { url: string; base: string };
   /** The supervisor's paths that commands name, which the host replaces with its own. */
   supervisorPaths: { toolSocket: string; gatewaySocket: string | null; gatewayOrigin: string | null };
+  /**
+   * The plan's network allow-list, served by the supervisor: its filtering proxy and the loopback
+   * ports it allows, each relayed over the channel (targets `proxy` and `loopback:<port>`). Null
+   * without an allow-list.
+   */
+  allowList: { loopbackPorts: number[] } | null;
 }
 
 /** Supervisor → host `command.run`: one command in the host's checkout of the workstream. */

@@ -46,6 +46,8 @@ export interface WorkstreamRelays {
   gatewaySocket: string | null;
   /** `http://127.0.0.1:<port>` on this host, when the supervisor's gateway is reached by TCP. */
   gatewayOrigin: string | null;
+  /** This host's sockets for the plan's allow-list, relayed to the supervisor's proxy and loopback forwarders. */
+  allowList: { proxySocket: string; loopback: { port: number; socketPath: string }[] } | null;
 }
 
 export interface HostCheckout {

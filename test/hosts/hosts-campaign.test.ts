@@ -1,4 +1,6 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { execa, execaSync, type ResultPromise } from "execa";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
@@ -138,13 +140,14 @@ ${landAndClaim(id)}`;
 function plan(
   workstreams: [id: string, script: string, labels?: string[]][],
   maxRestarts = 0,
-  settings: { done?: string; check?: string } = {},
+  settings: { done?: string; check?: string; sandbox?: string } = {},
 ): void {
   workspace.writePlan(
     "plan.yaml",
     [
       "repo: ./repo",
       hostsLine(),
+      ...(settings.sandbox ? [`sandbox: ${settings.sandbox}`] : []),
       "defaults:",
       `  done: [${settings.done ?? "local_check, diff_scope, ci_green, pr_merged"}]`,
       `  commands: { check: "${settings.check ?? "node --test"}", ci: node --test }`,
@@ -324,6 +327,44 @@ describe("workstreams on worker hosts", () => {
         .map((event) => event.host),
     ).toEqual(["late"]);
   }, 200_000);
+
+  it("gives a remote command the plan's allow-list: the supervisor's filtering proxy and allowed loopback ports, relayed over the channel", async () => {
+    const service = createServer((request, response) => response.end(`served ${request.url}`));
+    await new Promise<void>((resolve) => service.listen(0, "127.0.0.1", () => resolve()));
+    const port = (service.address() as AddressInfo).port;
+    try {
+      startHost("fenced");
+      plan(
+        [
+          [
+            "fenced-ws",
+            `#!/usr/bin/env bash
+cat >/dev/null
+curl -s -m 20 http://localhost:${port}/allowed > "$HOME/allowed.txt" 2>&1
+curl -s -m 20 http://not-listed.example/ > "$HOME/refused.txt" 2>&1
+echo "export const x = 1;" > x.mjs && git add -A && git commit -qm x
+supervise tool claim_done --input '{"summary": "x"}'
+`,
+          ],
+        ],
+        0,
+        { done: "local_check", sandbox: `{ network: { allow: ["localhost:${port}"] } }` },
+      );
+
+      const result = await workspace.supervise(["plan.yaml", "--json"], { timeoutMs: 150_000 });
+
+      expect(result.exitCode, result.stdout.slice(-3000) + result.stderr).toBe(0);
+      const hostFolder = join(workspace.directory, "host-fenced");
+      const home = join(hostFolder, readdirSync(hostFolder)[0]!, "homes", "fenced-ws", "worker");
+      expect(readFileSync(join(home, "allowed.txt"), "utf8")).toBe("served /allowed");
+      expect(readFileSync(join(home, "refused.txt"), "utf8")).toContain(
+        "not-listed.example:80 is not on the sandbox's network allow-list",
+      );
+    } finally {
+      service.closeAllConnections();
+      await new Promise((resolve) => service.close(resolve));
+    }
+  }, 180_000);
 
   it("gives the workstream of a host killed mid-attempt to another host, which re-clones it and starts its agent again in the same attempt", async () => {
     startHost("doomed");

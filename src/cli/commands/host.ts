@@ -9,13 +9,14 @@ import { hostname } from "node:os";
 import { join, resolve } from "node:path";
 import { writeSuperviseShim } from "../../agent/index.ts";
 import { ExitCode, UsageError } from "../../errors.ts";
-import { runHost } from "../../hosts/index.ts";
-import { gateNamePattern } from "../../plan/index.ts";
+import { runHost, type WorkstreamRelays } from "../../hosts/index.ts";
+import { gateNamePattern, type Plan } from "../../plan/index.ts";
 import {
   buildCommandEnvironment,
   createCommandRunner,
   createProcessLimit,
   createRunIsolation,
+  type IsolationPolicy,
   superviseInstallation,
   toolchainPaths,
 } from "../../sandbox/index.ts";
@@ -99,8 +100,7 @@ export async function hostCommand(args: string[], context: CommandContext): Prom
                 shimDirectory,
                 ...toolchainPaths(environment.HOME, environment.PATH, existsSync),
               ],
-              // An allow-list's filtering proxy stays with the supervisor: a host gives such plans no network.
-              network: plan.sandbox.network === "host" ? "host" : "none",
+              network: hostNetwork(plan, relays, socatPath),
               home: environment.HOME,
             }),
           });
@@ -130,4 +130,23 @@ function findProgram(program: string, path: string): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * A command's network on this host: the plan's, with an allow-list going through the supervisor's
+ * filtering proxy (and the loopback ports it allows), relayed over the workstream's channel. Without
+ * socat here to bridge it, an allow-listed command gets no network.
+ */
+function hostNetwork(
+  plan: Plan,
+  relays: WorkstreamRelays,
+  socatPath: string | undefined,
+): IsolationPolicy["network"] {
+  if (plan.sandbox.network === "host") return "host";
+  if (typeof plan.sandbox.network !== "object" || !relays.allowList || !socatPath) return "none";
+  return {
+    proxySocketPath: relays.allowList.proxySocket,
+    bridgePath: socatPath,
+    loopback: relays.allowList.loopback,
+  };
 }

@@ -36,6 +36,7 @@ export async function startHostPlacement(
     gateway: { socketPath: string | null; origin: string | null } | null;
     environment: NodeJS.ProcessEnv;
     signal: AbortSignal;
+    allowList: { proxySocket: string; loopback: { port: number; socketPath: string }[] } | null;
   },
   cleanups: CleanupStack,
 ): Promise<HostPlacement | undefined> {
@@ -54,6 +55,7 @@ export async function startHostPlacement(
     ...(input.environment.PATH ? { searchPath: input.environment.PATH } : {}),
     gateway: input.gateway,
     signal: input.signal,
+    allowList: input.allowList,
   });
   cleanups.defer(() => placement.close());
   return placement;

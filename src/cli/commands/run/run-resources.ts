@@ -182,6 +182,10 @@ export async function buildRunResources(
         : null,
       environment,
       signal: input.signal,
+      allowList:
+        typeof network === "object"
+          ? { proxySocket: network.proxySocketPath, loopback: [...(network.loopback ?? [])] }
+          : null,
     },
     cleanups,
   );
