@@ -130,7 +130,12 @@ export class HostPlacement {
   }
 
   /** Queues the workstream (once: a job already queued or held is left as it is) and waits for a host. */
-  async place(workstream: string, labels: readonly string[], startSha: string): Promise<void> {
+  async place(
+    workstream: string,
+    labels: readonly string[],
+    startSha: string,
+    signal?: AbortSignal,
+  ): Promise<void> {
     this.released.delete(workstream);
     await this.redis?.srem(releasedKeyOf(this.options.runId), workstream).catch(() => {});
     this.startShas.set(workstream, startSha);
@@ -159,7 +164,7 @@ export class HostPlacement {
       });
       await this.recordEvent("host.placed", workstream, { queue: queueName, job: jobId });
     }
-    await this.sessionOf(workstream);
+    await untilAborted(this.sessionOf(workstream), signal, workstream);
   }
 
   /** The workstream's host is done with it: the job completes and the host removes its checkout. */
@@ -189,7 +194,19 @@ export class HostPlacement {
 
   /** A worker tool that acts on the checkout's files (read, write, edit), run by the host on its checkout. */
   async runCheckoutFileTool(workstream: string, name: string, input: unknown): Promise<ToolResult> {
-    return this.callHost(workstream, "checkout.fileTool", { name, input });
+    const session = await this.sessionOrWhyNone(workstream);
+    if (session instanceof Error)
+      return { isError: true, text: `${name} could not run: ${session.message}.` };
+    try {
+      return await session.channel.call<ToolResult>("checkout.fileTool", { name, input });
+    } catch (error) {
+      // Never asked again of the next host: an edit meant for the lost checkout must not land in a fresh one.
+      if (!(error instanceof ChannelCallError && error.isChannelClosed)) throw error;
+      return {
+        isError: true,
+        text: `${name} did not complete: the worker host ${session.host} holding the checkout was lost. The workstream continues on another host from its last pushed commit; edits that were not pushed are gone there. Check the file with read_file before going on.`,
+      };
+    }
   }
 
   async diffStat(workstream: string, base: string): Promise<string> {
@@ -213,7 +230,12 @@ export class HostPlacement {
     request: CommandRequest,
     baseEnvironment: Record<string, string>,
   ): Promise<CommandResult> {
-    const session = await this.sessionOrWhyNone(workstream);
+    const session = await untilAborted(this.sessionOf(workstream), request.signal, workstream).catch(
+      (error: unknown) => {
+        if (error instanceof PlacementFailedError || error instanceof PlacementStoppedError) return error;
+        throw error;
+      },
+    );
     if (session instanceof PlacementStoppedError) return canceledCommand(0, null);
     if (session instanceof PlacementFailedError) return canceledCommand(0, session.message);
     const id = `c${this.nextCommand++}`;
@@ -287,7 +309,7 @@ export class HostPlacement {
       }
       try {
         const answer = await session.channel.call<ObserveGatesAnswer>("gates.observe", { claim, gates });
-        await this.keepFiles(answer.files);
+        await this.keepFiles(workstream.id, answer.files);
         return answer.results;
       } catch (error) {
         const message = error instanceof Error ? error.message : String(error);
@@ -304,10 +326,16 @@ export class HostPlacement {
     }));
   }
 
-  /** Files a host's gates wrote, kept at the same place in this run's directory. */
-  private async keepFiles(files: Record<string, string>): Promise<void> {
+  /**
+   * Files a host's gates wrote, kept at the same place in this run's directory: only under the
+   * workstream's own evidence folder (a host never writes the journal, the key or another's files).
+   */
+  private async keepFiles(workstream: string, files: Record<string, string>): Promise<void> {
     for (const [path, content] of Object.entries(files)) {
-      if (path.startsWith("/") || path.split("/").includes("..")) continue;
+      const segments = path.split("/");
+      const isItsEvidence = segments[0] === "evidence" && segments[1] === workstream && segments.length > 2;
+      if (!isItsEvidence || segments.some((segment) => segment === ".." || segment === "." || segment === ""))
+        continue;
       const target = join(this.options.runDirectory, path);
       await mkdir(dirname(target), { recursive: true });
       await writeFile(target, Buffer.from(content, "base64"));
@@ -315,6 +343,12 @@ export class HostPlacement {
   }
 
   async close(): Promise<void> {
+    for (const [workstream, waiter] of this.waiting) {
+      waiter.reject(
+        new PlacementStoppedError(`the supervisor stopped while ${workstream} waited for a host`),
+      );
+    }
+    this.waiting.clear();
     for (const channel of this.channels) channel.close("the supervisor stopped");
     this.sessions.clear();
     await new Promise<void>((resolve) => {
@@ -538,6 +572,11 @@ export class HostPlacement {
     });
     channel.onNotice("ready", (data) => {
       const { path, head: checkoutHead } = data as { path: string; head: string };
+      // The workstream ended while this host was away: it is let go at once, not kept.
+      if (this.released.has(workstream)) {
+        void channel.call("release", {}).catch(() => {});
+        return;
+      }
       const previous = this.sessions.get(workstream);
       if (previous && previous.channel !== channel) {
         // BullMQ gave the workstream to this host: the one before stopped renewing its lock, so it
@@ -608,9 +647,32 @@ export class HostPlacement {
   }
 }
 
+/** The promise, or a PlacementStoppedError once the signal aborts (the caller stopped waiting for a host). */
+function untilAborted<T>(
+  promise: Promise<T>,
+  signal: AbortSignal | undefined,
+  workstream: string,
+): Promise<T> {
+  if (!signal) return promise;
+  if (signal.aborted)
+    return Promise.reject(new PlacementStoppedError(`${workstream} stopped waiting for a host`));
+  return new Promise<T>((resolve, reject) => {
+    const stop = () => reject(new PlacementStoppedError(`${workstream} stopped waiting for a host`));
+    signal.addEventListener("abort", stop, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener("abort", stop));
+  });
+}
+
 /** A Redis URL as it may be printed: a password in it is left out. */
 export function withoutCredentials(url: string): string {
-  return url.replace(/\/\/[^@/]*@/, "//");
+  try {
+    const parsed = new URL(url);
+    parsed.username = "";
+    parsed.password = "";
+    return parsed.href.replace(/\/$/, "");
+  } catch {
+    return "(a Redis URL that does not parse)";
+  }
 }
 
 /** The advertised URL, given the bound port when it names none (`http://sup.internal` with `listen: 0.0.0.0:0`). */

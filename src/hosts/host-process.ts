@@ -7,7 +7,7 @@
 import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { DelayedError, type Job, UnrecoverableError, Worker } from "bullmq";
+import { DelayedError, type Job, Worker } from "bullmq";
 import { Redis } from "ioredis";
 import type { Channel } from "./channel.ts";
 import { connectChannel } from "./host-connection.ts";
@@ -47,24 +47,42 @@ export async function runHost(options: HostOptions): Promise<void> {
     commandTimeout: 2000,
   });
   endpoints.on("error", () => {});
-  const workers = queueNamesForHost(options.labels).map(
+  const lockSettings = {
+    lockDuration: options.lockMs,
+    stalledInterval: Math.max(1000, Math.floor(options.lockMs / 2)),
+    maxStalledCount: 1000,
+  };
+  const queueNames = queueNamesForHost(options.labels);
+  const workers = queueNames.map(
     (name) =>
       new Worker<PlacementJob>(name, (job, token) => takeWorkstream(job, token, options, endpoints, intake), {
         connection,
         concurrency: options.concurrency,
-        lockDuration: options.lockMs,
-        stalledInterval: Math.max(1000, Math.floor(options.lockMs / 2)),
-        maxStalledCount: 1000,
+        ...lockSettings,
+        // The watchers below check for stalled jobs: these pause while the host is full.
+        skipStalledCheck: true,
+        autorun: false,
+        name: options.name,
+      }),
+  );
+  // One watcher a queue that takes no job and never pauses: it hands a dead host's workstreams
+  // back to the queue (BullMQ's stalled-job check) even while this host is full or cooling down.
+  const stallWatchers = queueNames.map(
+    (name) =>
+      new Worker<PlacementJob>(name, null, {
+        connection,
+        ...lockSettings,
         autorun: false,
         name: options.name,
       }),
   );
   // Redis away: every queue's connection says so again and again while it retries; said once a minute.
   const queueLog = onceAMinute((line) => options.log(line));
-  for (const worker of workers) {
+  for (const worker of [...workers, ...stallWatchers]) {
     worker.on("error", (error) => queueLog(`queue: ${error.message}`));
-    void worker.run();
   }
+  for (const worker of workers) void worker.run();
+  for (const watcher of stallWatchers) void watcher.startStalledCheckTimer();
   const intake = new HostIntake(workers, options.concurrency, options.log);
   options.log(
     `host ${options.name} takes workstreams from ${withoutCredentials(options.queue)} (labels: ${options.labels.join(", ") || "none"}, up to ${options.concurrency} at once)`,
@@ -74,7 +92,7 @@ export async function runHost(options: HostOptions): Promise<void> {
     else options.signal.addEventListener("abort", () => resolve(), { once: true });
   });
   intake.stop();
-  await Promise.all(workers.map((worker) => worker.close(true)));
+  await Promise.all([...workers, ...stallWatchers].map((worker) => worker.close(true)));
   endpoints.disconnect();
 }
 
@@ -127,6 +145,7 @@ async function holdWorkstream(
       const reached = await reachSupervisor(placement, options, endpoints);
       if (reached === null) {
         options.log(`${placement.workstream}: its supervisor let it go; nothing to do here`);
+        if (checkout) await rm(checkout.path, { recursive: true, force: true });
         return "released";
       }
       channel = reached;
@@ -182,7 +201,7 @@ async function holdWorkstream(
 /**
  * The supervisor's channel, tried until `reattachMs` passes (a resumed supervisor may listen
  * elsewhere); null when the supervisor already let the workstream go. A supervisor away for longer
- * fails the job for good rather than have BullMQ hand it around: a resumed supervisor places it again.
+ * fails this try of the job, and BullMQ hands it to a host again (one with a route this one lacks).
  */
 async function reachSupervisor(
   placement: PlacementJob,
@@ -200,7 +219,8 @@ async function reachSupervisor(
       lastError = error instanceof Error ? error.message : String(error);
     }
     if (Date.now() > giveUpAt || options.signal.aborted) {
-      throw new UnrecoverableError(`cannot reach the supervisor of ${placement.workstream}: ${lastError}`);
+      // Another host (with a route this one lacks) or a later try may reach it: BullMQ tries again.
+      throw new Error(`cannot reach the supervisor of ${placement.workstream}: ${lastError}`);
     }
     await new Promise((resolve) => setTimeout(resolve, delay));
   }

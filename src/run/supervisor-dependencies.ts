@@ -24,7 +24,8 @@ export class CheckoutUnavailableError extends Error {}
 export interface CheckoutPort {
   ensureCheckout(
     workstream: { id: string; branch: string },
-    options?: { startFrom?: () => Promise<string> },
+    /** signal: the run stopped; a checkout that waits (for a worker host) stops waiting. */
+    options?: { startFrom?: () => Promise<string>; signal?: AbortSignal },
   ): Promise<{ path: string; branch: string; baseSha: string; isNew: boolean }>;
   /** HEAD and the uncommitted paths, read together (one git process), by the supervisor itself. */
   readCheckout(path: string): Promise<{ head: string; uncommittedChanges: string[] }>;

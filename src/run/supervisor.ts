@@ -344,7 +344,10 @@ class Supervisor {
           })
       : undefined;
     const checkout = await checkouts
-      .ensureCheckout({ id, branch }, startFrom ? { startFrom } : {})
+      .ensureCheckout(
+        { id, branch },
+        { ...(startFrom ? { startFrom } : {}), signal: this.context.stopSignal },
+      )
       .catch(async (error: unknown) => {
         if (error instanceof CheckoutUnavailableError) {
           await this.context.record("workstream.blocked", id, { reason: error.message });

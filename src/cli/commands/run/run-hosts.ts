@@ -129,10 +129,12 @@ export function routeCheckoutsToHosts(
       const checkout = await checkouts.ensureCheckout(workstream, options);
       if (placement.isRemote(workstream.id)) {
         const labels = plan.workstreams.find((candidate) => candidate.id === workstream.id)?.hostLabels ?? [];
-        await placement.place(workstream.id, labels, checkout.baseSha).catch((error: unknown) => {
-          if (error instanceof PlacementFailedError) throw new CheckoutUnavailableError(error.message);
-          throw error;
-        });
+        await placement
+          .place(workstream.id, labels, checkout.baseSha, options?.signal)
+          .catch((error: unknown) => {
+            if (error instanceof PlacementFailedError) throw new CheckoutUnavailableError(error.message);
+            throw error;
+          });
       }
       return checkout;
     },
