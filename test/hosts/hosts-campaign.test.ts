@@ -104,7 +104,10 @@ supervise tool claim_done --input '{"summary": "${id} done"}'
 `;
 
 const honest = (id: string, file: string) => `#!/usr/bin/env bash
-set -u
+${honestSteps(id, file)}`;
+
+/** An honest worker's steps, without the script's first line: what a worker does after its own first steps. */
+const honestSteps = (id: string, file: string) => `set -u
 cat >/dev/null
 echo "export const triple = (n) => n * 3;" > ${file}
 cat > tests/${id}.test.mjs <<'TEST'
@@ -373,7 +376,7 @@ supervise tool claim_done --input '{"summary": "x"}'
         "survivor",
         `#!/usr/bin/env bash
 case "$PWD" in *host-doomed*) touch .started; exec sleep 600;; esac
-${honest("survivor", "triple_s.mjs").replace("#!/usr/bin/env bash\n", "")}`,
+${honestSteps("survivor", "triple_s.mjs")}`,
       ],
     ]);
     const running = workspace.supervise(["plan.yaml", "--json"], { timeoutMs: 150_000 });
@@ -407,7 +410,7 @@ ${honest("survivor", "triple_s.mjs").replace("#!/usr/bin/env bash\n", "")}`,
           "patient",
           `#!/usr/bin/env bash
 if [ ! -e .git/started-once ]; then echo "export const half = (n) => n / 2;" > half.mjs; touch .git/started-once; exec sleep 600; fi
-${honest("patient", "triple_p.mjs").replace("#!/usr/bin/env bash\n", "")}`,
+${honestSteps("patient", "triple_p.mjs")}`,
         ],
       ],
       1,
@@ -437,7 +440,7 @@ ${honest("patient", "triple_p.mjs").replace("#!/usr/bin/env bash\n", "")}`,
         `#!/usr/bin/env bash
 touch .git/waiting
 for i in $(seq 1 1200); do [ -e .git/go-on ] && break; sleep 0.1; done
-${honest("steady-ws", "triple_r.mjs").replace("#!/usr/bin/env bash\n", "")}`,
+${honestSteps("steady-ws", "triple_r.mjs")}`,
       ],
     ]);
     const running = workspace.supervise(["plan.yaml", "--json"], { timeoutMs: 150_000 });
