@@ -230,12 +230,7 @@ export class HostPlacement {
     request: CommandRequest,
     baseEnvironment: Record<string, string>,
   ): Promise<CommandResult> {
-    const session = await untilAborted(this.sessionOf(workstream), request.signal, workstream).catch(
-      (error: unknown) => {
-        if (error instanceof PlacementFailedError || error instanceof PlacementStoppedError) return error;
-        throw error;
-      },
-    );
+    const session = await this.sessionOrWhyNone(workstream, request.signal);
     if (session instanceof PlacementStoppedError) return canceledCommand(0, null);
     if (session instanceof PlacementFailedError) return canceledCommand(0, session.message);
     const id = `c${this.nextCommand++}`;
@@ -399,8 +394,9 @@ export class HostPlacement {
   /** The workstream's host, or why there is none: no host could take it, or the run stopped. */
   private sessionOrWhyNone(
     workstream: string,
+    signal?: AbortSignal,
   ): Promise<Session | PlacementFailedError | PlacementStoppedError> {
-    return this.sessionOf(workstream).catch((error: unknown) => {
+    return untilAborted(this.sessionOf(workstream), signal, workstream).catch((error: unknown) => {
       if (error instanceof PlacementFailedError || error instanceof PlacementStoppedError) return error;
       throw error;
     });
@@ -419,24 +415,12 @@ export class HostPlacement {
     }
     let waiter = this.waiting.get(workstream);
     if (!waiter) {
-      const newWaiter = Promise.withResolvers<Session>();
-      const { signal } = this.options;
-      if (signal?.aborted) return Promise.reject(new PlacementStoppedError("the run stopped"));
-      this.waiting.set(workstream, newWaiter);
-      void this.watchJob(workstream, newWaiter);
-      const stop = () => {
-        if (this.waiting.get(workstream) !== newWaiter) return;
-        this.waiting.delete(workstream);
-        newWaiter.reject(new PlacementStoppedError(`the run stopped while ${workstream} waited for a host`));
-      };
-      signal?.addEventListener("abort", stop, { once: true });
-      void newWaiter.promise.then(
-        () => signal?.removeEventListener("abort", stop),
-        () => signal?.removeEventListener("abort", stop),
-      );
-      waiter = newWaiter;
+      waiter = Promise.withResolvers<Session>();
+      this.waiting.set(workstream, waiter);
+      void this.watchJob(workstream, waiter);
     }
-    return waiter.promise;
+    // The wait itself stays until a host comes or close() ends it; only this caller stops waiting.
+    return untilAborted(waiter.promise, this.options.signal, workstream);
   }
 
   private async watchJob(workstream: string, waiter: PromiseWithResolvers<Session>): Promise<void> {
@@ -654,8 +638,11 @@ function untilAborted<T>(
   workstream: string,
 ): Promise<T> {
   if (!signal) return promise;
-  if (signal.aborted)
+  if (signal.aborted) {
+    // Whatever the wait ends in later (close() rejects it) is nobody's to handle now.
+    promise.catch(() => {});
     return Promise.reject(new PlacementStoppedError(`${workstream} stopped waiting for a host`));
+  }
   return new Promise<T>((resolve, reject) => {
     const stop = () => reject(new PlacementStoppedError(`${workstream} stopped waiting for a host`));
     signal.addEventListener("abort", stop, { once: true });
